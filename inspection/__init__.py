@@ -1,0 +1,3 @@
+"""Inspection evidence and child's-journey audit platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,95 @@
+"""Reading the access log. Nothing in the app can change or delete an entry.
+
+``APPEND_ONLY_SQL`` makes the table refuse updates and deletes in the database itself; it is
+applied by migration 0002.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from inspection.models import AccessLog
+
+APPEND_ONLY_SQL = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS access_log_no_update BEFORE UPDATE ON access_log "
+        "BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS access_log_no_delete BEFORE DELETE ON access_log "
+        "BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END",
+    ],
+    "postgres": [
+        "CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'the access log is append-only'; END $$ LANGUAGE plpgsql",
+        "DROP TRIGGER IF EXISTS access_log_append_only ON access_log",
+        "CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+        "ON access_log FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()",
+    ],
+}
+
+PAGE_SIZE = 200
+COLUMNS = ["at", "user", "action", "inspection", "object", "detail", "ip"]
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    user: str = ""
+    action: str = ""
+    inspection_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _query(f: LogFilter):  # type: ignore[no-untyped-def]
+    query = AccessLog.all()
+    if f.user:
+        query = query.filter(user_email__icontains=f.user.strip().lower())
+    if f.action:
+        query = query.filter(action=f.action)
+    if f.inspection_id is not None:
+        query = query.filter(inspection_id=f.inspection_id)
+    if f.since:
+        query = query.filter(at__gte=datetime.combine(f.since, time.min))
+    if f.until:
+        query = query.filter(at__lt=datetime.combine(f.until + timedelta(days=1), time.min))
+    return query.order_by("-at", "-id")
+
+
+def _row(entry: AccessLog) -> dict[str, str]:
+    return {
+        "at": entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+        "user": entry.user_email,
+        "action": entry.action,
+        "inspection": "" if entry.inspection_id is None else str(entry.inspection_id),
+        "object": f"{entry.object_type} {entry.object_id}".strip(),
+        "detail": entry.detail,
+        "ip": entry.ip,
+    }
+
+
+async def read_log(f: LogFilter, limit: int = PAGE_SIZE) -> tuple[int, list[dict[str, str]]]:
+    """The number of entries matching ``f`` and the newest ``limit`` of them."""
+    query = _query(f)
+    total = await query.count()
+    return total, [_row(e) for e in await query.limit(limit)]
+
+
+async def actions() -> list[str]:
+    return sorted(set(await AccessLog.all().distinct().values_list("action", flat=True)))
+
+
+async def log_as_csv(f: LogFilter) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for entry in await _query(f):
+        row = _row(entry)
+        writer.writerow({k: _neutral(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _neutral(text: str) -> str:
+    """Text a spreadsheet would run as a formula is stored with a leading apostrophe."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

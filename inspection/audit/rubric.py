@@ -1,0 +1,165 @@
+"""Audit instruments: versioned JSON data files, validated and registered by code, version, sha256.
+
+An audit points at one ``Rubric`` row for ever. A changed file must carry a new version: the
+same code and version with different content is refused, so old audits never change meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inspection.models import Rubric
+
+RUBRICS_DIR = Path(__file__).parent / "rubrics"
+DEFAULT_RUBRIC = ("child_help", "1")
+
+
+class RubricError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RubricFile:
+    path: Path
+    definition: dict[str, Any]
+    sha256: str
+
+
+def canonical_json(definition: dict[str, Any]) -> bytes:
+    return json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def definition_sha256(definition: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(definition)).hexdigest()
+
+
+def validate_definition(definition: Any) -> list[str]:
+    """Every problem with a rubric definition, in plain English (empty when it is valid)."""
+    problems: list[str] = []
+    if not isinstance(definition, dict):
+        return ["A rubric must be a JSON object."]
+    for key in ("code", "version", "title"):
+        if not isinstance(definition.get(key), str) or not definition.get(key):
+            problems.append(f"'{key}' must be a non-empty string.")
+    scale = definition.get("scale")
+    values: list[str] = []
+    if not isinstance(scale, list) or len(scale) < 2:
+        problems.append("'scale' must list at least two grades.")
+    else:
+        ranks = []
+        for grade in scale:
+            if not isinstance(grade, dict) or not {"value", "label", "rank"} <= grade.keys():
+                problems.append("Every grade needs value, label and rank.")
+                continue
+            values.append(grade["value"])
+            ranks.append(grade["rank"])
+        if sorted(ranks) != list(range(1, len(ranks) + 1)):
+            problems.append("Grade ranks must run 1, 2, 3 ... from best to worst.")
+        if len(set(values)) != len(values):
+            problems.append("Grade values must be unique.")
+    na = definition.get("not_applicable")
+    if na is not None and (not isinstance(na, dict) or not na.get("value")):
+        problems.append("'not_applicable' must be an object with a value.")
+    for value in definition.get("evidence_required_for", []):
+        if value not in values:
+            problems.append(f"'evidence_required_for' names an unknown grade '{value}'.")
+    domains = definition.get("domains")
+    keys: list[str] = []
+    if not isinstance(domains, list) or not domains:
+        problems.append("'domains' must list at least one domain.")
+    else:
+        for domain in domains:
+            if not isinstance(domain, dict):
+                problems.append("Every domain must be an object.")
+                continue
+            for field in ("key", "title", "question"):
+                if not isinstance(domain.get(field), str) or not domain.get(field):
+                    problems.append(f"A domain is missing its '{field}'.")
+            if not isinstance(domain.get("guidance", []), list):
+                problems.append(f"Domain '{domain.get('key')}': guidance must be a list.")
+            keys.append(str(domain.get("key")))
+            if domain.get("key") == "overall":
+                problems.append("'overall' is reserved and cannot be a domain key.")
+        if len(set(keys)) != len(keys):
+            problems.append("Domain keys must be unique.")
+    rule = definition.get("overall_rule", {})
+    if not isinstance(rule, dict):
+        problems.append("'overall_rule' must be an object.")
+    else:
+        for part in ("inadequate_if_inadequate", "no_better_than"):
+            for key in rule.get(part, []):
+                if key not in keys:
+                    problems.append(f"'overall_rule.{part}' names an unknown domain '{key}'.")
+    return problems
+
+
+def load_rubric_file(path: Path) -> RubricFile:
+    try:
+        definition = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RubricError(f"{path.name} is not readable JSON: {exc}") from exc
+    problems = validate_definition(definition)
+    if problems:
+        raise RubricError(f"{path.name}: " + " ".join(problems))
+    return RubricFile(path, definition, definition_sha256(definition))
+
+
+def builtin_rubric_files() -> list[RubricFile]:
+    return [load_rubric_file(p) for p in sorted(RUBRICS_DIR.glob("*.json"))]
+
+
+async def register_rubric(definition: dict[str, Any]) -> Rubric:
+    """The ``Rubric`` row for this definition, created if new. Same code+version must match."""
+    problems = validate_definition(definition)
+    if problems:
+        raise RubricError(" ".join(problems))
+    digest = definition_sha256(definition)
+    existing = await Rubric.get_or_none(code=definition["code"], version=definition["version"])
+    if existing is not None:
+        if existing.sha256 != digest:
+            raise RubricError(
+                f"Rubric {definition['code']} version {definition['version']} is already "
+                "registered with different content: give the changed instrument a new version."
+            )
+        return existing
+    return await Rubric.create(
+        code=definition["code"], version=definition["version"], title=definition["title"],
+        definition=definition, sha256=digest,
+    )
+
+
+async def ensure_builtin_rubrics() -> list[Rubric]:
+    return [await register_rubric(f.definition) for f in builtin_rubric_files()]
+
+
+async def default_rubric() -> Rubric:
+    await ensure_builtin_rubrics()
+    code, version = DEFAULT_RUBRIC
+    return await Rubric.get(code=code, version=version)
+
+
+async def rubric_list() -> list[dict[str, Any]]:
+    await ensure_builtin_rubrics()
+    rows = await Rubric.all().order_by("code", "version")
+    return [
+        {"id": r.id, "code": r.code, "version": r.version, "title": r.title, "sha256": r.sha256,
+         "domains": [d["key"] for d in r.definition["domains"]],
+         "default": (r.code, r.version) == DEFAULT_RUBRIC}
+        for r in rows
+    ]
+
+
+def domains(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(definition["domains"])
+
+
+def grade_labels(definition: dict[str, Any]) -> dict[str, str]:
+    labels = {g["value"]: g["label"] for g in definition["scale"]}
+    na = definition.get("not_applicable")
+    if na:
+        labels[na["value"]] = na["label"]
+    return labels

@@ -1,0 +1,55 @@
+"""What every command shares: errors, JSON output, and running with the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from inspection import settings as settings_module
+from inspection.db import DatabaseUnavailable, database
+
+T = TypeVar("T")
+
+
+class BadInput(Exception):
+    """Bad input: the message is printed on stderr and the command exits 1."""
+
+
+class UsageError(Exception):
+    """A usage error: exit 2."""
+
+
+def _default(value: object) -> object:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit(args: Any, document: Any, text: str | Callable[[], str]) -> None:
+    """Print ``document`` as JSON when ``--json`` was given, else the plain text."""
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(document, default=_default, indent=2) + "\n")
+    else:
+        sys.stdout.write((text() if callable(text) else text) + "\n")
+
+
+def run_with_db(work: Callable[[], Awaitable[T]]) -> T:
+    """Connect to the configured database, run ``work``, close the connection."""
+    config = settings_module.load()
+
+    async def runner() -> T:
+        try:
+            async with database(config):
+                return await work()
+        except DatabaseUnavailable as exc:
+            raise BadInput(str(exc)) from exc
+
+    return asyncio.run(runner())
+
+
+def add_json_flag(parser: Any) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")

@@ -1,0 +1,58 @@
+"""``inspection serve`` and ``inspection demo``."""
+
+from __future__ import annotations
+
+import argparse
+
+from inspection import settings as settings_module
+from inspection.cli.base import BadInput
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_serve)
+
+    demo = sub.add_parser(
+        "demo", help="set up the demo authority in the local database and serve the app"
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="set up only")
+    demo.set_defaults(handler=_demo)
+
+
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from inspection.web.app import create_app
+
+    config = settings_module.load()
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info",
+                proxy_headers=False, server_header=False)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    serve(args.host, args.port)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from inspection.db import DatabaseUnavailable
+    from inspection.demo import set_up_demo
+
+    config = settings_module.load()
+    try:
+        login = asyncio.run(set_up_demo(config))
+    except DatabaseUnavailable as exc:
+        raise BadInput(str(exc)) from exc
+    url = f"http://{args.host}:{args.port}/login"
+    print(f"\nThe demo authority is loaded: {login.summary}")
+    print(f"Open {url} and sign in as {login.email} with password {login.password}")
+    print(f"(the password is kept in {login.password_file})\n", flush=True)
+    if not args.no_serve:
+        serve(args.host, args.port)
+    return 0

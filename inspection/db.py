@@ -1,0 +1,63 @@
+"""Connecting to the database and applying migrations."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+
+from inspection.settings import Settings
+
+
+class DatabaseUnavailable(Exception):
+    pass
+
+
+def _unreachable(config: Settings, exc: BaseException) -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        f"Cannot reach the database at {config.database_label()}: {exc.__class__.__name__}: {exc}"
+    )
+
+
+async def _prepare(config: Settings) -> None:
+    if config.dialect == "sqlite":
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+_CONNECT_ERRORS = (OSError, socket.gaierror, ConnectionError)
+
+
+@asynccontextmanager
+async def database(config: Settings) -> AsyncIterator[None]:
+    """Open the ORM on the configured database for the duration of the block."""
+    await _prepare(config)
+    try:
+        await Tortoise.init(config=config.tortoise_config())
+        conn = Tortoise.get_connection("default")
+        await conn.execute_query("SELECT 1")
+    except _CONNECT_ERRORS as exc:
+        await Tortoise.close_connections()
+        raise _unreachable(config, exc) from exc
+    except Exception as exc:
+        await Tortoise.close_connections()
+        if "connect" in str(exc).lower() or "does not exist" in str(exc).lower():
+            raise _unreachable(config, exc) from exc
+        raise
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+async def upgrade(config: Settings) -> None:
+    """Apply every migration that has not been applied yet."""
+    await _prepare(config)
+    try:
+        await migrate(config=config.tortoise_config())
+    except _CONNECT_ERRORS as exc:
+        raise _unreachable(config, exc) from exc
+    finally:
+        await Tortoise.close_connections()

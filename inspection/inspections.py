@@ -1,0 +1,71 @@
+"""Local authorities, inspections and who may see them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from inspection.models import Inspection, LocalAuthority, Membership, User
+from inspection.models.core import InspectionKind, Role
+
+
+class InspectionError(ValueError):
+    pass
+
+
+async def add_local_authority(code: str, name: str) -> LocalAuthority:
+    code = code.strip().upper()
+    if not code or not name.strip():
+        raise InspectionError("A local authority needs a code and a name.")
+    if await LocalAuthority.filter(code=code).exists():
+        raise InspectionError(f"Local authority {code} already exists.")
+    return await LocalAuthority.create(code=code, name=name.strip())
+
+
+async def create_inspection(
+    la_code: str, kind: str, title: str, reference_date: date, created_by: User | None = None
+) -> Inspection:
+    la = await LocalAuthority.get_or_none(code=la_code.strip().upper())
+    if la is None:
+        raise InspectionError(f"There is no local authority with code {la_code}.")
+    try:
+        kind_value = InspectionKind(kind)
+    except ValueError:
+        kinds = ", ".join(k.value for k in InspectionKind)
+        raise InspectionError(f"Unknown kind '{kind}'. Kinds are: {kinds}.") from None
+    if not title.strip():
+        raise InspectionError("An inspection needs a title.")
+    inspection = await Inspection.create(
+        la=la, kind=kind_value, title=title.strip(), reference_date=reference_date,
+        created_by=created_by,
+    )
+    if created_by is not None:
+        await add_member(inspection, created_by, created_by.role)
+    return inspection
+
+
+async def add_member(
+    inspection: Inspection, user: User, role: Role | str, is_la_contact: bool = False
+) -> Membership:
+    membership, _ = await Membership.update_or_create(
+        defaults={"role": Role(role), "is_la_contact": is_la_contact},
+        user=user, inspection=inspection,
+    )
+    return membership
+
+
+async def visible_inspections(user: User) -> list[Inspection]:
+    """Admins see every inspection; everyone else only those they are members of."""
+    query = Inspection.all().prefetch_related("la").order_by("-reference_date", "-id")
+    if user.role != Role.ADMIN:
+        query = query.filter(memberships__user_id=user.id)
+    return list(await query)
+
+
+async def membership_role(user: User, inspection_id: int) -> Role | None:
+    """The role a user holds in an inspection, or ``None`` if they may not see it."""
+    membership = await Membership.get_or_none(user_id=user.id, inspection_id=inspection_id)
+    if membership is not None:
+        return Role(membership.role)
+    if user.role == Role.ADMIN and await Inspection.filter(id=inspection_id).exists():
+        return Role.ADMIN
+    return None

@@ -1,0 +1,49 @@
+"""The data model. Every table holding child data carries ``inspection_id`` (the tenant key)."""
+
+from inspection.models.audit import (
+    Audit,
+    AuditRevision,
+    Concern,
+    Moderation,
+    ModerationPlan,
+    Rubric,
+    Score,
+)
+from inspection.models.children import Child, Event, Identifier, LinkDecision, SourceRecord
+from inspection.models.core import (
+    AccessLog,
+    Inspection,
+    LocalAuthority,
+    LoginAttempt,
+    Membership,
+    Session,
+    User,
+)
+from inspection.models.evidence import Upload, ValidationIssue
+from inspection.models.sampling import Sample, SampleMember
+
+__all__ = [
+    "AccessLog",
+    "Audit",
+    "AuditRevision",
+    "Child",
+    "Concern",
+    "Event",
+    "Identifier",
+    "Inspection",
+    "LinkDecision",
+    "LocalAuthority",
+    "LoginAttempt",
+    "Membership",
+    "Moderation",
+    "ModerationPlan",
+    "Rubric",
+    "Sample",
+    "SampleMember",
+    "Score",
+    "Session",
+    "SourceRecord",
+    "Upload",
+    "User",
+    "ValidationIssue",
+]

@@ -1,0 +1,159 @@
+"""Rubrics, audits, scores, moderation and concerns about children at risk."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Rubric(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=60)
+    version = fields.CharField(max_length=20)
+    title = fields.CharField(max_length=200, default="")
+    definition = fields.JSONField()
+    sha256 = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "rubric"
+        unique_together = (("code", "version"),)
+
+
+class Audit(Model):
+    id = fields.IntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="audits", on_delete=fields.CASCADE
+    )
+    member: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.SampleMember", related_name="audits", null=True, on_delete=fields.SET_NULL
+    )
+    child: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Child", related_name="audits", null=True, on_delete=fields.SET_NULL
+    )
+    auditor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="audits", null=True, on_delete=fields.SET_NULL
+    )
+    rubric: fields.ForeignKeyRelation[Rubric] = fields.ForeignKeyField(
+        "models.Rubric", related_name="audits", on_delete=fields.RESTRICT
+    )
+    marking = fields.CharField(max_length=10, default="first")  # first | second
+    status = fields.CharField(max_length=20, default="draft")  # draft | submitted
+    proposed_overall = fields.CharField(max_length=40, default="")
+    overall = fields.CharField(max_length=40, default="")
+    overall_reason = fields.TextField(default="")
+    strengths = fields.TextField(default="")
+    improvements = fields.TextField(default="")
+    themes = fields.JSONField(default=list)
+    version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    submitted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "audit"
+
+
+class Score(Model):
+    id = fields.IntField(primary_key=True)
+    inspection_id = fields.IntField(db_index=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="scores", on_delete=fields.CASCADE
+    )
+    domain = fields.CharField(max_length=60)
+    grade = fields.CharField(max_length=40, default="")
+    evidence = fields.TextField(default="")
+    cited_events = fields.JSONField(default=list)
+
+    class Meta:
+        table = "score"
+        unique_together = (("audit", "domain"),)
+
+
+class Moderation(Model):
+    id = fields.IntField(primary_key=True)
+    inspection_id = fields.IntField(db_index=True)
+    first_audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="moderations_first", on_delete=fields.CASCADE
+    )
+    second_audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="moderations_second", on_delete=fields.CASCADE
+    )
+    domain = fields.CharField(max_length=60)
+    agreed_grade = fields.CharField(max_length=40)
+    reason = fields.TextField(default="")
+    moderator: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="moderations", null=True, on_delete=fields.SET_NULL
+    )
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "moderation"
+        unique_together = (("first_audit", "second_audit", "domain"),)
+
+
+class Concern(Model):
+    id = fields.IntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="concerns", on_delete=fields.CASCADE
+    )
+    child: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Child", related_name="concerns", null=True, on_delete=fields.SET_NULL
+    )
+    audit: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Audit", related_name="concerns", null=True, on_delete=fields.SET_NULL
+    )
+    raised_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="concerns", null=True, on_delete=fields.SET_NULL
+    )
+    raised_at = fields.DatetimeField(auto_now_add=True)
+    text = fields.TextField()
+    status = fields.CharField(max_length=20, default="open")  # open | responded | closed
+    response = fields.TextField(default="")
+    responded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="concern_responses", null=True, on_delete=fields.SET_NULL
+    )
+    responded_at = fields.DatetimeField(null=True)
+    actions = fields.JSONField(default=list)
+
+    class Meta:
+        table = "concern"
+
+
+class AuditRevision(Model):
+    """Every saved state of an audit, so a refused save can say field by field what changed."""
+
+    id = fields.BigIntField(primary_key=True)
+    inspection_id = fields.IntField(db_index=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="revisions", on_delete=fields.CASCADE
+    )
+    version = fields.IntField()
+    values = fields.JSONField()
+    saved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="audit_revisions", null=True, on_delete=fields.SET_NULL
+    )
+    saved_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_revision"
+        unique_together = (("audit", "version"),)
+
+
+class ModerationPlan(Model):
+    """How a sample is second-marked: a seeded share plus, optionally, every Inadequate."""
+
+    id = fields.IntField(primary_key=True)
+    inspection_id = fields.IntField(db_index=True)
+    sample: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Sample", related_name="moderation_plans", on_delete=fields.CASCADE
+    )
+    share = fields.FloatField(default=0.2)
+    include_inadequate = fields.BooleanField(default=True)
+    set_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="moderation_plans", null=True, on_delete=fields.SET_NULL
+    )
+    set_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "moderation_plan"
+        unique_together = (("sample",),)

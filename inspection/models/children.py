@@ -1,0 +1,141 @@
+"""Children, the records each source holds about them, and what happened to them.
+
+``SourceRecord`` is one person as one source recorded them (identifiers exactly as given).
+Linkage attaches records to a ``Child``; every ``Event`` hangs off its source record and, once
+linked, its child.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Child(Model):
+    id = fields.IntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="children", on_delete=fields.CASCADE
+    )
+    la_child_id = fields.CharField(max_length=64, null=True)
+    given_name = fields.CharField(max_length=100, default="")
+    family_name = fields.CharField(max_length=100, default="")
+    dob = fields.DateField(null=True)
+    sex = fields.CharField(max_length=1, default="")  # M F U or blank
+    ethnicity = fields.CharField(max_length=10, default="")
+    disability = fields.CharField(max_length=1, default="")  # Y N or blank
+    postcode = fields.CharField(max_length=10, default="")
+    team = fields.CharField(max_length=100, default="")
+    worker = fields.CharField(max_length=100, default="")
+    attributes = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "child"
+        unique_together = (("inspection", "la_child_id"),)
+
+
+class SourceRecord(Model):
+    id = fields.IntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="source_records", on_delete=fields.CASCADE
+    )
+    upload: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Upload", related_name="records", on_delete=fields.CASCADE
+    )
+    agency = fields.CharField(max_length=60)
+    person_id = fields.CharField(max_length=100, default="")
+    la_child_id = fields.CharField(max_length=64, default="")
+    nhs_number = fields.CharField(max_length=20, default="")
+    upn = fields.CharField(max_length=20, default="")
+    given_name = fields.CharField(max_length=100, default="")
+    family_name = fields.CharField(max_length=100, default="")
+    dob = fields.DateField(null=True)
+    sex = fields.CharField(max_length=1, default="")
+    postcode = fields.CharField(max_length=10, default="")
+    address = fields.CharField(max_length=200, default="")
+    child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
+        "models.Child", related_name="records", null=True, on_delete=fields.SET_NULL
+    )
+    link_method = fields.CharField(max_length=40, default="")
+    link_probability = fields.FloatField(null=True)
+    link_evidence = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "source_record"
+        indexes = (("inspection_id", "agency", "person_id"),)
+
+
+class Identifier(Model):
+    id = fields.IntField(primary_key=True)
+    inspection_id = fields.IntField(db_index=True)
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "models.Child", related_name="identifiers", on_delete=fields.CASCADE
+    )
+    scheme = fields.CharField(max_length=40)  # la_child_id nhs_number upn police_id ...
+    value = fields.CharField(max_length=100)
+    source_upload: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Upload", related_name="identifiers", null=True, on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "identifier"
+        indexes = (("inspection_id", "scheme", "value"),)
+
+
+class Event(Model):
+    """One thing that happened to a child, as one source recorded it."""
+
+    id = fields.BigIntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="events", on_delete=fields.CASCADE
+    )
+    child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
+        "models.Child", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    record: fields.ForeignKeyNullableRelation[SourceRecord] = fields.ForeignKeyField(
+        "models.SourceRecord", related_name="events", null=True, on_delete=fields.CASCADE
+    )
+    upload: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Upload", related_name="events", on_delete=fields.CASCADE
+    )
+    agency = fields.CharField(max_length=60)
+    kind = fields.CharField(max_length=60)
+    start = fields.DateField()
+    end = fields.DateField(null=True)
+    source_sheet = fields.CharField(max_length=100, default="")
+    source_row = fields.IntField(null=True)
+    attributes = fields.JSONField(default=dict)
+    team = fields.CharField(max_length=100, default="")
+    worker = fields.CharField(max_length=100, default="")
+
+    class Meta:
+        table = "event"
+        indexes = (("inspection_id", "child_id"), ("inspection_id", "kind"))
+
+
+class LinkDecision(Model):
+    """A person's decision about a link: accept, reject, split or merge. Later runs respect it."""
+
+    id = fields.IntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="link_decisions", on_delete=fields.CASCADE
+    )
+    left_record: fields.ForeignKeyNullableRelation[SourceRecord] = fields.ForeignKeyField(
+        "models.SourceRecord", related_name="decisions_left", null=True, on_delete=fields.CASCADE
+    )
+    right_record: fields.ForeignKeyNullableRelation[SourceRecord] = fields.ForeignKeyField(
+        "models.SourceRecord", related_name="decisions_right", null=True, on_delete=fields.CASCADE
+    )
+    child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
+        "models.Child", related_name="link_decisions", null=True, on_delete=fields.SET_NULL
+    )
+    decision = fields.CharField(max_length=20)  # pending accept reject split merge
+    probability = fields.FloatField(null=True)
+    evidence = fields.JSONField(default=dict)
+    decided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="link_decisions", null=True, on_delete=fields.SET_NULL
+    )
+    decided_at = fields.DatetimeField(null=True)
+    reason = fields.TextField(default="")
+
+    class Meta:
+        table = "link_decision"

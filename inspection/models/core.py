@@ -1,0 +1,130 @@
+"""Authorities, people, inspections, sessions and the access log."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LEAD_INSPECTOR = "lead_inspector"
+    INSPECTOR = "inspector"
+    LA_AUDITOR = "la_auditor"
+    QA_VIEWER = "qa_viewer"
+
+
+class InspectionKind(StrEnum):
+    ILACS_STANDARD = "ilacs-standard"
+    ILACS_SHORT = "ilacs-short"
+    FOCUSED_VISIT = "focused-visit"
+    JTAI = "jtai"
+    SELF_AUDIT = "self-audit"
+    THEMATIC_AUDIT = "thematic-audit"
+
+
+class LocalAuthority(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    name = fields.CharField(max_length=200)
+
+    class Meta:
+        table = "local_authority"
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=20)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class Inspection(Model):
+    id = fields.IntField(primary_key=True)
+    la: fields.ForeignKeyRelation[LocalAuthority] = fields.ForeignKeyField(
+        "models.LocalAuthority", related_name="inspections", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharEnumField(InspectionKind, max_length=20)
+    title = fields.CharField(max_length=300)
+    reference_date = fields.DateField()
+    status = fields.CharField(max_length=20, default="open")
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_inspections", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    purged_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inspection"
+
+
+class Membership(Model):
+    """Access is per inspection: a user sees an inspection only through a membership."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="memberships", on_delete=fields.CASCADE
+    )
+    inspection: fields.ForeignKeyRelation[Inspection] = fields.ForeignKeyField(
+        "models.Inspection", related_name="memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(Role, max_length=20)
+    is_la_contact = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "membership"
+        unique_together = (("user", "inspection"),)
+
+
+class Session(Model):
+    """A server-side session. The cookie holds only the random id."""
+
+    id = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    ip = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "session"
+
+
+class LoginAttempt(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, db_index=True)
+    ip = fields.CharField(max_length=64, db_index=True)
+    at = fields.DatetimeField(db_index=True)
+    success = fields.BooleanField()
+
+    class Meta:
+        table = "login_attempt"
+
+
+class AccessLog(Model):
+    """Append-only: every sign-in, every view and export of a child's record."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="access_log", null=True, on_delete=fields.SET_NULL
+    )
+    user_email = fields.CharField(max_length=254, default="")
+    inspection_id = fields.IntField(null=True, db_index=True)
+    action = fields.CharField(max_length=60, db_index=True)
+    object_type = fields.CharField(max_length=40, default="")
+    object_id = fields.CharField(max_length=100, default="")
+    detail = fields.CharField(max_length=500, default="")
+    ip = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "access_log"

@@ -1,0 +1,58 @@
+"""Samples of cases, drawn with a recorded seed and locked once issued."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Sample(Model):
+    id = fields.IntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="samples", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharField(max_length=300, default="")
+    method = fields.CharField(max_length=40)
+    seed = fields.CharField(max_length=128)
+    population_definition = fields.JSONField(default=dict)
+    population_ids = fields.JSONField(default=list)  # canonical order snapshot
+    population_hash = fields.CharField(max_length=64)
+    population_size = fields.IntField()
+    params = fields.JSONField(default=dict)
+    result_hash = fields.CharField(max_length=64, default="")
+    drawn_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="samples", null=True, on_delete=fields.SET_NULL
+    )
+    drawn_at = fields.DatetimeField(auto_now_add=True)
+    locked = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "sample"
+
+
+class SampleMember(Model):
+    id = fields.IntField(primary_key=True)
+    inspection_id = fields.IntField(db_index=True)
+    sample: fields.ForeignKeyRelation[Sample] = fields.ForeignKeyField(
+        "models.Sample", related_name="members", on_delete=fields.CASCADE
+    )
+    child: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Child", related_name="sample_memberships", null=True, on_delete=fields.SET_NULL
+    )
+    population_key = fields.CharField(max_length=100)
+    stratum = fields.CharField(max_length=200, default="")
+    inclusion_probability = fields.FloatField()
+    weight = fields.FloatField()
+    order = fields.IntField()  # position in the drawn order within the stratum
+    status = fields.CharField(max_length=20)  # selected | reserve | replaced | replacement
+    replaced_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.SampleMember", related_name="replaces", null=True, on_delete=fields.SET_NULL
+    )
+    reason = fields.TextField(default="")
+    changed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="sample_changes", null=True, on_delete=fields.SET_NULL
+    )
+    changed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sample_member"

@@ -1,0 +1,108 @@
+"""Settings from the environment, in one place.
+
+Every setting has an ``INSPECTION_`` environment variable. Tests pass a plain mapping instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MODEL_MODULES = ["inspection.models"]
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    max_upload_bytes: int = 200 * 1024 * 1024
+    https: bool = False
+    login_attempts_per_window: int = 5
+    login_window_seconds: int = 300
+    retention_days: int = 365
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def dialect(self) -> str:
+        return "postgres" if self.database_url.startswith(("postgres", "asyncpg")) else "sqlite"
+
+    def database_label(self) -> str:
+        """The database URL without any password, for messages."""
+        parts = urlsplit(self.database_url)
+        if parts.password:
+            netloc = f"{parts.username}:***@{parts.hostname}"
+            if parts.port:
+                netloc += f":{parts.port}"
+            return parts._replace(netloc=netloc).geturl()
+        return self.database_url
+
+    def tortoise_config(self) -> dict[str, object]:
+        return tortoise_config(self.database_url)
+
+
+def tortoise_config(database_url: str) -> dict[str, object]:
+    url = database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://") :]
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "inspection.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("INSPECTION_DATA_DIR") or _default_data_dir()).resolve()
+    database_url = env.get("INSPECTION_DATABASE_URL") or f"sqlite://{data_dir / 'inspection.sqlite3'}"
+    secret_key = env.get("INSPECTION_SECRET_KEY") or _stored_secret(data_dir)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        session_idle_minutes=int(env.get("INSPECTION_SESSION_IDLE_MINUTES", "30")),
+        session_max_hours=int(env.get("INSPECTION_SESSION_MAX_HOURS", "12")),
+        max_upload_bytes=int(env.get("INSPECTION_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        https=env.get("INSPECTION_HTTPS", "").lower() in {"1", "true", "yes"},
+        retention_days=int(env.get("INSPECTION_RETENTION_DAYS", "365")),
+    )
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A random secret kept in the data directory, so sessions survive a restart."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+# For Tortoise's own command line (`tortoise makemigrations`), configured in pyproject.toml.
+TORTOISE_ORM = tortoise_config(
+    os.environ.get("INSPECTION_DATABASE_URL") or "sqlite://data/inspection.sqlite3"
+)

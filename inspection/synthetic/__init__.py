@@ -1,0 +1,109 @@
+"""The synthetic local authority: children with true journeys, and the files an inspection
+receives about them (Annex A, CIN census, partner-agency extracts) plus the answer key.
+
+``generate`` is deterministic per seed: the same seed writes byte-identical files.
+See docs/synthetic.md.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from inspection.synthetic.agencies import AgencyExtracts
+from inspection.synthetic.annex_a import AnnexLists, write_workbook
+from inspection.synthetic.cin_census import CinCensusWriter
+from inspection.synthetic.journeys import Journey, Staff, Storyteller, Window
+from inspection.synthetic.mess import mess_up
+from inspection.synthetic.population import Population
+from inspection.synthetic.truth import TruthWriter, events
+
+__all__ = ["generate", "LA_NAME", "FILES"]
+
+LA_NAME = "Synthshire County Council"
+FILES = ("annex_a.xlsx", "police.csv", "health.csv", "education.csv", "early_help.csv",
+         "social_care.csv", "cin_census.xml", "truth.json")
+LA_FAMILY_SHARE = 0.62
+
+
+def generate(children: int, seed: int, out_dir: Path,
+             reference_date: date = date(2026, 11, 2), messy: bool = False) -> dict[str, Any]:
+    """Write the synthetic authority's files for ``children`` children into ``out_dir``."""
+    if children < 1:
+        raise ValueError("children must be at least 1")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    window = Window.before(reference_date)
+    staff = Staff.hire(rng)
+    teller = Storyteller(rng, window, staff)
+    population = Population(rng, reference_date)
+    extracts = AgencyExtracts(random.Random(f"{seed}:agencies"))
+    annex = AnnexLists(random.Random(f"{seed}:annex"), window, staff)
+    stats = {"la_children": 0, "partner_only_children": 0, "care_leavers": 0, "twins": 0,
+             "lookalikes": 0, "sibling_groups": 0, "events": 0}
+    meta = {"generator": "inspection.synthetic", "seed": seed, "children_requested": children,
+            "reference_date": reference_date.isoformat(), "local_authority": LA_NAME,
+            "annex_a_window": {"start": window.start.isoformat(),
+                               "end": reference_date.isoformat()},
+            "adoption_window_start": window.year_start.isoformat()}
+    made = 0
+    with open(out_dir / "cin_census.xml", "w", encoding="utf-8", newline="\n") as cin_fh, \
+            open(out_dir / "truth.json", "w", encoding="utf-8", newline="\n") as truth_fh:
+        cin = CinCensusWriter(cin_fh, reference_date)
+        truth = TruthWriter(truth_fh, meta)
+        while made < children:
+            kind, kids = population.family(children - made)
+            made += len(kids)
+            journeys = [Journey(p) for p in kids]
+            if kind == "care_leaver":
+                teller.care_leaver(journeys[0])
+                stats["care_leavers"] += 1
+            elif rng.random() < LA_FAMILY_SHARE:
+                teller.la_family(journeys)
+            else:
+                teller.partner_only(journeys)
+            stats["lookalikes"] += kind == "lookalike"
+            stats["sibling_groups"] += len(kids) > 1
+            for j in journeys:
+                if not j.known_to_la and not j.partner:
+                    teller.random_signal(j)
+                    if not j.partner:
+                        teller.partner(j, "health", "gp_concern", j.person.dob,
+                                       details="New birth visit concern")
+                if j.known_to_la:
+                    j.person.la_child_id = population.la_child_id()
+                    stats["la_children"] += 1
+                else:
+                    stats["partner_only_children"] += 1
+                stats["twins"] += j.person.twin
+                evs = events(j, window)
+                stats["events"] += len(evs)
+                extracts.add(j)
+                annex.add(j, evs)
+                cin.child(j)
+                truth.child(j, evs)
+        cin.close()
+        truth.close()
+    annex.prospective_adopters(max(1, annex.adopter_family // 2))
+    files: dict[str, int] = extracts.write(out_dir)
+    sheets = annex.sheets()
+    mess: list[dict[str, Any]] = []
+    if messy:
+        mess = mess_up(sheets, random.Random(f"{seed}:mess"))
+    write_workbook(out_dir / "annex_a.xlsx", sheets, reference_date, LA_NAME)
+    files["cin_census.xml"] = cin.count
+    files["truth.json"] = made
+    return {
+        "children": made,
+        "seed": seed,
+        "reference_date": reference_date.isoformat(),
+        "out_dir": str(out_dir),
+        "messy": messy,
+        "files": files,
+        "annex_a": {s.name: len(s.rows) for s in sheets},
+        **stats,
+        "mess": mess,
+    }

@@ -1,0 +1,1 @@
+"""The browser interface: thin routes over the domain packages."""

@@ -1,0 +1,59 @@
+"""Who may do what: roles and membership of an inspection.
+
+Anything a user may not see answers exactly as if it did not exist (404), so the response
+never tells whether an inspection or a child is there.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from inspection.inspections import membership_role
+from inspection.models import AccessLog, Inspection, User
+from inspection.models.core import Role
+from inspection.web.sessions import client_ip
+
+READERS = frozenset(Role)
+EDITORS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
+LEADS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
+
+
+def current_user(request: Request) -> User:
+    user = request.state.user
+    if user is None:
+        raise HTTPException(status_code=401)
+    return user
+
+
+def not_found() -> HTTPException:
+    return HTTPException(status_code=404, detail="Not found")
+
+
+async def require_inspection(
+    request: Request, roles: frozenset[Role] = READERS
+) -> tuple[Inspection, Role]:
+    """The inspection named in the path, if the user's role in it is one of ``roles``."""
+    user = current_user(request)
+    try:
+        inspection_id = int(request.path_params["inspection_id"])
+    except (KeyError, ValueError):
+        raise not_found() from None
+    role = await membership_role(user, inspection_id)
+    if role is None or role not in roles:
+        raise not_found()
+    inspection = await Inspection.get(id=inspection_id).prefetch_related("la")
+    request.state.role = role
+    return inspection, role
+
+
+async def log_access(
+    request: Request, action: str, inspection_id: int | None = None,
+    object_type: str = "", object_id: str = "", detail: str = "",
+) -> None:
+    user = request.state.user
+    await AccessLog.create(
+        user=user, user_email=user.email if user else "", inspection_id=inspection_id,
+        action=action, object_type=object_type, object_id=str(object_id), detail=detail[:500],
+        ip=client_ip(request.scope),
+    )

@@ -1,0 +1,21 @@
+"""Every route of the app, gathered from one module per area."""
+
+from __future__ import annotations
+
+import importlib
+
+from starlette.routing import BaseRoute
+
+AREA_MODULES = [
+    "inspection.web.routes.health",
+    "inspection.web.routes.account",
+    "inspection.web.routes.inspections",
+    "inspection.web.routes.admin",
+]
+
+
+def all_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in AREA_MODULES:
+        routes.extend(importlib.import_module(name).routes)
+    return routes

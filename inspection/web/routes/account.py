@@ -1,0 +1,60 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from inspection.accounts import Throttle, authenticate
+from inspection.web.access import log_access
+from inspection.web.sessions import (
+    clear_session_cookie,
+    client_ip,
+    end_session,
+    set_session_cookie,
+    start_session,
+)
+from inspection.web.templating import render
+
+SIGN_IN_FAILED = "Enter a correct e-mail address and password."
+
+
+async def login_page(request: Request) -> Response:
+    if request.state.user is not None:
+        return RedirectResponse("/inspections", status_code=303)
+    return render(request, "login.html", {"error": None, "email": ""})
+
+
+async def login(request: Request) -> Response:
+    settings = request.app.state.settings
+    form = await request.form()
+    email = str(form.get("email", ""))
+    password = str(form.get("password", ""))
+    user = await authenticate(
+        email, password, client_ip(request.scope),
+        Throttle(settings.login_attempts_per_window, settings.login_window_seconds),
+    )
+    if user is None:
+        return render(request, "login.html", {"error": SIGN_IN_FAILED, "email": email},
+                      status_code=401)
+    session_id = await start_session(request, user)
+    response = RedirectResponse("/inspections", status_code=303)
+    set_session_cookie(response, session_id, settings)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    if request.state.user is not None:
+        await log_access(request, "sign-out")
+    await end_session(request)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, request.app.state.settings)
+    return response
+
+
+routes = [
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]

@@ -1,0 +1,61 @@
+from datetime import date
+
+from inspection.models import AccessLog, Child, Inspection, Upload
+from tests.web.conftest import make_inspection, make_user, member, sign_in
+
+
+async def test_only_admins_read_the_access_log(app_client):
+    await make_user("insp@example.org", "inspector")
+    await sign_in(app_client, "insp@example.org")
+    assert (await app_client.get("/admin/access-log")).status_code == 404
+    assert (await app_client.get("/admin/access-log.csv")).status_code == 404
+
+
+async def test_admin_filters_and_exports_the_access_log(app_client):
+    await make_user("admin@example.org", "admin")
+    await make_user("insp@example.org", "inspector")
+    await sign_in(app_client, "insp@example.org", "wrong password!")
+    await AccessLog.create(user_email="insp@example.org", action="view-journey",
+                           inspection_id=7, object_type="child", object_id="12",
+                           detail="=HYPERLINK(\"http://x\")")
+    await sign_in(app_client, "admin@example.org")
+    page = await app_client.get("/admin/access-log", params={"action": "view-journey"})
+    assert page.status_code == 200
+    assert "1 entry." in page.text
+    assert "child 12" in page.text
+    csv_text = (await app_client.get("/admin/access-log.csv",
+                                     params={"user": "insp"})).text
+    lines = csv_text.splitlines()
+    assert lines[0] == "at,user,action,inspection,object,detail,ip"
+    assert len(lines) == 3  # the failed sign-in and the journey view
+    assert lines[1].split(",")[1:5] == ["insp@example.org", "view-journey", "7", "child 12"]
+    assert "'=HYPERLINK" in lines[1]
+    assert await AccessLog.filter(action="export-access-log").count() == 1
+
+
+async def test_purge_refused_before_the_retention_period(app_client, db):
+    inspection = await make_inspection()
+    admin = await make_user("admin@example.org", "admin")
+    await member(inspection, admin)
+    await sign_in(app_client, "admin@example.org")
+    response = await app_client.post(f"/inspections/{inspection.id}/purge")
+    assert response.status_code == 409
+    assert response.text.startswith(f"Inspection {inspection.id} may not be purged before")
+
+
+async def test_purge_removes_child_data_and_is_logged(app_client, db):
+    inspection = await make_inspection()
+    await Inspection.filter(id=inspection.id).update(reference_date=date(2020, 1, 1))
+    await Child.create(inspection=inspection, la_child_id="C1")
+    await Upload.create(inspection=inspection, source_kind="annex-a", filename="a.xlsx",
+                        sha256="0" * 64)
+    admin = await make_user("admin@example.org", "admin")
+    await sign_in(app_client, "admin@example.org")
+    response = await app_client.post(f"/inspections/{inspection.id}/purge")
+    assert response.status_code == 303
+    assert await Child.filter(inspection_id=inspection.id).count() == 0
+    entry = await AccessLog.get(action="purge")
+    assert (entry.user_id, entry.inspection_id, entry.detail) == (
+        admin.id, inspection.id, "children=1 records=0 events=0")
+    page = await app_client.get(f"/inspections/{inspection.id}")
+    assert "Child-level data was purged on" in page.text
