@@ -7,7 +7,7 @@ VENDOR := inspection/web/static/vendor
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 export INSPECTION_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: demo test install assets lint typecheck test-sqlite test-postgres e2e bench serve clean
+.PHONY: demo test install assets system-packages lint typecheck test-sqlite test-postgres bench serve clean
 
 demo: install
 	$(BIN)/inspection demo
@@ -46,7 +46,18 @@ test-sqlite: install
 test-postgres: install
 	INSPECTION_TEST_DATABASE=$(PG_TEST_URL) INSPECTION_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -m "not e2e"
 
-test: install lint typecheck test-sqlite test-postgres
+# Debian packages the browser and spreadsheet tests drive: Chromium and LibreOffice Calc.
+system-packages:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v soffice >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends chromium libreoffice-calc-nogui fonts-liberation; \
+		else \
+			echo "Install Debian's chromium and libreoffice-calc-nogui (needs root)"; exit 1; \
+		fi; \
+	fi
+
+test: install system-packages lint typecheck test-sqlite test-postgres
 
 bench: install
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -15,7 +15,9 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,6 +32,7 @@ from inspection.settings import MODEL_MODULES, Settings, tortoise_config
 TEST_DATABASE = os.environ.get("INSPECTION_TEST_DATABASE", "sqlite")
 REQUIRE_POSTGRES = os.environ.get("INSPECTION_REQUIRE_POSTGRES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def is_postgres() -> bool:
@@ -69,12 +72,23 @@ async def _drop_postgres_database(url: str, name: str) -> None:
         await conn.close()
 
 
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even where a loop is already running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def new_database_url(tmp_dir: Path, label: str) -> tuple[str, str | None]:
     """A fresh, empty database for ``label``: (url, postgres database name or None)."""
     if is_postgres():
         name = f"inspection_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        return asyncio.run(_create_postgres_database(TEST_DATABASE, name)), name
+        return run_async(_create_postgres_database(TEST_DATABASE, name)), name
     return f"sqlite://{tmp_dir / f'{label}.sqlite3'}", None
+
+
+def drop_database(name: str | None) -> None:
+    if name:
+        run_async(_drop_postgres_database(TEST_DATABASE, name))
 
 
 def test_settings(tmp_dir: Path, database_url: str) -> Settings:
@@ -116,8 +130,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     result = run_cli(["db", "upgrade"], env=env)
     assert result.returncode == 0, result.stderr
     yield env
-    if name:
-        asyncio.run(_drop_postgres_database(TEST_DATABASE, name))
+    drop_database(name)
 
 
 def run_cli(

@@ -1,12 +1,11 @@
 """The access log is append-only in the migrated database itself."""
 
-import asyncio
 import sqlite3
 
 import asyncpg
 import pytest
 
-from tests.conftest import is_postgres
+from tests.conftest import is_postgres, run_async
 
 INSERT = (
     "INSERT INTO access_log (at, user_email, action, object_type, object_id, detail, ip) "
@@ -40,7 +39,7 @@ def test_entries_cannot_be_changed_or_deleted(cli_env, statement):
     url = cli_env["INSPECTION_DATABASE_URL"]
     if is_postgres():
         with pytest.raises(asyncpg.RaiseError, match="the access log is append-only"):
-            asyncio.run(_postgres(url, statement))
+            run_async(_postgres(url, statement))
     else:
         with pytest.raises(sqlite3.IntegrityError, match="the access log is append-only"):
             _sqlite(url, statement)

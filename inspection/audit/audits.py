@@ -76,8 +76,11 @@ class SaveResult:
 def value_keys(definition: dict[str, Any]) -> list[str]:
     keys: list[str] = []
     for d in definition["domains"]:
-        keys += [scoring.grade_key(d["key"]), scoring.evidence_key(d["key"]),
-                 scoring.cites_key(d["key"])]
+        keys += [
+            scoring.grade_key(d["key"]),
+            scoring.evidence_key(d["key"]),
+            scoring.cites_key(d["key"]),
+        ]
     return keys + list(scoring.OVERALL_FIELDS)
 
 
@@ -87,9 +90,13 @@ def field_label(definition: dict[str, Any], key: str) -> str:
     if domain:
         part = {"grade": "grade", "evidence": "evidence", "cites": "cited events"}[kind]
         return f"{titles.get(domain, domain)}: {part}"
-    return {"overall": "Overall judgement", "overall_reason": "Reason for changing the overall",
-            "strengths": "Strengths", "improvements": "What would make it better",
-            "themes": "Themes"}.get(key, key)
+    return {
+        "overall": "Overall judgement",
+        "overall_reason": "Reason for changing the overall",
+        "strengths": "Strengths",
+        "improvements": "What would make it better",
+        "themes": "Themes",
+    }.get(key, key)
 
 
 def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
@@ -123,8 +130,10 @@ def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[st
 async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, Any]:
     scores = {s.domain: s for s in await Score.filter(audit_id=audit.id)}
     raw: dict[str, Any] = {
-        "overall": audit.overall, "overall_reason": audit.overall_reason,
-        "strengths": audit.strengths, "improvements": audit.improvements,
+        "overall": audit.overall,
+        "overall_reason": audit.overall_reason,
+        "strengths": audit.strengths,
+        "improvements": audit.improvements,
         "themes": list(audit.themes or []),
     }
     for d in definition["domains"]:
@@ -137,7 +146,8 @@ async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, An
 
 async def get_audit(inspection_id: int, audit_id: int) -> Audit:
     audit = await Audit.get_or_none(id=audit_id, inspection_id=inspection_id).prefetch_related(
-        "rubric", "member", "child", "auditor")
+        "rubric", "member", "child", "auditor"
+    )
     if audit is None:
         raise AuditNotFound("There is no such audit.")
     return audit
@@ -145,12 +155,13 @@ async def get_audit(inspection_id: int, audit_id: int) -> Audit:
 
 async def counterpart(audit: Audit) -> Audit | None:
     """The other marking of the same sample member (first for a second, second for a first)."""
-    if audit.member_id is None:  # type: ignore[attr-defined]
+    if audit.member_id is None:
         return None
     other = "second" if audit.marking == "first" else "first"
     return await Audit.get_or_none(
-        inspection_id=audit.inspection_id,  # type: ignore[attr-defined]
-        member_id=audit.member_id, marking=other,  # type: ignore[attr-defined]
+        inspection_id=audit.inspection_id,
+        member_id=audit.member_id,
+        marking=other,
     )
 
 
@@ -165,20 +176,20 @@ async def grades_hidden(audit: Audit, user: User, role: Role) -> bool:
     Until both markings of a member are submitted: the other marker never sees them; for a
     member chosen for second marking, nobody but the audit's own auditor and leads sees them.
     """
-    if audit.auditor_id == user.id:  # type: ignore[attr-defined]
+    if audit.auditor_id == user.id:
         return False
     other = await counterpart(audit)
     if other is not None and other.status == "submitted" and audit.status == "submitted":
         return False
-    if other is not None and other.auditor_id == user.id:  # type: ignore[attr-defined]
+    if other is not None and other.auditor_id == user.id:
         return True
     if role in LEAD_ROLES:
         return False
-    member = audit.member_id  # type: ignore[attr-defined]
+    member = audit.member_id
     if member is None:
         return False
-    sample_id = await SampleMember.filter(id=member).values_list("sample_id", flat=True)
-    return bool(sample_id) and member in await selected_member_ids(int(sample_id[0]))
+    row = await SampleMember.filter(id=member).values("sample_id")
+    return bool(row) and member in await selected_member_ids(int(row[0]["sample_id"]))
 
 
 async def open_audit(inspection_id: int, audit_id: int, user: User, role: Role) -> Audit:
@@ -192,48 +203,57 @@ async def open_audit(inspection_id: int, audit_id: int, user: User, role: Role) 
 
 
 def may_edit(audit: Audit, user: User, role: Role) -> bool:
-    return audit.status == "draft" and (
-        audit.auditor_id == user.id or role in LEAD_ROLES  # type: ignore[attr-defined]
-    )
+    return audit.status == "draft" and (audit.auditor_id == user.id or role in LEAD_ROLES)
 
 
 async def create_audit(
-    inspection_id: int, member_id: int, auditor: User, marking: str = "first",
+    inspection_id: int,
+    member_id: int,
+    auditor: User,
+    marking: str = "first",
     rubric: Rubric | None = None,
 ) -> Audit:
     """Start the first or second marking of a sample member; returns an existing one if any."""
     if marking not in ("first", "second"):
         raise AuditError("Marking is either first or second.")
-    member = await SampleMember.get_or_none(id=member_id, inspection_id=inspection_id)
-    if member is None:
+    found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
+        "sample_id", "child_id"
+    )
+    if not found:
         raise AuditNotFound("There is no such sample member in this inspection.")
     existing = await Audit.get_or_none(
-        inspection_id=inspection_id, member_id=member_id, marking=marking)
+        inspection_id=inspection_id, member_id=member_id, marking=marking
+    )
     if existing is not None:
-        if existing.auditor_id != auditor.id:  # type: ignore[attr-defined]
+        if existing.auditor_id != auditor.id:
             raise AuditError(f"This child's {marking} marking is already with another auditor.")
         return existing
     first = None
     if marking == "second":
         first = await Audit.get_or_none(
-            inspection_id=inspection_id, member_id=member_id, marking="first")
+            inspection_id=inspection_id, member_id=member_id, marking="first"
+        )
         if first is None:
             raise AuditError("A second marking needs a first marking to compare with.")
-        if first.auditor_id == auditor.id:  # type: ignore[attr-defined]
+        if first.auditor_id == auditor.id:
             raise AuditError("The second marking must be done by someone other than the first.")
-        if member_id not in await selected_member_ids(member.sample_id):  # type: ignore[attr-defined]
+        if member_id not in await selected_member_ids(int(found[0]["sample_id"])):
             raise AuditError("This child was not chosen for second marking.")
     if rubric is None:
-        rubric = (await Rubric.get(id=first.rubric_id) if first  # type: ignore[attr-defined]
-                  else await default_rubric())
+        rubric = await Rubric.get(id=first.rubric_id) if first else await default_rubric()
     audit = await Audit.create(
-        inspection_id=inspection_id, member_id=member_id,
-        child_id=member.child_id, auditor=auditor,  # type: ignore[attr-defined]
-        rubric=rubric, marking=marking, version=1,
+        inspection_id=inspection_id,
+        member_id=member_id,
+        child_id=found[0]["child_id"],
+        auditor=auditor,
+        rubric=rubric,
+        marking=marking,
+        version=1,
     )
     values = normalise_values(rubric.definition, {})
-    await AuditRevision.create(inspection_id=inspection_id, audit=audit, version=1,
-                               values=values, saved_by=auditor)
+    await AuditRevision.create(
+        inspection_id=inspection_id, audit=audit, version=1, values=values, saved_by=auditor
+    )
     return audit
 
 
@@ -241,12 +261,17 @@ async def _cited_event_ids(inspection_id: int, child_id: int | None) -> set[int]
     if child_id is None:
         return set()
     rows = await Event.filter(inspection_id=inspection_id, child_id=child_id).values_list(
-        "id", flat=True)
-    return {int(r) for r in rows}
+        "id", flat=True
+    )
+    return {int(r) for r in rows}  # type: ignore[call-overload]
 
 
 async def save_audit(
-    inspection_id: int, audit_id: int, user: User, role: Role, base_version: int,
+    inspection_id: int,
+    audit_id: int,
+    user: User,
+    role: Role,
+    base_version: int,
     raw_values: dict[str, Any],
 ) -> SaveResult:
     """Save a draft if nobody else saved since ``base_version``; otherwise raise AuditConflict."""
@@ -255,7 +280,7 @@ async def save_audit(
         raise AuditError("This audit cannot be changed: it is submitted or it is not yours.")
     definition = audit.rubric.definition
     yours = normalise_values(definition, raw_values)
-    allowed_events = await _cited_event_ids(inspection_id, audit.child_id)  # type: ignore[attr-defined]
+    allowed_events = await _cited_event_ids(inspection_id, audit.child_id)
     for key, value in yours.items():
         if key.startswith("cites:") and not set(value) <= allowed_events:
             raise AuditError("Evidence can only cite events from this child's journey.")
@@ -264,60 +289,95 @@ async def save_audit(
     now = datetime.now(UTC)
     async with in_transaction():
         updated = await Audit.filter(
-            id=audit.id, inspection_id=inspection_id, version=base_version, status="draft",
+            id=audit.id,
+            inspection_id=inspection_id,
+            version=base_version,
+            status="draft",
         ).update(
-            version=base_version + 1, overall=yours["overall"],
-            overall_reason=yours["overall_reason"], strengths=yours["strengths"],
-            improvements=yours["improvements"], themes=yours["themes"],
-            proposed_overall=proposed, updated_at=now,
+            version=base_version + 1,
+            overall=yours["overall"],
+            overall_reason=yours["overall_reason"],
+            strengths=yours["strengths"],
+            improvements=yours["improvements"],
+            themes=yours["themes"],
+            proposed_overall=proposed,
+            updated_at=now,
         )
         if updated == 1:
             for d in definition["domains"]:
                 k = d["key"]
                 await Score.update_or_create(
-                    defaults={"grade": yours[scoring.grade_key(k)],
-                              "evidence": yours[scoring.evidence_key(k)],
-                              "cited_events": yours[scoring.cites_key(k)],
-                              "inspection_id": inspection_id},
-                    audit_id=audit.id, domain=k,
+                    defaults={
+                        "grade": yours[scoring.grade_key(k)],
+                        "evidence": yours[scoring.evidence_key(k)],
+                        "cited_events": yours[scoring.cites_key(k)],
+                        "inspection_id": inspection_id,
+                    },
+                    audit_id=audit.id,
+                    domain=k,
                 )
-            await AuditRevision.create(inspection_id=inspection_id, audit_id=audit.id,
-                                       version=base_version + 1, values=yours, saved_by=user)
+            await AuditRevision.create(
+                inspection_id=inspection_id,
+                audit_id=audit.id,
+                version=base_version + 1,
+                values=yours,
+                saved_by=user,
+            )
     if updated != 1:
         raise await _conflict(inspection_id, audit.id, definition, base_version, yours)
-    return SaveResult(audit.id, base_version + 1, now, proposed,
-                      scoring.missing_items(definition, yours))
+    return SaveResult(
+        audit.id, base_version + 1, now, proposed, scoring.missing_items(definition, yours)
+    )
 
 
 async def _conflict(
-    inspection_id: int, audit_id: int, definition: dict[str, Any], base_version: int,
+    inspection_id: int,
+    audit_id: int,
+    definition: dict[str, Any],
+    base_version: int,
     yours: dict[str, Any],
 ) -> AuditConflict:
     current = await Audit.get(id=audit_id, inspection_id=inspection_id)
     theirs = await audit_values(current, definition)
     base_rev = await AuditRevision.get_or_none(audit_id=audit_id, version=base_version)
     base = normalise_values(definition, base_rev.values) if base_rev else None
-    last = await AuditRevision.filter(audit_id=audit_id).order_by("-version").first(
-        ).prefetch_related("saved_by")
+    last = (
+        await AuditRevision.filter(audit_id=audit_id)
+        .order_by("-version")
+        .first()
+        .prefetch_related("saved_by")
+    )
     changes = []
     for key in value_keys(definition):
         moved = theirs[key] != base[key] if base is not None else theirs[key] != yours[key]
         if moved or (theirs[key] != yours[key] and base is not None and yours[key] != base[key]):
-            changes.append(FieldChange(key, field_label(definition, key),
-                                       base[key] if base else None, theirs[key], yours[key]))
+            changes.append(
+                FieldChange(
+                    key,
+                    field_label(definition, key),
+                    base[key] if base else None,
+                    theirs[key],
+                    yours[key],
+                )
+            )
     who = last.saved_by.name if last and last.saved_by else ""
     return AuditConflict(audit_id, base_version, current.version, changes, yours, theirs, who)
 
 
 async def submit_audit(
-    inspection_id: int, audit_id: int, user: User, role: Role, base_version: int,
+    inspection_id: int,
+    audit_id: int,
+    user: User,
+    role: Role,
+    base_version: int,
     raw_values: dict[str, Any] | None = None,
 ) -> tuple[Audit, list[str]]:
     """Save (if values are given) then submit when complete; else return what is missing."""
     version = base_version
     if raw_values is not None:
-        version = (await save_audit(inspection_id, audit_id, user, role, base_version,
-                                    raw_values)).version
+        version = (
+            await save_audit(inspection_id, audit_id, user, role, base_version, raw_values)
+        ).version
     audit = await open_audit(inspection_id, audit_id, user, role)
     if not may_edit(audit, user, role):
         raise AuditError("This audit cannot be submitted: it is submitted or it is not yours.")
@@ -328,52 +388,79 @@ async def submit_audit(
         return audit, missing
     overall = scoring.final_overall(definition, values)
     updated = await Audit.filter(id=audit.id, version=version, status="draft").update(
-        status="submitted", submitted_at=datetime.now(UTC), overall=overall,
+        status="submitted",
+        submitted_at=datetime.now(UTC),
+        overall=overall,
         proposed_overall=scoring.propose_overall(
-            definition, scoring.domain_grades(definition, values)),
+            definition, scoring.domain_grades(definition, values)
+        ),
         version=version + 1,
     )
     if updated != 1:
         raise await _conflict(inspection_id, audit.id, definition, version, values)
-    await AuditRevision.create(inspection_id=inspection_id, audit_id=audit.id,
-                               version=version + 1, values={**values, "overall": overall},
-                               saved_by=user)
+    await AuditRevision.create(
+        inspection_id=inspection_id,
+        audit_id=audit.id,
+        version=version + 1,
+        values={**values, "overall": overall},
+        saved_by=user,
+    )
     return await get_audit(inspection_id, audit.id), []
 
 
 async def child_events(inspection_id: int, child_id: int | None) -> list[Event]:
     if child_id is None:
         return []
-    return list(await Event.filter(inspection_id=inspection_id, child_id=child_id)
-                .order_by("start", "id"))
+    return list(
+        await Event.filter(inspection_id=inspection_id, child_id=child_id).order_by("start", "id")
+    )
 
 
 async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[str, Any]]:
     """Every sample member with its first and second markings, grades shown only if visible."""
-    members = await SampleMember.filter(
-        inspection_id=inspection_id, status__in=["selected", "replacement"],
-    ).order_by("sample_id", "stratum", "order", "id")
+    members = (
+        await SampleMember.filter(
+            inspection_id=inspection_id,
+            status__in=["selected", "replacement"],
+        )
+        .order_by("sample_id", "stratum", "order", "id")
+        .values("id", "sample_id", "child_id", "stratum", "order", "status")
+    )
     audits = await Audit.filter(inspection_id=inspection_id).prefetch_related("auditor")
     by_member: dict[tuple[int, str], Audit] = {
-        (a.member_id, a.marking): a for a in audits if a.member_id  # type: ignore[attr-defined]
+        (a.member_id, a.marking): a for a in audits if a.member_id is not None
     }
-    children = {c.id: c for c in await Child.filter(
-        inspection_id=inspection_id, id__in=[m.child_id for m in members if m.child_id])}  # type: ignore[attr-defined]
+    children = {
+        c.id: c
+        for c in await Child.filter(
+            inspection_id=inspection_id, id__in=[m["child_id"] for m in members if m["child_id"]]
+        )
+    }
     selected: dict[int, set[int]] = {}
     rows = []
     for m in members:
-        sid = m.sample_id  # type: ignore[attr-defined]
+        sid = int(m["sample_id"])
         if sid not in selected:
             selected[sid] = await selected_member_ids(sid)
-        row: dict[str, Any] = {"member": m, "child": children.get(m.child_id),  # type: ignore[attr-defined]
-                               "second_marking": m.id in selected[sid]}
+        row: dict[str, Any] = {
+            "member": m,
+            "child": children.get(m["child_id"]),
+            "second_marking": m["id"] in selected[sid],
+        }
         for marking in ("first", "second"):
-            a = by_member.get((m.id, marking))
+            a = by_member.get((m["id"], marking))
             hidden = a is not None and await grades_hidden(a, user, role)
-            row[marking] = None if a is None else {
-                "id": a.id, "status": a.status, "auditor": a.auditor.name if a.auditor else "",
-                "overall": "" if hidden else a.overall, "hidden": hidden,
-                "mine": a.auditor_id == user.id,  # type: ignore[attr-defined]
-            }
+            row[marking] = (
+                None
+                if a is None
+                else {
+                    "id": a.id,
+                    "status": a.status,
+                    "auditor": a.auditor.name if a.auditor else "",
+                    "overall": "" if hidden else a.overall,
+                    "hidden": hidden,
+                    "mine": a.auditor_id == user.id,
+                }
+            )
         rows.append(row)
     return rows

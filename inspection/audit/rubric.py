@@ -30,7 +30,9 @@ class RubricFile:
 
 
 def canonical_json(definition: dict[str, Any]) -> bytes:
-    return json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def definition_sha256(definition: dict[str, Any]) -> str:
@@ -127,8 +129,11 @@ async def register_rubric(definition: dict[str, Any]) -> Rubric:
             )
         return existing
     return await Rubric.create(
-        code=definition["code"], version=definition["version"], title=definition["title"],
-        definition=definition, sha256=digest,
+        code=definition["code"],
+        version=definition["version"],
+        title=definition["title"],
+        definition=definition,
+        sha256=digest,
     )
 
 
@@ -146,9 +151,15 @@ async def rubric_list() -> list[dict[str, Any]]:
     await ensure_builtin_rubrics()
     rows = await Rubric.all().order_by("code", "version")
     return [
-        {"id": r.id, "code": r.code, "version": r.version, "title": r.title, "sha256": r.sha256,
-         "domains": [d["key"] for d in r.definition["domains"]],
-         "default": (r.code, r.version) == DEFAULT_RUBRIC}
+        {
+            "id": r.id,
+            "code": r.code,
+            "version": r.version,
+            "title": r.title,
+            "sha256": r.sha256,
+            "domains": [d["key"] for d in r.definition["domains"]],
+            "default": (r.code, r.version) == DEFAULT_RUBRIC,
+        }
         for r in rows
     ]
 

@@ -19,6 +19,11 @@ COMMAND_MODULES = [
     "inspection.cli.admin",
     "inspection.cli.synth",
     "inspection.cli.serve",
+    "inspection.cli.importing",
+    "inspection.cli.link",
+    "inspection.cli.journey",
+    "inspection.cli.sample",
+    "inspection.cli.audit",
 ]
 
 

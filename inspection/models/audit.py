@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -11,7 +13,7 @@ class Rubric(Model):
     code = fields.CharField(max_length=60)
     version = fields.CharField(max_length=20)
     title = fields.CharField(max_length=200, default="")
-    definition = fields.JSONField()
+    definition: Any = fields.JSONField()
     sha256 = fields.CharField(max_length=64, default="")
 
     class Meta:
@@ -21,6 +23,11 @@ class Rubric(Model):
 
 class Audit(Model):
     id = fields.IntField(primary_key=True)
+    inspection_id: int
+    member_id: int | None
+    child_id: int | None
+    auditor_id: int | None
+    rubric_id: int
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection", related_name="audits", on_delete=fields.CASCADE
     )
@@ -43,7 +50,7 @@ class Audit(Model):
     overall_reason = fields.TextField(default="")
     strengths = fields.TextField(default="")
     improvements = fields.TextField(default="")
-    themes = fields.JSONField(default=list)
+    themes: Any = fields.JSONField(default=list)
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -55,6 +62,7 @@ class Audit(Model):
 
 class Score(Model):
     id = fields.IntField(primary_key=True)
+    audit_id: int
     inspection_id = fields.IntField(db_index=True)
     audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
         "models.Audit", related_name="scores", on_delete=fields.CASCADE
@@ -62,7 +70,7 @@ class Score(Model):
     domain = fields.CharField(max_length=60)
     grade = fields.CharField(max_length=40, default="")
     evidence = fields.TextField(default="")
-    cited_events = fields.JSONField(default=list)
+    cited_events: Any = fields.JSONField(default=list)
 
     class Meta:
         table = "score"
@@ -71,6 +79,9 @@ class Score(Model):
 
 class Moderation(Model):
     id = fields.IntField(primary_key=True)
+    first_audit_id: int
+    second_audit_id: int
+    moderator_id: int | None
     inspection_id = fields.IntField(db_index=True)
     first_audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
         "models.Audit", related_name="moderations_first", on_delete=fields.CASCADE
@@ -93,6 +104,10 @@ class Moderation(Model):
 
 class Concern(Model):
     id = fields.IntField(primary_key=True)
+    inspection_id: int
+    child_id: int | None
+    audit_id: int | None
+    raised_by_id: int | None
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection", related_name="concerns", on_delete=fields.CASCADE
     )
@@ -113,7 +128,7 @@ class Concern(Model):
         "models.User", related_name="concern_responses", null=True, on_delete=fields.SET_NULL
     )
     responded_at = fields.DatetimeField(null=True)
-    actions = fields.JSONField(default=list)
+    actions: Any = fields.JSONField(default=list)
 
     class Meta:
         table = "concern"
@@ -128,7 +143,7 @@ class AuditRevision(Model):
         "models.Audit", related_name="revisions", on_delete=fields.CASCADE
     )
     version = fields.IntField()
-    values = fields.JSONField()
+    values: Any = fields.JSONField()
     saved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="audit_revisions", null=True, on_delete=fields.SET_NULL
     )
@@ -143,6 +158,7 @@ class ModerationPlan(Model):
     """How a sample is second-marked: a seeded share plus, optionally, every Inadequate."""
 
     id = fields.IntField(primary_key=True)
+    sample_id: int
     inspection_id = fields.IntField(db_index=True)
     sample: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Sample", related_name="moderation_plans", on_delete=fields.CASCADE

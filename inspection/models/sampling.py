@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -14,11 +16,12 @@ class Sample(Model):
     purpose = fields.CharField(max_length=300, default="")
     method = fields.CharField(max_length=40)
     seed = fields.CharField(max_length=128)
-    population_definition = fields.JSONField(default=dict)
-    population_ids = fields.JSONField(default=list)  # canonical order snapshot
+    population_definition: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    # The sampling frame: [key, stratum] pairs in canonical key order (see sampling/draw.py).
+    population_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     population_hash = fields.CharField(max_length=64)
     population_size = fields.IntField()
-    params = fields.JSONField(default=dict)
+    params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     result_hash = fields.CharField(max_length=64, default="")
     drawn_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="samples", null=True, on_delete=fields.SET_NULL

@@ -1,9 +1,11 @@
 """Seeded draws: pure, deterministic functions of (frame, seed, parameters).
 
-The sampling frame is a list of ``(key, stratum)`` pairs in canonical order: keys sorted by
-Unicode code point (Python's ``sorted`` on ``str``), whatever order the database returned them
-in. Its hash (``snapshot_hash``) is SHA-256 over the UTF-8 text ``key<TAB>stratum<LF>`` per
-member, in that order. Simple random sampling is the one-stratum case (stratum ``""``).
+The sampling frame is the population's keys in canonical order, sorted by Unicode code point
+(Python's ``sorted`` on ``str``) whatever order the database returned them in, each with its
+stratum label. It is stored as ``[[key, stratum], ...]``. Its hash (``snapshot_hash``) is
+``SHA-256(SHA-256(K) || SHA-256(S))`` (hex) where K is every key and S every stratum label, in
+frame order, each followed by LF, as UTF-8. Simple random sampling is the one-stratum case
+(stratum ``""``).
 
 Algorithm ``pcg64-argsort-v1`` (recorded in every sample's params as ``algorithm``):
 
@@ -41,8 +43,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -81,26 +85,59 @@ class Draw:
         return [m for m in self.members if m.role == "reserve"]
 
 
-Frame = list[tuple[str, str]]
+@dataclass(frozen=True)
+class Frame:
+    """The sampling frame: keys in canonical order and each key's stratum (parallel lists)."""
+
+    keys: list[str]
+    strata: list[str]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def pairs(self) -> list[list[str]]:
+        """``[[key, stratum], ...]``: the snapshot as stored with a sample."""
+        return [list(pair) for pair in zip(self.keys, self.strata, strict=True)]
 
 
 def canonical_frame(population: Mapping[str, str]) -> Frame:
-    """``{key: stratum}`` → ``[(key, stratum), ...]`` in canonical key order."""
-    return [(key, population[key]) for key in sorted(population)]
+    """``{key: stratum}`` → the frame in canonical key order."""
+    keys = sorted(population)
+    return Frame(keys, list(map(population.__getitem__, keys)))
 
 
-def snapshot_hash(frame: Iterable[Sequence[str]]) -> str:
-    text = "".join(f"{key}\t{stratum}\n" for key, stratum in frame)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def frame_from_pairs(pairs: Iterable[Sequence[str]]) -> Frame:
+    """A stored snapshot (``[[key, stratum], ...]``) as a frame, in the order stored."""
+    keys: list[str] = []
+    strata: list[str] = []
+    for key, stratum in pairs:
+        keys.append(str(key))
+        strata.append(str(stratum))
+    return Frame(keys, strata)
 
 
-def is_canonical(frame: Sequence[Sequence[str]]) -> bool:
-    return all(frame[i][0] < frame[i + 1][0] for i in range(len(frame) - 1))
+def _lines(items: list[str]) -> bytes:
+    return ("\n".join(items) + "\n").encode("utf-8") if items else b""
 
 
-def stratum_sizes(frame: Iterable[Sequence[str]]) -> dict[str, int]:
+def snapshot_hash(frame: Frame) -> str:
+    """SHA-256(SHA-256(keys) || SHA-256(strata)), each list as UTF-8 lines ending in LF."""
+    if len(frame.keys) != len(frame.strata):
+        raise DrawError("The frame has a different number of keys and strata.")
+    keys = hashlib.sha256(_lines(frame.keys)).digest()
+    strata = hashlib.sha256(_lines(frame.strata)).digest()
+    return hashlib.sha256(keys + strata).hexdigest()
+
+
+def is_canonical(frame: Frame) -> bool:
+    """Keys strictly increasing: canonical order and no key twice."""
+    keys = frame.keys
+    return all(map(operator.lt, keys, islice(keys, 1, None)))
+
+
+def stratum_sizes(frame: Frame) -> dict[str, int]:
     sizes: dict[str, int] = {}
-    for _key, stratum in frame:
+    for stratum in frame.strata:
         sizes[stratum] = sizes.get(stratum, 0) + 1
     return dict(sorted(sizes.items()))
 
@@ -186,7 +223,8 @@ def seed_bytes(seed: str) -> bytes:
     try:
         value = bytes.fromhex(seed)
     except ValueError:
-        raise DrawError("The seed must be hexadecimal (0-9, a-f), an even number of digits.") from None
+        raise DrawError(
+            "The seed must be hexadecimal (0-9, a-f), an even number of digits.") from None
     if not value:
         raise DrawError("The seed must not be empty.")
     return value
@@ -199,30 +237,36 @@ def drawn_order(seed: str, stratum: str, count: int, take: int) -> list[int]:
     return [int(i) for i in order[:take]]
 
 
-def draw(frame: Sequence[Sequence[str]], seed: str, allocation: Mapping[str, int],
-         reserve: int = 0) -> Draw:
+def _groups(frame: Frame) -> dict[str, np.ndarray]:
+    """Each stratum's canonical positions, ascending, by stratum label."""
+    labels = sorted(set(frame.strata))
+    code_of = {label: index for index, label in enumerate(labels)}
+    codes = np.fromiter(map(code_of.__getitem__, frame.strata), dtype=np.int64,
+                        count=len(frame.strata))
+    positions = np.argsort(codes, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(labels)))))
+    return {label: positions[bounds[i]:bounds[i + 1]] for i, label in enumerate(labels)}
+
+
+def draw(frame: Frame, seed: str, allocation: Mapping[str, int], reserve: int = 0,
+         groups: Mapping[str, np.ndarray] | None = None) -> Draw:
     """Draw ``allocation[h]`` members (and up to ``reserve`` more) from each stratum."""
     seed_bytes(seed)
-    groups: dict[str, list[str]] = {}
-    for key, stratum in frame:
-        group = groups.get(stratum)
-        if group is None:
-            groups[stratum] = [key]
-        else:
-            group.append(key)
-    sizes = {s: len(groups[s]) for s in sorted(groups)}
+    groups = _groups(frame) if groups is None else groups
+    sizes = {label: len(positions) for label, positions in groups.items()}
     members: list[Drawn] = []
     for stratum, count in sizes.items():
         chosen = allocation.get(stratum, 0)
         if chosen <= 0:
             continue
         spare = min(max(reserve, 0), count - chosen)
-        keys = groups[stratum]
+        positions = groups[stratum]
         probability = chosen / count
         weight = count / chosen
         for order, index in enumerate(drawn_order(seed, stratum, count, chosen + spare)):
             role = "selected" if order < chosen else "reserve"
-            members.append(Drawn(keys[index], stratum, order, role, probability, weight))
+            key = frame.keys[int(positions[index])]
+            members.append(Drawn(key, stratum, order, role, probability, weight))
     return Draw(ALGORITHM, sizes, {s: allocation.get(s, 0) for s in sizes}, members)
 
 
@@ -235,14 +279,15 @@ def make_params(size: int, allocation: str, stratify_by: str | None = None, mini
             "reserve": int(reserve)}
 
 
-def run(frame: Sequence[Sequence[str]], seed: str, params: Mapping[str, Any]) -> Draw:
+def run(frame: Frame, seed: str, params: Mapping[str, Any]) -> Draw:
     """Allocate and draw exactly as ``params`` say."""
     if params.get("algorithm") != ALGORITHM:
         raise DrawError(f"Unknown draw algorithm '{params.get('algorithm')}'.")
-    sizes = stratum_sizes(frame)
+    groups = _groups(frame)
+    sizes = {label: len(positions) for label, positions in groups.items()}
     allocation = allocate(sizes, int(params["size"]), str(params["allocation"]),
                           int(params.get("minimum") or 0), params.get("quotas") or {})
-    return draw(frame, seed, allocation, int(params.get("reserve") or 0))
+    return draw(frame, seed, allocation, int(params.get("reserve") or 0), groups)
 
 
 def result_hash(result: Draw) -> str:

@@ -123,7 +123,8 @@ def _parse_date(definition: Mapping[str, Any], name: str) -> date | None:
         raise PopulationError(f"'{value}' is not a date in YYYY-MM-DD form ({name}).") from None
 
 
-def _string_list(definition: Mapping[str, Any], name: str, allowed: tuple[str, ...] | None) -> list[str]:
+def _string_list(definition: Mapping[str, Any], name: str,
+                 allowed: tuple[str, ...] | None) -> list[str]:
     value = definition.get(name) or []
     if isinstance(value, str):
         value = [value]
@@ -240,7 +241,8 @@ async def build(inspection_id: int, reference_date: date,
             age_band=age_band(row["dob"], reference_date),
             disability=disability_value(row["disability"]),
             ethnicity_group=ethnicity_group(row["ethnicity"]),
-            team=(row["team"] or "").strip() or latest_team.get(row["id"], "") or "unknown",
+            team=" ".join((row["team"] or "").split()) or latest_team.get(row["id"], "")
+            or "unknown",
         )
         if "age_bands" in spec and member.age_band not in spec["age_bands"]:
             continue
@@ -266,7 +268,7 @@ async def _latest_event_teams(inspection_id: int) -> dict[int, str]:
     for child_id, start, event_id, team in rows:
         current = best.get(child_id)
         if current is None or (start, event_id) > current[:2]:
-            best[child_id] = (start, event_id, team.strip())
+            best[child_id] = (start, event_id, " ".join(team.split()))
     return {child_id: value[2] for child_id, value in best.items()}
 
 

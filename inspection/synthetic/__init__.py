@@ -18,7 +18,7 @@ from inspection.synthetic.cin_census import CinCensusWriter
 from inspection.synthetic.journeys import Journey, Staff, Storyteller, Window
 from inspection.synthetic.mess import mess_up
 from inspection.synthetic.population import Population
-from inspection.synthetic.truth import TruthWriter, events
+from inspection.synthetic.truth import TruthWriter, events, first_need
 
 __all__ = ["generate", "LA_NAME", "FILES"]
 
@@ -80,6 +80,9 @@ def generate(children: int, seed: int, out_dir: Path,
                     stats["partner_only_children"] += 1
                 stats["twins"] += j.person.twin
                 evs = events(j, window)
+                if first_need(evs) is None:  # help always follows someone noticing a need
+                    teller.need_before(j, evs[0][0])
+                    evs = events(j, window)
                 stats["events"] += len(evs)
                 extracts.add(j)
                 annex.add(j, evs)

@@ -115,7 +115,7 @@ class AgencyExtracts:
             evs = by_agency.get(agency)
             if not evs:
                 continue
-            evs.sort(key=lambda e: e.date)
+            evs.sort(key=lambda e: e.day)
             split = len(evs)
             if len(evs) >= 2 and self.rng.random() < PROFILES[agency].duplicate:
                 split = self.rng.randrange(1, len(evs))  # a second, duplicate person record
@@ -126,7 +126,7 @@ class AgencyExtracts:
                 person.person_ids.append((agency, pid))
                 ident = self.identity(agency, pid, person)
                 for e in part:
-                    self.rows[agency].append(ident + [ddmmyyyy(e.date), ddmmyyyy(e.end),
+                    self.rows[agency].append(ident + [ddmmyyyy(e.day), ddmmyyyy(e.end),
                                                       e.event_type, e.details, ""])
         if journey.early_help:
             pid = self.person_id("early_help")

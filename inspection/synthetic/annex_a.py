@@ -220,11 +220,14 @@ class AnnexLists:
         out = []
         for n in range(1, 12):
             rows = self.lists[n]
-            date_col = 5 if n <= 5 else None
-            if date_col is not None:
-                rows.sort(key=lambda r, c=date_col: (r[c], r[0]))
+            if n <= 5:  # events in date order, as a case management system lists them
+                rows.sort(key=_by_event_date)
             out.append(Sheet(n, f"List_{n}", codes.TITLES[n], list(codes.HEADERS[n]), rows))
         return out
+
+
+def _by_event_date(row: list[Any]) -> tuple[date, str]:
+    return row[5], row[0]
 
 
 def write_workbook(path: Path, sheets: list[Sheet], reference: date, la_name: str) -> None:

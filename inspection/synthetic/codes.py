@@ -4,6 +4,8 @@ Sheet titles (row 1), headers (row 2) and the prefixed codes of the ``Codes_used
 as the template spells them (curly quotes, trailing spaces and all).
 """
 
+# ruff: noqa: E501  (the template's own strings)
+
 from __future__ import annotations
 
 TITLES: dict[int, str] = {

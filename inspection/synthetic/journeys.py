@@ -81,7 +81,7 @@ def age_on(dob: date, day: date) -> int:
 class PartnerEvent:
     agency: str
     event_type: str
-    date: date
+    day: date
     end: date | None = None
     details: str = ""
 
@@ -316,6 +316,19 @@ class Storyteller:
         span = (self.w.reference - start).days
         return start + timedelta(days=self.rng.randrange(span + 1))
 
+    def need_before(self, j: Journey, day: date) -> None:
+        """A partner-agency concern shortly before ``day`` (the one that led to early help)."""
+        signal = max(j.person.dob, day - self.days(1, 40))
+        age = age_on(j.person.dob, signal)
+        if 5 <= age <= 16:
+            self.partner(j, "education", "safeguarding_concern", signal,
+                         details=_education_detail("safeguarding_concern"))
+        elif age < 5:
+            self.partner(j, "health", "health_visitor_concern", signal,
+                         details="Parenting support needed")
+        else:
+            self.partner(j, "health", "gp_concern", signal, details="Low mood, family stress")
+
     def random_signal(self, j: Journey) -> None:
         rng = self.rng
         day = self.some_day(j)
@@ -462,11 +475,11 @@ class Storyteller:
             episodes.append(ep)
         roll = rng.random()
         if roll < 0.12:  # referral, no further action
-            closure = r + self.days(0, 2)
-            closure = self.cut(closure)
+            nfa_closure = self.cut(r + self.days(0, 2))
             for ep in episodes:
-                ep.nfa, ep.closure, ep.reason = True, closure, RC_NFA if closure else None
-            return closure, False
+                ep.nfa, ep.closure = True, nfa_closure
+                ep.reason = RC_NFA if nfa_closure else None
+            return nfa_closure, False
         factors = self.factors(theme)
         s47_route = roll > 0.62
         a_start = r + self.days(0, 4)
@@ -474,7 +487,7 @@ class Storyteller:
         if a_start > self.w.reference:
             a_start = r
         plan_team, plan_worker = _pick(rng, self.staff.safeguarding)
-        for j, ep in zip(present, episodes):
+        for j, ep in zip(present, episodes, strict=True):
             ep.assessments.append(Assessment(a_start, authorised, rng.choice(
                 ("a) Yes", "a) Yes", "a) Yes", "a) Yes", "b) No", "c) Unknown")), factors,
                 roll > 0.5))
@@ -542,7 +555,7 @@ class Storyteller:
         while review <= last_day:
             reviews.append(review)
             review = review + DAY * 182
-        for j, ep in zip(present, episodes):
+        for j, ep in zip(present, episodes, strict=True):
             previous = sum(len(e.cp_plans) for e in j.episodes)
             ep.cp_plans.append(CPPlan(icpc, end, initial, latest, reviews, previous,
                                       last_day - self.days(0, 20), rng.choice(
@@ -551,7 +564,8 @@ class Storyteller:
         if end is None:
             return None, False
         roll = rng.random()
-        if roll < 0.12:
+        babies = any(age_on(j.person.dob, end) < 3 for j in present)
+        if roll < (0.3 if babies else 0.12):  # babies are more often removed
             return None, self.into_care(present, episodes, end, theme)
         if roll < 0.6:  # stepped down to a child in need plan
             return self.cin_plan(present, episodes, end), False
@@ -573,7 +587,7 @@ class Storyteller:
         if start_c is None:
             return False
         protected = rng.random() < 0.35
-        for j, ep in zip(present, episodes):
+        for j, ep in zip(present, episodes, strict=True):
             if protected:
                 self.partner(j, "police", "police_protection", start_c - self.days(0, 1),
                              details="Police powers of protection used")
@@ -598,7 +612,7 @@ class Storyteller:
         placement_type = rng.choice((5, 5, 5, 3, 3, 2, 15, 13)) if age >= 12 else \
             rng.choice((5, 5, 3, 2, 0, 10))
         placement_start = start
-        if age < 4 and rng.random() < 0.55:
+        if age < 4 and rng.random() < 0.75:
             adoption = self.adoption(start)
         if adoption is not None and adoption.order is not None:
             end = adoption.order
@@ -674,9 +688,10 @@ class Storyteller:
             plan_end = care_start
             ep.cin_plans.append(CINPlan(a + self.days(41, 49), plan_end))
         else:
-            ep.cin_plans.append(CINPlan(a + self.days(41, 49), a + self.days(120, 300)))
-            care_start = ep.cin_plans[0].end + self.days(10, 200)  # type: ignore[operator]
-        ep.plan_team, ep.plan_worker = self.staff.in_care
+            plan_end = a + self.days(120, 300)
+            ep.cin_plans.append(CINPlan(a + self.days(41, 49), plan_end))
+            care_start = plan_end + self.days(10, 200)
+        ep.plan_team = self.staff.in_care[0]
         ep.plan_worker = rng.choice(self.staff.in_care[1])
         if self.w.holds(eighteen):  # left care inside the window: List 8 shows the period
             ep.care = self.care_period(j, care_start, False, "teen")

@@ -78,10 +78,8 @@ def mess_up(sheets: list[Sheet], rng: random.Random) -> list[dict[str, Any]]:
                 elif type(value) is date and roll < 0.09:
                     row[i] = _serial(value)
                     counts["serial_date"] += 1
-                elif i == 2 and roll < 0.03:  # ethnicity
-                    row[i] = rng.choice(FILLERS)
-                    counts["filler"] += 1
-                elif value is None and roll < 0.05 and sheet.number in (6, 8):
+                elif (i == 2 and roll < 0.03) or (  # ethnicity, or an empty optional cell
+                        value is None and roll < 0.05 and sheet.number in (6, 8)):
                     row[i] = rng.choice(FILLERS)
                     counts["filler"] += 1
         for kind, count in counts.items():

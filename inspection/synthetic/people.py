@@ -19,7 +19,8 @@ BOYS = (
 )
 GIRLS = (
     "Olivia", "Amelia", "Isla", "Ava", "Mia", "Sophie", "Grace", "Lily", "Evie", "Ella", "Freya",
-    "Poppy", "Ruby", "Chloe", "Jessica", "Katie", "Leah", "Megan", "Courtney", "Shannon", "Kayleigh",
+    "Poppy", "Ruby", "Chloe", "Jessica", "Katie", "Leah", "Megan", "Courtney", "Shannon",
+    "Kayleigh",
     "Aaliyah", "Fatima", "Aisha", "Maryam", "Zara", "Hannah", "Ellie", "Caitlin", "Abigail",
     "Madison", "Summer", "Skye", "Tia", "Nevaeh", "Zofia", "Julia", "Amira", "Layla", "Niamh",
     "Rebecca", "Charlotte", "Elizabeth", "Victoria", "Scarlett", "Paige", "Demi", "Lacey", "Jade",
@@ -30,10 +31,13 @@ SURNAMES = (
     "Johnson", "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes",
     "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin",
     "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison",
-    "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price", "Bennett",
+    "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price",
+    "Bennett",
     "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins",
-    "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan", "Marshall", "Anderson", "Simpson",
-    "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers",
+    "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan", "Marshall", "Anderson",
+    "Simpson",
+    "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb",
+    "Rogers",
     "Gray", "Mason", "Ali", "Hussain", "Campbell", "Matthews", "Owen", "Palmer", "Holmes", "Mills",
     "Barnes", "Knight", "Lloyd", "Butler", "Russell", "Barker", "Fisher", "Stevens", "Jenkins",
     "Murray", "Dixon", "Harvey", "Kowalski", "Nowak", "Okafor", "Mensah", "Ahmed", "Rahman",
@@ -136,7 +140,7 @@ def nhs_number(rng: random.Random) -> str:
     """A 10-digit NHS number with a valid modulus-11 check digit (9 prefix: never issued)."""
     while True:
         digits = [9] + [rng.randrange(10) for _ in range(8)]
-        total = sum(d * w for d, w in zip(digits, range(10, 1, -1)))
+        total = sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True))
         check = 11 - total % 11
         if check == 11:
             check = 0
@@ -148,7 +152,7 @@ def upn(rng: random.Random, dob: date) -> str:
     """A Unique Pupil Number: check letter, LA number, school, year allocated, serial."""
     year = (dob.year + 4) % 100
     body = f"{LA_NUMBER}{rng.randrange(2000, 5000):04d}{year:02d}{rng.randrange(1000):03d}"
-    total = sum(int(ch) * weight for ch, weight in zip(body, range(2, 14)))
+    total = sum(int(ch) * weight for ch, weight in zip(body, range(2, 14), strict=True))
     return UPN_CHECK[total % 23] + body
 
 

@@ -77,16 +77,16 @@ def events(journey: Journey, window: Window) -> list[Event]:
         ad = care.adoption
         if ad is not None:
             add((ad.decision, None, "social_care", "adoption_decision"))
-            for day, kind in ((ad.placement_order, "placement_order"),
-                              (ad.match, "adoption_match"),
-                              (ad.placed, "placed_for_adoption"),
-                              (ad.order, "adoption_order")):
-                if day is not None:
-                    add((day, None, "social_care", kind))
+            for milestone, kind in ((ad.placement_order, "placement_order"),
+                                                    (ad.match, "adoption_match"),
+                                    (ad.placed, "placed_for_adoption"),
+                                    (ad.order, "adoption_order")):
+                if milestone is not None:
+                    add((milestone, None, "social_care", kind))
     if journey.care_leaver is not None:
         add((birthday(journey.person.dob, 18), None, "social_care", "care_leaver"))
     for pe in journey.partner:
-        add((pe.date, pe.end, pe.agency, PARTNER_KINDS[(pe.agency, pe.event_type)]))
+        add((pe.day, pe.end, pe.agency, PARTNER_KINDS[(pe.agency, pe.event_type)]))
     out.sort(key=lambda e: (e[0], _ORDER[e[3]], e[2]))
     return out
 

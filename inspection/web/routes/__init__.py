@@ -10,6 +10,10 @@ AREA_MODULES = [
     "inspection.web.routes.health",
     "inspection.web.routes.account",
     "inspection.web.routes.inspections",
+    "inspection.web.routes.evidence",
+    "inspection.web.routes.journeys",
+    "inspection.web.routes.sampling",
+    "inspection.web.routes.audits",
     "inspection.web.routes.admin",
 ]
 

@@ -20,6 +20,14 @@ CREATORS = {Role.ADMIN, Role.LEAD_INSPECTOR}
 
 # The sections of an inspection, in the order of the work; each area's routes live in its module.
 SECTION_LINKS: list[dict[str, str]] = [
+    {"path": "evidence", "label": "Evidence: upload and validation"},
+    {"path": "children", "label": "Children and their journeys"},
+    {"path": "linkage", "label": "Linkage review"},
+    {"path": "samples", "label": "Samples"},
+    {"path": "audits", "label": "Audits"},
+    {"path": "moderation", "label": "Moderation"},
+    {"path": "findings", "label": "Findings"},
+    {"path": "concerns", "label": "Concerns about children"},
 ]
 
 

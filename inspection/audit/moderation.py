@@ -1,0 +1,248 @@
+"""Second marking and moderation.
+
+Which members are second-marked is decided by the sample's ``ModerationPlan``: a share of the
+sample chosen deterministically from the sample's own seed (anyone can recompute the choice),
+plus, if the plan says so, every member whose first marking was submitted as Inadequate.
+A moderator records the agreed grade for a domain (or ``overall``) with a reason; the two
+original markings are never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from inspection.audit import scoring
+from inspection.audit.agreement import Agreement, agreement
+from inspection.models import Audit, Moderation, ModerationPlan, Sample, SampleMember, Score, User
+
+ACTIVE_STATUSES = ("selected", "replacement")
+OVERALL = "overall"
+
+
+class ModerationError(ValueError):
+    pass
+
+
+def second_marking_rank(seed: str, member_id: int) -> str:
+    return hashlib.sha256(f"{seed}:second-marking:{member_id}".encode()).hexdigest()
+
+
+def seeded_choice(seed: str, member_ids: list[int], share: float) -> list[int]:
+    """The members chosen for second marking: ceil(share x n), lowest seeded hash first."""
+    if not 0 <= share <= 1:
+        raise ModerationError("The share to second-mark must be between 0 and 1.")
+    count = math.ceil(round(share * len(member_ids), 9))
+    ranked = sorted(member_ids, key=lambda m: second_marking_rank(seed, m))
+    return sorted(ranked[:count])
+
+
+async def set_plan(
+    inspection_id: int,
+    sample_id: int,
+    share: float,
+    include_inadequate: bool,
+    user: User | None = None,
+) -> ModerationPlan:
+    sample = await Sample.get_or_none(id=sample_id, inspection_id=inspection_id)
+    if sample is None:
+        raise ModerationError("There is no such sample in this inspection.")
+    if not 0 <= share <= 1:
+        raise ModerationError("The share to second-mark must be between 0 and 1.")
+    plan, _ = await ModerationPlan.update_or_create(
+        defaults={
+            "share": share,
+            "include_inadequate": include_inadequate,
+            "set_by": user,
+            "inspection_id": inspection_id,
+        },
+        sample_id=sample_id,
+    )
+    return plan
+
+
+async def selected_member_ids(sample_id: int) -> set[int]:
+    """Members chosen for second marking (empty when the sample has no plan)."""
+    plan = await ModerationPlan.get_or_none(sample_id=sample_id)
+    if plan is None:
+        return set()
+    sample = await Sample.get(id=sample_id)
+    members = await SampleMember.filter(
+        sample_id=sample_id, status__in=ACTIVE_STATUSES
+    ).values_list("id", flat=True)
+    member_ids = [int(m) for m in members]  # type: ignore[call-overload]
+    chosen = set(seeded_choice(sample.seed, member_ids, plan.share))
+    if plan.include_inadequate:
+        rows = await Audit.filter(
+            member_id__in=member_ids,
+            marking="first",
+            status="submitted",
+        ).prefetch_related("rubric")
+        chosen |= {
+            a.member_id
+            for a in rows
+            if a.member_id is not None
+            and a.overall
+            and a.overall == scoring.worst_value(a.rubric.definition)
+        }
+    return chosen
+
+
+@dataclass
+class Pair:
+    member_id: int
+    first: Audit
+    second: Audit
+    first_grades: dict[str, str]
+    second_grades: dict[str, str]
+    agreed: dict[str, Moderation]
+
+
+async def submitted_pairs(inspection_id: int, sample_id: int | None = None) -> list[Pair]:
+    """Members whose first and second markings are both submitted (only then are they compared)."""
+    query = Audit.filter(
+        inspection_id=inspection_id, status="submitted", member_id__not_isnull=True
+    )
+    if sample_id is not None:
+        query = query.filter(member__sample_id=sample_id)
+    audits = await query.prefetch_related("rubric", "auditor", "child")
+    by_member: dict[int, dict[str, Audit]] = {}
+    for a in audits:
+        if a.member_id is not None:
+            by_member.setdefault(a.member_id, {})[a.marking] = a
+    pairs = []
+    ids = [a.id for a in audits]
+    scores: dict[int, dict[str, str]] = {}
+    for score in await Score.filter(inspection_id=inspection_id, audit_id__in=ids):
+        scores.setdefault(score.audit_id, {})[score.domain] = score.grade
+    mods: dict[tuple[int, int], dict[str, Moderation]] = {}
+    for m in await Moderation.filter(inspection_id=inspection_id).prefetch_related("moderator"):
+        mods.setdefault((m.first_audit_id, m.second_audit_id), {})[m.domain] = m
+    for member_id in sorted(by_member):
+        both = by_member[member_id]
+        if "first" in both and "second" in both:
+            f, s = both["first"], both["second"]
+            fg = {**scores.get(f.id, {}), OVERALL: f.overall}
+            sg = {**scores.get(s.id, {}), OVERALL: s.overall}
+            pairs.append(Pair(member_id, f, s, fg, sg, mods.get((f.id, s.id), {})))
+    return pairs
+
+
+def _domain_agreement(
+    definition: dict[str, Any],
+    pairs: list[Pair],
+    domain: str,
+) -> tuple[Agreement, int]:
+    rank = scoring.ranks(definition)
+    first, second, left_out = [], [], 0
+    for p in pairs:
+        a, b = p.first_grades.get(domain, ""), p.second_grades.get(domain, "")
+        if a in rank and b in rank:
+            first.append(rank[a] - 1)
+            second.append(rank[b] - 1)
+        else:
+            left_out += 1
+    return agreement(first, second, len(rank)), left_out
+
+
+async def agreement_report(inspection_id: int, sample_id: int | None = None) -> dict[str, Any]:
+    """Agreement per domain, for the overall judgement and pooled over all domains."""
+    pairs = await submitted_pairs(inspection_id, sample_id)
+    by_rubric: dict[int, list[Pair]] = {}
+    for p in pairs:
+        by_rubric.setdefault(p.first.rubric_id, []).append(p)
+    rubrics = []
+    for rubric_pairs in by_rubric.values():
+        definition = rubric_pairs[0].first.rubric.definition
+        rows = []
+        pooled_first: list[int] = []
+        pooled_second: list[int] = []
+        rank = scoring.ranks(definition)
+        for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
+            stats, left_out = _domain_agreement(definition, rubric_pairs, d["key"])
+            rows.append(
+                {"domain": d["key"], "title": d["title"], "left_out": left_out, **stats.__dict__}
+            )
+            if d["key"] != OVERALL:
+                for p in rubric_pairs:
+                    a, b = p.first_grades.get(d["key"], ""), p.second_grades.get(d["key"], "")
+                    if a in rank and b in rank:
+                        pooled_first.append(rank[a] - 1)
+                        pooled_second.append(rank[b] - 1)
+        pooled = agreement(pooled_first, pooled_second, len(rank))
+        rubrics.append(
+            {
+                "rubric": f"{definition['code']} v{definition['version']}",
+                "domains": rows,
+                "pooled": pooled.__dict__,
+                "audit_ids": sorted(i for p in rubric_pairs for i in (p.first.id, p.second.id)),
+            }
+        )
+    return {"pairs": len(pairs), "rubrics": rubrics}
+
+
+def disagreements(pair: Pair) -> list[dict[str, Any]]:
+    definition = pair.first.rubric.definition
+    labels = {g["value"]: g["label"] for g in definition["scale"]}
+    na = definition.get("not_applicable")
+    if na:
+        labels[na["value"]] = na["label"]
+    out = []
+    for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
+        a, b = pair.first_grades.get(d["key"], ""), pair.second_grades.get(d["key"], "")
+        agreed = pair.agreed.get(d["key"])
+        out.append(
+            {
+                "domain": d["key"],
+                "title": d["title"],
+                "first": a,
+                "second": b,
+                "first_label": labels.get(a, a),
+                "second_label": labels.get(b, b),
+                "differs": a != b,
+                "agreed": agreed,
+                "agreed_label": labels.get(agreed.agreed_grade, "") if agreed else "",
+            }
+        )
+    return out
+
+
+async def record_agreed_grade(
+    inspection_id: int,
+    first_audit_id: int,
+    second_audit_id: int,
+    domain: str,
+    grade: str,
+    reason: str,
+    moderator: User,
+) -> Moderation:
+    pairs = {(p.first.id, p.second.id): p for p in await submitted_pairs(inspection_id)}
+    pair = pairs.get((first_audit_id, second_audit_id))
+    if pair is None:
+        raise ModerationError("Both markings must be submitted before they can be moderated.")
+    definition = pair.first.rubric.definition
+    allowed = set(scoring.ranks(definition))
+    keys = {d["key"]: d for d in definition["domains"]}
+    na = (definition.get("not_applicable") or {}).get("value")
+    if domain != OVERALL and domain not in keys:
+        raise ModerationError(f"'{domain}' is not a domain of this rubric.")
+    if domain != OVERALL and keys[domain].get("allows_not_applicable") and na:
+        allowed.add(na)
+    if grade not in allowed:
+        raise ModerationError("Choose the agreed grade from the scale.")
+    if not reason.strip():
+        raise ModerationError("Write the reason for the agreed grade.")
+    moderation, _ = await Moderation.update_or_create(
+        defaults={
+            "agreed_grade": grade,
+            "reason": reason.strip(),
+            "moderator": moderator,
+            "inspection_id": inspection_id,
+        },
+        first_audit_id=first_audit_id,
+        second_audit_id=second_audit_id,
+        domain=domain,
+    )
+    return moderation

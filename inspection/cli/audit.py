@@ -1,0 +1,77 @@
+"""``inspection rubric list`` and ``inspection findings``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from inspection.audit.findings import findings
+from inspection.audit.rubric import RubricError, rubric_list
+from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.models import Inspection, Sample
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    rubric = sub.add_parser("rubric", help="audit instruments")
+    rsub = rubric.add_subparsers(dest="rubric_command", metavar="ACTION", required=True)
+    rlist = rsub.add_parser("list", help="list the registered audit instruments")
+    add_json_flag(rlist)
+    rlist.set_defaults(handler=_rubric_list)
+
+    find = sub.add_parser("findings", help="audit findings for an inspection")
+    find.add_argument("--inspection", required=True, type=int)
+    find.add_argument("--sample", type=int, help="only this sample's audits")
+    add_json_flag(find)
+    find.set_defaults(handler=_findings)
+
+
+def _rubric_list(args: argparse.Namespace) -> int:
+    async def work() -> list[dict[str, Any]]:
+        try:
+            return await rubric_list()
+        except RubricError as exc:
+            raise BadInput(str(exc)) from exc
+
+    rows = run_with_db(work)
+    emit(
+        args,
+        rows,
+        lambda: "\n".join(
+            f"{r['code']} v{r['version']}{' (default)' if r['default'] else ''}: {r['title']}"
+            for r in rows
+        ),
+    )
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _text(doc: dict[str, Any]) -> str:
+    lines = [f"Inspection {doc['inspection_id']}: {doc['audits']} submitted audits."]
+    for r in doc["rubrics"]:
+        lines.append(f"{r['rubric']}:")
+        for d in r["domains"]:
+            g = d["good_or_better"]
+            lines.append(
+                f"  {d['title']}: good or better {g['good']}/{g['n']} "
+                f"{_pct(g['share'])} (95% CI {_pct(g['low'])} to {_pct(g['high'])})"
+            )
+    return "\n".join(lines)
+
+
+def _findings(args: argparse.Namespace) -> int:
+    async def work() -> dict[str, Any]:
+        if not await Inspection.filter(id=args.inspection).exists():
+            raise BadInput(f"There is no inspection {args.inspection}.")
+        if (
+            args.sample is not None
+            and not await Sample.filter(id=args.sample, inspection_id=args.inspection).exists()
+        ):
+            raise BadInput(f"Inspection {args.inspection} has no sample {args.sample}.")
+        return await findings(args.inspection, args.sample)
+
+    doc = run_with_db(work)
+    emit(args, doc, lambda: _text(doc))
+    return 0

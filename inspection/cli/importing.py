@@ -1,0 +1,67 @@
+"""``inspection import annex-a|cin-census|agency FILE --inspection ID``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from inspection import settings as settings_module
+from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.evidence.load import ImportSummary, import_file
+from inspection.evidence.staged import EvidenceFileError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    imp = sub.add_parser("import", help="import evidence files into an inspection")
+    impsub = imp.add_subparsers(dest="import_command", metavar="KIND", required=True)
+    for kind, text in (("annex-a", "an Annex A workbook (xlsx, xlsm, xls, ods)"),
+                       ("cin-census", "a DfE CIN census XML return"),
+                       ("agency", "a partner-agency extract (CSV or XLSX)")):
+        parser = impsub.add_parser(kind, help=f"import {text}")
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--inspection", required=True, type=int)
+        if kind == "agency":
+            parser.add_argument("--agency", required=True,
+                                help="police, health, education, early_help, social_care or "
+                                     "any other agency name")
+        add_json_flag(parser)
+        parser.set_defaults(handler=_import, source_kind=kind)
+
+
+def _import(args: argparse.Namespace) -> int:
+    config = settings_module.load()
+
+    async def work() -> ImportSummary:
+        try:
+            return await import_file(args.inspection, args.file, args.source_kind,
+                                     getattr(args, "agency", None), config)
+        except EvidenceFileError as exc:
+            raise BadInput(f"Nothing was loaded: {exc}") from exc
+
+    summary = run_with_db(work)
+    emit(args, summary.as_dict(), lambda: describe(summary))
+    return 0
+
+
+def describe(summary: ImportSummary) -> str:
+    """The summary as lines of plain text."""
+    if summary.status == "already_loaded":
+        return (f"{summary.filename} was already loaded as upload {summary.upload_id} "
+                f"(sha256 {summary.sha256[:12]}…); nothing was changed.")
+    lines = [f"Loaded {summary.filename} as upload {summary.upload_id} "
+             f"(sha256 {summary.sha256[:12]}…)."]
+    for table in summary.tables:
+        lines.append(_table_line(table))
+    issues = summary.issues
+    lines.append(f"Issues: {issues.get('error', 0)} errors, {issues.get('warning', 0)} warnings, "
+                 f"{issues.get('info', 0)} notes. Events: {summary.events}.")
+    if summary.superseded:
+        lines.append("Superseded upload(s): " + ", ".join(str(i) for i in summary.superseded))
+    return "\n".join(lines)
+
+
+def _table_line(table: dict[str, Any]) -> str:
+    where = f" (sheet {table['sheet']})" if table.get("sheet") else ""
+    return (f"  {table['name']}{where}: {table['rows']} rows read, {table['accepted']} accepted, "
+            f"{table['rejected']} rejected")

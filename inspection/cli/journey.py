@@ -1,0 +1,69 @@
+"""``inspection journey show --inspection ID --child LA_CHILD_ID``: one child's journey."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.models import Child, Inspection
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    journey = sub.add_parser("journey", help="children's journeys")
+    jsub = journey.add_subparsers(dest="journey_command", metavar="ACTION", required=True)
+    show = jsub.add_parser("show", help="one child's journey, from first need to help")
+    show.add_argument("--inspection", required=True, type=int)
+    show.add_argument("--child", required=True, help="the local authority's child id")
+    add_json_flag(show)
+    show.set_defaults(handler=_show)
+
+
+def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]:
+    child = journey.child
+    return {
+        "child": {"id": child.id, "la_child_id": child.la_child_id,
+                  "given_name": child.given_name, "family_name": child.family_name,
+                  "dob": child.dob, "sex": child.sex},
+        "first_need": journey.first_need,
+        "first_help": journey.first_help,
+        "events": [{"date": e.start, "end_date": e.end, "agency": e.agency, "kind": e.kind,
+                    "what_happened": e.label, "source_file": e.source_file,
+                    "source_sheet": e.source_sheet, "source_row": e.source_row,
+                    "details": e.details, "also_reported_by": e.also_reported_by}
+                   for e in journey.events],
+        "episodes": [{"number": ep.number, "need_start": ep.need_start,
+                      "help_start": ep.help_start, "help_end": ep.help_end,
+                      "help": ep.help_kinds, "signals": ep.signals, "agencies": ep.agencies}
+                     for ep in journey.episodes],
+        "indicators": indicators,
+    }
+
+
+def _show(args: argparse.Namespace) -> int:
+    async def work() -> dict[str, Any]:
+        from inspection.journey.build import journey_for_child
+        from inspection.journey.indicators import for_journey
+
+        if not await Inspection.exists(id=args.inspection):
+            raise BadInput(f"There is no inspection {args.inspection}.")
+        child = await Child.get_or_none(inspection_id=args.inspection, la_child_id=args.child)
+        if child is None:
+            raise BadInput(f"Inspection {args.inspection} has no child with id {args.child}.")
+        journey = await journey_for_child(args.inspection, child.id)
+        return journey_document(journey, for_journey(journey))
+
+    doc = run_with_db(work)
+
+    def text() -> str:
+        lines = [f"Child {args.child}: first need {doc['first_need'] or 'none recorded'}, "
+                 f"help started {doc['first_help'] or 'not yet'}."]
+        for e in doc["events"]:
+            end = f" to {e['end_date']}" if e["end_date"] else ""
+            lines.append(f"{e['date']}{end}  {e['agency']:<12} {e['what_happened']}  "
+                         f"[{e['source_file']} {e['source_sheet']} row {e['source_row']}]")
+        lines.append("Indicators: " + ", ".join(f"{k}={v}" for k, v in doc["indicators"].items()))
+        return "\n".join(lines)
+
+    emit(args, doc, text)
+    return 0

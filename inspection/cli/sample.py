@@ -1,0 +1,244 @@
+"""``inspection sample draw|verify|size|replace``: seeded, verifiable case samples."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import Any
+
+from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.models import User
+from inspection.sampling import population as pop
+from inspection.sampling import service
+from inspection.sampling.draw import ALLOCATIONS
+from inspection.sampling.size import SizeError, sample_size, sizes_by_stratum
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sample = sub.add_parser("sample", help="draw and verify case samples")
+    samplesub = sample.add_subparsers(dest="sample_command", metavar="ACTION", required=True)
+
+    draw = samplesub.add_parser("draw", help="draw a locked, seeded sample")
+    draw.add_argument("--inspection", required=True, type=int)
+    draw.add_argument("--size", type=int, default=0,
+                      help="how many children to select (not needed with --quota)")
+    draw.add_argument("--cohort", choices=list(pop.COHORTS))
+    draw.add_argument("--agency", action="append", default=[], help="only events of this agency")
+    draw.add_argument("--from", dest="start", type=_iso_date, help="window start (event start)")
+    draw.add_argument("--to", dest="end", type=_iso_date, help="window end (event start)")
+    draw.add_argument("--age-band", action="append", default=[], choices=pop.AGE_BANDS)
+    draw.add_argument("--disability", action="append", default=[], choices=pop.DISABILITY_VALUES)
+    draw.add_argument("--ethnicity-group", action="append", default=[],
+                      choices=pop.ETHNICITY_GROUP_NAMES)
+    draw.add_argument("--team", action="append", default=[])
+    draw.add_argument("--indicator", action="append", default=[], type=_indicator,
+                      metavar="NAME>=VALUE",
+                      help="journey indicator filter, e.g. contacts_nfa>=3 (repeatable)")
+    draw.add_argument("--stratify-by", choices=pop.STRATIFY_FIELDS)
+    draw.add_argument("--allocation", choices=[a for a in ALLOCATIONS if a != "simple"])
+    draw.add_argument("--minimum", type=int, default=0, help="minimum per stratum")
+    draw.add_argument("--quota", action="append", default=[], type=_quota, metavar="TEAM=K",
+                      help="per-team quota (repeatable); implies --allocation quota by team")
+    draw.add_argument("--reserve", type=int, default=0, help="reserve members per stratum")
+    draw.add_argument("--seed", type=_hex, help="hex seed (default: 32 random bytes)")
+    draw.add_argument("--exclude-audited-months", type=int,
+                      default=service.DEFAULT_EXCLUDE_MONTHS)
+    draw.add_argument("--purpose", default="")
+    draw.add_argument("--drawn-by", help="e-mail of the user drawing the sample")
+    add_json_flag(draw)
+    draw.set_defaults(handler=_draw)
+
+    verify = samplesub.add_parser("verify", help="recompute a sample from its stored record")
+    verify.add_argument("--inspection", required=True, type=int)
+    verify.add_argument("--sample", required=True, type=int)
+    add_json_flag(verify)
+    verify.set_defaults(handler=_verify)
+
+    size = samplesub.add_parser("size", help="sample size for a proportion")
+    size.add_argument("--margin", required=True, type=float, help="e.g. 0.10 for ±10 points")
+    size.add_argument("--confidence", type=float, default=0.95)
+    size.add_argument("--expected", type=float, default=0.5, help="expected proportion")
+    size.add_argument("--population", type=int, help="population size (finite correction)")
+    size.add_argument("--stratum", action="append", default=[], type=_quota, metavar="NAME=N",
+                      help="a stratum and its population (repeatable): size per stratum")
+    add_json_flag(size)
+    size.set_defaults(handler=_size)
+
+    replace = samplesub.add_parser("replace", help="replace a member with the next reserve")
+    replace.add_argument("--inspection", required=True, type=int)
+    replace.add_argument("--sample", required=True, type=int)
+    replace.add_argument("--member", required=True, type=int)
+    replace.add_argument("--reason", required=True)
+    replace.add_argument("--by", help="e-mail of the user making the replacement")
+    add_json_flag(replace)
+    replace.set_defaults(handler=_replace)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in YYYY-MM-DD form") from None
+
+
+def _hex(text: str) -> str:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not hexadecimal") from None
+    return text.lower()
+
+
+def _quota(text: str) -> tuple[str, int]:
+    name, sep, number = text.rpartition("=")
+    if not sep or not name.strip() or not number.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not NAME=NUMBER")
+    return name.strip(), int(number)
+
+
+def _indicator(text: str) -> dict[str, Any]:
+    for op in (">=", "<=", "==", "!=", ">", "<"):
+        name, sep, value = text.partition(op)
+        if sep:
+            try:
+                number = float(value)
+            except ValueError:
+                break
+            return {"name": name.strip(), "op": op,
+                    "value": int(number) if number.is_integer() else number}
+    raise argparse.ArgumentTypeError(f"'{text}' is not NAME>=VALUE (or >, <=, <, ==, !=)")
+
+
+def _definition(args: argparse.Namespace) -> dict[str, Any]:
+    definition: dict[str, Any] = {
+        "cohort": args.cohort, "agencies": args.agency,
+        "from": args.start.isoformat() if args.start else None,
+        "to": args.end.isoformat() if args.end else None,
+        "age_bands": args.age_band, "disability": args.disability,
+        "ethnicity_groups": args.ethnicity_group, "teams": args.team,
+        "indicators": args.indicator,
+    }
+    return {k: v for k, v in definition.items() if v}
+
+
+async def _user(email: str | None) -> User | None:
+    if not email:
+        return None
+    user = await User.get_or_none(email=email.strip().lower())
+    if user is None:
+        raise BadInput(f"There is no user with e-mail {email}.")
+    return user
+
+
+def _draw(args: argparse.Namespace) -> int:
+    allocation = args.allocation
+    if args.quota:
+        if allocation not in (None, "quota"):
+            raise BadInput("--quota cannot be combined with another allocation.")
+        allocation = "quota"
+    elif allocation == "quota":
+        raise BadInput("Quota allocation needs at least one --quota TEAM=K.")
+    if allocation != "quota" and args.size < 1:
+        raise BadInput("Give the sample size with --size N.")
+
+    async def work() -> dict[str, Any]:
+        try:
+            sample = await service.draw_sample(
+                args.inspection, _definition(args), size=args.size,
+                stratify_by=args.stratify_by or ("team" if allocation == "quota" else None),
+                allocation=allocation, minimum=args.minimum, quotas=dict(args.quota),
+                reserve=args.reserve, seed=args.seed,
+                exclude_audited_months=args.exclude_audited_months, purpose=args.purpose,
+                drawn_by=await _user(args.drawn_by))
+            return await service.sample_document(args.inspection, sample.id)
+        except service.SamplingError as exc:
+            raise BadInput(str(exc)) from exc
+
+    doc = run_with_db(work)
+    emit(args, doc, lambda: _draw_text(doc))
+    return 0
+
+
+def _draw_text(doc: dict[str, Any]) -> str:
+    selected = [m for m in doc["members"] if m["status"] == "selected"]
+    reserves = [m for m in doc["members"] if m["status"] == "reserve"]
+    lines = [f"Sample {doc['id']}: {doc['method']}, {len(selected)} selected and "
+             f"{len(reserves)} in reserve from a population of {doc['population']['size']}.",
+             f"Seed: {doc['seed']}",
+             f"Population hash: {doc['population']['hash']}",
+             f"Verify with: {doc['verify_command']}"]
+    for m in doc["members"]:
+        stratum = f" [{m['stratum']}]" if m["stratum"] else ""
+        lines.append(f"  {m['status']:<9} {m['la_child_id'] or m['population_key']}{stratum} "
+                     f"weight {m['weight']:.4g}")
+    return "\n".join(lines)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    async def work() -> dict[str, Any]:
+        try:
+            report = await service.verify(args.inspection, args.sample)
+        except service.SamplingError as exc:
+            raise BadInput(str(exc)) from exc
+        return {"sample": args.sample, "identical": report.ok,
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail}
+                           for c in report.checks]}
+
+    doc = run_with_db(work)
+
+    def text() -> str:
+        if doc["identical"]:
+            return f"Sample {doc['sample']} is identical to a fresh draw from its stored record."
+        return "\n".join([f"Sample {doc['sample']} does NOT match its stored record:"] + [
+            f"  {c['name']}: {c['detail']}" for c in doc["checks"] if not c["ok"]])
+
+    emit(args, doc, text)
+    return 0 if doc["identical"] else 1
+
+
+def _size(args: argparse.Namespace) -> int:
+    try:
+        overall = sample_size(args.margin, args.confidence, args.expected, args.population)
+        strata = sizes_by_stratum(dict(args.stratum), args.margin, args.confidence,
+                                  args.expected) if args.stratum else {}
+    except SizeError as exc:
+        raise BadInput(str(exc)) from exc
+    doc: dict[str, Any] = {
+        "margin": overall.margin, "confidence": overall.confidence,
+        "expected": overall.expected, "z": round(overall.z, 6),
+        "population": overall.population, "size_infinite_population": overall.infinite,
+        "size": overall.size,
+    }
+    if strata:
+        doc["strata"] = [{"stratum": k, "population": v.population, "size": v.size}
+                         for k, v in strata.items()]
+        doc["strata_total"] = sum(v.size for v in strata.values())
+
+    def text() -> str:
+        where = f" from a population of {overall.population}" if overall.population else ""
+        lines = [f"Sample {overall.size}{where} for ±{overall.margin:g} at "
+                 f"{overall.confidence:.0%} confidence (expected proportion {overall.expected:g})."]
+        lines += [f"  {s['stratum']}: {s['size']} of {s['population']}"
+                  for s in doc.get("strata", [])]
+        return "\n".join(lines)
+
+    emit(args, doc, text)
+    return 0
+
+
+def _replace(args: argparse.Namespace) -> int:
+    async def work() -> dict[str, Any]:
+        try:
+            replacement = await service.replace_member(
+                args.inspection, args.sample, args.member, args.reason, await _user(args.by))
+        except service.SamplingError as exc:
+            raise BadInput(str(exc)) from exc
+        return {"sample": args.sample, "replaced": args.member,
+                "replacement": replacement.id, "population_key": replacement.population_key,
+                "stratum": replacement.stratum, "reason": replacement.reason}
+
+    doc = run_with_db(work)
+    emit(args, doc, lambda: f"Member {doc['replaced']} replaced by member {doc['replacement']} "
+         f"(child {doc['population_key']}): {doc['reason']}")
+    return 0
+

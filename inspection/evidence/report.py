@@ -1,0 +1,118 @@
+"""The validation report of one upload: one function computes it; the page, its fragment and
+the xlsx download are renderings of that one result."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook
+
+from inspection.models import Upload, ValidationIssue
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+ISSUE_HEADERS = ("Severity", "List", "Sheet", "Row", "Column", "Cell", "Where", "Value", "Rule",
+                 "Row rejected", "Message")
+PAGE_LIMIT = 1000
+
+
+@dataclass
+class IssueReport:
+    upload: Upload
+    issues: list[dict[str, Any]]
+    total: int  # issues matching the filters (``issues`` may be cut at ``limit``)
+    filters: dict[str, str]
+    options: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return dict(self.upload.summary or {})
+
+
+def _where(issue: ValidationIssue) -> str:
+    if issue.cell:
+        return f"{issue.sheet}!{issue.cell}" if issue.sheet else issue.cell
+    if issue.source_row is not None:
+        return f"{issue.sheet} row {issue.source_row}".strip()
+    return issue.sheet
+
+
+def _doc(issue: ValidationIssue) -> dict[str, Any]:
+    return {
+        "severity": issue.severity, "list": issue.list_name, "sheet": issue.sheet,
+        "row": issue.source_row, "column": issue.column, "cell": issue.cell,
+        "where": _where(issue), "value": issue.value, "rule": issue.rule,
+        "rejected": issue.row_rejected, "message": issue.message,
+    }
+
+
+async def issue_report(
+    inspection_id: int, upload_id: int, list_name: str = "", severity: str = "", rule: str = "",
+    limit: int | None = PAGE_LIMIT,
+) -> IssueReport | None:
+    """The upload's issues (filtered by list, severity and rule), or None if no such upload."""
+    upload = await Upload.get_or_none(id=upload_id, inspection_id=inspection_id)
+    if upload is None:
+        return None
+    base = ValidationIssue.filter(inspection_id=inspection_id, upload_id=upload_id)
+    options = {
+        "lists": sorted(set(await base.distinct().values_list("list_name", flat=True)),
+                        key=_list_order),
+        "severities": sorted(set(await base.distinct().values_list("severity", flat=True)),
+                             key=lambda s: SEVERITY_ORDER.get(str(s), 9)),
+        "rules": sorted(set(await base.distinct().values_list("rule", flat=True))),
+    }
+    query = base
+    filters = {"list": list_name, "severity": severity, "rule": rule}
+    if list_name:
+        query = query.filter(list_name=list_name)
+    if severity:
+        query = query.filter(severity=severity)
+    if rule:
+        query = query.filter(rule=rule)
+    total = await query.count()
+    query = query.order_by("id")
+    if limit is not None:
+        query = query.limit(limit)
+    issues = [_doc(i) for i in await query]
+    return IssueReport(upload, issues, total, filters,
+                       {k: [str(v) for v in vals] for k, vals in options.items()})
+
+
+def _list_order(name: object) -> tuple[int, str]:
+    text = str(name)
+    if text.startswith("List "):
+        try:
+            return int(text[5:]), ""
+        except ValueError:
+            pass
+    return 99, text
+
+
+def issues_workbook(report: IssueReport) -> bytes:
+    """The report as an xlsx: a Summary sheet (per list counts) and an Issues sheet."""
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("Summary")
+    upload = report.upload
+    summary.append(["File", upload.filename])
+    summary.append(["Kind", upload.source_kind + (f" ({upload.agency})" if upload.agency else "")])
+    summary.append(["sha256", upload.sha256])
+    summary.append(["Status", upload.status])
+    summary.append([])
+    summary.append(["List or table", "Sheet", "Header row", "Rows", "Accepted", "Rejected",
+                    "Errors", "Warnings", "Notes"])
+    for table in report.summary.get("tables", []):
+        counts = table.get("issues", {})
+        summary.append([table["name"], table.get("sheet", ""), table.get("header_row"),
+                        table["rows"], table["accepted"], table["rejected"],
+                        counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0)])
+    sheet = book.create_sheet("Issues")
+    sheet.append(list(ISSUE_HEADERS))
+    for issue in report.issues:
+        sheet.append([issue["severity"], issue["list"], issue["sheet"], issue["row"],
+                      issue["column"], issue["cell"], issue["where"], issue["value"],
+                      issue["rule"], "yes" if issue["rejected"] else "no", issue["message"]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,169 @@
+"""Validation rules for Annex A rows and across lists.
+
+A row is rejected only when it cannot be placed in any child's journey: no child identifier,
+or no usable date for the event it records. Everything else is an issue on an accepted row.
+Rule ids (``rule`` of each issue) are listed in docs/evidence.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from inspection.evidence import codes
+from inspection.evidence.headers import Column, ListSchema
+from inspection.evidence.staged import ERROR, INFO, WARNING, Issue, Staged
+
+Cell = tuple[str, str, str]  # header as in the file, cell reference, original value
+
+# Lists 9 and 10 have no single date column: List 10 needs at least one of its milestones.
+ANY_OF_DATES = {10: ("entered_care", "adoption_decision", "placement_order", "adoption_match",
+                     "placed_for_adoption", "adoption_order")}
+
+
+def _uk(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+class RowChecks:
+    """Checks of one list's rows; issues are appended to ``issues``."""
+
+    def __init__(self, schema: ListSchema, list_name: str, sheet: str, reference_date: date,
+                 issues: list[Issue]) -> None:
+        self.schema = schema
+        self.list_name = list_name
+        self.sheet = sheet
+        self.reference_date = reference_date
+        self.issues = issues
+        self.seen: dict[tuple[Any, ...], int] = {}
+        self.identity = "adopter_id" if not schema.child_list else "child_id"
+        self.held: dict[str, str] = {}
+        # Problems of single cells wait until the row is known to be accepted: a rejected row
+        # carries only the reason it was rejected.
+        self.pending: list[Issue] = []
+
+    def _add(self, severity: str, rule: str, message: str, row: int, cell: Cell,
+             rejected: bool = False, pending: bool = False) -> None:
+        head, ref, shown = cell
+        issue = Issue(severity, rule, message, self.sheet, self.list_name, row, head, ref, shown,
+                      rejected)
+        (self.pending if pending else self.issues).append(issue)
+
+    def cell_problem(self, problem: str, column: Column, row: int, cell: Cell) -> None:
+        head, _, shown = cell
+        if column.key == self.schema.primary_date:
+            self.held[column.key] = problem  # reported once, as the reason for rejecting the row
+            return
+        if problem == "unknown_code":
+            listed = codes.code_lists()[column.code_list]
+            examples = ", ".join(list(listed)[:6])
+            self._add(WARNING, "unknown_code", f"'{shown}' is not a code of the '{head}' list "
+                      f"(for example {examples}); the row was loaded with the value as given.",
+                      row, cell, pending=True)
+        elif problem == "unreadable_date":
+            self._add(WARNING, "unreadable_date", f"'{shown}' in '{head}' is not a date; write "
+                      "it as DD/MM/YYYY. The row was loaded without it.", row, cell, pending=True)
+        else:
+            self._add(WARNING, "unreadable_number", f"'{shown}' in '{head}' is not a number; "
+                      "the row was loaded without it.", row, cell, pending=True)
+
+    def reject(self, row: dict[str, Any], cells: dict[str, Cell], excel_row: int,
+               columns: dict[str, tuple[str, int]]) -> bool:
+        held, self.held = self.held, {}
+        pending, self.pending = self.pending, []
+        rejected = self._reject(row, cells, excel_row, held)
+        if not rejected:
+            self.issues.extend(pending)
+        return rejected
+
+    def _reject(self, row: dict[str, Any], cells: dict[str, Cell], excel_row: int,
+                held: dict[str, str]) -> bool:
+        identity = self.identity
+        if row.get(identity) is None:
+            cell = cells.get(identity, ("", "", ""))
+            what = "Child Unique ID" if identity == "child_id" else "adopter identifier"
+            self._add(ERROR, "missing_identifier", f"The row has no {what}, so it cannot be "
+                      "placed in any child's journey; it was not loaded.", excel_row, cell, True)
+            return True
+        primary = self.schema.primary_date
+        if primary and row.get(primary) is None:
+            cell = cells.get(primary, ("", "", ""))
+            head = cell[0] or next((c.header for c in self.schema.columns if c.key == primary), "")
+            if held.get(primary):
+                message = (f"'{cell[2]}' in '{head}' is not a date, and without it the row "
+                           "cannot be placed in the child's journey; it was not loaded.")
+                rule = "unreadable_date"
+            else:
+                message = (f"'{head}' is blank, and without it the row cannot be placed in the "
+                           "child's journey; it was not loaded.")
+                rule = "missing_date"
+            self._add(ERROR, rule, message, excel_row, (head, cell[1], cell[2]), True)
+            return True
+        any_of = ANY_OF_DATES.get(self.schema.number)
+        if any_of and all(row.get(k) is None for k in any_of):
+            cell = cells.get(identity, ("", "", ""))
+            self._add(ERROR, "missing_date", "The row has none of the adoption dates (entered care, "
+                      "decision, placement order, match, placed, adoption order), so it cannot be placed "
+                      "in the child's journey; it was not loaded.", excel_row, cell, True)
+            return True
+        return False
+
+    def row(self, row: dict[str, Any], cells: dict[str, Cell], excel_row: int,
+            order: tuple[tuple[str, str], ...]) -> None:
+        for column in self.schema.columns:
+            key = column.key
+            if column.mandatory and row.get(key) is None and key in cells:
+                head = cells[key][0]
+                self._add(WARNING, "missing_value", f"'{head}' is blank; every row of "
+                          f"{self.list_name} should have it.", excel_row, cells[key])
+        reference = self.reference_date
+        for key, value in row.items():
+            if isinstance(value, date) and value > reference:
+                head = cells[key][0]
+                self._add(WARNING, "after_reference_date", f"'{head}' is {_uk(value)}, after the "
+                          f"inspection's reference date {_uk(reference)}.", excel_row, cells[key])
+        dob = row.get("dob")
+        primary = self.schema.primary_date
+        if dob is not None and primary and row.get(primary) is not None and row.get("age") != -1:
+            if dob > row[primary]:
+                head = cells[primary][0]
+                self._add(WARNING, "birth_after_event", f"The date of birth {_uk(dob)} is after "
+                          f"'{head}' ({_uk(row[primary])}).", excel_row, cells["dob"])
+        for earlier, later in order:
+            first, second = row.get(earlier), row.get(later)
+            if first is not None and second is not None and second < first:
+                self._add(WARNING, "end_before_start", f"'{cells[later][0]}' ({_uk(second)}) is "
+                          f"before '{cells[earlier][0]}' ({_uk(first)}).", excel_row,
+                          cells[later])
+        key = tuple(row.get(k) for k in self.schema.key)
+        first_row = self.seen.get(key)
+        if first_row is None:
+            self.seen[key] = excel_row
+        else:
+            names = ", ".join(c.header for c in self.schema.columns if c.key in self.schema.key)
+            self._add(WARNING, "duplicate_row", f"Same {names} as row {first_row}: this looks "
+                      "like the same record twice. Both rows were loaded.", excel_row,
+                      cells.get(self.identity, ("", "", "")))
+
+
+def cross_list_checks(staged: Staged, cross: dict[str, Any]) -> None:
+    """CP plan without a List 6 entry; in care in List 8 while List 6's case status differs."""
+    cin: dict[str, tuple[str | None, int]] = cross["cin"]
+    have_cin = "List 6" in staged.tables
+    for child_id, sheet, row, ref in cross["cp"]:
+        if have_cin and child_id not in cin:
+            staged.issues.append(Issue(
+                WARNING, "cp_not_in_cin", f"Child {child_id} is on a child protection plan in "
+                "List 7 but is not in List 6 (Children in Need); every child on a plan is a "
+                "child in need.", sheet, "List 7", row, "Child Unique ID", ref, child_id))
+    for child_id, sheet, row, ref, end in cross["care"]:
+        status = cin.get(child_id, (None, 0))[0]
+        if end is None and status and status != "LAC":
+            label = codes.label("case_status", status)
+            staged.issues.append(Issue(
+                WARNING, "care_status_mismatch", f"Child {child_id} is in care in List 8 (no "
+                f"date ceased) but List 6 row {cin[child_id][1]} gives the case status as "
+                f"'{label}'.", sheet, "List 8", row, "Child Unique ID", ref, child_id))
+
+
+__all__ = ["ERROR", "INFO", "WARNING", "RowChecks", "cross_list_checks"]

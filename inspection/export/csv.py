@@ -1,0 +1,104 @@
+"""Each table as a UTF-8 CSV file with a header row: the same rows as the workbook's sheets.
+
+Files: sample.csv, audits.csv (one row per audit), scores.csv (one row per audit and domain),
+journeys.csv, indicators.csv, issues.csv. They start with a byte-order mark so that Excel opens
+accented names correctly (Excel's own "CSV UTF-8" format); dates are ISO ``YYYY-MM-DD``, times
+``YYYY-MM-DD HH:MM`` UK local time. Text is formula-neutralised exactly as in the workbook.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from inspection.export.cells import safe
+from inspection.export.log import log_export
+from inspection.export.pseudonymise import Pseudonymiser
+from inspection.export.tables import (
+    CSV_TABLES,
+    Table,
+    audits_table,
+    indicators_table,
+    issues_table,
+    journeys_table,
+    load_context,
+    samples_table,
+    scores_table,
+)
+from inspection.models import User
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    files: dict[str, str]  # file name → text
+    export_id: str
+    pseudonymised: bool
+
+
+def _text(value: Any) -> str:
+    value = safe(value)
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def table_csv(table: Table) -> str:
+    """One table as CSV text (no byte-order mark; added when the file is written)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.key for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_text(v) for v in row])
+    return buffer.getvalue()
+
+
+async def build_csv(
+    inspection_id: int, user: User | None, *, pseudonymise: bool = False,
+    key: bytes | None = None, ip: str = "", export_id: str | None = None,
+) -> CsvExport:
+    """Every CSV table of an inspection, logged as ``export-csv``."""
+    export_id = export_id or uuid.uuid4().hex[:12]
+    ctx = await load_context(inspection_id, Pseudonymiser(key) if pseudonymise else None)
+    tables = [await samples_table(ctx), await audits_table(ctx), await scores_table(ctx),
+              await journeys_table(ctx), await indicators_table(ctx), await issues_table(ctx)]
+    assert tuple(t.name for t in tables) == CSV_TABLES
+    files = {f"{t.name}.csv": table_csv(t) for t in tables}
+    await log_export(
+        "export-csv", inspection_id, user, "inspection", str(inspection_id),
+        f"export {export_id}; pseudonymised {'yes' if pseudonymise else 'no'}; csv; "
+        + ", ".join(f"{t.name} {len(t.rows)}" for t in tables), ip)
+    return CsvExport(files, export_id, pseudonymise)
+
+
+def write_csv_dir(export: CsvExport, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in export.files.items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8-sig", newline="")
+        paths.append(path)
+    return paths
+
+
+def csv_zip(export: CsvExport, when: datetime | None = None) -> bytes:
+    """The CSV files in one zip (the web download)."""
+    when = (when or datetime.now(UTC)).astimezone(UTC)
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in export.files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=stamp),
+                             text.encode("utf-8-sig"), zipfile.ZIP_DEFLATED)
+    return out.getvalue()

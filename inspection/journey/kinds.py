@@ -1,0 +1,83 @@
+"""The one vocabulary of events: what each kind is, in plain English, and what it means for
+the child's journey (a signal of need, a step in the authority's response, help, its end,
+or an outcome of care)."""
+
+from __future__ import annotations
+
+# In the order the journey tools use, for events on the same day.
+LABELS: dict[str, str] = {
+    "contact": "Contact to children's social care",
+    "referral": "Referral to children's social care",
+    "early_help_start": "Early help started",
+    "early_help_end": "Early help ended",
+    "assessment_start": "Assessment started",
+    "assessment_authorised": "Assessment authorised",
+    "strategy_discussion": "Strategy discussion (section 47 enquiry)",
+    "icpc": "Initial child protection conference",
+    "cin_plan_start": "Child in need plan started",
+    "cin_plan_end": "Child in need plan ended",
+    "cp_plan_start": "Child protection plan started",
+    "cp_plan_end": "Child protection plan ended",
+    "looked_after_start": "Started to be looked after",
+    "looked_after_end": "Stopped being looked after",
+    "placement_change": "Placement changed",
+    "missing_episode": "Missing episode",
+    "care_leaver": "Became a care leaver",
+    "adoption_decision": "Decision that the child should be adopted",
+    "placement_order": "Placement order",
+    "adoption_match": "Matched with adopters",
+    "placed_for_adoption": "Placed for adoption",
+    "adoption_order": "Adoption order",
+    "police_domestic_abuse": "Police domestic abuse notification",
+    "police_exploitation_concern": "Police child exploitation concern",
+    "police_protection": "Police protection",
+    "police_concern": "Police child concern notification",
+    "ed_attendance": "Emergency department attendance",
+    "health_concern": "Health concern",
+    "school_concern": "School safeguarding concern",
+    "attendance_concern": "School attendance concern",
+    "exclusion": "Exclusion from school",
+    "elective_home_education": "Elective home education",
+    "child_missing_education": "Child missing education",
+    "cp_review": "Child protection review conference",
+}
+ORDER = {kind: i for i, kind in enumerate(LABELS)}
+
+HELP_KINDS = frozenset({"early_help_start", "cin_plan_start", "cp_plan_start",
+                        "looked_after_start"})
+END_KINDS = frozenset({"early_help_end", "cin_plan_end", "cp_plan_end", "looked_after_end"})
+OUTCOME_KINDS = frozenset({"placement_change", "care_leaver", "adoption_decision",
+                           "placement_order", "adoption_match", "placed_for_adoption",
+                           "adoption_order"})
+# Steps in the authority's own response: they count for first need (they show need was seen)
+# but are not signals, and their dates never change an indicator other than a duration.
+PROCESS_KINDS = frozenset({"assessment_start", "assessment_authorised", "strategy_discussion",
+                           "icpc", "cp_review"})
+# First need: the earliest event that is not help, the end of help, or an outcome of care.
+NEED_EXCLUDED = HELP_KINDS | END_KINDS | OUTCOME_KINDS
+
+AGENCY_LABELS = {
+    "social_care": "Children's social care",
+    "police": "Police",
+    "health": "Health",
+    "education": "Education",
+    "early_help": "Early help",
+}
+AGENCY_ORDER = list(AGENCY_LABELS)
+
+
+def is_need(kind: str) -> bool:
+    return kind not in NEED_EXCLUDED
+
+
+def is_signal(kind: str) -> bool:
+    """A sign that the child needed help, from any agency (not the authority's process steps)."""
+    return kind not in NEED_EXCLUDED and kind not in PROCESS_KINDS
+
+
+def label(kind: str) -> str:
+    return LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def agency_label(agency: str) -> str:
+    return AGENCY_LABELS.get(agency, agency.replace("_", " ").capitalize())

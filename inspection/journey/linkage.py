@@ -1,0 +1,760 @@
+"""Linking each child's records across agencies: people's decisions, then shared identifiers,
+then probabilistic matching with Splink (Fellegi–Sunter on DuckDB).
+
+Order of authority, highest first:
+
+1. an inspector's decisions (accept/merge join records; reject/split keep them apart);
+2. deterministic identifiers: the local authority's child id, NHS number, UPN, and the same
+   agency's own person id;
+3. Splink's match probability: at or above ``AUTO_LINK`` records are joined automatically, in
+   ``[REVIEW_FLOOR, AUTO_LINK)`` the pair goes to the review queue.
+
+Clusters are grown greedily from the most certain pair down, and a join is refused when it would
+put two different child ids, NHS numbers or UPNs in one child, or join records a person has kept
+apart. That is what keeps twins and siblings (same surname, address and often date of birth, but
+different identifiers) from merging through a chain of plausible pairs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from tortoise import connections
+
+from inspection.journey import names
+from inspection.models import Child, Event, LinkDecision, SourceRecord
+
+AUTO_LINK = 0.99
+# A child usually has one record per agency: joining two clusters that each already hold a
+# record from the same agency (a duplicate there, or a different child) needs more certainty.
+AUTO_LINK_SAME_AGENCY = 0.99999
+REVIEW_FLOOR = 0.5
+MAX_PRIOR = 0.001  # small inspections: too few pairs to estimate it, so stay sceptical
+SCORE_FLOOR_WEIGHT = -6.0  # pairs scored below this (at the starting prior) are dropped
+U_SAMPLE_MIN_RECORDS = 5000  # below this the u priors are used as they are
+PREFERRED_AGENCY = "social_care"
+
+# Brothers, sisters and twins share a family name, an address and sometimes a date of birth,
+# which Fellegi–Sunter (fields independent) adds up as strong evidence. A person, not the
+# model, decides a pair whose given names are missing or disagree outright.
+NOT_AUTOMATIC = ("different", "missing")
+MANUAL_JOIN = ("accept", "merge")
+MANUAL_APART = ("reject", "split")
+
+
+@dataclass
+class LinkResult:
+    inspection_id: int
+    records: int
+    children: int
+    deterministic_links: int
+    auto_linked: int
+    for_review: int
+    manual: int
+    agency_only_children: int
+    refused_conflicts: int
+    sources_per_child: dict[int, int]
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "inspection": self.inspection_id, "records": self.records,
+            "children": self.children, "deterministic_links": self.deterministic_links,
+            "auto_linked": self.auto_linked, "for_review": self.for_review,
+            "manual": self.manual, "agency_only_children": self.agency_only_children,
+            "refused_conflicts": self.refused_conflicts,
+            "sources_per_child": {str(k): v for k, v in sorted(self.sources_per_child.items())},
+            "seconds": round(self.seconds, 2),
+        }
+
+
+# --- the Splink model -------------------------------------------------------------------------
+
+def _level(sql: str, label: str, m: float | None = None, u: float | None = None,
+           null: bool = False) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    else:
+        level["m_probability"] = m
+        level["u_probability"] = u
+    return level
+
+
+def _identifier(column: str, label: str) -> dict[str, Any]:
+    return {
+        "output_column_name": column,
+        "comparison_description": label,
+        "comparison_levels": [
+            _level(f'"{column}_l" IS NULL OR "{column}_r" IS NULL', "missing", null=True),
+            _level(f'"{column}_l" = "{column}_r"', "same", 0.98, 0.0001),
+            _level("ELSE", "different", 0.02, 0.9999),
+        ],
+    }
+
+
+# m priors: how often a true match's fields fall in each level, from how agencies record
+# children (spelling variants, nicknames, typos, swapped day and month, moves of address).
+# u is re-estimated from random pairs of this inspection's records when there are enough.
+COMPARISONS: list[dict[str, Any]] = [
+    {
+        "output_column_name": "given",
+        "comparison_description": "given name",
+        "comparison_levels": [
+            _level('"given_l" IS NULL OR "given_r" IS NULL', "missing", null=True),
+            _level('"given_l" = "given_r" AND length("given_l") > 1', "same", 0.82, 0.012),
+            _level('"given_canon_l" = "given_canon_r" AND length("given_l") > 1 '
+                   'AND length("given_r") > 1', "same name, another form", 0.08, 0.01),
+            _level('jaro_winkler_similarity("given_l", "given_r") >= 0.88 '
+                   'AND length("given_l") > 1 AND length("given_r") > 1',
+                   "similar spelling", 0.06, 0.006),
+            _level('(length("given_l") = 1 OR length("given_r") = 1) '
+                   'AND substr("given_l", 1, 1) = substr("given_r", 1, 1)',
+                   "initial only, agrees", 0.025, 0.05),
+            _level("ELSE", "different", 0.015, 0.931),
+        ],
+    },
+    {
+        "output_column_name": "family",
+        "comparison_description": "family name",
+        "comparison_levels": [
+            _level('"family_l" IS NULL OR "family_r" IS NULL', "missing", null=True),
+            _level('"family_l" = "family_r"', "same", 0.82, 0.012),
+            _level('jaro_winkler_similarity("family_l", "family_r") >= 0.9', "similar spelling",
+                   0.08, 0.004),
+            _level('list_has_any("family_parts_l", "family_parts_r")',
+                   "shares a part (double-barrelled)", 0.08, 0.001),
+            _level("ELSE", "different", 0.02, 0.983),
+        ],
+    },
+    {
+        "output_column_name": "dob",
+        "comparison_description": "date of birth",
+        "comparison_levels": [
+            _level('"dob_l" IS NULL OR "dob_r" IS NULL', "missing", null=True),
+            _level('"dob_l" = "dob_r"', "same", 0.955, 0.0003),
+            _level('"dob_l" = "dob_swapped_r"', "day and month swapped", 0.015, 0.0002),
+            _level('abs(date_diff(\'day\', CAST("dob_l" AS DATE), CAST("dob_r" AS DATE))) <= 1',
+                   "one day apart", 0.015, 0.0006),
+            _level('levenshtein("dob_l", "dob_r") <= 1', "one digit different", 0.01, 0.01),
+            _level("ELSE", "different", 0.005, 0.9889),
+        ],
+    },
+    {
+        "output_column_name": "sex",
+        "comparison_description": "sex",
+        "comparison_levels": [
+            _level('"sex_l" IS NULL OR "sex_r" IS NULL', "missing", null=True),
+            _level('"sex_l" = "sex_r"', "same", 0.995, 0.5),
+            _level("ELSE", "different", 0.005, 0.5),
+        ],
+    },
+    {
+        "output_column_name": "postcode",
+        "comparison_description": "postcode",
+        "comparison_levels": [
+            _level('"postcode_l" IS NULL OR "postcode_r" IS NULL', "missing", null=True),
+            _level('"postcode_l" = "postcode_r"', "same", 0.82, 0.003),
+            _level('"sector_l" = "sector_r"', "same sector", 0.04, 0.05),
+            _level("ELSE", "different (moved?)", 0.14, 0.947),
+        ],
+    },
+    _identifier("nhs", "NHS number"),
+    _identifier("upn", "UPN"),
+    _identifier("la_id", "local authority child id"),
+]
+
+_NOT_SAME = '"l"."det" <> "r"."det"'
+BLOCKING = [
+    f'l.dob = r.dob AND {_NOT_SAME}',
+    f'l.dob = r.dob_swapped AND {_NOT_SAME}',
+    f'l.dob_swapped = r.dob AND {_NOT_SAME}',
+    f'l.postcode = r.postcode AND l.given_canon = r.given_canon AND {_NOT_SAME}',
+    f'l.postcode = r.postcode AND l.family_first = r.family_first AND {_NOT_SAME}',
+    f'l.given_canon = r.given_canon AND l.family_first = r.family_first '
+    f'AND l.birth_year = r.birth_year AND {_NOT_SAME}',
+    f'l.given_canon = r.given_canon AND l.family_last = r.family_last '
+    f'AND l.sector = r.sector AND {_NOT_SAME}',
+]
+
+
+# --- clusters with constraints ----------------------------------------------------------------
+
+class _Clusters:
+    """Union-find over record ids that refuses joins putting two identities in one child."""
+
+    def __init__(self, rows: dict[int, dict[str, Any]], apart: list[tuple[int, int]]) -> None:
+        self.parent = {rid: rid for rid in rows}
+        self.members: dict[int, list[int]] = {rid: [rid] for rid in rows}
+        self.keys: dict[int, dict[str, str]] = {}
+        for rid, row in rows.items():
+            self.keys[rid] = {k: row[k] for k in ("la_id", "nhs", "upn") if row[k]}
+        self.agencies: dict[int, set[str]] = {rid: {row["agency"]} for rid, row in rows.items()}
+        self.apart: dict[int, set[int]] = defaultdict(set)
+        for a, b in apart:
+            if a in self.parent and b in self.parent:
+                self.apart[a].add(b)
+                self.apart[b].add(a)
+        self.refused = 0
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def conflict(self, ra: int, rb: int) -> bool:
+        ka, kb = self.keys[ra], self.keys[rb]
+        for key in ("la_id", "nhs", "upn"):
+            if key in ka and key in kb and ka[key] != kb[key]:
+                return True
+        small, large = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        large_set = None
+        for rid in self.members[small]:
+            partners = self.apart.get(rid)
+            if partners:
+                large_set = large_set or set(self.members[large])
+                if partners & large_set:
+                    return True
+        return False
+
+    def share_agency(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        return ra != rb and bool(self.agencies[ra] & self.agencies[rb])
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if self.conflict(ra, rb):
+            self.refused += 1
+            return False
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra].extend(self.members.pop(rb))
+        self.agencies[ra] |= self.agencies.pop(rb)
+        for key, value in self.keys.pop(rb).items():
+            self.keys[ra].setdefault(key, value)
+        return True
+
+
+# --- loading and preparing records ------------------------------------------------------------
+
+async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
+    rows = await SourceRecord.filter(inspection_id=inspection_id).values(
+        "id", "agency", "person_id", "la_child_id", "nhs_number", "upn", "given_name",
+        "family_name", "dob", "sex", "postcode", "child_id", "link_method",
+        "link_probability", "link_evidence",
+    )
+    anchored = dict(await Child.filter(
+        inspection_id=inspection_id, la_child_id__isnull=False).values_list("id", "la_child_id"))
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        la_id = (r["la_child_id"] or "").strip() or anchored.get(r["child_id"] or 0, "") or ""
+        parts = names.family_parts(r["family_name"] or "")
+        dob = r["dob"]
+        postcode = names.postcode_std(r["postcode"] or "")
+        sex = (r["sex"] or "").upper()[:1]
+        out[r["id"]] = {
+            **r,
+            "la_id": la_id,
+            "nhs": names.digits(r["nhs_number"]),
+            "upn": names.upn_std(r["upn"]),
+            "given": names.given_std(r["given_name"] or "") or None,
+            "given_canon": names.given_canonical(r["given_name"] or "") or None,
+            "family": "".join(parts) or None,
+            "family_parts": parts or None,
+            "family_first": parts[0] if parts else None,
+            "family_last": parts[-1] if parts else None,
+            "dob_iso": dob.isoformat() if dob else None,
+            "dob_swapped": names.dob_swapped(dob),
+            "birth_year": dob.year if dob else None,
+            "sex_std": sex if sex in ("M", "F") else None,
+            "postcode_std": postcode or None,
+            "sector": names.postcode_sector(postcode) or None,
+        }
+    return out
+
+
+def _frame(rows: dict[int, dict[str, Any]], clusters: _Clusters) -> pd.DataFrame:
+    data = {
+        "unique_id": list(rows),
+        "det": [clusters.find(rid) for rid in rows],
+        "given": [r["given"] for r in rows.values()],
+        "given_canon": [r["given_canon"] for r in rows.values()],
+        "family": [r["family"] for r in rows.values()],
+        "family_parts": [r["family_parts"] for r in rows.values()],
+        "family_first": [r["family_first"] for r in rows.values()],
+        "family_last": [r["family_last"] for r in rows.values()],
+        "dob": [r["dob_iso"] for r in rows.values()],
+        "dob_swapped": [r["dob_swapped"] for r in rows.values()],
+        "birth_year": [r["birth_year"] for r in rows.values()],
+        "sex": [r["sex_std"] for r in rows.values()],
+        "postcode": [r["postcode_std"] for r in rows.values()],
+        "sector": [r["sector"] for r in rows.values()],
+        "nhs": [r["nhs"] or None for r in rows.values()],
+        "upn": [r["upn"] or None for r in rows.values()],
+        "la_id": [r["la_id"] or None for r in rows.values()],
+    }
+    frame = pd.DataFrame(data)
+    for col in ("dob", "dob_swapped", "given", "given_canon", "family", "family_first",
+                "family_last", "sex", "postcode", "sector", "nhs", "upn", "la_id"):
+        frame[col] = frame[col].astype(object)
+    frame["birth_year"] = frame["birth_year"].astype("Int64")
+    return frame
+
+
+def _prior(n_records: int, clusters: _Clusters) -> float:
+    """Chance two random records are the same child, from the deterministic clusters."""
+    pairs = sum(len(m) * (len(m) - 1) / 2 for m in clusters.members.values())
+    total = n_records * (n_records - 1) / 2
+    if total <= 0:
+        return 0.5
+    # a starting value: _refine_prior re-estimates it from the scored pairs
+    return min(MAX_PRIOR, max(pairs / total, 1 / max(n_records, 2)))
+
+
+def predict_pairs(rows: dict[int, dict[str, Any]], clusters: _Clusters,
+                  seed: int = 1) -> pd.DataFrame:
+    """Splink's scored pairs (probability ≥ ``REVIEW_FLOOR``) between different clusters."""
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    if len(rows) < 2:
+        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
+    frame = _frame(rows, clusters)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[json.loads(json.dumps(c)) for c in COMPARISONS],
+        blocking_rules_to_generate_predictions=BLOCKING,
+        probability_two_random_records_match=_prior(len(rows), clusters),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+    )
+    api = DuckDBAPI()
+    table = api.register(frame)
+    linker = Linker(table, settings, log_level=None)
+    if len(rows) >= U_SAMPLE_MIN_RECORDS:
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    prior = settings.probability_two_random_records_match
+    scored = linker.inference.predict(threshold_match_weight=SCORE_FLOOR_WEIGHT,
+                                      warning_mode="never")
+    out = _refine_prior(scored.as_pandas_dataframe(), prior, clusters, len(rows))
+    out.attrs["level_weights"] = _level_weights(linker.misc.save_model_to_json())
+    api.duckdb_con.close()
+    return out
+
+
+def _logit(p: float) -> float:
+    return math.log2(p / (1 - p))
+
+
+def _refine_prior(out: pd.DataFrame, prior: float, clusters: _Clusters,
+                  n_records: int) -> pd.DataFrame:
+    """Re-estimate the prior (the share of pairs that are the same child) from the scored
+    pairs, as the expectation step of EM would, and rescore; keep pairs ≥ ``REVIEW_FLOOR``."""
+    if not len(out):
+        return out
+    total = n_records * (n_records - 1) / 2
+    known = sum(len(m) * (len(m) - 1) / 2 for m in clusters.members.values())
+    evidence = out["match_weight"].to_numpy() - _logit(prior)
+    lam = prior
+    for _ in range(20):
+        probs = 1 / (1 + 2 ** -(evidence + _logit(lam)))
+        new = min(MAX_PRIOR, max((known + float(probs.sum())) / total, 1e-9))
+        if abs(_logit(new) - _logit(lam)) < 0.01:
+            lam = new
+            break
+        lam = new
+    out = out.copy()
+    out["match_weight"] = evidence + _logit(lam)
+    out["match_probability"] = 1 / (1 + 2 ** -out["match_weight"])
+    out.attrs["prior"] = lam
+    return out[out["match_probability"] >= REVIEW_FLOOR]
+
+
+def _level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+    """Comparison → (match weight, label) of each level of the trained model."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for comp in model["comparisons"]:
+        levels = []
+        for level in comp["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else 0.0
+            levels.append((weight, level["label_for_charts"]))
+        out[comp["output_column_name"]] = levels
+    return out
+
+
+def _evidence(row: Any, weights: dict[str, list[tuple[float, str]]]) -> dict[str, Any]:
+    """Which fields agreed: each comparison's level, recognised by its match weight."""
+    agreed: dict[str, str] = {}
+    for column, levels in weights.items():
+        mw = float(getattr(row, f"mw_{column}"))
+        if mw == 0.0:
+            agreed[column] = "missing"
+            continue
+        agreed[column] = min(levels, key=lambda wl: abs(wl[0] - mw))[1]
+    return {
+        "fields": agreed,
+        "match_weight": round(float(row.match_weight), 2),
+        "match_probability": round(float(row.match_probability), 6),
+        "field_weights": {c: round(float(getattr(row, f"mw_{c}")), 2) for c in weights},
+        "model": "splink",
+    }
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+async def _decisions(inspection_id: int) -> list[dict[str, Any]]:
+    return await LinkDecision.filter(
+        inspection_id=inspection_id, decision__in=[*MANUAL_JOIN, *MANUAL_APART],
+    ).order_by("id").values("id", "decision", "left_record_id", "right_record_id", "evidence")
+
+
+def _pair_key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
+    """Link every source record of the inspection to a child; returns the counts."""
+    started = datetime.now(UTC)
+    rows = await _load(inspection_id)
+    decisions = await _decisions(inspection_id)
+    apart: list[tuple[int, int]] = []
+    join: list[tuple[int, int, dict[str, Any]]] = []
+    decided_pairs: set[tuple[int, int]] = set()
+    for d in decisions:
+        left, right = d["left_record_id"], d["right_record_id"]
+        if d["decision"] == "split":
+            for other in d["evidence"].get("kept_apart_from", []):
+                apart.append((left, other))
+        elif left is not None and right is not None:
+            decided_pairs.add(_pair_key(left, right))
+            if d["decision"] in MANUAL_APART:
+                apart.append((left, right))
+            else:
+                join.append((left, right, {"decision": d["id"], "kind": d["decision"]}))
+
+    clusters = _Clusters(rows, apart)
+    link_info: dict[int, tuple[str, float | None, dict[str, Any]]] = {}
+
+    def attach(a: int, b: int, method: str, prob: float | None, evidence: dict[str, Any]) -> bool:
+        if not clusters.union(a, b):
+            return False
+        for rid, partner in ((a, b), (b, a)):
+            if rid not in link_info and not rows[rid]["la_id"]:
+                link_info[rid] = (method, prob, {**evidence, "linked_to_record": partner})
+        return True
+
+    manual = 0
+    for a, b, ev in join:
+        if a in rows and b in rows and attach(a, b, "manual", None, ev):
+            manual += 1
+
+    deterministic = 0
+    for key, method in (("la_id", "la_child_id"), ("nhs", "nhs_number"), ("upn", "upn")):
+        first: dict[str, int] = {}
+        for rid, row in rows.items():
+            value = row[key]
+            if not value:
+                continue
+            if value in first:
+                if attach(first[value], rid, method, 1.0, {"identifier": method}):
+                    deterministic += 1
+            else:
+                first[value] = rid
+    first_pid: dict[tuple[str, str], int] = {}
+    for rid, row in rows.items():
+        if row["person_id"]:
+            pk = (row["agency"], row["person_id"])
+            if pk in first_pid:
+                if attach(first_pid[pk], rid, "agency_id", 1.0, {"identifier": "agency_id"}):
+                    deterministic += 1
+            else:
+                first_pid[pk] = rid
+
+    scored = predict_pairs(rows, clusters, seed=seed)
+    pending: list[tuple[int, int, float, dict[str, Any]]] = []
+    auto = 0
+    weights = scored.attrs.get("level_weights", {})
+    if len(scored):
+        scored = scored.sort_values(["match_weight", "unique_id_l", "unique_id_r"],
+                                    ascending=[False, True, True], kind="stable")
+        for row in scored.itertuples(index=False):
+            a, b = int(row.unique_id_l), int(row.unique_id_r)
+            prob = float(row.match_probability)
+            if _pair_key(a, b) in decided_pairs:
+                continue
+            evidence = _evidence(row, weights)
+            needed = AUTO_LINK_SAME_AGENCY if clusters.share_agency(a, b) else AUTO_LINK
+            if prob >= needed and evidence["fields"]["given"] not in NOT_AUTOMATIC:
+                if attach(a, b, "probabilistic", prob, evidence):
+                    auto += 1
+            else:
+                pending.append((a, b, prob, evidence))
+
+    children, agency_only = await _save(inspection_id, rows, clusters, link_info)
+    for_review = await _save_pending(inspection_id, clusters, pending)
+    sizes = Counter(len({rows[r]["agency"] for r in members})
+                    for members in clusters.members.values())
+    return LinkResult(
+        inspection_id=inspection_id, records=len(rows), children=children,
+        deterministic_links=deterministic, auto_linked=auto, for_review=for_review,
+        manual=manual, agency_only_children=agency_only, refused_conflicts=clusters.refused,
+        sources_per_child=dict(sizes),
+        seconds=(datetime.now(UTC) - started).total_seconds(),
+    )
+
+
+def _best(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record whose identity details describe the child (the authority's own first)."""
+    return sorted(records, key=lambda r: (r["agency"] != PREFERRED_AGENCY,
+                                          not r["given_name"], r["dob"] is None, r["id"]))[0]
+
+
+async def _save(inspection_id: int, rows: dict[int, dict[str, Any]], clusters: _Clusters,
+                link_info: dict[int, tuple[str, float | None, dict[str, Any]]]) -> tuple[int, int]:
+    existing = await Child.filter(inspection_id=inspection_id).values(
+        "id", "la_child_id", "given_name", "family_name", "dob", "sex", "postcode")
+    by_la = {c["la_child_id"]: c for c in existing if c["la_child_id"]}
+    agency_only_ids = {c["id"] for c in existing if not c["la_child_id"]}
+    by_id = {c["id"]: c for c in existing}
+
+    cluster_child: dict[int, int | None] = {}
+    used: set[int] = set()
+    to_create: list[tuple[int, Child]] = []
+    for root, members in clusters.members.items():
+        la_id = clusters.keys[root].get("la_id")
+        records = [rows[r] for r in members]
+        best = _best(records)
+        if la_id and la_id in by_la:
+            cluster_child[root] = by_la[la_id]["id"]
+            continue
+        reuse = sorted(r["child_id"] for r in records
+                       if r["child_id"] in agency_only_ids and r["child_id"] not in used)
+        if reuse and not la_id:
+            cluster_child[root] = reuse[0]
+            used.add(reuse[0])
+            continue
+        cluster_child[root] = None
+        to_create.append((root, Child(
+            inspection_id=inspection_id, la_child_id=la_id or None,
+            given_name=(best["given_name"] or "")[:100], family_name=(best["family_name"] or "")[:100],
+            dob=best["dob"], sex=best["sex_std"] or "", postcode=(best["postcode"] or "")[:10],
+            attributes={"created_by": "linkage", "first_record": min(members)},
+        )))
+    if to_create:
+        await Child.bulk_create([c for _, c in to_create], batch_size=1000)
+        made = await Child.filter(inspection_id=inspection_id).exclude(
+            id__in=list(by_id)).values("id", "attributes")
+        by_first = {m["attributes"].get("first_record"): m["id"] for m in made}
+        for root, _child in to_create:
+            cluster_child[root] = by_first[min(clusters.members[root])]
+
+    updates: list[tuple[int, str, float | None, str, int]] = []
+    fill: list[Child] = []
+    for root, members in clusters.members.items():
+        child_id = cluster_child[root]
+        assert child_id is not None
+        for rid in members:
+            row = rows[rid]
+            if row["la_id"] and (row["la_child_id"] or "").strip():
+                method, prob, evidence = "la_child_id", 1.0, {"identifier": "la_child_id"}
+            elif rid in link_info:
+                method, prob, evidence = link_info[rid]
+            elif len(members) == 1:
+                method, prob, evidence = "none", None, {"note": "no other record of this child"}
+            else:
+                method, prob, evidence = "la_child_id", 1.0, {"identifier": "la_child_id"}
+            if (row["child_id"] != child_id or row["link_method"] != method
+                    or row["link_probability"] != prob or row["link_evidence"] != evidence):
+                updates.append((child_id, method, prob, json.dumps(evidence), rid))
+        child = by_id.get(child_id)
+        if child is not None and not child["given_name"] and not child["family_name"]:
+            best = _best([rows[r] for r in members])
+            if best["given_name"] or best["family_name"]:
+                fill.append(Child(
+                    id=child_id, given_name=(best["given_name"] or "")[:100],
+                    family_name=(best["family_name"] or "")[:100],
+                    dob=child["dob"] or best["dob"], sex=child["sex"] or best["sex_std"] or "",
+                    postcode=child["postcode"] or (best["postcode"] or "")[:10]))
+    if fill:
+        await Child.bulk_update(fill, fields=["given_name", "family_name", "dob", "sex",
+                                              "postcode"], batch_size=500)
+    await _write_links(inspection_id, updates)
+
+    keep = set(cluster_child.values())
+    orphans = [cid for cid in agency_only_ids if cid not in keep]
+    if orphans:
+        await Child.filter(inspection_id=inspection_id, id__in=orphans).delete()
+    agency_only = sum(1 for root in clusters.members if not clusters.keys[root].get("la_id"))
+    return len(keep), agency_only
+
+
+async def _write_links(inspection_id: int,
+                       updates: list[tuple[int, str, float | None, str, int]]) -> None:
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    if updates:
+        if postgres:
+            sql = ("UPDATE source_record SET child_id=$1, link_method=$2, link_probability=$3, "
+                   "link_evidence=$4::jsonb WHERE id=$5")
+        else:
+            sql = ("UPDATE source_record SET child_id=?, link_method=?, link_probability=?, "
+                   "link_evidence=? WHERE id=?")
+        async with conn._in_transaction() as tx:
+            for start in range(0, len(updates), 5000):
+                await tx.execute_many(sql, [list(u) for u in updates[start:start + 5000]])
+    p = "$1" if postgres else "?"
+    await conn.execute_query(
+        "UPDATE event SET child_id = (SELECT s.child_id FROM source_record s "
+        f"WHERE s.id = event.record_id) WHERE inspection_id = {p} AND record_id IS NOT NULL",
+        [inspection_id],
+    )
+
+
+async def _save_pending(inspection_id: int, clusters: _Clusters,
+                        pending: list[tuple[int, int, float, dict[str, Any]]]) -> int:
+    await LinkDecision.filter(inspection_id=inspection_id, decision="pending").delete()
+    seen: set[tuple[int, int]] = set()
+    objs: list[LinkDecision] = []
+    for a, b, prob, evidence in pending:
+        ra, rb = clusters.find(a), clusters.find(b)
+        if ra == rb or clusters.conflict(ra, rb):
+            continue
+        key = _pair_key(ra, rb)
+        if key in seen:  # one question per pair of children: the strongest pair of records
+            continue
+        seen.add(key)
+        objs.append(LinkDecision(inspection_id=inspection_id, left_record_id=a,
+                                 right_record_id=b, decision="pending",
+                                 probability=prob, evidence=evidence))
+    if objs:
+        await LinkDecision.bulk_create(objs, batch_size=1000)
+    return len(objs)
+
+
+# --- people's decisions -----------------------------------------------------------------------
+
+class LinkError(Exception):
+    """A decision that cannot be made (plain-English message)."""
+
+
+async def decide(inspection_id: int, decision_id: int, accept: bool, user_id: int | None,
+                 reason: str = "") -> LinkDecision:
+    """Accept or reject a pending pair. The next ``link_inspection`` run applies it."""
+    d = await LinkDecision.get_or_none(id=decision_id, inspection_id=inspection_id)
+    if d is None or d.decision != "pending":
+        raise LinkError("That link is not waiting for a decision.")
+    d.decision = "accept" if accept else "reject"
+    d.decided_by_id = user_id
+    d.decided_at = datetime.now(UTC)
+    d.reason = reason.strip()
+    await d.save()
+    await _apply_pair(inspection_id, d)
+    return d
+
+
+async def _apply_pair(inspection_id: int, d: LinkDecision) -> None:
+    """Apply an accepted pair at once (records of the right child move to the left one)."""
+    if d.decision != "accept":
+        return
+    left = await SourceRecord.get(id=d.left_record_id, inspection_id=inspection_id)
+    right = await SourceRecord.get(id=d.right_record_id, inspection_id=inspection_id)
+    if left.child_id is None or right.child_id is None or left.child_id == right.child_id:
+        return
+    both = await Child.filter(id__in=[left.child_id, right.child_id],
+                              la_child_id__isnull=False).count()
+    if both == 2:
+        return
+    await merge_children(inspection_id, left.child_id, right.child_id, None, "", record=False)
+
+
+async def split_record(inspection_id: int, record_id: int, user_id: int | None,
+                       reason: str) -> LinkDecision:
+    """Take one source record out of its child: it becomes an agency-only child of its own
+    and is kept apart from that child's other records in later runs."""
+    if not reason.strip():
+        raise LinkError("Give a reason for separating this record.")
+    record = await SourceRecord.get_or_none(id=record_id, inspection_id=inspection_id)
+    if record is None or record.child_id is None:
+        raise LinkError("That record is not linked to a child.")
+    others = await SourceRecord.filter(inspection_id=inspection_id, child_id=record.child_id
+                                       ).exclude(id=record_id).values_list("id", flat=True)
+    if not others:
+        raise LinkError("That record is the child's only record: there is nothing to split.")
+    old_child = record.child_id
+    d = await LinkDecision.create(
+        inspection_id=inspection_id, left_record_id=record_id, child_id=old_child,
+        decision="split", evidence={"kept_apart_from": sorted(others)}, decided_by_id=user_id,
+        decided_at=datetime.now(UTC), reason=reason.strip())
+    new = await Child.create(
+        inspection_id=inspection_id, given_name=record.given_name, family_name=record.family_name,
+        dob=record.dob, sex=record.sex if record.sex in ("M", "F", "U") else "",
+        postcode=record.postcode[:10], attributes={"created_by": "linkage",
+                                                   "first_record": record_id})
+    await SourceRecord.filter(id=record_id).update(
+        child_id=new.id, link_method="manual", link_probability=None,
+        link_evidence={"decision": d.id, "kind": "split"})
+    await Event.filter(inspection_id=inspection_id, record_id=record_id).update(child_id=new.id)
+    return d
+
+
+async def merge_children(inspection_id: int, keep_child_id: int, other_child_id: int,
+                         user_id: int | None, reason: str, record: bool = True) -> LinkDecision | None:
+    """Join two children: every record of ``other`` moves to ``keep``. Refused when both have
+    the authority's child id (two children the authority itself keeps apart)."""
+    if keep_child_id == other_child_id:
+        raise LinkError("Choose two different children.")
+    keep = await Child.get_or_none(id=keep_child_id, inspection_id=inspection_id)
+    other = await Child.get_or_none(id=other_child_id, inspection_id=inspection_id)
+    if keep is None or other is None:
+        raise LinkError("There is no such child in this inspection.")
+    if record and not reason.strip():
+        raise LinkError("Give a reason for joining these records.")
+    if keep.la_child_id and other.la_child_id:
+        raise LinkError("Both children have the authority's own child id: the authority "
+                        "records them as two children, so they cannot be joined here.")
+    if other.la_child_id and not keep.la_child_id:
+        keep, other = other, keep
+    left = await SourceRecord.filter(inspection_id=inspection_id, child_id=keep.id
+                                     ).order_by("id").first()
+    right = await SourceRecord.filter(inspection_id=inspection_id, child_id=other.id
+                                      ).order_by("id").first()
+    d = None
+    if record:
+        if left is None or right is None:
+            raise LinkError("Both children need at least one source record to be joined.")
+        d = await LinkDecision.create(
+            inspection_id=inspection_id, left_record_id=left.id, right_record_id=right.id,
+            child_id=keep.id, decision="merge", evidence={"from_child": other.id},
+            decided_by_id=user_id, decided_at=datetime.now(UTC), reason=reason.strip())
+    await SourceRecord.filter(inspection_id=inspection_id, child_id=other.id).update(
+        child_id=keep.id, link_method="manual", link_probability=None,
+        link_evidence={"decision": d.id if d else None, "kind": "merge"})
+    await Event.filter(inspection_id=inspection_id, child_id=other.id).update(child_id=keep.id)
+    if not other.la_child_id:
+        await other.delete()
+    return d
+
+
+def probability_to_weight(p: float) -> float:
+    return math.log2(p / (1 - p)) if 0 < p < 1 else float("inf")
+
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+__all__ = ["AUTO_LINK", "REVIEW_FLOOR", "LinkError", "LinkResult", "decide", "link_inspection",
+           "merge_children", "split_record"]

@@ -1,0 +1,564 @@
+"""Audits, second marking and moderation, findings, and concerns about children."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from inspection.audit import concerns as concern_rules
+from inspection.audit import scoring
+from inspection.audit.audits import (
+    AuditConflict,
+    AuditError,
+    AuditNotFound,
+    audit_board,
+    audit_values,
+    child_events,
+    create_audit,
+    grades_hidden,
+    may_edit,
+    open_audit,
+    save_audit,
+    submit_audit,
+    value_keys,
+)
+from inspection.audit.findings import findings
+from inspection.audit.moderation import (
+    ModerationError,
+    agreement_report,
+    disagreements,
+    record_agreed_grade,
+    selected_member_ids,
+    set_plan,
+    submitted_pairs,
+)
+from inspection.audit.rubric import grade_labels
+from inspection.inspections import visible_inspections
+from inspection.models import Audit, ModerationPlan, Sample
+from inspection.web.access import EDITORS, LEADS, READERS, current_user, log_access, not_found
+from inspection.web.access import require_inspection as require
+from inspection.web.templating import is_htmx, render
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise not_found() from None
+
+
+def _form_values(definition: dict[str, Any], form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in value_keys(definition):
+        if key.startswith("cites:"):
+            values[key] = [str(v) for v in form.getlist(key)]
+        else:
+            values[key] = str(form.get(key, ""))
+    return values
+
+
+async def audits_page(request: Request) -> Response:
+    inspection, role = await require(request, EDITORS)
+    user = current_user(request)
+    rows = await audit_board(inspection.id, user, role)
+    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
+    plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
+    return render(
+        request,
+        "audits.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "rows": rows,
+            "samples": samples,
+            "plans": plans,
+            "is_lead": role in LEADS,
+        },
+    )
+
+
+async def start_audit(request: Request) -> Response:
+    inspection, role = await require(request, EDITORS)
+    form = await request.form()
+    try:
+        audit = await create_audit(
+            inspection.id,
+            _int(form.get("member")),
+            current_user(request),
+            str(form.get("marking", "first")),
+        )
+    except AuditNotFound:
+        raise not_found() from None
+    except AuditError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return RedirectResponse(f"/inspections/{inspection.id}/audits/{audit.id}", status_code=303)
+
+
+async def _audit_context(
+    request: Request, audit: Audit, role: Any, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    inspection_id = audit.inspection_id
+    user = current_user(request)
+    definition = audit.rubric.definition
+    stored = await audit_values(audit, definition)
+    values = values if values is not None else stored
+    events = await child_events(inspection_id, audit.child_id)
+    event_by_id = {e.id: e for e in events}
+    other_open = [
+        c
+        for c in await concern_rules.visible_concerns(inspection_id, user, role)
+        if c.audit_id == audit.id
+    ]
+    return {
+        "audit": audit,
+        "definition": definition,
+        "values": values,
+        "labels": grade_labels(definition),
+        "events": events,
+        "event_by_id": event_by_id,
+        "proposed": scoring.propose_overall(definition, scoring.domain_grades(definition, values)),
+        "can_edit": may_edit(audit, user, role),
+        "concerns": other_open,
+        "missing": None,
+        "conflict": None,
+    }
+
+
+async def audit_page(request: Request) -> Response:
+    inspection, role = await require(request, EDITORS)
+    audit_id = _int(request.path_params["audit_id"])
+    try:
+        audit = await open_audit(inspection.id, audit_id, current_user(request), role)
+    except AuditNotFound:
+        raise not_found() from None
+    await log_access(
+        request,
+        "view-audit",
+        inspection.id,
+        "child",
+        str(audit.child_id or ""),
+        f"audit {audit.id}",
+    )
+    ctx = await _audit_context(request, audit, role)
+    return render(request, "audit.html", {"inspection": inspection, "role": role, **ctx})
+
+
+async def save(request: Request) -> Response:
+    inspection, role = await require(request, EDITORS)
+    audit_id = _int(request.path_params["audit_id"])
+    user = current_user(request)
+    try:
+        audit = await open_audit(inspection.id, audit_id, user, role)
+    except AuditNotFound:
+        raise not_found() from None
+    form = await request.form()
+    base = form.get("overwrite_version") or form.get("version")
+    raw = _form_values(audit.rubric.definition, form)
+    try:
+        result = await save_audit(inspection.id, audit.id, user, role, _int(base), raw)
+    except AuditConflict as conflict:
+        ctx = await _audit_context(request, audit, role, conflict.yours)
+        ctx["conflict"] = conflict
+        return render(
+            request,
+            "audit.html",
+            {"inspection": inspection, "role": role, **ctx},
+            fragment="_audit_status.html",
+            status_code=409,
+        )
+    except AuditError as exc:
+        if is_htmx(request):
+            return render(
+                request,
+                "_audit_status.html",
+                {"inspection": inspection, "audit": audit, "error": str(exc)},
+                status_code=400,
+            )
+        raise HTTPException(400, str(exc)) from exc
+    if not is_htmx(request):
+        return RedirectResponse(f"/inspections/{inspection.id}/audits/{audit.id}", status_code=303)
+    return render(
+        request,
+        "_audit_status.html",
+        {
+            "inspection": inspection,
+            "audit": audit,
+            "result": result,
+            "labels": grade_labels(audit.rubric.definition),
+        },
+    )
+
+
+async def submit(request: Request) -> Response:
+    inspection, role = await require(request, EDITORS)
+    audit_id = _int(request.path_params["audit_id"])
+    user = current_user(request)
+    try:
+        audit = await open_audit(inspection.id, audit_id, user, role)
+    except AuditNotFound:
+        raise not_found() from None
+    form = await request.form()
+    raw = _form_values(audit.rubric.definition, form)
+    try:
+        audit, missing = await submit_audit(
+            inspection.id, audit.id, user, role, _int(form.get("version")), raw
+        )
+    except AuditConflict as conflict:
+        ctx = await _audit_context(request, audit, role, conflict.yours)
+        ctx["conflict"] = conflict
+        return render(
+            request, "audit.html", {"inspection": inspection, "role": role, **ctx}, status_code=409
+        )
+    except AuditError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    if missing:
+        audit = await open_audit(inspection.id, audit.id, user, role)
+        ctx = await _audit_context(request, audit, role)
+        ctx["missing"] = missing
+        return render(
+            request, "audit.html", {"inspection": inspection, "role": role, **ctx}, status_code=400
+        )
+    return RedirectResponse(f"/inspections/{inspection.id}/audits/{audit.id}", status_code=303)
+
+
+async def feedback_csv(request: Request) -> Response:
+    """The feedback to practitioners and teams (strengths, what would make it better)."""
+    inspection, role = await require(request, EDITORS)
+    user = current_user(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "audit_id",
+            "marking",
+            "status",
+            "team",
+            "worker",
+            "overall",
+            "strengths",
+            "what_would_make_it_better",
+        ]
+    )
+    audits = (
+        await Audit.filter(inspection_id=inspection.id)
+        .prefetch_related("child", "rubric")
+        .order_by("id")
+    )
+    for a in audits:
+        if await grades_hidden(a, user, role):
+            continue
+        labels = grade_labels(a.rubric.definition)
+        child = a.child
+        writer.writerow(
+            [
+                a.id,
+                a.marking,
+                a.status,
+                child.team if child else "",
+                child.worker if child else "",
+                labels.get(a.overall, a.overall),
+                a.strengths,
+                a.improvements,
+            ]
+        )
+    await log_access(
+        request, "export-audit-feedback", inspection.id, "inspection", str(inspection.id)
+    )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-feedback-{inspection.id}.csv"'
+        },
+    )
+
+
+async def raise_concern(request: Request) -> Response:
+    inspection, role = await require(request, EDITORS)
+    audit_id = _int(request.path_params["audit_id"])
+    user = current_user(request)
+    try:
+        audit = await open_audit(inspection.id, audit_id, user, role)
+    except AuditNotFound:
+        raise not_found() from None
+    form = await request.form()
+    try:
+        concern = await concern_rules.raise_concern(
+            inspection.id, audit.id, user, role, str(form.get("text", ""))
+        )
+    except concern_rules.ConcernError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    await log_access(request, "raise-concern", inspection.id, "concern", str(concern.id))
+    return RedirectResponse(f"/inspections/{inspection.id}/concerns/{concern.id}", status_code=303)
+
+
+async def moderation_page(request: Request) -> Response:
+    inspection, role = await require(request, LEADS)
+    sample_param = request.query_params.get("sample")
+    sample_id = _int(sample_param) if sample_param else None
+    pairs = await submitted_pairs(inspection.id, sample_id)
+    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
+    plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
+    chosen = {s.id: len(await selected_member_ids(s.id)) for s in samples}
+    return render(
+        request,
+        "moderation.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "samples": samples,
+            "plans": plans,
+            "chosen": chosen,
+            "report": await agreement_report(inspection.id, sample_id),
+            "pairs": [
+                {
+                    "pair": p,
+                    "rows": disagreements(p),
+                    "labels": grade_labels(p.first.rubric.definition),
+                    "scale": p.first.rubric.definition["scale"],
+                }
+                for p in pairs
+            ],
+        },
+    )
+
+
+async def moderation_plan(request: Request) -> Response:
+    inspection, role = await require(request, LEADS)
+    form = await request.form()
+    try:
+        share = float(str(form.get("share_percent", ""))) / 100
+        await set_plan(
+            inspection.id,
+            _int(form.get("sample")),
+            share,
+            form.get("include_inadequate") == "yes",
+            current_user(request),
+        )
+    except ValueError as exc:
+        raise HTTPException(
+            400,
+            str(exc) if isinstance(exc, ModerationError) else "Enter the share as a percentage.",
+        ) from exc
+    return RedirectResponse(f"/inspections/{inspection.id}/moderation", status_code=303)
+
+
+async def moderation_agree(request: Request) -> Response:
+    inspection, role = await require(request, LEADS)
+    form = await request.form()
+    try:
+        await record_agreed_grade(
+            inspection.id,
+            _int(form.get("first")),
+            _int(form.get("second")),
+            str(form.get("domain", "")),
+            str(form.get("grade", "")),
+            str(form.get("reason", "")),
+            current_user(request),
+        )
+    except ModerationError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/moderation#pair-{form.get('first')}", status_code=303
+    )
+
+
+CHART_WIDTH = 300
+BAR_HEIGHT = 22
+
+
+def _bars(items: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
+    """Finished geometry for one horizontal bar chart (all arithmetic before rendering)."""
+    bars = []
+    for i, item in enumerate(items):
+        share = item["count"] / total if total else 0.0
+        bars.append(
+            {
+                **item,
+                "y": i * (BAR_HEIGHT + 6),
+                "width": round(share * CHART_WIDTH, 1),
+                "share": share,
+            }
+        )
+    return bars
+
+
+def _trace(inspection_id: int, ids: list[int]) -> str:
+    return f"/inspections/{inspection_id}/findings/audits?ids={','.join(map(str, ids))}"
+
+
+async def findings_page(request: Request) -> Response:
+    inspection, role = await require(request, READERS)
+    user = current_user(request)
+    sample_param = request.query_params.get("sample")
+    sample_id = _int(sample_param) if sample_param else None
+    visible = {i.id for i in await visible_inspections(user)}
+    doc = await findings(inspection.id, sample_id, visible)
+    charts = []
+    for r in doc["rubrics"]:
+        for d in r["domains"]:
+            total = sum(x["count"] for x in d["distribution"])
+            charts.append(
+                {
+                    "rubric": r["rubric"],
+                    "domain": d,
+                    "bars": _bars(d["distribution"], total),
+                    "total": total,
+                    "height": len(d["distribution"]) * (BAR_HEIGHT + 6),
+                }
+            )
+    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
+    return render(
+        request,
+        "findings.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "doc": doc,
+            "charts": charts,
+            "samples": samples,
+            "sample_id": sample_id,
+            "trace": _trace,
+            "chart_width": CHART_WIDTH,
+            "bar_height": BAR_HEIGHT,
+        },
+    )
+
+
+async def findings_audits(request: Request) -> Response:
+    """The audits one figure came from."""
+    inspection, role = await require(request, READERS)
+    try:
+        ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x.strip()]
+    except ValueError:
+        raise not_found() from None
+    audits = list(
+        await Audit.filter(
+            inspection_id=inspection.id, id__in=ids, marking="first", status="submitted"
+        )
+        .prefetch_related("member", "rubric")
+        .order_by("id")
+    )
+    rows = [
+        {
+            "audit": a,
+            "overall": grade_labels(a.rubric.definition).get(a.overall, a.overall),
+            "stratum": a.member.stratum if a.member else "",
+        }
+        for a in audits
+    ]
+    return render(
+        request,
+        "findings_audits.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "rows": rows,
+            "can_open": role in EDITORS,
+        },
+    )
+
+
+async def concerns_page(request: Request) -> Response:
+    inspection, role = await require(request, READERS)
+    rows = await concern_rules.visible_concerns(inspection.id, current_user(request), role)
+    return render(
+        request, "concerns.html", {"inspection": inspection, "role": role, "concerns": rows}
+    )
+
+
+async def concern_page(request: Request) -> Response:
+    inspection, role = await require(request, READERS)
+    user = current_user(request)
+    try:
+        concern = await concern_rules.get_concern(
+            inspection.id, _int(request.path_params["concern_id"]), user, role
+        )
+    except concern_rules.ConcernError:
+        raise not_found() from None
+    await log_access(
+        request,
+        "view-concern",
+        inspection.id,
+        "child",
+        str(concern.child_id or ""),
+        f"concern {concern.id}",
+    )
+    return render(
+        request,
+        "concern.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "concern": concern,
+            "may_respond": await concern_rules.may_respond(user, role, inspection.id),
+            "may_close": role in LEADS,
+            "error": None,
+        },
+    )
+
+
+async def concern_action(request: Request) -> Response:
+    inspection, role = await require(request, READERS)
+    user = current_user(request)
+    concern_id = _int(request.path_params["concern_id"])
+    action = request.path_params["action"]
+    if action not in ("respond", "close"):
+        raise not_found()
+    form = await request.form()
+    try:
+        if action == "respond":
+            await concern_rules.respond(
+                inspection.id, concern_id, user, role, str(form.get("text", ""))
+            )
+        else:
+            await concern_rules.close(
+                inspection.id, concern_id, user, role, str(form.get("text", ""))
+            )
+    except concern_rules.ConcernError as exc:
+        try:
+            concern = await concern_rules.get_concern(inspection.id, concern_id, user, role)
+        except concern_rules.ConcernError:
+            raise not_found() from None
+        return render(
+            request,
+            "concern.html",
+            {
+                "inspection": inspection,
+                "role": role,
+                "concern": concern,
+                "may_respond": await concern_rules.may_respond(user, role, inspection.id),
+                "may_close": role in LEADS,
+                "error": str(exc),
+            },
+            status_code=400,
+        )
+    await log_access(request, f"concern-{action}", inspection.id, "concern", str(concern_id))
+    return RedirectResponse(f"/inspections/{inspection.id}/concerns/{concern_id}", status_code=303)
+
+
+_P = "/inspections/{inspection_id:int}"
+routes = [
+    Route(f"{_P}/audits", audits_page, methods=["GET"]),
+    Route(f"{_P}/audits", start_audit, methods=["POST"]),
+    Route(f"{_P}/audits/feedback.csv", feedback_csv, methods=["GET"]),
+    Route(f"{_P}/audits/{{audit_id:int}}", audit_page, methods=["GET"]),
+    Route(f"{_P}/audits/{{audit_id:int}}/save", save, methods=["POST"]),
+    Route(f"{_P}/audits/{{audit_id:int}}/submit", submit, methods=["POST"]),
+    Route(f"{_P}/audits/{{audit_id:int}}/concerns", raise_concern, methods=["POST"]),
+    Route(f"{_P}/moderation", moderation_page, methods=["GET"]),
+    Route(f"{_P}/moderation/plan", moderation_plan, methods=["POST"]),
+    Route(f"{_P}/moderation/agree", moderation_agree, methods=["POST"]),
+    Route(f"{_P}/findings", findings_page, methods=["GET"]),
+    Route(f"{_P}/findings/audits", findings_audits, methods=["GET"]),
+    Route(f"{_P}/concerns", concerns_page, methods=["GET"]),
+    Route(f"{_P}/concerns/{{concern_id:int}}", concern_page, methods=["GET"]),
+    Route(f"{_P}/concerns/{{concern_id:int}}/{{action:str}}", concern_action, methods=["POST"]),
+]

@@ -1,0 +1,188 @@
+"""Children and their journeys, the multi-agency chronology, and the linkage review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from inspection.journey.build import JourneyNotFound, journey_for_child, sources_of
+from inspection.journey.chronology import chronology_csv, chronology_rows
+from inspection.journey.indicators import for_journey
+from inspection.journey.linkage import LinkError, decide, merge_children, split_record
+from inspection.journey.review import children_page, review_queue
+from inspection.journey.timeline import timeline_for
+from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
+from inspection.web.templating import render
+
+INDICATOR_LABELS = {
+    "days_to_help": "Days from first sign of need to help starting (the child's wait)",
+    "signals_before_help": "Signs of need before help started",
+    "agencies_before_help": "Agencies that saw those signs",
+    "contacts_nfa": "Contacts that ended in no further action",
+    "re_referrals_12m": "Referrals within 12 months of the previous one",
+    "step_down_up": "Stepped down to early help and then stepped up again",
+    "returns_after_help_12m": "Times help ended and the child came back within 12 months",
+    "repeat_cp_plans": "Repeat child protection plans",
+    "placement_moves_12m": "Placement moves in the last 12 months",
+    "missing_episodes": "Missing episodes",
+    "seen": "Child seen (where the records say)",
+    "seen_alone": "Child seen alone (where the records say)",
+    "voice_recorded": "Child's voice recorded (where the records say)",
+}
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "Not recorded"
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return str(value)
+
+
+async def children(request: Request) -> Response:
+    inspection, role = await require_inspection(request, READERS)
+    query = ""
+    if request.method == "POST":
+        form = await request.form()
+        query = str(form.get("q", "")).strip()[:100]
+    page = await children_page(inspection.id, query)
+    await log_access(request, "list-children", inspection.id, "inspection", str(inspection.id),
+                     detail="search" if query else "")
+    return render(request, "journey_children.html",
+                  {"inspection": inspection, "role": role, "page": page, "query": query},
+                  fragment="_journey_children_rows.html")
+
+
+async def _journey(request: Request) -> tuple[Any, Any, Any]:
+    inspection, role = await require_inspection(request, READERS)
+    try:
+        journey = await journey_for_child(inspection.id, int(request.path_params["child_id"]))
+    except JourneyNotFound:
+        raise not_found() from None
+    return inspection, role, journey
+
+
+async def journey(request: Request) -> Response:
+    inspection, role, j = await _journey(request)
+    await log_access(request, "view-journey", inspection.id, "child", j.child.id)
+    indicators = for_journey(j)
+    return render(request, "journey.html", {
+        "inspection": inspection, "role": role, "journey": j, "timeline": timeline_for(j),
+        "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
+        "sources": await sources_of(inspection.id, j.child.id),
+        "can_edit": role in EDITORS,
+    })
+
+
+async def chronology(request: Request) -> Response:
+    inspection, role, j = await _journey(request)
+    await log_access(request, "view-chronology", inspection.id, "child", j.child.id)
+    return render(request, "chronology.html", {
+        "inspection": inspection, "role": role, "journey": j, "rows": chronology_rows(j)})
+
+
+async def chronology_export(request: Request) -> Response:
+    inspection, _role, j = await _journey(request)
+    await log_access(request, "export-chronology", inspection.id, "child", j.child.id)
+    return Response(chronology_csv(j), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="chronology-child-{j.child.id}.csv"',
+        "Cache-Control": "no-store",
+    })
+
+
+async def linkage(request: Request) -> Response:
+    inspection, role = await require_inspection(request, READERS)
+    queue = await review_queue(inspection.id)
+    await log_access(request, "view-linkage", inspection.id, "inspection", str(inspection.id))
+    return render(request, "linkage.html", {
+        "inspection": inspection, "role": role, "queue": queue,
+        "can_edit": role in EDITORS, "error": request.query_params.get("error", "")})
+
+
+async def _user_id(request: Request) -> int | None:
+    user = request.state.user
+    return user.id if user else None
+
+
+async def linkage_decide(request: Request) -> Response:
+    inspection, _role = await require_inspection(request, EDITORS)
+    form = await request.form()
+    decision_id = int(request.path_params["decision_id"])
+    accept = str(form.get("decision", "")) == "accept"
+    try:
+        d = await decide(inspection.id, decision_id, accept, await _user_id(request),
+                         str(form.get("reason", "")))
+    except LinkError:
+        raise not_found() from None
+    await log_access(request, "link-accept" if accept else "link-reject", inspection.id,
+                     "link_decision", d.id, detail=d.reason)
+    return RedirectResponse(f"/inspections/{inspection.id}/linkage", status_code=303)
+
+
+async def split(request: Request) -> Response:
+    inspection, _role = await require_inspection(request, EDITORS)
+    form = await request.form()
+    child_id = int(request.path_params["child_id"])
+    try:
+        record_id = int(str(form.get("record_id", "")))
+        d = await split_record(inspection.id, record_id, await _user_id(request),
+                               str(form.get("reason", "")))
+    except (LinkError, ValueError) as exc:
+        return await _journey_error(request, inspection.id, child_id, str(exc))
+    await log_access(request, "link-split", inspection.id, "source_record", record_id,
+                     detail=d.reason)
+    return RedirectResponse(f"/inspections/{inspection.id}/children/{child_id}", status_code=303)
+
+
+async def merge(request: Request) -> Response:
+    inspection, _role = await require_inspection(request, EDITORS)
+    form = await request.form()
+    child_id = int(request.path_params["child_id"])
+    try:
+        other = int(str(form.get("other_child_id", "")))
+        d = await merge_children(inspection.id, child_id, other, await _user_id(request),
+                                 str(form.get("reason", "")))
+    except ValueError:
+        return await _journey_error(request, inspection.id, child_id,
+                                    "Enter the number of the other child's record.")
+    except LinkError as exc:
+        return await _journey_error(request, inspection.id, child_id, str(exc))
+    assert d is not None
+    await log_access(request, "link-merge", inspection.id, "child", d.child_id,
+                     detail=d.reason)
+    return RedirectResponse(f"/inspections/{inspection.id}/children/{d.child_id}",
+                            status_code=303)
+
+
+async def _journey_error(request: Request, inspection_id: int, child_id: int,
+                         message: str) -> Response:
+    inspection, role, j = await _journey(request)
+    await log_access(request, "view-journey", inspection_id, "child", child_id)
+    return render(request, "journey.html", {
+        "inspection": inspection, "role": role, "journey": j, "timeline": timeline_for(j),
+        "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
+        "sources": await sources_of(inspection_id, j.child.id), "can_edit": True,
+        "error": message,
+    }, status_code=400)
+
+
+routes = [
+    Route("/inspections/{inspection_id:int}/children", children, methods=["GET", "POST"]),
+    Route("/inspections/{inspection_id:int}/children/{child_id:int}", journey, methods=["GET"]),
+    Route("/inspections/{inspection_id:int}/children/{child_id:int}/chronology", chronology,
+          methods=["GET"]),
+    Route("/inspections/{inspection_id:int}/children/{child_id:int}/chronology.csv",
+          chronology_export, methods=["GET"]),
+    Route("/inspections/{inspection_id:int}/children/{child_id:int}/split", split,
+          methods=["POST"]),
+    Route("/inspections/{inspection_id:int}/children/{child_id:int}/merge", merge,
+          methods=["POST"]),
+    Route("/inspections/{inspection_id:int}/linkage", linkage, methods=["GET"]),
+    Route("/inspections/{inspection_id:int}/linkage/{decision_id:int}", linkage_decide,
+          methods=["POST"]),
+]

@@ -1,0 +1,96 @@
+import json
+
+import httpx2
+
+from inspection.audit.audits import create_audit
+from inspection.audit.moderation import selected_member_ids, set_plan
+from inspection.web.app import create_app
+from tests.audit.helpers import ALL_GOOD, PASSWORD, make_inspection, make_sample, make_user
+from tests.conftest import run_cli
+
+
+async def _client(db, email):
+    app = create_app(db, manage_database=False)
+    client = httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+    )
+    r = await client.post("/login", data={"email": email, "password": PASSWORD})
+    assert r.status_code == 303
+    return client
+
+
+async def test_audit_in_the_browser_autosave_conflict_blind_and_findings(db):
+    inspection = await make_inspection()
+    sample, members = await make_sample(inspection, n=5)
+    await make_user(inspection, "a1@x.test", "inspector")
+    a2 = await make_user(inspection, "a2@x.test", "inspector")
+    lead = await make_user(inspection, "lead@x.test", "lead_inspector")
+    await make_user(inspection, "qa@x.test", "qa_viewer")
+    base = f"/inspections/{inspection.id}"
+    c1 = await _client(db, "a1@x.test")
+    r = await c1.post(f"{base}/audits", data={"member": members[0].id, "marking": "first"})
+    assert r.status_code == 303
+    audit_url = r.headers["location"]
+    page = await c1.get(audit_url)
+    assert page.status_code == 200
+    assert '<h1 class="govuk-heading-xl">Audit ' in page.text
+    assert f"/children/{members[0].child_id}#event-" in page.text
+    assert 'hx-trigger="input changed delay:1s' in page.text
+    hx = {"HX-Request": "true"}
+    saved = await c1.post(
+        f"{audit_url}/save", data={"version": "1", "strengths": "Kind."}, headers=hx
+    )
+    assert saved.status_code == 200 and "Saved at" in saved.text
+    assert 'id="audit-version" value="2"' in saved.text
+    stale = await c1.post(
+        f"{audit_url}/save", data={"version": "1", "strengths": "Mine."}, headers=hx
+    )
+    assert stale.status_code == 409
+    assert "Kind." in stale.text and "Mine." in stale.text
+    # submit incomplete: the completeness list
+    incomplete = await c1.post(f"{audit_url}/submit", data={"version": "2", "strengths": "Kind."})
+    assert incomplete.status_code == 400
+    assert "The child seen, heard and understood: choose a grade." in incomplete.text
+    done = await c1.post(f"{audit_url}/submit", data={"version": "3", **ALL_GOOD})
+    assert done.status_code == 303
+
+    # blind second marking, through the routes
+    await set_plan(inspection.id, sample.id, 1.0, False, lead)
+    assert members[0].id in await selected_member_ids(sample.id)
+    second = await create_audit(inspection.id, members[0].id, a2, marking="second")
+    c2 = await _client(db, "a2@x.test")
+    first_id = audit_url.rsplit("/", 1)[1]
+    assert (await c2.get(f"{base}/audits/{first_id}")).status_code == 404
+    assert (await c2.get(f"{base}/audits/{second.id}")).status_code == 200
+    board = await c2.get(f"{base}/audits")
+    assert "blind until both are submitted" in board.text
+
+    qa = await _client(db, "qa@x.test")
+    assert (await qa.get(f"{base}/audits")).status_code == 404
+    findings_page = await qa.get(f"{base}/findings")
+    assert findings_page.status_code == 200
+    assert '<svg class="app-chart" role="img"' in findings_page.text
+    assert f"{base}/findings/audits?ids={first_id}" in findings_page.text
+    assert (await qa.get(f"{base}/moderation")).status_code == 404
+    cl = await _client(db, "lead@x.test")
+    assert (await cl.get(f"{base}/moderation")).status_code == 200
+
+    # a concern raised from the audit page reaches the lead
+    r = await c1.post(f"{audit_url}/concerns", data={"text": "Bruising seen, no action."})
+    assert r.status_code == 303
+    concerns = await cl.get(f"{base}/concerns")
+    assert "Concern " in concerns.text and "open" in concerns.text
+    for c in (c1, c2, qa, cl):
+        await c.aclose()
+
+
+def test_cli_rubric_list_and_findings(cli_env):
+    r = run_cli(["rubric", "list", "--json"], cli_env)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [(x["code"], x["version"], x["default"]) for x in rows] == [
+        ("child_help", "1", True),
+        ("front_door", "1", False),
+    ]
+    r = run_cli(["findings", "--inspection", "999", "--json"], cli_env)
+    assert r.returncode == 1 and "no inspection 999" in r.stderr

@@ -1,0 +1,125 @@
+from datetime import date
+
+from inspection.journey.linkage import decide, link_inspection, merge_children, split_record
+from inspection.models import Child, Event, LinkDecision, SourceRecord
+from tests.journey import factory as f
+
+
+async def _authority():
+    insp = await f.inspection()
+    sc = await f.upload(insp, "social_care.csv", "social_care")
+    police = await f.upload(insp, "police.csv", "police")
+    health = await f.upload(insp, "health.csv", "health")
+    return insp, sc, police, health
+
+
+async def test_deterministic_then_probabilistic_links_with_evidence(db):
+    insp, sc, police, health = await _authority()
+    child = await Child.create(inspection=insp, la_child_id="LA1")
+    await f.record(insp, sc, "social_care", "", "Thomas", "Smith-Khan", date(2015, 4, 3), "M",
+                   "XS1 2AB", la_child_id="LA1", nhs="4857773456", child=child)
+    h = await f.record(insp, health, "health", "H1", "Tom", "Smith", date(2015, 4, 3), "M",
+                       "XS1 2AB", nhs="485 777 3456")
+    p = await f.record(insp, police, "police", "PP1", "Tommy", "Khan", date(2015, 3, 4), "M",
+                       "XS1 2AB")
+    pe = await f.event(insp, p, "police_domestic_abuse", date(2024, 1, 5))
+    other = await f.record(insp, police, "police", "PP2", "Olivia", "Jones", date(2012, 6, 1),
+                           "F", "XS9 9ZZ")
+
+    result = await link_inspection(insp.id)
+
+    h = await SourceRecord.get(id=h.id)
+    p = await SourceRecord.get(id=p.id)
+    assert h.child_id == child.id and h.link_method == "nhs_number"
+    assert p.child_id == child.id and p.link_method == "probabilistic"
+    assert p.link_probability >= 0.99
+    assert p.link_evidence["fields"]["dob"] == "day and month swapped"
+    assert p.link_evidence["fields"]["family"] == "shares a part (double-barrelled)"
+    assert p.link_evidence["fields"]["given"] == "same name, another form"
+    assert (await Event.get(id=pe.id)).child_id == child.id
+    lone = await SourceRecord.get(id=other.id)
+    assert lone.child_id is not None and lone.child_id != child.id
+    agency_only = await Child.get(id=lone.child_id)
+    assert agency_only.la_child_id is None and agency_only.given_name == "Olivia"
+    assert result.children == 2
+    assert result.auto_linked == 1
+    assert result.agency_only_children == 1
+
+
+async def test_twins_do_not_merge(db):
+    insp, sc, police, health = await _authority()
+    a = await Child.create(inspection=insp, la_child_id="T1")
+    b = await Child.create(inspection=insp, la_child_id="T2")
+    dob = date(2016, 9, 14)
+    await f.record(insp, sc, "social_care", "", "Jayden", "Smith", dob, "M", "XS3 4RT",
+                   la_child_id="T1", child=a)
+    await f.record(insp, sc, "social_care", "", "Jaden", "Smith", dob, "M", "XS3 4RT",
+                   la_child_id="T2", child=b)
+    await f.record(insp, sc, "social_care", "", "Ruby", "Smith", dob, "F", "XS3 4RT",
+                   la_child_id="T3")
+    pj = await f.record(insp, police, "police", "PP7", "Jaden", "Smith", dob, "M", "XS3 4RT")
+    pr = await f.record(insp, police, "police", "PP8", "Ruby", "Smith", dob, "F", "XS3 4RT")
+    hs = await f.record(insp, health, "health", "H9", "Mia", "Smith", dob, "F", "XS3 4RT")
+
+    await link_inspection(insp.id)
+
+    pj = await SourceRecord.get(id=pj.id)
+    pr = await SourceRecord.get(id=pr.id)
+    hs = await SourceRecord.get(id=hs.id)
+    assert pj.child_id == b.id
+    ruby = await Child.get(inspection_id=insp.id, la_child_id="T3")
+    assert pr.child_id == ruby.id
+    assert hs.child_id not in (a.id, b.id, ruby.id)
+    assert await SourceRecord.filter(child_id=a.id).count() == 1
+
+
+async def test_review_band_decisions_are_respected_by_later_runs(db):
+    insp, sc, police, health = await _authority()
+    child = await Child.create(inspection=insp, la_child_id="LA5")
+    await f.record(insp, sc, "social_care", "", "Callum", "Wright", date(2013, 2, 20), "M",
+                   "XS5 1AA", la_child_id="LA5", child=child)
+    # same name, no date of birth, another postcode: plausible but not certain
+    p = await f.record(insp, police, "police", "PP5", "Callum", "Wright", None, "", "XS5 1BB")
+
+    first = await link_inspection(insp.id)
+    assert first.for_review == 1
+    pending = await LinkDecision.get(inspection_id=insp.id, decision="pending")
+    assert {pending.left_record_id, pending.right_record_id} >= {p.id}
+    assert 0.5 <= pending.probability < 0.99
+    assert "fields" in pending.evidence
+
+    await decide(insp.id, pending.id, accept=False, user_id=None, reason="different boy")
+    again = await link_inspection(insp.id)
+    assert again.for_review == 0
+    assert (await SourceRecord.get(id=p.id)).child_id != child.id
+
+    rejected = await LinkDecision.get(id=pending.id)
+    rejected.decision = "accept"
+    await rejected.save()
+    await link_inspection(insp.id)
+    linked = await SourceRecord.get(id=p.id)
+    assert linked.child_id == child.id and linked.link_method == "manual"
+
+
+async def test_split_and_merge_are_kept(db):
+    insp, sc, police, health = await _authority()
+    child = await Child.create(inspection=insp, la_child_id="LA9")
+    await f.record(insp, sc, "social_care", "", "Grace", "Hall", date(2011, 5, 5), "F",
+                   "XS2 2BB", la_child_id="LA9", child=child)
+    p = await f.record(insp, police, "police", "PP9", "Grace", "Hall", date(2011, 5, 5), "F",
+                       "XS2 2BB")
+    await link_inspection(insp.id)
+    assert (await SourceRecord.get(id=p.id)).child_id == child.id
+
+    await split_record(insp.id, p.id, None, "police record is the cousin")
+    assert (await SourceRecord.get(id=p.id)).child_id != child.id
+    await link_inspection(insp.id)
+    separate = await SourceRecord.get(id=p.id)
+    assert separate.child_id != child.id
+
+    await merge_children(insp.id, child.id, separate.child_id, None, "checked with police")
+    await link_inspection(insp.id)
+    assert (await SourceRecord.get(id=p.id)).child_id == child.id
+    decisions = await LinkDecision.filter(inspection_id=insp.id).order_by("id").values_list(
+        "decision", flat=True)
+    assert decisions == ["split", "merge"]

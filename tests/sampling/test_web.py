@@ -1,0 +1,112 @@
+import re
+
+from inspection.models import AccessLog, Child, SampleMember
+from inspection.sampling import service
+from tests.sampling.helpers import authority
+from tests.web.conftest import app_client, make_user, member, sign_in  # noqa: F401
+
+
+async def _signed_in(client, role="inspector", children=20):
+    inspection = await authority(children)
+    user = await make_user(f"{role}@example.org", role)
+    await member(inspection, user)
+    response = await sign_in(client, f"{role}@example.org")
+    assert response.status_code == 303
+    return inspection, user
+
+
+async def test_builder_shows_population_and_updates_live(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client)
+    page = await app_client.get(f"/inspections/{inspection.id}/samples")
+    assert page.status_code == 200
+    assert "Population: 20 children" in page.text
+    assert 'hx-trigger="change"' in page.text
+    assert f'hx-post="/inspections/{inspection.id}/samples/preview"' in page.text
+
+    fragment = await app_client.post(
+        f"/inspections/{inspection.id}/samples/preview",
+        data={"cohort": "referrals", "stratify_by": "disability", "disability": ["Y", "N"]},
+        headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert fragment.headers["vary"] == "HX-Request"
+    assert "<html" not in fragment.text
+    assert "Population: 10 children" in fragment.text
+    assert re.search(r">Y</td><td[^>]*>2</td>", fragment.text)
+    assert re.search(r">N</td><td[^>]*>8</td>", fragment.text)
+
+    bad = await app_client.post(f"/inspections/{inspection.id}/samples/preview",
+                                data={"cohort": "contacts", "from": "2026-13-01"},
+                                headers={"HX-Request": "true"})
+    assert "is not a date in YYYY-MM-DD form (from)" in bad.text
+
+
+async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
+    inspection, user = await _signed_in(app_client)
+    drawn = await app_client.post(f"/inspections/{inspection.id}/samples", data={
+        "size": "4", "stratify_by": "disability", "reserve": "1", "seed": "ab" * 32,
+        "purpose": "Disabled children"})
+    assert drawn.status_code == 303
+    location = drawn.headers["location"]
+    sample_id = int(location.rsplit("/", 1)[1])
+    page = await app_client.get(location)
+    assert page.status_code == 200
+    assert "ab" * 32 in page.text
+    assert f"inspection sample verify --inspection {inspection.id} --sample {sample_id}" in (
+        page.text)
+    members = await SampleMember.filter(sample_id=sample_id).order_by("id")
+    for m in members:
+        assert f'href="/inspections/{inspection.id}/children/{m.child_id}"' in page.text
+    assert await AccessLog.filter(action="view_sample", object_id=str(sample_id)).count() == 1
+
+    verified = await app_client.post(f"{location}/verify", headers={"HX-Request": "true"})
+    assert verified.status_code == 200
+    assert "Identical" in verified.text and "<html" not in verified.text
+
+    selected = next(m for m in members if m.status == "selected" and m.stratum == "N")
+    refused = await app_client.post(f"{location}/replace",
+                                    data={"member": str(selected.id), "reason": ""})
+    assert refused.status_code == 400
+    assert "A replacement needs a reason." in refused.text
+    replaced = await app_client.post(f"{location}/replace", data={
+        "member": str(selected.id), "reason": "Child died; family not to be contacted"})
+    assert replaced.status_code == 303
+    page = await app_client.get(location)
+    assert "Child died; family not to be contacted (inspector@example.org" in page.text
+    row = await SampleMember.get(id=selected.id)
+    assert (row.status, row.changed_by_id) == ("replaced", user.id)
+    assert (await service.verify(inspection.id, sample_id)).ok
+
+
+async def test_draw_errors_are_shown_on_the_form(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client)
+    response = await app_client.post(f"/inspections/{inspection.id}/samples",
+                                     data={"size": "21"})
+    assert response.status_code == 400
+    assert "The sample size 21 is larger than the population (20)." in response.text
+
+
+async def test_viewers_cannot_draw_and_outsiders_see_nothing(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client, role="qa_viewer")
+    sample = await service.draw_sample(inspection.id, {}, size=2, seed="01")
+    assert (await app_client.get(f"/inspections/{inspection.id}/samples")).status_code == 200
+    refused = await app_client.post(f"/inspections/{inspection.id}/samples", data={"size": "2"})
+    assert refused.status_code == 404
+    replace = await app_client.post(
+        f"/inspections/{inspection.id}/samples/{sample.id}/replace",
+        data={"member": "1", "reason": "x"})
+    assert replace.status_code == 404
+    other = await authority(3, "S09")
+    assert (await app_client.get(f"/inspections/{other.id}/samples")).status_code == 404
+    missing = await app_client.get(f"/inspections/{inspection.id}/samples/{sample.id + 1000}")
+    assert missing.status_code == 404
+
+
+async def test_a_drawn_sample_cannot_be_edited_or_deleted(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client)
+    sample = await service.draw_sample(inspection.id, {}, size=2, seed="01")
+    url = f"/inspections/{inspection.id}/samples/{sample.id}"
+    for method in ("DELETE", "PUT", "PATCH"):
+        response = await app_client.request(method, url)
+        assert response.status_code == 405
+    assert (await app_client.post(url, data={"seed": "02"})).status_code == 405
+    assert await Child.filter(inspection_id=inspection.id).count() == 20
