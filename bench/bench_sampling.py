@@ -40,23 +40,36 @@ def main(count: int = 1_000_000) -> None:
     stored = frame.pairs()
     start = time.process_time()
     report = verify_record(
-        seed=seed, method="stratified-proportional", params=params,
-        population_ids=stored, population_hash=digest, population_size=len(frame),
+        seed=seed,
+        method="stratified-proportional",
+        params=params,
+        population_ids=stored,
+        population_hash=digest,
+        population_size=len(frame),
         stored_result_hash=drawing.result_hash(result),
-        members=[StoredMember(i, m.key, m.stratum, m.order, m.role, m.probability, m.weight)
-                 for i, m in enumerate(result.members)])
+        members=[
+            StoredMember(i, m.key, m.stratum, m.order, m.role, m.probability, m.weight)
+            for i, m in enumerate(result.members)
+        ],
+    )
     verify_cpu = time.process_time() - start
     assert report.ok, report.failed
     total = snapshot_cpu + draw_cpu
-    print(f"population: {count:,} children in {len(TEAMS)} strata; "
-          f"selected {len(result.selected)}, reserve {len(result.reserves)}")
+    print(
+        f"population: {count:,} children in {len(TEAMS)} strata; "
+        f"selected {len(result.selected)}, reserve {len(result.reserves)}"
+    )
     print(f"floor (sort {count:,} keys):        {floor:.3f} s CPU")
     print(f"canonical frame + snapshot hash:   {snapshot_cpu:.3f} s CPU")
     print(f"allocate + draw:                   {draw_cpu:.3f} s CPU")
-    print(f"stratified draw total:             {total:.3f} s CPU "
-          f"(ratio to floor {total / floor:.2f}; target <= 1 s)")
-    print(f"verify (recompute from snapshot):  {verify_cpu:.3f} s CPU "
-          f"(ratio to floor {verify_cpu / floor:.2f})")
+    print(
+        f"stratified draw total:             {total:.3f} s CPU "
+        f"(ratio to floor {total / floor:.2f}; target <= 1 s)"
+    )
+    print(
+        f"verify (recompute from snapshot):  {verify_cpu:.3f} s CPU "
+        f"(ratio to floor {verify_cpu / floor:.2f})"
+    )
 
 
 if __name__ == "__main__":

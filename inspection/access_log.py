@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from tortoise.queryset import QuerySet
+
 from inspection.models import AccessLog
 
 APPEND_ONLY_SQL = {
@@ -42,7 +44,7 @@ class LogFilter:
     until: date | None = None
 
 
-def _query(f: LogFilter):  # type: ignore[no-untyped-def]
+def _query(f: LogFilter) -> QuerySet[AccessLog]:
     query = AccessLog.all()
     if f.user:
         query = query.filter(user_email__icontains=f.user.strip().lower())
@@ -77,7 +79,8 @@ async def read_log(f: LogFilter, limit: int = PAGE_SIZE) -> tuple[int, list[dict
 
 
 async def actions() -> list[str]:
-    return sorted(set(await AccessLog.all().distinct().values_list("action", flat=True)))
+    rows = await AccessLog.all().distinct().values_list("action", flat=True)
+    return sorted({str(action) for action in rows})
 
 
 async def log_as_csv(f: LogFilter) -> str:

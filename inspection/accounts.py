@@ -53,7 +53,9 @@ async def create_user(email: str, name: str, role: str, password: str) -> User:
     if await User.filter(email=email).exists():
         raise AccountError(f"A user with e-mail {email} already exists.")
     return await User.create(
-        email=email, name=name.strip() or email, role=role_value,
+        email=email,
+        name=name.strip() or email,
+        role=role_value,
         password_hash=hash_password(password),
     )
 
@@ -93,8 +95,10 @@ async def authenticate(email: str, password: str, ip: str, throttle: Throttle) -
     success = bool(user) and ok and not throttled
     await LoginAttempt.create(email=email, ip=ip, at=now, success=success)
     await AccessLog.create(
-        user=user if success else None, user_email=email, action="sign-in" if success else
-        ("sign-in-throttled" if throttled else "sign-in-failed"), ip=ip,
+        user=user if success else None,
+        user_email=email,
+        action="sign-in" if success else ("sign-in-throttled" if throttled else "sign-in-failed"),
+        ip=ip,
     )
     if not success:
         await asyncio.sleep(min(0.2 * (by_account + 1), 2.0))

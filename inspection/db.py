@@ -6,7 +6,9 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.exceptions import DBConnectionError, OperationalError
 from tortoise.migrations.api import migrate
 
 from inspection.settings import Settings
@@ -14,6 +16,22 @@ from inspection.settings import Settings
 
 class DatabaseUnavailable(Exception):
     pass
+
+
+# The connection was cut under a running operation (server restart, failover, network, an
+# administrator's pg_terminate_backend) or could not be made. asyncpg raises these raw: Tortoise
+# only translates SQL errors. A pool replaces a dead connection at its next checkout.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    DBConnectionError,
+    ConnectionError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+# Everything the app answers with "the database is not answering" (503): a lost connection, or
+# the database failing a statement (SQLite's "disk I/O error", "database is locked").
+DATABASE_DOWN: tuple[type[BaseException], ...] = (*CONNECTION_LOST, OperationalError, OSError)
+UNAVAILABLE_MESSAGE = "The database is not answering. Nothing was changed; try again in a moment."
 
 
 def _unreachable(config: Settings, exc: BaseException) -> DatabaseUnavailable:

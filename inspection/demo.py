@@ -12,8 +12,10 @@ from pathlib import Path
 
 from inspection import db
 from inspection.accounts import create_user
+from inspection.evidence.load import import_file
 from inspection.inspections import add_local_authority, add_member, create_inspection
-from inspection.models import Inspection, LocalAuthority, User
+from inspection.journey.linkage import link_inspection
+from inspection.models import Child, Inspection, LocalAuthority, User
 from inspection.models.core import Role
 from inspection.settings import Settings
 
@@ -51,18 +53,45 @@ async def set_up_demo(config: Settings) -> DemoLogin:
             await add_local_authority(*DEMO_LA)
         user = await User.get_or_none(email=DEMO_EMAIL)
         if user is None:
-            user = await create_user(DEMO_EMAIL, "Demo Lead Inspector", Role.LEAD_INSPECTOR,
-                                     password)
+            user = await create_user(
+                DEMO_EMAIL, "Demo Lead Inspector", Role.LEAD_INSPECTOR, password
+            )
         inspection = await Inspection.get_or_none(title=DEMO_TITLE)
         if inspection is None:
             inspection = await create_inspection(
                 DEMO_LA[0], "ilacs-standard", DEMO_TITLE, DEMO_REFERENCE_DATE, user
             )
         await add_member(inspection, user, Role.LEAD_INSPECTOR, is_la_contact=False)
-        summary = await load_demo_evidence(inspection, user)
+        summary = await load_demo_evidence(inspection, user, config)
     return DemoLogin(DEMO_EMAIL, password, password_file, summary)
 
 
-async def load_demo_evidence(inspection: Inspection, user: User) -> str:
-    """Load the committed fixtures into the demo inspection (each file once, by its hash)."""
-    return f"inspection {inspection.id}"
+DEMO_FILES = [
+    ("annex_a.xlsx", "annex-a", None),
+    ("cin_census.xml", "cin-census", None),
+    ("social_care.csv", "agency", "social_care"),
+    ("police.csv", "agency", "police"),
+    ("health.csv", "agency", "health"),
+    ("education.csv", "agency", "education"),
+    ("early_help.csv", "agency", "early_help"),
+]
+
+
+async def load_demo_evidence(inspection: Inspection, user: User, config: Settings) -> str:
+    """Load the committed fixtures into the demo inspection and link them.
+
+    Each file is recognised by its hash, so a second run loads nothing again.
+    """
+    loaded = 0
+    for name, kind, agency in DEMO_FILES:
+        summary = await import_file(
+            inspection.id, FIXTURE_DIR / name, kind, agency, config, uploaded_by=user
+        )
+        loaded += summary.status == "loaded"
+    if loaded:
+        await link_inspection(inspection.id)
+    children = await Child.filter(inspection_id=inspection.id).count()
+    return (
+        f"inspection {inspection.id} '{inspection.title}' with {children} children "
+        f"from {len(DEMO_FILES)} files ({loaded} loaded now)"
+    )

@@ -35,7 +35,10 @@ async def create_inspection(
     if not title.strip():
         raise InspectionError("An inspection needs a title.")
     inspection = await Inspection.create(
-        la=la, kind=kind_value, title=title.strip(), reference_date=reference_date,
+        la=la,
+        kind=kind_value,
+        title=title.strip(),
+        reference_date=reference_date,
         created_by=created_by,
     )
     if created_by is not None:
@@ -48,7 +51,8 @@ async def add_member(
 ) -> Membership:
     membership, _ = await Membership.update_or_create(
         defaults={"role": Role(role), "is_la_contact": is_la_contact},
-        user=user, inspection=inspection,
+        user=user,
+        inspection=inspection,
     )
     return membership
 

@@ -25,10 +25,12 @@ async def inspection_overview(inspection_id: int) -> Overview:
         children=await Child.filter(inspection_id=inspection_id).count(),
         source_records=await SourceRecord.filter(inspection_id=inspection_id).count(),
         unlinked_records=await SourceRecord.filter(
-            inspection_id=inspection_id, child_id__isnull=True).count(),
+            inspection_id=inspection_id, child_id__isnull=True
+        ).count(),
         events=await Event.filter(inspection_id=inspection_id).count(),
         samples=await Sample.filter(inspection_id=inspection_id).count(),
         audits_submitted=await Audit.filter(
-            inspection_id=inspection_id, status="submitted").count(),
+            inspection_id=inspection_id, status="submitted"
+        ).count(),
         open_concerns=await Concern.filter(inspection_id=inspection_id, status="open").count(),
     )

@@ -9,6 +9,7 @@ text and concern text.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -67,7 +68,12 @@ async def purge_inspection(
             f"Inspection {inspection_id} may not be purged before {due:%d/%m/%Y} "
             f"({retention_days} days after its reference date)."
         )
-    uploads = await Upload.filter(inspection_id=inspection_id).values_list("stored_path", flat=True)
+    uploads = [
+        str(path)
+        for path in await Upload.filter(inspection_id=inspection_id).values_list(
+            "stored_path", flat=True
+        )
+    ]
     async with in_transaction():
         children = await Child.filter(inspection_id=inspection_id).count()
         events = await Event.filter(inspection_id=inspection_id).delete()
@@ -90,13 +96,23 @@ async def purge_inspection(
         inspection.status = "purged"
         await inspection.save(update_fields=["purged_at", "status"])
         await AccessLog.create(
-            user=by, user_email=by.email, inspection_id=inspection_id, action="purge",
-            object_type="inspection", object_id=str(inspection_id), ip=ip,
+            user=by,
+            user_email=by.email,
+            inspection_id=inspection_id,
+            action="purge",
+            object_type="inspection",
+            object_id=str(inspection_id),
+            ip=ip,
             detail=f"children={children} records={records} events={events}",
         )
-    files = 0
-    for stored in uploads:
+    files = await asyncio.to_thread(_remove_files, uploads)
+    return PurgeReport(inspection_id, children, records, events, files)
+
+
+def _remove_files(paths: list[str]) -> int:
+    removed = 0
+    for stored in paths:
         if stored and Path(stored).exists():
             Path(stored).unlink()
-            files += 1
-    return PurgeReport(inspection_id, children, records, events, files)
+            removed += 1
+    return removed

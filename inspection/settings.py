@@ -76,7 +76,9 @@ def tortoise_config(database_url: str) -> dict[str, object]:
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("INSPECTION_DATA_DIR") or _default_data_dir()).resolve()
-    database_url = env.get("INSPECTION_DATABASE_URL") or f"sqlite://{data_dir / 'inspection.sqlite3'}"
+    database_url = (
+        env.get("INSPECTION_DATABASE_URL") or f"sqlite://{data_dir / 'inspection.sqlite3'}"
+    )
     secret_key = env.get("INSPECTION_SECRET_KEY") or _stored_secret(data_dir)
     return Settings(
         data_dir=data_dir,

@@ -17,8 +17,8 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -50,7 +50,9 @@ def _with_database(url: str, name: str) -> str:
 
 async def _create_postgres_database(url: str, name: str) -> str:
     try:
-        conn = await asyncpg.connect(_with_database(url, "postgres").replace("postgres://", "postgresql://", 1))
+        conn = await asyncpg.connect(
+            _with_database(url, "postgres").replace("postgres://", "postgresql://", 1)
+        )
     except (OSError, asyncpg.PostgresError) as exc:
         message = f"PostgreSQL is not answering at {url}: {exc}"
         if REQUIRE_POSTGRES:
@@ -65,7 +67,9 @@ async def _create_postgres_database(url: str, name: str) -> str:
 
 
 async def _drop_postgres_database(url: str, name: str) -> None:
-    conn = await asyncpg.connect(_with_database(url, "postgres").replace("postgres://", "postgresql://", 1))
+    conn = await asyncpg.connect(
+        _with_database(url, "postgres").replace("postgres://", "postgresql://", 1)
+    )
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -125,8 +129,12 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     """Environment for running ``inspection`` as a user would, on its own migrated database."""
     tmp = tmp_path_factory.mktemp("cli")
     url, name = new_database_url(tmp, "cli")
-    env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp),
-           "INSPECTION_SECRET_KEY": "cli-test-secret"}
+    env = {
+        **os.environ,
+        "INSPECTION_DATABASE_URL": url,
+        "INSPECTION_DATA_DIR": str(tmp),
+        "INSPECTION_SECRET_KEY": "cli-test-secret",
+    }
     result = run_cli(["db", "upgrade"], env=env)
     assert result.returncode == 0, result.stderr
     yield env
@@ -137,8 +145,13 @@ def run_cli(
     args: list[str], env: dict[str, str], input: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "inspection", *args], env=env, input=input, text=True,
-        capture_output=True, cwd=cwd or ROOT, timeout=600,
+        [sys.executable, "-m", "inspection", *args],
+        env=env,
+        input=input,
+        text=True,
+        capture_output=True,
+        cwd=cwd or ROOT,
+        timeout=600,
     )
 
 

@@ -31,10 +31,13 @@ def _sqlite(url: str, statement: str) -> None:
         conn.close()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE access_log SET action = 'nothing'",
-    "DELETE FROM access_log",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE access_log SET action = 'nothing'",
+        "DELETE FROM access_log",
+    ],
+)
 def test_entries_cannot_be_changed_or_deleted(cli_env, statement):
     url = cli_env["INSPECTION_DATABASE_URL"]
     if is_postgres():

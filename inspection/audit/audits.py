@@ -387,24 +387,27 @@ async def submit_audit(
     if missing:
         return audit, missing
     overall = scoring.final_overall(definition, values)
-    updated = await Audit.filter(id=audit.id, version=version, status="draft").update(
-        status="submitted",
-        submitted_at=datetime.now(UTC),
-        overall=overall,
-        proposed_overall=scoring.propose_overall(
-            definition, scoring.domain_grades(definition, values)
-        ),
-        version=version + 1,
-    )
+    # The status change and its revision are one unit: a cut connection leaves neither.
+    async with in_transaction():
+        updated = await Audit.filter(id=audit.id, version=version, status="draft").update(
+            status="submitted",
+            submitted_at=datetime.now(UTC),
+            overall=overall,
+            proposed_overall=scoring.propose_overall(
+                definition, scoring.domain_grades(definition, values)
+            ),
+            version=version + 1,
+        )
+        if updated == 1:
+            await AuditRevision.create(
+                inspection_id=inspection_id,
+                audit_id=audit.id,
+                version=version + 1,
+                values={**values, "overall": overall},
+                saved_by=user,
+            )
     if updated != 1:
         raise await _conflict(inspection_id, audit.id, definition, version, values)
-    await AuditRevision.create(
-        inspection_id=inspection_id,
-        audit_id=audit.id,
-        version=version + 1,
-        values={**values, "overall": overall},
-        saved_by=user,
-    )
     return await get_audit(inspection_id, audit.id), []
 
 

@@ -227,9 +227,11 @@ async def journey_indicators(inspection_id: int, child_ids: list[int]) -> dict[s
         aggregate = module.aggregate
     except (ImportError, AttributeError):
         return {"available": False, "reason": "Journey indicators are not built yet."}
-    everyone = await by_child(inspection_id)
     wanted = set(child_ids)
-    figures = aggregate({cid: ind for cid, ind in everyone.items() if cid in wanted})
+    # Only the audited children's journeys: building every child's would cost seconds per page
+    # with a 100,000-child authority (bench/bench_load.py).
+    audited = await by_child(inspection_id, wanted)
+    figures = aggregate({cid: ind for cid, ind in audited.items() if cid in wanted})
     return {"available": True, "children": len(wanted), "figures": figures}
 
 

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "inspection.cli.journey",
     "inspection.cli.sample",
     "inspection.cli.audit",
+    "inspection.cli.export",
 ]
 
 

@@ -8,7 +8,12 @@ from datetime import date
 
 from inspection.accounts import AccountError, create_user
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.inspections import InspectionError, add_local_authority, add_member, create_inspection
+from inspection.inspections import (
+    InspectionError,
+    add_local_authority,
+    add_member,
+    create_inspection,
+)
 from inspection.models import Inspection, User
 from inspection.models.core import InspectionKind, Role
 
@@ -46,8 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     member.add_argument("--inspection", required=True, type=int)
     member.add_argument("--user", required=True, help="e-mail")
     member.add_argument("--role", required=True, choices=[r.value for r in Role])
-    member.add_argument("--la-contact", action="store_true",
-                        help="the authority's named contact for concerns")
+    member.add_argument(
+        "--la-contact", action="store_true", help="the authority's named contact for concerns"
+    )
     add_json_flag(member)
     member.set_defaults(handler=_add_member)
 
@@ -75,7 +81,10 @@ def _la_add(args: argparse.Namespace) -> int:
 def _read_password() -> str:
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        raise BadInput("No password on standard input: pipe it in, e.g. `echo PASSWORD | inspection user add …`.")
+        raise BadInput(
+            "No password on standard input: pipe it in, "
+            "e.g. `echo PASSWORD | inspection user add …`."
+        )
     return password
 
 
@@ -107,8 +116,13 @@ def _inspection_create(args: argparse.Namespace) -> int:
             )
         except InspectionError as exc:
             raise BadInput(str(exc)) from exc
-        return {"id": inspection.id, "la": args.la.upper(), "kind": str(inspection.kind),
-                "title": inspection.title, "reference_date": inspection.reference_date}
+        return {
+            "id": inspection.id,
+            "la": args.la.upper(),
+            "kind": str(inspection.kind),
+            "title": inspection.title,
+            "reference_date": inspection.reference_date,
+        }
 
     doc = run_with_db(work)
     emit(args, doc, f"Created inspection {doc['id']}: {doc['title']}.")

@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from tortoise.exceptions import OperationalError
+
 from inspection import settings as settings_module
-from inspection.db import DatabaseUnavailable, database
+from inspection.db import CONNECTION_LOST, DatabaseUnavailable, database
 
 T = TypeVar("T")
 
@@ -47,6 +49,11 @@ def run_with_db(work: Callable[[], Awaitable[T]]) -> T:
                 return await work()
         except DatabaseUnavailable as exc:
             raise BadInput(str(exc)) from exc
+        except (*CONNECTION_LOST, OperationalError) as exc:
+            raise BadInput(
+                f"The database at {config.database_label()} stopped answering before the command "
+                "finished; what it was writing was rolled back. Try again in a moment."
+            ) from exc
 
     return asyncio.run(runner())
 

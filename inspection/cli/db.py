@@ -24,6 +24,9 @@ def _upgrade(args: argparse.Namespace) -> int:
         asyncio.run(upgrade(config))
     except DatabaseUnavailable as exc:
         raise BadInput(str(exc)) from exc
-    emit(args, {"database": config.database_label(), "status": "up to date"},
-         f"Database {config.database_label()} is up to date.")
+    emit(
+        args,
+        {"database": config.database_label(), "status": "up to date"},
+        f"Database {config.database_label()} is up to date.",
+    )
     return 0

@@ -15,18 +15,25 @@ from inspection.evidence.staged import EvidenceFileError
 def register(sub: argparse._SubParsersAction) -> None:
     imp = sub.add_parser("import", help="import evidence files into an inspection")
     impsub = imp.add_subparsers(dest="import_command", metavar="KIND", required=True)
-    for kind, text in (("annex-a", "an Annex A workbook (xlsx, xlsm, xls, ods)"),
-                       ("cin-census", "a DfE CIN census XML return"),
-                       ("agency", "a partner-agency extract (CSV or XLSX)")):
+    for kind, text in (
+        ("annex-a", "an Annex A workbook (xlsx, xlsm, xls, ods)"),
+        ("cin-census", "a DfE CIN census XML return"),
+        ("agency", "a partner-agency extract (CSV or XLSX)"),
+    ):
         parser = impsub.add_parser(kind, help=f"import {text}")
         parser.add_argument("file", type=Path)
         parser.add_argument("--inspection", required=True, type=int)
         if kind == "agency":
-            parser.add_argument("--agency", required=True,
-                                help="police, health, education, early_help, social_care or "
-                                     "any other agency name")
+            parser.add_argument(
+                "--agency",
+                required=True,
+                help="police, health, education, early_help, social_care or any other agency name",
+            )
         add_json_flag(parser)
         parser.set_defaults(handler=_import, source_kind=kind)
+    from inspection.cli.export import register_import_pack  # offline packs: export area
+
+    register_import_pack(impsub)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -34,8 +41,9 @@ def _import(args: argparse.Namespace) -> int:
 
     async def work() -> ImportSummary:
         try:
-            return await import_file(args.inspection, args.file, args.source_kind,
-                                     getattr(args, "agency", None), config)
+            return await import_file(
+                args.inspection, args.file, args.source_kind, getattr(args, "agency", None), config
+            )
         except EvidenceFileError as exc:
             raise BadInput(f"Nothing was loaded: {exc}") from exc
 
@@ -47,15 +55,20 @@ def _import(args: argparse.Namespace) -> int:
 def describe(summary: ImportSummary) -> str:
     """The summary as lines of plain text."""
     if summary.status == "already_loaded":
-        return (f"{summary.filename} was already loaded as upload {summary.upload_id} "
-                f"(sha256 {summary.sha256[:12]}…); nothing was changed.")
-    lines = [f"Loaded {summary.filename} as upload {summary.upload_id} "
-             f"(sha256 {summary.sha256[:12]}…)."]
+        return (
+            f"{summary.filename} was already loaded as upload {summary.upload_id} "
+            f"(sha256 {summary.sha256[:12]}…); nothing was changed."
+        )
+    lines = [
+        f"Loaded {summary.filename} as upload {summary.upload_id} (sha256 {summary.sha256[:12]}…)."
+    ]
     for table in summary.tables:
         lines.append(_table_line(table))
     issues = summary.issues
-    lines.append(f"Issues: {issues.get('error', 0)} errors, {issues.get('warning', 0)} warnings, "
-                 f"{issues.get('info', 0)} notes. Events: {summary.events}.")
+    lines.append(
+        f"Issues: {issues.get('error', 0)} errors, {issues.get('warning', 0)} warnings, "
+        f"{issues.get('info', 0)} notes. Events: {summary.events}."
+    )
     if summary.superseded:
         lines.append("Superseded upload(s): " + ", ".join(str(i) for i in summary.superseded))
     return "\n".join(lines)
@@ -63,5 +76,7 @@ def describe(summary: ImportSummary) -> str:
 
 def _table_line(table: dict[str, Any]) -> str:
     where = f" (sheet {table['sheet']})" if table.get("sheet") else ""
-    return (f"  {table['name']}{where}: {table['rows']} rows read, {table['accepted']} accepted, "
-            f"{table['rejected']} rejected")
+    return (
+        f"  {table['name']}{where}: {table['rows']} rows read, {table['accepted']} accepted, "
+        f"{table['rejected']} rejected"
+    )

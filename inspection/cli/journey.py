@@ -22,20 +22,43 @@ def register(sub: argparse._SubParsersAction) -> None:
 def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]:
     child = journey.child
     return {
-        "child": {"id": child.id, "la_child_id": child.la_child_id,
-                  "given_name": child.given_name, "family_name": child.family_name,
-                  "dob": child.dob, "sex": child.sex},
+        "child": {
+            "id": child.id,
+            "la_child_id": child.la_child_id,
+            "given_name": child.given_name,
+            "family_name": child.family_name,
+            "dob": child.dob,
+            "sex": child.sex,
+        },
         "first_need": journey.first_need,
         "first_help": journey.first_help,
-        "events": [{"date": e.start, "end_date": e.end, "agency": e.agency, "kind": e.kind,
-                    "what_happened": e.label, "source_file": e.source_file,
-                    "source_sheet": e.source_sheet, "source_row": e.source_row,
-                    "details": e.details, "also_reported_by": e.also_reported_by}
-                   for e in journey.events],
-        "episodes": [{"number": ep.number, "need_start": ep.need_start,
-                      "help_start": ep.help_start, "help_end": ep.help_end,
-                      "help": ep.help_kinds, "signals": ep.signals, "agencies": ep.agencies}
-                     for ep in journey.episodes],
+        "events": [
+            {
+                "date": e.start,
+                "end_date": e.end,
+                "agency": e.agency,
+                "kind": e.kind,
+                "what_happened": e.label,
+                "source_file": e.source_file,
+                "source_sheet": e.source_sheet,
+                "source_row": e.source_row,
+                "details": e.details,
+                "also_reported_by": e.also_reported_by,
+            }
+            for e in journey.events
+        ],
+        "episodes": [
+            {
+                "number": ep.number,
+                "need_start": ep.need_start,
+                "help_start": ep.help_start,
+                "help_end": ep.help_end,
+                "help": ep.help_kinds,
+                "signals": ep.signals,
+                "agencies": ep.agencies,
+            }
+            for ep in journey.episodes
+        ],
         "indicators": indicators,
     }
 
@@ -56,12 +79,16 @@ def _show(args: argparse.Namespace) -> int:
     doc = run_with_db(work)
 
     def text() -> str:
-        lines = [f"Child {args.child}: first need {doc['first_need'] or 'none recorded'}, "
-                 f"help started {doc['first_help'] or 'not yet'}."]
+        lines = [
+            f"Child {args.child}: first need {doc['first_need'] or 'none recorded'}, "
+            f"help started {doc['first_help'] or 'not yet'}."
+        ]
         for e in doc["events"]:
             end = f" to {e['end_date']}" if e["end_date"] else ""
-            lines.append(f"{e['date']}{end}  {e['agency']:<12} {e['what_happened']}  "
-                         f"[{e['source_file']} {e['source_sheet']} row {e['source_row']}]")
+            lines.append(
+                f"{e['date']}{end}  {e['agency']:<12} {e['what_happened']}  "
+                f"[{e['source_file']} {e['source_sheet']} row {e['source_row']}]"
+            )
         lines.append("Indicators: " + ", ".join(f"{k}={v}" for k, v in doc["indicators"].items()))
         return "\n".join(lines)
 

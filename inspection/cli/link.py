@@ -28,11 +28,13 @@ def _link(args: argparse.Namespace) -> int:
 
     def text() -> str:
         per = ", ".join(f"{k} source(s): {v}" for k, v in doc["sources_per_child"].items())  # type: ignore[attr-defined]
-        return (f"Linked {doc['records']} records into {doc['children']} children: "
-                f"{doc['deterministic_links']} by shared identifiers, {doc['auto_linked']} "
-                f"automatically by match probability, {doc['manual']} by people's decisions; "
-                f"{doc['for_review']} pairs wait for review. Children by number of agencies: "
-                f"{per}.")
+        return (
+            f"Linked {doc['records']} records into {doc['children']} children: "
+            f"{doc['deterministic_links']} by shared identifiers, {doc['auto_linked']} "
+            f"automatically by match probability, {doc['manual']} by people's decisions; "
+            f"{doc['for_review']} pairs wait for review. Children by number of agencies: "
+            f"{per}."
+        )
 
     emit(args, doc, text)
     return 0

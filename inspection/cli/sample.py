@@ -20,29 +20,41 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     draw = samplesub.add_parser("draw", help="draw a locked, seeded sample")
     draw.add_argument("--inspection", required=True, type=int)
-    draw.add_argument("--size", type=int, default=0,
-                      help="how many children to select (not needed with --quota)")
+    draw.add_argument(
+        "--size", type=int, default=0, help="how many children to select (not needed with --quota)"
+    )
     draw.add_argument("--cohort", choices=list(pop.COHORTS))
     draw.add_argument("--agency", action="append", default=[], help="only events of this agency")
     draw.add_argument("--from", dest="start", type=_iso_date, help="window start (event start)")
     draw.add_argument("--to", dest="end", type=_iso_date, help="window end (event start)")
     draw.add_argument("--age-band", action="append", default=[], choices=pop.AGE_BANDS)
     draw.add_argument("--disability", action="append", default=[], choices=pop.DISABILITY_VALUES)
-    draw.add_argument("--ethnicity-group", action="append", default=[],
-                      choices=pop.ETHNICITY_GROUP_NAMES)
+    draw.add_argument(
+        "--ethnicity-group", action="append", default=[], choices=pop.ETHNICITY_GROUP_NAMES
+    )
     draw.add_argument("--team", action="append", default=[])
-    draw.add_argument("--indicator", action="append", default=[], type=_indicator,
-                      metavar="NAME>=VALUE",
-                      help="journey indicator filter, e.g. contacts_nfa>=3 (repeatable)")
+    draw.add_argument(
+        "--indicator",
+        action="append",
+        default=[],
+        type=_indicator,
+        metavar="NAME>=VALUE",
+        help="journey indicator filter, e.g. contacts_nfa>=3 (repeatable)",
+    )
     draw.add_argument("--stratify-by", choices=pop.STRATIFY_FIELDS)
     draw.add_argument("--allocation", choices=[a for a in ALLOCATIONS if a != "simple"])
     draw.add_argument("--minimum", type=int, default=0, help="minimum per stratum")
-    draw.add_argument("--quota", action="append", default=[], type=_quota, metavar="TEAM=K",
-                      help="per-team quota (repeatable); implies --allocation quota by team")
+    draw.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        type=_quota,
+        metavar="TEAM=K",
+        help="per-team quota (repeatable); implies --allocation quota by team",
+    )
     draw.add_argument("--reserve", type=int, default=0, help="reserve members per stratum")
     draw.add_argument("--seed", type=_hex, help="hex seed (default: 32 random bytes)")
-    draw.add_argument("--exclude-audited-months", type=int,
-                      default=service.DEFAULT_EXCLUDE_MONTHS)
+    draw.add_argument("--exclude-audited-months", type=int, default=service.DEFAULT_EXCLUDE_MONTHS)
     draw.add_argument("--purpose", default="")
     draw.add_argument("--drawn-by", help="e-mail of the user drawing the sample")
     add_json_flag(draw)
@@ -59,8 +71,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     size.add_argument("--confidence", type=float, default=0.95)
     size.add_argument("--expected", type=float, default=0.5, help="expected proportion")
     size.add_argument("--population", type=int, help="population size (finite correction)")
-    size.add_argument("--stratum", action="append", default=[], type=_quota, metavar="NAME=N",
-                      help="a stratum and its population (repeatable): size per stratum")
+    size.add_argument(
+        "--stratum",
+        action="append",
+        default=[],
+        type=_quota,
+        metavar="NAME=N",
+        help="a stratum and its population (repeatable): size per stratum",
+    )
     add_json_flag(size)
     size.set_defaults(handler=_size)
 
@@ -104,18 +122,24 @@ def _indicator(text: str) -> dict[str, Any]:
                 number = float(value)
             except ValueError:
                 break
-            return {"name": name.strip(), "op": op,
-                    "value": int(number) if number.is_integer() else number}
+            return {
+                "name": name.strip(),
+                "op": op,
+                "value": int(number) if number.is_integer() else number,
+            }
     raise argparse.ArgumentTypeError(f"'{text}' is not NAME>=VALUE (or >, <=, <, ==, !=)")
 
 
 def _definition(args: argparse.Namespace) -> dict[str, Any]:
     definition: dict[str, Any] = {
-        "cohort": args.cohort, "agencies": args.agency,
+        "cohort": args.cohort,
+        "agencies": args.agency,
         "from": args.start.isoformat() if args.start else None,
         "to": args.end.isoformat() if args.end else None,
-        "age_bands": args.age_band, "disability": args.disability,
-        "ethnicity_groups": args.ethnicity_group, "teams": args.team,
+        "age_bands": args.age_band,
+        "disability": args.disability,
+        "ethnicity_groups": args.ethnicity_group,
+        "teams": args.team,
         "indicators": args.indicator,
     }
     return {k: v for k, v in definition.items() if v}
@@ -144,12 +168,19 @@ def _draw(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
         try:
             sample = await service.draw_sample(
-                args.inspection, _definition(args), size=args.size,
+                args.inspection,
+                _definition(args),
+                size=args.size,
                 stratify_by=args.stratify_by or ("team" if allocation == "quota" else None),
-                allocation=allocation, minimum=args.minimum, quotas=dict(args.quota),
-                reserve=args.reserve, seed=args.seed,
-                exclude_audited_months=args.exclude_audited_months, purpose=args.purpose,
-                drawn_by=await _user(args.drawn_by))
+                allocation=allocation,
+                minimum=args.minimum,
+                quotas=dict(args.quota),
+                reserve=args.reserve,
+                seed=args.seed,
+                exclude_audited_months=args.exclude_audited_months,
+                purpose=args.purpose,
+                drawn_by=await _user(args.drawn_by),
+            )
             return await service.sample_document(args.inspection, sample.id)
         except service.SamplingError as exc:
             raise BadInput(str(exc)) from exc
@@ -162,15 +193,19 @@ def _draw(args: argparse.Namespace) -> int:
 def _draw_text(doc: dict[str, Any]) -> str:
     selected = [m for m in doc["members"] if m["status"] == "selected"]
     reserves = [m for m in doc["members"] if m["status"] == "reserve"]
-    lines = [f"Sample {doc['id']}: {doc['method']}, {len(selected)} selected and "
-             f"{len(reserves)} in reserve from a population of {doc['population']['size']}.",
-             f"Seed: {doc['seed']}",
-             f"Population hash: {doc['population']['hash']}",
-             f"Verify with: {doc['verify_command']}"]
+    lines = [
+        f"Sample {doc['id']}: {doc['method']}, {len(selected)} selected and "
+        f"{len(reserves)} in reserve from a population of {doc['population']['size']}.",
+        f"Seed: {doc['seed']}",
+        f"Population hash: {doc['population']['hash']}",
+        f"Verify with: {doc['verify_command']}",
+    ]
     for m in doc["members"]:
         stratum = f" [{m['stratum']}]" if m["stratum"] else ""
-        lines.append(f"  {m['status']:<9} {m['la_child_id'] or m['population_key']}{stratum} "
-                     f"weight {m['weight']:.4g}")
+        lines.append(
+            f"  {m['status']:<9} {m['la_child_id'] or m['population_key']}{stratum} "
+            f"weight {m['weight']:.4g}"
+        )
     return "\n".join(lines)
 
 
@@ -180,17 +215,21 @@ def _verify(args: argparse.Namespace) -> int:
             report = await service.verify(args.inspection, args.sample)
         except service.SamplingError as exc:
             raise BadInput(str(exc)) from exc
-        return {"sample": args.sample, "identical": report.ok,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail}
-                           for c in report.checks]}
+        return {
+            "sample": args.sample,
+            "identical": report.ok,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
+        }
 
     doc = run_with_db(work)
 
     def text() -> str:
         if doc["identical"]:
             return f"Sample {doc['sample']} is identical to a fresh draw from its stored record."
-        return "\n".join([f"Sample {doc['sample']} does NOT match its stored record:"] + [
-            f"  {c['name']}: {c['detail']}" for c in doc["checks"] if not c["ok"]])
+        return "\n".join(
+            [f"Sample {doc['sample']} does NOT match its stored record:"]
+            + [f"  {c['name']}: {c['detail']}" for c in doc["checks"] if not c["ok"]]
+        )
 
     emit(args, doc, text)
     return 0 if doc["identical"] else 1
@@ -199,27 +238,37 @@ def _verify(args: argparse.Namespace) -> int:
 def _size(args: argparse.Namespace) -> int:
     try:
         overall = sample_size(args.margin, args.confidence, args.expected, args.population)
-        strata = sizes_by_stratum(dict(args.stratum), args.margin, args.confidence,
-                                  args.expected) if args.stratum else {}
+        strata = (
+            sizes_by_stratum(dict(args.stratum), args.margin, args.confidence, args.expected)
+            if args.stratum
+            else {}
+        )
     except SizeError as exc:
         raise BadInput(str(exc)) from exc
     doc: dict[str, Any] = {
-        "margin": overall.margin, "confidence": overall.confidence,
-        "expected": overall.expected, "z": round(overall.z, 6),
-        "population": overall.population, "size_infinite_population": overall.infinite,
+        "margin": overall.margin,
+        "confidence": overall.confidence,
+        "expected": overall.expected,
+        "z": round(overall.z, 6),
+        "population": overall.population,
+        "size_infinite_population": overall.infinite,
         "size": overall.size,
     }
     if strata:
-        doc["strata"] = [{"stratum": k, "population": v.population, "size": v.size}
-                         for k, v in strata.items()]
+        doc["strata"] = [
+            {"stratum": k, "population": v.population, "size": v.size} for k, v in strata.items()
+        ]
         doc["strata_total"] = sum(v.size for v in strata.values())
 
     def text() -> str:
         where = f" from a population of {overall.population}" if overall.population else ""
-        lines = [f"Sample {overall.size}{where} for ±{overall.margin:g} at "
-                 f"{overall.confidence:.0%} confidence (expected proportion {overall.expected:g})."]
-        lines += [f"  {s['stratum']}: {s['size']} of {s['population']}"
-                  for s in doc.get("strata", [])]
+        lines = [
+            f"Sample {overall.size}{where} for ±{overall.margin:g} at "
+            f"{overall.confidence:.0%} confidence (expected proportion {overall.expected:g})."
+        ]
+        lines += [
+            f"  {s['stratum']}: {s['size']} of {s['population']}" for s in doc.get("strata", [])
+        ]
         return "\n".join(lines)
 
     emit(args, doc, text)
@@ -230,15 +279,26 @@ def _replace(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
         try:
             replacement = await service.replace_member(
-                args.inspection, args.sample, args.member, args.reason, await _user(args.by))
+                args.inspection, args.sample, args.member, args.reason, await _user(args.by)
+            )
         except service.SamplingError as exc:
             raise BadInput(str(exc)) from exc
-        return {"sample": args.sample, "replaced": args.member,
-                "replacement": replacement.id, "population_key": replacement.population_key,
-                "stratum": replacement.stratum, "reason": replacement.reason}
+        return {
+            "sample": args.sample,
+            "replaced": args.member,
+            "replacement": replacement.id,
+            "population_key": replacement.population_key,
+            "stratum": replacement.stratum,
+            "reason": replacement.reason,
+        }
 
     doc = run_with_db(work)
-    emit(args, doc, lambda: f"Member {doc['replaced']} replaced by member {doc['replacement']} "
-         f"(child {doc['population_key']}): {doc['reason']}")
+    emit(
+        args,
+        doc,
+        lambda: (
+            f"Member {doc['replaced']} replaced by member {doc['replacement']} "
+            f"(child {doc['population_key']}): {doc['reason']}"
+        ),
+    )
     return 0
-

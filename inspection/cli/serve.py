@@ -29,8 +29,14 @@ def serve(host: str, port: int) -> None:
     from inspection.web.app import create_app
 
     config = settings_module.load()
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info",
-                proxy_headers=False, server_header=False)
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -31,27 +31,60 @@ from inspection.evidence.staged import (
     column_letter,
 )
 
-COLUMNS = ("record_id", "person_id", "nhs_number", "upn", "la_child_id", "given_name",
-           "family_name", "date_of_birth", "sex", "postcode", "address", "event_date",
-           "event_end_date", "event_type", "details", "lead_professional")
-ALIASES = {"dob": "date_of_birth", "birthdate": "date_of_birth", "forename": "given_name",
-           "firstname": "given_name", "surname": "family_name", "lastname": "family_name",
-           "gender": "sex", "nhsno": "nhs_number", "lachildid": "la_child_id",
-           "childuniqueid": "la_child_id", "eventenddate": "event_end_date"}
+COLUMNS = (
+    "record_id",
+    "person_id",
+    "nhs_number",
+    "upn",
+    "la_child_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "address",
+    "event_date",
+    "event_end_date",
+    "event_type",
+    "details",
+    "lead_professional",
+)
+ALIASES = {
+    "dob": "date_of_birth",
+    "birthdate": "date_of_birth",
+    "forename": "given_name",
+    "firstname": "given_name",
+    "surname": "family_name",
+    "lastname": "family_name",
+    "gender": "sex",
+    "nhsno": "nhs_number",
+    "lachildid": "la_child_id",
+    "childuniqueid": "la_child_id",
+    "eventenddate": "event_end_date",
+}
 # event_type → event kind, per agency (docs/formats.md). Other agencies: snake_case of the type.
 KINDS: dict[str, dict[str, str]] = {
-    "police": {"domestic_abuse_notification": "police_domestic_abuse",
-               "missing_episode": "missing_episode",
-               "exploitation_concern": "police_exploitation_concern",
-               "police_protection": "police_protection",
-               "child_concern_notification": "police_concern"},
-    "health": {"ed_attendance": "ed_attendance", "health_visitor_concern": "health_concern",
-               "school_nurse_concern": "health_concern", "gp_concern": "health_concern",
-               "maternity_concern": "health_concern"},
-    "education": {"safeguarding_concern": "school_concern",
-                  "attendance_concern": "attendance_concern", "exclusion": "exclusion",
-                  "elective_home_education": "elective_home_education",
-                  "child_missing_education": "child_missing_education"},
+    "police": {
+        "domestic_abuse_notification": "police_domestic_abuse",
+        "missing_episode": "missing_episode",
+        "exploitation_concern": "police_exploitation_concern",
+        "police_protection": "police_protection",
+        "child_concern_notification": "police_concern",
+    },
+    "health": {
+        "ed_attendance": "ed_attendance",
+        "health_visitor_concern": "health_concern",
+        "school_nurse_concern": "health_concern",
+        "gp_concern": "health_concern",
+        "maternity_concern": "health_concern",
+    },
+    "education": {
+        "safeguarding_concern": "school_concern",
+        "attendance_concern": "attendance_concern",
+        "exclusion": "exclusion",
+        "elective_home_education": "elective_home_education",
+        "child_missing_education": "child_missing_education",
+    },
     "early_help": {"early_help_episode": "early_help_start", "early_help_contact": "contact"},
 }
 IDENTITY_ONLY = "social_care"
@@ -72,11 +105,11 @@ def _column_key(header: str) -> str:
 
 def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]]]:
     """(sheet name as Excel would show it, rows) for a CSV or a workbook's first sheet."""
-    check_size(path, max_bytes)
+    check_size(path, max_bytes, name)
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(ZIP_MAGIC) or head == OLE_MAGIC:
-        check_spreadsheet(path, max_bytes)
+        check_spreadsheet(path, max_bytes, name)
         try:
             workbook = CalamineWorkbook.from_path(str(path))
             sheet = workbook.sheet_names[0]
@@ -102,8 +135,9 @@ def read_agency(
 ) -> Staged:
     name = filename or path.name
     sheet, rows = _rows(path, name, max_bytes)
-    header_index = next((i for i, r in enumerate(rows[:20])
-                         if sum(1 for c in r if _column_key(str(c))) >= 2), None)
+    header_index = next(
+        (i for i, r in enumerate(rows[:20]) if sum(1 for c in r if _column_key(str(c))) >= 2), None
+    )
     if not rows or all(not any(str(c).strip() for c in r) for r in rows):
         raise EvidenceFileError(f"{name} is empty.")
     if header_index is None:
@@ -113,8 +147,7 @@ def read_agency(
         )
     header = [str(c) for c in rows[header_index]]
     columns: dict[str, int] = {}
-    staged = Staged(source_kind="agency", agency=agency,
-                    creates_children=agency == IDENTITY_ONLY)
+    staged = Staged(source_kind="agency", agency=agency, creates_children=agency == IDENTITY_ONLY)
     table = staged.table(agency, sheet)
     table.header_row = header_index + 1
     for index, head in enumerate(header):
@@ -122,12 +155,23 @@ def read_agency(
         if key and key not in columns:
             columns[key] = index
         elif head.strip():
-            staged.issues.append(Issue(
-                INFO, "unrecognised_column", f"The column '{head}' is not part of the agency "
-                "extract format; it was not loaded.", sheet, agency, header_index + 1, head,
-                f"{column_letter(index)}{header_index + 1}", head))
-    required = ["person_id"] if agency == IDENTITY_ONLY else ["person_id", "event_date",
-                                                              "event_type"]
+            staged.issues.append(
+                Issue(
+                    INFO,
+                    "unrecognised_column",
+                    f"The column '{head}' is not part of the agency "
+                    "extract format; it was not loaded.",
+                    sheet,
+                    agency,
+                    header_index + 1,
+                    head,
+                    f"{column_letter(index)}{header_index + 1}",
+                    head,
+                )
+            )
+    required = (
+        ["person_id"] if agency == IDENTITY_ONLY else ["person_id", "event_date", "event_type"]
+    )
     missing = [c for c in required if c not in columns]
     if missing:
         raise EvidenceFileError(
@@ -135,9 +179,18 @@ def read_agency(
             "it (see docs/formats.md)."
         )
     if "record_id" not in columns:
-        staged.issues.append(Issue(
-            ERROR, "missing_column", "The file has no record_id column, so rows cannot be "
-            "traced back to the agency's system.", sheet, agency, header_index + 1, "record_id"))
+        staged.issues.append(
+            Issue(
+                ERROR,
+                "missing_column",
+                "The file has no record_id column, so rows cannot be "
+                "traced back to the agency's system.",
+                sheet,
+                agency,
+                header_index + 1,
+                "record_id",
+            )
+        )
     reader = _AgencyRows(staged, agency, sheet, header, columns, reference_date)
     for offset in range(header_index + 1, len(rows)):
         raw = rows[offset]
@@ -154,8 +207,15 @@ def read_agency(
 
 
 class _AgencyRows:
-    def __init__(self, staged: Staged, agency: str, sheet: str, header: list[str],
-                 columns: dict[str, int], reference_date: date) -> None:
+    def __init__(
+        self,
+        staged: Staged,
+        agency: str,
+        sheet: str,
+        header: list[str],
+        columns: dict[str, int],
+        reference_date: date,
+    ) -> None:
         self.staged = staged
         self.agency = agency
         self.sheet = sheet
@@ -171,11 +231,19 @@ class _AgencyRows:
         value = raw[index] if index < len(raw) else ""
         return self.header[index], f"{column_letter(index)}{row}", values.original(value)
 
-    def _issue(self, severity: str, rule: str, message: str, row: int,
-               cell: tuple[str, str, str], rejected: bool = False) -> None:
+    def _issue(
+        self,
+        severity: str,
+        rule: str,
+        message: str,
+        row: int,
+        cell: tuple[str, str, str],
+        rejected: bool = False,
+    ) -> None:
         head, ref, shown = cell
-        self.staged.issues.append(Issue(severity, rule, message, self.sheet, self.agency, row,
-                                        head, ref, shown, rejected))
+        self.staged.issues.append(
+            Issue(severity, rule, message, self.sheet, self.agency, row, head, ref, shown, rejected)
+        )
 
     def _value(self, raw: list[Any], key: str) -> Any:
         index = self.columns.get(key)
@@ -190,39 +258,72 @@ class _AgencyRows:
             return None, False
 
     def row(self, raw: list[Any], row: int) -> bool:
-        text = {k: values.text(self._value(raw, k)) or "" for k in COLUMNS}
+        text = dict.fromkeys(COLUMNS, "")
+        width = len(raw)
+        for key, index in self.columns.items():
+            if index < width:
+                cell = raw[index]
+                if cell != "" and cell is not None:
+                    text[key] = values.text(cell) or ""
         person_id = text["person_id"]
         if not person_id:
-            self._issue(ERROR, "missing_identifier", "The row has no person_id, so it cannot "
-                        "be placed in any child's journey; it was not loaded.", row,
-                        self._cell(raw, "person_id", row), True)
+            self._issue(
+                ERROR,
+                "missing_identifier",
+                "The row has no person_id, so it cannot "
+                "be placed in any child's journey; it was not loaded.",
+                row,
+                self._cell(raw, "person_id", row),
+                True,
+            )
             return False
         dob, dob_ok = self._date(raw, "date_of_birth", row)
         if not dob_ok:
-            self._issue(WARNING, "unreadable_date", "The date of birth is not a date; write it "
-                        "as DD/MM/YYYY. The row was loaded without it.", row,
-                        self._cell(raw, "date_of_birth", row))
+            self._issue(
+                WARNING,
+                "unreadable_date",
+                "The date of birth is not a date; write it "
+                "as DD/MM/YYYY. The row was loaded without it.",
+                row,
+                self._cell(raw, "date_of_birth", row),
+            )
         start = end = None
         if self.agency != IDENTITY_ONLY:
             start, ok = self._date(raw, "event_date", row)
             if start is None:
                 rule = "missing_date" if ok else "unreadable_date"
                 what = "blank" if ok else "not a date"
-                self._issue(ERROR, rule, f"event_date is {what}, so the row cannot be placed in "
-                            "the child's journey; it was not loaded.", row,
-                            self._cell(raw, "event_date", row), True)
+                self._issue(
+                    ERROR,
+                    rule,
+                    f"event_date is {what}, so the row cannot be placed in "
+                    "the child's journey; it was not loaded.",
+                    row,
+                    self._cell(raw, "event_date", row),
+                    True,
+                )
                 return False
             end, end_ok = self._date(raw, "event_end_date", row)
             if not end_ok:
-                self._issue(WARNING, "unreadable_date", "event_end_date is not a date; the row "
-                            "was loaded without it.", row, self._cell(raw, "event_end_date", row))
+                self._issue(
+                    WARNING,
+                    "unreadable_date",
+                    "event_end_date is not a date; the row was loaded without it.",
+                    row,
+                    self._cell(raw, "event_end_date", row),
+                )
         sex = ""
         if text["sex"]:
             code = codes.canonical("gender", text["sex"])
             sex = {"M": "M", "F": "F"}.get(code or "", "U")
             if code is None:
-                self._issue(WARNING, "unknown_code", f"'{text['sex']}' is not a sex (M, F or U)"
-                            "; it was stored as U.", row, self._cell(raw, "sex", row))
+                self._issue(
+                    WARNING,
+                    "unknown_code",
+                    f"'{text['sex']}' is not a sex (M, F or U); it was stored as U.",
+                    row,
+                    self._cell(raw, "sex", row),
+                )
         self._record(text, dob, sex, row, raw)
         if self.agency == IDENTITY_ONLY:
             return True
@@ -231,30 +332,47 @@ class _AgencyRows:
         self._events(text, start, end, row, raw)
         return True
 
-    def _record(self, text: dict[str, str], dob: date | None, sex: str, row: int,
-                raw: list[Any]) -> None:
+    def _record(
+        self, text: dict[str, str], dob: date | None, sex: str, row: int, raw: list[Any]
+    ) -> None:
         key = (self.agency, text["person_id"])
         record = self.staged.records.get(key)
-        fields = {"la_child_id": text["la_child_id"], "nhs_number": text["nhs_number"],
-                  "upn": text["upn"], "given_name": text["given_name"],
-                  "family_name": text["family_name"], "sex": sex, "postcode": text["postcode"],
-                  "address": text["address"]}
+        fields = {
+            "la_child_id": text["la_child_id"],
+            "nhs_number": text["nhs_number"],
+            "upn": text["upn"],
+            "given_name": text["given_name"],
+            "family_name": text["family_name"],
+            "sex": sex,
+            "postcode": text["postcode"],
+            "address": text["address"],
+        }
         if record is None:
             record = RecordFacts(self.agency, text["person_id"], dob=dob, **fields)
             self.staged.records[key] = record
         else:
             if dob is not None and record.dob is not None and dob != record.dob:
-                self._issue(INFO, "conflicting_identity", f"Person {record.person_id} has date "
-                            f"of birth {dob:%d/%m/%Y} here but {record.dob:%d/%m/%Y} on an "
-                            "earlier row; the first was kept.", row,
-                            self._cell(raw, "date_of_birth", row))
+                self._issue(
+                    INFO,
+                    "conflicting_identity",
+                    f"Person {record.person_id} has date "
+                    f"of birth {dob:%d/%m/%Y} here but {record.dob:%d/%m/%Y} on an "
+                    "earlier row; the first was kept.",
+                    row,
+                    self._cell(raw, "date_of_birth", row),
+                )
             for name in ("given_name", "family_name"):
                 given = fields[name]
                 if given and getattr(record, name) and given != getattr(record, name):
-                    self._issue(INFO, "conflicting_identity", f"Person {record.person_id} has "
-                                f"{name} '{given}' here but '{getattr(record, name)}' on an "
-                                "earlier row; the first was kept.", row,
-                                self._cell(raw, name, row))
+                    self._issue(
+                        INFO,
+                        "conflicting_identity",
+                        f"Person {record.person_id} has "
+                        f"{name} '{given}' here but '{getattr(record, name)}' on an "
+                        "earlier row; the first was kept.",
+                        row,
+                        self._cell(raw, name, row),
+                    )
             if record.dob is None:
                 record.dob = dob
             for name, value in fields.items():
@@ -264,31 +382,56 @@ class _AgencyRows:
             facts = self.staged.children.get(record.la_child_id)
             if facts is None:
                 self.staged.children[record.la_child_id] = ChildFacts(
-                    record.la_child_id, sex=record.sex, dob=record.dob,
-                    given_name=record.given_name, family_name=record.family_name)
+                    record.la_child_id,
+                    sex=record.sex,
+                    dob=record.dob,
+                    given_name=record.given_name,
+                    family_name=record.family_name,
+                )
 
-    def _checks(self, raw: list[Any], row: int, start: date, end: date | None,
-                dob: date | None) -> None:
+    def _checks(
+        self, raw: list[Any], row: int, start: date, end: date | None, dob: date | None
+    ) -> None:
         if dob is not None and dob > start:
-            self._issue(WARNING, "birth_after_event", f"The date of birth {dob:%d/%m/%Y} is "
-                        f"after the event date {start:%d/%m/%Y}.", row,
-                        self._cell(raw, "date_of_birth", row))
+            self._issue(
+                WARNING,
+                "birth_after_event",
+                f"The date of birth {dob:%d/%m/%Y} is after the event date {start:%d/%m/%Y}.",
+                row,
+                self._cell(raw, "date_of_birth", row),
+            )
         if end is not None and end < start:
-            self._issue(WARNING, "end_before_start", f"event_end_date {end:%d/%m/%Y} is before "
-                        f"event_date {start:%d/%m/%Y}.", row,
-                        self._cell(raw, "event_end_date", row))
+            self._issue(
+                WARNING,
+                "end_before_start",
+                f"event_end_date {end:%d/%m/%Y} is before event_date {start:%d/%m/%Y}.",
+                row,
+                self._cell(raw, "event_end_date", row),
+            )
         for key, value in (("event_date", start), ("event_end_date", end)):
             if value is not None and value > self.reference_date:
-                self._issue(WARNING, "after_reference_date", f"{key} {value:%d/%m/%Y} is after "
-                            "the inspection's reference date "
-                            f"{self.reference_date:%d/%m/%Y}.", row, self._cell(raw, key, row))
+                self._issue(
+                    WARNING,
+                    "after_reference_date",
+                    f"{key} {value:%d/%m/%Y} is after "
+                    "the inspection's reference date "
+                    f"{self.reference_date:%d/%m/%Y}.",
+                    row,
+                    self._cell(raw, key, row),
+                )
 
-    def _events(self, text: dict[str, str], start: date, end: date | None, row: int,
-                raw: list[Any]) -> None:
+    def _events(
+        self, text: dict[str, str], start: date, end: date | None, row: int, raw: list[Any]
+    ) -> None:
         event_type = snake(text["event_type"])
         if not event_type:
-            self._issue(WARNING, "missing_value", "event_type is blank; the event was loaded as "
-                        "'unknown_event'.", row, self._cell(raw, "event_type", row))
+            self._issue(
+                WARNING,
+                "missing_value",
+                "event_type is blank; the event was loaded as 'unknown_event'.",
+                row,
+                self._cell(raw, "event_type", row),
+            )
             kind = "unknown_event"
         elif self.kinds is None:
             kind = event_type
@@ -296,9 +439,14 @@ class _AgencyRows:
             kind = self.kinds[event_type]
         else:
             known = ", ".join(self.kinds)
-            self._issue(WARNING, "unknown_code", f"'{text['event_type']}' is not an event type "
-                        f"of the {self.agency} extract ({known}); it was loaded as given.", row,
-                        self._cell(raw, "event_type", row))
+            self._issue(
+                WARNING,
+                "unknown_code",
+                f"'{text['event_type']}' is not an event type "
+                f"of the {self.agency} extract ({known}); it was loaded as given.",
+                row,
+                self._cell(raw, "event_type", row),
+            )
             kind = event_type
         attributes: dict[str, Any] = {"event_type": text["event_type"]}
         for name in ("record_id", "details", "lead_professional"):
@@ -308,8 +456,21 @@ class _AgencyRows:
         key = (self.agency, text["person_id"])
         end_of_kind = end if kind in ("early_help_start", "missing_episode") else None
         events = self.staged.events
-        events.append((key, self.agency, kind, start, end_of_kind, self.sheet, row, attributes,
-                       "", worker))
+        events.append(
+            (key, self.agency, kind, start, end_of_kind, self.sheet, row, attributes, "", worker)
+        )
         if kind == "early_help_start" and end is not None:
-            events.append((key, self.agency, "early_help_end", end, None, self.sheet, row,
-                           attributes, "", worker))
+            events.append(
+                (
+                    key,
+                    self.agency,
+                    "early_help_end",
+                    end,
+                    None,
+                    self.sheet,
+                    row,
+                    attributes,
+                    "",
+                    worker,
+                )
+            )

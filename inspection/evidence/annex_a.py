@@ -34,9 +34,18 @@ from inspection.evidence.validate import RowChecks, cross_list_checks
 
 AGENCY = "social_care"
 HEADER_SCAN_ROWS = 20
-_NOT_LISTS = frozenset(header_key(n) for n in (
-    "Front_Sheet", "Front Sheet", "FAQ_and_changes", "Guidance", "Codes_used", "Codes", "Notes",
-))
+_NOT_LISTS = frozenset(
+    header_key(n)
+    for n in (
+        "Front_Sheet",
+        "Front Sheet",
+        "FAQ_and_changes",
+        "Guidance",
+        "Codes_used",
+        "Codes",
+        "Notes",
+    )
+)
 _LIST_NAME = re.compile(r"^\s*list\s*[_\-\s]?\s*(\d{1,2})\b", re.IGNORECASE)
 _TITLE = re.compile(r"^\s*list\s*(\d{1,2})\s*[:.\-–]", re.IGNORECASE)
 
@@ -45,21 +54,32 @@ EVENTS: dict[int, tuple[tuple[str, str, str], ...]] = {
     1: (("contact", "contact_date", ""),),
     2: (("early_help_start", "eh_start", ""),),
     3: (("referral", "referral_date", ""),),
-    4: (("assessment_start", "assessment_start", ""),
-        ("assessment_authorised", "assessment_authorised", "")),
+    4: (
+        ("assessment_start", "assessment_start", ""),
+        ("assessment_authorised", "assessment_authorised", ""),
+    ),
     5: (("strategy_discussion", "strategy_date", ""), ("icpc", "icpc_date", "")),
     # CIN Start Date is the start of the episode of need, i.e. the referral date, not a plan.
     6: (("referral", "cin_start", "cin_closure"),),
-    7: (("cp_plan_start", "cp_start", "cp_end"), ("cp_review", "latest_review", ""),
-        ("cp_plan_end", "cp_end", "")),
-    8: (("looked_after_start", "lac_start", "lac_end"), ("placement_change", "placement_start", ""),
-        ("looked_after_end", "lac_end", "")),
+    7: (
+        ("cp_plan_start", "cp_start", "cp_end"),
+        ("cp_review", "latest_review", ""),
+        ("cp_plan_end", "cp_end", ""),
+    ),
+    8: (
+        ("looked_after_start", "lac_start", "lac_end"),
+        ("placement_change", "placement_start", ""),
+        ("looked_after_end", "lac_end", ""),
+    ),
     9: (),
-    10: (("looked_after_start", "entered_care", ""),
-         ("adoption_decision", "adoption_decision", ""), ("placement_order", "placement_order", ""),
-         ("adoption_match", "adoption_match", ""),
-         ("placed_for_adoption", "placed_for_adoption", ""),
-         ("adoption_order", "adoption_order", "")),
+    10: (
+        ("looked_after_start", "entered_care", ""),
+        ("adoption_decision", "adoption_decision", ""),
+        ("placement_order", "placement_order", ""),
+        ("adoption_match", "adoption_match", ""),
+        ("placed_for_adoption", "placed_for_adoption", ""),
+        ("adoption_order", "adoption_order", ""),
+    ),
 }
 # Pairs (earlier, later) that cannot be the other way round.
 ORDER: dict[int, tuple[tuple[str, str], ...]] = {
@@ -69,13 +89,20 @@ ORDER: dict[int, tuple[tuple[str, str], ...]] = {
     6: (("cin_start", "cin_closure"),),
     7: (("cp_start", "cp_end"), ("cp_start", "latest_review")),
     8: (("lac_start", "lac_end"), ("legal_status_start", "lac_end")),
-    10: (("adoption_decision", "adoption_order"), ("placement_order", "adoption_order"),
-         ("placed_for_adoption", "adoption_order")),
-    11: (("stage1_start", "stage1_end"), ("stage2_start", "stage2_end"),
-         ("application", "approved")),
+    10: (
+        ("adoption_decision", "adoption_order"),
+        ("placement_order", "adoption_order"),
+        ("placed_for_adoption", "adoption_order"),
+    ),
+    11: (
+        ("stage1_start", "stage1_end"),
+        ("stage2_start", "stage2_end"),
+        ("application", "approved"),
+    ),
 }
-_CHILD_KEYS = frozenset({"child_id", "gender", "ethnicity", "dob", "age", "disability", "team",
-                         "worker"})
+_CHILD_KEYS = frozenset(
+    {"child_id", "gender", "ethnicity", "dob", "age", "disability", "team", "worker"}
+)
 _SHEET_NAMES: dict[str, int] = {
     header_key(name): schema.number for schema in LISTS.values() for name in schema.sheet_names
 }
@@ -136,13 +163,15 @@ class _Normaliser:
 
     def __init__(self, column: Column) -> None:
         self.column = column
-        self.memo: dict[Any, tuple[Any, str]] = {}
+        self.memo: dict[Any, tuple[Any, str, str | None]] = {}
 
-    def __call__(self, raw: Any) -> tuple[Any, str]:
-        key = (type(raw), raw)
-        hit = self.memo.get(key)
-        if hit is None:
-            hit = self.memo[key] = self._normalise(raw)
+    def __call__(self, raw: Any) -> tuple[Any, str, str | None]:
+        """(canonical value, problem or "", the original text when it differs from the value)."""
+        value, problem = self._normalise(raw)
+        shown = values.original(raw)
+        hit = (value, problem, None if shown == value else shown)
+        if raw.__class__ is not bool:
+            self.memo[raw] = hit
         return hit
 
     def _normalise(self, raw: Any) -> tuple[Any, str]:
@@ -166,12 +195,15 @@ class _Normaliser:
 
 
 def read_annex_a(
-    path: Path, reference_date: date, max_bytes: int, progress: Progress | None = None,
+    path: Path,
+    reference_date: date,
+    max_bytes: int,
+    progress: Progress | None = None,
     filename: str | None = None,
 ) -> Staged:
     """Every list in the workbook at ``path``; raises EvidenceFileError when none is usable."""
     name = filename or path.name
-    check_spreadsheet(path, max_bytes)
+    check_spreadsheet(path, max_bytes, name)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except PasswordError:
@@ -180,7 +212,9 @@ def read_annex_a(
             "it again."
         ) from None
     except Exception as exc:  # calamine raises several types for damaged files
-        raise EvidenceFileError(f"{name} is damaged and cannot be read as a workbook ({exc}).") from None
+        raise EvidenceFileError(
+            f"{name} is damaged and cannot be read as a workbook ({exc})."
+        ) from None
     staged = Staged(source_kind="annex-a", agency=AGENCY)
     context = _Context(staged, reference_date)
     found: list[tuple[str, ListSchema, int, list[list[Any]]]] = []
@@ -256,9 +290,19 @@ def _read_list(
         if column is None or column.key in seen:
             rule = "unrecognised_column" if column is None else "repeated_column"
             what = "is not a column of" if column is None else "appears twice in"
-            staged.issues.append(Issue(
-                INFO, rule, f"The column '{head}' {what} {list_name} ({schema.title}); it was "
-                "not loaded.", sheet, list_name, header_index + 1, head, ref, head))
+            staged.issues.append(
+                Issue(
+                    INFO,
+                    rule,
+                    f"The column '{head}' {what} {list_name} ({schema.title}); it was not loaded.",
+                    sheet,
+                    list_name,
+                    header_index + 1,
+                    head,
+                    ref,
+                    head,
+                )
+            )
             continue
         seen.add(column.key)
         columns.append((index, column, head, _Normaliser(column)))
@@ -267,12 +311,26 @@ def _read_list(
     fatal = ""
     for column in schema.columns:
         if column.mandatory and column.key not in seen:
-            staged.issues.append(Issue(
-                ERROR, "missing_column", f"{list_name} has no '{column.header}' column, which "
-                "every row needs.", sheet, list_name, header_index + 1, column.header))
+            staged.issues.append(
+                Issue(
+                    ERROR,
+                    "missing_column",
+                    f"{list_name} has no '{column.header}' column, which every row needs.",
+                    sheet,
+                    list_name,
+                    header_index + 1,
+                    column.header,
+                )
+            )
             if column.key in ("child_id", "adopter_id") or column.key == schema.primary_date:
                 fatal = column.header
     checks = RowChecks(schema, list_name, sheet, ctx.reference_date, staged.issues)
+    positions = {column.key: (index, head) for index, column, head, _ in columns}
+    plan = [
+        (index, column.key, normalise, normalise.memo, column.kind in ("code", "yes_no"))
+        for index, column, _, normalise in columns
+    ]
+    by_key = {column.key: column for _, column, _, _ in columns}
     for offset in range(header_index + 1, len(rows)):
         raw = rows[offset]
         if _blank(raw):
@@ -284,27 +342,26 @@ def _read_list(
             continue
         row: dict[str, Any] = {}
         originals: dict[str, str] = {}
-        cells: dict[str, tuple[str, str, str]] = {}
-        for index, column, head, normalise in columns:
-            cell = raw[index] if index < len(raw) else ""
+        width = len(raw)
+        for index, key, normalise, memo, coded in plan:
+            cell = raw[index] if index < width else ""
             if cell == "" or cell is None:
-                row[column.key] = None
+                row[key] = None
                 continue
-            value, problem = normalise(cell)
-            row[column.key] = value
-            cells[column.key] = (head, f"{column_letter(index)}{excel_row}", values.original(cell))
+            # The memo is keyed by the raw value; True == 1.0, so booleans take the slow path.
+            hit = memo.get(cell) if cell.__class__ is not bool else None
+            value, problem, shown = hit if hit is not None else normalise(cell)
+            row[key] = value
             if problem:
-                checks.cell_problem(problem, column, excel_row, cells[column.key])
+                checks.cell_problem(
+                    problem, by_key[key], excel_row, _Cells(raw, excel_row, positions)[key]
+                )
                 if problem != "unknown_code":
-                    row[column.key] = None
-            elif column.kind in ("code", "yes_no"):
-                shown = cells[column.key][2]
-                if shown != value:
-                    originals[column.key] = shown
-        for index, column, head, _ in columns:
-            if column.mandatory and row.get(column.key) is None and column.key not in cells:
-                cells.setdefault(column.key, (head, f"{column_letter(index)}{excel_row}", ""))
-        if checks.reject(row, cells, excel_row, {c.key: (h, i) for i, c, h, _ in columns}):
+                    row[key] = None
+            elif coded and shown is not None:
+                originals[key] = shown
+        cells = _Cells(raw, excel_row, positions)
+        if checks.reject(row, cells, excel_row):
             table.rejected += 1
             continue
         table.accepted += 1
@@ -313,6 +370,31 @@ def _read_list(
             _child_row(ctx, schema, sheet, excel_row, row, originals, cells)
         else:
             ctx.adopters.append(row)
+
+
+class _Cells:
+    """Where a row's values came from, worked out only when an issue needs it."""
+
+    __slots__ = ("positions", "raw", "row")
+
+    def __init__(self, raw: list[Any], row: int, positions: dict[str, tuple[int, str]]) -> None:
+        self.raw = raw
+        self.row = row
+        self.positions = positions
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.positions
+
+    def __getitem__(self, key: str) -> tuple[str, str, str]:
+        index, head = self.positions[key]
+        cell = self.raw[index] if index < len(self.raw) else ""
+        return head, f"{_LETTERS[index]}{self.row}", values.original(cell)
+
+    def get(self, key: str, default: tuple[str, str, str]) -> tuple[str, str, str]:
+        return self[key] if key in self.positions else default
+
+
+_LETTERS = [column_letter(i) for i in range(702)]
 
 
 def _attributes(row: dict[str, Any], originals: dict[str, str]) -> dict[str, Any]:
@@ -335,8 +417,13 @@ def _eighteenth_birthday(dob: date) -> date:
 
 
 def _child_row(
-    ctx: _Context, schema: ListSchema, sheet: str, excel_row: int, row: dict[str, Any],
-    originals: dict[str, str], cells: dict[str, tuple[str, str, str]],
+    ctx: _Context,
+    schema: ListSchema,
+    sheet: str,
+    excel_row: int,
+    row: dict[str, Any],
+    originals: dict[str, str],
+    cells: dict[str, tuple[str, str, str]],
 ) -> None:
     staged = ctx.staged
     child_id: str = row["child_id"]
@@ -359,8 +446,9 @@ def _child_row(
     elif number == 7:
         ctx.cross["cp"].append((child_id, sheet, excel_row, cells["child_id"][1]))
     elif number == 8:
-        ctx.cross["care"].append((child_id, sheet, excel_row, cells["child_id"][1],
-                                  row.get("lac_end")))
+        ctx.cross["care"].append(
+            (child_id, sheet, excel_row, cells["child_id"][1], row.get("lac_end"))
+        )
         if row.get("legal_status"):
             facts.attributes["legal_status"] = row["legal_status"]
     elif number == 9:
@@ -369,23 +457,31 @@ def _child_row(
         if dob is not None and _eighteenth_birthday(dob) <= ctx.reference_date:
             start, basis = _eighteenth_birthday(dob), "18th birthday"
         attributes["start_basis"] = basis
-        staged.events.append((key, AGENCY, "care_leaver", start, None, sheet, excel_row,
-                              attributes, team, worker))
+        staged.events.append(
+            (key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker)
+        )
         return
     for kind, date_key, end_key in EVENTS[number]:
-        start = row.get(date_key)
-        if start is None:
+        when: date | None = row.get(date_key)
+        if when is None:
             continue
-        if kind == "placement_change" and start == row.get("lac_start"):
+        if kind == "placement_change" and when == row.get("lac_start"):
             continue
         end = row.get(end_key) if end_key else None
-        staged.events.append((key, AGENCY, kind, start, end, sheet, excel_row, attributes, team,
-                              worker))
+        staged.events.append(
+            (key, AGENCY, kind, when, end, sheet, excel_row, attributes, team, worker)
+        )
 
 
 def _characteristics(
-    ctx: _Context, facts: ChildFacts, record: RecordFacts, row: dict[str, Any],
-    schema: ListSchema, sheet: str, excel_row: int, cells: dict[str, tuple[str, str, str]],
+    ctx: _Context,
+    facts: ChildFacts,
+    record: RecordFacts,
+    row: dict[str, Any],
+    schema: ListSchema,
+    sheet: str,
+    excel_row: int,
+    cells: dict[str, tuple[str, str, str]],
 ) -> None:
     gender = row.get("gender")
     sex = gender if gender in ("M", "F", "U") else ("U" if gender else "")
@@ -395,10 +491,21 @@ def _characteristics(
             facts.dob = record.dob = dob
         elif facts.dob != dob:
             head, ref, shown = cells["dob"]
-            ctx.staged.issues.append(Issue(
-                INFO, "conflicting_dob", f"Child {facts.la_child_id} has date of birth "
-                f"{dob:%d/%m/%Y} here but {facts.dob:%d/%m/%Y} in an earlier row; the earlier "
-                "one was kept.", sheet, f"List {schema.number}", excel_row, head, ref, shown))
+            ctx.staged.issues.append(
+                Issue(
+                    INFO,
+                    "conflicting_dob",
+                    f"Child {facts.la_child_id} has date of birth "
+                    f"{dob:%d/%m/%Y} here but {facts.dob:%d/%m/%Y} in an earlier row; the earlier "
+                    "one was kept.",
+                    sheet,
+                    f"List {schema.number}",
+                    excel_row,
+                    head,
+                    ref,
+                    shown,
+                )
+            )
     if sex and not facts.sex:
         facts.sex = record.sex = sex
     if row.get("ethnicity") in codes.code_lists()["ethnicity"] and not facts.ethnicity:
@@ -410,8 +517,9 @@ def _characteristics(
         facts.team = row["team"]
     if row.get("worker"):
         facts.worker = row["worker"]
-    facts.attributes["annex_a_lists"] = sorted(ctx.lists_of.get(facts.la_child_id, set())
-                                               | {schema.number})
+    facts.attributes["annex_a_lists"] = sorted(
+        ctx.lists_of.get(facts.la_child_id, set()) | {schema.number}
+    )
 
 
 def _adopter_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:

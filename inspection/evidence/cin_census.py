@@ -35,32 +35,26 @@ GENDER_CURRENT = {"1": "M", "2": "F", "0": "U", "9": "U"}
 SEX = {"M": "M", "F": "F", "U": "U"}
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _children(parent: Element, name: str) -> list[Element]:
-    return [e for e in parent if _local(e.tag) == name]
+def _strip_namespaces(root: Element) -> None:
+    """Element names without their namespace, so plain ``find`` works on any return."""
+    for element in root.iter():
+        tag = element.tag
+        if isinstance(tag, str) and tag[:1] == "{":
+            element.tag = tag.rsplit("}", 1)[-1]
 
 
 def _text(parent: Element | None, name: str) -> str | None:
     if parent is None:
         return None
-    for element in parent:
-        if _local(element.tag) == name:
-            return values.text(element.text)
-    return None
-
-
-def _descendants(parent: Element, name: str) -> list[Element]:
-    return [e for e in parent.iter() if _local(e.tag) == name]
+    raw = parent.findtext(name)
+    return None if raw is None else values.text(raw)
 
 
 def read_cin_census(
     path: Path, reference_date: date, max_bytes: int, filename: str | None = None
 ) -> Staged:
     name = filename or path.name
-    check_size(path, max_bytes)
+    check_size(path, max_bytes, name)
     try:
         tree = parse(str(path), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
@@ -71,11 +65,10 @@ def read_cin_census(
     except ParseError as exc:
         raise EvidenceFileError(f"{name} is not well-formed XML ({exc}).") from None
     root = tree.getroot()
-    children = _descendants(root, "Child")
+    _strip_namespaces(root)
+    children = list(root.iter("Child"))
     if not children:
-        raise EvidenceFileError(
-            f"{name} has no <Child> elements: it is not a CIN census return."
-        )
+        raise EvidenceFileError(f"{name} has no <Child> elements: it is not a CIN census return.")
     staged = Staged(source_kind="cin-census", agency=AGENCY)
     table = staged.table("Children", SHEET)
     reader = _ChildReader(staged, reference_date)
@@ -97,10 +90,19 @@ class _ChildReader:
         self.staged = staged
         self.reference_date = reference_date
 
-    def _issue(self, severity: str, rule: str, message: str, row: int, column: str,
-               value: str = "", rejected: bool = False) -> None:
-        self.staged.issues.append(Issue(severity, rule, message, SHEET, "Children", row, column,
-                                        "", value, rejected))
+    def _issue(
+        self,
+        severity: str,
+        rule: str,
+        message: str,
+        row: int,
+        column: str,
+        value: str = "",
+        rejected: bool = False,
+    ) -> None:
+        self.staged.issues.append(
+            Issue(severity, rule, message, SHEET, "Children", row, column, "", value, rejected)
+        )
 
     def _date(self, parent: Element | None, name: str, row: int) -> date | None:
         raw = _text(parent, name)
@@ -109,22 +111,41 @@ class _ChildReader:
         try:
             value = values.to_date(raw)
         except values.Unreadable:
-            self._issue(WARNING, "unreadable_date", f"<{name}> '{raw}' is not a date "
-                        "(YYYY-MM-DD); it was left out.", row, name, raw)
+            self._issue(
+                WARNING,
+                "unreadable_date",
+                f"<{name}> '{raw}' is not a date (YYYY-MM-DD); it was left out.",
+                row,
+                name,
+                raw,
+            )
             return None
         if value is not None and value > self.reference_date:
-            self._issue(WARNING, "after_reference_date", f"<{name}> {value:%d/%m/%Y} is after "
-                        f"the inspection's reference date {self.reference_date:%d/%m/%Y}.", row,
-                        name, raw)
+            self._issue(
+                WARNING,
+                "after_reference_date",
+                f"<{name}> {value:%d/%m/%Y} is after "
+                f"the inspection's reference date {self.reference_date:%d/%m/%Y}.",
+                row,
+                name,
+                raw,
+            )
         return value
 
     def child(self, child: Element, row: int) -> tuple[bool, int]:
-        ids = next(iter(_children(child, "ChildIdentifiers")), None)
+        ids = child.find("ChildIdentifiers")
         la_id = _text(ids, "LAchildID")
         if la_id is None:
-            self._issue(ERROR, "missing_identifier", "The child has no <LAchildID>, so it cannot "
-                        "be placed in any journey; it was not loaded.", row, "LAchildID", "",
-                        True)
+            self._issue(
+                ERROR,
+                "missing_identifier",
+                "The child has no <LAchildID>, so it cannot "
+                "be placed in any journey; it was not loaded.",
+                row,
+                "LAchildID",
+                "",
+                True,
+            )
             return False, 0
         dob = self._date(ids, "PersonBirthDate", row)
         sex_raw = _text(ids, "Sex")
@@ -133,95 +154,170 @@ class _ChildReader:
         if sex_raw is not None:
             sex = SEX.get(sex_raw.upper(), "")
             if not sex:
-                self._issue(WARNING, "unknown_code", f"<Sex> '{sex_raw}' is not M, F or U.", row,
-                            "Sex", sex_raw)
+                self._issue(
+                    WARNING,
+                    "unknown_code",
+                    f"<Sex> '{sex_raw}' is not M, F or U.",
+                    row,
+                    "Sex",
+                    sex_raw,
+                )
         elif gender_raw is not None:
             sex = GENDER_CURRENT.get(gender_raw, "")
             if not sex:
-                self._issue(WARNING, "unknown_code", f"<GenderCurrent> '{gender_raw}' is not 1, "
-                            "2, 0 or 9.", row, "GenderCurrent", gender_raw)
-        characteristics = next(iter(_children(child, "ChildCharacteristics")), None)
+                self._issue(
+                    WARNING,
+                    "unknown_code",
+                    f"<GenderCurrent> '{gender_raw}' is not 1, 2, 0 or 9.",
+                    row,
+                    "GenderCurrent",
+                    gender_raw,
+                )
+        characteristics = child.find("ChildCharacteristics")
         ethnicity = codes.canonical("ethnicity", _text(characteristics, "Ethnicity") or "") or ""
         facts = self.staged.children.get(la_id)
         if facts is None:
             facts = self.staged.children[la_id] = ChildFacts(
-                la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob)
+                la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob
+            )
             upn = _text(ids, "UPN") or ""
             self.staged.records[(AGENCY, la_id)] = RecordFacts(
-                AGENCY, la_id, la_child_id=la_id, upn=upn, dob=dob, sex=sex)
+                AGENCY, la_id, la_child_id=la_id, upn=upn, dob=dob, sex=sex
+            )
         else:
-            self._issue(WARNING, "duplicate_row", f"Child {la_id} appears more than once; the "
-                        "episodes of every occurrence were loaded.", row, "LAchildID", la_id)
-        episodes = _children(child, "CINdetails")
+            self._issue(
+                WARNING,
+                "duplicate_row",
+                f"Child {la_id} appears more than once; the "
+                "episodes of every occurrence were loaded.",
+                row,
+                "LAchildID",
+                la_id,
+            )
+        episodes = child.findall("CINdetails")
         for episode in episodes:
             self._episode(la_id, episode, row, dob)
         return True, len(episodes)
 
-    def _add(self, la_id: str, kind: str, start: date | None, row: int,
-             attributes: dict[str, Any], end: date | None = None) -> None:
+    def _add(
+        self,
+        la_id: str,
+        kind: str,
+        start: date | None,
+        row: int,
+        attributes: dict[str, Any],
+        end: date | None = None,
+    ) -> None:
         if start is None:
             return
-        self.staged.events.append(((AGENCY, la_id), AGENCY, kind, start, end, SHEET, row,
-                                   attributes, "", ""))
+        self.staged.events.append(
+            ((AGENCY, la_id), AGENCY, kind, start, end, SHEET, row, attributes, "", "")
+        )
 
     def _episode(self, la_id: str, episode: Element, row: int, dob: date | None) -> None:
         referral = self._date(episode, "CINreferralDate", row)
         closure = self._date(episode, "CINclosureDate", row)
-        base = {k: v for k, v in (
-            ("referral_source", _text(episode, "ReferralSource")),
-            ("primary_need", _text(episode, "PrimaryNeedCode")),
-            ("referral_nfa", _text(episode, "ReferralNFA")),
-        ) if v}
+        base = {
+            k: v
+            for k, v in (
+                ("referral_source", _text(episode, "ReferralSource")),
+                ("primary_need", _text(episode, "PrimaryNeedCode")),
+                ("referral_nfa", _text(episode, "ReferralNFA")),
+            )
+            if v
+        }
         if referral is None:
-            self._issue(WARNING, "missing_value", "An episode (<CINdetails>) has no "
-                        "<CINreferralDate>; its other dates were still loaded.", row,
-                        "CINreferralDate")
+            self._issue(
+                WARNING,
+                "missing_value",
+                "An episode (<CINdetails>) has no "
+                "<CINreferralDate>; its other dates were still loaded.",
+                row,
+                "CINreferralDate",
+            )
         elif dob is not None and dob > referral:
-            self._issue(WARNING, "birth_after_event", f"<PersonBirthDate> {dob:%d/%m/%Y} is after "
-                        f"<CINreferralDate> {referral:%d/%m/%Y}.", row, "PersonBirthDate")
+            self._issue(
+                WARNING,
+                "birth_after_event",
+                f"<PersonBirthDate> {dob:%d/%m/%Y} is after <CINreferralDate> {referral:%d/%m/%Y}.",
+                row,
+                "PersonBirthDate",
+            )
         if referral and closure and closure < referral:
-            self._issue(WARNING, "end_before_start", f"<CINclosureDate> {closure:%d/%m/%Y} is "
-                        f"before <CINreferralDate> {referral:%d/%m/%Y}.", row, "CINclosureDate")
+            self._issue(
+                WARNING,
+                "end_before_start",
+                f"<CINclosureDate> {closure:%d/%m/%Y} is "
+                f"before <CINreferralDate> {referral:%d/%m/%Y}.",
+                row,
+                "CINclosureDate",
+            )
         reason = _text(episode, "ReasonForClosure")
         referral_attributes = {**base, "episode_start": True}
         if closure is not None or reason:
             referral_attributes["closure_reason"] = reason or ""
         # The episode's closure is the referral event's end, not an event of its own.
         self._add(la_id, "referral", referral, row, referral_attributes, closure)
-        for assessment in _descendants(episode, "Assessments"):
-            factors = [values.text(f.text) for f in _descendants(assessment, "AssessmentFactors")]
+        for assessment in episode.iter("Assessments"):
+            factors = [values.text(f.text) for f in assessment.iter("AssessmentFactors")]
             attributes = {**base, "factors": [f for f in factors if f]}
             start = self._date(assessment, "AssessmentActualStartDate", row)
             authorised = self._date(assessment, "AssessmentAuthorisationDate", row)
             self._add(la_id, "assessment_start", start, row, attributes, authorised)
             self._add(la_id, "assessment_authorised", authorised, row, attributes)
-        for plan in _descendants(episode, "CINPlanDates"):
+        for plan in episode.iter("CINPlanDates"):
             start = self._date(plan, "CINPlanStartDate", row)
             end = self._date(plan, "CINPlanEndDate", row)
             self._add(la_id, "cin_plan_start", start, row, {**base, "plan": True}, end)
             self._add(la_id, "cin_plan_end", end, row, {**base, "plan": True})
-        for s47 in _descendants(episode, "Section47"):
-            attributes = {**base, **{k: v for k, v in (
-                ("initial_cpc_target", _text(s47, "InitialCPCtarget")),
-                ("icpc_not_required", _text(s47, "ICPCnotRequired"))) if v}}
-            self._add(la_id, "strategy_discussion", self._date(s47, "S47ActualStartDate", row),
-                      row, attributes)
+        for s47 in episode.iter("Section47"):
+            attributes = {
+                **base,
+                **{
+                    k: v
+                    for k, v in (
+                        ("initial_cpc_target", _text(s47, "InitialCPCtarget")),
+                        ("icpc_not_required", _text(s47, "ICPCnotRequired")),
+                    )
+                    if v
+                },
+            }
+            self._add(
+                la_id,
+                "strategy_discussion",
+                self._date(s47, "S47ActualStartDate", row),
+                row,
+                attributes,
+            )
             self._add(la_id, "icpc", self._date(s47, "DateOfInitialCPC", row), row, attributes)
-        for plan in _descendants(episode, "ChildProtectionPlans"):
-            attributes = {**base, **{k: v for k, v in (
-                ("initial_category", _text(plan, "InitialCategoryOfAbuse")),
-                ("latest_category", _text(plan, "LatestCategoryOfAbuse")),
-                ("previous_plans", _text(plan, "NumberOfPreviousCPP"))) if v}}
+        for plan in episode.iter("ChildProtectionPlans"):
+            attributes = {
+                **base,
+                **{
+                    k: v
+                    for k, v in (
+                        ("initial_category", _text(plan, "InitialCategoryOfAbuse")),
+                        ("latest_category", _text(plan, "LatestCategoryOfAbuse")),
+                        ("previous_plans", _text(plan, "NumberOfPreviousCPP")),
+                    )
+                    if v
+                },
+            }
             start = self._date(plan, "CPPstartDate", row)
             end = self._date(plan, "CPPendDate", row)
             self._add(la_id, "cp_plan_start", start, row, attributes, end)
             self._add(la_id, "cp_plan_end", end, row, attributes)
-            for review in _descendants(plan, "CPPreviewDate"):
+            for review in plan.iter("CPPreviewDate"):
                 try:
                     when = values.to_date(review.text)
                 except values.Unreadable:
-                    self._issue(WARNING, "unreadable_date", f"<CPPreviewDate> '{review.text}' is "
-                                "not a date; it was left out.", row, "CPPreviewDate",
-                                review.text or "")
+                    self._issue(
+                        WARNING,
+                        "unreadable_date",
+                        f"<CPPreviewDate> '{review.text}' is not a date; it was left out.",
+                        row,
+                        "CPPreviewDate",
+                        review.text or "",
+                    )
                     continue
                 self._add(la_id, "cp_review", when, row, attributes)

@@ -1,8 +1,9 @@
 """The one place that maps code values: Annex A code lists as versioned data.
 
-``codes/annex_a_codes_v2019_2024.json`` holds every list of the Ofsted template's ``Codes_used``
-sheet (August 2019) plus the codes added since (marked ``since: 2023``). Next year's changes are
-an edit of that file (or a new versioned file named in ``CODES_FILE``), not a code change.
+``annex_a_codes_v2019_2024.json`` (beside this module) holds every list of the Ofsted
+template's ``Codes_used`` sheet (August 2019) plus the codes added since (marked
+``since: 2023``). Next year's changes are an edit of that file (or a new versioned file
+named in ``CODES_FILE``), not a code change.
 
 A raw value is matched, after trimming and case-folding, against: the canonical code, the
 template's preferred spelling (``a) Male``), the label (``Male``), ``CODE: label`` and
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-CODES_FILE = Path(__file__).parent / "codes" / "annex_a_codes_v2019_2024.json"
+CODES_FILE = Path(__file__).parent / "annex_a_codes_v2019_2024.json"
 
 _PREFIX = re.compile(r"^[a-z]{1,2}\d?\)\s*", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^([A-Za-z0-9]{1,4})\s*(?::|\s-\s|\s–\s|-(?=\s))\s*(.*)$")
@@ -62,9 +63,15 @@ def _lookup(list_name: str) -> dict[str, str]:
     ambiguous: set[str] = set()
     for entry in doc["lists"][list_name]:
         code = entry["code"]
-        spellings = [code, entry["preferred"], _PREFIX.sub("", entry["preferred"]), entry["label"],
-                     f"{code}: {entry['label']}", f"{code} - {entry['label']}",
-                     *entry.get("aliases", [])]
+        spellings = [
+            code,
+            entry["preferred"],
+            _PREFIX.sub("", entry["preferred"]),
+            entry["label"],
+            f"{code}: {entry['label']}",
+            f"{code} - {entry['label']}",
+            *entry.get("aliases", []),
+        ]
         for spelling in spellings:
             key = _key(spelling)
             if key in table and table[key] != code:

@@ -27,56 +27,61 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def check_size(path: Path, max_bytes: int) -> int:
+def check_size(path: Path, max_bytes: int, name: str | None = None) -> int:
+    name = name or path.name
     size = path.stat().st_size
     if size == 0:
-        raise EvidenceFileError(f"{path.name} is empty (0 bytes).")
+        raise EvidenceFileError(f"{name} is empty (0 bytes).")
     if size > max_bytes:
         raise EvidenceFileError(
-            f"{path.name} is {human_size(size)}, more than the {human_size(max_bytes)} allowed."
+            f"{name} is {human_size(size)}, more than the {human_size(max_bytes)} allowed."
         )
     return size
 
 
-def check_spreadsheet(path: Path, max_bytes: int) -> str:
+def check_spreadsheet(path: Path, max_bytes: int, name: str | None = None) -> str:
     """``zip`` (xlsx, xlsm, ods) or ``ole`` (xls), after refusing anything unsafe or unreadable."""
-    check_size(path, max_bytes)
+    name = name or path.name
+    check_size(path, max_bytes, name)
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(ZIP_MAGIC):
-        check_zip(path, max_bytes)
+        check_zip(path, max_bytes, name)
         return "zip"
     if head == OLE_MAGIC:
         data = path.read_bytes()
         if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptionInfo" in data:
             raise EvidenceFileError(
-                f"{path.name} is password-protected (encrypted). Save it without a password "
+                f"{name} is password-protected (encrypted). Save it without a password "
                 "and upload it again."
             )
         return "ole"
     raise EvidenceFileError(
-        f"{path.name} is not a spreadsheet (expected an Excel .xlsx, .xlsm or .xls file, "
+        f"{name} is not a spreadsheet (expected an Excel .xlsx, .xlsm or .xls file, "
         "or an OpenDocument .ods file)."
     )
 
 
-def check_zip(path: Path, max_bytes: int) -> None:
+def check_zip(path: Path, max_bytes: int, name: str | None = None) -> None:
+    name = name or path.name
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise EvidenceFileError(
-            f"{path.name} is damaged and cannot be opened as a workbook ({exc})."
+            f"{name} is damaged and cannot be opened as a workbook ({exc})."
         ) from None
     if not infos:
-        raise EvidenceFileError(f"{path.name} is an empty archive, not a workbook.")
+        raise EvidenceFileError(f"{name} is an empty archive, not a workbook.")
     total = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos)
     worst = max(info.file_size / max(info.compress_size, 1) for info in infos)
-    if total > UNPACKED_FACTOR * max_bytes or worst > MAX_COMPRESSION_RATIO or (
-        packed and total / packed > MAX_COMPRESSION_RATIO
+    if (
+        total > UNPACKED_FACTOR * max_bytes
+        or worst > MAX_COMPRESSION_RATIO
+        or (packed and total / packed > MAX_COMPRESSION_RATIO)
     ):
         raise EvidenceFileError(
-            f"{path.name} looks like a decompression bomb: it would unpack to "
+            f"{name} looks like a decompression bomb: it would unpack to "
             f"{human_size(total)} (up to {worst:.0f} times its packed size), so it was not opened."
         )

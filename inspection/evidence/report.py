@@ -12,8 +12,19 @@ from openpyxl import Workbook
 from inspection.models import Upload, ValidationIssue
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-ISSUE_HEADERS = ("Severity", "List", "Sheet", "Row", "Column", "Cell", "Where", "Value", "Rule",
-                 "Row rejected", "Message")
+ISSUE_HEADERS = (
+    "Severity",
+    "List",
+    "Sheet",
+    "Row",
+    "Column",
+    "Cell",
+    "Where",
+    "Value",
+    "Rule",
+    "Row rejected",
+    "Message",
+)
 PAGE_LIMIT = 1000
 
 
@@ -40,15 +51,26 @@ def _where(issue: ValidationIssue) -> str:
 
 def _doc(issue: ValidationIssue) -> dict[str, Any]:
     return {
-        "severity": issue.severity, "list": issue.list_name, "sheet": issue.sheet,
-        "row": issue.source_row, "column": issue.column, "cell": issue.cell,
-        "where": _where(issue), "value": issue.value, "rule": issue.rule,
-        "rejected": issue.row_rejected, "message": issue.message,
+        "severity": issue.severity,
+        "list": issue.list_name,
+        "sheet": issue.sheet,
+        "row": issue.source_row,
+        "column": issue.column,
+        "cell": issue.cell,
+        "where": _where(issue),
+        "value": issue.value,
+        "rule": issue.rule,
+        "rejected": issue.row_rejected,
+        "message": issue.message,
     }
 
 
 async def issue_report(
-    inspection_id: int, upload_id: int, list_name: str = "", severity: str = "", rule: str = "",
+    inspection_id: int,
+    upload_id: int,
+    list_name: str = "",
+    severity: str = "",
+    rule: str = "",
     limit: int | None = PAGE_LIMIT,
 ) -> IssueReport | None:
     """The upload's issues (filtered by list, severity and rule), or None if no such upload."""
@@ -57,10 +79,13 @@ async def issue_report(
         return None
     base = ValidationIssue.filter(inspection_id=inspection_id, upload_id=upload_id)
     options = {
-        "lists": sorted(set(await base.distinct().values_list("list_name", flat=True)),
-                        key=_list_order),
-        "severities": sorted(set(await base.distinct().values_list("severity", flat=True)),
-                             key=lambda s: SEVERITY_ORDER.get(str(s), 9)),
+        "lists": sorted(
+            set(await base.distinct().values_list("list_name", flat=True)), key=_list_order
+        ),
+        "severities": sorted(
+            set(await base.distinct().values_list("severity", flat=True)),
+            key=lambda s: SEVERITY_ORDER.get(str(s), 9),
+        ),
         "rules": sorted(set(await base.distinct().values_list("rule", flat=True))),
     }
     query = base
@@ -76,8 +101,9 @@ async def issue_report(
     if limit is not None:
         query = query.limit(limit)
     issues = [_doc(i) for i in await query]
-    return IssueReport(upload, issues, total, filters,
-                       {k: [str(v) for v in vals] for k, vals in options.items()})
+    return IssueReport(
+        upload, issues, total, filters, {k: [str(v) for v in vals] for k, vals in options.items()}
+    )
 
 
 def _list_order(name: object) -> tuple[int, str]:
@@ -100,19 +126,52 @@ def issues_workbook(report: IssueReport) -> bytes:
     summary.append(["sha256", upload.sha256])
     summary.append(["Status", upload.status])
     summary.append([])
-    summary.append(["List or table", "Sheet", "Header row", "Rows", "Accepted", "Rejected",
-                    "Errors", "Warnings", "Notes"])
+    summary.append(
+        [
+            "List or table",
+            "Sheet",
+            "Header row",
+            "Rows",
+            "Accepted",
+            "Rejected",
+            "Errors",
+            "Warnings",
+            "Notes",
+        ]
+    )
     for table in report.summary.get("tables", []):
         counts = table.get("issues", {})
-        summary.append([table["name"], table.get("sheet", ""), table.get("header_row"),
-                        table["rows"], table["accepted"], table["rejected"],
-                        counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0)])
+        summary.append(
+            [
+                table["name"],
+                table.get("sheet", ""),
+                table.get("header_row"),
+                table["rows"],
+                table["accepted"],
+                table["rejected"],
+                counts.get("error", 0),
+                counts.get("warning", 0),
+                counts.get("info", 0),
+            ]
+        )
     sheet = book.create_sheet("Issues")
     sheet.append(list(ISSUE_HEADERS))
     for issue in report.issues:
-        sheet.append([issue["severity"], issue["list"], issue["sheet"], issue["row"],
-                      issue["column"], issue["cell"], issue["where"], issue["value"],
-                      issue["rule"], "yes" if issue["rejected"] else "no", issue["message"]])
+        sheet.append(
+            [
+                issue["severity"],
+                issue["list"],
+                issue["sheet"],
+                issue["row"],
+                issue["column"],
+                issue["cell"],
+                issue["where"],
+                issue["value"],
+                issue["rule"],
+                "yes" if issue["rejected"] else "no",
+                issue["message"],
+            ]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -75,8 +75,9 @@ class RecordFacts:
 
 
 # (record key, agency, kind, start, end, sheet, row, attributes, team, worker)
-EventRow = tuple[tuple[str, str], str, str, date, date | None, str, int | None, dict[str, Any],
-                 str, str]
+EventRow = tuple[
+    tuple[str, str], str, str, date, date | None, str, int | None, dict[str, Any], str, str
+]
 
 
 @dataclass

@@ -8,17 +8,36 @@ Rule ids (``rule`` of each issue) are listed in docs/evidence.md.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from inspection.evidence import codes
+from inspection.evidence import codes, values
 from inspection.evidence.headers import Column, ListSchema
 from inspection.evidence.staged import ERROR, INFO, WARNING, Issue, Staged
 
 Cell = tuple[str, str, str]  # header as in the file, cell reference, original value
 
+
+class Cells(Protocol):
+    """Where each of a row's values came from: key → (header, cell reference, original)."""
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def __getitem__(self, key: str) -> Cell: ...
+
+    def get(self, key: str, default: Cell) -> Cell: ...
+
+
 # Lists 9 and 10 have no single date column: List 10 needs at least one of its milestones.
-ANY_OF_DATES = {10: ("entered_care", "adoption_decision", "placement_order", "adoption_match",
-                     "placed_for_adoption", "adoption_order")}
+ANY_OF_DATES = {
+    10: (
+        "entered_care",
+        "adoption_decision",
+        "placement_order",
+        "adoption_match",
+        "placed_for_adoption",
+        "adoption_order",
+    )
+}
 
 
 def _uk(value: date) -> str:
@@ -28,8 +47,14 @@ def _uk(value: date) -> str:
 class RowChecks:
     """Checks of one list's rows; issues are appended to ``issues``."""
 
-    def __init__(self, schema: ListSchema, list_name: str, sheet: str, reference_date: date,
-                 issues: list[Issue]) -> None:
+    def __init__(
+        self,
+        schema: ListSchema,
+        list_name: str,
+        sheet: str,
+        reference_date: date,
+        issues: list[Issue],
+    ) -> None:
         self.schema = schema
         self.list_name = list_name
         self.sheet = sheet
@@ -38,15 +63,26 @@ class RowChecks:
         self.seen: dict[tuple[Any, ...], int] = {}
         self.identity = "adopter_id" if not schema.child_list else "child_id"
         self.held: dict[str, str] = {}
+        self.mandatory = [c.key for c in schema.columns if c.mandatory]
+        self.dates = [c.key for c in schema.columns if c.kind == "date"]
         # Problems of single cells wait until the row is known to be accepted: a rejected row
         # carries only the reason it was rejected.
         self.pending: list[Issue] = []
 
-    def _add(self, severity: str, rule: str, message: str, row: int, cell: Cell,
-             rejected: bool = False, pending: bool = False) -> None:
+    def _add(
+        self,
+        severity: str,
+        rule: str,
+        message: str,
+        row: int,
+        cell: Cell,
+        rejected: bool = False,
+        pending: bool = False,
+    ) -> None:
         head, ref, shown = cell
-        issue = Issue(severity, rule, message, self.sheet, self.list_name, row, head, ref, shown,
-                      rejected)
+        issue = Issue(
+            severity, rule, message, self.sheet, self.list_name, row, head, ref, shown, rejected
+        )
         (self.pending if pending else self.issues).append(issue)
 
     def cell_problem(self, problem: str, column: Column, row: int, cell: Cell) -> None:
@@ -57,18 +93,36 @@ class RowChecks:
         if problem == "unknown_code":
             listed = codes.code_lists()[column.code_list]
             examples = ", ".join(list(listed)[:6])
-            self._add(WARNING, "unknown_code", f"'{shown}' is not a code of the '{head}' list "
-                      f"(for example {examples}); the row was loaded with the value as given.",
-                      row, cell, pending=True)
+            self._add(
+                WARNING,
+                "unknown_code",
+                f"'{shown}' is not a code of the '{head}' list "
+                f"(for example {examples}); the row was loaded with the value as given.",
+                row,
+                cell,
+                pending=True,
+            )
         elif problem == "unreadable_date":
-            self._add(WARNING, "unreadable_date", f"'{shown}' in '{head}' is not a date; write "
-                      "it as DD/MM/YYYY. The row was loaded without it.", row, cell, pending=True)
+            self._add(
+                WARNING,
+                "unreadable_date",
+                f"'{shown}' in '{head}' is not a date; write "
+                "it as DD/MM/YYYY. The row was loaded without it.",
+                row,
+                cell,
+                pending=True,
+            )
         else:
-            self._add(WARNING, "unreadable_number", f"'{shown}' in '{head}' is not a number; "
-                      "the row was loaded without it.", row, cell, pending=True)
+            self._add(
+                WARNING,
+                "unreadable_number",
+                f"'{shown}' in '{head}' is not a number; the row was loaded without it.",
+                row,
+                cell,
+                pending=True,
+            )
 
-    def reject(self, row: dict[str, Any], cells: dict[str, Cell], excel_row: int,
-               columns: dict[str, tuple[str, int]]) -> bool:
+    def reject(self, row: dict[str, Any], cells: Cells, excel_row: int) -> bool:
         held, self.held = self.held, {}
         pending, self.pending = self.pending, []
         rejected = self._reject(row, cells, excel_row, held)
@@ -76,74 +130,126 @@ class RowChecks:
             self.issues.extend(pending)
         return rejected
 
-    def _reject(self, row: dict[str, Any], cells: dict[str, Cell], excel_row: int,
-                held: dict[str, str]) -> bool:
+    def _reject(
+        self, row: dict[str, Any], cells: Cells, excel_row: int, held: dict[str, str]
+    ) -> bool:
         identity = self.identity
         if row.get(identity) is None:
             cell = cells.get(identity, ("", "", ""))
             what = "Child Unique ID" if identity == "child_id" else "adopter identifier"
-            self._add(ERROR, "missing_identifier", f"The row has no {what}, so it cannot be "
-                      "placed in any child's journey; it was not loaded.", excel_row, cell, True)
+            self._add(
+                ERROR,
+                "missing_identifier",
+                f"The row has no {what}, so it cannot be "
+                "placed in any child's journey; it was not loaded.",
+                excel_row,
+                cell,
+                True,
+            )
             return True
         primary = self.schema.primary_date
         if primary and row.get(primary) is None:
             cell = cells.get(primary, ("", "", ""))
             head = cell[0] or next((c.header for c in self.schema.columns if c.key == primary), "")
             if held.get(primary):
-                message = (f"'{cell[2]}' in '{head}' is not a date, and without it the row "
-                           "cannot be placed in the child's journey; it was not loaded.")
+                message = (
+                    f"'{cell[2]}' in '{head}' is not a date, and without it the row "
+                    "cannot be placed in the child's journey; it was not loaded."
+                )
                 rule = "unreadable_date"
             else:
-                message = (f"'{head}' is blank, and without it the row cannot be placed in the "
-                           "child's journey; it was not loaded.")
+                message = (
+                    f"'{head}' is blank, and without it the row cannot be placed in the "
+                    "child's journey; it was not loaded."
+                )
                 rule = "missing_date"
             self._add(ERROR, rule, message, excel_row, (head, cell[1], cell[2]), True)
             return True
         any_of = ANY_OF_DATES.get(self.schema.number)
         if any_of and all(row.get(k) is None for k in any_of):
             cell = cells.get(identity, ("", "", ""))
-            self._add(ERROR, "missing_date", "The row has none of the adoption dates (entered care, "
-                      "decision, placement order, match, placed, adoption order), so it cannot be placed "
-                      "in the child's journey; it was not loaded.", excel_row, cell, True)
+            self._add(
+                ERROR,
+                "missing_date",
+                "The row has none of the adoption dates (entered "
+                "care, decision, placement order, match, placed, adoption order), so it "
+                "cannot be placed in the child's journey; it was not loaded.",
+                excel_row,
+                cell,
+                True,
+            )
             return True
         return False
 
-    def row(self, row: dict[str, Any], cells: dict[str, Cell], excel_row: int,
-            order: tuple[tuple[str, str], ...]) -> None:
-        for column in self.schema.columns:
-            key = column.key
-            if column.mandatory and row.get(key) is None and key in cells:
-                head = cells[key][0]
-                self._add(WARNING, "missing_value", f"'{head}' is blank; every row of "
-                          f"{self.list_name} should have it.", excel_row, cells[key])
+    def row(
+        self,
+        row: dict[str, Any],
+        cells: Cells,
+        excel_row: int,
+        order: tuple[tuple[str, str], ...],
+    ) -> None:
+        for key in self.mandatory:
+            if row.get(key) is None and key in cells:
+                cell = cells[key]
+                if values.text(cell[2]) is not None:  # unreadable: already reported as such
+                    continue
+                self._add(
+                    WARNING,
+                    "missing_value",
+                    f"'{cell[0]}' is blank; every row of {self.list_name} should have it.",
+                    excel_row,
+                    cell,
+                )
         reference = self.reference_date
-        for key, value in row.items():
-            if isinstance(value, date) and value > reference:
-                head = cells[key][0]
-                self._add(WARNING, "after_reference_date", f"'{head}' is {_uk(value)}, after the "
-                          f"inspection's reference date {_uk(reference)}.", excel_row, cells[key])
+        for key in self.dates:
+            value = row.get(key)
+            if value is not None and value > reference:
+                cell = cells[key]
+                self._add(
+                    WARNING,
+                    "after_reference_date",
+                    f"'{cell[0]}' is {_uk(value)}, after the "
+                    f"inspection's reference date {_uk(reference)}.",
+                    excel_row,
+                    cell,
+                )
         dob = row.get("dob")
         primary = self.schema.primary_date
-        if dob is not None and primary and row.get(primary) is not None and row.get("age") != -1:
-            if dob > row[primary]:
-                head = cells[primary][0]
-                self._add(WARNING, "birth_after_event", f"The date of birth {_uk(dob)} is after "
-                          f"'{head}' ({_uk(row[primary])}).", excel_row, cells["dob"])
+        event_date = row.get(primary) if primary else None
+        if dob is not None and event_date is not None and row.get("age") != -1 and dob > event_date:
+            head = cells[primary][0]
+            self._add(
+                WARNING,
+                "birth_after_event",
+                f"The date of birth {_uk(dob)} is after '{head}' ({_uk(event_date)}).",
+                excel_row,
+                cells["dob"],
+            )
         for earlier, later in order:
             first, second = row.get(earlier), row.get(later)
             if first is not None and second is not None and second < first:
-                self._add(WARNING, "end_before_start", f"'{cells[later][0]}' ({_uk(second)}) is "
-                          f"before '{cells[earlier][0]}' ({_uk(first)}).", excel_row,
-                          cells[later])
-        key = tuple(row.get(k) for k in self.schema.key)
-        first_row = self.seen.get(key)
+                self._add(
+                    WARNING,
+                    "end_before_start",
+                    f"'{cells[later][0]}' ({_uk(second)}) is "
+                    f"before '{cells[earlier][0]}' ({_uk(first)}).",
+                    excel_row,
+                    cells[later],
+                )
+        row_key = tuple(row.get(k) for k in self.schema.key)
+        first_row = self.seen.get(row_key)
         if first_row is None:
-            self.seen[key] = excel_row
+            self.seen[row_key] = excel_row
         else:
             names = ", ".join(c.header for c in self.schema.columns if c.key in self.schema.key)
-            self._add(WARNING, "duplicate_row", f"Same {names} as row {first_row}: this looks "
-                      "like the same record twice. Both rows were loaded.", excel_row,
-                      cells.get(self.identity, ("", "", "")))
+            self._add(
+                WARNING,
+                "duplicate_row",
+                f"Same {names} as row {first_row}: this looks "
+                "like the same record twice. Both rows were loaded.",
+                excel_row,
+                cells.get(self.identity, ("", "", "")),
+            )
 
 
 def cross_list_checks(staged: Staged, cross: dict[str, Any]) -> None:
@@ -152,18 +258,40 @@ def cross_list_checks(staged: Staged, cross: dict[str, Any]) -> None:
     have_cin = "List 6" in staged.tables
     for child_id, sheet, row, ref in cross["cp"]:
         if have_cin and child_id not in cin:
-            staged.issues.append(Issue(
-                WARNING, "cp_not_in_cin", f"Child {child_id} is on a child protection plan in "
-                "List 7 but is not in List 6 (Children in Need); every child on a plan is a "
-                "child in need.", sheet, "List 7", row, "Child Unique ID", ref, child_id))
+            staged.issues.append(
+                Issue(
+                    WARNING,
+                    "cp_not_in_cin",
+                    f"Child {child_id} is on a child protection plan in "
+                    "List 7 but is not in List 6 (Children in Need); every child on a plan is a "
+                    "child in need.",
+                    sheet,
+                    "List 7",
+                    row,
+                    "Child Unique ID",
+                    ref,
+                    child_id,
+                )
+            )
     for child_id, sheet, row, ref, end in cross["care"]:
         status = cin.get(child_id, (None, 0))[0]
         if end is None and status and status != "LAC":
             label = codes.label("case_status", status)
-            staged.issues.append(Issue(
-                WARNING, "care_status_mismatch", f"Child {child_id} is in care in List 8 (no "
-                f"date ceased) but List 6 row {cin[child_id][1]} gives the case status as "
-                f"'{label}'.", sheet, "List 8", row, "Child Unique ID", ref, child_id))
+            staged.issues.append(
+                Issue(
+                    WARNING,
+                    "care_status_mismatch",
+                    f"Child {child_id} is in care in List 8 (no "
+                    f"date ceased) but List 6 row {cin[child_id][1]} gives the case status as "
+                    f"'{label}'.",
+                    sheet,
+                    "List 8",
+                    row,
+                    "Child Unique ID",
+                    ref,
+                    child_id,
+                )
+            )
 
 
 __all__ = ["ERROR", "INFO", "WARNING", "RowChecks", "cross_list_checks"]

@@ -14,8 +14,24 @@ from functools import lru_cache
 
 # What people type for "nothing here" in real Annex A files.
 BLANK_MARKERS = frozenset(
-    {"", "#n/a", "n/a", "#value!", "#ref!", "#div/0!", "#name?", "-", "--", "–", "—", "..",
-     "...", "null", "none", "nil"}
+    {
+        "",
+        "#n/a",
+        "n/a",
+        "#value!",
+        "#ref!",
+        "#div/0!",
+        "#name?",
+        "-",
+        "--",
+        "–",
+        "—",
+        "..",
+        "...",
+        "null",
+        "none",
+        "nil",
+    }
 )
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -38,12 +54,12 @@ def original(value: object) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # as Excel shows a date cell in an English workbook
         if value.hour == value.minute == value.second == 0:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
-        return value.isoformat()
+        return value.strftime("%d/%m/%Y")
     return str(value)
 
 

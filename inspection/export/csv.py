@@ -65,20 +65,37 @@ def table_csv(table: Table) -> str:
 
 
 async def build_csv(
-    inspection_id: int, user: User | None, *, pseudonymise: bool = False,
-    key: bytes | None = None, ip: str = "", export_id: str | None = None,
+    inspection_id: int,
+    user: User | None,
+    *,
+    pseudonymise: bool = False,
+    key: bytes | None = None,
+    ip: str = "",
+    export_id: str | None = None,
 ) -> CsvExport:
     """Every CSV table of an inspection, logged as ``export-csv``."""
     export_id = export_id or uuid.uuid4().hex[:12]
     ctx = await load_context(inspection_id, Pseudonymiser(key) if pseudonymise else None)
-    tables = [await samples_table(ctx), await audits_table(ctx), await scores_table(ctx),
-              await journeys_table(ctx), await indicators_table(ctx), await issues_table(ctx)]
+    tables = [
+        await samples_table(ctx),
+        await audits_table(ctx),
+        await scores_table(ctx),
+        await journeys_table(ctx),
+        await indicators_table(ctx),
+        await issues_table(ctx),
+    ]
     assert tuple(t.name for t in tables) == CSV_TABLES
     files = {f"{t.name}.csv": table_csv(t) for t in tables}
     await log_export(
-        "export-csv", inspection_id, user, "inspection", str(inspection_id),
+        "export-csv",
+        inspection_id,
+        user,
+        "inspection",
+        str(inspection_id),
         f"export {export_id}; pseudonymised {'yes' if pseudonymise else 'no'}; csv; "
-        + ", ".join(f"{t.name} {len(t.rows)}" for t in tables), ip)
+        + ", ".join(f"{t.name} {len(t.rows)}" for t in tables),
+        ip,
+    )
     return CsvExport(files, export_id, pseudonymise)
 
 
@@ -99,6 +116,9 @@ def csv_zip(export: CsvExport, when: datetime | None = None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in export.files.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=stamp),
-                             text.encode("utf-8-sig"), zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=stamp),
+                text.encode("utf-8-sig"),
+                zipfile.ZIP_DEFLATED,
+            )
     return out.getvalue()

@@ -19,11 +19,14 @@ from zoneinfo import ZoneInfo
 from inspection.audit.findings import findings
 from inspection.audit.moderation import OVERALL, agreement_report, submitted_pairs
 from inspection.export.pseudonymise import Pseudonymiser, month_of_birth, postcode_district
+from inspection.journey.build import Journey, journeys_for_inspection
+from inspection.journey.chronology import chronology_rows
+from inspection.journey.indicators import KEYS as INDICATOR_KEYS
+from inspection.journey.indicators import for_journey
 from inspection.models import (
     Audit,
     Child,
     Concern,
-    Event,
     Identifier,
     Inspection,
     Rubric,
@@ -38,12 +41,6 @@ from inspection.models import (
 
 LONDON = ZoneInfo("Europe/London")
 OFSTED_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
-HELP_KINDS = ("early_help_start", "cin_plan_start", "cp_plan_start", "looked_after_start")
-NOT_NEED_KINDS = {
-    *HELP_KINDS, "early_help_end", "cin_plan_end", "cp_plan_end", "looked_after_end",
-    "assessment_authorised", "care_leaver", "adoption_decision", "placement_order",
-    "adoption_match", "placed_for_adoption", "adoption_order", "placement_change", "cp_review",
-}
 # Sample members whose journeys are exported: the children actually in the sample.
 IN_SAMPLE = ("selected", "replacement")
 
@@ -96,8 +93,15 @@ class Domain:
 def rubric_domains(definition: dict[str, Any]) -> list[Domain]:
     """The rubric's domains; evidence is required for the grades in ``evidence_required_for``."""
     needs = frozenset(str(v) for v in definition.get("evidence_required_for", []))
-    return [Domain(str(d["key"]), str(d.get("title") or d["key"]), needs,
-                   bool(d.get("allows_not_applicable"))) for d in definition.get("domains", [])]
+    return [
+        Domain(
+            str(d["key"]),
+            str(d.get("title") or d["key"]),
+            needs,
+            bool(d.get("allows_not_applicable")),
+        )
+        for d in definition.get("domains", [])
+    ]
 
 
 def local(value: datetime | None) -> datetime | None:
@@ -118,6 +122,7 @@ class ExportContext:
     users: dict[int, str]
     rubrics: dict[int, Rubric]
     pseudonymiser: Pseudonymiser | None = None
+    journeys: dict[int, Journey] | None = None
     _scrubber: re.Pattern[str] | None = None
     _replacements: dict[str, str] = field(default_factory=dict)
 
@@ -165,8 +170,12 @@ class ExportContext:
                     repl[info[key].lower()] = "[name]"
             dob = info.get("dob")
             if dob:
-                for text in (dob.strftime("%d/%m/%Y"), dob.isoformat(), dob.strftime("%d-%m-%Y"),
-                             dob.strftime("%d.%m.%Y")):
+                for text in (
+                    dob.strftime("%d/%m/%Y"),
+                    dob.isoformat(),
+                    dob.strftime("%d-%m-%Y"),
+                    dob.strftime("%d.%m.%Y"),
+                ):
                     repl[text] = "[dob]"
         for value in await Identifier.filter(inspection_id=iid).values_list("value", flat=True):
             if len(str(value)) >= 3:
@@ -197,8 +206,11 @@ async def load_context(
         )
     }
     users = {row["id"]: row["name"] for row in await User.all().values("id", "name")}
-    rubric_ids = await Audit.filter(inspection_id=inspection_id).distinct().values_list(
-        "rubric_id", flat=True)
+    rubric_ids = (
+        await Audit.filter(inspection_id=inspection_id)
+        .distinct()
+        .values_list("rubric_id", flat=True)
+    )
     rubrics = {r.id: r for r in await Rubric.filter(id__in=list(rubric_ids))}
     ctx = ExportContext(inspection, children, users, rubrics, pseudonymiser)
     await ctx.prepare_scrubber()
@@ -210,27 +222,43 @@ def _ordered_rubrics(ctx: ExportContext) -> list[Rubric]:
 
 
 async def samples_table(ctx: ExportContext) -> Table:
-    names = [] if ctx.pseudonymised else [
-        Column("given_name", "Given name"), Column("family_name", "Family name")]
+    names = (
+        []
+        if ctx.pseudonymised
+        else [Column("given_name", "Given name"), Column("family_name", "Family name")]
+    )
     columns = [
-        Column("sample_id", "Sample", "int"), Column("purpose", "Purpose"),
-        Column("method", "Method"), Column("member_id", "Member", "int"),
-        Column("child", "Child"), *names,
+        Column("sample_id", "Sample", "int"),
+        Column("purpose", "Purpose"),
+        Column("method", "Method"),
+        Column("member_id", "Member", "int"),
+        Column("child", "Child"),
+        *names,
         Column("dob", "Month of birth" if ctx.pseudonymised else "Date of birth", "date"),
         Column("postcode", "Postcode district" if ctx.pseudonymised else "Postcode"),
-        Column("stratum", "Stratum"), Column("order", "Order drawn", "int"),
+        Column("stratum", "Stratum"),
+        Column("order", "Order drawn", "int"),
         Column("inclusion_probability", "Inclusion probability", "float"),
-        Column("weight", "Weight", "float"), Column("status", "Status"),
+        Column("weight", "Weight", "float"),
+        Column("status", "Status"),
         Column("replaced_by", "Replaced by member", "int"),
-        Column("replaced_by_child", "Replaced by child"), Column("reason", "Reason"),
-        Column("changed_by", "Changed by"), Column("changed_at", "Changed at", "datetime"),
+        Column("replaced_by_child", "Replaced by child"),
+        Column("reason", "Reason"),
+        Column("changed_by", "Changed by"),
+        Column("changed_at", "Changed at", "datetime"),
     ]
-    table = Table("sample", "Sample",
-                  "Every sample member: stratum, weight, status, replacements with reasons.",
-                  columns)
+    table = Table(
+        "sample",
+        "Sample",
+        "Every sample member: stratum, weight, status, replacements with reasons.",
+        columns,
+    )
     samples = {s.id: s for s in await Sample.filter(inspection_id=ctx.inspection.id)}
-    members = await SampleMember.filter(inspection_id=ctx.inspection.id).order_by(
-        "sample_id", "stratum", "order", "id").values()
+    members = (
+        await SampleMember.filter(inspection_id=ctx.inspection.id)
+        .order_by("sample_id", "stratum", "order", "id")
+        .values()
+    )
     child_of = {m["id"]: m["child_id"] for m in members}
     for m in members:
         sample = samples[m["sample_id"]]
@@ -243,20 +271,36 @@ async def samples_table(ctx: ExportContext) -> Table:
             name_cells: tuple[Any, ...] = ()
         else:
             name_cells = (info.get("given_name", ""), info.get("family_name", ""))
-        table.rows.append((
-            sample.id, ctx.text(sample.purpose), sample.method, m["id"], ctx.child(m["child_id"]),
-            *name_cells, dob, postcode, m["stratum"], m["order"], m["inclusion_probability"],
-            m["weight"], m["status"], m["replaced_by_id"],
-            ctx.child(child_of.get(m["replaced_by_id"])) if m["replaced_by_id"] else "",
-            ctx.text(m["reason"]), ctx.user(m["changed_by_id"]), local(m["changed_at"]),
-        ))
+        table.rows.append(
+            (
+                sample.id,
+                ctx.text(sample.purpose),
+                sample.method,
+                m["id"],
+                ctx.child(m["child_id"]),
+                *name_cells,
+                dob,
+                postcode,
+                m["stratum"],
+                m["order"],
+                m["inclusion_probability"],
+                m["weight"],
+                m["status"],
+                m["replaced_by_id"],
+                ctx.child(child_of.get(m["replaced_by_id"])) if m["replaced_by_id"] else "",
+                ctx.text(m["reason"]),
+                ctx.user(m["changed_by_id"]),
+                local(m["changed_at"]),
+            )
+        )
     return table
 
 
 async def _audits(ctx: ExportContext) -> list[dict[str, Any]]:
     audits = await Audit.filter(inspection_id=ctx.inspection.id).order_by("id").values()
-    member_sample = dict(await SampleMember.filter(inspection_id=ctx.inspection.id).values_list(
-        "id", "sample_id"))
+    member_sample = dict(
+        await SampleMember.filter(inspection_id=ctx.inspection.id).values_list("id", "sample_id")
+    )
     for a in audits:
         a["sample_id"] = member_sample.get(a["member_id"])
     return audits
@@ -264,15 +308,29 @@ async def _audits(ctx: ExportContext) -> list[dict[str, Any]]:
 
 def _audit_lead(ctx: ExportContext, a: dict[str, Any]) -> tuple[Any, ...]:
     rubric = ctx.rubrics[a["rubric_id"]]
-    return (a["id"], a["sample_id"], a["member_id"], ctx.child(a["child_id"]), rubric.code,
-            rubric.version, a["marking"], ctx.user(a["auditor_id"]), a["status"])
+    return (
+        a["id"],
+        a["sample_id"],
+        a["member_id"],
+        ctx.child(a["child_id"]),
+        rubric.code,
+        rubric.version,
+        a["marking"],
+        ctx.user(a["auditor_id"]),
+        a["status"],
+    )
 
 
 _AUDIT_LEAD = [
-    Column("audit_id", "Audit", "int"), Column("sample_id", "Sample", "int"),
-    Column("member_id", "Member", "int"), Column("child", "Child"), Column("rubric", "Rubric"),
-    Column("rubric_version", "Rubric version"), Column("marking", "Marking"),
-    Column("auditor", "Auditor"), Column("status", "Status"),
+    Column("audit_id", "Audit", "int"),
+    Column("sample_id", "Sample", "int"),
+    Column("member_id", "Member", "int"),
+    Column("child", "Child"),
+    Column("rubric", "Rubric"),
+    Column("rubric_version", "Rubric version"),
+    Column("marking", "Marking"),
+    Column("auditor", "Auditor"),
+    Column("status", "Status"),
 ]
 
 
@@ -287,11 +345,20 @@ def _domain_order(ctx: ExportContext) -> dict[tuple[int, str], tuple[int, str]]:
 
 async def scores_table(ctx: ExportContext) -> Table:
     """Audits, long: one row per audit and domain."""
-    columns = [*_AUDIT_LEAD, Column("domain", "Domain"), Column("domain_title", "Domain title"),
-               Column("grade", "Grade", "grade"), Column("evidence", "Evidence"),
-               Column("cited_events", "Cited events")]
-    table = Table("scores", "Audits", "One row per audit and domain: grade, evidence, the "
-                  "events cited.", columns)
+    columns = [
+        *_AUDIT_LEAD,
+        Column("domain", "Domain"),
+        Column("domain_title", "Domain title"),
+        Column("grade", "Grade", "grade"),
+        Column("evidence", "Evidence"),
+        Column("cited_events", "Cited events"),
+    ]
+    table = Table(
+        "scores",
+        "Audits",
+        "One row per audit and domain: grade, evidence, the events cited.",
+        columns,
+    )
     audits = await _audits(ctx)
     by_audit: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for s in await Score.filter(inspection_id=ctx.inspection.id).values():
@@ -299,13 +366,23 @@ async def scores_table(ctx: ExportContext) -> Table:
     order = _domain_order(ctx)
     for a in audits:
         lead = _audit_lead(ctx, a)
-        scores = sorted(by_audit.get(a["id"], []), key=lambda s: (
-            order.get((a["rubric_id"], s["domain"]), (999, ""))[0], s["domain"]))
+        scores = sorted(
+            by_audit.get(a["id"], []),
+            key=lambda s: (order.get((a["rubric_id"], s["domain"]), (999, ""))[0], s["domain"]),
+        )
         for s in scores:
             title = order.get((a["rubric_id"], s["domain"]), (0, s["domain"]))[1]
             cited = ", ".join(str(e) for e in (s["cited_events"] or []))
-            table.rows.append((*lead, s["domain"], title, ctx.grade(a["rubric_id"], s["grade"]),
-                               ctx.text(s["evidence"]), cited))
+            table.rows.append(
+                (
+                    *lead,
+                    s["domain"],
+                    title,
+                    ctx.grade(a["rubric_id"], s["grade"]),
+                    ctx.text(s["evidence"]),
+                    cited,
+                )
+            )
     return table
 
 
@@ -316,30 +393,45 @@ async def audits_table(ctx: ExportContext) -> Table:
         for d in rubric_domains(rubric.definition):
             if d.key not in [k for k, _ in domains]:
                 domains.append((d.key, d.title))
-    columns = [*_AUDIT_LEAD, Column("overall", "Overall grade", "grade"),
-               Column("proposed_overall", "Proposed overall grade", "grade"),
-               Column("overall_reason", "Reason for overall grade"),
-               Column("strengths", "Strengths"), Column("improvements", "Improvements"),
-               Column("themes", "Themes"), Column("submitted_at", "Submitted at", "datetime"),
-               Column("updated_at", "Last changed", "datetime"),
-               *[Column(f"grade:{k}", title, "grade") for k, title in domains]]
-    table = Table("audits", "Audits (wide)", "One row per audit: overall grade, reasons, and a "
-                  "grade column per domain.", columns)
+    columns = [
+        *_AUDIT_LEAD,
+        Column("overall", "Overall grade", "grade"),
+        Column("proposed_overall", "Proposed overall grade", "grade"),
+        Column("overall_reason", "Reason for overall grade"),
+        Column("strengths", "Strengths"),
+        Column("improvements", "Improvements"),
+        Column("themes", "Themes"),
+        Column("submitted_at", "Submitted at", "datetime"),
+        Column("updated_at", "Last changed", "datetime"),
+        *[Column(f"grade:{k}", title, "grade") for k, title in domains],
+    ]
+    table = Table(
+        "audits",
+        "Audits (wide)",
+        "One row per audit: overall grade, reasons, and a grade column per domain.",
+        columns,
+    )
     grades: dict[int, dict[str, str]] = defaultdict(dict)
-    for audit_id, domain, grade in await Score.filter(
-        inspection_id=ctx.inspection.id
-    ).values_list("audit_id", "domain", "grade"):
+    for audit_id, domain, grade in await Score.filter(inspection_id=ctx.inspection.id).values_list(
+        "audit_id", "domain", "grade"
+    ):
         grades[audit_id][domain] = grade
     for a in await _audits(ctx):
         themes = "; ".join(str(t) for t in (a["themes"] or []))
-        table.rows.append((
-            *_audit_lead(ctx, a), ctx.grade(a["rubric_id"], a["overall"]),
-            ctx.grade(a["rubric_id"], a["proposed_overall"]),
-            ctx.text(a["overall_reason"]), ctx.text(a["strengths"]),
-            ctx.text(a["improvements"]), ctx.text(themes), local(a["submitted_at"]),
-            local(a["updated_at"]),
-            *[ctx.grade(a["rubric_id"], grades[a["id"]].get(k, "")) for k, _ in domains],
-        ))
+        table.rows.append(
+            (
+                *_audit_lead(ctx, a),
+                ctx.grade(a["rubric_id"], a["overall"]),
+                ctx.grade(a["rubric_id"], a["proposed_overall"]),
+                ctx.text(a["overall_reason"]),
+                ctx.text(a["strengths"]),
+                ctx.text(a["improvements"]),
+                ctx.text(themes),
+                local(a["submitted_at"]),
+                local(a["updated_at"]),
+                *[ctx.grade(a["rubric_id"], grades[a["id"]].get(k, "")) for k, _ in domains],
+            )
+        )
     return table
 
 
@@ -350,17 +442,29 @@ def _pct(value: float | None) -> float | None:
 async def moderation_table(ctx: ExportContext) -> Table:
     """Paired grades: first and second marking of each moderated child, domain by domain."""
     columns = [
-        Column("member_id", "Member", "int"), Column("child", "Child"), Column("rubric", "Rubric"),
-        Column("domain", "Domain"), Column("first_audit", "First audit", "int"),
-        Column("first_auditor", "First marker"), Column("first_grade", "First grade", "grade"),
+        Column("member_id", "Member", "int"),
+        Column("child", "Child"),
+        Column("rubric", "Rubric"),
+        Column("domain", "Domain"),
+        Column("first_audit", "First audit", "int"),
+        Column("first_auditor", "First marker"),
+        Column("first_grade", "First grade", "grade"),
         Column("second_audit", "Second audit", "int"),
         Column("second_auditor", "Second marker"),
-        Column("second_grade", "Second grade", "grade"), Column("same", "Same grade"),
-        Column("agreed_grade", "Agreed grade", "grade"), Column("reason", "Reason"),
-        Column("moderator", "Moderator"), Column("at", "Moderated at", "datetime"),
+        Column("second_grade", "Second grade", "grade"),
+        Column("same", "Same grade"),
+        Column("agreed_grade", "Agreed grade", "grade"),
+        Column("reason", "Reason"),
+        Column("moderator", "Moderator"),
+        Column("at", "Moderated at", "datetime"),
     ]
-    table = Table("moderation", "Moderation", "Paired grades of every child marked twice (both "
-                  "markings submitted), the agreed grade, and agreement statistics.", columns)
+    table = Table(
+        "moderation",
+        "Moderation",
+        "Paired grades of every child marked twice (both "
+        "markings submitted), the agreed grade, and agreement statistics.",
+        columns,
+    )
     for pair in await submitted_pairs(ctx.inspection.id):
         rubric = pair.first.rubric
         definition = rubric.definition
@@ -369,153 +473,266 @@ async def moderation_table(ctx: ExportContext) -> Table:
             g1 = pair.first_grades.get(d["key"], "")
             g2 = pair.second_grades.get(d["key"], "")
             agreed = pair.agreed.get(d["key"])
-            table.rows.append((
-                pair.member_id, ctx.child(pair.first.child_id),  # type: ignore[attr-defined]
-                f"{rubric.code} v{rubric.version}", d["title"], pair.first.id,
-                ctx.user(pair.first.auditor_id),  # type: ignore[attr-defined]
-                ctx.grade(rubric.id, g1), pair.second.id,
-                ctx.user(pair.second.auditor_id),  # type: ignore[attr-defined]
-                ctx.grade(rubric.id, g2), "yes" if g1 and g1 == g2 else "no",
-                ctx.grade(rubric.id, agreed.agreed_grade) if agreed else "",
-                ctx.text(agreed.reason) if agreed else "",
-                ctx.user(agreed.moderator_id) if agreed else "",  # type: ignore[attr-defined]
-                local(agreed.at) if agreed else None,
-            ))
+            table.rows.append(
+                (
+                    pair.member_id,
+                    ctx.child(pair.first.child_id),
+                    f"{rubric.code} v{rubric.version}",
+                    d["title"],
+                    pair.first.id,
+                    ctx.user(pair.first.auditor_id),
+                    ctx.grade(rubric.id, g1),
+                    pair.second.id,
+                    ctx.user(pair.second.auditor_id),
+                    ctx.grade(rubric.id, g2),
+                    "yes" if g1 and g1 == g2 else "no",
+                    ctx.grade(rubric.id, agreed.agreed_grade) if agreed else "",
+                    ctx.text(agreed.reason) if agreed else "",
+                    ctx.user(agreed.moderator_id) if agreed else "",
+                    local(agreed.at) if agreed else None,
+                )
+            )
     return table
 
 
 async def agreement_table(ctx: ExportContext) -> Table:
     """Agreement between first and second markers (from ``inspection.audit.moderation``)."""
     columns = [
-        Column("rubric", "Rubric"), Column("domain", "Domain"), Column("pairs", "Pairs", "int"),
+        Column("rubric", "Rubric"),
+        Column("domain", "Domain"),
+        Column("pairs", "Pairs", "int"),
         Column("agreed", "Same grade", "int"),
         Column("percent_agreement", "Share with the same grade", "percent"),
         Column("kappa_quadratic", "Cohen's kappa (quadratic weights)", "float"),
         Column("gwet_ac1", "Gwet's AC1", "float"),
         Column("left_out", "Pairs left out (not graded)", "int"),
     ]
-    table = Table("agreement", "Moderation", "Agreement statistics per domain, the overall "
-                  "judgement and pooled over domains.", columns)
+    table = Table(
+        "agreement",
+        "Moderation",
+        "Agreement statistics per domain, the overall judgement and pooled over domains.",
+        columns,
+    )
     report = await agreement_report(ctx.inspection.id)
     for r in report["rubrics"]:
         for d in [*r["domains"], {"title": "All domains pooled", "left_out": None, **r["pooled"]}]:
-            table.rows.append((
-                r["rubric"], d["title"], d["pairs"], d["agreed"], _pct(d["percent_agreement"]),
-                _pct(d["kappa_quadratic"]), _pct(d["gwet_ac1"]), d["left_out"],
-            ))
+            table.rows.append(
+                (
+                    r["rubric"],
+                    d["title"],
+                    d["pairs"],
+                    d["agreed"],
+                    _pct(d["percent_agreement"]),
+                    _pct(d["kappa_quadratic"]),
+                    _pct(d["gwet_ac1"]),
+                    d["left_out"],
+                )
+            )
     return table
 
 
 async def sampled_child_ids(ctx: ExportContext) -> list[int]:
     """The children in a sample (selected or replacement), in the order of their ids."""
-    ids = await SampleMember.filter(
-        inspection_id=ctx.inspection.id, status__in=IN_SAMPLE, child_id__isnull=False
-    ).distinct().values_list("child_id", flat=True)
+    ids = (
+        await SampleMember.filter(
+            inspection_id=ctx.inspection.id, status__in=IN_SAMPLE, child_id__isnull=False
+        )
+        .distinct()
+        .values_list("child_id", flat=True)
+    )
     return sorted(int(str(i)) for i in ids)
 
 
+async def _journeys(ctx: ExportContext) -> dict[int, Journey]:
+    """Every child's journey (``inspection.journey.build``), computed once per export."""
+    if ctx.journeys is None:
+        ctx.journeys = await journeys_for_inspection(ctx.inspection.id)
+    return ctx.journeys
+
+
 async def journeys_table(ctx: ExportContext) -> Table:
-    """The multi-agency chronology of every sampled child, one row per event."""
+    """The multi-agency chronology (``inspection.journey.chronology``) of every sampled child,
+    one row per event, oldest first."""
     columns = [
-        Column("child", "Child"), Column("start", "Date", "date"), Column("end", "End", "date"),
-        Column("agency", "Agency"), Column("kind", "What happened"), Column("team", "Team"),
-        Column("worker", "Worker"), Column("source_sheet", "Source sheet"),
-        Column("source_row", "Source row", "int"), Column("event_id", "Event", "int"),
+        Column("child", "Child"),
+        Column("date", "Date", "date"),
+        Column("end_date", "End date", "date"),
+        Column("agency", "Agency"),
+        Column("what_happened", "What happened"),
+        Column("source", "Source"),
+        Column("details", "Details"),
     ]
-    table = Table("journeys", "Journeys", "The chronology of every sampled child across "
-                  "agencies, one row per event, oldest first.", columns)
-    ids = await sampled_child_ids(ctx)
-    if not ids:
-        return table
-    rank = {cid: i for i, cid in enumerate(ids)}
-    events = await Event.filter(inspection_id=ctx.inspection.id, child_id__in=ids).values_list(
-        "child_id", "start", "end", "agency", "kind", "team", "worker", "source_sheet",
-        "source_row", "id")
-    events.sort(key=lambda e: (rank[e[0]], e[1], e[9]))
-    for child_id, start, end, agency, kind, team, worker, sheet, row, event_id in events:
-        table.rows.append((ctx.child(child_id), start, end, agency, kind, team, worker, sheet,
-                           row, event_id))
+    table = Table(
+        "journeys",
+        "Journeys",
+        "The chronology of every sampled child across agencies, one row per event, oldest "
+        "first, marking the first sign of need and when help started.",
+        columns,
+    )
+    journeys = await _journeys(ctx)
+    for child_id in await sampled_child_ids(ctx):
+        journey = journeys.get(child_id)
+        if journey is None:
+            continue
+        label = ctx.child(child_id)
+        for row in chronology_rows(journey):
+            table.rows.append(
+                (
+                    label,
+                    row["date"],
+                    row["end_date"],
+                    row["agency"],
+                    row["what_happened"],
+                    ctx.text(row["source"]),
+                    ctx.text(row["details"]),
+                )
+            )
     return table
 
 
+INDICATOR_HEADERS = {
+    "days_to_help": "Days from first need to help",
+    "signals_before_help": "Signals before help",
+    "agencies_before_help": "Agencies that saw need before help",
+    "contacts_nfa": "Contacts with no further action",
+    "re_referrals_12m": "Re-referrals within 12 months",
+    "step_down_up": "Stepped down and back up",
+    "returns_after_help_12m": "Came back within 12 months of help ending",
+    "repeat_cp_plans": "Repeat child protection plans",
+    "placement_moves_12m": "Placement moves in 12 months",
+    "missing_episodes": "Missing episodes",
+    "seen": "Seen",
+    "seen_alone": "Seen alone",
+    "voice_recorded": "Voice recorded",
+}
+
+
+def _indicator_cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
 async def indicators_table(ctx: ExportContext) -> Table:
-    """Per sampled child: how many signals, from which agencies, and the wait for help."""
+    """Per sampled child: the journey indicators of ``inspection.journey.indicators``."""
     columns = [
-        Column("child", "Child"), Column("events", "Events", "int"),
-        Column("agencies", "Agencies", "int"), Column("agency_list", "Agencies involved"),
+        Column("child", "Child"),
         Column("first_need", "First sign of need", "date"),
-        Column("first_need_agency", "Seen first by"),
-        Column("signals_before_help", "Signals before help", "int"),
-        Column("first_help", "First help", "date"), Column("first_help_kind", "First help was"),
-        Column("wait_days", "Days waited for help", "int"),
-        Column("contacts", "Contacts", "int"), Column("referrals", "Referrals", "int"),
+        Column("first_help", "Help started", "date"),
+        *[
+            Column(k, INDICATOR_HEADERS.get(k, k.replace("_", " ").capitalize()), "int")
+            for k in INDICATOR_KEYS
+        ],
     ]
-    table = Table("indicators", "Indicators", "Per sampled child: signals of need, agencies "
-                  "involved, first need, first help and the child's wait.", columns)
-    ids = await sampled_child_ids(ctx)
-    events: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in await Event.filter(
-        inspection_id=ctx.inspection.id, child_id__in=ids
-    ).values_list("child_id", "start", "id", "agency", "kind"):
-        events[row[0]].append(row)
-    for cid in ids:
-        evs = sorted(events.get(cid, []), key=lambda e: (e[1], e[2]))
-        agencies = sorted({e[3] for e in evs})
-        need = next((e for e in evs if e[4] not in NOT_NEED_KINDS), None)
-        help_ = next((e for e in evs if e[4] in HELP_KINDS), None)
-        signals = sum(1 for e in evs if e[4] not in NOT_NEED_KINDS
-                      and (help_ is None or (e[1], e[2]) < (help_[1], help_[2])))
-        wait = (help_[1] - need[1]).days if need and help_ and help_[1] >= need[1] else None
-        table.rows.append((
-            ctx.child(cid), len(evs), len(agencies), ", ".join(agencies),
-            need[1] if need else None, need[3] if need else "", signals,
-            help_[1] if help_ else None, help_[4] if help_ else "", wait,
-            sum(1 for e in evs if e[4] == "contact"), sum(1 for e in evs if e[4] == "referral"),
-        ))
+    table = Table(
+        "indicators",
+        "Indicators",
+        "Per sampled child: the child's wait for help, signals before help and what happened "
+        "next (never whether a statutory timescale was met).",
+        columns,
+    )
+    journeys = await _journeys(ctx)
+    for child_id in await sampled_child_ids(ctx):
+        journey = journeys.get(child_id)
+        if journey is None:
+            continue
+        values = for_journey(journey)
+        table.rows.append(
+            (
+                ctx.child(child_id),
+                journey.first_need,
+                journey.first_help,
+                *[_indicator_cell(values.get(k)) for k in INDICATOR_KEYS],
+            )
+        )
     return table
 
 
 async def issues_table(ctx: ExportContext) -> Table:
     columns = [
-        Column("upload", "Upload"), Column("sheet", "Sheet"), Column("list", "List"),
-        Column("source_row", "Row", "int"), Column("cell", "Cell"), Column("column", "Column"),
-        Column("value", "Value"), Column("rule", "Rule"), Column("severity", "Severity"),
-        Column("message", "Message"), Column("row_rejected", "Row rejected"),
+        Column("upload", "Upload"),
+        Column("sheet", "Sheet"),
+        Column("list", "List"),
+        Column("source_row", "Row", "int"),
+        Column("cell", "Cell"),
+        Column("column", "Column"),
+        Column("value", "Value"),
+        Column("rule", "Rule"),
+        Column("severity", "Severity"),
+        Column("message", "Message"),
+        Column("row_rejected", "Row rejected"),
     ]
-    table = Table("issues", "Validation issues", "Every problem found in the uploaded evidence, "
-                  "by file, sheet, row and column.", columns)
-    uploads = dict(await Upload.filter(inspection_id=ctx.inspection.id).values_list(
-        "id", "filename"))
-    for i in await ValidationIssue.filter(inspection_id=ctx.inspection.id).order_by(
-        "upload_id", "sheet", "source_row", "id"
-    ).values():
-        table.rows.append((
-            uploads.get(i["upload_id"], ""), i["sheet"], i["list_name"], i["source_row"],
-            i["cell"], i["column"], ctx.text(i["value"]), i["rule"], i["severity"],
-            ctx.text(i["message"]), "yes" if i["row_rejected"] else "no",
-        ))
+    table = Table(
+        "issues",
+        "Validation issues",
+        "Every problem found in the uploaded evidence, by file, sheet, row and column.",
+        columns,
+    )
+    uploads = dict(
+        await Upload.filter(inspection_id=ctx.inspection.id).values_list("id", "filename")
+    )
+    for i in (
+        await ValidationIssue.filter(inspection_id=ctx.inspection.id)
+        .order_by("upload_id", "sheet", "source_row", "id")
+        .values()
+    ):
+        table.rows.append(
+            (
+                uploads.get(i["upload_id"], ""),
+                i["sheet"],
+                i["list_name"],
+                i["source_row"],
+                i["cell"],
+                i["column"],
+                ctx.text(i["value"]),
+                i["rule"],
+                i["severity"],
+                ctx.text(i["message"]),
+                "yes" if i["row_rejected"] else "no",
+            )
+        )
     return table
 
 
 async def concerns_table(ctx: ExportContext) -> Table:
     columns = [
-        Column("concern_id", "Concern", "int"), Column("child", "Child"),
-        Column("audit_id", "Audit", "int"), Column("raised_by", "Raised by"),
-        Column("raised_at", "Raised at", "datetime"), Column("status", "Status"),
-        Column("text", "Concern"), Column("response", "Response"),
-        Column("responded_by", "Responded by"), Column("responded_at", "Responded at", "datetime"),
+        Column("concern_id", "Concern", "int"),
+        Column("child", "Child"),
+        Column("audit_id", "Audit", "int"),
+        Column("raised_by", "Raised by"),
+        Column("raised_at", "Raised at", "datetime"),
+        Column("status", "Status"),
+        Column("text", "Concern"),
+        Column("response", "Response"),
+        Column("responded_by", "Responded by"),
+        Column("responded_at", "Responded at", "datetime"),
         Column("actions", "Actions"),
     ]
-    table = Table("concerns", "Concerns", "Concerns about children at risk raised during the "
-                  "work, and the authority's response.", columns)
+    table = Table(
+        "concerns",
+        "Concerns",
+        "Concerns about children at risk raised during the work, and the authority's response.",
+        columns,
+    )
     for c in await Concern.filter(inspection_id=ctx.inspection.id).order_by("id").values():
         actions = "; ".join(
-            str(a.get("text", a)) if isinstance(a, dict) else str(a) for a in c["actions"] or [])
-        table.rows.append((
-            c["id"], ctx.child(c["child_id"]), c["audit_id"], ctx.user(c["raised_by_id"]),
-            local(c["raised_at"]), c["status"], ctx.text(c["text"]), ctx.text(c["response"]),
-            ctx.user(c["responded_by_id"]), local(c["responded_at"]), ctx.text(actions),
-        ))
+            str(a.get("text", a)) if isinstance(a, dict) else str(a) for a in c["actions"] or []
+        )
+        table.rows.append(
+            (
+                c["id"],
+                ctx.child(c["child_id"]),
+                c["audit_id"],
+                ctx.user(c["raised_by_id"]),
+                local(c["raised_at"]),
+                c["status"],
+                ctx.text(c["text"]),
+                ctx.text(c["response"]),
+                ctx.user(c["responded_by_id"]),
+                local(c["responded_at"]),
+                ctx.text(actions),
+            )
+        )
     return table
 
 
@@ -530,40 +747,63 @@ async def summary_table(ctx: ExportContext) -> Table:
         for d in r["domains"]:
             labels.extend(g["label"] for g in d["distribution"] if g["label"] not in labels)
     columns = [
-        Column("rubric", "Rubric"), Column("domain", "Domain"),
+        Column("rubric", "Rubric"),
+        Column("domain", "Domain"),
         *[Column(f"n:{g}", g, "int") for g in labels],
-        Column("graded", "Graded", "int"), Column("good", "Good or better", "int"),
+        Column("graded", "Graded", "int"),
+        Column("good", "Good or better", "int"),
         Column("share", "Share good or better", "percent"),
-        Column("low", "95% interval from", "percent"), Column("high", "95% interval to", "percent"),
+        Column("low", "95% interval from", "percent"),
+        Column("high", "95% interval to", "percent"),
         Column("weighted_share", "Weighted estimate (population)", "percent"),
         Column("weighted_low", "Weighted 95% from", "percent"),
         Column("weighted_high", "Weighted 95% to", "percent"),
         Column("effective_n", "Effective sample size", "float"),
     ]
-    table = Table("summary", "Summary", "The findings: grade distributions of submitted first "
-                  "markings (agreed grades where moderated), share good or better with 95% "
-                  "Wilson intervals, and design-weighted estimates.", columns)
+    table = Table(
+        "summary",
+        "Summary",
+        "The findings: grade distributions of submitted first "
+        "markings (agreed grades where moderated), share good or better with 95% "
+        "Wilson intervals, and design-weighted estimates.",
+        columns,
+    )
     for r in doc["rubrics"]:
         for d in r["domains"]:
             counts = {g["label"]: g["count"] for g in d["distribution"]}
             share = d["good_or_better"]
-            table.rows.append((
-                r["rubric"], d["title"], *[counts.get(g, 0) for g in labels], share["n"],
-                share["good"], _pct(share["share"]), _pct(share["low"]), _pct(share["high"]),
-                _pct(share["weighted_share"]), _pct(share["weighted_low"]),
-                _pct(share["weighted_high"]),
-                None if share["effective_n"] is None else round(share["effective_n"], 2),
-            ))
+            table.rows.append(
+                (
+                    r["rubric"],
+                    d["title"],
+                    *[counts.get(g, 0) for g in labels],
+                    share["n"],
+                    share["good"],
+                    _pct(share["share"]),
+                    _pct(share["low"]),
+                    _pct(share["high"]),
+                    _pct(share["weighted_share"]),
+                    _pct(share["weighted_low"]),
+                    _pct(share["weighted_high"]),
+                    None if share["effective_n"] is None else round(share["effective_n"], 2),
+                )
+            )
     return table
 
 
 async def all_tables(ctx: ExportContext) -> list[Table]:
     """Every table, in sheet order (after About)."""
     return [
-        await summary_table(ctx), await samples_table(ctx), await scores_table(ctx),
-        await audits_table(ctx), await moderation_table(ctx), await agreement_table(ctx),
+        await summary_table(ctx),
+        await samples_table(ctx),
+        await scores_table(ctx),
+        await audits_table(ctx),
+        await moderation_table(ctx),
+        await agreement_table(ctx),
         await journeys_table(ctx),
-        await indicators_table(ctx), await issues_table(ctx), await concerns_table(ctx),
+        await indicators_table(ctx),
+        await issues_table(ctx),
+        await concerns_table(ctx),
     ]
 
 
@@ -583,33 +823,59 @@ async def about_rows(
         ("Inspection created", local(insp.created_at)),
         ("Exported by", exported_by),
         ("Exported at", local(exported_at)),
-        ("Pseudonymised", "yes: child ids are keyed hashes that hold only within this export, "
-                          "names removed, dates of birth as month and year, postcodes as "
-                          "district" if ctx.pseudonymised else "no: contains personal data"),
+        (
+            "Pseudonymised",
+            "yes: child ids are keyed hashes that hold only within this export, "
+            "names removed, dates of birth as month and year, postcodes as "
+            "district"
+            if ctx.pseudonymised
+            else "no: contains personal data",
+        ),
         ("", ""),
         ("Data uploads this rests on", ""),
     ]
-    for u in await Upload.filter(inspection_id=insp.id).order_by("uploaded_at", "id").values(
-        "filename", "sha256", "uploaded_at", "source_kind", "agency", "status"
+    for u in (
+        await Upload.filter(inspection_id=insp.id)
+        .order_by("uploaded_at", "id")
+        .values("filename", "sha256", "uploaded_at", "source_kind", "agency", "status")
     ):
         what = u["source_kind"] + (f" ({u['agency']})" if u["agency"] else "")
-        rows.append((f"Upload: {u['filename']}",
-                     f"{what}; sha256 {u['sha256']}; loaded "
-                     f"{local(u['uploaded_at']):%d/%m/%Y %H:%M}; {u['status']}"))
+        rows.append(
+            (
+                f"Upload: {u['filename']}",
+                f"{what}; sha256 {u['sha256']}; loaded "
+                f"{local(u['uploaded_at']):%d/%m/%Y %H:%M}; {u['status']}",
+            )
+        )
     rows += [("", ""), ("Samples", "")]
     for s in await Sample.filter(inspection_id=insp.id).order_by("id"):
-        rows.append((f"Sample {s.id}: {s.purpose or s.method}",
-                     f"method {s.method}; seed {s.seed}; population {s.population_size}; "
-                     f"drawn {local(s.drawn_at):%d/%m/%Y %H:%M}; verify with: "
-                     f"inspection sample verify --inspection {insp.id} --sample {s.id}"))
+        rows.append(
+            (
+                f"Sample {s.id}: {s.purpose or s.method}",
+                f"method {s.method}; seed {s.seed}; population {s.population_size}; "
+                f"drawn {local(s.drawn_at):%d/%m/%Y %H:%M}; verify with: "
+                f"inspection sample verify --inspection {insp.id} --sample {s.id}",
+            )
+        )
     rows += [("", ""), ("Rubrics", "")]
     for r in _ordered_rubrics(ctx):
-        rows.append((f"Rubric {r.code}", f"version {r.version}" + (
-            f"; sha256 {r.sha256}" if r.sha256 else "") + (f"; {r.title}" if r.title else "")))
+        rows.append(
+            (
+                f"Rubric {r.code}",
+                f"version {r.version}"
+                + (f"; sha256 {r.sha256}" if r.sha256 else "")
+                + (f"; {r.title}" if r.title else ""),
+            )
+        )
     rows += [("", ""), ("Sheets", "")]
     for t in tables:
         rows.append((t.sheet, f"{t.description} ({len(t.rows)} rows)"))
     rows.append(("", ""))
-    rows.append(("Note", "Text that began with =, +, -, @, a tab or a carriage return is shown "
-                         "with a leading ' so that it can never run as a formula."))
+    rows.append(
+        (
+            "Note",
+            "Text that began with =, +, -, @, a tab or a carriage return is shown "
+            "with a leading ' so that it can never run as a formula.",
+        )
+    )
     return rows

@@ -87,11 +87,27 @@ def _print_setup(ws: Worksheet, title_rows: str | None = "1:1") -> None:
         ws.print_title_rows = title_rows
 
 
-def grade_list_validation(grades: list[str]) -> DataValidation:
-    """A drop-down of ``grades`` (inline list: Excel allows up to 255 characters)."""
-    formula = '"' + ",".join(g.replace('"', "") for g in grades) + '"'
-    if len(formula) > 257:
-        raise ValueError("the grade list is too long for an in-cell drop-down")
+LISTS_SHEET = "_lists"
+
+
+def grade_list_validation(grades: list[str], wb: Workbook) -> DataValidation:
+    """A drop-down of ``grades``: an inline list when it fits Excel's 255 characters (and no
+    grade holds a comma), else a range on a very hidden ``_lists`` sheet."""
+    inline = '"' + ",".join(g.replace('"', "") for g in grades) + '"'
+    if len(inline) <= 257 and not any("," in g for g in grades):
+        formula = inline
+    else:
+        if LISTS_SHEET in wb.sheetnames:
+            lists = wb[LISTS_SHEET]
+            column = lists.max_column + 1
+        else:
+            lists = wb.create_sheet(LISTS_SHEET)
+            lists.sheet_state = "veryHidden"
+            column = 1
+        for row, grade in enumerate(grades, start=1):
+            lists.cell(row=row, column=column, value=safe(grade))
+        letter = get_column_letter(column)
+        formula = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(grades)}"
     dv = DataValidation(type="list", formula1=formula, allow_blank=True)
     dv.error = "Choose a grade from the list."
     dv.errorTitle = "Unknown grade"
@@ -106,9 +122,15 @@ def colour_grades(ws: Worksheet, ref: str, grades: list[str]) -> None:
         if colours is None:
             continue
         fill, font = colours
-        ws.conditional_formatting.add(ref, CellIsRule(
-            operator="equal", formula=['"' + grade.replace('"', "") + '"'],
-            fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font)))
+        ws.conditional_formatting.add(
+            ref,
+            CellIsRule(
+                operator="equal",
+                formula=['"' + grade.replace('"', "") + '"'],
+                fill=PatternFill("solid", fgColor=fill, bgColor=fill),
+                font=Font(color=font),
+            ),
+        )
 
 
 def write_header(ws: Worksheet, headers: list[str]) -> None:
@@ -147,7 +169,7 @@ def table_sheet(wb: Workbook, table: Table, grades: list[str]) -> Worksheet:
                 cell.number_format = "0.0%"
         elif column.kind == "grade" and table.rows:
             ref = f"{letter}2:{letter}{last}"
-            dv = grade_list_validation(grades)
+            dv = grade_list_validation(grades, wb)
             dv.add(ref)
             ws.add_data_validation(dv)
             colour_grades(ws, ref, grades)
@@ -230,9 +252,10 @@ def _deterministic_zip(data: bytes, when: datetime) -> bytes:
     """Re-pack with every entry dated ``when`` so equal content gives equal bytes."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -253,8 +276,13 @@ def save_workbook(wb: Workbook, when: datetime) -> bytes:
 
 
 async def build_workbook(
-    inspection_id: int, user: User | None, *, pseudonymise: bool = False,
-    key: bytes | None = None, now: datetime | None = None, ip: str = "",
+    inspection_id: int,
+    user: User | None,
+    *,
+    pseudonymise: bool = False,
+    key: bytes | None = None,
+    now: datetime | None = None,
+    ip: str = "",
     export_id: str | None = None,
 ) -> WorkbookExport:
     """The full QA workbook of an inspection, logged as ``export-xlsx``.
@@ -281,9 +309,15 @@ async def build_workbook(
     data = save_workbook(wb, now)
     rows = {t.name: len(t.rows) for t in tables}
     await log_export(
-        "export-xlsx", inspection_id, user, "inspection", str(inspection_id),
+        "export-xlsx",
+        inspection_id,
+        user,
+        "inspection",
+        str(inspection_id),
         f"export {export_id}; pseudonymised {'yes' if pseudonymise else 'no'}; xlsx; "
-        + ", ".join(f"{k} {v}" for k, v in rows.items()), ip)
+        + ", ".join(f"{k} {v}" for k, v in rows.items()),
+        ip,
+    )
     suffix = "-pseudonymised" if pseudonymise else ""
     filename = f"inspection-{inspection_id}-{now:%Y%m%d}{suffix}.xlsx"
     return WorkbookExport(data, filename, export_id, pseudonymise, rows)

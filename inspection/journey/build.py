@@ -7,6 +7,7 @@ The bulk form reads an inspection's events in one query, so 100,000 journeys bui
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -118,15 +119,31 @@ async def _event_rows(inspection_id: int, child_id: int | None) -> list[dict[str
 
 def _child_summary(row: dict[str, Any]) -> ChildSummary:
     return ChildSummary(
-        id=row["id"], la_child_id=row["la_child_id"], given_name=row["given_name"],
-        family_name=row["family_name"], dob=_as_date(row["dob"]), sex=row["sex"],
-        ethnicity=row["ethnicity"], disability=row["disability"], team=row["team"],
+        id=row["id"],
+        la_child_id=row["la_child_id"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        dob=_as_date(row["dob"]),
+        sex=row["sex"],
+        ethnicity=row["ethnicity"],
+        disability=row["disability"],
+        team=row["team"],
         worker=row["worker"],
     )
 
 
-_CHILD_FIELDS = ("id", "la_child_id", "given_name", "family_name", "dob", "sex", "ethnicity",
-                 "disability", "team", "worker")
+_CHILD_FIELDS = (
+    "id",
+    "la_child_id",
+    "given_name",
+    "family_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "disability",
+    "team",
+    "worker",
+)
 
 
 def _events(rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str]]) -> list[JourneyEvent]:
@@ -140,8 +157,9 @@ def _events(rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str]]) -> 
             continue
         start = _as_date(r["start"])
         assert start is not None
-        decorated.append((start, kinds.ORDER.get(r["kind"], 99), r["agency"], r["id"], start, r,
-                          upload[0]))
+        decorated.append(
+            (start, kinds.ORDER.get(r["kind"], 99), r["agency"], r["id"], start, r, upload[0])
+        )
     decorated.sort(key=lambda d: d[:4])
     for _s, _o, _a, _i, start, r, filename in decorated:
         key = (r["kind"], start)
@@ -155,10 +173,18 @@ def _events(rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str]]) -> 
                 first.also_reported_by.append(filename)
             continue
         event = JourneyEvent(
-            id=r["id"], start=start, end=end, agency=r["agency"], kind=r["kind"],
-            label=kinds.label(r["kind"]), source_file=filename, source_sheet=r["source_sheet"],
-            source_row=r["source_row"], details=_as_dict(r["attributes"]),
-            team=r["team"] or "", worker=r["worker"] or "",
+            id=r["id"],
+            start=start,
+            end=end,
+            agency=r["agency"],
+            kind=r["kind"],
+            label=kinds.label(r["kind"]),
+            source_file=filename,
+            source_sheet=r["source_sheet"],
+            source_row=r["source_row"],
+            details=_as_dict(r["attributes"]),
+            team=r["team"] or "",
+            worker=r["worker"] or "",
         )
         kept.setdefault(key, (event, r["upload_id"]))
         out.append(event)
@@ -172,7 +198,9 @@ def episodes_of(events: list[JourneyEvent]) -> list[Episode]:
     current: Episode | None = None
     ends: list[date | None] = []
     for ev in events:
-        closed = current is not None and current.help_end is not None and ev.start > current.help_end
+        closed = (
+            current is not None and current.help_end is not None and ev.start > current.help_end
+        )
         if kinds.is_signal(ev.kind):
             if current is None or closed:
                 current = Episode(number=len(episodes) + 1, need_start=ev.start)
@@ -182,7 +210,9 @@ def episodes_of(events: list[JourneyEvent]) -> list[Episode]:
             if ev.agency not in current.agencies:
                 current.agencies.append(ev.agency)
         elif ev.kind in kinds.HELP_KINDS:
-            if current is None or closed:
+            # help that follows closed help with no new sign of need between (a step down to
+            # early help, say) continues the same episode
+            if current is None:
                 current = Episode(number=len(episodes) + 1, need_start=None)
                 episodes.append(current)
                 ends = []
@@ -190,8 +220,9 @@ def episodes_of(events: list[JourneyEvent]) -> list[Episode]:
                 current.help_start = ev.start
             current.help_kinds.append(ev.kind)
             ends.append(ev.end)
-            current.help_end = None if any(e is None for e in ends) else max(
-                e for e in ends if e is not None)
+            current.help_end = (
+                None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+            )
         elif ev.kind in kinds.END_KINDS and current is not None and current.help_start:
             start_kind = ev.kind.replace("_end", "_start")
             if start_kind in current.help_kinds and any(e is None for e in ends):
@@ -202,13 +233,23 @@ def episodes_of(events: list[JourneyEvent]) -> list[Episode]:
     return episodes
 
 
-def _assemble(child: ChildSummary, rows: list[dict[str, Any]],
-              uploads: dict[int, tuple[str, str]], reference: date | None) -> Journey:
+def _assemble(
+    child: ChildSummary,
+    rows: list[dict[str, Any]],
+    uploads: dict[int, tuple[str, str]],
+    reference: date | None,
+) -> Journey:
     events = _events(rows, uploads)
     first_need = min((e.start for e in events if kinds.is_need(e.kind)), default=None)
     first_help = min((e.start for e in events if e.kind in kinds.HELP_KINDS), default=None)
-    return Journey(child=child, reference_date=reference, events=events,
-                   episodes=episodes_of(events), first_need=first_need, first_help=first_help)
+    return Journey(
+        child=child,
+        reference_date=reference,
+        events=events,
+        episodes=episodes_of(events),
+        first_need=first_need,
+        first_help=first_help,
+    )
 
 
 async def _uploads(inspection_id: int) -> dict[int, tuple[str, str]]:
@@ -227,30 +268,80 @@ async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
         raise JourneyNotFound(f"There is no child {child_id} in inspection {inspection_id}.")
     reference = await Inspection.filter(id=inspection_id).values_list("reference_date", flat=True)
     events = await _event_rows(inspection_id, child_id)
-    return _assemble(_child_summary(rows[0]), events, await _uploads(inspection_id),
-                     _as_date(reference[0]) if reference else None)
+    return _assemble(
+        _child_summary(rows[0]),
+        events,
+        await _uploads(inspection_id),
+        _as_date(reference[0]) if reference else None,
+    )
 
 
-async def journeys_for_inspection(inspection_id: int) -> dict[int, Journey]:
-    """Every child's journey, keyed by ``Child.id``: three queries whatever the size."""
-    children = await Child.filter(inspection_id=inspection_id).values(*_CHILD_FIELDS)
+async def _event_rows_of(inspection_id: int, child_ids: list[int]) -> list[dict[str, Any]]:
+    """The events of some children only (in chunks, to stay under parameter limits)."""
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    rows: list[dict[str, Any]] = []
+    for at in range(0, len(child_ids), 500):
+        chunk = child_ids[at : at + 500]
+        if postgres:
+            sql = _EVENT_SQL.format(p="$1", extra=" AND child_id = ANY($2::int[])")
+            rows += await conn.execute_query_dict(sql, [inspection_id, chunk])
+        else:
+            marks = ", ".join("?" for _ in chunk)
+            sql = _EVENT_SQL.format(p="?", extra=f" AND child_id IN ({marks})")
+            rows += await conn.execute_query_dict(sql, [inspection_id, *chunk])
+    return rows
+
+
+async def journeys_for_inspection(
+    inspection_id: int, child_ids: Collection[int] | None = None
+) -> dict[int, Journey]:
+    """Every child's journey (or only ``child_ids``'), keyed by ``Child.id``: three queries
+    whatever the size."""
+    query = Child.filter(inspection_id=inspection_id)
+    wanted = None if child_ids is None else sorted({int(c) for c in child_ids})
+    if wanted is not None:
+        query = query.filter(id__in=wanted)
+    children = await query.values(*_CHILD_FIELDS)
     reference = await Inspection.filter(id=inspection_id).values_list("reference_date", flat=True)
     ref = _as_date(reference[0]) if reference else None
     uploads = await _uploads(inspection_id)
     by_child: dict[int, list[dict[str, Any]]] = {c["id"]: [] for c in children}
-    for row in await _event_rows(inspection_id, None):
+    events = (
+        await _event_rows(inspection_id, None)
+        if wanted is None
+        else await _event_rows_of(inspection_id, wanted)
+    )
+    for row in events:
         bucket = by_child.get(row["child_id"])
         if bucket is not None:
             bucket.append(row)
-    return {c["id"]: _assemble(_child_summary(c), by_child[c["id"]], uploads, ref)
-            for c in children}
+    return {
+        c["id"]: _assemble(_child_summary(c), by_child[c["id"]], uploads, ref) for c in children
+    }
 
 
 async def sources_of(inspection_id: int, child_id: int) -> list[dict[str, Any]]:
     """The source records linked to a child, with how each was linked (for the journey page)."""
-    rows = await SourceRecord.filter(inspection_id=inspection_id, child_id=child_id).order_by(
-        "agency", "id").values("id", "agency", "person_id", "la_child_id", "nhs_number", "upn",
-                               "given_name", "family_name", "dob", "sex", "postcode",
-                               "link_method", "link_probability", "link_evidence",
-                               "upload__filename")
+    rows = (
+        await SourceRecord.filter(inspection_id=inspection_id, child_id=child_id)
+        .order_by("agency", "id")
+        .values(
+            "id",
+            "agency",
+            "person_id",
+            "la_child_id",
+            "nhs_number",
+            "upn",
+            "given_name",
+            "family_name",
+            "dob",
+            "sex",
+            "postcode",
+            "link_method",
+            "link_probability",
+            "link_evidence",
+            "upload__filename",
+        )
+    )
     return rows

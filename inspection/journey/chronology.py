@@ -50,10 +50,16 @@ def chronology_rows(journey: Journey) -> list[dict[str, Any]]:
         if not help_marked and ev.start == journey.first_help and ev.kind in kinds.HELP_KINDS:
             what += " (help started)"
             help_marked = True
-        rows.append({
-            "date": ev.start, "end_date": ev.end, "agency": ev.agency_label,
-            "what_happened": what, "source": _source(ev), "details": _details_text(ev),
-        })
+        rows.append(
+            {
+                "date": ev.start,
+                "end_date": ev.end,
+                "agency": ev.agency_label,
+                "what_happened": what,
+                "source": _source(ev),
+                "details": _details_text(ev),
+            }
+        )
     return rows
 
 
@@ -62,9 +68,14 @@ def chronology_csv(journey: Journey) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for row in chronology_rows(journey):
-        writer.writerow([
-            row["date"].strftime("%d/%m/%Y"),
-            row["end_date"].strftime("%d/%m/%Y") if row["end_date"] else "",
-            row["agency"], row["what_happened"], row["source"], row["details"],
-        ])
+        writer.writerow(
+            [
+                row["date"].strftime("%d/%m/%Y"),
+                row["end_date"].strftime("%d/%m/%Y") if row["end_date"] else "",
+                row["agency"],
+                row["what_happened"],
+                row["source"],
+                row["details"],
+            ]
+        )
     return out.getvalue()

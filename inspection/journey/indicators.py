@@ -7,6 +7,7 @@ plain elapsed duration, and only through first need.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from statistics import median
 from typing import Any
@@ -16,18 +17,38 @@ from inspection.journey.build import Journey, JourneyEvent, journeys_for_inspect
 
 Indicators = dict[str, int | float | bool | None]
 
-KEYS = ("days_to_help", "signals_before_help", "agencies_before_help", "contacts_nfa",
-        "re_referrals_12m", "step_down_up", "returns_after_help_12m", "repeat_cp_plans",
-        "placement_moves_12m", "missing_episodes", "seen", "seen_alone", "voice_recorded")
+KEYS = (
+    "days_to_help",
+    "signals_before_help",
+    "agencies_before_help",
+    "contacts_nfa",
+    "re_referrals_12m",
+    "step_down_up",
+    "returns_after_help_12m",
+    "repeat_cp_plans",
+    "placement_moves_12m",
+    "missing_episodes",
+    "seen",
+    "seen_alone",
+    "voice_recorded",
+)
 # Plain elapsed durations: the only indicators that may move when process dates move.
 DURATIONS = ("days_to_help",)
 
 YEAR = timedelta(days=365)
 CONTACT_FOLLOW_UP = timedelta(days=28)
 STEP_DOWN_WINDOW = timedelta(days=90)
-_FOLLOW_UP_KINDS = frozenset({"referral", "early_help_start", "assessment_start",
-                              "strategy_discussion", "cin_plan_start", "cp_plan_start",
-                              "looked_after_start"})
+_FOLLOW_UP_KINDS = frozenset(
+    {
+        "referral",
+        "early_help_start",
+        "assessment_start",
+        "strategy_discussion",
+        "cin_plan_start",
+        "cp_plan_start",
+        "looked_after_start",
+    }
+)
 _YES = {"y", "yes", "true", "1"}
 _NO = {"n", "no", "false", "0"}
 
@@ -85,8 +106,9 @@ def _contact_nfa(contact: JourneyEvent, later: list[JourneyEvent]) -> bool:
             text = str(value).lower()
             return "nfa" in text or "no further action" in text
     limit = contact.start + CONTACT_FOLLOW_UP
-    return not any(ev.kind in _FOLLOW_UP_KINDS and contact.start <= ev.start <= limit
-                   for ev in later)
+    return not any(
+        ev.kind in _FOLLOW_UP_KINDS and contact.start <= ev.start <= limit for ev in later
+    )
 
 
 def for_journey(journey: Journey) -> Indicators:
@@ -106,13 +128,19 @@ def for_journey(journey: Journey) -> Indicators:
 
     returns = 0
     for prev, nxt in zip(journey.episodes, journey.episodes[1:], strict=False):
-        if prev.help_end is not None and nxt.need_start is not None \
-                and nxt.need_start - prev.help_end <= YEAR:
+        if (
+            prev.help_end is not None
+            and nxt.need_start is not None
+            and nxt.need_start - prev.help_end <= YEAR
+        ):
             returns += 1
 
     reference = journey.reference_date or max((e.start for e in events), default=date.today())
-    moves = sum(1 for e in events if e.kind == "placement_change"
-                and reference - YEAR < e.start <= reference)
+    moves = sum(
+        1
+        for e in events
+        if e.kind == "placement_change" and reference - YEAR < e.start <= reference
+    )
     cp_plans = sum(1 for e in events if e.kind == "cp_plan_start")
     return {
         "days_to_help": days,
@@ -134,20 +162,26 @@ def for_journey(journey: Journey) -> Indicators:
 def _step_down_up(events: list[JourneyEvent]) -> bool:
     """Stepped down from statutory help to early help, then stepped up again."""
     statutory_ends = [e.start for e in events if e.kind in ("cin_plan_end", "cp_plan_end")]
-    statutory_ends += [e.end for e in events
-                       if e.kind in ("cin_plan_start", "cp_plan_start") and e.end is not None]
+    statutory_ends += [
+        e.end for e in events if e.kind in ("cin_plan_start", "cp_plan_start") and e.end is not None
+    ]
     for eh in (e for e in events if e.kind == "early_help_start"):
         if not any(end <= eh.start <= end + STEP_DOWN_WINDOW for end in statutory_ends):
             continue
-        if any(e.start > eh.start and e.kind in ("referral", "cin_plan_start", "cp_plan_start",
-                                                 "looked_after_start") for e in events):
+        if any(
+            e.start > eh.start
+            and e.kind in ("referral", "cin_plan_start", "cp_plan_start", "looked_after_start")
+            for e in events
+        ):
             return True
     return False
 
 
-async def indicators_by_child(inspection_id: int) -> dict[int, Indicators]:
-    """Every child's indicators, keyed by ``Child.id``."""
-    journeys = await journeys_for_inspection(inspection_id)
+async def indicators_by_child(
+    inspection_id: int, child_ids: Collection[int] | None = None
+) -> dict[int, Indicators]:
+    """Every child's indicators (or only ``child_ids``'), keyed by ``Child.id``."""
+    journeys = await journeys_for_inspection(inspection_id, child_ids)
     return {child_id: for_journey(j) for child_id, j in journeys.items()}
 
 

@@ -43,16 +43,26 @@ LABELS: dict[str, str] = {
 }
 ORDER = {kind: i for i, kind in enumerate(LABELS)}
 
-HELP_KINDS = frozenset({"early_help_start", "cin_plan_start", "cp_plan_start",
-                        "looked_after_start"})
+HELP_KINDS = frozenset(
+    {"early_help_start", "cin_plan_start", "cp_plan_start", "looked_after_start"}
+)
 END_KINDS = frozenset({"early_help_end", "cin_plan_end", "cp_plan_end", "looked_after_end"})
-OUTCOME_KINDS = frozenset({"placement_change", "care_leaver", "adoption_decision",
-                           "placement_order", "adoption_match", "placed_for_adoption",
-                           "adoption_order"})
+OUTCOME_KINDS = frozenset(
+    {
+        "placement_change",
+        "care_leaver",
+        "adoption_decision",
+        "placement_order",
+        "adoption_match",
+        "placed_for_adoption",
+        "adoption_order",
+    }
+)
 # Steps in the authority's own response: they count for first need (they show need was seen)
 # but are not signals, and their dates never change an indicator other than a duration.
-PROCESS_KINDS = frozenset({"assessment_start", "assessment_authorised", "strategy_discussion",
-                           "icpc", "cp_review"})
+PROCESS_KINDS = frozenset(
+    {"assessment_start", "assessment_authorised", "strategy_discussion", "icpc", "cp_review"}
+)
 # First need: the earliest event that is not help, the end of help, or an outcome of care.
 NEED_EXCLUDED = HELP_KINDS | END_KINDS | OUTCOME_KINDS
 

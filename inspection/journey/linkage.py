@@ -31,7 +31,7 @@ from tortoise import connections
 from inspection.journey import names
 from inspection.models import Child, Event, LinkDecision, SourceRecord
 
-AUTO_LINK = 0.99
+AUTO_LINK = 0.95
 # A child usually has one record per agency: joining two clusters that each already hold a
 # record from the same agency (a duplicate there, or a different child) needs more certainty.
 AUTO_LINK_SAME_AGENCY = 0.99999
@@ -65,10 +65,14 @@ class LinkResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "inspection": self.inspection_id, "records": self.records,
-            "children": self.children, "deterministic_links": self.deterministic_links,
-            "auto_linked": self.auto_linked, "for_review": self.for_review,
-            "manual": self.manual, "agency_only_children": self.agency_only_children,
+            "inspection": self.inspection_id,
+            "records": self.records,
+            "children": self.children,
+            "deterministic_links": self.deterministic_links,
+            "auto_linked": self.auto_linked,
+            "for_review": self.for_review,
+            "manual": self.manual,
+            "agency_only_children": self.agency_only_children,
             "refused_conflicts": self.refused_conflicts,
             "sources_per_child": {str(k): v for k, v in sorted(self.sources_per_child.items())},
             "seconds": round(self.seconds, 2),
@@ -77,8 +81,10 @@ class LinkResult:
 
 # --- the Splink model -------------------------------------------------------------------------
 
-def _level(sql: str, label: str, m: float | None = None, u: float | None = None,
-           null: bool = False) -> dict[str, Any]:
+
+def _level(
+    sql: str, label: str, m: float | None = None, u: float | None = None, null: bool = False
+) -> dict[str, Any]:
     level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if null:
         level["is_null_level"] = True
@@ -110,14 +116,27 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _level('"given_l" IS NULL OR "given_r" IS NULL', "missing", null=True),
             _level('"given_l" = "given_r" AND length("given_l") > 1', "same", 0.82, 0.012),
-            _level('"given_canon_l" = "given_canon_r" AND length("given_l") > 1 '
-                   'AND length("given_r") > 1', "same name, another form", 0.08, 0.01),
-            _level('jaro_winkler_similarity("given_l", "given_r") >= 0.88 '
-                   'AND length("given_l") > 1 AND length("given_r") > 1',
-                   "similar spelling", 0.06, 0.006),
-            _level('(length("given_l") = 1 OR length("given_r") = 1) '
-                   'AND substr("given_l", 1, 1) = substr("given_r", 1, 1)',
-                   "initial only, agrees", 0.025, 0.05),
+            _level(
+                '"given_canon_l" = "given_canon_r" AND length("given_l") > 1 '
+                'AND length("given_r") > 1',
+                "same name, another form",
+                0.08,
+                0.01,
+            ),
+            _level(
+                'jaro_winkler_similarity("given_l", "given_r") >= 0.88 '
+                'AND length("given_l") > 1 AND length("given_r") > 1',
+                "similar spelling",
+                0.06,
+                0.006,
+            ),
+            _level(
+                '(length("given_l") = 1 OR length("given_r") = 1) '
+                'AND substr("given_l", 1, 1) = substr("given_r", 1, 1)',
+                "initial only, agrees",
+                0.025,
+                0.05,
+            ),
             _level("ELSE", "different", 0.015, 0.931),
         ],
     },
@@ -127,10 +146,18 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _level('"family_l" IS NULL OR "family_r" IS NULL', "missing", null=True),
             _level('"family_l" = "family_r"', "same", 0.82, 0.012),
-            _level('jaro_winkler_similarity("family_l", "family_r") >= 0.9', "similar spelling",
-                   0.08, 0.004),
-            _level('list_has_any("family_parts_l", "family_parts_r")',
-                   "shares a part (double-barrelled)", 0.08, 0.001),
+            _level(
+                'jaro_winkler_similarity("family_l", "family_r") >= 0.9',
+                "similar spelling",
+                0.08,
+                0.004,
+            ),
+            _level(
+                'list_has_any("family_parts_l", "family_parts_r")',
+                "shares a part (double-barrelled)",
+                0.08,
+                0.001,
+            ),
             _level("ELSE", "different", 0.02, 0.983),
         ],
     },
@@ -141,8 +168,12 @@ COMPARISONS: list[dict[str, Any]] = [
             _level('"dob_l" IS NULL OR "dob_r" IS NULL', "missing", null=True),
             _level('"dob_l" = "dob_r"', "same", 0.955, 0.0003),
             _level('"dob_l" = "dob_swapped_r"', "day and month swapped", 0.015, 0.0002),
-            _level('abs(date_diff(\'day\', CAST("dob_l" AS DATE), CAST("dob_r" AS DATE))) <= 1',
-                   "one day apart", 0.015, 0.0006),
+            _level(
+                'abs(date_diff(\'day\', CAST("dob_l" AS DATE), CAST("dob_r" AS DATE))) <= 1',
+                "one day apart",
+                0.015,
+                0.0006,
+            ),
             _level('levenshtein("dob_l", "dob_r") <= 1', "one digit different", 0.01, 0.01),
             _level("ELSE", "different", 0.005, 0.9889),
         ],
@@ -172,20 +203,21 @@ COMPARISONS: list[dict[str, Any]] = [
 ]
 
 _NOT_SAME = '"l"."det" <> "r"."det"'
-BLOCKING = [
-    f'l.dob = r.dob AND {_NOT_SAME}',
-    f'l.dob = r.dob_swapped AND {_NOT_SAME}',
-    f'l.dob_swapped = r.dob AND {_NOT_SAME}',
-    f'l.postcode = r.postcode AND l.given_canon = r.given_canon AND {_NOT_SAME}',
-    f'l.postcode = r.postcode AND l.family_first = r.family_first AND {_NOT_SAME}',
-    f'l.given_canon = r.given_canon AND l.family_first = r.family_first '
-    f'AND l.birth_year = r.birth_year AND {_NOT_SAME}',
-    f'l.given_canon = r.given_canon AND l.family_last = r.family_last '
-    f'AND l.sector = r.sector AND {_NOT_SAME}',
+BLOCKING: list[Any] = [
+    f"l.dob = r.dob AND {_NOT_SAME}",
+    f"l.dob = r.dob_swapped AND {_NOT_SAME}",
+    f"l.dob_swapped = r.dob AND {_NOT_SAME}",
+    f"l.postcode = r.postcode AND l.given_canon = r.given_canon AND {_NOT_SAME}",
+    f"l.postcode = r.postcode AND l.family_first = r.family_first AND {_NOT_SAME}",
+    f"l.given_canon = r.given_canon AND l.family_first = r.family_first "
+    f"AND l.birth_year = r.birth_year AND {_NOT_SAME}",
+    f"l.given_canon = r.given_canon AND l.family_last = r.family_last "
+    f"AND l.sector = r.sector AND {_NOT_SAME}",
 ]
 
 
 # --- clusters with constraints ----------------------------------------------------------------
+
 
 class _Clusters:
     """Union-find over record ids that refuses joins putting two identities in one child."""
@@ -250,14 +282,30 @@ class _Clusters:
 
 # --- loading and preparing records ------------------------------------------------------------
 
+
 async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
     rows = await SourceRecord.filter(inspection_id=inspection_id).values(
-        "id", "agency", "person_id", "la_child_id", "nhs_number", "upn", "given_name",
-        "family_name", "dob", "sex", "postcode", "child_id", "link_method",
-        "link_probability", "link_evidence",
+        "id",
+        "agency",
+        "person_id",
+        "la_child_id",
+        "nhs_number",
+        "upn",
+        "given_name",
+        "family_name",
+        "dob",
+        "sex",
+        "postcode",
+        "child_id",
+        "link_method",
+        "link_probability",
+        "link_evidence",
     )
-    anchored = dict(await Child.filter(
-        inspection_id=inspection_id, la_child_id__isnull=False).values_list("id", "la_child_id"))
+    anchored = dict(
+        await Child.filter(inspection_id=inspection_id, la_child_id__isnull=False).values_list(
+            "id", "la_child_id"
+        )
+    )
     out: dict[int, dict[str, Any]] = {}
     for r in rows:
         la_id = (r["la_child_id"] or "").strip() or anchored.get(r["child_id"] or 0, "") or ""
@@ -307,8 +355,21 @@ def _frame(rows: dict[int, dict[str, Any]], clusters: _Clusters) -> pd.DataFrame
         "la_id": [r["la_id"] or None for r in rows.values()],
     }
     frame = pd.DataFrame(data)
-    for col in ("dob", "dob_swapped", "given", "given_canon", "family", "family_first",
-                "family_last", "sex", "postcode", "sector", "nhs", "upn", "la_id"):
+    for col in (
+        "dob",
+        "dob_swapped",
+        "given",
+        "given_canon",
+        "family",
+        "family_first",
+        "family_last",
+        "sex",
+        "postcode",
+        "sector",
+        "nhs",
+        "upn",
+        "la_id",
+    ):
         frame[col] = frame[col].astype(object)
     frame["birth_year"] = frame["birth_year"].astype("Int64")
     return frame
@@ -324,8 +385,9 @@ def _prior(n_records: int, clusters: _Clusters) -> float:
     return min(MAX_PRIOR, max(pairs / total, 1 / max(n_records, 2)))
 
 
-def predict_pairs(rows: dict[int, dict[str, Any]], clusters: _Clusters,
-                  seed: int = 1) -> pd.DataFrame:
+def predict_pairs(
+    rows: dict[int, dict[str, Any]], clusters: _Clusters, seed: int = 1
+) -> pd.DataFrame:
     """Splink's scored pairs (probability ≥ ``REVIEW_FLOOR``) between different clusters."""
     from splink import DuckDBAPI, Linker, SettingsCreator
 
@@ -346,8 +408,9 @@ def predict_pairs(rows: dict[int, dict[str, Any]], clusters: _Clusters,
     if len(rows) >= U_SAMPLE_MIN_RECORDS:
         linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     prior = settings.probability_two_random_records_match
-    scored = linker.inference.predict(threshold_match_weight=SCORE_FLOOR_WEIGHT,
-                                      warning_mode="never")
+    scored = linker.inference.predict(
+        threshold_match_weight=SCORE_FLOOR_WEIGHT, warning_mode="never"
+    )
     out = _refine_prior(scored.as_pandas_dataframe(), prior, clusters, len(rows))
     out.attrs["level_weights"] = _level_weights(linker.misc.save_model_to_json())
     api.duckdb_con.close()
@@ -358,8 +421,9 @@ def _logit(p: float) -> float:
     return math.log2(p / (1 - p))
 
 
-def _refine_prior(out: pd.DataFrame, prior: float, clusters: _Clusters,
-                  n_records: int) -> pd.DataFrame:
+def _refine_prior(
+    out: pd.DataFrame, prior: float, clusters: _Clusters, n_records: int
+) -> pd.DataFrame:
     """Re-estimate the prior (the share of pairs that are the same child) from the scored
     pairs, as the expectation step of EM would, and rescore; keep pairs ≥ ``REVIEW_FLOOR``."""
     if not len(out):
@@ -417,10 +481,16 @@ def _evidence(row: Any, weights: dict[str, list[tuple[float, str]]]) -> dict[str
 
 # --- the run ----------------------------------------------------------------------------------
 
+
 async def _decisions(inspection_id: int) -> list[dict[str, Any]]:
-    return await LinkDecision.filter(
-        inspection_id=inspection_id, decision__in=[*MANUAL_JOIN, *MANUAL_APART],
-    ).order_by("id").values("id", "decision", "left_record_id", "right_record_id", "evidence")
+    return (
+        await LinkDecision.filter(
+            inspection_id=inspection_id,
+            decision__in=[*MANUAL_JOIN, *MANUAL_APART],
+        )
+        .order_by("id")
+        .values("id", "decision", "left_record_id", "right_record_id", "evidence")
+    )
 
 
 def _pair_key(a: int, b: int) -> tuple[int, int]:
@@ -490,8 +560,11 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
     auto = 0
     weights = scored.attrs.get("level_weights", {})
     if len(scored):
-        scored = scored.sort_values(["match_weight", "unique_id_l", "unique_id_r"],
-                                    ascending=[False, True, True], kind="stable")
+        scored = scored.sort_values(
+            ["match_weight", "unique_id_l", "unique_id_r"],
+            ascending=[False, True, True],
+            kind="stable",
+        )
         for row in scored.itertuples(index=False):
             a, b = int(row.unique_id_l), int(row.unique_id_r)
             prob = float(row.match_probability)
@@ -507,12 +580,19 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
 
     children, agency_only = await _save(inspection_id, rows, clusters, link_info)
     for_review = await _save_pending(inspection_id, clusters, pending)
-    sizes = Counter(len({rows[r]["agency"] for r in members})
-                    for members in clusters.members.values())
+    sizes = Counter(
+        len({rows[r]["agency"] for r in members}) for members in clusters.members.values()
+    )
     return LinkResult(
-        inspection_id=inspection_id, records=len(rows), children=children,
-        deterministic_links=deterministic, auto_linked=auto, for_review=for_review,
-        manual=manual, agency_only_children=agency_only, refused_conflicts=clusters.refused,
+        inspection_id=inspection_id,
+        records=len(rows),
+        children=children,
+        deterministic_links=deterministic,
+        auto_linked=auto,
+        for_review=for_review,
+        manual=manual,
+        agency_only_children=agency_only,
+        refused_conflicts=clusters.refused,
         sources_per_child=dict(sizes),
         seconds=(datetime.now(UTC) - started).total_seconds(),
     )
@@ -520,14 +600,26 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
 
 def _best(records: list[dict[str, Any]]) -> dict[str, Any]:
     """The record whose identity details describe the child (the authority's own first)."""
-    return sorted(records, key=lambda r: (r["agency"] != PREFERRED_AGENCY,
-                                          not r["given_name"], r["dob"] is None, r["id"]))[0]
+    return sorted(
+        records,
+        key=lambda r: (
+            r["agency"] != PREFERRED_AGENCY,
+            not r["given_name"],
+            r["dob"] is None,
+            r["id"],
+        ),
+    )[0]
 
 
-async def _save(inspection_id: int, rows: dict[int, dict[str, Any]], clusters: _Clusters,
-                link_info: dict[int, tuple[str, float | None, dict[str, Any]]]) -> tuple[int, int]:
+async def _save(
+    inspection_id: int,
+    rows: dict[int, dict[str, Any]],
+    clusters: _Clusters,
+    link_info: dict[int, tuple[str, float | None, dict[str, Any]]],
+) -> tuple[int, int]:
     existing = await Child.filter(inspection_id=inspection_id).values(
-        "id", "la_child_id", "given_name", "family_name", "dob", "sex", "postcode")
+        "id", "la_child_id", "given_name", "family_name", "dob", "sex", "postcode"
+    )
     by_la = {c["la_child_id"]: c for c in existing if c["la_child_id"]}
     agency_only_ids = {c["id"] for c in existing if not c["la_child_id"]}
     by_id = {c["id"]: c for c in existing}
@@ -542,23 +634,37 @@ async def _save(inspection_id: int, rows: dict[int, dict[str, Any]], clusters: _
         if la_id and la_id in by_la:
             cluster_child[root] = by_la[la_id]["id"]
             continue
-        reuse = sorted(r["child_id"] for r in records
-                       if r["child_id"] in agency_only_ids and r["child_id"] not in used)
+        reuse = sorted(
+            r["child_id"]
+            for r in records
+            if r["child_id"] in agency_only_ids and r["child_id"] not in used
+        )
         if reuse and not la_id:
             cluster_child[root] = reuse[0]
             used.add(reuse[0])
             continue
         cluster_child[root] = None
-        to_create.append((root, Child(
-            inspection_id=inspection_id, la_child_id=la_id or None,
-            given_name=(best["given_name"] or "")[:100], family_name=(best["family_name"] or "")[:100],
-            dob=best["dob"], sex=best["sex_std"] or "", postcode=(best["postcode"] or "")[:10],
-            attributes={"created_by": "linkage", "first_record": min(members)},
-        )))
+        to_create.append(
+            (
+                root,
+                Child(
+                    inspection_id=inspection_id,
+                    la_child_id=la_id or None,
+                    given_name=(best["given_name"] or "")[:100],
+                    family_name=(best["family_name"] or "")[:100],
+                    dob=best["dob"],
+                    sex=best["sex_std"] or "",
+                    postcode=(best["postcode"] or "")[:10],
+                    attributes={"created_by": "linkage", "first_record": min(members)},
+                ),
+            )
+        )
     if to_create:
+        newest = max(by_id, default=0)
         await Child.bulk_create([c for _, c in to_create], batch_size=1000)
-        made = await Child.filter(inspection_id=inspection_id).exclude(
-            id__in=list(by_id)).values("id", "attributes")
+        made = await Child.filter(inspection_id=inspection_id, id__gt=newest).values(
+            "id", "attributes"
+        )
         by_first = {m["attributes"].get("first_record"): m["id"] for m in made}
         for root, _child in to_create:
             cluster_child[root] = by_first[min(clusters.members[root])]
@@ -569,6 +675,7 @@ async def _save(inspection_id: int, rows: dict[int, dict[str, Any]], clusters: _
         child_id = cluster_child[root]
         assert child_id is not None
         for rid in members:
+            prob: float | None
             row = rows[rid]
             if row["la_id"] and (row["la_child_id"] or "").strip():
                 method, prob, evidence = "la_child_id", 1.0, {"identifier": "la_child_id"}
@@ -578,45 +685,76 @@ async def _save(inspection_id: int, rows: dict[int, dict[str, Any]], clusters: _
                 method, prob, evidence = "none", None, {"note": "no other record of this child"}
             else:
                 method, prob, evidence = "la_child_id", 1.0, {"identifier": "la_child_id"}
-            if (row["child_id"] != child_id or row["link_method"] != method
-                    or row["link_probability"] != prob or row["link_evidence"] != evidence):
+            if (
+                row["child_id"] != child_id
+                or row["link_method"] != method
+                or row["link_probability"] != prob
+                or row["link_evidence"] != evidence
+            ):
                 updates.append((child_id, method, prob, json.dumps(evidence), rid))
         child = by_id.get(child_id)
         if child is not None and not child["given_name"] and not child["family_name"]:
             best = _best([rows[r] for r in members])
             if best["given_name"] or best["family_name"]:
-                fill.append(Child(
-                    id=child_id, given_name=(best["given_name"] or "")[:100],
-                    family_name=(best["family_name"] or "")[:100],
-                    dob=child["dob"] or best["dob"], sex=child["sex"] or best["sex_std"] or "",
-                    postcode=child["postcode"] or (best["postcode"] or "")[:10]))
+                fill.append(
+                    Child(
+                        id=child_id,
+                        given_name=(best["given_name"] or "")[:100],
+                        family_name=(best["family_name"] or "")[:100],
+                        dob=child["dob"] or best["dob"],
+                        sex=child["sex"] or best["sex_std"] or "",
+                        postcode=child["postcode"] or (best["postcode"] or "")[:10],
+                    )
+                )
     if fill:
-        await Child.bulk_update(fill, fields=["given_name", "family_name", "dob", "sex",
-                                              "postcode"], batch_size=500)
+        await Child.bulk_update(
+            fill, fields=["given_name", "family_name", "dob", "sex", "postcode"], batch_size=500
+        )
     await _write_links(inspection_id, updates)
 
     keep = set(cluster_child.values())
-    orphans = [cid for cid in agency_only_ids if cid not in keep]
-    if orphans:
-        await Child.filter(inspection_id=inspection_id, id__in=orphans).delete()
+    orphans = sorted(await _unreferenced([c for c in agency_only_ids if c not in keep]))
+    for start in range(0, len(orphans), 5000):
+        await Child.filter(
+            inspection_id=inspection_id, id__in=orphans[start : start + 5000]
+        ).delete()
     agency_only = sum(1 for root in clusters.members if not clusters.keys[root].get("la_id"))
     return len(keep), agency_only
 
 
-async def _write_links(inspection_id: int,
-                       updates: list[tuple[int, str, float | None, str, int]]) -> None:
+async def _unreferenced(child_ids: list[int]) -> set[int]:
+    """Of these agency-only children, those no sample, audit or concern refers to (the others
+    are kept, even when empty, so nobody's work loses its child)."""
+    from inspection.models import Audit, Concern, SampleMember
+
+    left = set(child_ids)
+    for start in range(0, len(child_ids), 5000):
+        chunk = child_ids[start : start + 5000]
+        for model in (SampleMember, Audit, Concern):
+            used = await model.filter(child_id__in=chunk).values_list("child_id", flat=True)
+            left -= set(used)
+    return left
+
+
+async def _write_links(
+    inspection_id: int, updates: list[tuple[int, str, float | None, str, int]]
+) -> None:
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     if updates:
         if postgres:
-            sql = ("UPDATE source_record SET child_id=$1, link_method=$2, link_probability=$3, "
-                   "link_evidence=$4::jsonb WHERE id=$5")
+            sql = (
+                "UPDATE source_record SET child_id=$1, link_method=$2, link_probability=$3, "
+                "link_evidence=$4::jsonb WHERE id=$5"
+            )
         else:
-            sql = ("UPDATE source_record SET child_id=?, link_method=?, link_probability=?, "
-                   "link_evidence=? WHERE id=?")
+            sql = (
+                "UPDATE source_record SET child_id=?, link_method=?, link_probability=?, "
+                "link_evidence=? WHERE id=?"
+            )
         async with conn._in_transaction() as tx:
             for start in range(0, len(updates), 5000):
-                await tx.execute_many(sql, [list(u) for u in updates[start:start + 5000]])
+                await tx.execute_many(sql, [list(u) for u in updates[start : start + 5000]])
     p = "$1" if postgres else "?"
     await conn.execute_query(
         "UPDATE event SET child_id = (SELECT s.child_id FROM source_record s "
@@ -625,8 +763,9 @@ async def _write_links(inspection_id: int,
     )
 
 
-async def _save_pending(inspection_id: int, clusters: _Clusters,
-                        pending: list[tuple[int, int, float, dict[str, Any]]]) -> int:
+async def _save_pending(
+    inspection_id: int, clusters: _Clusters, pending: list[tuple[int, int, float, dict[str, Any]]]
+) -> int:
     await LinkDecision.filter(inspection_id=inspection_id, decision="pending").delete()
     seen: set[tuple[int, int]] = set()
     objs: list[LinkDecision] = []
@@ -638,9 +777,16 @@ async def _save_pending(inspection_id: int, clusters: _Clusters,
         if key in seen:  # one question per pair of children: the strongest pair of records
             continue
         seen.add(key)
-        objs.append(LinkDecision(inspection_id=inspection_id, left_record_id=a,
-                                 right_record_id=b, decision="pending",
-                                 probability=prob, evidence=evidence))
+        objs.append(
+            LinkDecision(
+                inspection_id=inspection_id,
+                left_record_id=a,
+                right_record_id=b,
+                decision="pending",
+                probability=prob,
+                evidence=evidence,
+            )
+        )
     if objs:
         await LinkDecision.bulk_create(objs, batch_size=1000)
     return len(objs)
@@ -648,12 +794,14 @@ async def _save_pending(inspection_id: int, clusters: _Clusters,
 
 # --- people's decisions -----------------------------------------------------------------------
 
+
 class LinkError(Exception):
     """A decision that cannot be made (plain-English message)."""
 
 
-async def decide(inspection_id: int, decision_id: int, accept: bool, user_id: int | None,
-                 reason: str = "") -> LinkDecision:
+async def decide(
+    inspection_id: int, decision_id: int, accept: bool, user_id: int | None, reason: str = ""
+) -> LinkDecision:
     """Accept or reject a pending pair. The next ``link_inspection`` run applies it."""
     d = await LinkDecision.get_or_none(id=decision_id, inspection_id=inspection_id)
     if d is None or d.decision != "pending":
@@ -675,15 +823,17 @@ async def _apply_pair(inspection_id: int, d: LinkDecision) -> None:
     right = await SourceRecord.get(id=d.right_record_id, inspection_id=inspection_id)
     if left.child_id is None or right.child_id is None or left.child_id == right.child_id:
         return
-    both = await Child.filter(id__in=[left.child_id, right.child_id],
-                              la_child_id__isnull=False).count()
+    both = await Child.filter(
+        id__in=[left.child_id, right.child_id], la_child_id__isnull=False
+    ).count()
     if both == 2:
         return
     await merge_children(inspection_id, left.child_id, right.child_id, None, "", record=False)
 
 
-async def split_record(inspection_id: int, record_id: int, user_id: int | None,
-                       reason: str) -> LinkDecision:
+async def split_record(
+    inspection_id: int, record_id: int, user_id: int | None, reason: str
+) -> LinkDecision:
     """Take one source record out of its child: it becomes an agency-only child of its own
     and is kept apart from that child's other records in later runs."""
     if not reason.strip():
@@ -691,29 +841,51 @@ async def split_record(inspection_id: int, record_id: int, user_id: int | None,
     record = await SourceRecord.get_or_none(id=record_id, inspection_id=inspection_id)
     if record is None or record.child_id is None:
         raise LinkError("That record is not linked to a child.")
-    others = await SourceRecord.filter(inspection_id=inspection_id, child_id=record.child_id
-                                       ).exclude(id=record_id).values_list("id", flat=True)
+    others = (
+        await SourceRecord.filter(inspection_id=inspection_id, child_id=record.child_id)
+        .exclude(id=record_id)
+        .values_list("id", flat=True)
+    )
     if not others:
         raise LinkError("That record is the child's only record: there is nothing to split.")
     old_child = record.child_id
     d = await LinkDecision.create(
-        inspection_id=inspection_id, left_record_id=record_id, child_id=old_child,
-        decision="split", evidence={"kept_apart_from": sorted(others)}, decided_by_id=user_id,
-        decided_at=datetime.now(UTC), reason=reason.strip())
+        inspection_id=inspection_id,
+        left_record_id=record_id,
+        child_id=old_child,
+        decision="split",
+        evidence={"kept_apart_from": sorted(others)},
+        decided_by_id=user_id,
+        decided_at=datetime.now(UTC),
+        reason=reason.strip(),
+    )
     new = await Child.create(
-        inspection_id=inspection_id, given_name=record.given_name, family_name=record.family_name,
-        dob=record.dob, sex=record.sex if record.sex in ("M", "F", "U") else "",
-        postcode=record.postcode[:10], attributes={"created_by": "linkage",
-                                                   "first_record": record_id})
+        inspection_id=inspection_id,
+        given_name=record.given_name,
+        family_name=record.family_name,
+        dob=record.dob,
+        sex=record.sex if record.sex in ("M", "F", "U") else "",
+        postcode=record.postcode[:10],
+        attributes={"created_by": "linkage", "first_record": record_id},
+    )
     await SourceRecord.filter(id=record_id).update(
-        child_id=new.id, link_method="manual", link_probability=None,
-        link_evidence={"decision": d.id, "kind": "split"})
+        child_id=new.id,
+        link_method="manual",
+        link_probability=None,
+        link_evidence={"decision": d.id, "kind": "split"},
+    )
     await Event.filter(inspection_id=inspection_id, record_id=record_id).update(child_id=new.id)
     return d
 
 
-async def merge_children(inspection_id: int, keep_child_id: int, other_child_id: int,
-                         user_id: int | None, reason: str, record: bool = True) -> LinkDecision | None:
+async def merge_children(
+    inspection_id: int,
+    keep_child_id: int,
+    other_child_id: int,
+    user_id: int | None,
+    reason: str,
+    record: bool = True,
+) -> LinkDecision | None:
     """Join two children: every record of ``other`` moves to ``keep``. Refused when both have
     the authority's child id (two children the authority itself keeps apart)."""
     if keep_child_id == other_child_id:
@@ -725,27 +897,45 @@ async def merge_children(inspection_id: int, keep_child_id: int, other_child_id:
     if record and not reason.strip():
         raise LinkError("Give a reason for joining these records.")
     if keep.la_child_id and other.la_child_id:
-        raise LinkError("Both children have the authority's own child id: the authority "
-                        "records them as two children, so they cannot be joined here.")
+        raise LinkError(
+            "Both children have the authority's own child id: the authority "
+            "records them as two children, so they cannot be joined here."
+        )
     if other.la_child_id and not keep.la_child_id:
         keep, other = other, keep
-    left = await SourceRecord.filter(inspection_id=inspection_id, child_id=keep.id
-                                     ).order_by("id").first()
-    right = await SourceRecord.filter(inspection_id=inspection_id, child_id=other.id
-                                      ).order_by("id").first()
+    left = (
+        await SourceRecord.filter(inspection_id=inspection_id, child_id=keep.id)
+        .order_by("id")
+        .first()
+    )
+    right = (
+        await SourceRecord.filter(inspection_id=inspection_id, child_id=other.id)
+        .order_by("id")
+        .first()
+    )
     d = None
     if record:
         if left is None or right is None:
             raise LinkError("Both children need at least one source record to be joined.")
         d = await LinkDecision.create(
-            inspection_id=inspection_id, left_record_id=left.id, right_record_id=right.id,
-            child_id=keep.id, decision="merge", evidence={"from_child": other.id},
-            decided_by_id=user_id, decided_at=datetime.now(UTC), reason=reason.strip())
+            inspection_id=inspection_id,
+            left_record_id=left.id,
+            right_record_id=right.id,
+            child_id=keep.id,
+            decision="merge",
+            evidence={"from_child": other.id},
+            decided_by_id=user_id,
+            decided_at=datetime.now(UTC),
+            reason=reason.strip(),
+        )
     await SourceRecord.filter(inspection_id=inspection_id, child_id=other.id).update(
-        child_id=keep.id, link_method="manual", link_probability=None,
-        link_evidence={"decision": d.id if d else None, "kind": "merge"})
+        child_id=keep.id,
+        link_method="manual",
+        link_probability=None,
+        link_evidence={"decision": d.id if d else None, "kind": "merge"},
+    )
     await Event.filter(inspection_id=inspection_id, child_id=other.id).update(child_id=keep.id)
-    if not other.la_child_id:
+    if not other.la_child_id and await _unreferenced([other.id]):
         await other.delete()
     return d
 
@@ -756,5 +946,13 @@ def probability_to_weight(p: float) -> float:
 
 logging.getLogger("splink").setLevel(logging.WARNING)
 
-__all__ = ["AUTO_LINK", "REVIEW_FLOOR", "LinkError", "LinkResult", "decide", "link_inspection",
-           "merge_children", "split_record"]
+__all__ = [
+    "AUTO_LINK",
+    "REVIEW_FLOOR",
+    "LinkError",
+    "LinkResult",
+    "decide",
+    "link_inspection",
+    "merge_children",
+    "split_record",
+]

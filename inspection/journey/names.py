@@ -61,6 +61,9 @@ _NAME_GROUPS: tuple[tuple[str, ...], ...] = (
     ("isaac", "isaak", "izaak"),
     ("lewis", "louis", "lou"),
     ("olivia", "liv", "livvy", "livia"),
+    ("oliver", "olly", "ollie"),
+    ("george", "georgie"),
+    ("freya", "freyja"),
     ("amelia", "millie", "amy", "emilia"),
     ("jessica", "jess", "jessie"),
     ("megan", "meg", "meghan"),
@@ -96,7 +99,8 @@ def given_canonical(text: str) -> str:
 
 
 def family_parts(text: str) -> list[str]:
-    """The parts of a family name: ``Smith-Khan`` → ``[smith, khan]``, ``O'Brien`` → ``[obrien]``."""
+    """The parts of a family name: ``Smith-Khan`` → ``[smith, khan]``, ``O'Brien`` →
+    ``[obrien]``."""
     parts = [_LETTERS.sub("", p) for p in _SPACES.split(_ascii(text))]
     return [p for p in parts if p]
 

@@ -88,8 +88,7 @@ def timeline_for(journey: Journey) -> Timeline:
     if not events:
         return Timeline(WIDTH, height, LEFT, WIDTH - RIGHT, [], [], None, None, None, None)
     start = min(e.start for e in events)
-    last = max(max(e.start for e in events),
-               max((e.end for e in events if e.end), default=start))
+    last = max(max(e.start for e in events), max((e.end for e in events if e.end), default=start))
     end = max(last, journey.reference_date or last)
     start = date(start.year, 1, 1)
     end = date(end.year, 12, 31) if end.month > 6 else date(end.year, 7, 1)
@@ -99,8 +98,10 @@ def timeline_for(journey: Journey) -> Timeline:
     def x_of(day: date) -> float:
         return round(LEFT + usable * (day - start).days / span, 1)
 
-    lanes = [Lane(agency=a, label=kinds.agency_label(a), y=TOP + LANE * i + LANE / 2)
-             for i, a in enumerate(lanes_order)]
+    lanes = [
+        Lane(agency=a, label=kinds.agency_label(a), y=TOP + LANE * i + LANE / 2)
+        for i, a in enumerate(lanes_order)
+    ]
     by_agency = {lane.agency: lane for lane in lanes}
     open_until = journey.reference_date or end
     for ev in events:
@@ -114,9 +115,18 @@ def timeline_for(journey: Journey) -> Timeline:
         when = ev.start.strftime("%d/%m/%Y")
         if ev.end:
             when += " to " + ev.end.strftime("%d/%m/%Y")
-        lane.marks.append(Mark(x=x, y=lane.y, width=width, kind=ev.kind, category=category,
-                               colour=COLOURS[category], title=f"{when}: {ev.label}",
-                               event_id=ev.id))
+        lane.marks.append(
+            Mark(
+                x=x,
+                y=lane.y,
+                width=width,
+                kind=ev.kind,
+                category=category,
+                colour=COLOURS[category],
+                title=f"{when}: {ev.label}",
+                event_id=ev.id,
+            )
+        )
     ticks = []
     year = start.year
     while date(year, 1, 1) <= end:
@@ -126,9 +136,14 @@ def timeline_for(journey: Journey) -> Timeline:
     if len(ticks) > 12:  # long journeys: every other year
         ticks = ticks[::2]
     return Timeline(
-        width=WIDTH, height=height, left=LEFT, right_edge=WIDTH - RIGHT, lanes=lanes,
+        width=WIDTH,
+        height=height,
+        left=LEFT,
+        right_edge=WIDTH - RIGHT,
+        lanes=lanes,
         ticks=ticks,
         need_x=x_of(journey.first_need) if journey.first_need else None,
         help_x=x_of(journey.first_help) if journey.first_help else None,
-        start=start, end=end - timedelta(days=0),
+        start=start,
+        end=end - timedelta(days=0),
     )

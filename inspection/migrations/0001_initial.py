@@ -147,6 +147,20 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ModerationPlan',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('inspection_id', fields.IntField(db_index=True)),
+                ('sample', fields.ForeignKeyField('models.Sample', source_field='sample_id', db_constraint=True, to_field='id', related_name='moderation_plans', on_delete=OnDelete.CASCADE)),
+                ('share', fields.FloatField(default=0.2)),
+                ('include_inadequate', fields.BooleanField(default=True)),
+                ('set_by', fields.ForeignKeyField('models.User', source_field='set_by_id', null=True, db_constraint=True, to_field='id', related_name='moderation_plans', on_delete=OnDelete.SET_NULL)),
+                ('set_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'moderation_plan', 'app': 'models', 'unique_together': (('sample',),), 'pk_attr': 'id', 'table_description': 'How a sample is second-marked: a seeded share plus, optionally, every Inadequate.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='SampleMember',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -190,6 +204,20 @@ class Migration(migrations.Migration):
                 ('submitted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'audit', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AuditRevision',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('inspection_id', fields.IntField(db_index=True)),
+                ('audit', fields.ForeignKeyField('models.Audit', source_field='audit_id', db_constraint=True, to_field='id', related_name='revisions', on_delete=OnDelete.CASCADE)),
+                ('version', fields.IntField()),
+                ('values', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('saved_by', fields.ForeignKeyField('models.User', source_field='saved_by_id', null=True, db_constraint=True, to_field='id', related_name='audit_revisions', on_delete=OnDelete.SET_NULL)),
+                ('saved_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'audit_revision', 'app': 'models', 'unique_together': (('audit', 'version'),), 'pk_attr': 'id', 'table_description': 'Every saved state of an audit, so a refused save can say field by field what changed.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -308,7 +336,7 @@ class Migration(migrations.Migration):
                 ('link_probability', fields.FloatField(null=True)),
                 ('link_evidence', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
             ],
-            options={'table': 'source_record', 'app': 'models', 'indexes': [Index(fields=['inspection_id', 'agency', 'person_id'])], 'pk_attr': 'id'},
+            options={'table': 'source_record', 'app': 'models', 'indexes': [Index(fields=['inspection_id', 'agency', 'person_id']), Index(fields=['inspection_id', 'child_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

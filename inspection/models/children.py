@@ -7,11 +7,14 @@ linked, its child.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 
 class Child(Model):
+    inspection_id: int
     id = fields.IntField(primary_key=True)
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection", related_name="children", on_delete=fields.CASCADE
@@ -26,7 +29,7 @@ class Child(Model):
     postcode = fields.CharField(max_length=10, default="")
     team = fields.CharField(max_length=100, default="")
     worker = fields.CharField(max_length=100, default="")
-    attributes = fields.JSONField(default=dict)
+    attributes: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "child"
@@ -34,6 +37,9 @@ class Child(Model):
 
 
 class SourceRecord(Model):
+    inspection_id: int
+    upload_id: int
+    child_id: int | None
     id = fields.IntField(primary_key=True)
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection", related_name="source_records", on_delete=fields.CASCADE
@@ -57,11 +63,11 @@ class SourceRecord(Model):
     )
     link_method = fields.CharField(max_length=40, default="")
     link_probability = fields.FloatField(null=True)
-    link_evidence = fields.JSONField(default=dict)
+    link_evidence: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "source_record"
-        indexes = (("inspection_id", "agency", "person_id"),)
+        indexes = (("inspection_id", "agency", "person_id"), ("inspection_id", "child_id"))
 
 
 class Identifier(Model):
@@ -84,6 +90,10 @@ class Identifier(Model):
 class Event(Model):
     """One thing that happened to a child, as one source recorded it."""
 
+    inspection_id: int
+    child_id: int | None
+    record_id: int | None
+    upload_id: int
     id = fields.BigIntField(primary_key=True)
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection", related_name="events", on_delete=fields.CASCADE
@@ -103,7 +113,7 @@ class Event(Model):
     end = fields.DateField(null=True)
     source_sheet = fields.CharField(max_length=100, default="")
     source_row = fields.IntField(null=True)
-    attributes = fields.JSONField(default=dict)
+    attributes: Any = fields.JSONField(default=dict)
     team = fields.CharField(max_length=100, default="")
     worker = fields.CharField(max_length=100, default="")
 
@@ -115,6 +125,11 @@ class Event(Model):
 class LinkDecision(Model):
     """A person's decision about a link: accept, reject, split or merge. Later runs respect it."""
 
+    inspection_id: int
+    left_record_id: int | None
+    right_record_id: int | None
+    child_id: int | None
+    decided_by_id: int | None
     id = fields.IntField(primary_key=True)
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection", related_name="link_decisions", on_delete=fields.CASCADE
@@ -130,7 +145,7 @@ class LinkDecision(Model):
     )
     decision = fields.CharField(max_length=20)  # pending accept reject split merge
     probability = fields.FloatField(null=True)
-    evidence = fields.JSONField(default=dict)
+    evidence: Any = fields.JSONField(default=dict)
     decided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="link_decisions", null=True, on_delete=fields.SET_NULL
     )

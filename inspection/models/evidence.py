@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -25,7 +27,7 @@ class Upload(Model):
     superseded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Upload", related_name="supersedes", null=True, on_delete=fields.SET_NULL
     )
-    summary = fields.JSONField(default=dict)
+    summary: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "upload"

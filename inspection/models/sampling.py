@@ -29,6 +29,10 @@ class Sample(Model):
     drawn_at = fields.DatetimeField(auto_now_add=True)
     locked = fields.BooleanField(default=True)
 
+    # Foreign-key columns, declared for type checkers (Tortoise sets them).
+    inspection_id: int
+    drawn_by_id: int | None
+
     class Meta:
         table = "sample"
 
@@ -56,6 +60,12 @@ class SampleMember(Model):
         "models.User", related_name="sample_changes", null=True, on_delete=fields.SET_NULL
     )
     changed_at = fields.DatetimeField(null=True)
+
+    # Foreign-key columns, declared for type checkers (Tortoise sets them).
+    sample_id: int
+    child_id: int | None
+    replaced_by_id: int | None
+    changed_by_id: int | None
 
     class Meta:
         table = "sample_member"

@@ -149,8 +149,7 @@ def _largest_remainder(total: int, capacities: Mapping[str, int]) -> dict[str, i
         return {s: 0 for s in capacities}
     shares = {s: total * c // whole for s, c in capacities.items()}
     left = total - sum(shares.values())
-    ranked = sorted(capacities, key=lambda s: (-(total * capacities[s] % whole),
-                                              -capacities[s], s))
+    ranked = sorted(capacities, key=lambda s: (-(total * capacities[s] % whole), -capacities[s], s))
     for stratum in ranked[:left]:
         shares[stratum] += 1
     return shares
@@ -175,8 +174,13 @@ def _equal(total: int, sizes: Mapping[str, int]) -> dict[str, int]:
     return {s: shares.get(s, 0) for s in sorted(sizes)}
 
 
-def allocate(sizes: Mapping[str, int], size: int, allocation: str, minimum: int = 0,
-             quotas: Mapping[str, int] | None = None) -> dict[str, int]:
+def allocate(
+    sizes: Mapping[str, int],
+    size: int,
+    allocation: str,
+    minimum: int = 0,
+    quotas: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """How many to select from each stratum (see the module docstring)."""
     total = sum(sizes.values())
     if allocation not in ALLOCATIONS:
@@ -207,10 +211,13 @@ def allocate(sizes: Mapping[str, int], size: int, allocation: str, minimum: int 
         raise DrawError("Minimum-per-stratum allocation needs a minimum of at least 1.")
     floors = {s: min(minimum, n) for s, n in sizes.items()}
     if sum(floors.values()) > size:
-        raise DrawError(f"A minimum of {minimum} in each of {len(sizes)} strata needs a sample "
-                        f"of at least {sum(floors.values())}, not {size}.")
-    extra = _largest_remainder(size - sum(floors.values()),
-                               {s: sizes[s] - floors[s] for s in sizes})
+        raise DrawError(
+            f"A minimum of {minimum} in each of {len(sizes)} strata needs a sample "
+            f"of at least {sum(floors.values())}, not {size}."
+        )
+    extra = _largest_remainder(
+        size - sum(floors.values()), {s: sizes[s] - floors[s] for s in sizes}
+    )
     return {s: floors[s] + extra[s] for s in sorted(sizes)}
 
 
@@ -224,7 +231,8 @@ def seed_bytes(seed: str) -> bytes:
         value = bytes.fromhex(seed)
     except ValueError:
         raise DrawError(
-            "The seed must be hexadecimal (0-9, a-f), an even number of digits.") from None
+            "The seed must be hexadecimal (0-9, a-f), an even number of digits."
+        ) from None
     if not value:
         raise DrawError("The seed must not be empty.")
     return value
@@ -241,15 +249,21 @@ def _groups(frame: Frame) -> dict[str, np.ndarray]:
     """Each stratum's canonical positions, ascending, by stratum label."""
     labels = sorted(set(frame.strata))
     code_of = {label: index for index, label in enumerate(labels)}
-    codes = np.fromiter(map(code_of.__getitem__, frame.strata), dtype=np.int64,
-                        count=len(frame.strata))
+    codes = np.fromiter(
+        map(code_of.__getitem__, frame.strata), dtype=np.int64, count=len(frame.strata)
+    )
     positions = np.argsort(codes, kind="stable")
     bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(labels)))))
-    return {label: positions[bounds[i]:bounds[i + 1]] for i, label in enumerate(labels)}
+    return {label: positions[bounds[i] : bounds[i + 1]] for i, label in enumerate(labels)}
 
 
-def draw(frame: Frame, seed: str, allocation: Mapping[str, int], reserve: int = 0,
-         groups: Mapping[str, np.ndarray] | None = None) -> Draw:
+def draw(
+    frame: Frame,
+    seed: str,
+    allocation: Mapping[str, int],
+    reserve: int = 0,
+    groups: Mapping[str, np.ndarray] | None = None,
+) -> Draw:
     """Draw ``allocation[h]`` members (and up to ``reserve`` more) from each stratum."""
     seed_bytes(seed)
     groups = _groups(frame) if groups is None else groups
@@ -270,13 +284,24 @@ def draw(frame: Frame, seed: str, allocation: Mapping[str, int], reserve: int = 
     return Draw(ALGORITHM, sizes, {s: allocation.get(s, 0) for s in sizes}, members)
 
 
-def make_params(size: int, allocation: str, stratify_by: str | None = None, minimum: int = 0,
-                quotas: Mapping[str, int] | None = None, reserve: int = 0) -> dict[str, Any]:
+def make_params(
+    size: int,
+    allocation: str,
+    stratify_by: str | None = None,
+    minimum: int = 0,
+    quotas: Mapping[str, int] | None = None,
+    reserve: int = 0,
+) -> dict[str, Any]:
     """The parameters a draw is recomputed from (stored with the sample)."""
-    return {"algorithm": ALGORITHM, "size": int(size), "allocation": allocation,
-            "stratify_by": stratify_by or None, "minimum": int(minimum),
-            "quotas": {str(k): int(v) for k, v in sorted((quotas or {}).items())},
-            "reserve": int(reserve)}
+    return {
+        "algorithm": ALGORITHM,
+        "size": int(size),
+        "allocation": allocation,
+        "stratify_by": stratify_by or None,
+        "minimum": int(minimum),
+        "quotas": {str(k): int(v) for k, v in sorted((quotas or {}).items())},
+        "reserve": int(reserve),
+    }
 
 
 def run(frame: Frame, seed: str, params: Mapping[str, Any]) -> Draw:
@@ -285,8 +310,13 @@ def run(frame: Frame, seed: str, params: Mapping[str, Any]) -> Draw:
         raise DrawError(f"Unknown draw algorithm '{params.get('algorithm')}'.")
     groups = _groups(frame)
     sizes = {label: len(positions) for label, positions in groups.items()}
-    allocation = allocate(sizes, int(params["size"]), str(params["allocation"]),
-                          int(params.get("minimum") or 0), params.get("quotas") or {})
+    allocation = allocate(
+        sizes,
+        int(params["size"]),
+        str(params["allocation"]),
+        int(params.get("minimum") or 0),
+        params.get("quotas") or {},
+    )
     return draw(frame, seed, allocation, int(params.get("reserve") or 0), groups)
 
 

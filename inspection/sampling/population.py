@@ -41,20 +41,42 @@ AGE_BANDS = ("under 1", "1-4", "5-9", "10-15", "16+", "unknown")
 
 # First letter of an Annex A ethnicity code → group. The one place this mapping lives.
 # Chinese (CHNE) sits with "Other", as in DfE's children-looked-after statistics.
-ETHNICITY_GROUPS: dict[str, str] = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black",
-                                    "C": "Other", "O": "Other"}
+ETHNICITY_GROUPS: dict[str, str] = {
+    "W": "White",
+    "M": "Mixed",
+    "A": "Asian",
+    "B": "Black",
+    "C": "Other",
+    "O": "Other",
+}
 UNKNOWN_ETHNICITY_CODES = frozenset({"REFU", "NOBT"})
 ETHNICITY_GROUP_NAMES = ("White", "Mixed", "Asian", "Black", "Other", "Unknown")
 
 DISABILITY_VALUES = ("Y", "N", "unknown")
 
 # Journey indicators a population may be filtered on (inspection.journey.indicators).
-INDICATORS = ("days_to_help", "signals_before_help", "agencies_before_help", "contacts_nfa",
-              "re_referrals_12m", "step_down_up", "returns_after_help_12m", "repeat_cp_plans",
-              "placement_moves_12m", "missing_episodes", "seen", "seen_alone", "voice_recorded")
+INDICATORS = (
+    "days_to_help",
+    "signals_before_help",
+    "agencies_before_help",
+    "contacts_nfa",
+    "re_referrals_12m",
+    "step_down_up",
+    "returns_after_help_12m",
+    "repeat_cp_plans",
+    "placement_moves_12m",
+    "missing_episodes",
+    "seen",
+    "seen_alone",
+    "voice_recorded",
+)
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
 }
 
 # Characteristics a sample may be stratified by.
@@ -84,8 +106,11 @@ class Member:
 def age_band(dob: date | None, reference_date: date) -> str:
     if dob is None or dob > reference_date:
         return "unknown"
-    years = reference_date.year - dob.year - (
-        (reference_date.month, reference_date.day) < (dob.month, dob.day))
+    years = (
+        reference_date.year
+        - dob.year
+        - ((reference_date.month, reference_date.day) < (dob.month, dob.day))
+    )
     if years < 1:
         return "under 1"
     if years <= 4:
@@ -123,8 +148,9 @@ def _parse_date(definition: Mapping[str, Any], name: str) -> date | None:
         raise PopulationError(f"'{value}' is not a date in YYYY-MM-DD form ({name}).") from None
 
 
-def _string_list(definition: Mapping[str, Any], name: str,
-                 allowed: tuple[str, ...] | None) -> list[str]:
+def _string_list(
+    definition: Mapping[str, Any], name: str, allowed: tuple[str, ...] | None
+) -> list[str]:
     value = definition.get(name) or []
     if isinstance(value, str):
         value = [value]
@@ -132,15 +158,23 @@ def _string_list(definition: Mapping[str, Any], name: str,
     if allowed is not None:
         for item in items:
             if item not in allowed:
-                raise PopulationError(
-                    f"'{item}' is not one of {', '.join(allowed)} ({name}).")
+                raise PopulationError(f"'{item}' is not one of {', '.join(allowed)} ({name}).")
     return sorted(set(items))
 
 
 def normalise(definition: Mapping[str, Any]) -> dict[str, Any]:
     """A checked, canonical copy of ``definition`` (sorted lists, no empty keys)."""
-    known = {"cohort", "agencies", "from", "to", "age_bands", "disability", "ethnicity_groups",
-             "teams", "indicators"}
+    known = {
+        "cohort",
+        "agencies",
+        "from",
+        "to",
+        "age_bands",
+        "disability",
+        "ethnicity_groups",
+        "teams",
+        "indicators",
+    }
     unknown = sorted(set(definition) - known)
     if unknown:
         raise PopulationError(f"Unknown population setting(s): {', '.join(unknown)}.")
@@ -148,8 +182,7 @@ def normalise(definition: Mapping[str, Any]) -> dict[str, Any]:
     cohort = str(definition.get("cohort") or "").strip()
     if cohort:
         if cohort not in COHORTS:
-            raise PopulationError(
-                f"Unknown cohort '{cohort}'. Cohorts are: {', '.join(COHORTS)}.")
+            raise PopulationError(f"Unknown cohort '{cohort}'. Cohorts are: {', '.join(COHORTS)}.")
         out["cohort"] = cohort
     agencies = _string_list(definition, "agencies", None)
     if agencies:
@@ -163,8 +196,12 @@ def normalise(definition: Mapping[str, Any]) -> dict[str, Any]:
         out["from"] = start.isoformat()
     if end:
         out["to"] = end.isoformat()
-    for name, allowed in (("age_bands", AGE_BANDS), ("disability", DISABILITY_VALUES),
-                          ("ethnicity_groups", ETHNICITY_GROUP_NAMES), ("teams", None)):
+    for name, allowed in (
+        ("age_bands", AGE_BANDS),
+        ("disability", DISABILITY_VALUES),
+        ("ethnicity_groups", ETHNICITY_GROUP_NAMES),
+        ("teams", None),
+    ):
         items = _string_list(definition, name, allowed)
         if items:
             out[name] = items
@@ -181,8 +218,9 @@ def normalise(definition: Mapping[str, Any]) -> dict[str, Any]:
             number = float(value)
         except (TypeError, ValueError):
             raise PopulationError(f"The value for {name} must be a number.") from None
-        indicators.append({"name": name, "op": op,
-                           "value": int(number) if number.is_integer() else number})
+        indicators.append(
+            {"name": name, "op": op, "value": int(number) if number.is_integer() else number}
+        )
     if indicators:
         out["indicators"] = sorted(indicators, key=lambda r: (r["name"], r["op"], r["value"]))
     return out
@@ -207,21 +245,26 @@ async def _indicators(inspection_id: int) -> Mapping[int, Mapping[str, Any]]:
     except ImportError as exc:
         raise PopulationError(
             "Journey indicators are not available in this installation, so a population "
-            "cannot be filtered on them.") from exc
+            "cannot be filtered on them."
+        ) from exc
     result: Any = indicators_by_child(inspection_id)
     if inspect.isawaitable(result):
         result = await result
     return result
 
 
-async def build(inspection_id: int, reference_date: date,
-                definition: Mapping[str, Any]) -> list[Member]:
+async def build(
+    inspection_id: int, reference_date: date, definition: Mapping[str, Any]
+) -> list[Member]:
     """The children of an inspection in the population ``definition``, in canonical key order."""
     spec = normalise(definition)
     children = Child.filter(inspection_id=inspection_id)
     if "cohort" in spec:
-        events = Event.filter(inspection_id=inspection_id, child_id__isnull=False,
-                              kind__in=COHORTS[spec["cohort"]]["kinds"])
+        events = Event.filter(
+            inspection_id=inspection_id,
+            child_id__isnull=False,
+            kind__in=COHORTS[spec["cohort"]]["kinds"],
+        )
         if "agencies" in spec:
             events = events.filter(agency__in=spec["agencies"])
         if "from" in spec:
@@ -237,11 +280,14 @@ async def build(inspection_id: int, reference_date: date,
     members = []
     for row in rows:
         member = Member(
-            key=str(row["id"]), child_id=row["id"], la_child_id=row["la_child_id"] or "",
+            key=str(row["id"]),
+            child_id=row["id"],
+            la_child_id=row["la_child_id"] or "",
             age_band=age_band(row["dob"], reference_date),
             disability=disability_value(row["disability"]),
             ethnicity_group=ethnicity_group(row["ethnicity"]),
-            team=" ".join((row["team"] or "").split()) or latest_team.get(row["id"], "")
+            team=" ".join((row["team"] or "").split())
+            or latest_team.get(row["id"], "")
             or "unknown",
         )
         if "age_bands" in spec and member.age_band not in spec["age_bands"]:
@@ -252,8 +298,9 @@ async def build(inspection_id: int, reference_date: date,
             continue
         if "teams" in spec and member.team not in spec["teams"]:
             continue
-        if indicator_rules and not passes_indicators(indicators.get(member.child_id),
-                                                     indicator_rules):
+        if indicator_rules and not passes_indicators(
+            indicators.get(member.child_id), indicator_rules
+        ):
             continue
         members.append(member)
     members.sort(key=lambda m: m.key)
@@ -262,8 +309,11 @@ async def build(inspection_id: int, reference_date: date,
 
 async def _latest_event_teams(inspection_id: int) -> dict[int, str]:
     """Each child's team on its latest event that names one (latest start, then highest id)."""
-    rows = await Event.filter(inspection_id=inspection_id, child_id__isnull=False).exclude(
-        team="").values_list("child_id", "start", "id", "team")
+    rows = (
+        await Event.filter(inspection_id=inspection_id, child_id__isnull=False)
+        .exclude(team="")
+        .values_list("child_id", "start", "id", "team")
+    )
     best: dict[int, tuple[date, int, str]] = {}
     for child_id, start, event_id, team in rows:
         current = best.get(child_id)

@@ -58,13 +58,18 @@ async def recently_audited(inspection: Inspection, months: int) -> set[str]:
         return set()
     start = datetime.combine(months_before(inspection.reference_date, months), time.min, UTC)
     end = datetime.combine(inspection.reference_date, time.max, UTC)
-    audits = Audit.filter(inspection__la_id=inspection.la_id, status="submitted",  # type: ignore[attr-defined]
-                          submitted_at__gte=start, submitted_at__lte=end).exclude(
-        inspection_id=inspection.id)
+    audits = Audit.filter(
+        inspection__la_id=inspection.la_id,  # type: ignore[attr-defined]
+        status="submitted",
+        submitted_at__gte=start,
+        submitted_at__lte=end,
+    ).exclude(inspection_id=inspection.id)
     direct = await audits.filter(child_id__isnull=False).values_list(
-        "child__la_child_id", flat=True)
+        "child__la_child_id", flat=True
+    )
     via_member = await audits.filter(child_id__isnull=True, member_id__isnull=False).values_list(
-        "member__child__la_child_id", flat=True)
+        "member__child__la_child_id", flat=True
+    )
     return {str(v) for v in [*direct, *via_member] if v}
 
 
@@ -75,8 +80,9 @@ async def _inspection(inspection_id: int) -> Inspection:
     return inspection
 
 
-async def _frame_members(inspection: Inspection, definition: Mapping[str, Any],
-                         months: int) -> tuple[list[pop.Member], list[str]]:
+async def _frame_members(
+    inspection: Inspection, definition: Mapping[str, Any], months: int
+) -> tuple[list[pop.Member], list[str]]:
     try:
         members = await pop.build(inspection.id, inspection.reference_date, definition)
     except pop.PopulationError as exc:
@@ -91,20 +97,26 @@ def _check_stratify(stratify_by: str | None) -> str | None:
     if stratify_by in (None, "", "none"):
         return None
     if stratify_by not in pop.STRATIFY_FIELDS:
-        raise SamplingError(f"Cannot stratify by '{stratify_by}'. Use one of "
-                            f"{', '.join(pop.STRATIFY_FIELDS)}.")
+        raise SamplingError(
+            f"Cannot stratify by '{stratify_by}'. Use one of {', '.join(pop.STRATIFY_FIELDS)}."
+        )
     return stratify_by
 
 
-async def preview(inspection_id: int, definition: Mapping[str, Any],
-                  stratify_by: str | None = None,
-                  exclude_audited_months: int = DEFAULT_EXCLUDE_MONTHS) -> Preview:
+async def preview(
+    inspection_id: int,
+    definition: Mapping[str, Any],
+    stratify_by: str | None = None,
+    exclude_audited_months: int = DEFAULT_EXCLUDE_MONTHS,
+) -> Preview:
     """The population's size and its breakdown, as the sampling frame would hold it."""
     inspection = await _inspection(inspection_id)
     field = _check_stratify(stratify_by)
     members, excluded = await _frame_members(inspection, definition, exclude_audited_months)
     return Preview(
-        size=len(members), excluded=len(excluded), stratify_by=field,
+        size=len(members),
+        excluded=len(excluded),
+        stratify_by=field,
         strata=pop.breakdown(members, field) if field else [],
         characteristics={f: pop.breakdown(members, f) for f in pop.STRATIFY_FIELDS},
         definition=pop.normalise(definition),
@@ -112,10 +124,18 @@ async def preview(inspection_id: int, definition: Mapping[str, Any],
 
 
 async def draw_sample(
-    inspection_id: int, definition: Mapping[str, Any], *, size: int = 0,
-    stratify_by: str | None = None, allocation: str | None = None, minimum: int = 0,
-    quotas: Mapping[str, int] | None = None, reserve: int = 0, seed: str | None = None,
-    exclude_audited_months: int = DEFAULT_EXCLUDE_MONTHS, purpose: str = "",
+    inspection_id: int,
+    definition: Mapping[str, Any],
+    *,
+    size: int = 0,
+    stratify_by: str | None = None,
+    allocation: str | None = None,
+    minimum: int = 0,
+    quotas: Mapping[str, int] | None = None,
+    reserve: int = 0,
+    seed: str | None = None,
+    exclude_audited_months: int = DEFAULT_EXCLUDE_MONTHS,
+    purpose: str = "",
     drawn_by: User | None = None,
 ) -> Sample:
     """Draw and store a locked sample; the seed is ``secrets.token_hex(32)`` unless given."""
@@ -142,26 +162,47 @@ async def draw_sample(
         raise SamplingError(str(exc)) from exc
     if allocation == "quota":
         params["size"] = len(result.selected)
-    params.update({"exclude_audited_months": exclude_audited_months,
-                   "excluded": sorted(excluded), "reference_date":
-                   inspection.reference_date.isoformat()})
+    params.update(
+        {
+            "exclude_audited_months": exclude_audited_months,
+            "excluded": sorted(excluded),
+            "reference_date": inspection.reference_date.isoformat(),
+        }
+    )
     child_ids = {m.key: m.child_id for m in members}
     async with in_transaction() as conn:
         sample = await Sample.create(
-            inspection_id=inspection.id, purpose=purpose.strip(), method=method_name(params),
-            seed=seed, population_definition=pop.normalise(definition),
+            inspection_id=inspection.id,
+            purpose=purpose.strip(),
+            method=method_name(params),
+            seed=seed,
+            population_definition=pop.normalise(definition),
             population_ids=frame.pairs(),
-            population_hash=drawing.snapshot_hash(frame), population_size=len(frame),
-            params=params, result_hash=drawing.result_hash(result), drawn_by=drawn_by,
-            locked=True, using_db=conn,
+            population_hash=drawing.snapshot_hash(frame),
+            population_size=len(frame),
+            params=params,
+            result_hash=drawing.result_hash(result),
+            drawn_by=drawn_by,
+            locked=True,
+            using_db=conn,
         )
-        await SampleMember.bulk_create([
-            SampleMember(
-                inspection_id=inspection.id, sample_id=sample.id, child_id=child_ids[m.key],
-                population_key=m.key, stratum=m.stratum, inclusion_probability=m.probability,
-                weight=m.weight, order=m.order, status=m.role,
-            ) for m in result.members
-        ], using_db=conn)
+        await SampleMember.bulk_create(
+            [
+                SampleMember(
+                    inspection_id=inspection.id,
+                    sample_id=sample.id,
+                    child_id=child_ids[m.key],
+                    population_key=m.key,
+                    stratum=m.stratum,
+                    inclusion_probability=m.probability,
+                    weight=m.weight,
+                    order=m.order,
+                    status=m.role,
+                )
+                for m in result.members
+            ],
+            using_db=conn,
+        )
     return sample
 
 
@@ -172,45 +213,73 @@ async def _sample(inspection_id: int, sample_id: int) -> Sample:
     return sample
 
 
-async def replace_member(inspection_id: int, sample_id: int, member_id: int, reason: str,
-                         user: User | None = None) -> SampleMember:
+async def replace_member(
+    inspection_id: int, sample_id: int, member_id: int, reason: str, user: User | None = None
+) -> SampleMember:
     """Replace a member with the next unused reserve of its stratum, recording who, when, why."""
     reason = reason.strip()
     if not reason:
         raise SamplingError("A replacement needs a reason.")
     async with in_transaction() as conn:
-        sample = await Sample.filter(id=sample_id, inspection_id=inspection_id).using_db(
-            conn).select_for_update().first()
+        sample = (
+            await Sample.filter(id=sample_id, inspection_id=inspection_id)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
         if sample is None:
             raise SamplingError(f"There is no sample {sample_id} in inspection {inspection_id}.")
-        member = await SampleMember.filter(id=member_id, sample_id=sample.id).using_db(
-            conn).first()
+        member = await SampleMember.filter(id=member_id, sample_id=sample.id).using_db(conn).first()
         if member is None:
             raise SamplingError(f"There is no member {member_id} in sample {sample_id}.")
         if member.status not in ("selected", "replacement"):
-            raise SamplingError(f"Member {member_id} is {member.status}: only a selected member "
-                                "or a replacement can be replaced.")
-        rows = await SampleMember.filter(sample_id=sample.id, stratum=member.stratum).using_db(
-            conn).order_by("order", "id")
-        replacement_ids = {r.replaced_by_id for r in rows}  # type: ignore[attr-defined]
+            raise SamplingError(
+                f"Member {member_id} is {member.status}: only a selected member "
+                "or a replacement can be replaced."
+            )
+        rows = (
+            await SampleMember.filter(sample_id=sample.id, stratum=member.stratum)
+            .using_db(conn)
+            .order_by("order", "id")
+        )
+        replacement_ids = {r.replaced_by_id for r in rows}
         used = {(r.population_key, r.order) for r in rows if r.id in replacement_ids}
-        reserve = next((r for r in rows if r.status == "reserve"
-                        and (r.population_key, r.order) not in used), None)
+        reserve = next(
+            (r for r in rows if r.status == "reserve" and (r.population_key, r.order) not in used),
+            None,
+        )
         if reserve is None:
             label = f"stratum '{member.stratum}'" if member.stratum else "the sample"
-            raise SamplingError(f"No reserve is left in {label}: nobody can replace member "
-                                f"{member_id}.")
+            raise SamplingError(
+                f"No reserve is left in {label}: nobody can replace member {member_id}."
+            )
         now = datetime.now(UTC)
         replacement = await SampleMember.create(
-            inspection_id=inspection_id, sample_id=sample.id, child_id=reserve.child_id,  # type: ignore[attr-defined]
-            population_key=reserve.population_key, stratum=reserve.stratum,
-            inclusion_probability=reserve.inclusion_probability, weight=reserve.weight,
-            order=reserve.order, status="replacement", reason=reason, changed_by=user,
-            changed_at=now, using_db=conn,
+            inspection_id=inspection_id,
+            sample_id=sample.id,
+            child_id=reserve.child_id,
+            population_key=reserve.population_key,
+            stratum=reserve.stratum,
+            inclusion_probability=reserve.inclusion_probability,
+            weight=reserve.weight,
+            order=reserve.order,
+            status="replacement",
+            reason=reason,
+            changed_by=user,
+            changed_at=now,
+            using_db=conn,
         )
-        await SampleMember.filter(id=member.id).using_db(conn).update(
-            status="replaced", replaced_by_id=replacement.id, reason=reason,
-            changed_by_id=user.id if user else None, changed_at=now)
+        await (
+            SampleMember.filter(id=member.id)
+            .using_db(conn)
+            .update(
+                status="replaced",
+                replaced_by_id=replacement.id,
+                reason=reason,
+                changed_by_id=user.id if user else None,
+                changed_at=now,
+            )
+        )
     return replacement
 
 
@@ -218,14 +287,30 @@ async def verify(inspection_id: int, sample_id: int) -> Verification:
     """Recompute the stored draw and check every stored input against it."""
     sample = await _sample(inspection_id, sample_id)
     rows = await SampleMember.filter(sample_id=sample.id).order_by("id")
-    members = [StoredMember(r.id, r.population_key, r.stratum, r.order, r.status,
-                            r.inclusion_probability, r.weight, r.replaced_by_id, r.reason)  # type: ignore[attr-defined]
-               for r in rows]
+    members = [
+        StoredMember(
+            r.id,
+            r.population_key,
+            r.stratum,
+            r.order,
+            r.status,
+            r.inclusion_probability,
+            r.weight,
+            r.replaced_by_id,
+            r.reason,
+        )
+        for r in rows
+    ]
     return verify_record(
-        seed=sample.seed, method=sample.method, params=sample.params,
-        population_ids=sample.population_ids, population_hash=sample.population_hash,
-        population_size=sample.population_size, stored_result_hash=sample.result_hash,
-        members=members)
+        seed=sample.seed,
+        method=sample.method,
+        params=sample.params,
+        population_ids=sample.population_ids,
+        population_hash=sample.population_hash,
+        population_size=sample.population_size,
+        stored_result_hash=sample.result_hash,
+        members=members,
+    )
 
 
 def verify_command(inspection_id: int, sample_id: int) -> str:
@@ -235,42 +320,78 @@ def verify_command(inspection_id: int, sample_id: int) -> str:
 async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
     """Everything about one sample, as the page, the CLI's JSON and exports show it."""
     sample = await _sample(inspection_id, sample_id)
-    drawn_by = await User.get_or_none(id=sample.drawn_by_id) if sample.drawn_by_id else None  # type: ignore[attr-defined]
+    drawn_by = await User.get_or_none(id=sample.drawn_by_id) if sample.drawn_by_id else None
     rows = await SampleMember.filter(sample_id=sample.id).order_by("stratum", "order", "id")
-    child_ids = {r.child_id for r in rows if r.child_id}  # type: ignore[attr-defined]
-    la_ids = dict(await Child.filter(id__in=sorted(child_ids)).values_list("id", "la_child_id")
-                  ) if child_ids else {}
-    users = {u.id: u.email for u in await User.filter(
-        id__in=sorted({r.changed_by_id for r in rows if r.changed_by_id}))}  # type: ignore[attr-defined]
+    child_ids = {r.child_id for r in rows if r.child_id}
+    la_ids = (
+        dict(await Child.filter(id__in=sorted(child_ids)).values_list("id", "la_child_id"))
+        if child_ids
+        else {}
+    )
+    users = {
+        u.id: u.email
+        for u in await User.filter(
+            id__in=sorted({r.changed_by_id for r in rows if r.changed_by_id})
+        )
+    }
     sizes = drawing.stratum_sizes(drawing.frame_from_pairs(sample.population_ids))
-    replacement_ids = {r.replaced_by_id for r in rows if r.replaced_by_id}  # type: ignore[attr-defined]
+    replacement_ids = {r.replaced_by_id for r in rows if r.replaced_by_id}
     chosen: dict[str, int] = {}
     for r in rows:
         if r.status in ("selected", "replaced") and r.id not in replacement_ids:
             chosen[r.stratum] = chosen.get(r.stratum, 0) + 1
     return {
-        "id": sample.id, "inspection_id": inspection_id, "purpose": sample.purpose,
-        "method": sample.method, "algorithm": sample.params.get("algorithm"),
-        "seed": sample.seed, "params": sample.params,
-        "population": {"definition": sample.population_definition,
-                       "size": sample.population_size, "hash": sample.population_hash},
-        "result_hash": sample.result_hash, "locked": sample.locked,
-        "drawn_by": drawn_by.email if drawn_by else None, "drawn_at": sample.drawn_at,
-        "strata": [{"stratum": s, "population": n, "selected": chosen.get(s, 0)}
-                   for s, n in sizes.items()],
-        "members": [{
-            "id": r.id, "child_id": r.child_id, "la_child_id": la_ids.get(r.child_id),  # type: ignore[attr-defined]
-            "population_key": r.population_key, "stratum": r.stratum, "order": r.order,
-            "status": r.status, "inclusion_probability": r.inclusion_probability,
-            "weight": r.weight, "replaced_by": r.replaced_by_id, "reason": r.reason,  # type: ignore[attr-defined]
-            "changed_by": users.get(r.changed_by_id), "changed_at": r.changed_at,  # type: ignore[attr-defined]
-        } for r in rows],
+        "id": sample.id,
+        "inspection_id": inspection_id,
+        "purpose": sample.purpose,
+        "method": sample.method,
+        "algorithm": sample.params.get("algorithm"),
+        "seed": sample.seed,
+        "params": sample.params,
+        "population": {
+            "definition": sample.population_definition,
+            "size": sample.population_size,
+            "hash": sample.population_hash,
+        },
+        "result_hash": sample.result_hash,
+        "locked": sample.locked,
+        "drawn_by": drawn_by.email if drawn_by else None,
+        "drawn_at": sample.drawn_at,
+        "strata": [
+            {"stratum": s, "population": n, "selected": chosen.get(s, 0)} for s, n in sizes.items()
+        ],
+        "members": [
+            {
+                "id": r.id,
+                "child_id": r.child_id,
+                "la_child_id": la_ids.get(r.child_id),
+                "population_key": r.population_key,
+                "stratum": r.stratum,
+                "order": r.order,
+                "status": r.status,
+                "inclusion_probability": r.inclusion_probability,
+                "weight": r.weight,
+                "replaced_by": r.replaced_by_id,
+                "reason": r.reason,
+                "changed_by": users.get(r.changed_by_id) if r.changed_by_id else None,
+                "changed_at": r.changed_at,
+            }
+            for r in rows
+        ],
         "verify_command": verify_command(inspection_id, sample.id),
     }
 
 
 async def list_samples(inspection_id: int) -> list[dict[str, Any]]:
     rows = await Sample.filter(inspection_id=inspection_id).order_by("-id")
-    return [{"id": s.id, "purpose": s.purpose, "method": s.method,
-             "population_size": s.population_size, "size": s.params.get("size"),
-             "drawn_at": s.drawn_at} for s in rows]
+    return [
+        {
+            "id": s.id,
+            "purpose": s.purpose,
+            "method": s.method,
+            "population_size": s.population_size,
+            "size": s.params.get("size"),
+            "drawn_at": s.drawn_at,
+        }
+        for s in rows
+    ]

@@ -39,8 +39,9 @@ def _check(margin: float, confidence: float, expected: float) -> None:
         raise SizeError("The expected proportion must be between 0 and 1 (0.5 if unknown).")
 
 
-def sample_size(margin: float, confidence: float = 0.95, expected: float = 0.5,
-                population: int | None = None) -> SampleSize:
+def sample_size(
+    margin: float, confidence: float = 0.95, expected: float = 0.5, population: int | None = None
+) -> SampleSize:
     """The sample size for one population (or an infinite one when ``population`` is None)."""
     _check(margin, confidence, expected)
     if population is not None and population < 1:
@@ -55,8 +56,11 @@ def sample_size(margin: float, confidence: float = 0.95, expected: float = 0.5,
     return SampleSize(margin, confidence, expected, z, infinite, population, size)
 
 
-def sizes_by_stratum(strata: Mapping[str, int], margin: float, confidence: float = 0.95,
-                     expected: float = 0.5) -> dict[str, SampleSize]:
+def sizes_by_stratum(
+    strata: Mapping[str, int], margin: float, confidence: float = 0.95, expected: float = 0.5
+) -> dict[str, SampleSize]:
     """The size each stratum needs for the same precision within that stratum."""
-    return {name: sample_size(margin, confidence, expected, count)
-            for name, count in sorted(strata.items())}
+    return {
+        name: sample_size(margin, confidence, expected, count)
+        for name, count in sorted(strata.items())
+    }

@@ -74,9 +74,17 @@ def _frame(population_ids: Sequence[Any]) -> Frame | None:
         return None
 
 
-def verify_record(*, seed: str, method: str, params: Mapping[str, Any],
-                  population_ids: Sequence[Any], population_hash: str, population_size: int,
-                  stored_result_hash: str, members: Sequence[StoredMember]) -> Verification:
+def verify_record(
+    *,
+    seed: str,
+    method: str,
+    params: Mapping[str, Any],
+    population_ids: Sequence[Any],
+    population_hash: str,
+    population_size: int,
+    stored_result_hash: str,
+    members: Sequence[StoredMember],
+) -> Verification:
     """Every check on a stored sample; ``.ok`` only when the draw is reproduced identically."""
     report = Verification()
     try:
@@ -85,29 +93,52 @@ def verify_record(*, seed: str, method: str, params: Mapping[str, Any],
     except DrawError as exc:
         report.add("seed", False, str(exc))
     if params.get("algorithm") != ALGORITHM or params.get("allocation") not in ALLOCATIONS:
-        report.add("params", False, f"Unknown algorithm or allocation in the parameters: "
-                   f"{params.get('algorithm')!r}, {params.get('allocation')!r}.")
+        report.add(
+            "params",
+            False,
+            f"Unknown algorithm or allocation in the parameters: "
+            f"{params.get('algorithm')!r}, {params.get('allocation')!r}.",
+        )
     elif method != method_name(params):
-        report.add("params", False, f"The method '{method}' does not match the parameters "
-                   f"(allocation {params.get('allocation')!r} means '{method_name(params)}').")
+        report.add(
+            "params",
+            False,
+            f"The method '{method}' does not match the parameters "
+            f"(allocation {params.get('allocation')!r} means '{method_name(params)}').",
+        )
     else:
         report.add("params", True, f"Algorithm {ALGORITHM}, method {method}.")
     frame = _frame(population_ids)
     if frame is None:
-        report.add("population_snapshot", False, "The population snapshot is not a list of "
-                   "[key, stratum] pairs.")
+        report.add(
+            "population_snapshot",
+            False,
+            "The population snapshot is not a list of [key, stratum] pairs.",
+        )
         return report
     actual = snapshot_hash(frame)
-    report.add("population_hash", actual == population_hash,
-               "The population snapshot matches its hash." if actual == population_hash else
-               f"The population snapshot hashes to {actual}, not the stored {population_hash}.")
+    report.add(
+        "population_hash",
+        actual == population_hash,
+        "The population snapshot matches its hash."
+        if actual == population_hash
+        else f"The population snapshot hashes to {actual}, not the stored {population_hash}.",
+    )
     canonical = is_canonical(frame)
-    report.add("population_order", canonical,
-               "Keys are unique and in canonical order." if canonical else
-               "The population snapshot is not in canonical order or repeats a key.")
-    report.add("population_size", len(frame) == population_size,
-               f"{len(frame)} members." if len(frame) == population_size else
-               f"The snapshot has {len(frame)} members but the stored size is {population_size}.")
+    report.add(
+        "population_order",
+        canonical,
+        "Keys are unique and in canonical order."
+        if canonical
+        else "The population snapshot is not in canonical order or repeats a key.",
+    )
+    report.add(
+        "population_size",
+        len(frame) == population_size,
+        f"{len(frame)} members."
+        if len(frame) == population_size
+        else f"The snapshot has {len(frame)} members but the stored size is {population_size}.",
+    )
     if not report.checks[0].ok:
         return report
     try:
@@ -115,14 +146,20 @@ def verify_record(*, seed: str, method: str, params: Mapping[str, Any],
     except (DrawError, KeyError, TypeError, ValueError) as exc:
         report.add("draw", False, f"The draw cannot be recomputed: {exc}")
         return report
-    report.add("draw", True, f"Recomputed {len(result.selected)} selected and "
-               f"{len(result.reserves)} reserve members.")
+    report.add(
+        "draw",
+        True,
+        f"Recomputed {len(result.selected)} selected and {len(result.reserves)} reserve members.",
+    )
     recomputed_hash = result_hash(result)
-    report.add("result_hash", recomputed_hash == stored_result_hash,
-               "The recomputed draw matches the stored result hash."
-               if recomputed_hash == stored_result_hash else
-               f"The recomputed draw hashes to {recomputed_hash}, not the stored "
-               f"{stored_result_hash}.")
+    report.add(
+        "result_hash",
+        recomputed_hash == stored_result_hash,
+        "The recomputed draw matches the stored result hash."
+        if recomputed_hash == stored_result_hash
+        else f"The recomputed draw hashes to {recomputed_hash}, not the stored "
+        f"{stored_result_hash}.",
+    )
     _check_members(report, result.members, members)
     _check_replacements(report, members)
     return report
@@ -132,8 +169,9 @@ def _drawn_role(member: StoredMember) -> str:
     return "reserve" if member.status == "reserve" else "selected"
 
 
-def _check_members(report: Verification, expected: Sequence[Any],
-                   members: Sequence[StoredMember]) -> None:
+def _check_members(
+    report: Verification, expected: Sequence[Any], members: Sequence[StoredMember]
+) -> None:
     replacement_ids = {m.replaced_by_id for m in members if m.replaced_by_id is not None}
     drawn = [m for m in members if m.id not in replacement_ids and m.status != "replacement"]
     want = {(m.stratum, m.order): m for m in expected}
@@ -142,8 +180,9 @@ def _check_members(report: Verification, expected: Sequence[Any],
     for member in drawn:
         slot = (member.stratum, member.order)
         if slot in have:
-            problems.append(f"two stored members at position {member.order} of "
-                            f"stratum '{member.stratum}'")
+            problems.append(
+                f"two stored members at position {member.order} of stratum '{member.stratum}'"
+            )
         have[slot] = member
     for slot, exp in want.items():
         got = have.get(slot)
@@ -155,18 +194,28 @@ def _check_members(report: Verification, expected: Sequence[Any],
             problems.append(f"{label}: stored key {got.key}, drawn key {exp.key}")
         if _drawn_role(got) != exp.role:
             problems.append(f"{label}: stored as {got.status}, drawn as {exp.role}")
-        if not (math.isclose(got.probability, exp.probability, rel_tol=1e-12)
-                and math.isclose(got.weight, exp.weight, rel_tol=1e-12)):
-            problems.append(f"{label}: stored probability {got.probability} and weight "
-                            f"{got.weight}, drawn {exp.probability} and {exp.weight}")
+        if not (
+            math.isclose(got.probability, exp.probability, rel_tol=1e-12)
+            and math.isclose(got.weight, exp.weight, rel_tol=1e-12)
+        ):
+            problems.append(
+                f"{label}: stored probability {got.probability} and weight "
+                f"{got.weight}, drawn {exp.probability} and {exp.weight}"
+            )
     for slot, got in have.items():
         if slot not in want:
-            problems.append(f"position {slot[1]} of stratum '{slot[0]}': key {got.key} is "
-                            "stored but was not drawn")
-    report.add("members", not problems,
-               f"All {len(want)} drawn members are stored exactly." if not problems else
-               "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more"
-                                           if len(problems) > 20 else ""))
+            problems.append(
+                f"position {slot[1]} of stratum '{slot[0]}': key {got.key} is "
+                "stored but was not drawn"
+            )
+    report.add(
+        "members",
+        not problems,
+        f"All {len(want)} drawn members are stored exactly."
+        if not problems
+        else "; ".join(problems[:20])
+        + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""),
+    )
 
 
 def _check_replacements(report: Verification, members: Sequence[StoredMember]) -> None:
@@ -193,7 +242,8 @@ def _check_replacements(report: Verification, members: Sequence[StoredMember]) -
             problems.append(f"member {member.id} is a replacement for nobody")
     for member in members:
         if member.replaced_by_id in by_id and (
-                by_id[member.replaced_by_id].stratum != member.stratum):
+            by_id[member.replaced_by_id].stratum != member.stratum
+        ):
             problems.append(f"member {member.id} was replaced from another stratum")
     for stratum, replacements in used.items():
         pool = reserves.get(stratum, [])
@@ -202,9 +252,15 @@ def _check_replacements(report: Verification, members: Sequence[StoredMember]) -
                 problems.append(f"stratum '{stratum}' has more replacements than reserves")
                 break
             if (replacement.key, replacement.order) != (pool[index].key, pool[index].order):
-                problems.append(f"replacement {replacement.id} in stratum '{stratum}' is key "
-                                f"{replacement.key}, but the next reserve was {pool[index].key}")
+                problems.append(
+                    f"replacement {replacement.id} in stratum '{stratum}' is key "
+                    f"{replacement.key}, but the next reserve was {pool[index].key}"
+                )
     count = len(replacement_ids)
-    report.add("replacements", not problems,
-               f"{count} replacement(s), each the next reserve of its stratum, each with a reason."
-               if not problems else "; ".join(problems))
+    report.add(
+        "replacements",
+        not problems,
+        f"{count} replacement(s), each the next reserve of its stratum, each with a reason."
+        if not problems
+        else "; ".join(problems),
+    )

@@ -48,12 +48,21 @@ async def require_inspection(
 
 
 async def log_access(
-    request: Request, action: str, inspection_id: int | None = None,
-    object_type: str = "", object_id: str = "", detail: str = "",
+    request: Request,
+    action: str,
+    inspection_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    detail: str = "",
 ) -> None:
     user = request.state.user
     await AccessLog.create(
-        user=user, user_email=user.email if user else "", inspection_id=inspection_id,
-        action=action, object_type=object_type, object_id=str(object_id), detail=detail[:500],
+        user=user,
+        user_email=user.email if user else "",
+        inspection_id=inspection_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail=detail[:500],
         ip=client_ip(request.scope),
     )

@@ -14,8 +14,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
-from tortoise.exceptions import DBConnectionError, OperationalError
 
+from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE
 from inspection.settings import Settings
 from inspection.web.routes import all_routes
 from inspection.web.security import SecurityMiddleware
@@ -39,18 +39,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if is_htmx(request) or "text/html" not in request.headers.get("accept", ""):
         return PlainTextResponse(message, status_code=exc.status_code)
     return templates.TemplateResponse(
-        request, "error.html",
-        {"user": getattr(request.state, "user", None), "status": exc.status_code,
-         "message": message},
+        request,
+        "error.html",
+        {
+            "user": getattr(request.state, "user", None),
+            "status": exc.status_code,
+            "message": message,
+        },
         status_code=exc.status_code,
     )
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse(
-        "The database is not answering. Nothing was changed; try again in a moment.",
-        status_code=503,
-    )
+    return PlainTextResponse(UNAVAILABLE_MESSAGE, status_code=503)
 
 
 def create_app(settings: Settings, manage_database: bool = True) -> Starlette:
@@ -73,10 +74,7 @@ def create_app(settings: Settings, manage_database: bool = True) -> Starlette:
         ],
         exception_handlers={
             HTTPException: http_error,
-            DBConnectionError: database_error,
-            OperationalError: database_error,
-            ConnectionError: database_error,
-            OSError: database_error,
+            **dict.fromkeys(DATABASE_DOWN, database_error),
         },
         lifespan=lifespan,
         max_body_size=settings.max_upload_bytes,

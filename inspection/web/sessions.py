@@ -13,8 +13,8 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
-from tortoise.exceptions import DBConnectionError, OperationalError
 
+from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE
 from inspection.models import Session, User
 from inspection.settings import Settings
 
@@ -36,7 +36,10 @@ async def start_session(request: Request, user: User) -> str:
         await Session.filter(id=old).delete()
     now = datetime.now(UTC)
     session = await Session.create(
-        id=secrets.token_urlsafe(32), user=user, created_at=now, last_seen_at=now,
+        id=secrets.token_urlsafe(32),
+        user=user,
+        created_at=now,
+        last_seen_at=now,
         ip=client_ip(request.scope),
     )
     return session.id
@@ -50,14 +53,20 @@ async def end_session(request: Request) -> None:
 
 def set_session_cookie(response: Response, session_id: str, settings: Settings) -> None:
     response.set_cookie(
-        COOKIE_NAME, session_id, httponly=True, secure=settings.https, samesite="lax",
-        path="/", max_age=settings.session_max_hours * 3600,
+        COOKIE_NAME,
+        session_id,
+        httponly=True,
+        secure=settings.https,
+        samesite="lax",
+        path="/",
+        max_age=settings.session_max_hours * 3600,
     )
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, secure=settings.https,
-                           samesite="lax")
+    response.delete_cookie(
+        COOKIE_NAME, path="/", httponly=True, secure=settings.https, samesite="lax"
+    )
 
 
 async def user_for_session(session_id: str, settings: Settings) -> User | None:
@@ -96,11 +105,8 @@ class SessionMiddleware:
         if cookie:
             try:
                 user = await user_for_session(cookie, self.settings)
-            except (DBConnectionError, OperationalError, OSError):
-                unavailable = Response(
-                    "The database is not answering. Nothing was changed; try again in a moment.",
-                    status_code=503,
-                )
+            except DATABASE_DOWN:
+                unavailable = Response(UNAVAILABLE_MESSAGE, status_code=503)
                 await unavailable(scope, receive, send)
                 return
         scope.setdefault("state", {})["user"] = user
@@ -115,8 +121,11 @@ class SessionMiddleware:
         if scope["method"] == "GET" and "text/html" in headers.get("accept", ""):
             response = RedirectResponse("/login", status_code=303)
         elif headers.get("hx-request") == "true":
-            response = Response("Your session has ended. Sign in again.", status_code=401,
-                                headers={"HX-Redirect": "/login"})
+            response = Response(
+                "Your session has ended. Sign in again.",
+                status_code=401,
+                headers={"HX-Redirect": "/login"},
+            )
         else:
             response = Response("Sign in first.", status_code=401)
         await response(scope, receive, send)

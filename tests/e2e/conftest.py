@@ -24,8 +24,13 @@ CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "browser test password"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -48,17 +53,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         pytest.fail("Debian's chromium is not installed: run `make system-packages`")
     tmp = tmp_path_factory.mktemp("e2e")
     url, db_name = new_database_url(tmp, "e2e")
-    env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp),
-           "INSPECTION_SECRET_KEY": "e2e-secret"}
+    env = {
+        **os.environ,
+        "INSPECTION_DATABASE_URL": url,
+        "INSPECTION_DATA_DIR": str(tmp),
+        "INSPECTION_SECRET_KEY": "e2e-secret",
+    }
     for args, stdin in (
         (["db", "upgrade"], None),
         (["la", "add", "E2E", "Browsershire Council"], None),
-        (["user", "add", "lead@e2e.example", "--name", "Lena Lead", "--role", "lead_inspector"],
-         PASSWORD + "\n"),
-        (["user", "add", "second@e2e.example", "--name", "Sam Second", "--role", "inspector"],
-         PASSWORD + "\n"),
-        (["user", "add", "admin@e2e.example", "--name", "Ada Admin", "--role", "admin"],
-         PASSWORD + "\n"),
+        (
+            ["user", "add", "lead@e2e.example", "--name", "Lena Lead", "--role", "lead_inspector"],
+            PASSWORD + "\n",
+        ),
+        (
+            ["user", "add", "second@e2e.example", "--name", "Sam Second", "--role", "inspector"],
+            PASSWORD + "\n",
+        ),
+        (
+            ["user", "add", "admin@e2e.example", "--name", "Ada Admin", "--role", "admin"],
+            PASSWORD + "\n",
+        ),
     ):
         result = run_cli(args, env=env, input=stdin)
         assert result.returncode == 0, result.stderr
@@ -66,7 +81,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     log = (tmp / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "inspection", "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -128,9 +146,14 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         source,
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
     ]
 
 

@@ -11,8 +11,9 @@ from inspection.models import Inspection, LocalAuthority
 
 async def make_inspection(code: str = "E01", reference: date = date(2026, 11, 2)) -> Inspection:
     la = await LocalAuthority.create(code=code, name=f"Authority {code}")
-    return await Inspection.create(la=la, kind="ilacs-standard", title="Evidence test",
-                                   reference_date=reference)
+    return await Inspection.create(
+        la=la, kind="ilacs-standard", title="Evidence test", reference_date=reference
+    )
 
 
 async def every_table_count() -> dict[str, int]:

@@ -22,64 +22,200 @@ def issues_of(staged):
 
 
 def test_lists_found_by_sheet_name_title_or_headers_wherever_the_header_row_is(tmp_path):
-    path = write_workbook(tmp_path / "a.xlsx", {
-        1: [["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"]],
-        3: [["C1", "M", "WBRI", "01/01/2015", 11, "02/10/2026", "6", "N", 0, "T", "W"]],
-        5: [["C1", "M", "WBRI", "01/01/2015", 11, "N", "03/10/2026", "N", "", "", 1, 0, "T", "W"]],
-    }, sheet_names={1: "Contacts", 3: "Sheet7", 5: "Sec47 and ICPC"}, title=False,
-        blank_rows_above=2)
+    path = write_workbook(
+        tmp_path / "a.xlsx",
+        {
+            1: [["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"]],
+            3: [["C1", "M", "WBRI", "01/01/2015", 11, "02/10/2026", "6", "N", 0, "T", "W"]],
+            5: [
+                [
+                    "C1",
+                    "M",
+                    "WBRI",
+                    "01/01/2015",
+                    11,
+                    "N",
+                    "03/10/2026",
+                    "N",
+                    "",
+                    "",
+                    1,
+                    0,
+                    "T",
+                    "W",
+                ]
+            ],
+        },
+        sheet_names={1: "Contacts", 3: "Sheet7", 5: "Sec47 and ICPC"},
+        title=False,
+        blank_rows_above=2,
+    )
     staged = read(path)
     assert [(t.name, t.sheet, t.header_row, t.rows) for t in staged.tables.values()] == [
-        ("List 1", "Contacts", 3, 1), ("List 3", "Sheet7", 3, 1),
-        ("List 5", "Sec47 and ICPC", 3, 1)]
+        ("List 1", "Contacts", 3, 1),
+        ("List 3", "Sheet7", 3, 1),
+        ("List 5", "Sec47 and ICPC", 3, 1),
+    ]
 
 
 MESSY_HEADERS = {
-    1: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Contact ",
-        "Contact Source", "Favourite colour"],
+    1: [
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age",
+        "Date of Contact ",
+        "Contact Source",
+        "Favourite colour",
+    ],
     3: [h.replace("Referral NFA?", "Referral NFA") for h in HEADERS[3]],
 }
 
 
 def test_messy_workbook_loads_with_exactly_the_expected_issues(tmp_path):
-    path = write_workbook(tmp_path / "messy.xlsx", {
-        1: [
-            ["C1", "a) Male", "a) WBRI", date(2015, 1, 1), 11.8, date(2026, 10, 1), "q) 6: Police", "red"],
-            ["C2", "Female", "WBRI", "03/04/2016", 10, 46296, "Police", ""],
-            ["C2", "F", "WBRI", "03/04/2016", 10, "2026-10-01", "6", ""],
-            ["", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6", ""],
-            ["C3", "M", "zz", "#N/A", "..", "not a date", "6", ""],
-            [],
-            ["C4", "U", "WBRI", "01/01/2027", 0, "05/10/2026", "-", ""],
-            ["C5", "M", "WBRI", "01/01/2010", 16, "01/12/2026", "Neighbour", ""],
-        ],
-        3: [["C1", "M", "WBRI", "01/01/2015", 11, "02/10/2026", "6", "yes", 1, "Team\u00a0A", "W"]],
-        7: [["C9", "M", "WBRI", "01/01/2015", 11, "N", "01/09/2026", "Neglect", "PHY", "",
-             "Y", "01/08/2026", "", "N", 0, "T", "W"]],
-        6: [["C8", "M", "WBRI", "01/01/2015", 11, "N", "01/09/2026", "N1 - Abuse or Neglect", "",
-             "", "", "c) Child in need plan", "T", "W"]],
-        8: [["C8", "M", "WBRI", "01/01/2015", 11, "N", "N", "01/09/2026", "N1", "N",
-             "01/09/2026", "C2", "", "", "", "", "", "", 1, "", "", "", "", "", "", "", "", "",
-             0, 0, "", "", "T", "W"]],
-    }, headers=MESSY_HEADERS)
+    path = write_workbook(
+        tmp_path / "messy.xlsx",
+        {
+            1: [
+                [
+                    "C1",
+                    "a) Male",
+                    "a) WBRI",
+                    date(2015, 1, 1),
+                    11.8,
+                    date(2026, 10, 1),
+                    "q) 6: Police",
+                    "red",
+                ],
+                ["C2", "Female", "WBRI", "03/04/2016", 10, 46296, "Police", ""],
+                ["C2", "F", "WBRI", "03/04/2016", 10, "2026-10-01", "6", ""],
+                ["", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6", ""],
+                ["C3", "M", "zz", "#N/A", "..", "not a date", "6", ""],
+                [],
+                ["C4", "U", "WBRI", "01/01/2027", 0, "05/10/2026", "-", ""],
+                ["C5", "M", "WBRI", "01/01/2010", 16, "01/12/2026", "Neighbour", ""],
+            ],
+            3: [
+                [
+                    "C1",
+                    "M",
+                    "WBRI",
+                    "01/01/2015",
+                    11,
+                    "02/10/2026",
+                    "6",
+                    "yes",
+                    1,
+                    "Team\u00a0A",
+                    "W",
+                ]
+            ],
+            7: [
+                [
+                    "C9",
+                    "M",
+                    "WBRI",
+                    "01/01/2015",
+                    11,
+                    "N",
+                    "01/09/2026",
+                    "Neglect",
+                    "PHY",
+                    "",
+                    "Y",
+                    "01/08/2026",
+                    "",
+                    "N",
+                    0,
+                    "T",
+                    "W",
+                ]
+            ],
+            6: [
+                [
+                    "C8",
+                    "M",
+                    "WBRI",
+                    "01/01/2015",
+                    11,
+                    "N",
+                    "01/09/2026",
+                    "N1 - Abuse or Neglect",
+                    "",
+                    "",
+                    "",
+                    "c) Child in need plan",
+                    "T",
+                    "W",
+                ]
+            ],
+            8: [
+                [
+                    "C8",
+                    "M",
+                    "WBRI",
+                    "01/01/2015",
+                    11,
+                    "N",
+                    "N",
+                    "01/09/2026",
+                    "N1",
+                    "N",
+                    "01/09/2026",
+                    "C2",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    1,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    0,
+                    0,
+                    "",
+                    "",
+                    "T",
+                    "W",
+                ]
+            ],
+        },
+        headers=MESSY_HEADERS,
+    )
     staged = read(path)
     counts = {t.name: (t.rows, t.accepted, t.rejected) for t in staged.tables.values()}
-    assert counts == {"List 1": (7, 5, 2), "List 3": (1, 1, 0), "List 6": (1, 1, 0),
-                      "List 7": (1, 1, 0), "List 8": (1, 1, 0)}
-    assert issues_of(staged) == sorted([
-        ("info", "unrecognised_column", "List_1", "H2", "Favourite colour", False),
-        ("warning", "duplicate_row", "List_1", "A5", "C2", False),
-        ("error", "missing_identifier", "List_1", "A6", "", True),
-        ("error", "unreadable_date", "List_1", "F7", "not a date", True),
-        ("warning", "birth_after_event", "List_1", "D9", "01/01/2027", False),
-        ("warning", "after_reference_date", "List_1", "D9", "01/01/2027", False),
-        ("warning", "missing_value", "List_1", "G9", "-", False),
-        ("warning", "after_reference_date", "List_1", "F10", "01/12/2026", False),
-        ("warning", "unknown_code", "List_1", "G10", "Neighbour", False),
-        ("warning", "end_before_start", "List_7", "L3", "01/08/2026", False),
-        ("warning", "cp_not_in_cin", "List_7", "A3", "C9", False),
-        ("warning", "care_status_mismatch", "List_8", "A3", "C8", False),
-    ])
+    assert counts == {
+        "List 1": (7, 5, 2),
+        "List 3": (1, 1, 0),
+        "List 6": (1, 1, 0),
+        "List 7": (1, 1, 0),
+        "List 8": (1, 1, 0),
+    }
+    assert issues_of(staged) == sorted(
+        [
+            ("info", "unrecognised_column", "List_1", "H2", "Favourite colour", False),
+            ("warning", "duplicate_row", "List_1", "A5", "C2", False),
+            ("error", "missing_identifier", "List_1", "A6", "", True),
+            ("error", "unreadable_date", "List_1", "F7", "not a date", True),
+            ("warning", "birth_after_event", "List_1", "D9", "01/01/2027", False),
+            ("warning", "after_reference_date", "List_1", "D9", "01/01/2027", False),
+            ("warning", "missing_value", "List_1", "G9", "-", False),
+            ("warning", "after_reference_date", "List_1", "F10", "01/12/2026", False),
+            ("warning", "unknown_code", "List_1", "G10", "Neighbour", False),
+            ("warning", "end_before_start", "List_7", "L3", "01/08/2026", False),
+            ("warning", "cp_not_in_cin", "List_7", "A3", "C9", False),
+            ("warning", "care_status_mismatch", "List_8", "A3", "C8", False),
+        ]
+    )
     events = {(e[0][1], e[2], e[3]) for e in staged.events}
     assert ("C2", "contact", date(2026, 10, 1)) in events  # serial 46296 = 01/10/2026
     assert staged.children["C1"].sex == "M" and staged.children["C2"].sex == "F"
@@ -91,8 +227,9 @@ def test_messy_workbook_loads_with_exactly_the_expected_issues(tmp_path):
 
 
 def test_accepted_plus_rejected_is_rows_in_the_file_for_every_list(tmp_path):
-    rows = {n: [["X1"] + [""] * (len(HEADERS[n]) - 1), [""] * len(HEADERS[n])]
-            for n in range(1, 11)}
+    rows = {
+        n: [["X1"] + [""] * (len(HEADERS[n]) - 1), [""] * len(HEADERS[n])] for n in range(1, 11)
+    }
     rows[11] = [["A1"] + [""] * 18, ["", "F1"] + [""] * 17]
     staged = read(write_workbook(tmp_path / "all.xlsx", rows))
     assert len(staged.tables) == 11
@@ -105,23 +242,57 @@ def test_accepted_plus_rejected_is_rows_in_the_file_for_every_list(tmp_path):
 def test_both_list_9_layouts_load(tmp_path, layout):
     if layout == "2019":
         headers = HEADERS[9]
-        row = ["L1", "b) Female", "a) WBRI", "01/02/2006", 20, "b) No", "Leaving care", "PA",
-               "b) Former relevant child", "a) Yes", "U: Independent living", "a) Suitable",
-               "F1: Full time in higher education"]
+        row = [
+            "L1",
+            "b) Female",
+            "a) WBRI",
+            "01/02/2006",
+            20,
+            "b) No",
+            "Leaving care",
+            "PA",
+            "b) Former relevant child",
+            "a) Yes",
+            "U: Independent living",
+            "a) Suitable",
+            "F1: Full time in higher education",
+        ]
     else:
         headers = LIST9_CURRENT
-        row = ["L1", "F", "WBRI", "01/02/2006", 20, "N", "Leaving care", "PA",
-               "d) Eligible child", "LA in touch: yes", "U", "Suitable", "F4", "Y", "Sam Smith",
-               "01/10/2026", "15/10/2026"]
+        row = [
+            "L1",
+            "F",
+            "WBRI",
+            "01/02/2006",
+            20,
+            "N",
+            "Leaving care",
+            "PA",
+            "d) Eligible child",
+            "LA in touch: yes",
+            "U",
+            "Suitable",
+            "F4",
+            "Y",
+            "Sam Smith",
+            "01/10/2026",
+            "15/10/2026",
+        ]
     staged = read(write_workbook(tmp_path / "l9.xlsx", {9: [row]}, headers={9: headers}))
     table = staged.tables["List 9"]
     assert (table.rows, table.accepted, table.layout) == (
-        1, 1, "2019 (13 columns)" if layout == "2019" else "current (17 columns)")
+        1,
+        1,
+        "2019 (13 columns)" if layout == "2019" else "current (17 columns)",
+    )
     (event,) = staged.events
     assert event[2:5] == ("care_leaver", date(2024, 2, 1), None)
     assert event[7]["start_basis"] == "18th birthday"
-    expected = [] if layout == "2019" else [("warning", "unknown_code", "List_9", "J3",
-                                             "LA in touch: yes", False)]
+    expected = (
+        []
+        if layout == "2019"
+        else [("warning", "unknown_code", "List_9", "J3", "LA in touch: yes", False)]
+    )
     assert issues_of(staged) == expected
     if layout == "current":
         assert event[7]["activity"] == "F4" and event[7]["eligibility"] == "Eligible child"
@@ -129,43 +300,137 @@ def test_both_list_9_layouts_load(tmp_path, layout):
 
 
 def test_lists_10_and_11_load(tmp_path):
-    staged = read(write_workbook(tmp_path / "adoption.xlsx", {
-        10: [["A7", "AF0001", "M", "WBRI", "01/01/2024", 2, "N", "01/02/2024", "01/06/2024",
-              "01/09/2024", "01/12/2024", "01/01/2025", "01/07/2026", "", "", ""]],
-        11: [["AF0001-1", "AF0001", "F", "WBRI", "N", "N", "01/01/2024", "", "", "", "", "",
-              "01/05/2024", "01/12/2024", "01/01/2025", 1, "01/07/2026", "", ""],
-             ["AF0002-1", "AF0002", "M", "WBRI", "N", "N", "01/01/2026", "", "", "", "", "", "",
-              "", "", "", "", "01/03/2026", "1 - Adopter withdrew from process"]],
-    }))
+    staged = read(
+        write_workbook(
+            tmp_path / "adoption.xlsx",
+            {
+                10: [
+                    [
+                        "A7",
+                        "AF0001",
+                        "M",
+                        "WBRI",
+                        "01/01/2024",
+                        2,
+                        "N",
+                        "01/02/2024",
+                        "01/06/2024",
+                        "01/09/2024",
+                        "01/12/2024",
+                        "01/01/2025",
+                        "01/07/2026",
+                        "",
+                        "",
+                        "",
+                    ]
+                ],
+                11: [
+                    [
+                        "AF0001-1",
+                        "AF0001",
+                        "F",
+                        "WBRI",
+                        "N",
+                        "N",
+                        "01/01/2024",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "01/05/2024",
+                        "01/12/2024",
+                        "01/01/2025",
+                        1,
+                        "01/07/2026",
+                        "",
+                        "",
+                    ],
+                    [
+                        "AF0002-1",
+                        "AF0002",
+                        "M",
+                        "WBRI",
+                        "N",
+                        "N",
+                        "01/01/2026",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "01/03/2026",
+                        "1 - Adopter withdrew from process",
+                    ],
+                ],
+            },
+        )
+    )
     assert [e[2] for e in staged.events] == [
-        "looked_after_start", "adoption_decision", "placement_order", "adoption_match",
-        "placed_for_adoption", "adoption_order"]
-    assert staged.extra["adopters"] == {"adopters": 2, "families": 2, "approved": 1,
-                                        "matched": 1, "placed": 1, "left_process": 1}
+        "looked_after_start",
+        "adoption_decision",
+        "placement_order",
+        "adoption_match",
+        "placed_for_adoption",
+        "adoption_order",
+    ]
+    assert staged.extra["adopters"] == {
+        "adopters": 2,
+        "families": 2,
+        "approved": 1,
+        "matched": 1,
+        "placed": 1,
+        "left_process": 1,
+    }
     assert list(staged.children) == ["A7"]
 
 
 def test_missing_mandatory_column_is_an_error_for_that_list(tmp_path):
-    headers = {1: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age",
-                   "Date of Contact"]}
-    staged = read(write_workbook(tmp_path / "m.xlsx", {
-        1: [["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026"]]}, headers=headers))
+    headers = {
+        1: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Contact"]
+    }
+    staged = read(
+        write_workbook(
+            tmp_path / "m.xlsx",
+            {1: [["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026"]]},
+            headers=headers,
+        )
+    )
     assert issues_of(staged) == [("error", "missing_column", "List_1", "", "", False)]
     assert staged.issues[0].column == "Contact Source"
     assert staged.tables["List 1"].accepted == 1
 
 
 def test_missing_child_id_column_rejects_every_row_of_the_list(tmp_path):
-    headers = {1: ["Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
-                   "Date of Contact", "Contact Source"]}
-    staged = read(write_workbook(tmp_path / "m.xlsx", {
-        1: [["M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"]] * 3}, headers=headers))
+    headers = {
+        1: [
+            "Gender",
+            "Ethnicity",
+            "Date of Birth",
+            "Age of Child (Years)",
+            "Date of Contact",
+            "Contact Source",
+        ]
+    }
+    staged = read(
+        write_workbook(
+            tmp_path / "m.xlsx",
+            {1: [["M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"]] * 3},
+            headers=headers,
+        )
+    )
     assert (staged.tables["List 1"].rows, staged.tables["List 1"].rejected) == (3, 3)
     assert staged.events == []
 
 
 def test_no_recognisable_list(tmp_path):
     import openpyxl
+
     book = openpyxl.Workbook()
     book.active.append(["Name", "Favourite colour"])
     book.active.append(["Ann", "red"])
@@ -183,5 +448,8 @@ def test_messy_fixture_every_row_accepted_and_every_duplicate_flagged():
     assert all(t.rejected == 0 for t in staged.tables.values())
     duplicates = sum(m["rows"] for m in summary["mess"] if m["change"] == "duplicate rows")
     assert sum(1 for i in staged.issues if i.rule == "duplicate_row") == duplicates
-    assert not [i for i in staged.issues if i.rule in ("unknown_code", "unrecognised_column",
-                                                       "unreadable_date", "missing_column")]
+    assert not [
+        i
+        for i in staged.issues
+        if i.rule in ("unknown_code", "unrecognised_column", "unreadable_date", "missing_column")
+    ]

@@ -13,9 +13,11 @@ from inspection.models import Child, Event, SourceRecord, Upload, ValidationIssu
 from tests.evidence.helpers import every_table_count, make_inspection
 from tests.evidence.workbooks import write_workbook
 
-L1 = [["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"],
-      ["C2", "F", "WBRI", "01/01/2016", 10, "02/10/2026", "Police"],
-      ["", "F", "WBRI", "01/01/2016", 10, "02/10/2026", "Police"]]
+L1 = [
+    ["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"],
+    ["C2", "F", "WBRI", "01/01/2016", 10, "02/10/2026", "Police"],
+    ["", "F", "WBRI", "01/01/2016", 10, "02/10/2026", "Police"],
+]
 
 
 async def test_annex_a_loads_children_records_events_and_issues(db, tmp_path):
@@ -23,28 +25,43 @@ async def test_annex_a_loads_children_records_events_and_issues(db, tmp_path):
     path = write_workbook(tmp_path / "a.xlsx", {1: L1})
     summary = await import_file(inspection.id, path, "annex-a", None, db)
     assert summary.status == "loaded"
-    assert summary.tables[0] | {} == {"name": "List 1", "sheet": "List_1", "header_row": 2,
-                                      "rows": 3, "accepted": 2, "rejected": 1,
-                                      "issues": {"error": 1, "warning": 0, "info": 0}}
+    assert summary.tables[0] | {} == {
+        "name": "List 1",
+        "sheet": "List_1",
+        "header_row": 2,
+        "rows": 3,
+        "accepted": 2,
+        "rejected": 1,
+        "issues": {"error": 1, "warning": 0, "info": 0},
+    }
     assert summary.issues == {"error": 1, "warning": 0, "info": 0}
     children = await Child.filter(inspection_id=inspection.id).order_by("la_child_id")
     assert [(c.la_child_id, c.sex, c.dob) for c in children] == [
-        ("C1", "M", date(2015, 1, 1)), ("C2", "F", date(2016, 1, 1))]
+        ("C1", "M", date(2015, 1, 1)),
+        ("C2", "F", date(2016, 1, 1)),
+    ]
     events = await Event.filter(inspection_id=inspection.id).order_by("source_row")
     assert [(e.kind, e.start, e.source_sheet, e.source_row, e.child_id) for e in events] == [
         ("contact", date(2026, 10, 1), "List_1", 3, children[0].id),
-        ("contact", date(2026, 10, 2), "List_1", 4, children[1].id)]
+        ("contact", date(2026, 10, 2), "List_1", 4, children[1].id),
+    ]
     records = await SourceRecord.filter(inspection_id=inspection.id).order_by("person_id")
     assert [(r.agency, r.person_id, r.child_id, r.link_method) for r in records] == [
         ("social_care", "C1", children[0].id, "la_child_id"),
-        ("social_care", "C2", children[1].id, "la_child_id")]
+        ("social_care", "C2", children[1].id, "la_child_id"),
+    ]
     upload = await Upload.get(id=summary.upload_id)
     assert upload.sha256 == load.sha256_of(path)
     stored = db.uploads_dir / str(inspection.id) / f"{upload.sha256}.xlsx"
     assert upload.stored_path == str(stored) and stored.read_bytes() == path.read_bytes()
     (issue,) = await ValidationIssue.filter(upload_id=upload.id)
     assert (issue.sheet, issue.cell, issue.source_row, issue.rule, issue.row_rejected) == (
-        "List_1", "A5", 5, "missing_identifier", True)
+        "List_1",
+        "A5",
+        5,
+        "missing_identifier",
+        True,
+    )
 
 
 async def test_same_file_twice_is_recognised_and_not_loaded_again(db, tmp_path):
@@ -61,11 +78,13 @@ async def test_same_file_twice_is_recognised_and_not_loaded_again(db, tmp_path):
 
 async def test_newer_file_supersedes_the_older_which_is_kept(db, tmp_path):
     inspection = await make_inspection()
-    old = await import_file(inspection.id, write_workbook(tmp_path / "old.xlsx", {1: L1}),
-                            "annex-a", None, db)
+    old = await import_file(
+        inspection.id, write_workbook(tmp_path / "old.xlsx", {1: L1}), "annex-a", None, db
+    )
     new_rows = [["C1", "M", "WBRI", "01/01/2015", 11, "05/10/2026", "6"]]
-    new = await import_file(inspection.id, write_workbook(tmp_path / "new.xlsx", {1: new_rows}),
-                            "annex-a", None, db)
+    new = await import_file(
+        inspection.id, write_workbook(tmp_path / "new.xlsx", {1: new_rows}), "annex-a", None, db
+    )
     assert new.superseded == [old.upload_id]
     older = await Upload.get(id=old.upload_id)
     assert (older.status, older.superseded_by_id) == ("superseded", new.upload_id)
@@ -85,8 +104,9 @@ async def test_newer_file_supersedes_the_older_which_is_kept(db, tmp_path):
 
 async def test_a_failure_mid_load_leaves_the_database_exactly_as_before(db, tmp_path, monkeypatch):
     inspection = await make_inspection()
-    await import_file(inspection.id, write_workbook(tmp_path / "first.xlsx", {1: L1[:1]}),
-                      "annex-a", None, db)
+    await import_file(
+        inspection.id, write_workbook(tmp_path / "first.xlsx", {1: L1[:1]}), "annex-a", None, db
+    )
     before = await every_table_count()
     original = load._Writer.insert
 
@@ -152,29 +172,61 @@ def _no_list(path):
 
 
 BAD_FILES = {
-    "not_a_spreadsheet": ("annex-a", "a.xlsx", lambda p, t: _text(p, "name,dob\nA,1\n"),
-                          "is not a spreadsheet"),
+    "not_a_spreadsheet": (
+        "annex-a",
+        "a.xlsx",
+        lambda p, t: _text(p, "name,dob\nA,1\n"),
+        "is not a spreadsheet",
+    ),
     "zero_bytes": ("annex-a", "a.xlsx", lambda p, t: _bytes(p, b""), "is empty (0 bytes)"),
-    "empty_workbook": ("annex-a", "a.xlsx", lambda p, t: _empty_workbook(p),
-                       "is empty: none of its sheets"),
+    "empty_workbook": (
+        "annex-a",
+        "a.xlsx",
+        lambda p, t: _empty_workbook(p),
+        "is empty: none of its sheets",
+    ),
     "corrupt": ("annex-a", "a.xlsx", _corrupt, "is damaged"),
     "encrypted": ("annex-a", "a.xlsx", lambda p, t: _encrypted(p), "password-protected"),
     "no_list": ("annex-a", "a.xlsx", lambda p, t: _no_list(p), "No Annex A list was found"),
-    "oversized": ("annex-a", "a.xlsx",
-                  lambda p, t: write_workbook(p, {1: L1 * 400}), "more than the 20.0 KB allowed"),
+    "oversized": (
+        "annex-a",
+        "a.xlsx",
+        lambda p, t: write_workbook(p, {1: L1 * 400}),
+        "more than the 20.0 KB allowed",
+    ),
     "zip_bomb": ("annex-a", "a.xlsx", lambda p, t: _zip_bomb(p), "decompression bomb"),
-    "xml_dtd": ("cin-census", "c.xml", lambda p, t: _text(p, 
-        '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x "boom">]><Message>&x;</Message>'),
-        "declares a DTD or entities"),
-    "xml_broken": ("cin-census", "c.xml", lambda p, t: _text(p, "<Message><Child>"),
-                   "is not well-formed XML"),
-    "xml_no_children": ("cin-census", "c.xml", lambda p, t: _text(p, "<Message/>"),
-                        "has no <Child> elements"),
-    "agency_no_person_id": ("agency", "p.csv", lambda p, t: _text(p, 
-        "record_id,event_date,event_type\nR1,01/10/2026,missing_episode\n"),
-        "has no person_id column"),
-    "agency_header_only": ("agency", "p.csv", lambda p, t: _text(p, 
-        "person_id,event_date,event_type\n"), "has a header row but no rows"),
+    "xml_dtd": (
+        "cin-census",
+        "c.xml",
+        lambda p, t: _text(
+            p, '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x "boom">]><Message>&x;</Message>'
+        ),
+        "declares a DTD or entities",
+    ),
+    "xml_broken": (
+        "cin-census",
+        "c.xml",
+        lambda p, t: _text(p, "<Message><Child>"),
+        "is not well-formed XML",
+    ),
+    "xml_no_children": (
+        "cin-census",
+        "c.xml",
+        lambda p, t: _text(p, "<Message/>"),
+        "has no <Child> elements",
+    ),
+    "agency_no_person_id": (
+        "agency",
+        "p.csv",
+        lambda p, t: _text(p, "record_id,event_date,event_type\nR1,01/10/2026,missing_episode\n"),
+        "has no person_id column",
+    ),
+    "agency_header_only": (
+        "agency",
+        "p.csv",
+        lambda p, t: _text(p, "person_id,event_date,event_type\n"),
+        "has a header row but no rows",
+    ),
 }
 
 
@@ -188,7 +240,8 @@ async def test_bad_files_are_refused_with_a_specific_message_and_nothing_written
     settings = dataclasses.replace(db, max_upload_bytes=20 * 1024) if case == "oversized" else db
     before = await every_table_count()
     with pytest.raises(EvidenceFileError, match=re.escape(message)):
-        await import_file(inspection.id, path, kind, "police" if kind == "agency" else None,
-                          settings)
+        await import_file(
+            inspection.id, path, kind, "police" if kind == "agency" else None, settings
+        )
     assert await every_table_count() == before
     assert not (db.uploads_dir / str(inspection.id)).exists()

@@ -9,24 +9,47 @@ from inspection.evidence import values
 from inspection.evidence.codes import canonical
 
 
-@pytest.mark.parametrize(("list_name", "raw", "code"), [
-    ("gender", "a) Male", "M"), ("gender", "Male", "M"), ("gender", "M", "M"),
-    ("gender", "female", "F"), ("gender", "F", "F"), ("gender", "c) Not stated/recorded", "U"),
-    ("source", "q) 6: Police", "6"), ("source", "6: Police", "6"), ("source", "Police", "6"),
-    ("source", "6", "6"), ("source", "v) 5D: LA services", "5D"),
-    ("placement_provider", "e) PR4 - Private provision", "PR4"),
-    ("placement_provider", "e) PR4: Private provision", "PR4"),
-    ("need", "N1 - Abuse or Neglect", "N1"), ("need", "n1 - abuse or neglect", "N1"),
-    ("need", "N1", "N1"), ("abuse_category", "Physical abuse", "PHY"),
-    ("abuse_category", "b) Physical abuse", "PHY"), ("closure_reason", "RC9", "RC9"),
-    ("eligibility", "d) Eligible child", "Eligible child"), ("activity", "F4", "F4"),
-    ("activity", "P5", "P5"), ("reason_ceased", "E17", "E17"), ("ethnicity", "t) NOBT", "NOBT"),
-    ("ethnicity", "s) NOBT", "NOBT"), ("ethnicity", "White British", "WBRI"),
-    ("yes_no", "yes", "Y"), ("yes_no", "YES", "Y"), ("yes_no", "y", "Y"), ("yes_no", "a) Yes", "Y"),
-    ("yes_no", "No", "N"), ("yes_no", "n", "N"), ("yes_no", "b) No", "N"),
-    ("yes_no", "false", "N"), ("yes_no", "c) Unknown", "U"),
-    ("case_status", "a) Looked after child", "LAC"),
-])
+@pytest.mark.parametrize(
+    ("list_name", "raw", "code"),
+    [
+        ("gender", "a) Male", "M"),
+        ("gender", "Male", "M"),
+        ("gender", "M", "M"),
+        ("gender", "female", "F"),
+        ("gender", "F", "F"),
+        ("gender", "c) Not stated/recorded", "U"),
+        ("source", "q) 6: Police", "6"),
+        ("source", "6: Police", "6"),
+        ("source", "Police", "6"),
+        ("source", "6", "6"),
+        ("source", "v) 5D: LA services", "5D"),
+        ("placement_provider", "e) PR4 - Private provision", "PR4"),
+        ("placement_provider", "e) PR4: Private provision", "PR4"),
+        ("need", "N1 - Abuse or Neglect", "N1"),
+        ("need", "n1 - abuse or neglect", "N1"),
+        ("need", "N1", "N1"),
+        ("abuse_category", "Physical abuse", "PHY"),
+        ("abuse_category", "b) Physical abuse", "PHY"),
+        ("closure_reason", "RC9", "RC9"),
+        ("eligibility", "d) Eligible child", "Eligible child"),
+        ("activity", "F4", "F4"),
+        ("activity", "P5", "P5"),
+        ("reason_ceased", "E17", "E17"),
+        ("ethnicity", "t) NOBT", "NOBT"),
+        ("ethnicity", "s) NOBT", "NOBT"),
+        ("ethnicity", "White British", "WBRI"),
+        ("yes_no", "yes", "Y"),
+        ("yes_no", "YES", "Y"),
+        ("yes_no", "y", "Y"),
+        ("yes_no", "a) Yes", "Y"),
+        ("yes_no", "No", "N"),
+        ("yes_no", "n", "N"),
+        ("yes_no", "b) No", "N"),
+        ("yes_no", "false", "N"),
+        ("yes_no", "c) Unknown", "U"),
+        ("case_status", "a) Looked after child", "LAC"),
+    ],
+)
 def test_codes_in_every_spelling(list_name, raw, code):
     assert canonical(list_name, raw) == code
 
@@ -46,15 +69,25 @@ def test_non_breaking_spaces_inside_names_become_spaces():
     assert values.text("Mary\u00a0Ann  Smith\u00a0") == "Mary Ann Smith"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (datetime(2026, 3, 4, 0, 0), date(2026, 3, 4)), (date(2026, 3, 4), date(2026, 3, 4)),
-    (46085.0, date(2026, 3, 4)), (46085, date(2026, 3, 4)), ("46085", date(2026, 3, 4)),
-    ("04/03/2026", date(2026, 3, 4)), ("4/3/2026", date(2026, 3, 4)),
-    ("04-03-2026", date(2026, 3, 4)), ("04.03.2026", date(2026, 3, 4)),
-    ("2026-03-04", date(2026, 3, 4)), ("2026-03-04T00:00:00", date(2026, 3, 4)),
-    ("04/03/2026 00:00", date(2026, 3, 4)), ("4 March 2026", date(2026, 3, 4)),
-    ("04/03/26", date(2026, 3, 4)),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (datetime(2026, 3, 4, 0, 0), date(2026, 3, 4)),
+        (date(2026, 3, 4), date(2026, 3, 4)),
+        (46085.0, date(2026, 3, 4)),
+        (46085, date(2026, 3, 4)),
+        ("46085", date(2026, 3, 4)),
+        ("04/03/2026", date(2026, 3, 4)),
+        ("4/3/2026", date(2026, 3, 4)),
+        ("04-03-2026", date(2026, 3, 4)),
+        ("04.03.2026", date(2026, 3, 4)),
+        ("2026-03-04", date(2026, 3, 4)),
+        ("2026-03-04T00:00:00", date(2026, 3, 4)),
+        ("04/03/2026 00:00", date(2026, 3, 4)),
+        ("4 March 2026", date(2026, 3, 4)),
+        ("04/03/26", date(2026, 3, 4)),
+    ],
+)
 def test_dates_in_every_form(raw, expected):
     assert values.to_date(raw) == expected
 
@@ -74,9 +107,11 @@ def test_counts_and_numbers():
 
 
 def _sheet_xml(cells: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f"<sheetData>{cells}</sheetData></worksheet>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{cells}</sheetData></worksheet>"
+    )
 
 
 def write_formula_workbook(path: Path) -> Path:
@@ -95,20 +130,25 @@ def write_formula_workbook(path: Path) -> Path:
             'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
             '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
-            'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+            'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
             'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
-            f'{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+            f'{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
         "xl/workbook.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}">'
-            '<sheets><sheet name="Formulas" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            '<sheets><sheet name="Formulas" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
             f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}'
-            '/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+            '/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
         "xl/worksheets/sheet1.xml": _sheet_xml(
-            '<row r="1"><c r="A1"><v>46085</v></c><c r="B1"><f>A1+7</f><v>46092</v></c></row>'),
+            '<row r="1"><c r="A1"><v>46085</v></c><c r="B1"><f>A1+7</f><v>46092</v></c></row>'
+        ),
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in parts.items():

@@ -10,28 +10,73 @@ from inspection.models import Child, Event, Inspection, LocalAuthority, SourceRe
 
 async def inspection(code: str = "T1") -> Inspection:
     la = await LocalAuthority.create(code=code, name=f"Test {code}")
-    return await Inspection.create(la=la, kind="jtai", title="Test", reference_date=date(2026, 11, 1))
+    return await Inspection.create(
+        la=la, kind="jtai", title="Test", reference_date=date(2026, 11, 1)
+    )
 
 
 async def upload(insp: Inspection, name: str, agency: str = "") -> Upload:
-    return await Upload.create(inspection=insp, source_kind="agency" if agency else "annex-a",
-                               agency=agency, filename=name, sha256=name)
+    return await Upload.create(
+        inspection=insp,
+        source_kind="agency" if agency else "annex-a",
+        agency=agency,
+        filename=name,
+        sha256=name,
+    )
 
 
-async def record(insp: Inspection, up: Upload, agency: str, person_id: str, given: str = "",
-                 family: str = "", dob: date | None = None, sex: str = "", postcode: str = "",
-                 la_child_id: str = "", nhs: str = "", upn: str = "",
-                 child: Child | None = None) -> SourceRecord:
+async def record(
+    insp: Inspection,
+    up: Upload,
+    agency: str,
+    person_id: str,
+    given: str = "",
+    family: str = "",
+    dob: date | None = None,
+    sex: str = "",
+    postcode: str = "",
+    la_child_id: str = "",
+    nhs: str = "",
+    upn: str = "",
+    child: Child | None = None,
+) -> SourceRecord:
     return await SourceRecord.create(
-        inspection=insp, upload=up, agency=agency, person_id=person_id, la_child_id=la_child_id,
-        nhs_number=nhs, upn=upn, given_name=given, family_name=family, dob=dob, sex=sex,
-        postcode=postcode, child=child)
+        inspection=insp,
+        upload=up,
+        agency=agency,
+        person_id=person_id,
+        la_child_id=la_child_id,
+        nhs_number=nhs,
+        upn=upn,
+        given_name=given,
+        family_name=family,
+        dob=dob,
+        sex=sex,
+        postcode=postcode,
+        child=child,
+    )
 
 
-async def event(insp: Inspection, rec: SourceRecord, kind: str, start: date,
-                end: date | None = None, row: int = 2, sheet: str = "",
-                attributes: dict[str, Any] | None = None) -> Event:
+async def event(
+    insp: Inspection,
+    rec: SourceRecord,
+    kind: str,
+    start: date,
+    end: date | None = None,
+    row: int = 2,
+    sheet: str = "",
+    attributes: dict[str, Any] | None = None,
+) -> Event:
     return await Event.create(
-        inspection=insp, child_id=rec.child_id, record=rec, upload_id=rec.upload_id,
-        agency=rec.agency, kind=kind, start=start, end=end, source_sheet=sheet, source_row=row,
-        attributes=attributes or {})
+        inspection=insp,
+        child_id=rec.child_id,
+        record=rec,
+        upload_id=rec.upload_id,
+        agency=rec.agency,
+        kind=kind,
+        start=start,
+        end=end,
+        source_sheet=sheet,
+        source_row=row,
+        attributes=attributes or {},
+    )

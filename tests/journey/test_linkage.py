@@ -16,15 +16,39 @@ async def _authority():
 async def test_deterministic_then_probabilistic_links_with_evidence(db):
     insp, sc, police, health = await _authority()
     child = await Child.create(inspection=insp, la_child_id="LA1")
-    await f.record(insp, sc, "social_care", "", "Thomas", "Smith-Khan", date(2015, 4, 3), "M",
-                   "XS1 2AB", la_child_id="LA1", nhs="4857773456", child=child)
-    h = await f.record(insp, health, "health", "H1", "Tom", "Smith", date(2015, 4, 3), "M",
-                       "XS1 2AB", nhs="485 777 3456")
-    p = await f.record(insp, police, "police", "PP1", "Tommy", "Khan", date(2015, 3, 4), "M",
-                       "XS1 2AB")
+    await f.record(
+        insp,
+        sc,
+        "social_care",
+        "",
+        "Thomas",
+        "Smith-Khan",
+        date(2015, 4, 3),
+        "M",
+        "XS1 2AB",
+        la_child_id="LA1",
+        nhs="4857773456",
+        child=child,
+    )
+    h = await f.record(
+        insp,
+        health,
+        "health",
+        "H1",
+        "Tom",
+        "Smith",
+        date(2015, 4, 3),
+        "M",
+        "XS1 2AB",
+        nhs="485 777 3456",
+    )
+    p = await f.record(
+        insp, police, "police", "PP1", "Tommy", "Khan", date(2015, 3, 4), "M", "XS1 2AB"
+    )
     pe = await f.event(insp, p, "police_domestic_abuse", date(2024, 1, 5))
-    other = await f.record(insp, police, "police", "PP2", "Olivia", "Jones", date(2012, 6, 1),
-                           "F", "XS9 9ZZ")
+    other = await f.record(
+        insp, police, "police", "PP2", "Olivia", "Jones", date(2012, 6, 1), "F", "XS9 9ZZ"
+    )
 
     result = await link_inspection(insp.id)
 
@@ -51,12 +75,35 @@ async def test_twins_do_not_merge(db):
     a = await Child.create(inspection=insp, la_child_id="T1")
     b = await Child.create(inspection=insp, la_child_id="T2")
     dob = date(2016, 9, 14)
-    await f.record(insp, sc, "social_care", "", "Jayden", "Smith", dob, "M", "XS3 4RT",
-                   la_child_id="T1", child=a)
-    await f.record(insp, sc, "social_care", "", "Jaden", "Smith", dob, "M", "XS3 4RT",
-                   la_child_id="T2", child=b)
-    await f.record(insp, sc, "social_care", "", "Ruby", "Smith", dob, "F", "XS3 4RT",
-                   la_child_id="T3")
+    await f.record(
+        insp,
+        sc,
+        "social_care",
+        "",
+        "Jayden",
+        "Smith",
+        dob,
+        "M",
+        "XS3 4RT",
+        la_child_id="T1",
+        child=a,
+    )
+    await f.record(
+        insp,
+        sc,
+        "social_care",
+        "",
+        "Jaden",
+        "Smith",
+        dob,
+        "M",
+        "XS3 4RT",
+        la_child_id="T2",
+        child=b,
+    )
+    await f.record(
+        insp, sc, "social_care", "", "Ruby", "Smith", dob, "F", "XS3 4RT", la_child_id="T3"
+    )
     pj = await f.record(insp, police, "police", "PP7", "Jaden", "Smith", dob, "M", "XS3 4RT")
     pr = await f.record(insp, police, "police", "PP8", "Ruby", "Smith", dob, "F", "XS3 4RT")
     hs = await f.record(insp, health, "health", "H9", "Mia", "Smith", dob, "F", "XS3 4RT")
@@ -76,8 +123,19 @@ async def test_twins_do_not_merge(db):
 async def test_review_band_decisions_are_respected_by_later_runs(db):
     insp, sc, police, health = await _authority()
     child = await Child.create(inspection=insp, la_child_id="LA5")
-    await f.record(insp, sc, "social_care", "", "Callum", "Wright", date(2013, 2, 20), "M",
-                   "XS5 1AA", la_child_id="LA5", child=child)
+    await f.record(
+        insp,
+        sc,
+        "social_care",
+        "",
+        "Callum",
+        "Wright",
+        date(2013, 2, 20),
+        "M",
+        "XS5 1AA",
+        la_child_id="LA5",
+        child=child,
+    )
     # same name, no date of birth, another postcode: plausible but not certain
     p = await f.record(insp, police, "police", "PP5", "Callum", "Wright", None, "", "XS5 1BB")
 
@@ -104,10 +162,22 @@ async def test_review_band_decisions_are_respected_by_later_runs(db):
 async def test_split_and_merge_are_kept(db):
     insp, sc, police, health = await _authority()
     child = await Child.create(inspection=insp, la_child_id="LA9")
-    await f.record(insp, sc, "social_care", "", "Grace", "Hall", date(2011, 5, 5), "F",
-                   "XS2 2BB", la_child_id="LA9", child=child)
-    p = await f.record(insp, police, "police", "PP9", "Grace", "Hall", date(2011, 5, 5), "F",
-                       "XS2 2BB")
+    await f.record(
+        insp,
+        sc,
+        "social_care",
+        "",
+        "Grace",
+        "Hall",
+        date(2011, 5, 5),
+        "F",
+        "XS2 2BB",
+        la_child_id="LA9",
+        child=child,
+    )
+    p = await f.record(
+        insp, police, "police", "PP9", "Grace", "Hall", date(2011, 5, 5), "F", "XS2 2BB"
+    )
     await link_inspection(insp.id)
     assert (await SourceRecord.get(id=p.id)).child_id == child.id
 
@@ -120,6 +190,9 @@ async def test_split_and_merge_are_kept(db):
     await merge_children(insp.id, child.id, separate.child_id, None, "checked with police")
     await link_inspection(insp.id)
     assert (await SourceRecord.get(id=p.id)).child_id == child.id
-    decisions = await LinkDecision.filter(inspection_id=insp.id).order_by("id").values_list(
-        "decision", flat=True)
+    decisions = (
+        await LinkDecision.filter(inspection_id=insp.id)
+        .order_by("id")
+        .values_list("decision", flat=True)
+    )
     assert decisions == ["split", "merge"]

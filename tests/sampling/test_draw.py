@@ -32,8 +32,13 @@ def test_known_answer_pins_the_algorithm():
     pop = {str(i): "" for i in range(1, 21)}
     result = d.run(d.canonical_frame(pop), "00ff", d.make_params(4, "simple", reserve=2))
     assert [(m.key, m.role) for m in result.members] == [
-        ("6", "selected"), ("18", "selected"), ("11", "selected"), ("1", "selected"),
-        ("3", "reserve"), ("8", "reserve")]
+        ("6", "selected"),
+        ("18", "selected"),
+        ("11", "selected"),
+        ("1", "selected"),
+        ("3", "reserve"),
+        ("8", "reserve"),
+    ]
     frame = d.canonical_frame({"2": "x", "10": "y"})
     assert frame.keys == ["10", "2"]
     keys = hashlib.sha256(b"10\n2\n").digest()
@@ -65,9 +70,15 @@ def test_equal_minimum_and_quota_allocations():
     assert d.allocate({"a": 5, "b": 1, "c": 10}, 9, "equal") == {"a": 4, "b": 1, "c": 4}
     assert d.allocate({"a": 5, "b": 5, "c": 5}, 7, "equal") == {"a": 3, "b": 2, "c": 2}
     assert d.allocate({"a": 5, "b": 1, "c": 10}, 9, "minimum", minimum=2) == {
-        "a": 3, "b": 1, "c": 5}
+        "a": 3,
+        "b": 1,
+        "c": 5,
+    }
     assert d.allocate({"T1": 5, "T2": 3, "T3": 9}, 0, "quota", quotas={"T1": 2, "T2": 4}) == {
-        "T1": 2, "T2": 3, "T3": 0}
+        "T1": 2,
+        "T2": 3,
+        "T3": 0,
+    }
     with pytest.raises(d.DrawError, match="needs a sample of at least 6, not 5"):
         d.allocate({"a": 5, "b": 5, "c": 5}, 5, "minimum", minimum=2)
     with pytest.raises(d.DrawError, match="larger than the population"):
@@ -88,8 +99,9 @@ def test_stratum_allocations_are_exact_and_weights_sum_to_population():
             assert math.isclose(sum(m.weight for m in chosen), count, rel_tol=1e-12)
             assert all(m.probability == want[stratum] / count for m in chosen)
             reserves = [m for m in result.reserves if m.stratum == stratum]
-            assert [m.order for m in reserves] == list(range(want[stratum],
-                                                             want[stratum] + len(reserves)))
+            assert [m.order for m in reserves] == list(
+                range(want[stratum], want[stratum] + len(reserves))
+            )
             assert len(reserves) == min(4, count - want[stratum])
         assert sum(want.values()) == 60
 

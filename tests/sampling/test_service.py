@@ -16,10 +16,32 @@ def test_characteristics():
     assert pop.age_band(date(2025, 11, 2), date(2026, 11, 2)) == "1-4"
     assert pop.age_band(date(2010, 11, 2), date(2026, 11, 2)) == "16+"
     assert pop.age_band(date(2010, 11, 3), date(2026, 11, 2)) == "10-15"
-    assert [pop.ethnicity_group(c) for c in ("a) WBRI", "mwbc", "AIND", "o) BAFR", "q) CHNE",
-                                             "OOTH", "s) NOBT", "REFU", "", "zzz")] == [
-        "White", "Mixed", "Asian", "Black", "Other", "Other", "Unknown", "Unknown", "Unknown",
-        "Unknown"]
+    assert [
+        pop.ethnicity_group(c)
+        for c in (
+            "a) WBRI",
+            "mwbc",
+            "AIND",
+            "o) BAFR",
+            "q) CHNE",
+            "OOTH",
+            "s) NOBT",
+            "REFU",
+            "",
+            "zzz",
+        )
+    ] == [
+        "White",
+        "Mixed",
+        "Asian",
+        "Black",
+        "Other",
+        "Other",
+        "Unknown",
+        "Unknown",
+        "Unknown",
+        "Unknown",
+    ]
 
 
 async def test_population_filters(db):
@@ -29,18 +51,26 @@ async def test_population_filters(db):
     assert [m.key for m in everyone] == sorted(m.key for m in everyone)
     referrals = await pop.build(inspection.id, inspection.reference_date, {"cohort": "referrals"})
     assert len(referrals) == 15
-    window = await pop.build(inspection.id, inspection.reference_date,
-                             {"cohort": "contacts", "from": "2026-03-01", "to": "2026-04-30"})
+    window = await pop.build(
+        inspection.id,
+        inspection.reference_date,
+        {"cohort": "contacts", "from": "2026-03-01", "to": "2026-04-30"},
+    )
     # contacts on 10 March and 10 April: i % 10 in (2, 3)
-    assert sorted(m.la_child_id for m in window) == ["C002", "C003", "C012", "C013", "C022",
-                                                     "C023"]
-    white_disabled = await pop.build(inspection.id, inspection.reference_date,
-                                     {"ethnicity_groups": ["White"], "disability": ["Y"]})
+    assert sorted(m.la_child_id for m in window) == ["C002", "C003", "C012", "C013", "C022", "C023"]
+    white_disabled = await pop.build(
+        inspection.id,
+        inspection.reference_date,
+        {"ethnicity_groups": ["White"], "disability": ["Y"]},
+    )
     assert [m.la_child_id for m in white_disabled] == ["C000"]
     # A child with no team of its own takes the team of its latest event.
     teams = {m.la_child_id: m.team for m in everyone}
     assert (teams["C002"], teams["C006"], teams["C004"]) == (
-        "Late team", "Front door", "Assessment 2")
+        "Late team",
+        "Front door",
+        "Assessment 2",
+    )
     c10 = next(m for m in everyone if m.la_child_id == "C010")
     assert (c10.age_band, c10.ethnicity_group, c10.disability) == ("5-9", "Black", "Y")
     with pytest.raises(pop.PopulationError, match="Unknown cohort 'everyone'"):
@@ -50,8 +80,10 @@ async def test_population_filters(db):
 async def test_indicator_filters_use_the_journey_indicators(db, monkeypatch):
     inspection = await authority(10)
     children = await Child.filter(inspection_id=inspection.id).order_by("la_child_id")
-    values = {c.id: {"contacts_nfa": i % 4, "re_referrals_12m": 1 if i == 2 else 0}
-              for i, c in enumerate(children)}
+    values = {
+        c.id: {"contacts_nfa": i % 4, "re_referrals_12m": 1 if i == 2 else 0}
+        for i, c in enumerate(children)
+    }
 
     async def indicators_by_child(inspection_id):
         assert inspection_id == inspection.id
@@ -60,12 +92,22 @@ async def test_indicator_filters_use_the_journey_indicators(db, monkeypatch):
     module = types.ModuleType("inspection.journey.indicators")
     module.indicators_by_child = indicators_by_child  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "inspection.journey.indicators", module)
-    members = await pop.build(inspection.id, inspection.reference_date,
-                              {"indicators": [{"name": "contacts_nfa", "op": ">=", "value": 3}]})
+    members = await pop.build(
+        inspection.id,
+        inspection.reference_date,
+        {"indicators": [{"name": "contacts_nfa", "op": ">=", "value": 3}]},
+    )
     assert sorted(m.la_child_id for m in members) == ["C003", "C007"]
-    both = await pop.build(inspection.id, inspection.reference_date, {"indicators": [
-        {"name": "contacts_nfa", "op": ">=", "value": 2},
-        {"name": "re_referrals_12m", "op": ">=", "value": 1}]})
+    both = await pop.build(
+        inspection.id,
+        inspection.reference_date,
+        {
+            "indicators": [
+                {"name": "contacts_nfa", "op": ">=", "value": 2},
+                {"name": "re_referrals_12m", "op": ">=", "value": 1},
+            ]
+        },
+    )
     assert [m.la_child_id for m in both] == ["C002"]
 
 
@@ -75,7 +117,13 @@ async def test_preview_gives_size_and_breakdown(db):
     assert result.size == 6
     assert result.strata == [("N", 4), ("Y", 2)]
     assert result.characteristics["ethnicity_group"] == [
-        ("Asian", 1), ("Black", 1), ("Mixed", 1), ("Other", 1), ("Unknown", 1), ("White", 1)]
+        ("Asian", 1),
+        ("Black", 1),
+        ("Mixed", 1),
+        ("Other", 1),
+        ("Unknown", 1),
+        ("White", 1),
+    ]
 
 
 async def test_recently_audited_children_are_left_out(db):
@@ -85,8 +133,13 @@ async def test_recently_audited_children_are_left_out(db):
     sample = await service.draw_sample(inspection.id, {}, size=18, seed="01")
     assert sample.population_size == 18
     assert sample.params["excluded"] == sorted(
-        [str(c.id) for c in await Child.filter(inspection_id=inspection.id,
-                                               la_child_id__in=["C001", "C002"])])
+        [
+            str(c.id)
+            for c in await Child.filter(
+                inspection_id=inspection.id, la_child_id__in=["C001", "C002"]
+            )
+        ]
+    )
     keys = {m.population_key for m in await SampleMember.filter(sample_id=sample.id)}
     assert not keys & set(sample.params["excluded"])
     wider = await service.preview(inspection.id, {}, exclude_audited_months=14)
@@ -97,23 +150,33 @@ async def test_recently_audited_children_are_left_out(db):
 
 async def test_draw_stores_a_verifiable_locked_sample(db):
     inspection = await authority(40)
-    sample = await service.draw_sample(inspection.id, {}, size=8, stratify_by="disability",
-                                       reserve=2, seed="aa" * 32, purpose="Front door")
+    sample = await service.draw_sample(
+        inspection.id,
+        {},
+        size=8,
+        stratify_by="disability",
+        reserve=2,
+        seed="aa" * 32,
+        purpose="Front door",
+    )
     assert sample.method == "stratified-proportional"
     assert sample.seed == "aa" * 32
     assert sample.params["algorithm"] == "pcg64-argsort-v1"
     document = await service.sample_document(inspection.id, sample.id)
-    assert document["strata"] == [{"stratum": "N", "population": 32, "selected": 6},
-                                  {"stratum": "Y", "population": 8, "selected": 2}]
+    assert document["strata"] == [
+        {"stratum": "N", "population": 32, "selected": 6},
+        {"stratum": "Y", "population": 8, "selected": 2},
+    ]
     selected = [m for m in document["members"] if m["status"] == "selected"]
     assert sum(m["weight"] for m in selected) == 40
-    assert {m["stratum"]: m["inclusion_probability"] for m in selected} == {"N": 6 / 32,
-                                                                            "Y": 2 / 8}
+    assert {m["stratum"]: m["inclusion_probability"] for m in selected} == {"N": 6 / 32, "Y": 2 / 8}
     assert document["verify_command"] == (
-        f"inspection sample verify --inspection {inspection.id} --sample {sample.id}")
+        f"inspection sample verify --inspection {inspection.id} --sample {sample.id}"
+    )
     assert (await service.verify(inspection.id, sample.id)).ok
-    again = await service.draw_sample(inspection.id, {}, size=8, stratify_by="disability",
-                                      reserve=2, seed="aa" * 32)
+    again = await service.draw_sample(
+        inspection.id, {}, size=8, stratify_by="disability", reserve=2, seed="aa" * 32
+    )
     assert again.result_hash == sample.result_hash
     random_seed = await service.draw_sample(inspection.id, {}, size=8)
     assert len(random_seed.seed) == 64 and random_seed.seed != sample.seed
@@ -121,8 +184,9 @@ async def test_draw_stores_a_verifiable_locked_sample(db):
 
 async def test_replacement_takes_the_next_reserve_of_the_same_stratum(db):
     inspection = await authority(40)
-    sample = await service.draw_sample(inspection.id, {}, size=6, stratify_by="disability",
-                                       reserve=2, seed="bb")
+    sample = await service.draw_sample(
+        inspection.id, {}, size=6, stratify_by="disability", reserve=2, seed="bb"
+    )
     members = await SampleMember.filter(sample_id=sample.id).order_by("stratum", "order")
     first_y = next(m for m in members if m.stratum == "Y" and m.status == "selected")
     reserves = [m for m in members if m.stratum == "Y" and m.status == "reserve"]
@@ -130,10 +194,16 @@ async def test_replacement_takes_the_next_reserve_of_the_same_stratum(db):
         await service.replace_member(inspection.id, sample.id, first_y.id, "  ")
     one = await service.replace_member(inspection.id, sample.id, first_y.id, "Family moved away")
     assert (one.population_key, one.order, one.status) == (
-        reserves[0].population_key, reserves[0].order, "replacement")
+        reserves[0].population_key,
+        reserves[0].order,
+        "replacement",
+    )
     replaced = await SampleMember.get(id=first_y.id)
     assert (replaced.status, replaced.replaced_by_id, replaced.reason) == (
-        "replaced", one.id, "Family moved away")
+        "replaced",
+        one.id,
+        "Family moved away",
+    )
     assert replaced.changed_at is not None
     two = await service.replace_member(inspection.id, sample.id, one.id, "Case closed in 2019")
     assert two.population_key == reserves[1].population_key
@@ -143,8 +213,9 @@ async def test_replacement_takes_the_next_reserve_of_the_same_stratum(db):
         await service.replace_member(inspection.id, sample.id, first_y.id, "Again")
     report = await service.verify(inspection.id, sample.id)
     assert report.ok, report.failed
-    active = await SampleMember.filter(sample_id=sample.id, stratum="Y",
-                                       status__in=["selected", "replacement"])
+    active = await SampleMember.filter(
+        sample_id=sample.id, stratum="Y", status__in=["selected", "replacement"]
+    )
     assert len(active) == len([m for m in members if m.stratum == "Y" and m.status == "selected"])
 
 
@@ -157,9 +228,11 @@ TAMPERS = {
     "seed": ("seed", lambda s: "cd" * 32, "result_hash"),
     "params": ("params", lambda s: {**s.params, "size": 7}, "result_hash"),
     "method": ("method", lambda s: "stratified-equal", "params"),
-    "population ids": ("population_ids",
-                       lambda s: [[k, st] for k, st in s.population_ids if k != s.population_ids[0][0]],
-                       "population_hash"),
+    "population ids": (
+        "population_ids",
+        lambda s: [[k, st] for k, st in s.population_ids if k != s.population_ids[0][0]],
+        "population_hash",
+    ),
     "population hash": ("population_hash", lambda s: "0" * 64, "population_hash"),
     "result hash": ("result_hash", lambda s: "f" * 64, "result_hash"),
 }
@@ -168,8 +241,9 @@ TAMPERS = {
 @pytest.mark.parametrize("name", list(TAMPERS))
 async def test_verification_fails_when_a_stored_input_is_tampered_with(db, name):
     inspection = await authority(30)
-    sample = await service.draw_sample(inspection.id, {}, size=6, stratify_by="team",
-                                       reserve=1, seed="ab" * 32)
+    sample = await service.draw_sample(
+        inspection.id, {}, size=6, stratify_by="team", reserve=1, seed="ab" * 32
+    )
     assert (await service.verify(inspection.id, sample.id)).ok
     field, change, failing = TAMPERS[name]
     await Sample.filter(id=sample.id).update(**{field: change(sample)})
@@ -182,13 +256,17 @@ async def test_verification_fails_when_the_member_list_is_tampered_with(db):
     inspection = await authority(30)
     sample = await service.draw_sample(inspection.id, {}, size=6, reserve=2, seed="ab" * 32)
     members = await SampleMember.filter(sample_id=sample.id).order_by("order")
-    outsider = next(c for c in await Child.filter(inspection_id=inspection.id)
-                    if str(c.id) not in {m.population_key for m in members})
+    outsider = next(
+        c
+        for c in await Child.filter(inspection_id=inspection.id)
+        if str(c.id) not in {m.population_key for m in members}
+    )
     await SampleMember.filter(id=members[0].id).update(population_key=str(outsider.id))
     report = await service.verify(inspection.id, sample.id)
     assert [c.name for c in report.failed] == ["members"]
     assert f"stored key {outsider.id}, drawn key {members[0].population_key}" in (
-        report.failed[0].detail)
+        report.failed[0].detail
+    )
 
     await SampleMember.filter(id=members[0].id).update(population_key=members[0].population_key)
     await SampleMember.filter(id=members[-1].id).delete()
@@ -203,7 +281,8 @@ async def test_verification_fails_when_a_replacement_skips_the_reserve_order(db)
     members = await SampleMember.filter(sample_id=sample.id).order_by("order")
     replacement = await service.replace_member(inspection.id, sample.id, members[0].id, "Moved")
     await SampleMember.filter(id=replacement.id).update(
-        population_key=members[5].population_key, order=members[5].order)
+        population_key=members[5].population_key, order=members[5].order
+    )
     report = await service.verify(inspection.id, sample.id)
     assert [c.name for c in report.failed] == ["replacements"]
     assert "but the next reserve was" in report.failed[0].detail
@@ -217,3 +296,15 @@ async def test_samples_are_scoped_by_inspection(db):
         await service.verify(second.id, sample.id)
     other_children = {str(c.id) for c in await Child.filter(inspection_id=second.id)}
     assert not {k for k, _ in sample.population_ids} & other_children
+
+
+async def test_indicator_filter_with_the_real_journey_indicators(db):
+    inspection = await authority(12)
+    everyone = await service.preview(
+        inspection.id, {"indicators": [{"name": "signals_before_help", "op": ">=", "value": 1}]}
+    )
+    nobody = await service.preview(
+        inspection.id, {"indicators": [{"name": "contacts_nfa", "op": ">", "value": 99}]}
+    )
+    # Every child has a contact and no help, so each has at least one signal.
+    assert (everyone.size, nobody.size) == (12, 0)

@@ -26,7 +26,8 @@ async def test_builder_shows_population_and_updates_live(app_client):  # noqa: F
     fragment = await app_client.post(
         f"/inspections/{inspection.id}/samples/preview",
         data={"cohort": "referrals", "stratify_by": "disability", "disability": ["Y", "N"]},
-        headers={"HX-Request": "true"})
+        headers={"HX-Request": "true"},
+    )
     assert fragment.status_code == 200
     assert fragment.headers["vary"] == "HX-Request"
     assert "<html" not in fragment.text
@@ -34,17 +35,26 @@ async def test_builder_shows_population_and_updates_live(app_client):  # noqa: F
     assert re.search(r">Y</td><td[^>]*>2</td>", fragment.text)
     assert re.search(r">N</td><td[^>]*>8</td>", fragment.text)
 
-    bad = await app_client.post(f"/inspections/{inspection.id}/samples/preview",
-                                data={"cohort": "contacts", "from": "2026-13-01"},
-                                headers={"HX-Request": "true"})
+    bad = await app_client.post(
+        f"/inspections/{inspection.id}/samples/preview",
+        data={"cohort": "contacts", "from": "2026-13-01"},
+        headers={"HX-Request": "true"},
+    )
     assert "is not a date in YYYY-MM-DD form (from)" in bad.text
 
 
 async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
     inspection, user = await _signed_in(app_client)
-    drawn = await app_client.post(f"/inspections/{inspection.id}/samples", data={
-        "size": "4", "stratify_by": "disability", "reserve": "1", "seed": "ab" * 32,
-        "purpose": "Disabled children"})
+    drawn = await app_client.post(
+        f"/inspections/{inspection.id}/samples",
+        data={
+            "size": "4",
+            "stratify_by": "disability",
+            "reserve": "1",
+            "seed": "ab" * 32,
+            "purpose": "Disabled children",
+        },
+    )
     assert drawn.status_code == 303
     location = drawn.headers["location"]
     sample_id = int(location.rsplit("/", 1)[1])
@@ -52,7 +62,8 @@ async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
     assert page.status_code == 200
     assert "ab" * 32 in page.text
     assert f"inspection sample verify --inspection {inspection.id} --sample {sample_id}" in (
-        page.text)
+        page.text
+    )
     members = await SampleMember.filter(sample_id=sample_id).order_by("id")
     for m in members:
         assert f'href="/inspections/{inspection.id}/children/{m.child_id}"' in page.text
@@ -63,12 +74,15 @@ async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
     assert "Identical" in verified.text and "<html" not in verified.text
 
     selected = next(m for m in members if m.status == "selected" and m.stratum == "N")
-    refused = await app_client.post(f"{location}/replace",
-                                    data={"member": str(selected.id), "reason": ""})
+    refused = await app_client.post(
+        f"{location}/replace", data={"member": str(selected.id), "reason": ""}
+    )
     assert refused.status_code == 400
     assert "A replacement needs a reason." in refused.text
-    replaced = await app_client.post(f"{location}/replace", data={
-        "member": str(selected.id), "reason": "Child died; family not to be contacted"})
+    replaced = await app_client.post(
+        f"{location}/replace",
+        data={"member": str(selected.id), "reason": "Child died; family not to be contacted"},
+    )
     assert replaced.status_code == 303
     page = await app_client.get(location)
     assert "Child died; family not to be contacted (inspector@example.org" in page.text
@@ -79,8 +93,7 @@ async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
 
 async def test_draw_errors_are_shown_on_the_form(app_client):  # noqa: F811
     inspection, _ = await _signed_in(app_client)
-    response = await app_client.post(f"/inspections/{inspection.id}/samples",
-                                     data={"size": "21"})
+    response = await app_client.post(f"/inspections/{inspection.id}/samples", data={"size": "21"})
     assert response.status_code == 400
     assert "The sample size 21 is larger than the population (20)." in response.text
 
@@ -93,7 +106,8 @@ async def test_viewers_cannot_draw_and_outsiders_see_nothing(app_client):  # noq
     assert refused.status_code == 404
     replace = await app_client.post(
         f"/inspections/{inspection.id}/samples/{sample.id}/replace",
-        data={"member": "1", "reason": "x"})
+        data={"member": "1", "reason": "x"},
+    )
     assert replace.status_code == 404
     other = await authority(3, "S09")
     assert (await app_client.get(f"/inspections/{other.id}/samples")).status_code == 404

@@ -27,7 +27,9 @@ async def make_user(email: str, role: str) -> User:
     return await create_user(email, email.split("@")[0].title(), role, PASSWORD)
 
 
-async def sign_in(client: httpx2.AsyncClient, email: str, password: str = PASSWORD) -> httpx2.Response:
+async def sign_in(
+    client: httpx2.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx2.Response:
     return await client.post("/login", data={"email": email, "password": password})
 
 

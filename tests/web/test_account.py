@@ -117,7 +117,8 @@ async def test_bad_reference_date_is_explained(app_client):
     await make_user("lead@example.org", "lead_inspector")
     await sign_in(app_client, "lead@example.org")
     response = await app_client.post(
-        "/inspections", data={"la": "C03", "kind": "jtai", "title": "T", "reference_date": "2/11/26"}
+        "/inspections",
+        data={"la": "C03", "kind": "jtai", "title": "T", "reference_date": "2/11/26"},
     )
     assert response.status_code == 400
     assert "Enter the reference date as YYYY-MM-DD." in response.text

@@ -15,16 +15,20 @@ async def test_admin_filters_and_exports_the_access_log(app_client):
     await make_user("admin@example.org", "admin")
     await make_user("insp@example.org", "inspector")
     await sign_in(app_client, "insp@example.org", "wrong password!")
-    await AccessLog.create(user_email="insp@example.org", action="view-journey",
-                           inspection_id=7, object_type="child", object_id="12",
-                           detail="=HYPERLINK(\"http://x\")")
+    await AccessLog.create(
+        user_email="insp@example.org",
+        action="view-journey",
+        inspection_id=7,
+        object_type="child",
+        object_id="12",
+        detail='=HYPERLINK("http://x")',
+    )
     await sign_in(app_client, "admin@example.org")
     page = await app_client.get("/admin/access-log", params={"action": "view-journey"})
     assert page.status_code == 200
     assert "1 entry." in page.text
     assert "child 12" in page.text
-    csv_text = (await app_client.get("/admin/access-log.csv",
-                                     params={"user": "insp"})).text
+    csv_text = (await app_client.get("/admin/access-log.csv", params={"user": "insp"})).text
     lines = csv_text.splitlines()
     assert lines[0] == "at,user,action,inspection,object,detail,ip"
     assert len(lines) == 3  # the failed sign-in and the journey view
@@ -47,8 +51,9 @@ async def test_purge_removes_child_data_and_is_logged(app_client, db):
     inspection = await make_inspection()
     await Inspection.filter(id=inspection.id).update(reference_date=date(2020, 1, 1))
     await Child.create(inspection=inspection, la_child_id="C1")
-    await Upload.create(inspection=inspection, source_kind="annex-a", filename="a.xlsx",
-                        sha256="0" * 64)
+    await Upload.create(
+        inspection=inspection, source_kind="annex-a", filename="a.xlsx", sha256="0" * 64
+    )
     admin = await make_user("admin@example.org", "admin")
     await sign_in(app_client, "admin@example.org")
     response = await app_client.post(f"/inspections/{inspection.id}/purge")
@@ -56,6 +61,9 @@ async def test_purge_removes_child_data_and_is_logged(app_client, db):
     assert await Child.filter(inspection_id=inspection.id).count() == 0
     entry = await AccessLog.get(action="purge")
     assert (entry.user_id, entry.inspection_id, entry.detail) == (
-        admin.id, inspection.id, "children=1 records=0 events=0")
+        admin.id,
+        inspection.id,
+        "children=1 records=0 events=0",
+    )
     page = await app_client.get(f"/inspections/{inspection.id}")
     assert "Child-level data was purged on" in page.text

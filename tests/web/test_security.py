@@ -16,21 +16,21 @@ async def test_security_headers_on_every_response(app_client):
 async def test_cross_site_post_is_refused(app_client):
     await make_user("lead@example.org", "lead_inspector")
     refused = await app_client.post(
-        "/login", data={"email": "lead@example.org", "password": "x"},
+        "/login",
+        data={"email": "lead@example.org", "password": "x"},
         headers={"sec-fetch-site": "cross-site"},
     )
     assert refused.status_code == 403
     assert refused.text == "Cross-origin request refused."
-    foreign_origin = await app_client.post(
-        "/logout", headers={"origin": "https://evil.example"}
-    )
+    foreign_origin = await app_client.post("/logout", headers={"origin": "https://evil.example"})
     assert foreign_origin.status_code == 403
 
 
 async def test_same_origin_post_is_allowed(app_client):
     await make_user("lead@example.org", "lead_inspector")
     response = await app_client.post(
-        "/login", data={"email": "lead@example.org", "password": "correct horse battery"},
+        "/login",
+        data={"email": "lead@example.org", "password": "correct horse battery"},
         headers={"sec-fetch-site": "same-origin", "origin": "http://testserver"},
     )
     assert response.status_code == 303

@@ -15,6 +15,7 @@ AREA_MODULES = [
     "inspection.web.routes.sampling",
     "inspection.web.routes.audits",
     "inspection.web.routes.admin",
+    "inspection.web.routes.exports",
 ]
 
 

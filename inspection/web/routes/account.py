@@ -32,12 +32,15 @@ async def login(request: Request) -> Response:
     email = str(form.get("email", ""))
     password = str(form.get("password", ""))
     user = await authenticate(
-        email, password, client_ip(request.scope),
+        email,
+        password,
+        client_ip(request.scope),
         Throttle(settings.login_attempts_per_window, settings.login_window_seconds),
     )
     if user is None:
-        return render(request, "login.html", {"error": SIGN_IN_FAILED, "email": email},
-                      status_code=401)
+        return render(
+            request, "login.html", {"error": SIGN_IN_FAILED, "email": email}, status_code=401
+        )
     session_id = await start_session(request, user)
     response = RedirectResponse("/inspections", status_code=303)
     set_session_cookie(response, session_id, settings)

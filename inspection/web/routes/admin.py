@@ -45,10 +45,18 @@ async def access_log(request: Request) -> Response:
     f = _filter(request)
     total, rows = await read_log(f)
     await log_access(request, "view-access-log")
-    return render(request, "access_log.html",
-                  {"filter": f, "total": total, "rows": rows, "actions": await actions(),
-                   "query": request.url.query},
-                  fragment="_access_log_rows.html")
+    return render(
+        request,
+        "access_log.html",
+        {
+            "filter": f,
+            "total": total,
+            "rows": rows,
+            "actions": await actions(),
+            "query": request.url.query,
+        },
+        fragment="_access_log_rows.html",
+    )
 
 
 async def access_log_csv(request: Request) -> Response:
@@ -56,7 +64,8 @@ async def access_log_csv(request: Request) -> Response:
     f = _filter(request)
     await log_access(request, "export-access-log")
     return Response(
-        await log_as_csv(f), media_type="text/csv; charset=utf-8",
+        await log_as_csv(f),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="access-log.csv"'},
     )
 
@@ -66,8 +75,12 @@ async def purge(request: Request) -> Response:
     inspection, _ = await require_inspection(request, frozenset({Role.ADMIN}))
     settings = request.app.state.settings
     try:
-        await purge_inspection(inspection.id, current_user(request), settings.retention_days,
-                               ip=client_ip(request.scope))
+        await purge_inspection(
+            inspection.id,
+            current_user(request),
+            settings.retention_days,
+            ip=client_ip(request.scope),
+        )
     except RetentionError as exc:
         return Response(str(exc), status_code=409)
     return RedirectResponse(f"/inspections/{inspection.id}", status_code=303)

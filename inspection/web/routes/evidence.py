@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from inspection.db import DATABASE_DOWN
 from inspection.evidence.agencies import KINDS
 from inspection.evidence.load import SOURCE_KINDS, import_file
 from inspection.evidence.report import issue_report, issues_workbook
@@ -52,35 +53,55 @@ JOBS: dict[str, Job] = {}
 _TASKS: set[asyncio.Task[None]] = set()
 
 
-async def _run(job: Job, path: Path, kind: str, agency: str, request_settings: Any,
-               user: Any) -> None:
+async def _run(
+    job: Job, path: Path, kind: str, agency: str, request_settings: Any, user: Any
+) -> None:
     def progress(stage: str, fraction: float) -> None:
         job.stage, job.fraction = stage, fraction
 
     try:
-        summary = await import_file(job.inspection_id, path, kind, agency or None,
-                                    request_settings, uploaded_by=user, progress=progress,
-                                    filename=job.filename)
+        summary = await import_file(
+            job.inspection_id,
+            path,
+            kind,
+            agency or None,
+            request_settings,
+            uploaded_by=user,
+            progress=progress,
+            filename=job.filename,
+        )
         job.upload_id = summary.upload_id
         job.result = summary.as_dict()
         job.status = "done"
     except EvidenceFileError as exc:
         job.error, job.status = f"Nothing was loaded: {exc}", "failed"
+    except DATABASE_DOWN:  # the transaction rolled back with the connection
+        job.error = "Nothing was loaded: the database is not answering. Try again in a moment."
+        job.status = "failed"
     except Exception as exc:  # the transaction rolled back; say so rather than hang
         job.error = f"Nothing was loaded: the import failed ({exc.__class__.__name__}: {exc})."
         job.status = "failed"
     finally:
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 async def evidence_page(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     uploads = await Upload.filter(inspection_id=inspection.id).order_by("-id")
-    return render(request, "evidence.html", {
-        "inspection": inspection, "role": role, "uploads": uploads, "kinds": SOURCE_KINDS,
-        "agencies": AGENCIES, "templates": TEMPLATES, "can_upload": role in EDITORS,
-        "error": "",
-    })
+    return render(
+        request,
+        "evidence.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "uploads": uploads,
+            "kinds": SOURCE_KINDS,
+            "agencies": AGENCIES,
+            "templates": TEMPLATES,
+            "can_upload": role in EDITORS,
+            "error": "",
+        },
+    )
 
 
 async def start_upload(request: Request) -> Response:
@@ -99,10 +120,23 @@ async def start_upload(request: Request) -> Response:
         error = "Say which agency the extract comes from."
     if error:
         uploads = await Upload.filter(inspection_id=inspection.id).order_by("-id")
-        return render(request, "evidence.html", {
-            "inspection": inspection, "role": role, "uploads": uploads, "kinds": SOURCE_KINDS,
-            "agencies": AGENCIES, "templates": TEMPLATES, "can_upload": True, "error": error,
-        }, fragment="_evidence_progress.html", status_code=400)
+        return render(
+            request,
+            "evidence.html",
+            {
+                "inspection": inspection,
+                "role": role,
+                "uploads": uploads,
+                "kinds": SOURCE_KINDS,
+                "agencies": AGENCIES,
+                "templates": TEMPLATES,
+                "can_upload": True,
+                "error": error,
+            },
+            fragment="_evidence_progress.html",
+            # htmx swaps only 2xx answers; a page without JavaScript gets the 400.
+            status_code=200 if request.headers.get("HX-Request") == "true" else 400,
+        )
     assert isinstance(upload, UploadFile)
     filename = Path(upload.filename or "upload").name
     job = Job(id=secrets.token_urlsafe(12), inspection_id=inspection.id, filename=filename)
@@ -119,8 +153,9 @@ async def start_upload(request: Request) -> Response:
     url = f"/inspections/{inspection.id}/evidence/jobs/{job.id}"
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(url, status_code=303)
-    return render(request, "_evidence_progress.html", {"inspection": inspection, "job": job,
-                                                       "error": ""})
+    return render(
+        request, "_evidence_progress.html", {"inspection": inspection, "job": job, "error": ""}
+    )
 
 
 async def job_status(request: Request) -> Response:
@@ -128,40 +163,58 @@ async def job_status(request: Request) -> Response:
     job = JOBS.get(request.path_params["job_id"])
     if job is None or job.inspection_id != inspection.id:
         raise not_found()
-    return render(request, "evidence_job.html", {"inspection": inspection, "job": job,
-                                                 "error": ""},
-                  fragment="_evidence_progress.html")
+    return render(
+        request,
+        "evidence_job.html",
+        {"inspection": inspection, "job": job, "error": ""},
+        fragment="_evidence_progress.html",
+    )
 
 
 async def upload_report(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     query = request.query_params
-    report = await issue_report(inspection.id, int(request.path_params["upload_id"]),
-                                query.get("list", ""), query.get("severity", ""),
-                                query.get("rule", ""))
+    report = await issue_report(
+        inspection.id,
+        int(request.path_params["upload_id"]),
+        query.get("list", ""),
+        query.get("severity", ""),
+        query.get("rule", ""),
+    )
     if report is None:
         raise not_found()
-    await log_access(request, "view-validation-report", inspection.id, "upload",
-                     str(report.upload.id))
-    return render(request, "evidence_report.html",
-                  {"inspection": inspection, "role": role, "report": report},
-                  fragment="_evidence_issues.html")
+    await log_access(
+        request, "view-validation-report", inspection.id, "upload", str(report.upload.id)
+    )
+    return render(
+        request,
+        "evidence_report.html",
+        {"inspection": inspection, "role": role, "report": report},
+        fragment="_evidence_issues.html",
+    )
 
 
 async def report_xlsx(request: Request) -> Response:
     inspection, _ = await require_inspection(request, READERS)
     query = request.query_params
-    report = await issue_report(inspection.id, int(request.path_params["upload_id"]),
-                                query.get("list", ""), query.get("severity", ""),
-                                query.get("rule", ""), limit=None)
+    report = await issue_report(
+        inspection.id,
+        int(request.path_params["upload_id"]),
+        query.get("list", ""),
+        query.get("severity", ""),
+        query.get("rule", ""),
+        limit=None,
+    )
     if report is None:
         raise not_found()
-    await log_access(request, "export-validation-report", inspection.id, "upload",
-                     str(report.upload.id))
+    await log_access(
+        request, "export-validation-report", inspection.id, "upload", str(report.upload.id)
+    )
     content = await asyncio.to_thread(issues_workbook, report)
     name = f"validation-upload-{report.upload.id}.xlsx"
-    return Response(content, media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 async def agency_template(request: Request) -> Response:
@@ -176,14 +229,22 @@ async def agency_template(request: Request) -> Response:
 routes = [
     Route("/inspections/{inspection_id:int}/evidence", evidence_page, methods=["GET"]),
     Route("/inspections/{inspection_id:int}/evidence", start_upload, methods=["POST"]),
-    Route("/inspections/{inspection_id:int}/evidence/jobs/{job_id}", job_status,
-          methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/evidence/uploads/{upload_id:int}", upload_report,
-          methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/evidence/uploads/{upload_id:int}/issues.xlsx",
-          report_xlsx, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/evidence/templates/agency_{agency}.csv",
-          agency_template, methods=["GET"]),
+    Route("/inspections/{inspection_id:int}/evidence/jobs/{job_id}", job_status, methods=["GET"]),
+    Route(
+        "/inspections/{inspection_id:int}/evidence/uploads/{upload_id:int}",
+        upload_report,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:int}/evidence/uploads/{upload_id:int}/issues.xlsx",
+        report_xlsx,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:int}/evidence/templates/agency_{agency}.csv",
+        agency_template,
+        methods=["GET"],
+    ),
 ]
 
 __all__ = ["JOBS", "routes"]

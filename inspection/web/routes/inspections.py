@@ -28,6 +28,7 @@ SECTION_LINKS: list[dict[str, str]] = [
     {"path": "moderation", "label": "Moderation"},
     {"path": "findings", "label": "Findings"},
     {"path": "concerns", "label": "Concerns about children"},
+    {"path": "exports", "label": "Spreadsheets: export and offline audit packs"},
 ]
 
 
@@ -38,13 +39,15 @@ async def home(request: Request) -> Response:
 async def inspections_list(request: Request) -> Response:
     user = current_user(request)
     rows = await visible_inspections(user)
-    return render(request, "inspections.html",
-                  {"inspections": rows, "can_create": user.role in CREATORS})
+    return render(
+        request, "inspections.html", {"inspections": rows, "can_create": user.role in CREATORS}
+    )
 
 
 async def _form_context(errors: dict[str, str], values: dict[str, str]) -> dict[str, object]:
     return {
-        "errors": errors, "values": values,
+        "errors": errors,
+        "values": values,
         "authorities": await LocalAuthority.all().order_by("name"),
         "kinds": [k.value for k in InspectionKind],
     }
@@ -75,18 +78,26 @@ async def create(request: Request) -> Response:
         except InspectionError as exc:
             errors["form"] = str(exc)
     if errors:
-        return render(request, "inspection_new.html", await _form_context(errors, values),
-                      status_code=400)
+        return render(
+            request, "inspection_new.html", await _form_context(errors, values), status_code=400
+        )
     return RedirectResponse(f"/inspections/{inspection.id}", status_code=303)
 
 
 async def overview(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     data = await inspection_overview(inspection.id)
-    return render(request, "inspection.html",
-                  {"inspection": inspection, "role": role, "overview": data,
-                   "inspection_links": SECTION_LINKS,
-                   "purge_from": purge_due(inspection, request.app.state.settings.retention_days)})
+    return render(
+        request,
+        "inspection.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "overview": data,
+            "inspection_links": SECTION_LINKS,
+            "purge_from": purge_due(inspection, request.app.state.settings.retention_days),
+        },
+    )
 
 
 routes = [

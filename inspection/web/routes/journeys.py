@@ -51,11 +51,20 @@ async def children(request: Request) -> Response:
         form = await request.form()
         query = str(form.get("q", "")).strip()[:100]
     page = await children_page(inspection.id, query)
-    await log_access(request, "list-children", inspection.id, "inspection", str(inspection.id),
-                     detail="search" if query else "")
-    return render(request, "journey_children.html",
-                  {"inspection": inspection, "role": role, "page": page, "query": query},
-                  fragment="_journey_children_rows.html")
+    await log_access(
+        request,
+        "list-children",
+        inspection.id,
+        "inspection",
+        str(inspection.id),
+        detail="search" if query else "",
+    )
+    return render(
+        request,
+        "journey_children.html",
+        {"inspection": inspection, "role": role, "page": page, "query": query},
+        fragment="_journey_children_rows.html",
+    )
 
 
 async def _journey(request: Request) -> tuple[Any, Any, Any]:
@@ -69,39 +78,61 @@ async def _journey(request: Request) -> tuple[Any, Any, Any]:
 
 async def journey(request: Request) -> Response:
     inspection, role, j = await _journey(request)
-    await log_access(request, "view-journey", inspection.id, "child", j.child.id)
+    await log_access(request, "view-journey", inspection.id, "child", str(j.child.id))
     indicators = for_journey(j)
-    return render(request, "journey.html", {
-        "inspection": inspection, "role": role, "journey": j, "timeline": timeline_for(j),
-        "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
-        "sources": await sources_of(inspection.id, j.child.id),
-        "can_edit": role in EDITORS,
-    })
+    return render(
+        request,
+        "journey.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "journey": j,
+            "timeline": timeline_for(j),
+            "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
+            "sources": await sources_of(inspection.id, j.child.id),
+            "can_edit": role in EDITORS,
+        },
+    )
 
 
 async def chronology(request: Request) -> Response:
     inspection, role, j = await _journey(request)
-    await log_access(request, "view-chronology", inspection.id, "child", j.child.id)
-    return render(request, "chronology.html", {
-        "inspection": inspection, "role": role, "journey": j, "rows": chronology_rows(j)})
+    await log_access(request, "view-chronology", inspection.id, "child", str(j.child.id))
+    return render(
+        request,
+        "chronology.html",
+        {"inspection": inspection, "role": role, "journey": j, "rows": chronology_rows(j)},
+    )
 
 
 async def chronology_export(request: Request) -> Response:
     inspection, _role, j = await _journey(request)
-    await log_access(request, "export-chronology", inspection.id, "child", j.child.id)
-    return Response(chronology_csv(j), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="chronology-child-{j.child.id}.csv"',
-        "Cache-Control": "no-store",
-    })
+    await log_access(request, "export-chronology", inspection.id, "child", str(j.child.id))
+    return Response(
+        chronology_csv(j),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="chronology-child-{j.child.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 async def linkage(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     queue = await review_queue(inspection.id)
     await log_access(request, "view-linkage", inspection.id, "inspection", str(inspection.id))
-    return render(request, "linkage.html", {
-        "inspection": inspection, "role": role, "queue": queue,
-        "can_edit": role in EDITORS, "error": request.query_params.get("error", "")})
+    return render(
+        request,
+        "linkage.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "queue": queue,
+            "can_edit": role in EDITORS,
+            "error": request.query_params.get("error", ""),
+        },
+    )
 
 
 async def _user_id(request: Request) -> int | None:
@@ -115,12 +146,19 @@ async def linkage_decide(request: Request) -> Response:
     decision_id = int(request.path_params["decision_id"])
     accept = str(form.get("decision", "")) == "accept"
     try:
-        d = await decide(inspection.id, decision_id, accept, await _user_id(request),
-                         str(form.get("reason", "")))
+        d = await decide(
+            inspection.id, decision_id, accept, await _user_id(request), str(form.get("reason", ""))
+        )
     except LinkError:
         raise not_found() from None
-    await log_access(request, "link-accept" if accept else "link-reject", inspection.id,
-                     "link_decision", d.id, detail=d.reason)
+    await log_access(
+        request,
+        "link-accept" if accept else "link-reject",
+        inspection.id,
+        "link_decision",
+        str(d.id),
+        detail=d.reason,
+    )
     return RedirectResponse(f"/inspections/{inspection.id}/linkage", status_code=303)
 
 
@@ -130,12 +168,14 @@ async def split(request: Request) -> Response:
     child_id = int(request.path_params["child_id"])
     try:
         record_id = int(str(form.get("record_id", "")))
-        d = await split_record(inspection.id, record_id, await _user_id(request),
-                               str(form.get("reason", "")))
+        d = await split_record(
+            inspection.id, record_id, await _user_id(request), str(form.get("reason", ""))
+        )
     except (LinkError, ValueError) as exc:
         return await _journey_error(request, inspection.id, child_id, str(exc))
-    await log_access(request, "link-split", inspection.id, "source_record", record_id,
-                     detail=d.reason)
+    await log_access(
+        request, "link-split", inspection.id, "source_record", str(record_id), detail=d.reason
+    )
     return RedirectResponse(f"/inspections/{inspection.id}/children/{child_id}", status_code=303)
 
 
@@ -145,44 +185,67 @@ async def merge(request: Request) -> Response:
     child_id = int(request.path_params["child_id"])
     try:
         other = int(str(form.get("other_child_id", "")))
-        d = await merge_children(inspection.id, child_id, other, await _user_id(request),
-                                 str(form.get("reason", "")))
+        d = await merge_children(
+            inspection.id, child_id, other, await _user_id(request), str(form.get("reason", ""))
+        )
     except ValueError:
-        return await _journey_error(request, inspection.id, child_id,
-                                    "Enter the number of the other child's record.")
+        return await _journey_error(
+            request, inspection.id, child_id, "Enter the number of the other child's record."
+        )
     except LinkError as exc:
         return await _journey_error(request, inspection.id, child_id, str(exc))
     assert d is not None
-    await log_access(request, "link-merge", inspection.id, "child", d.child_id,
-                     detail=d.reason)
-    return RedirectResponse(f"/inspections/{inspection.id}/children/{d.child_id}",
-                            status_code=303)
+    await log_access(
+        request, "link-merge", inspection.id, "child", str(d.child_id), detail=d.reason
+    )
+    return RedirectResponse(f"/inspections/{inspection.id}/children/{d.child_id}", status_code=303)
 
 
-async def _journey_error(request: Request, inspection_id: int, child_id: int,
-                         message: str) -> Response:
+async def _journey_error(
+    request: Request, inspection_id: int, child_id: int, message: str
+) -> Response:
     inspection, role, j = await _journey(request)
-    await log_access(request, "view-journey", inspection_id, "child", child_id)
-    return render(request, "journey.html", {
-        "inspection": inspection, "role": role, "journey": j, "timeline": timeline_for(j),
-        "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
-        "sources": await sources_of(inspection_id, j.child.id), "can_edit": True,
-        "error": message,
-    }, status_code=400)
+    await log_access(request, "view-journey", inspection_id, "child", str(child_id))
+    return render(
+        request,
+        "journey.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "journey": j,
+            "timeline": timeline_for(j),
+            "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
+            "sources": await sources_of(inspection_id, j.child.id),
+            "can_edit": True,
+            "error": message,
+        },
+        status_code=400,
+    )
 
 
 routes = [
     Route("/inspections/{inspection_id:int}/children", children, methods=["GET", "POST"]),
     Route("/inspections/{inspection_id:int}/children/{child_id:int}", journey, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/children/{child_id:int}/chronology", chronology,
-          methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/children/{child_id:int}/chronology.csv",
-          chronology_export, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/children/{child_id:int}/split", split,
-          methods=["POST"]),
-    Route("/inspections/{inspection_id:int}/children/{child_id:int}/merge", merge,
-          methods=["POST"]),
+    Route(
+        "/inspections/{inspection_id:int}/children/{child_id:int}/chronology",
+        chronology,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:int}/children/{child_id:int}/chronology.csv",
+        chronology_export,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:int}/children/{child_id:int}/split", split, methods=["POST"]
+    ),
+    Route(
+        "/inspections/{inspection_id:int}/children/{child_id:int}/merge", merge, methods=["POST"]
+    ),
     Route("/inspections/{inspection_id:int}/linkage", linkage, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/linkage/{decision_id:int}", linkage_decide,
-          methods=["POST"]),
+    Route(
+        "/inspections/{inspection_id:int}/linkage/{decision_id:int}",
+        linkage_decide,
+        methods=["POST"],
+    ),
 ]

@@ -42,9 +42,24 @@ def _parse(
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], dict[str, Any]]:
     """(population definition, draw options, errors, values to redisplay) from the form."""
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {k: str(form.get(k, "")) for k in (
-        "cohort", "from", "to", "teams", "stratify_by", "allocation", "minimum", "reserve",
-        "size", "seed", "exclude_audited_months", "quotas", "purpose")}
+    values: dict[str, Any] = {
+        k: str(form.get(k, ""))
+        for k in (
+            "cohort",
+            "from",
+            "to",
+            "teams",
+            "stratify_by",
+            "allocation",
+            "minimum",
+            "reserve",
+            "size",
+            "seed",
+            "exclude_audited_months",
+            "quotas",
+            "purpose",
+        )
+    }
     for name in ("age_bands", "disability", "ethnicity_groups"):
         values[name] = [str(v) for v in form.getlist(name)]
     indicators = []
@@ -60,8 +75,11 @@ def _parse(
         except ValueError:
             errors[f"indicator_{i}"] = "Enter a number to compare the indicator with."
     definition: dict[str, Any] = {
-        "cohort": values["cohort"], "from": values["from"], "to": values["to"],
-        "age_bands": values["age_bands"], "disability": values["disability"],
+        "cohort": values["cohort"],
+        "from": values["from"],
+        "to": values["to"],
+        "age_bands": values["age_bands"],
+        "disability": values["disability"],
         "ethnicity_groups": values["ethnicity_groups"],
         "teams": [t.strip() for t in values["teams"].split(",") if t.strip()],
         "indicators": indicators,
@@ -83,10 +101,14 @@ def _parse(
         "minimum": _int(values["minimum"], "minimum", errors),
         "reserve": _int(values["reserve"], "reserve", errors),
         "seed": values["seed"].strip() or None,
-        "exclude_audited_months": _int(values["exclude_audited_months"],
-                                       "exclude_audited_months", errors,
-                                       service.DEFAULT_EXCLUDE_MONTHS),
-        "quotas": quotas, "purpose": values["purpose"],
+        "exclude_audited_months": _int(
+            values["exclude_audited_months"],
+            "exclude_audited_months",
+            errors,
+            service.DEFAULT_EXCLUDE_MONTHS,
+        ),
+        "quotas": quotas,
+        "purpose": values["purpose"],
     }
     if quotas:
         options["allocation"] = "quota"
@@ -94,33 +116,51 @@ def _parse(
 
 
 def _empty_values() -> dict[str, Any]:
-    values: dict[str, Any] = {"age_bands": [], "disability": [], "ethnicity_groups": [],
-                              "exclude_audited_months": str(service.DEFAULT_EXCLUDE_MONTHS),
-                              "reserve": "2"}
+    values: dict[str, Any] = {
+        "age_bands": [],
+        "disability": [],
+        "ethnicity_groups": [],
+        "exclude_audited_months": str(service.DEFAULT_EXCLUDE_MONTHS),
+        "reserve": "2",
+    }
     for i in range(INDICATOR_ROWS):
         values[f"indicator_{i}"] = {"name": "", "op": ">=", "value": ""}
     return values
 
 
-async def _page_context(inspection: Any, role: Any, values: dict[str, Any],
-                        errors: dict[str, str], result: service.Preview | None) -> dict[str, Any]:
+async def _page_context(
+    inspection: Any,
+    role: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    result: service.Preview | None,
+) -> dict[str, Any]:
     return {
-        "inspection": inspection, "role": role, "values": values, "errors": errors,
-        "preview": result, "samples": await service.list_samples(inspection.id),
-        "cohorts": pop.COHORTS, "age_bands": pop.AGE_BANDS,
+        "inspection": inspection,
+        "role": role,
+        "values": values,
+        "errors": errors,
+        "preview": result,
+        "samples": await service.list_samples(inspection.id),
+        "cohorts": pop.COHORTS,
+        "age_bands": pop.AGE_BANDS,
         "disability_values": pop.DISABILITY_VALUES,
-        "ethnicity_groups": pop.ETHNICITY_GROUP_NAMES, "indicators": pop.INDICATORS,
-        "operators": list(pop.OPERATORS), "stratify_fields": pop.STRATIFY_FIELDS,
+        "ethnicity_groups": pop.ETHNICITY_GROUP_NAMES,
+        "indicators": pop.INDICATORS,
+        "operators": list(pop.OPERATORS),
+        "stratify_fields": pop.STRATIFY_FIELDS,
         "allocations": [a for a in ALLOCATIONS if a != "simple"],
-        "can_draw": role in EDITORS, "indicator_rows": range(INDICATOR_ROWS),
+        "can_draw": role in EDITORS,
+        "indicator_rows": range(INDICATOR_ROWS),
     }
 
 
 async def samples_page(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     result = await service.preview(inspection.id, {})
-    return render(request, "sampling.html",
-                  await _page_context(inspection, role, _empty_values(), {}, result))
+    return render(
+        request, "sampling.html", await _page_context(inspection, role, _empty_values(), {}, result)
+    )
 
 
 async def preview(request: Request) -> Response:
@@ -129,13 +169,17 @@ async def preview(request: Request) -> Response:
     result = None
     if not errors:
         try:
-            result = await service.preview(inspection.id, definition, options["stratify_by"],
-                                           options["exclude_audited_months"])
+            result = await service.preview(
+                inspection.id, definition, options["stratify_by"], options["exclude_audited_months"]
+            )
         except (service.SamplingError, pop.PopulationError) as exc:
             errors["form"] = str(exc)
-    return render(request, "sampling.html",
-                  await _page_context(inspection, role, values, errors, result),
-                  fragment="_sampling_preview.html")
+    return render(
+        request,
+        "sampling.html",
+        await _page_context(inspection, role, values, errors, result),
+        fragment="_sampling_preview.html",
+    )
 
 
 async def draw(request: Request) -> Response:
@@ -143,39 +187,52 @@ async def draw(request: Request) -> Response:
     definition, options, errors, values = _parse(await request.form())
     if not errors:
         try:
-            sample = await service.draw_sample(inspection.id, definition,
-                                               drawn_by=current_user(request), **options)
+            sample = await service.draw_sample(
+                inspection.id, definition, drawn_by=current_user(request), **options
+            )
         except (service.SamplingError, pop.PopulationError) as exc:
             errors["form"] = str(exc)
     if errors:
         result = None
         with contextlib.suppress(service.SamplingError, pop.PopulationError):
-            result = await service.preview(inspection.id, definition, options["stratify_by"],
-                                           options["exclude_audited_months"])
-        return render(request, "sampling.html",
-                      await _page_context(inspection, role, values, errors, result),
-                      status_code=400)
+            result = await service.preview(
+                inspection.id, definition, options["stratify_by"], options["exclude_audited_months"]
+            )
+        return render(
+            request,
+            "sampling.html",
+            await _page_context(inspection, role, values, errors, result),
+            status_code=400,
+        )
     return RedirectResponse(f"/inspections/{inspection.id}/samples/{sample.id}", status_code=303)
 
 
-async def _sample_context(request: Request, inspection: Any, role: Any,
-                          errors: dict[str, str] | None = None,
-                          verification: Any = None) -> dict[str, Any]:
+async def _sample_context(
+    request: Request,
+    inspection: Any,
+    role: Any,
+    errors: dict[str, str] | None = None,
+    verification: Any = None,
+) -> dict[str, Any]:
     sample_id = int(request.path_params["sample_id"])
     try:
         document = await service.sample_document(inspection.id, sample_id)
     except service.SamplingError:
         raise not_found() from None
-    return {"inspection": inspection, "role": role, "sample": document,
-            "errors": errors or {}, "verification": verification,
-            "can_replace": role in EDITORS}
+    return {
+        "inspection": inspection,
+        "role": role,
+        "sample": document,
+        "errors": errors or {},
+        "verification": verification,
+        "can_replace": role in EDITORS,
+    }
 
 
 async def sample_page(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     context = await _sample_context(request, inspection, role)
-    await log_access(request, "view_sample", inspection.id, "sample",
-                     str(context["sample"]["id"]))
+    await log_access(request, "view_sample", inspection.id, "sample", str(context["sample"]["id"]))
     return render(request, "sampling_sample.html", context)
 
 
@@ -183,8 +240,9 @@ async def verify(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     context = await _sample_context(request, inspection, role)
     context["verification"] = await service.verify(inspection.id, context["sample"]["id"])
-    await log_access(request, "verify_sample", inspection.id, "sample",
-                     str(context["sample"]["id"]))
+    await log_access(
+        request, "verify_sample", inspection.id, "sample", str(context["sample"]["id"])
+    )
     return render(request, "sampling_sample.html", context, fragment="_sampling_verify.html")
 
 
@@ -199,8 +257,13 @@ async def replace(request: Request) -> Response:
         errors["replace"] = "Choose the member to replace."
     if not errors:
         try:
-            await service.replace_member(inspection.id, sample_id, member_id,
-                                         str(form.get("reason", "")), current_user(request))
+            await service.replace_member(
+                inspection.id,
+                sample_id,
+                member_id,
+                str(form.get("reason", "")),
+                current_user(request),
+            )
         except service.SamplingError as exc:
             errors["replace"] = str(exc)
     if errors:
@@ -213,10 +276,13 @@ routes = [
     Route("/inspections/{inspection_id:int}/samples", samples_page, methods=["GET"]),
     Route("/inspections/{inspection_id:int}/samples", draw, methods=["POST"]),
     Route("/inspections/{inspection_id:int}/samples/preview", preview, methods=["POST"]),
-    Route("/inspections/{inspection_id:int}/samples/{sample_id:int}", sample_page,
-          methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/samples/{sample_id:int}/verify", verify,
-          methods=["POST"]),
-    Route("/inspections/{inspection_id:int}/samples/{sample_id:int}/replace", replace,
-          methods=["POST"]),
+    Route("/inspections/{inspection_id:int}/samples/{sample_id:int}", sample_page, methods=["GET"]),
+    Route(
+        "/inspections/{inspection_id:int}/samples/{sample_id:int}/verify", verify, methods=["POST"]
+    ),
+    Route(
+        "/inspections/{inspection_id:int}/samples/{sample_id:int}/replace",
+        replace,
+        methods=["POST"],
+    ),
 ]

@@ -1,0 +1,120 @@
+import json
+
+from openpyxl import load_workbook
+
+from tests.conftest import run_cli
+
+
+def test_export_commands(cli_env, tmp_path):
+    assert run_cli(["la", "add", "E09000098", "Southbury"], cli_env).returncode == 0
+    made = run_cli(
+        [
+            "inspection",
+            "create",
+            "--la",
+            "E09000098",
+            "--kind",
+            "self-audit",
+            "--title",
+            "Spring audit",
+            "--reference-date",
+            "2026-11-02",
+            "--json",
+        ],
+        cli_env,
+    )
+    assert made.returncode == 0, made.stderr
+    iid = json.loads(made.stdout)["id"]
+
+    out = tmp_path / "qa.xlsx"
+    result = run_cli(
+        ["export", "xlsx", "--inspection", str(iid), "--out", str(out), "--pseudonymise", "--json"],
+        cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["pseudonymised"] is True and doc["file"] == str(out)
+    assert doc["rows"]["sample"] == 0
+    wb = load_workbook(out)
+    assert wb.sheetnames[:3] == ["About", "Summary", "Sample"]
+    assert wb["About"]["B3"].value == f"Spring audit (inspection {iid})"
+
+    result = run_cli(
+        ["export", "csv", "--inspection", str(iid), "--out", str(tmp_path / "csv")], cli_env
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+        "audits.csv",
+        "indicators.csv",
+        "issues.csv",
+        "journeys.csv",
+        "sample.csv",
+        "scores.csv",
+    ]
+
+    result = run_cli(["export", "xlsx", "--inspection", "999999", "--out", str(out)], cli_env)
+    assert (result.returncode, result.stderr) == (1, "There is no inspection 999999.\n")
+    result = run_cli(
+        [
+            "export",
+            "offline-pack",
+            "--inspection",
+            str(iid),
+            "--sample",
+            "424242",
+            "--out",
+            str(tmp_path / "p.xlsx"),
+        ],
+        cli_env,
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"There is no sample 424242 in inspection {iid}.\n",
+    )
+    assert run_cli(["export", "xlsx", "--inspection", str(iid)], cli_env).returncode == 2
+
+
+def test_import_pack_refuses_a_file_that_is_not_a_pack(cli_env, tmp_path):
+    run_cli(["la", "add", "E09000097", "Eastbury"], cli_env)
+    made = run_cli(
+        [
+            "inspection",
+            "create",
+            "--la",
+            "E09000097",
+            "--kind",
+            "self-audit",
+            "--title",
+            "Audit",
+            "--reference-date",
+            "2026-11-02",
+            "--json",
+        ],
+        cli_env,
+    )
+    iid = json.loads(made.stdout)["id"]
+    added = run_cli(
+        ["user", "add", "lead@east.example", "--name", "Lee", "--role", "admin"],
+        cli_env,
+        input="a-long-password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    bogus = tmp_path / "notes.xlsx"
+    bogus.write_text("hello")
+    result = run_cli(
+        [
+            "import",
+            "offline-pack",
+            str(bogus),
+            "--inspection",
+            str(iid),
+            "--user",
+            "lead@east.example",
+        ],
+        cli_env,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Nothing was loaded.\nThis file is not an Excel workbook (.xlsx): "
+        "load the offline audit pack as it was saved.\n"
+    )

@@ -1,0 +1,136 @@
+from datetime import date
+
+import httpx2
+import pytest_asyncio
+
+from inspection.accounts import create_user
+from inspection.inspections import add_member
+from inspection.journey.linkage import link_inspection
+from inspection.models import AccessLog, Child, LinkDecision, SourceRecord
+from inspection.web.app import create_app
+from tests.journey import factory as f
+
+PASSWORD = "correct horse battery"
+
+
+@pytest_asyncio.fixture
+async def client(db):
+    app = create_app(db, manage_database=False)
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        yield c
+
+
+async def _setup(client, role="inspector"):
+    insp = await f.inspection()
+    user = await create_user(f"{role}@example.org", "Ina Spector", role, PASSWORD)
+    await add_member(insp, user, role)
+    await client.post("/login", data={"email": user.email, "password": PASSWORD})
+    sc_up = await f.upload(insp, "social_care.csv", "social_care")
+    police_up = await f.upload(insp, "police.csv", "police")
+    child = await Child.create(inspection=insp, la_child_id="LA1")
+    sc = await f.record(
+        insp,
+        sc_up,
+        "social_care",
+        "LA1",
+        "Oliver",
+        "Brown",
+        date(2014, 5, 6),
+        "M",
+        "XS1 1AA",
+        la_child_id="LA1",
+        child=child,
+    )
+    await f.event(insp, sc, "referral", date(2025, 2, 3), sheet="List_3", row=4)
+    await f.event(insp, sc, "cin_plan_start", date(2025, 3, 1), sheet="List_6", row=2)
+    p = await f.record(
+        insp, police_up, "police", "PP1", "Olly", "Brown", date(2014, 5, 6), "M", "XS1 1AA"
+    )
+    await f.event(insp, p, "police_domestic_abuse", date(2025, 1, 20), row=7)
+    # a boy with the same name, no date of birth, elsewhere in the sector: for review
+    await f.record(insp, police_up, "police", "PP2", "Oliver", "Brown", None, "", "XS1 1BB")
+    await link_inspection(insp.id)
+    return insp, user, child
+
+
+async def test_journey_page_shows_every_agency_and_is_logged(client):
+    insp, user, child = await _setup(client)
+    response = await client.get(f"/inspections/{insp.id}/children/{child.id}")
+    assert response.status_code == 200
+    html = response.text
+    assert html.count("<svg") == 1
+    assert ">Children&#39;s social care</text>" in html and ">Police</text>" in html
+    assert "<title>20/01/2025: Police domestic abuse notification</title>" in html
+    assert "First need 20/01/2025" in html and "Help 01/03/2025" in html
+    rows = html.split("What happened, in order")[1]
+    assert (
+        rows.index("Police domestic abuse notification")
+        < rows.index("Referral to children")
+        < rows.index("Child in need plan started")
+    )
+    assert (
+        "Days from first sign of need to help starting (the child&#39;s wait)</dt>"
+        '<dd class="govuk-summary-list__value">40</dd>'
+    ) in html
+    assert "police.csv, row 7" in html
+    log = await AccessLog.filter(action="view-journey").values(
+        "user_id", "object_type", "object_id", "inspection_id"
+    )
+    assert log == [
+        {
+            "user_id": user.id,
+            "object_type": "child",
+            "object_id": str(child.id),
+            "inspection_id": insp.id,
+        }
+    ]
+
+
+async def test_children_search_by_post_and_chronology_csv(client):
+    insp, _user, child = await _setup(client)
+    response = await client.post(
+        f"/inspections/{insp.id}/children", data={"q": "la1"}, headers={"HX-Request": "true"}
+    )
+    assert "<html" not in response.text
+    assert "1 of 2 children match." in response.text
+    assert f'href="/inspections/{insp.id}/children/{child.id}"' in response.text
+    csv = await client.get(f"/inspections/{insp.id}/children/{child.id}/chronology.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.split("\r\n")[1] == (
+        "20/01/2025,,Police,Police domestic abuse notification (first sign of need),"
+        '"police.csv, row 7",'
+    )
+    assert await AccessLog.filter(action="export-chronology").count() == 1
+
+
+async def test_review_queue_reject_is_logged_and_kept(client):
+    insp, _user, child = await _setup(client)
+    page = await client.get(f"/inspections/{insp.id}/linkage")
+    assert "Waiting for a decision (1)" in page.text
+    pending = await LinkDecision.get(inspection_id=insp.id, decision="pending")
+    assert f'action="/inspections/{insp.id}/linkage/{pending.id}"' in page.text
+    response = await client.post(
+        f"/inspections/{insp.id}/linkage/{pending.id}",
+        data={"decision": "reject", "reason": "another boy"},
+    )
+    assert response.status_code == 303
+    assert await LinkDecision.filter(decision="reject", reason="another boy").count() == 1
+    assert await AccessLog.filter(action="link-reject").count() == 1
+    await link_inspection(insp.id)
+    other = await SourceRecord.get(person_id="PP2")
+    assert other.child_id != child.id
+    assert await LinkDecision.filter(inspection_id=insp.id, decision="pending").count() == 0
+
+
+async def test_readers_cannot_decide_and_strangers_see_nothing(client):
+    insp, _user, child = await _setup(client, role="qa_viewer")
+    decision = await LinkDecision.get(inspection_id=insp.id, decision="pending")
+    response = await client.post(
+        f"/inspections/{insp.id}/linkage/{decision.id}", data={"decision": "accept"}
+    )
+    assert response.status_code == 404
+    other = await f.inspection("T2")
+    response = await client.get(f"/inspections/{other.id}/children/{child.id}")
+    assert response.status_code == 404

@@ -1,0 +1,166 @@
+"""Many auditors saving and submitting at once: no update lost, nobody overwritten.
+
+On PostgreSQL the saves really run at the same time on separate pooled connections; on SQLite
+they interleave on one connection. Either way the version check is one conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from inspection.audit.audits import (
+    AuditConflict,
+    audit_values,
+    create_audit,
+    get_audit,
+    save_audit,
+    submit_audit,
+)
+from inspection.models import Audit, AuditRevision
+from tests.audit.helpers import ALL_GOOD, make_inspection, make_sample, make_user
+from tests.reliability.test_faults import assert_revisions_consistent
+
+DOMAINS = (
+    "child_seen",
+    "need_and_risk",
+    "assessment",
+    "help_matched",
+    "agencies_together",
+    "planning_review",
+    "management_oversight",
+    "impact",
+)
+
+
+async def test_twenty_saves_from_one_version_exactly_one_wins(db):
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=1)
+    auditor = await make_user(inspection, "a1@x.test", "inspector")
+    lead = await make_user(inspection, "lead@x.test", "lead_inspector")
+    audit = await create_audit(inspection.id, members[0].id, auditor)
+
+    async def save(i: int) -> tuple[int, Any]:
+        user = auditor if i % 2 else lead
+        values = {"strengths": f"Tab {i}.", "grade:impact": "good" if i % 3 else "inadequate"}
+        try:
+            return i, await save_audit(inspection.id, audit.id, user, user.role, 1, values)
+        except AuditConflict as conflict:
+            return i, conflict
+
+    outcomes = await asyncio.gather(*(save(i) for i in range(20)))
+    winners = [(i, r) for i, r in outcomes if not isinstance(r, AuditConflict)]
+    losers = [r for _, r in outcomes if isinstance(r, AuditConflict)]
+    assert len(winners) == 1 and len(losers) == 19
+    won, result = winners[0]
+    assert result.version == 2
+    assert {c.current_version for c in losers} == {2}
+    stored = await get_audit(inspection.id, audit.id)
+    assert stored.version == 2 and stored.strengths == f"Tab {won}."
+    values = await audit_values(stored, stored.rubric.definition)
+    assert values["grade:impact"] == ("good" if won % 3 else "inadequate")
+    # Every loser is shown the winner's values as "theirs" and keeps its own as "yours".
+    assert {c.theirs["strengths"] for c in losers} == {f"Tab {won}."}
+    assert sorted(c.yours["strengths"] for c in losers) == sorted(
+        f"Tab {i}." for i in range(20) if i != won
+    )
+    await assert_revisions_consistent(audit.id)
+
+
+async def test_ten_editors_who_reload_on_conflict_lose_no_update(db):
+    """Each writes one domain; on a conflict they reload and reapply: all ten domains survive."""
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=1)
+    auditor = await make_user(inspection, "a1@x.test", "inspector")
+    audit = await create_audit(inspection.id, members[0].id, auditor)
+    conflicts = [0]
+
+    async def edit(domain: str) -> None:
+        for _ in range(50):
+            current = await get_audit(inspection.id, audit.id)
+            values = await audit_values(current, current.rubric.definition)
+            values[f"grade:{domain}"] = "good"
+            values[f"evidence:{domain}"] = f"Evidence for {domain}."
+            try:
+                await save_audit(inspection.id, audit.id, auditor, auditor.role, current.version, values)
+                return
+            except AuditConflict:
+                conflicts[0] += 1
+                await asyncio.sleep(0)
+        raise AssertionError(f"{domain} never saved")
+
+    await asyncio.gather(*(edit(d) for d in DOMAINS))
+    stored = await get_audit(inspection.id, audit.id)
+    values = await audit_values(stored, stored.rubric.definition)
+    assert {d: values[f"grade:{d}"] for d in DOMAINS} == dict.fromkeys(DOMAINS, "good")
+    assert {d: values[f"evidence:{d}"] for d in DOMAINS} == {
+        d: f"Evidence for {d}." for d in DOMAINS
+    }
+    assert stored.version == 1 + len(DOMAINS)
+    assert conflicts[0] > 0  # they really did collide
+    await assert_revisions_consistent(audit.id)
+
+
+async def test_thirty_auditors_autosaving_and_submitting_their_own_audits_at_once(db):
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=30)
+    auditors = [await make_user(inspection, f"a{i}@x.test", "inspector") for i in range(30)]
+    audits = [
+        await create_audit(inspection.id, m.id, a) for m, a in zip(members, auditors, strict=True)
+    ]
+
+    async def work(i: int) -> None:
+        user, audit = auditors[i], audits[i]
+        version = 1
+        for step in range(3):
+            result = await save_audit(
+                inspection.id, audit.id, user, user.role, version,
+                {**ALL_GOOD, "strengths": f"Auditor {i} draft {step}."},
+            )
+            version = result.version
+        submitted, missing = await submit_audit(
+            inspection.id, audit.id, user, user.role, version,
+            {**ALL_GOOD, "strengths": f"Auditor {i} final."},
+        )
+        assert missing == [] and submitted.status == "submitted"
+
+    await asyncio.gather(*(work(i) for i in range(30)))
+    rows = await Audit.filter(id__in=[a.id for a in audits]).order_by("id")
+    assert [(r.status, r.version, r.strengths) for r in rows] == [
+        ("submitted", 6, f"Auditor {i} final.") for i in range(30)
+    ]
+    assert await AuditRevision.filter(audit_id__in=[a.id for a in audits]).count() == 30 * 6
+    for a in audits:
+        await assert_revisions_consistent(a.id)
+
+
+async def test_a_save_racing_a_submission_from_the_same_version_cannot_both_win(db):
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=1)
+    auditor = await make_user(inspection, "a1@x.test", "inspector")
+    audit = await create_audit(inspection.id, members[0].id, auditor)
+    first = await save_audit(inspection.id, audit.id, auditor, auditor.role, 1, ALL_GOOD)
+
+    async def attempt(kind: str) -> str:
+        try:
+            if kind == "submit":
+                await submit_audit(inspection.id, audit.id, auditor, auditor.role, 2, ALL_GOOD)
+            else:
+                await save_audit(
+                    inspection.id, audit.id, auditor, auditor.role, first.version,
+                    {**ALL_GOOD, "strengths": "A late edit."},
+                )
+        except AuditConflict:
+            return "conflict"
+        return kind
+
+    outcomes = await asyncio.gather(*(attempt(k) for k in ["submit", "save"] * 5))
+    assert len([o for o in outcomes if o != "conflict"]) == 1
+    stored = await get_audit(inspection.id, audit.id)
+    if "submit" in outcomes:
+        assert (stored.status, stored.version, stored.strengths) == (
+            "submitted", 4, ALL_GOOD["strengths"]
+        )
+    else:
+        assert (stored.status, stored.version, stored.strengths) == ("draft", 3, "A late edit.")
+    await assert_revisions_consistent(audit.id)

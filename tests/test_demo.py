@@ -1,0 +1,31 @@
+"""`inspection demo` sets up the demo authority, and running it again changes nothing."""
+
+import os
+import re
+
+from tests.conftest import drop_database, new_database_url, run_cli
+
+
+def test_demo_sets_up_once_and_prints_the_login(tmp_path):
+    url, name = new_database_url(tmp_path, "demo")
+    env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
+    try:
+        first = run_cli(["demo", "--no-serve"], env=env)
+        assert first.returncode == 0, first.stderr
+        login = re.search(r"sign in as (\S+) with password (\S+)", first.stdout)
+        assert login is not None, first.stdout
+        assert login.group(1) == "lead@demo.example"
+        children = re.search(r"with (\d+) children from 7 files \((\d) loaded now\)", first.stdout)
+        assert children is not None, first.stdout
+        assert children.group(2) == "7"
+        # 300 synthetic children: 167 known to social care, 133 known only to partner agencies.
+        assert children.group(1) == "300"
+
+        second = run_cli(["demo", "--no-serve"], env=env)
+        assert second.returncode == 0, second.stderr
+        again = re.search(r"sign in as (\S+) with password (\S+)", second.stdout)
+        assert again is not None and again.groups() == login.groups()
+        assert f"with {children.group(1)} children from 7 files (0 loaded now)" in second.stdout
+        assert (tmp_path / "demo_password.txt").read_text().strip() == login.group(2)
+    finally:
+        drop_database(name)
