@@ -153,25 +153,25 @@ async def constrained_copy(database: str, rows: int) -> float:
     indexes), rolled back. The gap to the bare table is PostgreSQL checking foreign keys."""
     conn = await asyncpg.connect(_url(database))
     try:
-        ids = await conn.fetchrow(
+        parents = await conn.fetch(
             "SELECT inspection_id, child_id, id AS record_id, upload_id FROM source_record "
-            "WHERE child_id IS NOT NULL LIMIT 1"
+            "WHERE child_id IS NOT NULL"
         )
-        record = (
-            ids["inspection_id"],
-            ids["child_id"],
-            ids["record_id"],
-            ids["upload_id"],
-            "social_care",
-            "contact",
-            date(2026, 10, 1),
-            None,
-            "List_1",
-            3,
-            '{"source":"6","original":{"source":"q) 6: Police"}}',
-            "Assessment Team North",
-            "Sam Smith",
-        )
+        records = [
+            (
+                *parents[n % len(parents)],
+                "social_care",
+                "contact",
+                date(2026, 10, 1),
+                None,
+                "List_1",
+                3,
+                '{"source":"6","original":{"source":"q) 6: Police"}}',
+                "Assessment Team North",
+                "Sam Smith",
+            )
+            for n in range(rows)
+        ]
         columns = [
             "inspection_id",
             "child_id",
@@ -190,7 +190,7 @@ async def constrained_copy(database: str, rows: int) -> float:
         transaction = conn.transaction()
         await transaction.start()
         start = time.perf_counter()
-        await conn.copy_records_to_table("event", records=[record] * rows, columns=columns)
+        await conn.copy_records_to_table("event", records=records, columns=columns)
         seconds = time.perf_counter() - start
         await transaction.rollback()
         return seconds

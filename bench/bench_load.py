@@ -49,7 +49,7 @@ from inspection.settings import Settings, tortoise_config  # noqa: E402
 from inspection.synthetic import generate  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/test"
-PASSWORD = "load test password"
+PASSWORD = "load test password"  # noqa: S105 (synthetic users on a throwaway database)
 REFERENCE = date(2026, 11, 2)
 AGENCIES = ("social_care", "police", "health", "education", "early_help")
 MIX = (("journey", 0.6), ("autosave", 0.3), ("findings", 0.1))
@@ -129,16 +129,20 @@ async def build(settings: Settings, files: Path, clients: int, link: bool) -> Fi
     children = await Child.filter(inspection_id=inspection.id).count()
     events = await Event.filter(inspection_id=inspection.id).count()
     print(f"  database holds {children:,} children and {events:,} events")
-    with_events = list(
-        await Event.filter(inspection_id=inspection.id, child_id__not_isnull=True)
+    with_events = [
+        int(c)  # type: ignore[call-overload]
+        for c in await Event.filter(inspection_id=inspection.id, child_id__not_isnull=True)
         .distinct()
         .values_list("child_id", flat=True)
-    )
+    ]
     rng = random.Random(42)
     journey_ids = rng.sample(with_events, min(5000, len(with_events)))
     audited = rng.sample(with_events, clients)
     sample = await Sample.create(
-        inspection=inspection, method="simple", seed="load", population_hash="load",
+        inspection=inspection,
+        method="simple",
+        seed="load",
+        population_hash="load",
         population_size=len(with_events),
     )
     audits = []
@@ -147,9 +151,15 @@ async def build(settings: Settings, files: Path, clients: int, link: bool) -> Fi
         user = await create_user(email, f"Auditor {i}", "inspector", PASSWORD)
         await add_member(inspection, user, "inspector")
         member = await SampleMember.create(
-            inspection_id=inspection.id, sample=sample, child_id=child_id,
-            population_key=str(child_id), stratum="all", inclusion_probability=0.01,
-            weight=100.0, order=i, status="selected",
+            inspection_id=inspection.id,
+            sample=sample,
+            child_id=child_id,
+            population_key=str(child_id),
+            stratum="all",
+            inclusion_probability=0.01,
+            weight=100.0,
+            order=i,
+            status="selected",
         )
         audit = await create_audit(inspection.id, member.id, user)
         audits.append((email, audit.id))
@@ -181,7 +191,11 @@ async def sign_in(base: str, email: str) -> httpx2.AsyncClient:
 
 
 async def drive(
-    clients: list[httpx2.AsyncClient], fixture: Fixture, seconds: float, max_requests: int
+    clients: list[httpx2.AsyncClient],
+    fixture: Fixture,
+    seconds: float,
+    max_requests: int,
+    think: float = 0.0,
 ) -> tuple[Tally, float, int]:
     tally = Tally()
     sent = [0]
@@ -230,6 +244,8 @@ async def drive(
             except httpx2.HTTPError as exc:
                 ok, detail = False, f"{exc.__class__.__name__}: {exc}"
             tally.add(kind, time.perf_counter() - started, ok, detail)
+            if think:
+                await asyncio.sleep(rng.expovariate(1 / think))
 
     started = time.perf_counter()
     await asyncio.gather(*(one(i, c) for i, c in enumerate(clients)))
@@ -275,7 +291,15 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--floor-seconds", type=float, default=5)
-    parser.add_argument("--database", default=os.environ.get("INSPECTION_BENCH_DATABASE", DEFAULT_DB))
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause (s, exponential) between a client's requests; 0 = back to back",
+    )
+    parser.add_argument(
+        "--database", default=os.environ.get("INSPECTION_BENCH_DATABASE", DEFAULT_DB)
+    )
     parser.add_argument("--link", action="store_true", help="also link partner records")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -298,6 +322,16 @@ async def main() -> None:
                 await drop_database(args.database, name)
 
 
+def start_server(port: int, env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
+    """``inspection serve`` (uvicorn, one process) on loopback, as a user runs it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "inspection", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
 async def run(args: argparse.Namespace, settings: Settings, fixture: Fixture, tmp: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -308,15 +342,14 @@ async def run(args: argparse.Namespace, settings: Settings, fixture: Fixture, tm
         "INSPECTION_SECRET_KEY": settings.secret_key,
     }
     log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "inspection", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    proc = start_server(port, env, log)
     try:
         await wait_for(base, proc)
         clients = [await sign_in(base, email) for email, _ in fixture.audits]
         floor_latencies = await floor(clients, args.floor_seconds)
-        tally, elapsed, sent = await drive(clients, fixture, args.seconds, args.max_requests)
+        tally, elapsed, sent = await drive(
+            clients, fixture, args.seconds, args.max_requests, args.think
+        )
         for c in clients:
             await c.aclose()
     finally:
@@ -325,8 +358,9 @@ async def run(args: argparse.Namespace, settings: Settings, fixture: Fixture, tm
         log.close()
     every = [v for values in tally.latencies.values() for v in values]
     errors = sum(tally.errors.values())
+    pause = f"think time {args.think:g} s" if args.think else "back to back"
     print(
-        f"\n{args.clients} clients, {len(fixture.child_ids):,} distinct journeys, "
+        f"\n{args.clients} clients ({pause}), {len(fixture.child_ids):,} distinct journeys, "
         f"{sent:,} requests in {elapsed:.1f} s: {len(every) / elapsed:,.0f} requests/s"
     )
     for kind, _ in MIX:

@@ -15,6 +15,8 @@ from inspection import settings as settings_module
 from inspection.db import CONNECTION_LOST, DatabaseUnavailable, database
 
 T = TypeVar("T")
+# The database went away (or failed a statement) while a command was running.
+_DATABASE_LOST: tuple[type[BaseException], ...] = (*CONNECTION_LOST, OperationalError)
 
 
 class BadInput(Exception):
@@ -49,7 +51,7 @@ def run_with_db(work: Callable[[], Awaitable[T]]) -> T:
                 return await work()
         except DatabaseUnavailable as exc:
             raise BadInput(str(exc)) from exc
-        except (*CONNECTION_LOST, OperationalError) as exc:
+        except _DATABASE_LOST as exc:
             raise BadInput(
                 f"The database at {config.database_label()} stopped answering before the command "
                 "finished; what it was writing was rolled back. Try again in a moment."

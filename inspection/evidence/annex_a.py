@@ -30,7 +30,7 @@ from inspection.evidence.staged import (
     Staged,
     column_letter,
 )
-from inspection.evidence.validate import RowChecks, cross_list_checks
+from inspection.evidence.validate import Cells, RowChecks, cross_list_checks
 
 AGENCY = "social_care"
 HEADER_SCAN_ROWS = 20
@@ -423,7 +423,7 @@ def _child_row(
     excel_row: int,
     row: dict[str, Any],
     originals: dict[str, str],
-    cells: dict[str, tuple[str, str, str]],
+    cells: Cells,
 ) -> None:
     staged = ctx.staged
     child_id: str = row["child_id"]
@@ -481,7 +481,7 @@ def _characteristics(
     schema: ListSchema,
     sheet: str,
     excel_row: int,
-    cells: dict[str, tuple[str, str, str]],
+    cells: Cells,
 ) -> None:
     gender = row.get("gender")
     sex = gender if gender in ("M", "F", "U") else ("U" if gender else "")

@@ -566,19 +566,7 @@ async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -
                 )
         await writer.insert("child", CHILD_COLUMNS, new)
         # The latest upload wins for each characteristic it actually gives.
-        await writer.execute_many(
-            'UPDATE "child" SET '
-            "given_name = CASE WHEN ? <> '' THEN ? ELSE given_name END, "
-            "family_name = CASE WHEN ? <> '' THEN ? ELSE family_name END, "
-            "dob = COALESCE(?, dob), "
-            "sex = CASE WHEN ? <> '' THEN ? ELSE sex END, "
-            "ethnicity = CASE WHEN ? <> '' THEN ? ELSE ethnicity END, "
-            "disability = CASE WHEN ? <> '' THEN ? ELSE disability END, "
-            "team = CASE WHEN ? <> '' THEN ? ELSE team END, "
-            "worker = CASE WHEN ? <> '' THEN ? ELSE worker END, "
-            "attributes = ? WHERE id = ?",
-            [_update_params(u, writer.dialect) for u in updates],
-        )
+        await _update_children(writer, updates)
         if new:
             rows = await writer.fetch(
                 'SELECT id, la_child_id FROM "child" WHERE inspection_id = ? '
@@ -589,7 +577,67 @@ async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -
     return {la_id: row["id"] for la_id, row in existing.items()}
 
 
-def _update_params(update: tuple[Any, ...], dialect: str) -> tuple[Any, ...]:
+_CHILD_UPDATE = (
+    "given_name = CASE WHEN {v}given_name <> '' THEN {v}given_name ELSE c.given_name END, "
+    "family_name = CASE WHEN {v}family_name <> '' THEN {v}family_name ELSE c.family_name END, "
+    "dob = COALESCE({v}dob, c.dob), "
+    "sex = CASE WHEN {v}sex <> '' THEN {v}sex ELSE c.sex END, "
+    "ethnicity = CASE WHEN {v}ethnicity <> '' THEN {v}ethnicity ELSE c.ethnicity END, "
+    "disability = CASE WHEN {v}disability <> '' THEN {v}disability ELSE c.disability END, "
+    "team = CASE WHEN {v}team <> '' THEN {v}team ELSE c.team END, "
+    "worker = CASE WHEN {v}worker <> '' THEN {v}worker ELSE c.worker END, "
+    "attributes = {v}attributes"
+)
+_UPDATE_COLUMNS = (
+    "given_name",
+    "family_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "disability",
+    "team",
+    "worker",
+    "attributes",
+    "id",
+)
+
+
+async def _update_children(writer: _Writer, updates: list[tuple[Any, ...]]) -> None:
+    """Apply characteristic updates: on PostgreSQL COPY into a temporary table and one UPDATE."""
+    if not updates:
+        return
+    if writer.dialect == "postgres":
+        conn = writer.connection._connection
+        await conn.execute(
+            "CREATE TEMPORARY TABLE child_update (given_name text, family_name text, dob date, "
+            "sex text, ethnicity text, disability text, team text, worker text, "
+            "attributes jsonb, id int) ON COMMIT DROP"
+        )
+        await conn.copy_records_to_table(
+            "child_update", records=updates, columns=list(_UPDATE_COLUMNS)
+        )
+        await conn.execute(
+            'UPDATE "child" AS c SET '
+            + _CHILD_UPDATE.format(v="u.")  # noqa: S608
+            + " FROM child_update AS u WHERE c.id = u.id"
+        )
+        return
+    await writer.execute_many(
+        'UPDATE "child" SET '
+        "given_name = CASE WHEN ? <> '' THEN ? ELSE given_name END, "
+        "family_name = CASE WHEN ? <> '' THEN ? ELSE family_name END, "
+        "dob = COALESCE(?, dob), "
+        "sex = CASE WHEN ? <> '' THEN ? ELSE sex END, "
+        "ethnicity = CASE WHEN ? <> '' THEN ? ELSE ethnicity END, "
+        "disability = CASE WHEN ? <> '' THEN ? ELSE disability END, "
+        "team = CASE WHEN ? <> '' THEN ? ELSE team END, "
+        "worker = CASE WHEN ? <> '' THEN ? ELSE worker END, "
+        "attributes = ? WHERE id = ?",
+        [_update_params(u) for u in updates],
+    )
+
+
+def _update_params(update: tuple[Any, ...]) -> tuple[Any, ...]:
     given, family, dob, sex, ethnicity, disability, team, worker, attributes, child_id = update
     params = (
         given,

@@ -8,6 +8,7 @@ output is deterministic: the same data, export time and pseudonymisation key giv
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -260,8 +261,17 @@ def _deterministic_zip(data: bytes, when: datetime) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the wall clock at save time.
+                content = _MODIFIED.sub(
+                    rb"\g<1>" + when.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", content
+                )
+            dst.writestr(entry, content)
     return out.getvalue()
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def save_workbook(wb: Workbook, when: datetime) -> bytes:

@@ -81,7 +81,7 @@ async def test_newer_file_supersedes_the_older_which_is_kept(db, tmp_path):
     old = await import_file(
         inspection.id, write_workbook(tmp_path / "old.xlsx", {1: L1}), "annex-a", None, db
     )
-    new_rows = [["C1", "M", "WBRI", "01/01/2015", 11, "05/10/2026", "6"]]
+    new_rows = [["C1", "M", "WIRI", "01/01/2015", 11, "05/10/2026", "6"]]
     new = await import_file(
         inspection.id, write_workbook(tmp_path / "new.xlsx", {1: new_rows}), "annex-a", None, db
     )
@@ -94,6 +94,8 @@ async def test_newer_file_supersedes_the_older_which_is_kept(db, tmp_path):
     events = await Event.filter(inspection_id=inspection.id)
     assert [(e.kind, e.start) for e in events] == [("contact", date(2026, 10, 5))]
     assert await Child.filter(inspection_id=inspection.id).count() == 2  # children are kept
+    child = await Child.get(inspection_id=inspection.id, la_child_id="C1")
+    assert child.ethnicity == "WIRI"  # the latest upload wins
     assert (db.uploads_dir / str(inspection.id) / f"{older.sha256}.xlsx").exists()
     # A partner agency's file does not supersede Annex A, nor another agency's extract.
     csv = tmp_path / "police.csv"

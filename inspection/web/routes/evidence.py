@@ -85,6 +85,13 @@ async def _run(
         await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
+def _forget_old_jobs(keep: int = 200) -> None:
+    """Finished jobs are kept for their pages to be re-read; only the latest ``keep``."""
+    finished = [key for key, job in JOBS.items() if job.status != "running"]
+    for key in finished[: max(0, len(finished) - keep)]:
+        del JOBS[key]
+
+
 async def evidence_page(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     uploads = await Upload.filter(inspection_id=inspection.id).order_by("-id")
@@ -146,6 +153,7 @@ async def start_upload(request: Request) -> Response:
     with path.open("wb") as handle:
         await asyncio.to_thread(shutil.copyfileobj, upload.file, handle)
     await upload.close()
+    _forget_old_jobs()
     JOBS[job.id] = job
     task = asyncio.create_task(_run(job, path, kind, agency, settings, request.state.user))
     _TASKS.add(task)

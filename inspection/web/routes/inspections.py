@@ -8,12 +8,25 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.inspections import InspectionError, create_inspection, visible_inspections
-from inspection.models import LocalAuthority
+from inspection.accounts import normalise_email
+from inspection.inspections import (
+    InspectionError,
+    add_member,
+    create_inspection,
+    visible_inspections,
+)
+from inspection.models import LocalAuthority, Membership, User
 from inspection.models.core import InspectionKind, Role
 from inspection.overview import inspection_overview
 from inspection.retention import purge_due
-from inspection.web.access import READERS, current_user, require_inspection
+from inspection.web.access import (
+    LEADS,
+    READERS,
+    current_user,
+    log_access,
+    not_found,
+    require_inspection,
+)
 from inspection.web.templating import render
 
 CREATORS = {Role.ADMIN, Role.LEAD_INSPECTOR}
@@ -55,14 +68,14 @@ async def _form_context(errors: dict[str, str], values: dict[str, str]) -> dict[
 
 async def new_inspection(request: Request) -> Response:
     if current_user(request).role not in CREATORS:
-        return Response("Not found", status_code=404)
+        raise not_found()
     return render(request, "inspection_new.html", await _form_context({}, {}))
 
 
 async def create(request: Request) -> Response:
     user = current_user(request)
     if user.role not in CREATORS:
-        return Response("Not found", status_code=404)
+        raise not_found()
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("la", "kind", "title", "reference_date")}
     errors: dict[str, str] = {}
@@ -84,7 +97,35 @@ async def create(request: Request) -> Response:
     return RedirectResponse(f"/inspections/{inspection.id}", status_code=303)
 
 
-async def overview(request: Request) -> Response:
+# Roles a lead can give a team member in one inspection (admin is a whole-service role).
+MEMBER_ROLES = [Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR, Role.QA_VIEWER]
+
+
+async def _team(inspection_id: int) -> list[dict[str, str]]:
+    rows = (
+        await Membership.filter(inspection_id=inspection_id)
+        .order_by("user__name", "id")
+        .values("user_id", "user__name", "user__email", "role", "is_la_contact")
+    )
+    return [
+        {
+            "user_id": str(r["user_id"]),
+            "name": r["user__name"],
+            "email": r["user__email"],
+            "role": Role(r["role"]).value.replace("_", " "),
+            "la_contact": "Yes" if r["is_la_contact"] else "",
+        }
+        for r in rows
+    ]
+
+
+async def _overview_page(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    added: str = "",
+    status_code: int = 200,
+) -> Response:
     inspection, role = await require_inspection(request, READERS)
     data = await inspection_overview(inspection.id)
     return render(
@@ -96,7 +137,45 @@ async def overview(request: Request) -> Response:
             "overview": data,
             "inspection_links": SECTION_LINKS,
             "purge_from": purge_due(inspection, request.app.state.settings.retention_days),
+            "team": await _team(inspection.id),
+            "can_manage_team": role in LEADS,
+            "member_roles": [r.value for r in MEMBER_ROLES],
+            "team_errors": errors or {},
+            "team_values": values or {"role": Role.INSPECTOR.value},
+            "added": added,
         },
+        status_code=status_code,
+    )
+
+
+async def overview(request: Request) -> Response:
+    added = request.query_params.get("added", "")
+    return await _overview_page(request, added=added if added.isdigit() else "")
+
+
+async def add_team_member(request: Request) -> Response:
+    """A lead inspector (or admin) adds an existing user to this inspection's team."""
+    inspection, _role = await require_inspection(request, LEADS)
+    form = await request.form()
+    values = {"email": str(form.get("email", "")).strip(), "role": str(form.get("role", ""))}
+    errors: dict[str, str] = {}
+    user = None
+    if not values["email"]:
+        errors["member-email"] = "Enter the e-mail address of the person to add."
+    else:
+        user = await User.get_or_none(email=normalise_email(values["email"]), active=True)
+        if user is None:
+            errors["member-email"] = "There is no active user with that e-mail address."
+    if values["role"] not in {r.value for r in MEMBER_ROLES}:
+        errors["member-role"] = "Choose the role this person has in the inspection."
+    if errors or user is None:
+        return await _overview_page(request, errors, values, status_code=400)
+    await add_member(inspection, user, values["role"])
+    await log_access(
+        request, "add-member", inspection.id, "user", str(user.id), detail=values["role"]
+    )
+    return RedirectResponse(
+        f"/inspections/{inspection.id}?added={user.id}#team", status_code=303
     )
 
 
@@ -106,4 +185,5 @@ routes = [
     Route("/inspections/new", new_inspection, methods=["GET"]),
     Route("/inspections", create, methods=["POST"]),
     Route("/inspections/{inspection_id:int}", overview, methods=["GET"]),
+    Route("/inspections/{inspection_id:int}/members", add_team_member, methods=["POST"]),
 ]

@@ -11,7 +11,13 @@ from starlette.routing import Route
 from inspection.journey.build import JourneyNotFound, journey_for_child, sources_of
 from inspection.journey.chronology import chronology_csv, chronology_rows
 from inspection.journey.indicators import for_journey
-from inspection.journey.linkage import LinkError, decide, merge_children, split_record
+from inspection.journey.linkage import (
+    LinkError,
+    decide,
+    link_inspection,
+    merge_children,
+    split_record,
+)
 from inspection.journey.review import children_page, review_queue
 from inspection.journey.timeline import timeline_for
 from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
@@ -118,6 +124,17 @@ async def chronology_export(request: Request) -> Response:
     )
 
 
+# The counts a linkage run reports back to the queue page (numbers only, never identifiers).
+RUN_COUNTS = ("records", "children", "deterministic_links", "auto_linked", "for_review")
+
+
+def _run_counts(request: Request) -> dict[str, int] | None:
+    query = request.query_params
+    if not all(query.get(k, "").isdigit() for k in RUN_COUNTS):
+        return None
+    return {k: int(query[k]) for k in RUN_COUNTS}
+
+
 async def linkage(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     queue = await review_queue(inspection.id)
@@ -131,8 +148,20 @@ async def linkage(request: Request) -> Response:
             "queue": queue,
             "can_edit": role in EDITORS,
             "error": request.query_params.get("error", ""),
+            "run": _run_counts(request),
         },
     )
+
+
+async def linkage_run(request: Request) -> Response:
+    """Link every record of the inspection now (people's decisions are respected)."""
+    inspection, _role = await require_inspection(request, EDITORS)
+    result = (await link_inspection(inspection.id)).as_dict()
+    counts = "&".join(f"{k}={int(result[k])}" for k in RUN_COUNTS)
+    await log_access(
+        request, "link-run", inspection.id, "inspection", str(inspection.id), detail=counts
+    )
+    return RedirectResponse(f"/inspections/{inspection.id}/linkage?{counts}", status_code=303)
 
 
 async def _user_id(request: Request) -> int | None:
@@ -243,6 +272,7 @@ routes = [
         "/inspections/{inspection_id:int}/children/{child_id:int}/merge", merge, methods=["POST"]
     ),
     Route("/inspections/{inspection_id:int}/linkage", linkage, methods=["GET"]),
+    Route("/inspections/{inspection_id:int}/linkage/run", linkage_run, methods=["POST"]),
     Route(
         "/inspections/{inspection_id:int}/linkage/{decision_id:int}",
         linkage_decide,

@@ -1,0 +1,1 @@
+"""Evidence in: read, normalise, validate and load Annex A, CIN census and agency extracts."""

@@ -1,0 +1,1 @@
+"""The child's journey: linkage across agencies, journeys, indicators, chronology."""

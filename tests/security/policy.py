@@ -1,0 +1,132 @@
+"""Who may use each route: the policy the access matrix enforces (and docs/security.md shows).
+
+Scopes:
+- ``public``: no sign-in needed;
+- ``signed-in``: anyone signed in, nothing of an inspection is involved;
+- ``account``: decided by the user's own account role (``roles``);
+- ``inspection``: decided by the user's role in the inspection named in the path
+  (``roles``); an admin holds the admin role in every inspection.
+
+``roles`` is what succeeds on the test world (tests/security/world.py); ``note`` says which
+object-level rule narrows a role set further.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inspection.models.core import Role
+
+A, L, I, LA, Q = (  # noqa: E741
+    Role.ADMIN,
+    Role.LEAD_INSPECTOR,
+    Role.INSPECTOR,
+    Role.LA_AUDITOR,
+    Role.QA_VIEWER,
+)
+EVERYONE = frozenset(Role)
+READERS = EVERYONE
+EDITORS = frozenset({A, L, I, LA})
+LEADS = frozenset({A, L})
+ADMIN = frozenset({A})
+
+
+@dataclass(frozen=True)
+class Policy:
+    scope: str
+    roles: frozenset[Role] = frozenset()
+    note: str = ""
+
+
+_I = "/inspections/{inspection_id:int}"
+
+POLICY: dict[tuple[str, str], Policy] = {
+    ("GET", "/health"): Policy("public"),
+    ("GET", "/login"): Policy("public"),
+    ("POST", "/login"): Policy("public", note="throttled per account and per address"),
+    ("POST", "/logout"): Policy("signed-in", EVERYONE),
+    ("GET", "/"): Policy("signed-in", EVERYONE),
+    ("GET", "/inspections"): Policy("signed-in", EVERYONE, "lists only the user's inspections"),
+    ("GET", "/inspections/new"): Policy("account", LEADS),
+    ("POST", "/inspections"): Policy("account", LEADS),
+    ("GET", "/admin/access-log"): Policy("account", ADMIN),
+    ("GET", "/admin/access-log.csv"): Policy("account", ADMIN),
+    ("GET", _I): Policy("inspection", READERS),
+    ("POST", f"{_I}/members"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/purge"): Policy("inspection", ADMIN, "and only after the retention period"),
+    ("GET", f"{_I}/evidence"): Policy("inspection", READERS),
+    ("POST", f"{_I}/evidence"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/evidence/jobs/{{job_id}}"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}"): Policy("inspection", READERS),
+    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}/issues.xlsx"): Policy(
+        "inspection", READERS
+    ),
+    ("GET", f"{_I}/evidence/templates/agency_{{agency}}.csv"): Policy("inspection", READERS),
+    ("GET", f"{_I}/children"): Policy("inspection", READERS),
+    ("POST", f"{_I}/children"): Policy("inspection", READERS, "search (POST keeps names out of URLs)"),
+    ("GET", f"{_I}/children/{{child_id:int}}"): Policy("inspection", READERS),
+    ("GET", f"{_I}/children/{{child_id:int}}/chronology"): Policy("inspection", READERS),
+    ("GET", f"{_I}/children/{{child_id:int}}/chronology.csv"): Policy("inspection", READERS),
+    ("POST", f"{_I}/children/{{child_id:int}}/split"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/children/{{child_id:int}}/merge"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/linkage"): Policy("inspection", READERS),
+    ("POST", f"{_I}/linkage/run"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/linkage/{{decision_id:int}}"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/samples"): Policy("inspection", READERS),
+    ("POST", f"{_I}/samples"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/samples/preview"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/samples/{{sample_id:int}}"): Policy("inspection", READERS),
+    ("POST", f"{_I}/samples/{{sample_id:int}}/verify"): Policy("inspection", READERS),
+    ("POST", f"{_I}/samples/{{sample_id:int}}/replace"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/audits"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/audits"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/audits/feedback.csv"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/audits/{{audit_id:int}}"): Policy(
+        "inspection", EDITORS, "blind second marking hides an unfinished pair from the others"
+    ),
+    ("POST", f"{_I}/audits/{{audit_id:int}}/save"): Policy(
+        "inspection", EDITORS, "only a draft, by its auditor or a lead"
+    ),
+    ("POST", f"{_I}/audits/{{audit_id:int}}/submit"): Policy(
+        "inspection", EDITORS, "only a draft, by its auditor or a lead"
+    ),
+    ("POST", f"{_I}/audits/{{audit_id:int}}/concerns"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/moderation"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/moderation/plan"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/moderation/agree"): Policy("inspection", LEADS),
+    ("GET", f"{_I}/findings"): Policy("inspection", READERS),
+    ("GET", f"{_I}/findings/audits"): Policy("inspection", READERS),
+    ("GET", f"{_I}/concerns"): Policy(
+        "inspection", READERS, "lists only concerns the user raised, unless lead or LA contact"
+    ),
+    ("GET", f"{_I}/concerns/{{concern_id:int}}"): Policy(
+        "inspection",
+        frozenset({A, L, I, LA}),
+        "leads, the authority's named contacts and whoever raised it",
+    ),
+    ("POST", f"{_I}/concerns/{{concern_id:int}}/{{action:str}}"): Policy(
+        "inspection",
+        frozenset({A, L, I, LA}),
+        "as viewing; respond: leads and LA contacts; close: leads",
+    ),
+    ("GET", f"{_I}/exports"): Policy("inspection", READERS),
+    ("GET", f"{_I}/exports/workbook.xlsx"): Policy("inspection", READERS),
+    ("GET", f"{_I}/exports/tables.zip"): Policy("inspection", READERS),
+    ("GET", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack.xlsx"): Policy(
+        "inspection", EDITORS
+    ),
+    ("POST", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack"): Policy(
+        "inspection", EDITORS
+    ),
+    ("GET", "/static"): Policy("public", note="the stylesheet, scripts and fonts"),
+}
+
+
+def route_keys(app: object) -> set[tuple[str, str]]:
+    """(method, path) of every route and mount of the app (HEAD goes with GET)."""
+    keys = set()
+    for route in app.routes:  # type: ignore[attr-defined]
+        methods = getattr(route, "methods", None) or {"GET"}
+        for method in methods - {"HEAD"}:
+            keys.add((method, route.path))
+    return keys

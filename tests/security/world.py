@@ -1,0 +1,391 @@
+"""Two complete inspections (rows created directly) and signed-in users for security tests.
+
+Each inspection has children with events and source records, a pending link decision and a
+decided one, a sample with a replaced member, a first and a second marking (both submitted)
+and a draft audit, a moderation, a concern with a response, an upload with a validation issue
+and an evidence job. Every free-text field holds ``text`` so the same world serves the access
+matrix (plain text) and the hostile-input tests (markup).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from inspection.audit.rubric import default_rubric
+from inspection.inspections import add_member
+from inspection.models import (
+    Audit,
+    Child,
+    Concern,
+    Event,
+    Inspection,
+    LinkDecision,
+    LocalAuthority,
+    Moderation,
+    Sample,
+    SampleMember,
+    Score,
+    Session,
+    SourceRecord,
+    Upload,
+    User,
+    ValidationIssue,
+)
+from inspection.models.core import Role
+from inspection.web.routes.evidence import JOBS, Job
+from inspection.web.sessions import COOKIE_NAME
+
+ROLES = tuple(Role)
+
+
+@dataclass
+class Case:
+    """The ids of one inspection's objects, by path parameter name."""
+
+    inspection_id: int
+    child_id: int
+    other_child_id: int
+    record_id: int
+    decision_id: int
+    sample_id: int
+    member_id: int
+    audit_id: int
+    second_audit_id: int
+    draft_audit_id: int
+    concern_id: int
+    upload_id: int
+    job_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "inspection_id": self.inspection_id,
+            "child_id": self.child_id,
+            "decision_id": self.decision_id,
+            "sample_id": self.sample_id,
+            "audit_id": self.audit_id,
+            "concern_id": self.concern_id,
+            "upload_id": self.upload_id,
+            "job_id": self.job_id,
+            "agency": self.extra.get("agency", "police"),
+            "action": "respond",
+        }
+
+
+@dataclass
+class World:
+    own: Case
+    other: Case
+    users: dict[Role, User]
+    cookies: dict[Role, str]
+
+    def headers(self, role: Role | None, **extra: str) -> dict[str, str]:
+        headers = {"accept": "text/html", **extra}
+        if role is not None:
+            headers["cookie"] = f"{COOKIE_NAME}={self.cookies[role]}"
+        return headers
+
+
+async def _user(email: str, role: Role, name: str) -> User:
+    return await User.create(email=email, name=name, password_hash="x", role=role)
+
+
+async def session_for(user: User) -> str:
+    now = datetime.now(UTC)
+    session = await Session.create(
+        id=secrets.token_urlsafe(32), user=user, created_at=now, last_seen_at=now
+    )
+    return session.id
+
+
+async def build_inspection(
+    code: str, text: str, users: dict[Role, User], la_name: str | None = None
+) -> Case:
+    """One inspection; ``users`` are made members with their own role (la_auditor as the
+    authority's named contact)."""
+    la = await LocalAuthority.create(code=code, name=la_name or f"Authority {code}")
+    lead = users[Role.LEAD_INSPECTOR]
+    inspector = users[Role.INSPECTOR]
+    la_auditor = users[Role.LA_AUDITOR]
+    inspection = await Inspection.create(
+        la=la,
+        kind="jtai",
+        title=f"{code} {text}",
+        reference_date=date(2026, 11, 2),
+        created_by=lead,
+    )
+    for role, user in users.items():
+        await add_member(inspection, user, role, is_la_contact=role == Role.LA_AUDITOR)
+    upload = await Upload.create(
+        inspection=inspection,
+        source_kind="annex-a",
+        filename="annex_a.xlsx",
+        sha256=secrets.token_hex(32),
+        uploaded_by=lead,
+        summary={"children": 3, "events": 6},
+    )
+    await ValidationIssue.create(
+        inspection_id=inspection.id,
+        upload=upload,
+        sheet="List_1",
+        list_name="List 1",
+        source_row=3,
+        column="Contact source",
+        cell="F3",
+        value=text,
+        rule="unknown-code",
+        severity="warning",
+        message=f"Unknown contact source '{text}'",
+    )
+    children = []
+    records = []
+    for i, (given, family) in enumerate((("Jayden", "Smith"), ("Maya", "Khan"), ("Ola", "Ode"))):
+        child = await Child.create(
+            inspection=inspection,
+            la_child_id=f"{code}-{i}",
+            given_name=given,
+            family_name=family,
+            dob=date(2015, 4, 3 + i),
+            sex="M",
+            team=f"Team {text}",
+            worker=f"Worker {text}",
+        )
+        children.append(child)
+        record = await SourceRecord.create(
+            inspection=inspection,
+            upload=upload,
+            agency="social_care",
+            la_child_id=child.la_child_id,
+            given_name=given,
+            family_name=family,
+            dob=child.dob,
+            child=child,
+            link_method="la_child_id",
+        )
+        records.append(record)
+        await Event.create(
+            inspection=inspection,
+            child=child,
+            record=record,
+            upload=upload,
+            agency="social_care",
+            kind="contact",
+            start=date(2026, 4, 10),
+            source_sheet="List_1",
+            source_row=3 + i,
+            team=f"Team {text}",
+            worker=f"Worker {text}",
+            attributes={"source": text},
+        )
+        await Event.create(
+            inspection=inspection,
+            child=child,
+            record=record,
+            upload=upload,
+            agency="social_care",
+            kind="cin_plan_start",
+            start=date(2026, 5, 20),
+            source_sheet="List_6",
+            source_row=3 + i,
+        )
+    police = await SourceRecord.create(
+        inspection=inspection,
+        upload=upload,
+        agency="police",
+        person_id=f"{code}-P1",
+        given_name="Jaden",
+        family_name="Smith",
+        dob=date(2015, 4, 3),
+    )
+    await Event.create(
+        inspection=inspection,
+        record=police,
+        upload=upload,
+        agency="police",
+        kind="police_concern",
+        start=date(2026, 3, 1),
+        attributes={"detail": text},
+    )
+    pending = await LinkDecision.create(
+        inspection=inspection,
+        left_record=records[0],
+        right_record=police,
+        decision="pending",
+        probability=0.91,
+        evidence={"dob": "exact"},
+    )
+    await LinkDecision.create(
+        inspection=inspection,
+        left_record=records[1],
+        right_record=records[2],
+        decision="reject",
+        probability=0.4,
+        decided_by=lead,
+        decided_at=datetime.now(UTC),
+        reason=text,
+    )
+    rubric = await default_rubric()
+    sample = await Sample.create(
+        inspection=inspection,
+        purpose=text,
+        method="srs",
+        seed="5eed",
+        population_hash="ef" * 32,
+        population_size=3,
+        drawn_by=lead,
+    )
+    members = []
+    for i, (child, status) in enumerate(
+        zip(children, ("selected", "selected", "reserve"), strict=True)
+    ):
+        members.append(
+            await SampleMember.create(
+                inspection_id=inspection.id,
+                sample=sample,
+                child=child,
+                population_key=child.la_child_id,
+                stratum="cin",
+                inclusion_probability=1.0,
+                weight=1.0,
+                order=i + 1,
+                status=status,
+            )
+        )
+    replacement = await SampleMember.create(
+        inspection_id=inspection.id,
+        sample=sample,
+        child=children[2],
+        population_key=children[2].la_child_id,
+        stratum="cin",
+        inclusion_probability=1.0,
+        weight=1.0,
+        order=3,
+        status="replacement",
+        reason=text,
+        changed_by=lead,
+        changed_at=datetime.now(UTC),
+    )
+    await SampleMember.filter(id=members[1].id).update(
+        status="replaced", replaced_by_id=replacement.id, reason=text, changed_by_id=lead.id
+    )
+    domains = [d["key"] for d in rubric.definition["domains"]]
+
+    async def audit(member: SampleMember, auditor: User, marking: str, status: str) -> Audit:
+        row = await Audit.create(
+            inspection=inspection,
+            member=member,
+            child_id=member.child_id,
+            auditor=auditor,
+            rubric=rubric,
+            marking=marking,
+            status=status,
+            overall="good" if status == "submitted" else "",
+            proposed_overall="good" if status == "submitted" else "",
+            strengths=text,
+            improvements=text,
+            overall_reason="",
+            submitted_at=datetime.now(UTC) if status == "submitted" else None,
+        )
+        for key in domains:
+            await Score.create(
+                inspection_id=inspection.id,
+                audit=row,
+                domain=key,
+                grade="good" if status == "submitted" else "",
+                evidence=text,
+                cited_events=[],
+            )
+        return row
+
+    first = await audit(members[0], inspector, "first", "submitted")
+    second = await audit(members[0], la_auditor, "second", "submitted")
+    draft = await audit(replacement, inspector, "first", "draft")
+    await Moderation.create(
+        inspection_id=inspection.id,
+        first_audit=first,
+        second_audit=second,
+        domain=domains[0],
+        agreed_grade="good",
+        reason=text,
+        moderator=lead,
+    )
+    concern = await Concern.create(
+        inspection=inspection,
+        child=children[0],
+        audit=first,
+        raised_by=inspector,
+        text=text,
+        status="responded",
+        response=text,
+        responded_by=lead,
+        responded_at=datetime.now(UTC),
+        actions=[{"at": "2026-11-20T10:00:00", "by": inspector.name, "action": "raised"}],
+    )
+    job = Job(
+        id=secrets.token_urlsafe(12),
+        inspection_id=inspection.id,
+        filename="annex_a.xlsx",
+        status="failed",
+        error=f"Nothing was loaded: {text}",
+    )
+    JOBS[job.id] = job
+    return Case(
+        inspection_id=inspection.id,
+        child_id=children[0].id,
+        other_child_id=children[1].id,
+        record_id=records[0].id,
+        decision_id=pending.id,
+        sample_id=sample.id,
+        member_id=members[0].id,
+        audit_id=first.id,
+        second_audit_id=second.id,
+        draft_audit_id=draft.id,
+        concern_id=concern.id,
+        upload_id=upload.id,
+        job_id=job.id,
+    )
+
+
+async def build_world(text: str = "note", user_name: str | None = None) -> World:
+    """Inspection ``own`` (users of every role are members) and ``other`` (they are not)."""
+    users = {
+        role: await _user(f"{role.value}@example.org", role, user_name or role.value.title())
+        for role in ROLES
+    }
+    strangers = {
+        role: await _user(f"{role.value}@other.example.org", role, f"Other {role.value}")
+        for role in ROLES
+    }
+    own = await build_inspection("E01", text, users)
+    other = await build_inspection("E02", text, strangers)
+    cookies = {role: await session_for(user) for role, user in users.items()}
+    return World(own, other, users, cookies)
+
+
+async def missing_case(world: World) -> Case:
+    """Ids that exist nowhere (well past every id in use)."""
+    n = 10_000_000
+    return Case(
+        inspection_id=n,
+        child_id=n,
+        other_child_id=n + 1,
+        record_id=n,
+        decision_id=n,
+        sample_id=n,
+        member_id=n,
+        audit_id=n,
+        second_audit_id=n + 1,
+        draft_audit_id=n + 2,
+        concern_id=n,
+        upload_id=n,
+        job_id="no-such-job",
+        extra={"agency": "nonexistent"},
+    )
+
+
+def forget_jobs(world: World) -> None:
+    for case in (world.own, world.other):
+        JOBS.pop(case.job_id, None)

@@ -1,0 +1,71 @@
+"""The Team section of an inspection's overview: a lead adds an existing user with a role."""
+
+from __future__ import annotations
+
+from inspection.models import AccessLog, Membership
+from tests.web.conftest import make_inspection, make_user, member, sign_in
+
+
+async def test_lead_adds_an_existing_user_and_it_is_logged(app_client):
+    inspection = await make_inspection()
+    lead = await make_user("lead@example.org", "lead_inspector")
+    other = await make_user("Other@Example.org", "inspector")
+    await member(inspection, lead)
+    await sign_in(app_client, lead.email)
+    url = f"/inspections/{inspection.id}"
+    page = await app_client.get(url)
+    assert 'action="/inspections/%d/members"' % inspection.id in page.text
+    response = await app_client.post(
+        f"{url}/members", data={"email": " other@example.ORG ", "role": "la_auditor"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{url}?added={other.id}#team"
+    assert await Membership.filter(inspection_id=inspection.id, user_id=other.id).values_list(
+        "role", flat=True
+    ) == ["la_auditor"]
+    page = await app_client.get(f"{url}?added={other.id}")
+    assert "Other was added to the team as la auditor." in page.text
+    assert "<td class=\"govuk-table__cell\">other@example.org</td>" in page.text
+    log = await AccessLog.filter(action="add-member").values(
+        "user_id", "inspection_id", "object_type", "object_id", "detail"
+    )
+    assert log == [
+        {
+            "user_id": lead.id,
+            "inspection_id": inspection.id,
+            "object_type": "user",
+            "object_id": str(other.id),
+            "detail": "la_auditor",
+        }
+    ]
+
+
+async def test_unknown_email_and_bad_role_are_refused_with_messages(app_client):
+    inspection = await make_inspection()
+    lead = await make_user("lead@example.org", "lead_inspector")
+    await member(inspection, lead)
+    await sign_in(app_client, lead.email)
+    response = await app_client.post(
+        f"/inspections/{inspection.id}/members",
+        data={"email": "nobody@example.org", "role": "admin"},
+    )
+    assert response.status_code == 400
+    assert "There is no active user with that e-mail address." in response.text
+    assert "Choose the role this person has in the inspection." in response.text
+    assert await Membership.filter(inspection_id=inspection.id).count() == 1
+
+
+async def test_an_inspector_cannot_add_members_and_sees_no_form(app_client):
+    inspection = await make_inspection()
+    inspector = await make_user("ina@example.org", "inspector")
+    other = await make_user("other@example.org", "inspector")
+    await member(inspection, inspector)
+    await sign_in(app_client, inspector.email)
+    page = await app_client.get(f"/inspections/{inspection.id}")
+    assert page.status_code == 200
+    assert "/members" not in page.text
+    response = await app_client.post(
+        f"/inspections/{inspection.id}/members", data={"email": other.email, "role": "inspector"}
+    )
+    assert response.status_code == 404
+    assert not await Membership.filter(user_id=other.id).exists()
