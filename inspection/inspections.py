@@ -47,12 +47,14 @@ async def create_inspection(
 
 
 async def add_member(
-    inspection: Inspection, user: User, role: Role | str, is_la_contact: bool = False
+    inspection: Inspection, user: User, role: Role | str, is_la_contact: bool | None = None
 ) -> Membership:
+    """Give ``user`` a role in ``inspection``; the named-contact flag changes only when given."""
+    defaults: dict[str, object] = {"role": Role(role)}
+    if is_la_contact is not None:
+        defaults["is_la_contact"] = is_la_contact
     membership, _ = await Membership.update_or_create(
-        defaults={"role": Role(role), "is_la_contact": is_la_contact},
-        user=user,
-        inspection=inspection,
+        defaults=defaults, user=user, inspection=inspection
     )
     return membership
 
@@ -66,10 +68,11 @@ async def visible_inspections(user: User) -> list[Inspection]:
 
 
 async def membership_role(user: User, inspection_id: int) -> Role | None:
-    """The role a user holds in an inspection, or ``None`` if they may not see it."""
+    """The role a user holds in an inspection, or ``None`` if they may not see it.
+
+    An admin is an admin in every inspection, whatever membership they also hold.
+    """
+    if user.role == Role.ADMIN:
+        return Role.ADMIN if await Inspection.filter(id=inspection_id).exists() else None
     membership = await Membership.get_or_none(user_id=user.id, inspection_id=inspection_id)
-    if membership is not None:
-        return Role(membership.role)
-    if user.role == Role.ADMIN and await Inspection.filter(id=inspection_id).exists():
-        return Role.ADMIN
-    return None
+    return Role(membership.role) if membership is not None else None

@@ -10,7 +10,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from tortoise.backends.base.config_generator import expand_db_url
 
 MODEL_MODULES = ["inspection.models"]
 
@@ -55,12 +58,24 @@ class Settings:
         return tortoise_config(self.database_url)
 
 
+async def keep_session(connection: object) -> None:
+    """asyncpg's pool resets every connection it takes back (advisory unlocks, CLOSE ALL,
+    UNLISTEN, RESET ALL): one more round trip after each query, as Tortoise releases the
+    connection per query. The app keeps no session state (no LISTEN, SET, cursors or advisory
+    locks), and asyncpg still rolls back a transaction left open, so nothing else is needed.
+    Halves the round trips of every page (bench/bench_load.py)."""
+
+
 def tortoise_config(database_url: str) -> dict[str, object]:
     url = database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url[len("postgresql://") :]
+    connection: str | dict[str, Any] = url
+    if url.startswith("postgres://"):
+        connection = expand_db_url(url)
+        connection["credentials"]["reset"] = keep_session
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

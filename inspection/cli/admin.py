@@ -52,7 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     member.add_argument("--user", required=True, help="e-mail")
     member.add_argument("--role", required=True, choices=[r.value for r in Role])
     member.add_argument(
-        "--la-contact", action="store_true", help="the authority's named contact for concerns"
+        "--la-contact",
+        action="store_true",
+        default=None,
+        help="the authority's named contact for concerns",
     )
     add_json_flag(member)
     member.set_defaults(handler=_add_member)

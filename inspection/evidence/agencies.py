@@ -127,7 +127,10 @@ def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]]]:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         content = data.decode("cp1252", errors="replace")
-    return Path(name).stem, [list(r) for r in csv.reader(io.StringIO(content))]
+    try:
+        return Path(name).stem, [list(r) for r in csv.reader(io.StringIO(content))]
+    except csv.Error as exc:  # a cell over the csv module's 128 KB limit, for one
+        raise EvidenceFileError(f"{name} cannot be read as a CSV file ({exc}).") from None
 
 
 def read_agency(

@@ -6,6 +6,7 @@ oversized, empty, not a spreadsheet, encrypted, a zip decompression bomb.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_COMPRESSION_RATIO = 200
 # However well a workbook compresses, more than this many bytes unpacked is refused.
 UNPACKED_FACTOR = 8
+# A reader lays a sheet out as a full grid from its first to its last cell: a few cells far
+# apart (A1 and XFD1048576) would ask for hundreds of gigabytes and abort the process.
+# The largest real Annex A list (200,000 rows x 34 columns) is under 7 million cells.
+MAX_SHEET_CELLS = 20_000_000
+_CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})[0-9]')
+_CELL_ROW = re.compile(rb'\sr="[A-Z]{1,3}([0-9]{1,7})"')
+_CHUNK = 1 << 20
 
 
 def human_size(size: int) -> str:
@@ -84,4 +92,45 @@ def check_zip(path: Path, max_bytes: int, name: str | None = None) -> None:
         raise EvidenceFileError(
             f"{name} looks like a decompression bomb: it would unpack to "
             f"{human_size(total)} (up to {worst:.0f} times its packed size), so it was not opened."
+        )
+    with zipfile.ZipFile(path) as archive:
+        for info in infos:
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                _check_sheet_extent(archive, info, name)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
+    """Refuse a worksheet whose cells span more than ``MAX_SHEET_CELLS`` (rows x columns)."""
+    rows: set[bytes] = set()
+    columns: set[bytes] = set()
+    tail = b""
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                data = tail + chunk
+                columns.update(_CELL_COLUMN.findall(data))
+                rows.update(_CELL_ROW.findall(data))
+                tail = data[-24:]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise EvidenceFileError(
+            f"{name} is damaged and cannot be opened as a workbook ({exc})."
+        ) from None
+    if not rows:
+        return
+    numbers = [int(r) for r in rows]
+    letters = [_column_number(c) for c in columns]
+    height = max(numbers) - min(numbers) + 1
+    width = max(letters) - min(letters) + 1
+    if height * width > MAX_SHEET_CELLS:
+        raise EvidenceFileError(
+            f"{name} has a sheet spanning {height:,} rows and {width:,} columns "
+            f"({height * width:,} cells, more than the {MAX_SHEET_CELLS:,} allowed), "
+            "so it was not opened. Delete the stray cells far from the data and upload it again."
         )

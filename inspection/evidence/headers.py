@@ -20,7 +20,7 @@ _YN_SUFFIX = re.compile(r"\s*\(\s*y\s*/\s*n\s*\)+\s*\??\s*$")
 
 def header_key(header: object) -> str:
     text = str(header or "").replace("’", "'").replace("‘", "'").replace("\u00a0", " ")
-    text = text.casefold().strip()
+    text = text.casefold().strip().rstrip("? ").strip()
     text = _YN_SUFFIX.sub("", text)
     text = text.rstrip("? ").strip()
     return _NON_ALNUM.sub(" ", text).strip()

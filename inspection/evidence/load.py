@@ -311,12 +311,12 @@ class _Writer:
     ) -> int:
         json_at = [i for i, c in enumerate(columns) if c in JSON_COLUMNS]
         if self.dialect == "postgres":
-            prepared = [_with_json(row, json_at) for row in rows]
-            if prepared:
-                await self.connection._connection.copy_records_to_table(
-                    table, records=prepared, columns=list(columns)
-                )
-            return len(prepared)
+            # One COPY per table, fed by a generator: PostgreSQL stores the first rows while
+            # Python is still encoding the later ones.
+            status = await self.connection._connection.copy_records_to_table(
+                table, records=(_with_json(row, json_at) for row in rows), columns=list(columns)
+            )
+            return int(status.rsplit(" ", 1)[-1])
         quoted = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
         sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})'  # noqa: S608
@@ -346,6 +346,20 @@ class _Writer:
     async def execute(self, sql: str, params: Sequence[Any]) -> None:
         await self.fetch(sql, params)
 
+    async def reserve_ids(self, table: str, count: int) -> list[int]:
+        """``count`` fresh ids from the table's own sequence (PostgreSQL), in one round trip,
+        so rows can be COPYed with their ids and need not be read back."""
+        if not count:
+            return []
+        ids = await self.connection._connection.fetchval(
+            "SELECT array_agg(nextval(s.seq)) FROM "
+            "(SELECT pg_get_serial_sequence($1, 'id')::regclass AS seq) AS s, "
+            "generate_series(1, $2)",
+            table,
+            count,
+        )
+        return list(ids)
+
     async def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
@@ -358,12 +372,16 @@ class _Writer:
             await self.connection.execute_many(sql, [_for_sqlite(r) for r in rows])
 
 
+# One encoder for every JSON cell (json.dumps would build a new one per call).
+_encode_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 def _with_json(row: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:
     if not json_at:
         return row
     values = list(row)
     for index in json_at:
-        values[index] = json.dumps(values[index], separators=(",", ":"), default=str)
+        values[index] = _encode_json(values[index])
     return tuple(values)
 
 
@@ -521,12 +539,18 @@ async def _supersede(writer: _Writer, tx: Any, inspection_id: int, upload: Uploa
 
 async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -> dict[str, int]:
     """la_child_id → child id for every child of the inspection, after creating/updating."""
+    postgres = writer.dialect == "postgres"
+    # On PostgreSQL the old attributes are merged in the UPDATE itself (jsonb ||), so only
+    # ids are read here, and new children get ids reserved from the sequence.
     rows = await writer.fetch(
-        'SELECT id, la_child_id, attributes FROM "child" WHERE inspection_id = ? '
+        'SELECT id, la_child_id FROM "child" WHERE inspection_id = ? AND la_child_id IS NOT NULL'
+        if postgres
+        else 'SELECT id, la_child_id, attributes FROM "child" WHERE inspection_id = ? '
         "AND la_child_id IS NOT NULL",
         [inspection_id],
     )
     existing = {r["la_child_id"]: r for r in rows}
+    ids = {la_id: row["id"] for la_id, row in existing.items()}
     if staged.creates_children and staged.children:
         new = []
         updates = []
@@ -543,9 +567,12 @@ async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -
                 _cut(facts.worker, 100),
             )
             if la_id in existing:
-                old = existing[la_id]["attributes"]
-                old = json.loads(old) if isinstance(old, str) else (old or {})
-                merged = json.dumps({**old, **facts.attributes}, default=str)
+                if postgres:
+                    merged = _encode_json(facts.attributes)
+                else:
+                    old = existing[la_id]["attributes"]
+                    old = json.loads(old) if isinstance(old, str) else (old or {})
+                    merged = json.dumps({**old, **facts.attributes}, default=str)
                 updates.append((*values, merged, existing[la_id]["id"]))
             else:
                 new.append(
@@ -564,17 +591,26 @@ async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -
                         facts.attributes,
                     )
                 )
-        await writer.insert("child", CHILD_COLUMNS, new)
+        if postgres:
+            reserved = await writer.reserve_ids("child", len(new))
+            await writer.insert(
+                "child",
+                ("id", *CHILD_COLUMNS),
+                ((child_id, *row) for child_id, row in zip(reserved, new, strict=True)),
+            )
+            ids.update((row[1], child_id) for child_id, row in zip(reserved, new, strict=True))
+        else:
+            await writer.insert("child", CHILD_COLUMNS, new)
         # The latest upload wins for each characteristic it actually gives.
         await _update_children(writer, updates)
-        if new:
+        if new and not postgres:
             rows = await writer.fetch(
                 'SELECT id, la_child_id FROM "child" WHERE inspection_id = ? '
                 "AND la_child_id IS NOT NULL",
                 [inspection_id],
             )
-            existing = {r["la_child_id"]: r for r in rows}
-    return {la_id: row["id"] for la_id, row in existing.items()}
+            ids = {r["la_child_id"]: r["id"] for r in rows}
+    return ids
 
 
 _CHILD_UPDATE = (
@@ -586,7 +622,7 @@ _CHILD_UPDATE = (
     "disability = CASE WHEN {v}disability <> '' THEN {v}disability ELSE c.disability END, "
     "team = CASE WHEN {v}team <> '' THEN {v}team ELSE c.team END, "
     "worker = CASE WHEN {v}worker <> '' THEN {v}worker ELSE c.worker END, "
-    "attributes = {v}attributes"
+    "attributes = c.attributes || {v}attributes"
 )
 _UPDATE_COLUMNS = (
     "given_name",
@@ -689,6 +725,17 @@ async def _write_records(
                 {},
             )
         )
+    if writer.dialect == "postgres":
+        reserved = await writer.reserve_ids("source_record", len(rows))
+        await writer.insert(
+            "source_record",
+            ("id", *RECORD_COLUMNS),
+            ((record_id, *row) for record_id, row in zip(reserved, rows, strict=True)),
+        )
+        return {
+            key: (record_id, row[13])
+            for key, record_id, row in zip(staged.records, reserved, rows, strict=True)
+        }
     await writer.insert("source_record", RECORD_COLUMNS, rows)
     fetched = await writer.fetch(
         'SELECT id, agency, person_id, child_id FROM "source_record" WHERE upload_id = ?',

@@ -715,9 +715,11 @@ async def _save(
     keep = set(cluster_child.values())
     orphans = sorted(await _unreferenced([c for c in agency_only_ids if c not in keep]))
     for start in range(0, len(orphans), 5000):
-        await Child.filter(
-            inspection_id=inspection_id, id__in=orphans[start : start + 5000]
-        ).delete()
+        # event.child_id has no database constraint: unlink events explicitly (was ON DELETE
+        # SET NULL).
+        chunk = orphans[start : start + 5000]
+        await Event.filter(inspection_id=inspection_id, child_id__in=chunk).update(child_id=None)
+        await Child.filter(inspection_id=inspection_id, id__in=chunk).delete()
     agency_only = sum(1 for root in clusters.members if not clusters.keys[root].get("la_id"))
     return len(keep), agency_only
 

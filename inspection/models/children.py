@@ -41,11 +41,17 @@ class SourceRecord(Model):
     upload_id: int
     child_id: int | None
     id = fields.IntField(primary_key=True)
+    # No database constraint on the two high-volume keys below: the evidence loader writes
+    # them inside the transaction that creates the upload, and every delete (superseding an
+    # upload, retention purge) removes an upload's records explicitly, events first.
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Inspection", related_name="source_records", on_delete=fields.CASCADE
+        "models.Inspection",
+        related_name="source_records",
+        on_delete=fields.NO_ACTION,
+        db_constraint=False,
     )
     upload: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Upload", related_name="records", on_delete=fields.CASCADE
+        "models.Upload", related_name="records", on_delete=fields.NO_ACTION, db_constraint=False
     )
     agency = fields.CharField(max_length=60)
     person_id = fields.CharField(max_length=100, default="")
@@ -67,7 +73,9 @@ class SourceRecord(Model):
 
     class Meta:
         table = "source_record"
-        indexes = (("inspection_id", "agency", "person_id"), ("inspection_id", "child_id"))
+        # (inspection_id, agency, person_id) was dropped: no query looks records up that way
+        # (the loader keeps the ids it reserved), and keeping it cost every load.
+        indexes = (("inspection_id", "child_id"),)
 
 
 class Identifier(Model):
@@ -95,17 +103,30 @@ class Event(Model):
     record_id: int | None
     upload_id: int
     id = fields.BigIntField(primary_key=True)
+    # No database constraint on any of the four keys (checking them was most of the time of
+    # loading events): the loader writes them in one transaction with their parents, and
+    # every delete is explicit, events first (superseding an upload and retention delete an
+    # upload's or inspection's events before its records and children; linkage moves or
+    # unlinks events before it deletes a child).
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Inspection", related_name="events", on_delete=fields.CASCADE
+        "models.Inspection", related_name="events", on_delete=fields.NO_ACTION, db_constraint=False
     )
     child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
-        "models.Child", related_name="events", null=True, on_delete=fields.SET_NULL
+        "models.Child",
+        related_name="events",
+        null=True,
+        on_delete=fields.NO_ACTION,
+        db_constraint=False,
     )
     record: fields.ForeignKeyNullableRelation[SourceRecord] = fields.ForeignKeyField(
-        "models.SourceRecord", related_name="events", null=True, on_delete=fields.CASCADE
+        "models.SourceRecord",
+        related_name="events",
+        null=True,
+        on_delete=fields.NO_ACTION,
+        db_constraint=False,
     )
     upload: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Upload", related_name="events", on_delete=fields.CASCADE
+        "models.Upload", related_name="events", on_delete=fields.NO_ACTION, db_constraint=False
     )
     agency = fields.CharField(max_length=60)
     kind = fields.CharField(max_length=60)

@@ -54,9 +54,10 @@ def upload(page: Any, inspection_id: int, path: Path, kind: str, agency: str = "
     page.get_by_label("Agency (for an agency extract)").fill(agency)
     page.get_by_label("File", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="Upload and check").click()
-    panel = page.locator("#upload-progress .govuk-panel__title")
-    panel.wait_for(timeout=60000)
-    assert panel.inner_text() == f"{path.name} loaded"
+    # The fragment polls itself while loading; its heading says how the file ended.
+    outcome = page.locator("#upload-progress h2", has_text=path.name)
+    outcome.wait_for(timeout=60000)
+    assert outcome.inner_text() == f"{path.name} loaded", page.inner_text("#upload-progress")
 
 
 def save_and_wait(page: Any, inspection_id: int, audit_id: int) -> None:
@@ -90,9 +91,7 @@ def test_messy_annex_a_validation_report(page):
     )
     page.get_by_role("link", name="Read the validation report").click()
     page.wait_for_url(re.compile(r".*/evidence/uploads/\d+$"))
-    assert page.get_by_role("heading", level=1).inner_text() == (
-        "Validation report: annex_a.xlsx"
-    )
+    assert page.get_by_role("heading", level=1).inner_text() == ("Validation report: annex_a.xlsx")
     issues = page.locator("#issues")
     assert issues.locator("p").first.inner_text().startswith("8 issues.")
     assert issues.locator("tbody tr").count() == 8
@@ -127,12 +126,19 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     inspection_id = create_inspection(page, "E2E whole inspection")
     base = f"/inspections/{inspection_id}"
     assert_accessible(page)
+    page.get_by_label("E-mail address").fill("nobody@e2e.example")
+    page.get_by_role("button", name="Add to the team").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "There is no active user with that e-mail address." in summary.inner_text()
+    assert_accessible(page)
     page.get_by_label("E-mail address").fill("second@e2e.example")
     page.get_by_label("Role in this inspection").select_option("inspector")
     page.get_by_role("button", name="Add to the team").click()
     page.wait_for_url(f"**{base}?added=*")
-    assert page.get_by_role("alert").inner_text().endswith(
-        "Sam Second was added to the team as inspector."
+    assert (
+        page.get_by_role("alert")
+        .inner_text()
+        .endswith("Sam Second was added to the team as inspector.")
     )
     team = page.locator("table", has_text="Role in this inspection")
     assert team.locator("tbody tr").all_inner_texts() == [
@@ -197,8 +203,10 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.wait_for_url(f"**{base}/children")
     assert page.locator("#children-rows p").first.inner_text().startswith("242 children.")
     assert_accessible(page)
-    both = page.locator("#children-rows tbody tr").filter(has_text="police").filter(
-        has_text="social care"
+    both = (
+        page.locator("#children-rows tbody tr")
+        .filter(has_text="police")
+        .filter(has_text="social care")
     )
     both.first.get_by_role("link").click()
     page.wait_for_url(re.compile(r".*/children/\d+$"))
@@ -232,9 +240,7 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     sample_id = int(page.url.rsplit("/", 1)[1])
     assert page.get_by_role("heading", level=1).inner_text() == f"Sample {sample_id}"
     members = page.locator("table", has_text="Drawn order").locator("tbody tr")
-    selected = [
-        r.split("\t")[0] for r in members.all_inner_texts() if "\tselected\t" in r + "\t"
-    ]
+    selected = [r.split("\t")[0] for r in members.all_inner_texts() if "\tselected\t" in r + "\t"]
     assert len(selected) == 4
     page.get_by_role("button", name="Verify now").click()
     verification = page.locator("#verification")
@@ -249,9 +255,7 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_label("Share of the sample to second-mark (%)").fill("100")
     page.get_by_role("button", name=f"Set second marking for sample {sample_id}").click()
     page.wait_for_url(f"**{base}/moderation")
-    assert f"Sample {sample_id} (E2E assessments): 4 children chosen" in page.inner_text(
-        "main"
-    )
+    assert f"Sample {sample_id} (E2E assessments): 4 children chosen" in page.inner_text("main")
     assert_accessible(page)
 
     # --- audits: the first marking with autosave, surviving a reload ---------------------
@@ -318,7 +322,7 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     sign_in(other, "second@e2e.example")
     other.goto(f"{base}/audits")
     board = other.locator("table", has_text="Sampled children")
-    blind = board.locator("tbody tr", has_text=f"blind until both are submitted")
+    blind = board.locator("tbody tr", has_text="blind until both are submitted")
     assert blind.count() == 2
     assert f"Audit {first_audit}" not in board.inner_text()
     assert_accessible(other)
@@ -353,13 +357,13 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.wait_for_url(f"**{base}/moderation*")
     row = page.locator(f"#pair-{first_audit} tbody tr", has_text="The child seen")
     assert (
-        "Good – Seen alone at school, recorded by the school nurse. (Lena Lead)"
-        in row.inner_text()
+        "Good – Seen alone at school, recorded by the school nurse. (Lena Lead)" in row.inner_text()
     )
     agreement = page.locator("table", has_text="Cohen's kappa")
-    assert agreement.locator("tr", has_text="All domains pooled").inner_text().split("\t")[
-        1:3
-    ] == ["8", "87.5%"]
+    assert agreement.locator("tr", has_text="All domains pooled").inner_text().split("\t")[1:3] == [
+        "8",
+        "87.5%",
+    ]
 
     # --- findings ------------------------------------------------------------------------
     page.goto(base)
@@ -372,7 +376,11 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     assert impact.inner_text().split("\t")[1:3] == ["1 of 2", "50.0% (9.5% to 90.5%)"]
     child_seen = shares.locator("tbody tr", has_text="The child seen")
     assert child_seen.inner_text().split("\t")[1:3] == ["1 of 2", "50.0% (9.5% to 90.5%)"]
-    assert page.locator("svg.app-chart").count() == len(DOMAINS)
+    assert page.locator("svg.app-chart").count() == len(DOMAINS) + 1  # and overall
+    assert_accessible(page)
+    impact.get_by_role("link", name="2", exact=True).click()  # the audits behind the figure
+    page.wait_for_url(f"**{base}/findings/audits?ids=*")
+    assert page.locator("main tbody tr").count() == 2
     assert_accessible(page)
 
     # --- the QA workbook -----------------------------------------------------------------

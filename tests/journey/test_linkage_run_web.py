@@ -32,7 +32,15 @@ async def _records(role: str):
     sc_up = await f.upload(insp, "social_care.csv", "social_care")
     police_up = await f.upload(insp, "police.csv", "police")
     await f.record(
-        insp, sc_up, "social_care", "LA1", "Oliver", "Brown", date(2014, 5, 6), "M", "XS1 1AA",
+        insp,
+        sc_up,
+        "social_care",
+        "LA1",
+        "Oliver",
+        "Brown",
+        date(2014, 5, 6),
+        "M",
+        "XS1 1AA",
         la_child_id="LA1",
     )
     await f.record(

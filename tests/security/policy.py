@@ -58,12 +58,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", f"{_I}/evidence"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/evidence/jobs/{{job_id}}"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}"): Policy("inspection", READERS),
-    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}/issues.xlsx"): Policy(
-        "inspection", READERS
-    ),
+    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}/issues.xlsx"): Policy("inspection", READERS),
     ("GET", f"{_I}/evidence/templates/agency_{{agency}}.csv"): Policy("inspection", READERS),
     ("GET", f"{_I}/children"): Policy("inspection", READERS),
-    ("POST", f"{_I}/children"): Policy("inspection", READERS, "search (POST keeps names out of URLs)"),
+    ("POST", f"{_I}/children"): Policy(
+        "inspection", READERS, "search (POST keeps names out of URLs)"
+    ),
     ("GET", f"{_I}/children/{{child_id:int}}"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:int}}/chronology"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:int}}/chronology.csv"): Policy("inspection", READERS),
@@ -115,9 +115,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack.xlsx"): Policy(
         "inspection", EDITORS
     ),
-    ("POST", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack"): Policy(
-        "inspection", EDITORS
-    ),
+    ("POST", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack"): Policy("inspection", EDITORS),
     ("GET", "/static"): Policy("public", note="the stylesheet, scripts and fonts"),
 }
 
@@ -130,3 +128,21 @@ def route_keys(app: object) -> set[tuple[str, str]]:
         for method in methods - {"HEAD"}:
             keys.add((method, route.path))
     return keys
+
+
+ROLE_ORDER = (A, L, I, LA, Q)
+
+
+def policy_table() -> str:
+    """The policy as the Markdown table in docs/security.md (a test keeps the two equal)."""
+    lines = [
+        "| method | path | who | admin | lead | inspector | LA auditor | QA viewer | rule |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (method, path), p in sorted(POLICY.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        marks = ["yes" if r in p.roles else "" for r in ROLE_ORDER]
+        if p.scope == "public":
+            marks = ["yes"] * len(ROLE_ORDER)
+        shown = path.replace(":int", "").replace(":str", "")
+        lines.append(f"| {method} | `{shown}` | {p.scope} | {' | '.join(marks)} | {p.note} |")
+    return "\n".join(lines) + "\n"

@@ -183,7 +183,9 @@ def test_every_route_has_a_policy(db):
 
 
 INSPECTION_KEYS = sorted(k for k, p in POLICY.items() if p.scope == "inspection")
-ACCOUNT_KEYS = sorted(k for k, p in POLICY.items() if p.scope in ("account", "signed-in"))
+ACCOUNT_KEYS = sorted(
+    k for k, p in POLICY.items() if p.scope in ("account", "signed-in") and k[1] != "/logout"
+)
 
 
 async def _check_own(client, world, key, role, case) -> None:
@@ -248,8 +250,6 @@ async def test_inspection_route_access(client, world, key):
 
 @pytest.mark.parametrize("key", ACCOUNT_KEYS, ids=[f"{m} {p}" for m, p in ACCOUNT_KEYS])
 async def test_account_route_access(client, world, key):
-    if key == ("POST", "/logout"):
-        pytest.skip("signing out ends the session: tested in tests/web/test_account.py")
     await _check_anonymous(client, world, key, {})
     for role in ROLES:
         await _check_own(client, world, key, role, world.own)
@@ -300,3 +300,74 @@ async def test_every_post_route_refuses_cross_site_requests(client, world):
     assert (await LinkDecision.get(id=decision.id)).decision == "pending"
     still = await _send(client, world, "GET", "/inspections", Role.ADMIN)
     assert still.status_code == 200  # the forged logout did not end the session
+
+
+async def test_ids_of_another_inspection_in_a_form_change_nothing(client, world):
+    """A member of one inspection naming another inspection's objects in a form body."""
+    from inspection.models import Moderation, ModerationPlan, SampleMember, SourceRecord
+
+    own, other = world.own, world.other
+    i = f"/inspections/{own.inspection_id}"
+    before = (
+        await SourceRecord.get(id=other.record_id),
+        await SampleMember.get(id=other.member_id),
+        await Moderation.filter(inspection_id=other.inspection_id).count(),
+    )
+    attempts = [
+        (f"{i}/audits", {"member": str(other.member_id), "marking": "first"}, 404),
+        (f"{i}/moderation/plan", {"sample": str(other.sample_id), "share_percent": "50"}, 400),
+        (
+            f"{i}/moderation/agree",
+            {
+                "first": str(other.audit_id),
+                "second": str(other.second_audit_id),
+                "domain": "overall",
+                "grade": "good",
+                "reason": "forged",
+            },
+            400,
+        ),
+        (
+            f"{i}/children/{own.child_id}/split",
+            {"record_id": str(other.record_id), "reason": "forged"},
+            400,
+        ),
+        (
+            f"{i}/children/{own.child_id}/merge",
+            {"other_child_id": str(other.child_id), "reason": "forged"},
+            400,
+        ),
+        (
+            f"{i}/samples/{own.sample_id}/replace",
+            {"member": str(other.member_id), "reason": "forged"},
+            400,
+        ),
+    ]
+    for path, form, status in attempts:
+        response = await _send(client, world, "POST", path, Role.LEAD_INSPECTOR, form)
+        assert response.status_code == status, (path, response.status_code)
+    after = (
+        await SourceRecord.get(id=other.record_id),
+        await SampleMember.get(id=other.member_id),
+        await Moderation.filter(inspection_id=other.inspection_id).count(),
+    )
+    assert (after[0].child_id, after[1].status, after[2]) == (
+        before[0].child_id,
+        before[1].status,
+        before[2],
+    )
+    assert not await ModerationPlan.filter(sample_id=other.sample_id).exists()
+    shown = await _send(
+        client, world, "GET", f"{i}/findings/audits?ids={other.audit_id}", Role.LEAD_INSPECTOR
+    )
+    assert shown.status_code == 200
+    assert f"/audits/{other.audit_id}" not in shown.text
+
+
+def test_docs_show_the_policy_table():
+    from pathlib import Path
+
+    from tests.security.policy import policy_table
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+    assert policy_table() in doc.read_text(encoding="utf-8")

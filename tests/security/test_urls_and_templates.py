@@ -88,9 +88,7 @@ def test_forms_that_put_their_fields_in_the_url_are_known_and_carry_no_child_dat
     get_forms = [f for f in forms if f[1] == "get"]
     known = set()
     for template, _, action, names in get_forms:
-        key = next(
-            (k for k in GET_FORMS if k[0] == template and action.startswith(k[1])), None
-        )
+        key = next((k for k in GET_FORMS if k[0] == template and action.startswith(k[1])), None)
         assert key is not None, f"{template} submits {action} with GET: use POST or list it"
         known.add(key)
         assert not CHILD_FIELDS & set(names), (template, names)

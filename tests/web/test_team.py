@@ -14,7 +14,7 @@ async def test_lead_adds_an_existing_user_and_it_is_logged(app_client):
     await sign_in(app_client, lead.email)
     url = f"/inspections/{inspection.id}"
     page = await app_client.get(url)
-    assert 'action="/inspections/%d/members"' % inspection.id in page.text
+    assert f'action="/inspections/{inspection.id}/members"' in page.text
     response = await app_client.post(
         f"{url}/members", data={"email": " other@example.ORG ", "role": "la_auditor"}
     )
@@ -25,7 +25,7 @@ async def test_lead_adds_an_existing_user_and_it_is_logged(app_client):
     ) == ["la_auditor"]
     page = await app_client.get(f"{url}?added={other.id}")
     assert "Other was added to the team as la auditor." in page.text
-    assert "<td class=\"govuk-table__cell\">other@example.org</td>" in page.text
+    assert '<td class="govuk-table__cell">other@example.org</td>' in page.text
     log = await AccessLog.filter(action="add-member").values(
         "user_id", "inspection_id", "object_type", "object_id", "detail"
     )

@@ -174,9 +174,7 @@ async def add_team_member(request: Request) -> Response:
     await log_access(
         request, "add-member", inspection.id, "user", str(user.id), detail=values["role"]
     )
-    return RedirectResponse(
-        f"/inspections/{inspection.id}?added={user.id}#team", status_code=303
-    )
+    return RedirectResponse(f"/inspections/{inspection.id}?added={user.id}#team", status_code=303)
 
 
 routes = [
