@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
 from datetime import date
 from pathlib import Path
@@ -103,8 +104,9 @@ def _column_key(header: str) -> str:
     return ALIASES.get(key, "")
 
 
-def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]]]:
-    """(sheet name as Excel would show it, rows) for a CSV or a workbook's first sheet."""
+def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]], bool]:
+    """(sheet name as Excel would show it, rows, whether every cell is text) for a CSV or a
+    workbook's first sheet."""
     check_size(path, max_bytes, name)
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -113,7 +115,8 @@ def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]]]:
         try:
             workbook = CalamineWorkbook.from_path(str(path))
             sheet = workbook.sheet_names[0]
-            return sheet, workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return sheet, rows, False
         except PasswordError:
             raise EvidenceFileError(f"{name} is password-protected (encrypted).") from None
         except EvidenceFileError:
@@ -128,7 +131,7 @@ def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]]]:
     except UnicodeDecodeError:
         content = data.decode("cp1252", errors="replace")
     try:
-        return Path(name).stem, [list(r) for r in csv.reader(io.StringIO(content))]
+        return Path(name).stem, list(csv.reader(io.StringIO(content))), True
     except csv.Error as exc:  # a cell over the csv module's 128 KB limit, for one
         raise EvidenceFileError(f"{name} cannot be read as a CSV file ({exc}).") from None
 
@@ -137,7 +140,7 @@ def read_agency(
     path: Path, agency: str, reference_date: date, max_bytes: int, filename: str | None = None
 ) -> Staged:
     name = filename or path.name
-    sheet, rows = _rows(path, name, max_bytes)
+    sheet, rows, all_text = _rows(path, name, max_bytes)
     header_index = next(
         (i for i, r in enumerate(rows[:20]) if sum(1 for c in r if _column_key(str(c))) >= 2), None
     )
@@ -194,10 +197,14 @@ def read_agency(
                 "record_id",
             )
         )
-    reader = _AgencyRows(staged, agency, sheet, header, columns, reference_date)
+    reader = _AgencyRows(staged, agency, sheet, header, columns, reference_date, all_text)
+    strip = str.strip
     for offset in range(header_index + 1, len(rows)):
         raw = rows[offset]
-        if not any(str(c).strip() for c in raw if c is not None):
+        if all_text:
+            if not any(map(strip, raw)):
+                continue
+        elif not any(str(c).strip() for c in raw if c is not None):
             continue
         table.rows += 1
         if reader.row(raw, offset + 1):
@@ -209,6 +216,29 @@ def read_agency(
     return staged
 
 
+def _to_date(value: Any) -> tuple[date | None, bool]:
+    try:
+        return values.to_date(value), True
+    except values.Unreadable:
+        return None, False
+
+
+class _TextMemo(dict[str, str]):
+    """Text cell → cleaned text ("" for blank), each distinct value cleaned once."""
+
+    def __missing__(self, cell: str) -> str:
+        cleaned = self[cell] = values.text(cell) or ""
+        return cleaned
+
+
+class _DateMemo(dict[str, tuple[date | None, bool]]):
+    """Text cell → (date or None, whether it was readable), each distinct value parsed once."""
+
+    def __missing__(self, cell: str) -> tuple[date | None, bool]:
+        parsed = self[cell] = _to_date(cell)
+        return parsed
+
+
 class _AgencyRows:
     def __init__(
         self,
@@ -218,6 +248,7 @@ class _AgencyRows:
         header: list[str],
         columns: dict[str, int],
         reference_date: date,
+        all_text: bool = False,
     ) -> None:
         self.staged = staged
         self.agency = agency
@@ -226,6 +257,21 @@ class _AgencyRows:
         self.columns = columns
         self.reference_date = reference_date
         self.kinds = KINDS.get(agency)
+        # Per-file memos (a value seen once is cleaned once): text cells, date cells (value →
+        # (date, readable)), sex codes and event types. Keys are str cells only, so 1, 1.0 and
+        # TRUE from a workbook never share an entry.
+        self.items = list(columns.items())
+        self.blank = dict.fromkeys(COLUMNS, "")
+        self.text_memo = _TextMemo()
+        self.date_memo = _DateMemo()
+        # A CSV gives only text: a whole row is cleaned through the memo in one C-level map.
+        self.keys = [key for key, _ in self.items]
+        self.pick = (
+            operator.itemgetter(*columns.values()) if all_text and len(columns) > 1 else None
+        )
+        self.sex_memo: dict[str, tuple[str, str | None]] = {}
+        self.kind_memo: dict[str, str] = {}
+        self.width = max(columns.values()) + 1
 
     def _cell(self, raw: list[Any], key: str, row: int) -> tuple[str, str, str]:
         index = self.columns.get(key)
@@ -255,19 +301,27 @@ class _AgencyRows:
         return raw[index]
 
     def _date(self, raw: list[Any], key: str, row: int) -> tuple[date | None, bool]:
-        try:
-            return values.to_date(self._value(raw, key)), True
-        except values.Unreadable:
-            return None, False
+        index = self.columns.get(key)
+        if index is None or index >= len(raw):
+            return None, True
+        value = raw[index]
+        if type(value) is str:
+            return self.date_memo[value]
+        return _to_date(value)
 
     def row(self, raw: list[Any], row: int) -> bool:
-        text = dict.fromkeys(COLUMNS, "")
-        width = len(raw)
-        for key, index in self.columns.items():
-            if index < width:
-                cell = raw[index]
-                if cell != "" and cell is not None:
-                    text[key] = values.text(cell) or ""
+        text = self.blank.copy()
+        if self.pick is not None and len(raw) >= self.width:
+            text.update(
+                zip(self.keys, map(self.text_memo.__getitem__, self.pick(raw)), strict=True)
+            )
+        else:
+            width = len(raw)
+            for key, index in self.items:
+                if index < width:
+                    cell = raw[index]
+                    if cell != "" and cell is not None:
+                        text[key] = values.text(cell) or ""
         person_id = text["person_id"]
         if not person_id:
             self._issue(
@@ -317,8 +371,14 @@ class _AgencyRows:
                 )
         sex = ""
         if text["sex"]:
-            code = codes.canonical("gender", text["sex"])
-            sex = {"M": "M", "F": "F"}.get(code or "", "U")
+            known = self.sex_memo.get(text["sex"])
+            if known is None:
+                code = codes.canonical("gender", text["sex"])
+                known = self.sex_memo[text["sex"]] = (
+                    {"M": "M", "F": "F"}.get(code or "", "U"),
+                    code,
+                )
+            sex, code = known
             if code is None:
                 self._issue(
                     WARNING,
@@ -426,7 +486,9 @@ class _AgencyRows:
     def _events(
         self, text: dict[str, str], start: date, end: date | None, row: int, raw: list[Any]
     ) -> None:
-        event_type = snake(text["event_type"])
+        event_type = self.kind_memo.get(text["event_type"])
+        if event_type is None:
+            event_type = self.kind_memo[text["event_type"]] = snake(text["event_type"])
         if not event_type:
             self._issue(
                 WARNING,

@@ -309,6 +309,7 @@ class _Writer:
     async def insert(
         self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
     ) -> int:
+        """Insert ``rows``; a JSON column's value is encoded here unless it is already text."""
         json_at = [i for i, c in enumerate(columns) if c in JSON_COLUMNS]
         if self.dialect == "postgres":
             # One COPY per table, fed by a generator: PostgreSQL stores the first rows while
@@ -377,11 +378,15 @@ _encode_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
 def _with_json(row: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:
-    if not json_at:
+    for index in json_at:
+        if type(row[index]) is not str:
+            break
+    else:
         return row
     values = list(row)
     for index in json_at:
-        values[index] = _encode_json(values[index])
+        if type(values[index]) is not str:  # a str is JSON text already (events)
+            values[index] = _encode_json(values[index])
     return tuple(values)
 
 
@@ -428,26 +433,7 @@ async def _write(
         events = await writer.insert(
             "event",
             EVENT_COLUMNS,
-            (
-                (
-                    inspection_id,
-                    record_ids[key][1],
-                    record_ids[key][0],
-                    upload.id,
-                    _cut(agency, 60),
-                    _cut(kind, 60),
-                    start,
-                    end,
-                    _cut(sheet, 100),
-                    row,
-                    attributes,
-                    _cut(team, 100),
-                    _cut(worker, 100),
-                )
-                for (key, agency, kind, start, end, sheet, row, attributes, team, worker) in (
-                    staged.events
-                )
-            ),
+            _event_rows(inspection_id, upload.id, staged, record_ids),
         )
         await writer.insert(
             "validation_issue",
@@ -494,6 +480,42 @@ async def _write(
     return summary
 
 
+def _event_rows(
+    inspection_id: int,
+    upload_id: int,
+    staged: Staged,
+    record_ids: dict[tuple[str, str], tuple[int, int | None]],
+) -> Iterator[tuple[Any, ...]]:
+    """Event rows, ready to insert, with their attributes as JSON text.
+
+    Readers share one attributes dict between the events of one row (a start and its end);
+    it is encoded once. The dicts stay alive in ``staged`` for the whole COPY, so their ids
+    are stable keys.
+    """
+    encoded: dict[int, str] = {}
+    encode = _encode_json
+    for key, agency, kind, start, end, sheet, row, attributes, team, worker in staged.events:
+        record_id, child_id = record_ids[key]
+        text = encoded.get(id(attributes))
+        if text is None:
+            text = encoded[id(attributes)] = encode(attributes)
+        yield (
+            inspection_id,
+            child_id,
+            record_id,
+            upload_id,
+            (agency or "")[:60],
+            (kind or "")[:60],
+            start,
+            end,
+            (sheet or "")[:100],
+            row,
+            text,
+            (team or "")[:100],
+            (worker or "")[:100],
+        )
+
+
 def _table_doc(table: Any, staged: Staged) -> dict[str, Any]:
     doc = {
         "name": table.name,
@@ -538,18 +560,33 @@ async def _supersede(writer: _Writer, tx: Any, inspection_id: int, upload: Uploa
 
 
 async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -> dict[str, int]:
-    """la_child_id → child id for every child of the inspection, after creating/updating."""
+    """la_child_id → child id, after creating/updating, for every child of the inspection
+    (SQLite) or every child this file names (PostgreSQL)."""
     postgres = writer.dialect == "postgres"
-    # On PostgreSQL the old attributes are merged in the UPDATE itself (jsonb ||), so only
-    # ids are read here, and new children get ids reserved from the sequence.
-    rows = await writer.fetch(
-        'SELECT id, la_child_id FROM "child" WHERE inspection_id = ? AND la_child_id IS NOT NULL'
-        if postgres
-        else 'SELECT id, la_child_id, attributes FROM "child" WHERE inspection_id = ? '
-        "AND la_child_id IS NOT NULL",
-        [inspection_id],
-    )
-    existing = {r["la_child_id"]: r for r in rows}
+    if postgres:
+        # Only the children this file names are read, ids only: the old attributes are merged
+        # in the UPDATE itself (jsonb ||) and new children get ids reserved from the sequence.
+        named = {r.la_child_id for r in staged.records.values() if r.la_child_id}
+        if staged.creates_children:
+            named.update(_cut(f.la_child_id, 64) for f in staged.children.values())
+        found = (
+            await writer.connection._connection.fetch(
+                'SELECT id, la_child_id FROM "child" WHERE inspection_id = $1 '
+                "AND la_child_id = ANY($2::varchar[])",
+                inspection_id,
+                list(named),
+            )
+            if named
+            else []
+        )
+        existing: dict[str, Any] = {r[1]: {"id": r[0]} for r in found}
+    else:
+        rows = await writer.fetch(
+            'SELECT id, la_child_id, attributes FROM "child" WHERE inspection_id = ? '
+            "AND la_child_id IS NOT NULL",
+            [inspection_id],
+        )
+        existing = {r["la_child_id"]: r for r in rows}
     ids = {la_id: row["id"] for la_id, row in existing.items()}
     if staged.creates_children and staged.children:
         new = []
@@ -705,24 +742,24 @@ async def _write_records(
     for record in staged.records.values():
         child_id = child_ids.get(record.la_child_id) if record.la_child_id else None
         rows.append(
-            (
+            (  # the cuts are _cut() inlined (this runs once per person)
                 inspection_id,
                 upload_id,
-                _cut(record.agency, 60),
-                _cut(record.person_id, 100),
-                _cut(record.la_child_id, 64),
-                _cut(record.nhs_number, 20),
-                _cut(record.upn, 20),
-                _cut(record.given_name, 100),
-                _cut(record.family_name, 100),
+                (record.agency or "")[:60],
+                (record.person_id or "")[:100],
+                (record.la_child_id or "")[:64],
+                (record.nhs_number or "")[:20],
+                (record.upn or "")[:20],
+                (record.given_name or "")[:100],
+                (record.family_name or "")[:100],
                 record.dob,
-                _cut(record.sex, 1),
-                _cut(record.postcode, 10),
-                _cut(record.address, 200),
+                (record.sex or "")[:1],
+                (record.postcode or "")[:10],
+                (record.address or "")[:200],
                 child_id,
                 "la_child_id" if child_id else "",
                 None,
-                {},
+                "{}",  # link_evidence, as JSON text
             )
         )
     if writer.dialect == "postgres":

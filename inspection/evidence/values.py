@@ -33,6 +33,7 @@ BLANK_MARKERS = frozenset(
         "nil",
     }
 )
+_LONGEST_MARKER = max(len(m) for m in BLANK_MARKERS)
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
@@ -68,6 +69,13 @@ def text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        # Fast path, same result: printable ASCII without double spaces has nothing for
+        # _SPACES to squeeze, so only the ends are trimmed.
+        if value.isascii() and value.isprintable() and "  " not in value:
+            cleaned = value.strip()
+            if len(cleaned) <= _LONGEST_MARKER and cleaned.casefold() in BLANK_MARKERS:
+                return None
+            return cleaned
         return _text(value)
     return _text(original(value))
 

@@ -22,7 +22,7 @@ def install() -> None:
     original = load._Writer.insert
     pending = [True]
 
-    async def insert(writer: Any, table: str, columns: Any, rows: Any) -> int:
+    async def insert(writer: Any, table: str, *args: Any, **kwargs: Any) -> int:
         if table == "event" and pending:
             pending.clear()
             if disk is not None:
@@ -30,7 +30,7 @@ def install() -> None:
             else:
                 assert await terminate_backends(config.database_url) > 0
             sys.stderr.write("(test: database cut off)\n")
-        return await original(writer, table, columns, rows)
+        return await original(writer, table, *args, **kwargs)
 
     load._Writer.insert = insert  # type: ignore[method-assign]
 

@@ -155,8 +155,8 @@ async def test_submission_cut_off_leaves_a_consistent_draft(db, fault, monkeypat
         cut = await client.post(f"{url}/submit", data={"version": "2", **ALL_GOOD})
         assert fault.strikes == 1, (cut.status_code, cut.text[:300])
         assert cut.status_code == 503 and cut.text == UNAVAILABLE
-        # The save part found nothing new to record? It did: the save and the submission are two
-        # units; the save was the one cut off, so neither happened.
+        # A submission is a save, then the status change: the save was cut off, so neither
+        # happened.
         assert await audit_state(audit.id) == before
         assert (await client.get(url)).status_code == 200
         done = await client.post(f"{url}/submit", data={"version": "2", **ALL_GOOD})
@@ -272,12 +272,12 @@ async def test_import_cut_off_while_writing_events_loads_nothing_and_the_app_rec
     original = load._Writer.insert
     pending = [True]
 
-    async def insert(writer: Any, table: str, columns: Any, rows: Any) -> int:
+    async def insert(writer: Any, table: str, *args: Any, **kwargs: Any) -> int:
         # Children and source records are already written in this transaction; events next.
         if table == "event" and pending:
             pending.clear()
             await fault.strike()
-        return await original(writer, table, columns, rows)
+        return await original(writer, table, *args, **kwargs)
 
     monkeypatch.setattr(load._Writer, "insert", insert)
     before = await table_counts()
