@@ -44,7 +44,7 @@ test-sqlite: install
 	INSPECTION_TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 test-postgres: install
-	INSPECTION_TEST_DATABASE=$(PG_TEST_URL) INSPECTION_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -m "not e2e"
+	INSPECTION_TEST_DATABASE=$(PG_TEST_URL) INSPECTION_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
 
 # Debian packages the browser and spreadsheet tests drive: Chromium and LibreOffice Calc.
 system-packages:

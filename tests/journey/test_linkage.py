@@ -1,6 +1,7 @@
 from datetime import date
 
-from inspection.journey.linkage import decide, link_inspection, merge_children, split_record
+from inspection.journey.decisions import decide, merge_children, split_record
+from inspection.journey.linkage import link_inspection
 from inspection.models import Child, Event, LinkDecision, SourceRecord
 from tests.journey import factory as f
 

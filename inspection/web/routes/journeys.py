@@ -10,14 +10,9 @@ from starlette.routing import Route
 
 from inspection.journey.build import JourneyNotFound, journey_for_child, sources_of
 from inspection.journey.chronology import chronology_csv, chronology_rows
+from inspection.journey.decisions import LinkError, decide, merge_children, split_record
 from inspection.journey.indicators import for_journey
-from inspection.journey.linkage import (
-    LinkError,
-    decide,
-    link_inspection,
-    merge_children,
-    split_record,
-)
+from inspection.journey.linkage import link_inspection
 from inspection.journey.review import children_page, review_queue
 from inspection.journey.timeline import timeline_for
 from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
