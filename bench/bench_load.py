@@ -2,18 +2,23 @@
 
     python bench/bench_load.py [--children 100000] [--clients 50] [--seconds 30]
                                [--max-requests 20000] [--database postgres://.../test] [--link]
+                               [--think 0 1] [--workers 1 2]
 
 Builds a synthetic authority (inspection.synthetic.generate) in a fresh PostgreSQL database,
 loads it through the importer (inspection.evidence.load.import_file; ``--link`` also runs
-linkage), gives each client its own audit of a sampled child, starts ``inspection serve`` in a
-subprocess on 127.0.0.1 and a free port, and drives, bounded in time and count:
+linkage), gives each client its own audit of a sampled child, starts ``inspection serve``
+(``--workers`` processes) in a subprocess on 127.0.0.1 and a free port, and drives, bounded in
+time and count:
 
     60% journey pages     GET  /inspections/{id}/children/{child_id}
     30% audit autosaves   POST /inspections/{id}/audits/{audit_id}/save (base version; 409 → reload)
     10% findings page     GET  /inspections/{id}/findings
 
 Prints throughput, p50/p95/p99 latency per kind and overall, errors, and the floor: /health's
-latency under the same concurrency, measured in the same run, with the ratio. Asserts nothing.
+latency under the same concurrency, measured in the same run, with the ratio, and the machine's
+load average at the start and the end (the figures mean little on a machine busy with other work).
+Several ``--think`` and ``--workers`` values run every combination, one after the other, on the
+same loaded database (each with its own server and its own floor). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class Fixture:
     inspection_id: int
     child_ids: list[int]
     audits: list[tuple[str, int]]  # (e-mail, audit id), one per client
+    versions: dict[int, int] = field(default_factory=dict)  # audit id -> last version seen
 
 
 @dataclass
@@ -206,7 +212,7 @@ async def drive(
     async def one(i: int, client: httpx2.AsyncClient) -> None:
         rng = random.Random(i)
         _, audit_id = fixture.audits[i]
-        version = 1
+        version = fixture.versions.get(audit_id, 1)
         step = 0
         while time.monotonic() < deadline and sent[0] < max_requests:
             sent[0] += 1
@@ -244,6 +250,7 @@ async def drive(
             except httpx2.HTTPError as exc:
                 ok, detail = False, f"{exc.__class__.__name__}: {exc}"
             tally.add(kind, time.perf_counter() - started, ok, detail)
+            fixture.versions[audit_id] = version
             if think:
                 await asyncio.sleep(rng.expovariate(1 / think))
 
@@ -294,18 +301,23 @@ async def main() -> None:
     parser.add_argument(
         "--think",
         type=float,
-        default=0.0,
+        nargs="+",
+        default=[0.0],
         help="mean pause (s, exponential) between a client's requests; 0 = back to back",
     )
     parser.add_argument(
         "--database", default=os.environ.get("INSPECTION_BENCH_DATABASE", DEFAULT_DB)
     )
     parser.add_argument("--link", action="store_true", help="also link partner records")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="inspection serve --workers"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     if not args.database.startswith("postgres"):
         raise SystemExit("the load benchmark runs on PostgreSQL (--database postgres://...)")
     name = f"inspection_bench_load_{os.getpid()}"
+    print(f"load average at start (1, 5, 15 min): {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_dir = Path(tmp)
         files = tmp_dir / "authority"
@@ -316,23 +328,41 @@ async def main() -> None:
         settings = Settings(data_dir=tmp_dir / "data", database_url=url, secret_key="load" * 12)
         try:
             fixture = await build(settings, files, args.clients, args.link)
-            await run(args, settings, fixture, tmp_dir)
+            for workers in args.workers:
+                for think in args.think:
+                    await run(args, settings, fixture, tmp_dir, workers, think)
         finally:
             if not args.keep:
                 await drop_database(args.database, name)
 
 
-def start_server(port: int, env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
-    """``inspection serve`` (uvicorn, one process) on loopback, as a user runs it."""
+def _load() -> str:
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+
+
+def start_server(
+    port: int, env: dict[str, str], log: Any, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """``inspection serve`` (uvicorn, ``workers`` processes) on loopback, as a user runs it."""
     return subprocess.Popen(
-        [sys.executable, "-m", "inspection", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "inspection", "serve", "--host", "127.0.0.1"),
+            *("--port", str(port), "--workers", str(workers)),
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
 
 
-async def run(args: argparse.Namespace, settings: Settings, fixture: Fixture, tmp: Path) -> None:
+async def run(
+    args: argparse.Namespace,
+    settings: Settings,
+    fixture: Fixture,
+    tmp: Path,
+    workers: int,
+    think: float,
+) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -341,15 +371,15 @@ async def run(args: argparse.Namespace, settings: Settings, fixture: Fixture, tm
         "INSPECTION_DATA_DIR": str(settings.data_dir),
         "INSPECTION_SECRET_KEY": settings.secret_key,
     }
-    log = (tmp / "server.log").open("wb")
-    proc = start_server(port, env, log)
+    log = (tmp / "server.log").open("ab")
+    proc = start_server(port, env, log, workers)
     try:
         await wait_for(base, proc)
+        print(f"load average before the run: {_load()}")
         clients = [await sign_in(base, email) for email, _ in fixture.audits]
         floor_latencies = await floor(clients, args.floor_seconds)
-        tally, elapsed, sent = await drive(
-            clients, fixture, args.seconds, args.max_requests, args.think
-        )
+        tally, elapsed, sent = await drive(clients, fixture, args.seconds, args.max_requests, think)
+        print(f"load average at the end of the run: {_load()}")
         for c in clients:
             await c.aclose()
     finally:
@@ -358,9 +388,10 @@ async def run(args: argparse.Namespace, settings: Settings, fixture: Fixture, tm
         log.close()
     every = [v for values in tally.latencies.values() for v in values]
     errors = sum(tally.errors.values())
-    pause = f"think time {args.think:g} s" if args.think else "back to back"
+    pause = f"think time {think:g} s" if think else "back to back"
     print(
-        f"\n{args.clients} clients ({pause}), {len(fixture.child_ids):,} distinct journeys, "
+        f"\n{args.clients} clients ({pause}), {workers} worker(s), "
+        f"{len(fixture.child_ids):,} distinct journeys, "
         f"{sent:,} requests in {elapsed:.1f} s: {len(every) / elapsed:,.0f} requests/s"
     )
     for kind, _ in MIX:

@@ -145,8 +145,11 @@ async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, An
 
 
 async def get_audit(inspection_id: int, audit_id: int) -> Audit:
-    audit = await Audit.get_or_none(id=audit_id, inspection_id=inspection_id).prefetch_related(
-        "rubric", "member", "child", "auditor"
+    # One query: the audit joined with its rubric, member, child and auditor.
+    audit = (
+        await Audit.filter(id=audit_id, inspection_id=inspection_id)
+        .select_related("rubric", "member", "child", "auditor")
+        .first()
     )
     if audit is None:
         raise AuditNotFound("There is no such audit.")
@@ -257,12 +260,13 @@ async def create_audit(
     return audit
 
 
-async def _cited_event_ids(inspection_id: int, child_id: int | None) -> set[int]:
-    if child_id is None:
+async def _cited_event_ids(inspection_id: int, child_id: int | None, cited: set[int]) -> set[int]:
+    """Those of ``cited`` that are events of this child's journey (no query if none is cited)."""
+    if child_id is None or not cited:
         return set()
-    rows = await Event.filter(inspection_id=inspection_id, child_id=child_id).values_list(
-        "id", flat=True
-    )
+    rows = await Event.filter(
+        inspection_id=inspection_id, child_id=child_id, id__in=sorted(cited)
+    ).values_list("id", flat=True)
     return {int(r) for r in rows}  # type: ignore[call-overload]
 
 
@@ -280,10 +284,9 @@ async def save_audit(
         raise AuditError("This audit cannot be changed: it is submitted or it is not yours.")
     definition = audit.rubric.definition
     yours = normalise_values(definition, raw_values)
-    allowed_events = await _cited_event_ids(inspection_id, audit.child_id)
-    for key, value in yours.items():
-        if key.startswith("cites:") and not set(value) <= allowed_events:
-            raise AuditError("Evidence can only cite events from this child's journey.")
+    cited = {i for key, value in yours.items() if key.startswith("cites:") for i in value}
+    if cited and not cited <= await _cited_event_ids(inspection_id, audit.child_id, cited):
+        raise AuditError("Evidence can only cite events from this child's journey.")
     grades = scoring.domain_grades(definition, yours)
     proposed = scoring.propose_overall(definition, grades)
     now = datetime.now(UTC)
@@ -304,18 +307,23 @@ async def save_audit(
             updated_at=now,
         )
         if updated == 1:
-            for d in definition["domains"]:
-                k = d["key"]
-                await Score.update_or_create(
-                    defaults={
-                        "grade": yours[scoring.grade_key(k)],
-                        "evidence": yours[scoring.evidence_key(k)],
-                        "cited_events": yours[scoring.cites_key(k)],
-                        "inspection_id": inspection_id,
-                    },
-                    audit_id=audit.id,
-                    domain=k,
-                )
+            # Every domain's score in one upsert (insert the first time, update after): the
+            # row lock taken by the UPDATE above keeps concurrent saves of this audit apart.
+            await Score.bulk_create(
+                [
+                    Score(
+                        audit_id=audit.id,
+                        domain=d["key"],
+                        grade=yours[scoring.grade_key(d["key"])],
+                        evidence=yours[scoring.evidence_key(d["key"])],
+                        cited_events=yours[scoring.cites_key(d["key"])],
+                        inspection_id=inspection_id,
+                    )
+                    for d in definition["domains"]
+                ],
+                on_conflict=("audit_id", "domain"),
+                update_fields=("grade", "evidence", "cited_events", "inspection_id"),
+            )
             await AuditRevision.create(
                 inspection_id=inspection_id,
                 audit_id=audit.id,

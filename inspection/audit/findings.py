@@ -10,7 +10,6 @@ Every figure carries ``audit_ids``: the audits it was computed from.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -18,6 +17,9 @@ from typing import Any
 
 from inspection.audit import scoring
 from inspection.audit.moderation import OVERALL
+from inspection.journey.indicators import KEYS as INDICATOR_KEYS
+from inspection.journey.indicators import LABELS as INDICATOR_LABELS
+from inspection.journey.indicators import aggregate, indicators_by_child
 from inspection.models import Audit, Child, Event, Inspection, Moderation, SampleMember, Score
 
 Z95 = 1.959963984540054
@@ -220,19 +222,26 @@ def _breakdown(
 
 async def journey_indicators(inspection_id: int, child_ids: list[int]) -> dict[str, Any]:
     """Indicator figures from the audited children's journeys, computed by the journey package
-    (``inspection.journey.indicators``) and kept apart from the judgements."""
-    try:
-        module = importlib.import_module("inspection.journey.indicators")
-        by_child = module.indicators_by_child
-        aggregate = module.aggregate
-    except (ImportError, AttributeError):
-        return {"available": False, "reason": "Journey indicators are not built yet."}
+    and kept apart from the judgements. ``rows`` is what the findings page shows."""
     wanted = set(child_ids)
     # Only the audited children's journeys: building every child's would cost seconds per page
     # with a 100,000-child authority (bench/bench_load.py).
-    audited = await by_child(inspection_id, wanted)
+    audited = await indicators_by_child(inspection_id, wanted)
     figures = aggregate({cid: ind for cid, ind in audited.items() if cid in wanted})
-    return {"available": True, "children": len(wanted), "figures": figures}
+    rows = []
+    for key in INDICATOR_KEYS:
+        figure = figures[key]
+        rows.append(
+            {
+                "key": key,
+                "label": INDICATOR_LABELS[key],
+                "known": figure["known"],
+                "with_value": figure.get("yes", figure.get("non_zero", 0)),
+                "median": figure.get("median"),
+                "total": figure.get("total"),
+            }
+        )
+    return {"available": True, "children": len(wanted), "figures": figures, "rows": rows}
 
 
 async def trend(inspection_id: int, visible_ids: set[int] | None = None) -> list[dict[str, Any]]:

@@ -12,6 +12,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving requests (default 1); more than one needs PostgreSQL, and a "
+        "browser upload's progress page is kept by the process that took the upload",
+    )
     serve.set_defaults(handler=_serve)
 
     demo = sub.add_parser(
@@ -23,14 +30,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=_demo)
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, workers: int = 1) -> None:
+    """uvicorn with ``workers`` processes, each building the app from the environment
+    (``inspection.web.asgi:app``). Several workers share one PostgreSQL database."""
     import uvicorn
 
-    from inspection.web.app import create_app
-
+    if workers < 1:
+        raise BadInput("--workers must be 1 or more.")
+    # Read (and, the first time, create) the stored secret once, before any worker starts, so
+    # that every worker reads the same one.
     config = settings_module.load()
+    if workers > 1 and config.dialect != "postgres":
+        raise BadInput(
+            "Several workers need PostgreSQL (set INSPECTION_DATABASE_URL): SQLite lets only "
+            "one process write at a time. Run one worker with SQLite."
+        )
     uvicorn.run(
-        create_app(config),
+        "inspection.web.asgi:app",
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",
@@ -40,7 +58,7 @@ def serve(host: str, port: int) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    serve(args.host, args.port)
+    serve(args.host, args.port, args.workers)
     return 0
 
 

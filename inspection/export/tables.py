@@ -22,6 +22,7 @@ from inspection.export.pseudonymise import Pseudonymiser, month_of_birth, postco
 from inspection.journey.build import Journey, journeys_for_inspection
 from inspection.journey.chronology import chronology_rows
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
+from inspection.journey.indicators import SHORT_LABELS as INDICATOR_HEADERS
 from inspection.journey.indicators import for_journey
 from inspection.models import (
     Audit,
@@ -590,21 +591,6 @@ async def journeys_table(ctx: ExportContext) -> Table:
     return table
 
 
-INDICATOR_HEADERS = {
-    "days_to_help": "Days from first need to help",
-    "signals_before_help": "Signals before help",
-    "agencies_before_help": "Agencies that saw need before help",
-    "contacts_nfa": "Contacts with no further action",
-    "re_referrals_12m": "Re-referrals within 12 months",
-    "step_down_up": "Stepped down and back up",
-    "returns_after_help_12m": "Came back within 12 months of help ending",
-    "repeat_cp_plans": "Repeat child protection plans",
-    "placement_moves_12m": "Placement moves in 12 months",
-    "missing_episodes": "Missing episodes",
-    "seen": "Seen",
-    "seen_alone": "Seen alone",
-    "voice_recorded": "Voice recorded",
-}
 
 
 def _indicator_cell(value: Any) -> Any:

@@ -261,19 +261,34 @@ class JourneyNotFound(Exception):
     pass
 
 
+_CHILD_EVENT_SQL = (
+    'SELECT e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
+    "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
+    "u.status AS upload_status FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
+    "AND u.inspection_id = e.inspection_id WHERE e.inspection_id = {p1} AND e.child_id = {p2}"
+)
+
+
 async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
-    """One child's journey (raises ``JourneyNotFound`` if the child is not in the inspection)."""
-    rows = await Child.filter(inspection_id=inspection_id, id=child_id).values(*_CHILD_FIELDS)
+    """One child's journey (raises ``JourneyNotFound`` if the child is not in the inspection).
+
+    Two queries: the child with the inspection's reference date, then the child's events with
+    the file each came from."""
+    rows = await Child.filter(inspection_id=inspection_id, id=child_id).values(
+        *_CHILD_FIELDS, reference_date="inspection__reference_date"
+    )
     if not rows:
         raise JourneyNotFound(f"There is no child {child_id} in inspection {inspection_id}.")
-    reference = await Inspection.filter(id=inspection_id).values_list("reference_date", flat=True)
-    events = await _event_rows(inspection_id, child_id)
-    return _assemble(
-        _child_summary(rows[0]),
-        events,
-        await _uploads(inspection_id),
-        _as_date(reference[0]) if reference else None,
-    )
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = _CHILD_EVENT_SQL.format(p1="$1" if postgres else "?", p2="$2" if postgres else "?")
+    events = list(await conn.execute_query_dict(sql, [inspection_id, child_id]))
+    uploads = {
+        r["upload_id"]: (r["upload_filename"], r["upload_status"])
+        for r in events
+        if r["upload_filename"] is not None
+    }
+    return _assemble(_child_summary(rows[0]), events, uploads, _as_date(rows[0]["reference_date"]))
 
 
 async def _event_rows_of(inspection_id: int, child_ids: list[int]) -> list[dict[str, Any]]:

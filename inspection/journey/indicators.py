@@ -35,6 +35,40 @@ KEYS = (
 # Plain elapsed durations: the only indicators that may move when process dates move.
 DURATIONS = ("days_to_help",)
 
+# What each indicator means, in plain English: for pages (LABELS) and column headers.
+LABELS: dict[str, str] = {
+    "days_to_help": "Days from first sign of need to help starting (the child's wait)",
+    "signals_before_help": "Signs of need before help started",
+    "agencies_before_help": "Agencies that saw those signs",
+    "contacts_nfa": "Contacts that ended in no further action",
+    "re_referrals_12m": "Referrals within 12 months of the previous one",
+    "step_down_up": "Stepped down to early help and then stepped up again",
+    "returns_after_help_12m": "Times help ended and the child came back within 12 months",
+    "repeat_cp_plans": "Repeat child protection plans",
+    "placement_moves_12m": "Placement moves in the last 12 months",
+    "missing_episodes": "Missing episodes",
+    "seen": "Child seen (where the records say)",
+    "seen_alone": "Child seen alone (where the records say)",
+    "voice_recorded": "Child's voice recorded (where the records say)",
+}
+
+SHORT_LABELS: dict[str, str] = {
+    "days_to_help": "Days from first need to help",
+    "signals_before_help": "Signals before help",
+    "agencies_before_help": "Agencies that saw need before help",
+    "contacts_nfa": "Contacts with no further action",
+    "re_referrals_12m": "Re-referrals within 12 months",
+    "step_down_up": "Stepped down and back up",
+    "returns_after_help_12m": "Came back within 12 months of help ending",
+    "repeat_cp_plans": "Repeat child protection plans",
+    "placement_moves_12m": "Placement moves in 12 months",
+    "missing_episodes": "Missing episodes",
+    "seen": "Seen",
+    "seen_alone": "Seen alone",
+    "voice_recorded": "Voice recorded",
+}
+
+
 YEAR = timedelta(days=365)
 CONTACT_FOLLOW_UP = timedelta(days=28)
 STEP_DOWN_WINDOW = timedelta(days=90)

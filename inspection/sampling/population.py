@@ -30,7 +30,13 @@ COHORTS: dict[str, dict[str, Any]] = {
     "referrals": {"label": "Referrals (list 3)", "kinds": ["referral"]},
     "assessments": {"label": "Assessments (list 4)", "kinds": ["assessment_start"]},
     "s47": {"label": "Section 47 enquiries (list 5)", "kinds": ["strategy_discussion"]},
-    "children_in_need": {"label": "Children in need (list 6)", "kinds": ["cin_plan_start"]},
+    # A child-in-need episode: a CIN plan (CIN census), or the referral that opened an episode
+    # (Annex A List 6 records the episode by its referral date).
+    "children_in_need": {
+        "label": "Children in need (list 6)",
+        "kinds": ["cin_plan_start"],
+        "episode_referrals": True,
+    },
     "child_protection": {"label": "Child protection (list 7)", "kinds": ["cp_plan_start"]},
     "in_care": {"label": "Children in care (list 8)", "kinds": ["looked_after_start"]},
     "care_leavers": {"label": "Care leavers (list 9)", "kinds": ["care_leaver"]},
@@ -253,6 +259,17 @@ async def _indicators(inspection_id: int) -> Mapping[int, Mapping[str, Any]]:
     return result
 
 
+def _cohort_events(inspection_id: int, spec: Mapping[str, Any], kinds: list[str]) -> Any:
+    events = Event.filter(inspection_id=inspection_id, child_id__isnull=False, kind__in=kinds)
+    if "agencies" in spec:
+        events = events.filter(agency__in=spec["agencies"])
+    if "from" in spec:
+        events = events.filter(start__gte=date.fromisoformat(spec["from"]))
+    if "to" in spec:
+        events = events.filter(start__lte=date.fromisoformat(spec["to"]))
+    return events
+
+
 async def build(
     inspection_id: int, reference_date: date, definition: Mapping[str, Any]
 ) -> list[Member]:
@@ -260,18 +277,22 @@ async def build(
     spec = normalise(definition)
     children = Child.filter(inspection_id=inspection_id)
     if "cohort" in spec:
-        events = Event.filter(
-            inspection_id=inspection_id,
-            child_id__isnull=False,
-            kind__in=COHORTS[spec["cohort"]]["kinds"],
-        )
-        if "agencies" in spec:
-            events = events.filter(agency__in=spec["agencies"])
-        if "from" in spec:
-            events = events.filter(start__gte=date.fromisoformat(spec["from"]))
-        if "to" in spec:
-            events = events.filter(start__lte=date.fromisoformat(spec["to"]))
-        ids = set(await events.distinct().values_list("child_id", flat=True))
+        cohort = COHORTS[spec["cohort"]]
+        ids = {
+            int(i)
+            for i in await _cohort_events(inspection_id, spec, cohort["kinds"])
+            .distinct()
+            .values_list("child_id", flat=True)
+        }
+        if cohort.get("episode_referrals"):
+            referrals = await _cohort_events(inspection_id, spec, ["referral"]).values(
+                "child_id", "attributes"
+            )
+            ids |= {
+                int(r["child_id"])
+                for r in referrals
+                if (r["attributes"] or {}).get("episode_start")
+            }
         children = children.filter(id__in=sorted(ids)) if ids else children.filter(id=-1)
     rows = await children.values("id", "la_child_id", "dob", "ethnicity", "disability", "team")
     latest_team = await _latest_event_teams(inspection_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from inspection.inspections import membership_role
+from inspection.inspections import inspection_for
 from inspection.models import AccessLog, Inspection, User
 from inspection.models.core import Role
 from inspection.web.sessions import client_ip
@@ -39,10 +39,10 @@ async def require_inspection(
         inspection_id = int(request.path_params["inspection_id"])
     except (KeyError, ValueError):
         raise not_found() from None
-    role = await membership_role(user, inspection_id)
-    if role is None or role not in roles:
+    found = await inspection_for(user, inspection_id)
+    if found is None or found[1] not in roles:
         raise not_found()
-    inspection = await Inspection.get(id=inspection_id).prefetch_related("la")
+    inspection, role = found
     request.state.role = role
     return inspection, role
 

@@ -159,8 +159,8 @@ def test_an_audit_and_a_verification_by_keyboard_alone(page, live_server):
     page.keyboard.type("Hear the child's own view.")
     page.locator("#autosave-status", has_text="Saved at").wait_for()
     tab_to(page, "button[data-submit-audit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**{base}/audits/{audit_id}")
+    with page.expect_navigation(url=f"**{base}/audits/{audit_id}"):
+        page.keyboard.press("Enter")
     main = page.locator("main").inner_text()
     assert "Status: submitted" in main
     assert "Overall: Good" in main

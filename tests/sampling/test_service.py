@@ -308,3 +308,39 @@ async def test_indicator_filter_with_the_real_journey_indicators(db):
     )
     # Every child has a contact and no help, so each has at least one signal.
     assert (everyone.size, nobody.size) == (12, 0)
+
+
+async def test_children_in_need_are_cin_plans_and_list_6_episodes(db):
+    from datetime import date
+
+    from inspection.models import Child, Event, Upload
+    from inspection.sampling import population
+    from tests.sampling.helpers import REFERENCE, authority
+
+    inspection = await authority(children=6, code="CIN")
+    upload = await Upload.get(inspection_id=inspection.id)
+    kids = await Child.filter(inspection_id=inspection.id).order_by("la_child_id")
+    # C000 and C002 already have plain referrals (not episodes) from the helper.
+    await Event.create(
+        inspection=inspection,
+        child=kids[1],
+        upload=upload,
+        agency="social_care",
+        kind="referral",
+        start=date(2026, 7, 1),
+        attributes={"episode_start": True},
+    )
+    await Event.create(
+        inspection=inspection,
+        child=kids[3],
+        upload=upload,
+        agency="social_care",
+        kind="cin_plan_start",
+        start=date(2026, 8, 1),
+    )
+    members = await population.build(inspection.id, REFERENCE, {"cohort": "children_in_need"})
+    assert [m.la_child_id for m in members] == ["C001", "C003"]
+    window = await population.build(
+        inspection.id, REFERENCE, {"cohort": "children_in_need", "from": "2026-07-15"}
+    )
+    assert [m.la_child_id for m in window] == ["C003"]

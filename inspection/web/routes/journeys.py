@@ -11,28 +11,13 @@ from starlette.routing import Route
 from inspection.journey.build import JourneyNotFound, journey_for_child, sources_of
 from inspection.journey.chronology import chronology_csv, chronology_rows
 from inspection.journey.decisions import LinkError, decide, merge_children, split_record
+from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import for_journey
 from inspection.journey.linkage import link_inspection
 from inspection.journey.review import children_page, review_queue
 from inspection.journey.timeline import timeline_for
 from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
 from inspection.web.templating import render
-
-INDICATOR_LABELS = {
-    "days_to_help": "Days from first sign of need to help starting (the child's wait)",
-    "signals_before_help": "Signs of need before help started",
-    "agencies_before_help": "Agencies that saw those signs",
-    "contacts_nfa": "Contacts that ended in no further action",
-    "re_referrals_12m": "Referrals within 12 months of the previous one",
-    "step_down_up": "Stepped down to early help and then stepped up again",
-    "returns_after_help_12m": "Times help ended and the child came back within 12 months",
-    "repeat_cp_plans": "Repeat child protection plans",
-    "placement_moves_12m": "Placement moves in the last 12 months",
-    "missing_episodes": "Missing episodes",
-    "seen": "Child seen (where the records say)",
-    "seen_alone": "Child seen alone (where the records say)",
-    "voice_recorded": "Child's voice recorded (where the records say)",
-}
 
 
 def _plain(value: Any) -> str:
