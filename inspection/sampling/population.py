@@ -15,12 +15,13 @@ Population members are children; their key is ``str(Child.id)``.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from inspection.journey import indicators as journey_indicators
+from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.models import Child, Event
 
 # Annex A list or cohort → the event kinds that put a child in it.
@@ -60,22 +61,8 @@ ETHNICITY_GROUP_NAMES = ("White", "Mixed", "Asian", "Black", "Other", "Unknown")
 
 DISABILITY_VALUES = ("Y", "N", "unknown")
 
-# Journey indicators a population may be filtered on (inspection.journey.indicators).
-INDICATORS = (
-    "days_to_help",
-    "signals_before_help",
-    "agencies_before_help",
-    "contacts_nfa",
-    "re_referrals_12m",
-    "step_down_up",
-    "returns_after_help_12m",
-    "repeat_cp_plans",
-    "placement_moves_12m",
-    "missing_episodes",
-    "seen",
-    "seen_alone",
-    "voice_recorded",
-)
+# Journey indicators a population may be filtered on: every one the journey package computes.
+INDICATORS = INDICATOR_KEYS
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda a, b: a >= b,
     ">": lambda a, b: a > b,
@@ -246,17 +233,7 @@ def passes_indicators(values: Mapping[str, Any] | None, rules: list[dict[str, An
 
 
 async def _indicators(inspection_id: int) -> Mapping[int, Mapping[str, Any]]:
-    try:
-        from inspection.journey.indicators import indicators_by_child
-    except ImportError as exc:
-        raise PopulationError(
-            "Journey indicators are not available in this installation, so a population "
-            "cannot be filtered on them."
-        ) from exc
-    result: Any = indicators_by_child(inspection_id)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+    return await journey_indicators.indicators_by_child(inspection_id)
 
 
 def _cohort_events(inspection_id: int, spec: Mapping[str, Any], kinds: list[str]) -> Any:

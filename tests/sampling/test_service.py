@@ -1,5 +1,3 @@
-import sys
-import types
 from datetime import date
 
 import pytest
@@ -89,9 +87,7 @@ async def test_indicator_filters_use_the_journey_indicators(db, monkeypatch):
         assert inspection_id == inspection.id
         return values
 
-    module = types.ModuleType("inspection.journey.indicators")
-    module.indicators_by_child = indicators_by_child  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "inspection.journey.indicators", module)
+    monkeypatch.setattr(pop.journey_indicators, "indicators_by_child", indicators_by_child)
     members = await pop.build(
         inspection.id,
         inspection.reference_date,
