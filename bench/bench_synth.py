@@ -19,9 +19,26 @@ def floor(rows: int, out: Path) -> float:
     with open(out / "floor.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
         for i in range(rows):
-            writer.writerow((i, "PP12345678", "9434765919", "", "", "Jayden", "Smith",
-                             "03/04/2015", "M", "XS1 2AB", "12 Elm Road", "01/02/2026", "",
-                             "domestic_abuse_notification", "Standard risk DASH", ""))
+            writer.writerow(
+                (
+                    i,
+                    "PP12345678",
+                    "9434765919",
+                    "",
+                    "",
+                    "Jayden",
+                    "Smith",
+                    "03/04/2015",
+                    "M",
+                    "XS1 2AB",
+                    "12 Elm Road",
+                    "01/02/2026",
+                    "",
+                    "domestic_abuse_notification",
+                    "Standard risk DASH",
+                    "",
+                )
+            )
     return time.perf_counter() - start
 
 
@@ -33,11 +50,15 @@ def main() -> None:
         seconds = time.perf_counter() - start
         rows = sum(summary["files"].values()) + sum(summary["annex_a"].values())
         floor_seconds = floor(rows, out)
-    print(f"generate: {CHILDREN} children in {seconds:.2f} s "
-          f"({CHILDREN / seconds:,.0f} children/s; {rows:,} rows written, "
-          f"{summary['events']:,} truth events)")
-    print(f"floor (csv.writer, {rows:,} rows): {floor_seconds:.2f} s; "
-          f"ratio {seconds / floor_seconds:.1f}x")
+    print(
+        f"generate: {CHILDREN} children in {seconds:.2f} s "
+        f"({CHILDREN / seconds:,.0f} children/s; {rows:,} rows written, "
+        f"{summary['events']:,} truth events)"
+    )
+    print(
+        f"floor (csv.writer, {rows:,} rows): {floor_seconds:.2f} s; "
+        f"ratio {seconds / floor_seconds:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -14,10 +14,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     synth.add_argument("--children", required=True, type=int, help="how many children")
     synth.add_argument("--seed", required=True, type=int, help="same seed, same files")
     synth.add_argument("--out", required=True, type=Path, help="directory to write into")
-    synth.add_argument("--reference-date", type=_iso_date, default=date(2026, 11, 2),
-                       help="the inspection's reference date (YYYY-MM-DD)")
-    synth.add_argument("--messy", action="store_true",
-                       help="give the Annex A workbook real-world mess")
+    synth.add_argument(
+        "--reference-date",
+        type=_iso_date,
+        default=date(2026, 11, 2),
+        help="the inspection's reference date (YYYY-MM-DD)",
+    )
+    synth.add_argument(
+        "--messy", action="store_true", help="give the Annex A workbook real-world mess"
+    )
     add_json_flag(synth)
     synth.set_defaults(handler=_synth)
 
@@ -43,7 +48,12 @@ def _synth(args: argparse.Namespace) -> int:
         summary = generate(args.children, args.seed, out, args.reference_date, messy=args.messy)
     except OSError as exc:
         raise BadInput(f"Could not write to {out}: {exc.strerror or exc}.") from exc
-    emit(args, summary, lambda: (
-        f"Wrote {summary['children']} synthetic children ({summary['la_children']} known to "
-        f"social care) to {out}{' (messy Annex A)' if args.messy else ''}."))
+    emit(
+        args,
+        summary,
+        lambda: (
+            f"Wrote {summary['children']} synthetic children ({summary['la_children']} known to "
+            f"social care) to {out}{' (messy Annex A)' if args.messy else ''}."
+        ),
+    )
     return 0

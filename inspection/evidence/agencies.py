@@ -227,8 +227,18 @@ class _TextMemo(dict[str, str]):
     """Text cell → cleaned text ("" for blank), each distinct value cleaned once."""
 
     def __missing__(self, cell: str) -> str:
-        cleaned = self[cell] = values.text(cell) or ""
+        # values.text's fast path inlined (same result): most cells are unique plain ASCII.
+        if cell.isascii() and cell.isprintable() and "  " not in cell:
+            cleaned = cell.strip()
+            if len(cleaned) <= _LONGEST_MARKER and cleaned.casefold() in values.BLANK_MARKERS:
+                cleaned = ""
+        else:
+            cleaned = values.text(cell) or ""
+        self[cell] = cleaned
         return cleaned
+
+
+_LONGEST_MARKER = max(len(m) for m in values.BLANK_MARKERS)
 
 
 class _DateMemo(dict[str, tuple[date | None, bool]]):

@@ -433,7 +433,12 @@ def _child_row(
         staged.records[(AGENCY, child_id)] = RecordFacts(AGENCY, child_id, la_child_id=child_id)
     record = staged.records[(AGENCY, child_id)]
     _characteristics(ctx, facts, record, row, schema, sheet, excel_row, cells)
-    ctx.lists_of.setdefault(child_id, set()).add(schema.number)
+    lists = ctx.lists_of.get(child_id)
+    if lists is None:
+        lists = ctx.lists_of[child_id] = set()
+    if schema.number not in lists:
+        lists.add(schema.number)
+        facts.attributes["annex_a_lists"] = sorted(lists)
     attributes = _attributes(row, originals)
     team, worker = row.get("team") or "", row.get("worker") or ""
     key = (AGENCY, child_id)
@@ -508,7 +513,7 @@ def _characteristics(
             )
     if sex and not facts.sex:
         facts.sex = record.sex = sex
-    if row.get("ethnicity") in codes.code_lists()["ethnicity"] and not facts.ethnicity:
+    if not facts.ethnicity and row.get("ethnicity") in codes.code_lists()["ethnicity"]:
         facts.ethnicity = row["ethnicity"]
     disability = row.get("disability")
     if disability in ("Y", "N") and not facts.disability:
@@ -517,9 +522,6 @@ def _characteristics(
         facts.team = row["team"]
     if row.get("worker"):
         facts.worker = row["worker"]
-    facts.attributes["annex_a_lists"] = sorted(
-        ctx.lists_of.get(facts.la_child_id, set()) | {schema.number}
-    )
 
 
 def _adopter_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -591,8 +591,6 @@ async def journeys_table(ctx: ExportContext) -> Table:
     return table
 
 
-
-
 def _indicator_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"

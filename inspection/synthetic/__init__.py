@@ -23,13 +23,26 @@ from inspection.synthetic.truth import TruthWriter, events, first_need
 __all__ = ["generate", "LA_NAME", "FILES"]
 
 LA_NAME = "Synthshire County Council"
-FILES = ("annex_a.xlsx", "police.csv", "health.csv", "education.csv", "early_help.csv",
-         "social_care.csv", "cin_census.xml", "truth.json")
+FILES = (
+    "annex_a.xlsx",
+    "police.csv",
+    "health.csv",
+    "education.csv",
+    "early_help.csv",
+    "social_care.csv",
+    "cin_census.xml",
+    "truth.json",
+)
 LA_FAMILY_SHARE = 0.62
 
 
-def generate(children: int, seed: int, out_dir: Path,
-             reference_date: date = date(2026, 11, 2), messy: bool = False) -> dict[str, Any]:
+def generate(
+    children: int,
+    seed: int,
+    out_dir: Path,
+    reference_date: date = date(2026, 11, 2),
+    messy: bool = False,
+) -> dict[str, Any]:
     """Write the synthetic authority's files for ``children`` children into ``out_dir``."""
     if children < 1:
         raise ValueError("children must be at least 1")
@@ -42,16 +55,29 @@ def generate(children: int, seed: int, out_dir: Path,
     population = Population(rng, reference_date)
     extracts = AgencyExtracts(random.Random(f"{seed}:agencies"))
     annex = AnnexLists(random.Random(f"{seed}:annex"), window, staff)
-    stats = {"la_children": 0, "partner_only_children": 0, "care_leavers": 0, "twins": 0,
-             "lookalikes": 0, "sibling_groups": 0, "events": 0}
-    meta = {"generator": "inspection.synthetic", "seed": seed, "children_requested": children,
-            "reference_date": reference_date.isoformat(), "local_authority": LA_NAME,
-            "annex_a_window": {"start": window.start.isoformat(),
-                               "end": reference_date.isoformat()},
-            "adoption_window_start": window.year_start.isoformat()}
+    stats = {
+        "la_children": 0,
+        "partner_only_children": 0,
+        "care_leavers": 0,
+        "twins": 0,
+        "lookalikes": 0,
+        "sibling_groups": 0,
+        "events": 0,
+    }
+    meta = {
+        "generator": "inspection.synthetic",
+        "seed": seed,
+        "children_requested": children,
+        "reference_date": reference_date.isoformat(),
+        "local_authority": LA_NAME,
+        "annex_a_window": {"start": window.start.isoformat(), "end": reference_date.isoformat()},
+        "adoption_window_start": window.year_start.isoformat(),
+    }
     made = 0
-    with open(out_dir / "cin_census.xml", "w", encoding="utf-8", newline="\n") as cin_fh, \
-            open(out_dir / "truth.json", "w", encoding="utf-8", newline="\n") as truth_fh:
+    with (
+        open(out_dir / "cin_census.xml", "w", encoding="utf-8", newline="\n") as cin_fh,
+        open(out_dir / "truth.json", "w", encoding="utf-8", newline="\n") as truth_fh,
+    ):
         cin = CinCensusWriter(cin_fh, reference_date)
         truth = TruthWriter(truth_fh, meta)
         while made < children:
@@ -71,8 +97,13 @@ def generate(children: int, seed: int, out_dir: Path,
                 if not j.known_to_la and not j.partner:
                     teller.random_signal(j)
                     if not j.partner:
-                        teller.partner(j, "health", "gp_concern", j.person.dob,
-                                       details="New birth visit concern")
+                        teller.partner(
+                            j,
+                            "health",
+                            "gp_concern",
+                            j.person.dob,
+                            details="New birth visit concern",
+                        )
                 if j.known_to_la:
                     j.person.la_child_id = population.la_child_id()
                     stats["la_children"] += 1

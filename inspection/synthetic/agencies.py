@@ -18,9 +18,22 @@ from inspection.synthetic.people import (
 )
 
 COLUMNS = (
-    "record_id", "person_id", "nhs_number", "upn", "la_child_id", "given_name", "family_name",
-    "date_of_birth", "sex", "postcode", "address", "event_date", "event_end_date", "event_type",
-    "details", "lead_professional",
+    "record_id",
+    "person_id",
+    "nhs_number",
+    "upn",
+    "la_child_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "address",
+    "event_date",
+    "event_end_date",
+    "event_type",
+    "details",
+    "lead_professional",
 )
 AGENCIES = ("police", "health", "education", "early_help", "social_care")
 
@@ -67,8 +80,9 @@ class AgencyExtracts:
     def person_id(self, agency: str) -> str:
         profile = PROFILES[agency]
         while True:
-            pid = profile.id_prefix + str(self.rng.randrange(10 ** (profile.id_digits - 1),
-                                                             10 ** profile.id_digits))
+            pid = profile.id_prefix + str(
+                self.rng.randrange(10 ** (profile.id_digits - 1), 10**profile.id_digits)
+            )
             if pid not in self.used_ids:
                 self.used_ids.add(pid)
                 return pid
@@ -97,9 +111,19 @@ class AgencyExtracts:
             sex = "Male" if sex == "M" else "Female"
         elif agency == "police" and rng.random() < 0.05:
             sex = ""
-        return ["", pid, nhs, upn, la_id, recorded_given(rng, person.given, p.quality),
-                recorded_family(rng, person.family, p.quality), ddmmyyyy(dob), sex, postcode,
-                line]
+        return [
+            "",
+            pid,
+            nhs,
+            upn,
+            la_id,
+            recorded_given(rng, person.given, p.quality),
+            recorded_family(rng, person.family, p.quality),
+            ddmmyyyy(dob),
+            sex,
+            postcode,
+            line,
+        ]
 
     def add(self, journey: Journey) -> None:
         """Give the child an id in every agency that holds events for them, and their rows."""
@@ -126,8 +150,9 @@ class AgencyExtracts:
                 person.person_ids.append((agency, pid))
                 ident = self.identity(agency, pid, person)
                 for e in part:
-                    self.rows[agency].append(ident + [ddmmyyyy(e.day), ddmmyyyy(e.end),
-                                                      e.event_type, e.details, ""])
+                    self.rows[agency].append(
+                        ident + [ddmmyyyy(e.day), ddmmyyyy(e.end), e.event_type, e.details, ""]
+                    )
         if journey.early_help:
             pid = self.person_id("early_help")
             person.person_ids.append(("early_help", pid))
@@ -136,8 +161,10 @@ class AgencyExtracts:
                 lead = eh.organisation if eh.organisation in EH_ORGANISATIONS else ""
                 age = age_on(person.dob, eh.start)
                 detail = "Family help plan" if age >= 5 else "Under-fives family support"
-                self.rows["early_help"].append(ident + [ddmmyyyy(eh.start), ddmmyyyy(eh.end),
-                                                        "early_help_episode", detail, lead])
+                self.rows["early_help"].append(
+                    ident
+                    + [ddmmyyyy(eh.start), ddmmyyyy(eh.end), "early_help_episode", detail, lead]
+                )
 
     def write(self, out_dir: Path) -> dict[str, int]:
         counts = {}

@@ -62,8 +62,13 @@ class AnnexLists:
         ref = w.reference
         rng = self.rng
         lists = self.lists
-        head = [p.la_child_id, codes.GENDER[0 if p.sex == "M" else 1],
-                codes.ETHNICITY[p.ethnicity], p.dob, age_on(p.dob, ref)]
+        head = [
+            p.la_child_id,
+            codes.GENDER[0 if p.sex == "M" else 1],
+            codes.ETHNICITY[p.ethnicity],
+            p.dob,
+            age_on(p.dob, ref),
+        ]
         disability = YES if p.disabled else NO
         for day, source in j.contacts:
             lists[1].append(head + [day, codes.SOURCE[source]])
@@ -75,32 +80,63 @@ class AnnexLists:
         icpc_days = [s.icpc for ep in j.episodes for s in ep.s47s if s.icpc]
         for ep in j.episodes:
             if w.holds(ep.referral):
-                earlier = sum(1 for r in referrals
-                              if ep.referral - timedelta(days=365) <= r < ep.referral)
-                lists[3].append(head + [ep.referral, codes.SOURCE[ep.source], _yn(ep.nfa),
-                                        earlier, ep.team, ep.worker])
+                earlier = sum(
+                    1 for r in referrals if ep.referral - timedelta(days=365) <= r < ep.referral
+                )
+                lists[3].append(
+                    head
+                    + [
+                        ep.referral,
+                        codes.SOURCE[ep.source],
+                        _yn(ep.nfa),
+                        earlier,
+                        ep.team,
+                        ep.worker,
+                    ]
+                )
             for a in ep.assessments:
                 if w.holds(a.start) or (a.authorised is None and a.start <= ref):
                     support = "" if a.authorised is None else _yn(a.support)
-                    lists[4].append(head + [disability, a.start, a.seen, a.authorised, support,
-                                            ep.team, ep.worker])
+                    lists[4].append(
+                        head
+                        + [disability, a.start, a.seen, a.authorised, support, ep.team, ep.worker]
+                    )
             for s in ep.s47s:
                 if w.holds(s.start):
                     year = s.start - timedelta(days=365)
-                    lists[5].append(head + [
-                        disability, s.start, _yn(s.not_required), s.icpc,
-                        "" if s.icpc is None else _yn(s.plan),
-                        sum(1 for d in s47_days if year < d <= s.start),
-                        sum(1 for d in icpc_days if year < d <= s.start),
-                        ep.plan_team, ep.plan_worker])
+                    lists[5].append(
+                        head
+                        + [
+                            disability,
+                            s.start,
+                            _yn(s.not_required),
+                            s.icpc,
+                            "" if s.icpc is None else _yn(s.plan),
+                            sum(1 for d in s47_days if year < d <= s.start),
+                            sum(1 for d in icpc_days if year < d <= s.start),
+                            ep.plan_team,
+                            ep.plan_worker,
+                        ]
+                    )
         self._children_in_need(j, head, disability)
         self._protection(j, evs, head, disability)
         if in_list_8(j, w):
             self._in_care(j, evs, head, disability)
         if j.care_leaver is not None:
             cl = j.care_leaver
-            lists[9].append(head + [disability, cl.team, cl.worker, cl.eligibility, cl.in_touch,
-                                    cl.accommodation, cl.suitability, cl.activity])
+            lists[9].append(
+                head
+                + [
+                    disability,
+                    cl.team,
+                    cl.worker,
+                    cl.eligibility,
+                    cl.in_touch,
+                    cl.accommodation,
+                    cl.suitability,
+                    cl.activity,
+                ]
+            )
         care = j.episodes[-1].care if j.episodes else None
         if care is not None and care.adoption is not None:
             ad = care.adoption
@@ -108,9 +144,22 @@ class AnnexLists:
                 self.adopter_family += 1
                 ad.family_id = f"AF{self.adopter_family:04d}"
                 self._adopters(ad.family_id, ad.match, ad.placed, ad.order)
-            lists[10].append([p.la_child_id, ad.family_id or None] + head[1:] + [
-                disability, care.start, ad.decision, ad.placement_order, ad.match, ad.placed,
-                ad.order, None, None, ad.ffa])
+            lists[10].append(
+                [p.la_child_id, ad.family_id or None]
+                + head[1:]
+                + [
+                    disability,
+                    care.start,
+                    ad.decision,
+                    ad.placement_order,
+                    ad.match,
+                    ad.placed,
+                    ad.order,
+                    None,
+                    None,
+                    ad.ffa,
+                ]
+            )
         del rng
 
     def _children_in_need(self, j: Journey, head: list[Any], disability: str) -> None:
@@ -124,8 +173,9 @@ class AnnexLists:
         care = ep.care
         if care is not None and (care.end is None or care.end >= w.start):
             status, team = codes.CASE_STATUS[0], self.staff.in_care[0]
-            worker = ep.plan_worker if ep.plan_team == team else self.rng.choice(
-                self.staff.in_care[1])
+            worker = (
+                ep.plan_worker if ep.plan_team == team else self.rng.choice(self.staff.in_care[1])
+            )
         elif ep.closure is not None:
             status, team, worker = codes.CASE_STATUS[4], ep.team, ep.worker
         elif any(c.start <= day and c.end is None for c in ep.cp_plans):
@@ -135,11 +185,22 @@ class AnnexLists:
         else:
             status, team, worker = codes.CASE_STATUS[3], ep.team, ep.worker
         reason = codes.CLOSURE_REASON[ep.reason] if ep.reason is not None else None
-        self.lists[6].append(head + [disability, ep.referral, codes.PRIMARY_NEED[ep.need],
-                                     j.last_seen, ep.closure, reason, status, team, worker])
+        self.lists[6].append(
+            head
+            + [
+                disability,
+                ep.referral,
+                codes.PRIMARY_NEED[ep.need],
+                j.last_seen,
+                ep.closure,
+                reason,
+                status,
+                team,
+                worker,
+            ]
+        )
 
-    def _protection(self, j: Journey, evs: list[Event], head: list[Any],
-                    disability: str) -> None:
+    def _protection(self, j: Journey, evs: list[Event], head: list[Any], disability: str) -> None:
         latest: CPPlan | None = None
         team = worker = ""
         for ep in j.episodes:
@@ -150,10 +211,23 @@ class AnnexLists:
             return
         reviews = [r for r in latest.reviews if r <= w.reference]
         protected = any(e[3] == "police_protection" and w.holds(e[0]) for e in evs)
-        self.lists[7].append(head + [
-            disability, latest.start, latest.initial, latest.latest, latest.last_visit,
-            latest.seen_alone, reviews[-1] if reviews else None, latest.end, _yn(protected),
-            latest.previous, team, worker])
+        self.lists[7].append(
+            head
+            + [
+                disability,
+                latest.start,
+                latest.initial,
+                latest.latest,
+                latest.last_visit,
+                latest.seen_alone,
+                reviews[-1] if reviews else None,
+                latest.end,
+                _yn(protected),
+                latest.previous,
+                team,
+                worker,
+            ]
+        )
 
     def _in_care(self, j: Journey, evs: list[Event], head: list[Any], disability: str) -> None:
         ep = j.episodes[-1]
@@ -173,16 +247,44 @@ class AnnexLists:
         accepted = (YES if rng.random() < 0.5 else NO) if offered == YES else None
         name, workers = self.staff.in_care
         worker = ep.plan_worker if ep.plan_team == name else rng.choice(workers)
-        self.lists[8].append(head[:5] + [
-            _yn(care.uasc), disability, care.start, care.category, _yn(care.second_period),
-            care.legal_start, care.legal_status, recent(180), recent(42), care.permanence,
-            recent(120), recent(360), recent(360), care.placements_12m, care.end,
-            care.ceased_reason or None, care.placement_start, care.placement_type, care.provider,
-            care.placement_postcode, urn, care.location, None, len(missing),
-            rng.choice((0, 0, 0, 1)), offered, accepted, name, worker])
+        self.lists[8].append(
+            head[:5]
+            + [
+                _yn(care.uasc),
+                disability,
+                care.start,
+                care.category,
+                _yn(care.second_period),
+                care.legal_start,
+                care.legal_status,
+                recent(180),
+                recent(42),
+                care.permanence,
+                recent(120),
+                recent(360),
+                recent(360),
+                care.placements_12m,
+                care.end,
+                care.ceased_reason or None,
+                care.placement_start,
+                care.placement_type,
+                care.provider,
+                care.placement_postcode,
+                urn,
+                care.location,
+                None,
+                len(missing),
+                rng.choice((0, 0, 0, 1)),
+                offered,
+                accepted,
+                name,
+                worker,
+            ]
+        )
 
-    def _adopters(self, family_id: str, match: date, placed: date | None,
-                  order: date | None) -> None:
+    def _adopters(
+        self, family_id: str, match: date, placed: date | None, order: date | None
+    ) -> None:
         rng = self.rng
         couple = rng.random() < 0.7
         enquiry = match - timedelta(days=rng.randint(300, 600))
@@ -192,11 +294,29 @@ class AnnexLists:
         stage2_end = stage2 + timedelta(days=rng.randint(100, 130))
         approved = stage2_end + timedelta(days=rng.randint(10, 40))
         for k in range(2 if couple else 1):
-            self.lists[11].append([
-                f"{family_id}-{k + 1}", family_id, codes.GENDER[rng.choice((0, 1, 1))],
-                codes.ETHNICITY[rng.choice((0, 0, 0, 0, 3, 9, 14, 8))], NO, NO, enquiry, stage1,
-                stage1_end, stage2, stage2_end, stage2 + timedelta(days=14), approved, match,
-                placed, 1 if placed else None, order, None, None])
+            self.lists[11].append(
+                [
+                    f"{family_id}-{k + 1}",
+                    family_id,
+                    codes.GENDER[rng.choice((0, 1, 1))],
+                    codes.ETHNICITY[rng.choice((0, 0, 0, 0, 3, 9, 14, 8))],
+                    NO,
+                    NO,
+                    enquiry,
+                    stage1,
+                    stage1_end,
+                    stage2,
+                    stage2_end,
+                    stage2 + timedelta(days=14),
+                    approved,
+                    match,
+                    placed,
+                    1 if placed else None,
+                    order,
+                    None,
+                    None,
+                ]
+            )
 
     def prospective_adopters(self, families: int) -> None:
         """Adopters still in the process, not yet matched."""
@@ -209,12 +329,29 @@ class AnnexLists:
             stage1 = enquiry + timedelta(days=rng.randint(10, 40))
             left = rng.random() < 0.15
             for k in range(2 if rng.random() < 0.7 else 1):
-                self.lists[11].append([
-                    f"{family_id}-{k + 1}", family_id, codes.GENDER[rng.choice((0, 1, 1))],
-                    codes.ETHNICITY[rng.choice((0, 0, 0, 0, 3, 9, 14))], NO, NO, enquiry,
-                    stage1 if stage1 <= ref else None, None, None, None, None, None, None, None,
-                    None, None, (stage1 + timedelta(days=20)) if left and stage1 < ref else None,
-                    codes.LEAVING_ADOPTION_REASON[0] if left and stage1 < ref else None])
+                self.lists[11].append(
+                    [
+                        f"{family_id}-{k + 1}",
+                        family_id,
+                        codes.GENDER[rng.choice((0, 1, 1))],
+                        codes.ETHNICITY[rng.choice((0, 0, 0, 0, 3, 9, 14))],
+                        NO,
+                        NO,
+                        enquiry,
+                        stage1 if stage1 <= ref else None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        (stage1 + timedelta(days=20)) if left and stage1 < ref else None,
+                        codes.LEAVING_ADOPTION_REASON[0] if left and stage1 < ref else None,
+                    ]
+                )
 
     def sheets(self) -> list[Sheet]:
         out = []

@@ -34,44 +34,53 @@ class CinCensusWriter:
     def __init__(self, fh: IO[str], reference: date) -> None:
         self.fh = fh
         self.count = 0
-        fh.write('<?xml version="1.0" encoding="utf-8"?>\n<Message>\n<Header>\n'
-                 '<CollectionDetails><Collection>CIN</Collection>'
-                 f'<Year>{reference.year + (1 if reference.month > 3 else 0)}</Year>'
-                 f'<ReferenceDate>{reference.isoformat()}</ReferenceDate></CollectionDetails>\n'
-                 f'<Source><SourceLevel>L</SourceLevel><LEA>{LA_NUMBER}</LEA>'
-                 '<SoftwareCode>inspection.synthetic</SoftwareCode><Release>1</Release>'
-                 f'<SerialNo>1</SerialNo><DateTime>{reference.isoformat()}T00:00:00</DateTime>'
-                 '</Source>\n</Header>\n<Children>\n')
+        fh.write(
+            '<?xml version="1.0" encoding="utf-8"?>\n<Message>\n<Header>\n'
+            "<CollectionDetails><Collection>CIN</Collection>"
+            f"<Year>{reference.year + (1 if reference.month > 3 else 0)}</Year>"
+            f"<ReferenceDate>{reference.isoformat()}</ReferenceDate></CollectionDetails>\n"
+            f"<Source><SourceLevel>L</SourceLevel><LEA>{LA_NUMBER}</LEA>"
+            "<SoftwareCode>inspection.synthetic</SoftwareCode><Release>1</Release>"
+            f"<SerialNo>1</SerialNo><DateTime>{reference.isoformat()}T00:00:00</DateTime>"
+            "</Source>\n</Header>\n<Children>\n"
+        )
 
     def child(self, journey: Journey) -> None:
         if not journey.episodes:
             return
         p = journey.person
-        out = ["<Child>\n<ChildIdentifiers>",
-               f"<LAchildID>{p.la_child_id}</LAchildID>"]
+        out = ["<Child>\n<ChildIdentifiers>", f"<LAchildID>{p.la_child_id}</LAchildID>"]
         if p.upn:
             out.append(f"<UPN>{p.upn}</UPN>")
-        out.append(f"<PersonBirthDate>{p.dob.isoformat()}</PersonBirthDate>"
-                   f"<Sex>{p.sex}</Sex></ChildIdentifiers>\n<ChildCharacteristics>"
-                   f"<Ethnicity>{ETHNICITY_CODES[p.ethnicity]}</Ethnicity><Disabilities>"
-                   f"<Disability>{'LD' if p.disabled else 'NONE'}</Disability></Disabilities>"
-                   "</ChildCharacteristics>\n")
+        out.append(
+            f"<PersonBirthDate>{p.dob.isoformat()}</PersonBirthDate>"
+            f"<Sex>{p.sex}</Sex></ChildIdentifiers>\n<ChildCharacteristics>"
+            f"<Ethnicity>{ETHNICITY_CODES[p.ethnicity]}</Ethnicity><Disabilities>"
+            f"<Disability>{'LD' if p.disabled else 'NONE'}</Disability></Disabilities>"
+            "</ChildCharacteristics>\n"
+        )
         for ep in journey.episodes:
-            out.append(f"<CINdetails><CINreferralDate>{_d(ep.referral)}</CINreferralDate>"
-                       f"<ReferralSource>{SOURCE_CODES[ep.source]}</ReferralSource>"
-                       f"<PrimaryNeedCode>{NEED_CODES[ep.need]}</PrimaryNeedCode>")
+            out.append(
+                f"<CINdetails><CINreferralDate>{_d(ep.referral)}</CINreferralDate>"
+                f"<ReferralSource>{SOURCE_CODES[ep.source]}</ReferralSource>"
+                f"<PrimaryNeedCode>{NEED_CODES[ep.need]}</PrimaryNeedCode>"
+            )
             if ep.closure is not None:
                 out.append(f"<CINclosureDate>{_d(ep.closure)}</CINclosureDate>")
                 if ep.reason is not None:
                     out.append(f"<ReasonForClosure>{CLOSURE_CODES[ep.reason]}</ReasonForClosure>")
             out.append(f"<ReferralNFA>{'true' if ep.nfa else 'false'}</ReferralNFA>")
             for a in ep.assessments:
-                out.append("<Assessments>"
-                           f"<AssessmentActualStartDate>{_d(a.start)}</AssessmentActualStartDate>")
+                out.append(
+                    "<Assessments>"
+                    f"<AssessmentActualStartDate>{_d(a.start)}</AssessmentActualStartDate>"
+                )
                 if a.authorised is not None:
-                    out.append("<AssessmentAuthorisationDate>"
-                               f"{_d(a.authorised)}</AssessmentAuthorisationDate>"
-                               "<FactorsIdentifiedAtAssessment>")
+                    out.append(
+                        "<AssessmentAuthorisationDate>"
+                        f"{_d(a.authorised)}</AssessmentAuthorisationDate>"
+                        "<FactorsIdentifiedAtAssessment>"
+                    )
                     out.extend(f"<AssessmentFactors>{f}</AssessmentFactors>" for f in a.factors)
                     out.append("</FactorsIdentifiedAtAssessment>")
                 out.append("</Assessments>")
@@ -81,20 +90,26 @@ class CinCensusWriter:
                     out.append(f"<CINPlanEndDate>{_d(plan.end)}</CINPlanEndDate>")
                 out.append("</CINPlanDates>")
             for s in ep.s47s:
-                out.append(f"<Section47><S47ActualStartDate>{_d(s.start)}</S47ActualStartDate>"
-                           f"<InitialCPCtarget>{_d(s.icpc_target)}</InitialCPCtarget>")
+                out.append(
+                    f"<Section47><S47ActualStartDate>{_d(s.start)}</S47ActualStartDate>"
+                    f"<InitialCPCtarget>{_d(s.icpc_target)}</InitialCPCtarget>"
+                )
                 if s.icpc is not None:
                     out.append(f"<DateOfInitialCPC>{_d(s.icpc)}</DateOfInitialCPC>")
-                out.append(f"<ICPCnotRequired>{'true' if s.not_required else 'false'}"
-                           "</ICPCnotRequired></Section47>")
+                out.append(
+                    f"<ICPCnotRequired>{'true' if s.not_required else 'false'}"
+                    "</ICPCnotRequired></Section47>"
+                )
             for cp in ep.cp_plans:
                 out.append(f"<ChildProtectionPlans><CPPstartDate>{_d(cp.start)}</CPPstartDate>")
                 if cp.end is not None:
                     out.append(f"<CPPendDate>{_d(cp.end)}</CPPendDate>")
-                out.append(f"<InitialCategoryOfAbuse>{ABUSE_CIN[cp.initial]}"
-                           "</InitialCategoryOfAbuse>"
-                           f"<LatestCategoryOfAbuse>{ABUSE_CIN[cp.latest]}</LatestCategoryOfAbuse>"
-                           f"<NumberOfPreviousCPP>{cp.previous}</NumberOfPreviousCPP><Reviews>")
+                out.append(
+                    f"<InitialCategoryOfAbuse>{ABUSE_CIN[cp.initial]}"
+                    "</InitialCategoryOfAbuse>"
+                    f"<LatestCategoryOfAbuse>{ABUSE_CIN[cp.latest]}</LatestCategoryOfAbuse>"
+                    f"<NumberOfPreviousCPP>{cp.previous}</NumberOfPreviousCPP><Reviews>"
+                )
                 out.extend(f"<CPPreviewDate>{_d(r)}</CPPreviewDate>" for r in cp.reviews)
                 out.append("</Reviews></ChildProtectionPlans>")
             out.append("</CINdetails>\n")

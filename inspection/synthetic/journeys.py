@@ -36,8 +36,13 @@ PARTNER_KINDS: dict[tuple[str, str], str] = {
     ("education", "child_missing_education"): "child_missing_education",
 }
 
-ABUSE_CIN = {"a) Neglect": "NEG", "b) Physical abuse": "PHY", "c) Sexual abuse": "SAB",
-             "d) Emotional abuse": "EMO", "e) Multiple/not recommended": "MUL"}
+ABUSE_CIN = {
+    "a) Neglect": "NEG",
+    "b) Physical abuse": "PHY",
+    "c) Sexual abuse": "SAB",
+    "d) Emotional abuse": "EMO",
+    "e) Multiple/not recommended": "MUL",
+}
 
 
 @dataclass(slots=True)
@@ -210,12 +215,31 @@ SRC_FAMILY, SRC_ACQ, SRC_SELF, SRC_OTHER_IND = 0, 1, 2, 3
 SRC_SCHOOL, SRC_EDUCATION = 4, 5
 SRC_GP, SRC_HV, SRC_NURSE, SRC_HEALTH_OTHER, SRC_AE = 6, 7, 8, 9, 10
 SRC_HOUSING, SRC_LA, SRC_POLICE, SRC_LEGAL, SRC_OTHER, SRC_ANON = 12, 13, 16, 17, 18, 19
-OTHER_SOURCES = (SRC_FAMILY, SRC_ACQ, SRC_OTHER_IND, SRC_EDUCATION, SRC_GP, SRC_HEALTH_OTHER,
-                 SRC_HOUSING, SRC_LA, SRC_LA + 1, SRC_LEGAL, SRC_OTHER, SRC_ANON, SRC_SELF)
+OTHER_SOURCES = (
+    SRC_FAMILY,
+    SRC_ACQ,
+    SRC_OTHER_IND,
+    SRC_EDUCATION,
+    SRC_GP,
+    SRC_HEALTH_OTHER,
+    SRC_HOUSING,
+    SRC_LA,
+    SRC_LA + 1,
+    SRC_LEGAL,
+    SRC_OTHER,
+    SRC_ANON,
+    SRC_SELF,
+)
 RC_CAO, RC_SGO, RC_CEASED, RC_NFA, RC_ADOPTED = 2, 3, 6, 7, 0
 
-EH_ORGANISATIONS = ("Family Support Service", "Children's Centre", "School (lead professional)",
-                    "Health visiting (lead professional)", "Youth Service", "Targeted Family Help")
+EH_ORGANISATIONS = (
+    "Family Support Service",
+    "Children's Centre",
+    "School (lead professional)",
+    "Health visiting (lead professional)",
+    "Youth Service",
+    "Targeted Family Help",
+)
 FACTORS_BY_THEME = {
     "da": ("3B", "3A", "4B", "1B"),
     "neglect": ("16A", "2B", "4B", "1B"),
@@ -225,8 +249,15 @@ FACTORS_BY_THEME = {
     "teen": ("10A", "11A", "24A", "13A", "14A", "15A", "1A", "2A"),
     "family": ("4B", "5B", "6B", "7A", "21", "20"),
 }
-CATEGORY_BY_THEME = {"da": 3, "neglect": 0, "physical": 1, "sexual": 2, "emotional": 3,
-                     "teen": 3, "family": 0}
+CATEGORY_BY_THEME = {
+    "da": 3,
+    "neglect": 0,
+    "physical": 1,
+    "sexual": 2,
+    "emotional": 3,
+    "teen": 3,
+    "family": 0,
+}
 
 
 @dataclass(slots=True)
@@ -254,8 +285,11 @@ class Staff:
         return cls(
             front_door=team("MASH and Front Door", 8),
             assessment=[team("Assessment Team North", 9), team("Assessment Team South", 9)],
-            safeguarding=[team("Safeguarding Team 1", 8), team("Safeguarding Team 2", 8),
-                          team("Safeguarding Team 3", 8)],
+            safeguarding=[
+                team("Safeguarding Team 1", 8),
+                team("Safeguarding Team 2", 8),
+                team("Safeguarding Team 3", 8),
+            ],
             in_care=team("Children in Care Team", 10),
             leaving_care=team("Leaving Care Team", 6),
             disabled=team("Disabled Children's Team", 6),
@@ -287,8 +321,15 @@ class Storyteller:
     def born(self, kids: list[Journey], day: date, max_age: int = 17) -> list[Journey]:
         return [j for j in kids if j.person.dob < day and age_on(j.person.dob, day) <= max_age]
 
-    def partner(self, j: Journey, agency: str, event_type: str, day: date,
-                end: date | None = None, details: str = "") -> None:
+    def partner(
+        self,
+        j: Journey,
+        agency: str,
+        event_type: str,
+        day: date,
+        end: date | None = None,
+        details: str = "",
+    ) -> None:
         if j.person.dob <= day <= self.w.reference:
             j.partner.append(PartnerEvent(agency, event_type, day, end, details))
 
@@ -303,8 +344,13 @@ class Storyteller:
             if start < ref:
                 day = start + timedelta(days=rng.randrange((ref - start).days + 1))
                 for j in kids:
-                    self.partner(j, "police", "domestic_abuse_notification", day,
-                                 details="Standard risk DASH, children present")
+                    self.partner(
+                        j,
+                        "police",
+                        "domestic_abuse_notification",
+                        day,
+                        details="Standard risk DASH, children present",
+                    )
         for j in kids:
             for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
                 self.random_signal(j)
@@ -321,11 +367,17 @@ class Storyteller:
         signal = max(j.person.dob, day - self.days(1, 40))
         age = age_on(j.person.dob, signal)
         if 5 <= age <= 16:
-            self.partner(j, "education", "safeguarding_concern", signal,
-                         details=_education_detail("safeguarding_concern"))
+            self.partner(
+                j,
+                "education",
+                "safeguarding_concern",
+                signal,
+                details=_education_detail("safeguarding_concern"),
+            )
         elif age < 5:
-            self.partner(j, "health", "health_visitor_concern", signal,
-                         details="Parenting support needed")
+            self.partner(
+                j, "health", "health_visitor_concern", signal, details="Parenting support needed"
+            )
         else:
             self.partner(j, "health", "gp_concern", signal, details="Low mood, family stress")
 
@@ -335,20 +387,37 @@ class Storyteller:
         age = age_on(j.person.dob, day)
         roll = rng.random()
         if roll < 0.35:
-            self.partner(j, "health", "ed_attendance", day, details=rng.choice(
-                ("Head injury", "Fall", "Burn", "Ingestion", "Minor injury", "Fracture")))
+            self.partner(
+                j,
+                "health",
+                "ed_attendance",
+                day,
+                details=rng.choice(
+                    ("Head injury", "Fall", "Burn", "Ingestion", "Minor injury", "Fracture")
+                ),
+            )
         elif roll < 0.5 and age < 5:
-            self.partner(j, "health", "health_visitor_concern", day,
-                         details="Missed development checks")
+            self.partner(
+                j, "health", "health_visitor_concern", day, details="Missed development checks"
+            )
         elif roll < 0.6:
             self.partner(j, "health", "gp_concern", day, details="Missed appointments")
         elif roll < 0.8 and 5 <= age <= 16:
-            kind = rng.choice(("attendance_concern", "attendance_concern", "safeguarding_concern",
-                               "exclusion", "child_missing_education", "elective_home_education"))
+            kind = rng.choice(
+                (
+                    "attendance_concern",
+                    "attendance_concern",
+                    "safeguarding_concern",
+                    "exclusion",
+                    "child_missing_education",
+                    "elective_home_education",
+                )
+            )
             self.partner(j, "education", kind, day, details=_education_detail(kind))
         else:
-            self.partner(j, "police", "child_concern_notification", day,
-                         details="Child present at incident")
+            self.partner(
+                j, "police", "child_concern_notification", day, details="Child present at incident"
+            )
 
     def la_family(self, kids: list[Journey]) -> None:
         """A family known to children's services: a loop of episodes of need."""
@@ -361,8 +430,20 @@ class Storyteller:
         if rng.random() < 0.35:  # recent arrivals make the Annex A window busy
             earliest = max(earliest, ref - timedelta(days=270))
         t = earliest + timedelta(days=rng.randrange(max(1, (ref - earliest).days - 3)))
-        theme = rng.choice(("da", "da", "da", "neglect", "neglect", "physical", "emotional",
-                            "teen", "family", "sexual"))
+        theme = rng.choice(
+            (
+                "da",
+                "da",
+                "da",
+                "neglect",
+                "neglect",
+                "physical",
+                "emotional",
+                "teen",
+                "family",
+                "sexual",
+            )
+        )
         first = True
         for _ in range(6):
             if t > ref:
@@ -414,38 +495,78 @@ class Storyteller:
             for k in range(rng.choice((1, 1, 2, 3))):
                 day = t - self.days(0, 2) - timedelta(days=k * rng.randint(20, 150))
                 for j in present:
-                    self.partner(j, "police", "domestic_abuse_notification", day,
-                                 details=rng.choice(("Standard risk DASH, children present",
-                                                     "Medium risk DASH", "High risk DASH, MARAC",
-                                                     "Verbal argument, children in house")))
+                    self.partner(
+                        j,
+                        "police",
+                        "domestic_abuse_notification",
+                        day,
+                        details=rng.choice(
+                            (
+                                "Standard risk DASH, children present",
+                                "Medium risk DASH",
+                                "High risk DASH, MARAC",
+                                "Verbal argument, children in house",
+                            )
+                        ),
+                    )
             return SRC_POLICE
         school_age = [j for j in present if 5 <= age_on(j.person.dob, t) <= 16]
         if roll < 0.55 and school_age:
             j = rng.choice(school_age)
-            kind = "attendance_concern" if theme == "neglect" and rng.random() < 0.5 \
+            kind = (
+                "attendance_concern"
+                if theme == "neglect" and rng.random() < 0.5
                 else "safeguarding_concern"
+            )
             self.partner(j, "education", kind, t - self.days(0, 5), details=_education_detail(kind))
             return SRC_SCHOOL
         young = [j for j in present if age_on(j.person.dob, t) < 5]
         if roll < 0.7 and young:
             j = rng.choice(young)
             if rng.random() < 0.5:
-                self.partner(j, "health", "ed_attendance", t - self.days(0, 3),
-                             details=rng.choice(("Unexplained bruising", "Head injury",
-                                                 "Ingestion", "Fracture, delayed presentation")))
+                self.partner(
+                    j,
+                    "health",
+                    "ed_attendance",
+                    t - self.days(0, 3),
+                    details=rng.choice(
+                        (
+                            "Unexplained bruising",
+                            "Head injury",
+                            "Ingestion",
+                            "Fracture, delayed presentation",
+                        )
+                    ),
+                )
                 return SRC_AE
-            self.partner(j, "health", "health_visitor_concern", t - self.days(0, 10),
-                         details="Home conditions poor")
+            self.partner(
+                j,
+                "health",
+                "health_visitor_concern",
+                t - self.days(0, 10),
+                details="Home conditions poor",
+            )
             return SRC_HV
         if theme == "teen" and rng.random() < 0.6:
             teens = [j for j in present if age_on(j.person.dob, t) >= 12]
             for j in teens:
                 start = t - self.days(0, 4)
-                self.partner(j, "police", "missing_episode", start, start + self.days(0, 3),
-                             details="Missing from home overnight")
+                self.partner(
+                    j,
+                    "police",
+                    "missing_episode",
+                    start,
+                    start + self.days(0, 3),
+                    details="Missing from home overnight",
+                )
                 if rng.random() < 0.4:
-                    self.partner(j, "police", "exploitation_concern", t - self.days(0, 30),
-                                 details=rng.choice(("County lines concern", "CSE concern")))
+                    self.partner(
+                        j,
+                        "police",
+                        "exploitation_concern",
+                        t - self.days(0, 30),
+                        details=rng.choice(("County lines concern", "CSE concern")),
+                    )
             if teens:
                 return SRC_POLICE
         return rng.choice(OTHER_SOURCES)
@@ -457,13 +578,17 @@ class Storyteller:
             j.early_help.append(EarlyHelp(t, end, organisation))
         return end
 
-    def episode(self, present: list[Journey], r: date, source: int,
-                theme: str) -> tuple[date | None, bool]:
+    def episode(
+        self, present: list[Journey], r: date, source: int, theme: str
+    ) -> tuple[date | None, bool]:
         """One episode of need from referral to closure; returns (closure, went into care)."""
         rng = self.rng
         team, worker = _pick(rng, self.staff.assessment)
-        need = 0 if theme in ("physical", "sexual", "neglect", "emotional") else \
-            rng.choice((0, 0, 3, 4, 4, 5, 7, 2, 6, 1))
+        need = (
+            0
+            if theme in ("physical", "sexual", "neglect", "emotional")
+            else rng.choice((0, 0, 3, 4, 4, 5, 7, 2, 6, 1))
+        )
         episodes = []
         for j in present:
             if self.w.holds(r - DAY * 2) or self.w.holds(r):
@@ -488,9 +613,15 @@ class Storyteller:
             a_start = r
         plan_team, plan_worker = _pick(rng, self.staff.safeguarding)
         for j, ep in zip(present, episodes, strict=True):
-            ep.assessments.append(Assessment(a_start, authorised, rng.choice(
-                ("a) Yes", "a) Yes", "a) Yes", "a) Yes", "b) No", "c) Unknown")), factors,
-                roll > 0.5))
+            ep.assessments.append(
+                Assessment(
+                    a_start,
+                    authorised,
+                    rng.choice(("a) Yes", "a) Yes", "a) Yes", "a) Yes", "b) No", "c) Unknown")),
+                    factors,
+                    roll > 0.5,
+                )
+            )
             ep.plan_team, ep.plan_worker = plan_team, plan_worker
             j.last_seen = a_start
         if s47_route:
@@ -523,8 +654,9 @@ class Storyteller:
             self.early_help(present, closure + self.days(0, 21))
         return closure
 
-    def section47(self, present: list[Journey], episodes: list[Episode], r: date,
-                  theme: str) -> tuple[date | None, bool]:
+    def section47(
+        self, present: list[Journey], episodes: list[Episode], r: date, theme: str
+    ) -> tuple[date | None, bool]:
         rng = self.rng
         s = r + self.days(0, 3)
         if s > self.w.reference:
@@ -557,9 +689,18 @@ class Storyteller:
             review = review + DAY * 182
         for j, ep in zip(present, episodes, strict=True):
             previous = sum(len(e.cp_plans) for e in j.episodes)
-            ep.cp_plans.append(CPPlan(icpc, end, initial, latest, reviews, previous,
-                                      last_day - self.days(0, 20), rng.choice(
-                                          ("a) Yes", "a) Yes", "b) No", "c) Unknown"))))
+            ep.cp_plans.append(
+                CPPlan(
+                    icpc,
+                    end,
+                    initial,
+                    latest,
+                    reviews,
+                    previous,
+                    last_day - self.days(0, 20),
+                    rng.choice(("a) Yes", "a) Yes", "b) No", "c) Unknown")),
+                )
+            )
             j.last_seen = max(j.last_seen or icpc, last_day - self.days(0, 20))
         if end is None:
             return None, False
@@ -576,12 +717,12 @@ class Storyteller:
     def factors(self, theme: str) -> tuple[str, ...]:
         pool = FACTORS_BY_THEME[theme]
         count = self.rng.choice((1, 2, 2, 3))
-        return tuple(sorted(set(self.rng.sample(pool, min(count, len(pool)))),
-                            key=pool.index))
+        return tuple(sorted(set(self.rng.sample(pool, min(count, len(pool)))), key=pool.index))
 
     # --- care ----------------------------------------------------------------------------
-    def into_care(self, present: list[Journey], episodes: list[Episode], start: date,
-                  theme: str) -> bool:
+    def into_care(
+        self, present: list[Journey], episodes: list[Episode], start: date, theme: str
+    ) -> bool:
         rng = self.rng
         start_c = self.cut(start)
         if start_c is None:
@@ -589,13 +730,21 @@ class Storyteller:
         protected = rng.random() < 0.35
         for j, ep in zip(present, episodes, strict=True):
             if protected:
-                self.partner(j, "police", "police_protection", start_c - self.days(0, 1),
-                             details="Police powers of protection used")
+                self.partner(
+                    j,
+                    "police",
+                    "police_protection",
+                    start_c - self.days(0, 1),
+                    details="Police powers of protection used",
+                )
             ep.care = self.care_period(j, start_c, protected, theme)
             if ep.care.end is not None:
                 ep.closure = ep.care.end
-                ep.reason = (RC_ADOPTED if ep.care.adoption and ep.care.adoption.order
-                             else rng.choice((RC_CEASED, RC_SGO, RC_CAO)))
+                ep.reason = (
+                    RC_ADOPTED
+                    if ep.care.adoption and ep.care.adoption.order
+                    else rng.choice((RC_CEASED, RC_SGO, RC_CAO))
+                )
         return True
 
     def care_period(self, j: Journey, start: date, protected: bool, theme: str) -> CarePeriod:
@@ -609,8 +758,9 @@ class Storyteller:
         adoption = None
         end: date | None = None
         ceased = ""
-        placement_type = rng.choice((5, 5, 5, 3, 3, 2, 15, 13)) if age >= 12 else \
-            rng.choice((5, 5, 3, 2, 0, 10))
+        placement_type = (
+            rng.choice((5, 5, 5, 3, 3, 2, 15, 13)) if age >= 12 else rng.choice((5, 5, 3, 2, 0, 10))
+        )
         placement_start = start
         if age < 4 and rng.random() < 0.75:
             adoption = self.adoption(start)
@@ -630,8 +780,11 @@ class Storyteller:
             latest = end or ref
             placement_start = start + timedelta(days=rng.randint(14, (latest - start).days))
         moved_recently = placement_start > start and placement_start > self.w.year_start
-        permanence = (codes.PERMANENCE_PLAN[1] if adoption else
-                      rng.choice(codes.PERMANENCE_PLAN[:1] + codes.PERMANENCE_PLAN[2:]))
+        permanence = (
+            codes.PERMANENCE_PLAN[1]
+            if adoption
+            else rng.choice(codes.PERMANENCE_PLAN[:1] + codes.PERMANENCE_PLAN[2:])
+        )
         if age >= 11 and rng.random() < 0.4:  # missing from placement
             first = max(start, ref - timedelta(days=700))
             last = end or ref
@@ -639,21 +792,35 @@ class Storyteller:
                 if last <= first:
                     break
                 day = first + timedelta(days=rng.randrange((last - first).days + 1))
-                self.partner(j, "police", "missing_episode", day, self.cut(day + self.days(0, 3)),
-                             details="Missing from placement")
+                self.partner(
+                    j,
+                    "police",
+                    "missing_episode",
+                    day,
+                    self.cut(day + self.days(0, 3)),
+                    details="Missing from placement",
+                )
         return CarePeriod(
-            start=start, end=end, legal_status=codes.LEGAL_STATUS[legal], legal_start=legal_start,
+            start=start,
+            end=end,
+            legal_status=codes.LEGAL_STATUS[legal],
+            legal_start=legal_start,
             category=codes.CATEGORY_OF_NEED[0 if theme != "family" else rng.choice((3, 4, 7))],
             placement_start=placement_start,
             placement_type=codes.PLACEMENT_TYPE[placement_type],
             provider=codes.PLACEMENT_PROVIDER[rng.choice((1, 1, 1, 4, 4, 5))],
-            placement_postcode=f"XS{rng.randint(1, 11)}" if rng.random() < 0.7 else
-            rng.choice(("LS6", "M14", "B23", "NG7", "S10")),
+            placement_postcode=f"XS{rng.randint(1, 11)}"
+            if rng.random() < 0.7
+            else rng.choice(("LS6", "M14", "B23", "NG7", "S10")),
             location="a) In" if rng.random() < 0.7 else "b) Out",
-            placements_12m=1 + int(moved_recently) + (rng.choice((0, 0, 0, 1, 2))
-                                                        if start < self.w.year_start else 0),
-            ceased_reason=ceased, permanence=permanence,
-            uasc=False, second_period=False, adoption=adoption,
+            placements_12m=1
+            + int(moved_recently)
+            + (rng.choice((0, 0, 0, 1, 2)) if start < self.w.year_start else 0),
+            ceased_reason=ceased,
+            permanence=permanence,
+            uasc=False,
+            second_period=False,
+            adoption=adoption,
         )
 
     def adoption(self, start: date) -> Adoption | None:
@@ -667,8 +834,14 @@ class Storyteller:
         if order < self.w.year_start or decision > self.w.reference:
             return None
         self.adopter_families += 1
-        return Adoption(decision, self.cut(order_po), self.cut(match), self.cut(placed),
-                        self.cut(order), family_id="")
+        return Adoption(
+            decision,
+            self.cut(order_po),
+            self.cut(match),
+            self.cut(placed),
+            self.cut(order),
+            family_id="",
+        )
 
     def care_leaver(self, j: Journey) -> None:
         """A young person aged 18-21 who was in care at 18."""
@@ -678,11 +851,13 @@ class Storyteller:
         r = birthday(dob, rng.randint(12, 15)) + self.days(0, 300)
         self.signals([j], r, "teen")
         team, worker = _pick(rng, self.staff.assessment)
-        ep = Episode(r, SRC_POLICE, rng.choice((0, 0, 4, 5, 7)), False, eighteen, RC_CEASED,
-                     team, worker)
+        ep = Episode(
+            r, SRC_POLICE, rng.choice((0, 0, 4, 5, 7)), False, eighteen, RC_CEASED, team, worker
+        )
         a = r + self.days(0, 4)
-        ep.assessments.append(Assessment(a, a + self.days(10, 40), "a) Yes",
-                                         self.factors("teen"), True))
+        ep.assessments.append(
+            Assessment(a, a + self.days(10, 40), "a) Yes", self.factors("teen"), True)
+        )
         care_start = a + self.days(50, 500)
         if rng.random() < 0.4:
             plan_end = care_start
@@ -710,7 +885,8 @@ class Storyteller:
             accommodation=codes.ACCOMMODATION[rng.choice((0, 3, 3, 2, 10, 10, 15, 9, 6, 13))],
             suitability=codes.SUITABILITY[0 if rng.random() < 0.88 else 1],
             activity=codes.ACTIVITY[rng.choice((2, 2, 4, 4, 5, 7, 7, 8, 0))],
-            team=name, worker=rng.choice(workers),
+            team=name,
+            worker=rng.choice(workers),
         )
 
 

@@ -18,21 +18,33 @@ SHEET_NAMES = {1: "Contacts", 2: "List 2", 5: "Sec47 and ICPC", 8: "Children in 
 HEADER_VARIANTS: dict[int, dict[str, str]] = {
     1: {"Age of Child (Years)": "Age", "Date of Contact": "Date of Contact "},
     3: {"Date of referral": "Date of Referral", "Referral NFA?": "Referral NFA"},
-    4: {"Was the child assessed as requiring LA children’s social care support":
-        "Was the child assessed as requiring LA children's social care support"},
-    6: {"Does the Child have a Disability": "Does the Child have a Disability?",
-        "Case status": "Case Status"},
-    7: {"Subject to Emergency Protection Order or Protected Under Police Powers in Last Six "
+    4: {
+        "Was the child assessed as requiring LA children’s social care support": "Was the child assessed as requiring LA children's social care support"
+    },
+    6: {
+        "Does the Child have a Disability": "Does the Child have a Disability?",
+        "Case status": "Case Status",
+    },
+    7: {
+        "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six "
         "Months (Y/N)": "Subject to Emergency Protection Order or Protected Under Police Powers "
-        "in Last Six Months (Y/N))"},
-    8: {"Child's Category of Need": "Child’s Category of Need",
-        "Date Ceased to be Looked After ": "Date Ceased to be Looked After"},
+        "in Last Six Months (Y/N))"
+    },
+    8: {
+        "Child's Category of Need": "Child’s Category of Need",
+        "Date Ceased to be Looked After ": "Date Ceased to be Looked After",
+    },
 }
 FREE_TEXT = {
-    "a) Male": ("Male", "M"), "b) Female": ("Female", "F"), "a) Yes": ("yes", "Y"),
-    "b) No": ("No", "N"), "N1 - Abuse or neglect": ("N1 - Abuse or Neglect", "Abuse or neglect"),
-    "q) 6: Police": ("Police", "6 - Police"), "e) 2A: Schools": ("Schools",),
-    "a) Neglect": ("Neglect",), "b) Physical abuse": ("Physical abuse",),
+    "a) Male": ("Male", "M"),
+    "b) Female": ("Female", "F"),
+    "a) Yes": ("yes", "Y"),
+    "b) No": ("No", "N"),
+    "N1 - Abuse or neglect": ("N1 - Abuse or Neglect", "Abuse or neglect"),
+    "q) 6: Police": ("Police", "6 - Police"),
+    "e) 2A: Schools": ("Schools",),
+    "a) Neglect": ("Neglect",),
+    "b) Physical abuse": ("Physical abuse",),
     "e) PR4: Private provision": ("e) PR4 - Private provision",),
 }
 FILLERS = ("#N/A", "-", "..")
@@ -58,8 +70,9 @@ def mess_up(sheets: list[Sheet], rng: random.Random) -> list[dict[str, Any]]:
         for i, header in enumerate(sheet.headers):
             if header in variants:
                 sheet.headers[i] = variants[header]
-                notes.append({"list": n, "change": "header variant", "from": header,
-                              "to": variants[header]})
+                notes.append(
+                    {"list": n, "change": "header variant", "from": header, "to": variants[header]}
+                )
     for sheet in sheets:
         if not sheet.rows:
             continue
@@ -79,7 +92,8 @@ def mess_up(sheets: list[Sheet], rng: random.Random) -> list[dict[str, Any]]:
                     row[i] = _serial(value)
                     counts["serial_date"] += 1
                 elif (i == 2 and roll < 0.03) or (  # ethnicity, or an empty optional cell
-                        value is None and roll < 0.05 and sheet.number in (6, 8)):
+                    value is None and roll < 0.05 and sheet.number in (6, 8)
+                ):
                     row[i] = rng.choice(FILLERS)
                     counts["filler"] += 1
         for kind, count in counts.items():

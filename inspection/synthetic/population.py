@@ -54,12 +54,32 @@ class Population:
                 self.used_la.add(value)
                 return value
 
-    def _person(self, given: str, family: str, dob: date, sex: str, ethnicity: int,
-                address: people.Address, previous: people.Address | None,
-                group: str | None) -> Person:
+    def _person(
+        self,
+        given: str,
+        family: str,
+        dob: date,
+        sex: str,
+        ethnicity: int,
+        address: people.Address,
+        previous: people.Address | None,
+        group: str | None,
+    ) -> Person:
         rng = self.rng
-        person = Person(self._key(), given, family, dob, sex, ethnicity, address, previous,
-                        self._nhs(), self._upn(dob), group, disabled=rng.random() < 0.04)
+        person = Person(
+            self._key(),
+            given,
+            family,
+            dob,
+            sex,
+            ethnicity,
+            address,
+            previous,
+            self._nhs(),
+            self._upn(dob),
+            group,
+            disabled=rng.random() < 0.04,
+        )
         self.recent.append(person)
         if len(self.recent) > 500:
             del self.recent[:250]
@@ -84,15 +104,30 @@ class Population:
             dob = self.reference - timedelta(days=rng.randint(18 * 365 + 5, 21 * 365))
             if birthday(dob, 18) > self.reference:
                 dob = dob - timedelta(days=10)
-            person = self._person(people.given_name(rng, sex), people.surname(rng), dob, sex,
-                                  self._ethnicity(), address, previous, None)
+            person = self._person(
+                people.given_name(rng, sex),
+                people.surname(rng),
+                dob,
+                sex,
+                self._ethnicity(),
+                address,
+                previous,
+                None,
+            )
             return "care_leaver", [person]
         if roll < CARE_LEAVER_SHARE + LOOKALIKE_SHARE and self.recent:
             other = rng.choice(self.recent)
             if other.dob > self.reference - timedelta(days=18 * 365):
-                person = self._person(people.similar_given(rng, other.given), other.family,
-                                      other.dob, other.sex, self._ethnicity(), address, previous,
-                                      None)
+                person = self._person(
+                    people.similar_given(rng, other.given),
+                    other.family,
+                    other.dob,
+                    other.sex,
+                    self._ethnicity(),
+                    address,
+                    previous,
+                    None,
+                )
                 return "lookalike", [person]
         size = min(limit, rng.choice(FAMILY_SIZES))
         surname = people.surname(rng)

@@ -10,21 +10,55 @@ from typing import IO, Any
 from inspection.synthetic.journeys import PARTNER_KINDS, Journey, Window, birthday
 
 KINDS = (
-    "contact", "referral", "early_help_start", "early_help_end", "assessment_start",
-    "assessment_authorised", "strategy_discussion", "icpc", "cin_plan_start", "cin_plan_end",
-    "cp_plan_start", "cp_plan_end", "looked_after_start", "looked_after_end", "placement_change",
-    "missing_episode", "care_leaver", "adoption_decision", "placement_order", "adoption_match",
-    "placed_for_adoption", "adoption_order", "police_domestic_abuse",
-    "police_exploitation_concern", "police_protection", "police_concern", "ed_attendance",
-    "health_concern", "school_concern", "attendance_concern", "exclusion",
-    "elective_home_education", "child_missing_education",
+    "contact",
+    "referral",
+    "early_help_start",
+    "early_help_end",
+    "assessment_start",
+    "assessment_authorised",
+    "strategy_discussion",
+    "icpc",
+    "cin_plan_start",
+    "cin_plan_end",
+    "cp_plan_start",
+    "cp_plan_end",
+    "looked_after_start",
+    "looked_after_end",
+    "placement_change",
+    "missing_episode",
+    "care_leaver",
+    "adoption_decision",
+    "placement_order",
+    "adoption_match",
+    "placed_for_adoption",
+    "adoption_order",
+    "police_domestic_abuse",
+    "police_exploitation_concern",
+    "police_protection",
+    "police_concern",
+    "ed_attendance",
+    "health_concern",
+    "school_concern",
+    "attendance_concern",
+    "exclusion",
+    "elective_home_education",
+    "child_missing_education",
 )
-HELP_KINDS = frozenset({"early_help_start", "cin_plan_start", "cp_plan_start",
-                        "looked_after_start"})
+HELP_KINDS = frozenset(
+    {"early_help_start", "cin_plan_start", "cp_plan_start", "looked_after_start"}
+)
 END_KINDS = frozenset({"early_help_end", "cin_plan_end", "cp_plan_end", "looked_after_end"})
-OUTCOME_KINDS = frozenset({"placement_change", "care_leaver", "adoption_decision",
-                           "placement_order", "adoption_match", "placed_for_adoption",
-                           "adoption_order"})
+OUTCOME_KINDS = frozenset(
+    {
+        "placement_change",
+        "care_leaver",
+        "adoption_decision",
+        "placement_order",
+        "adoption_match",
+        "placed_for_adoption",
+        "adoption_order",
+    }
+)
 # Signals of need: everything that is not help, the end of help, or an outcome of care.
 NEED_KINDS = frozenset(KINDS) - HELP_KINDS - END_KINDS - OUTCOME_KINDS
 _ORDER = {kind: i for i, kind in enumerate(KINDS)}
@@ -77,10 +111,12 @@ def events(journey: Journey, window: Window) -> list[Event]:
         ad = care.adoption
         if ad is not None:
             add((ad.decision, None, "social_care", "adoption_decision"))
-            for milestone, kind in ((ad.placement_order, "placement_order"),
-                                                    (ad.match, "adoption_match"),
-                                    (ad.placed, "placed_for_adoption"),
-                                    (ad.order, "adoption_order")):
+            for milestone, kind in (
+                (ad.placement_order, "placement_order"),
+                (ad.match, "adoption_match"),
+                (ad.placed, "placed_for_adoption"),
+                (ad.order, "adoption_order"),
+            ):
                 if milestone is not None:
                     add((milestone, None, "social_care", kind))
     if journey.care_leaver is not None:
@@ -124,8 +160,15 @@ class TruthWriter:
             "twin": p.twin,
             "first_need": need.isoformat() if need else None,
             "first_help": help_.isoformat() if help_ else None,
-            "events": [{"date": d.isoformat(), "end": e.isoformat() if e else None,
-                        "agency": agency, "kind": kind} for d, e, agency, kind in evs],
+            "events": [
+                {
+                    "date": d.isoformat(),
+                    "end": e.isoformat() if e else None,
+                    "agency": agency,
+                    "kind": kind,
+                }
+                for d, e, agency, kind in evs
+            ],
         }
         self.fh.write(("" if self.first else ",\n") + json.dumps(doc, sort_keys=False))
         self.first = False

@@ -65,12 +65,18 @@ def _file_events(out: Path, lists: dict[int, list[dict]]) -> dict[tuple[str, str
         add(row["Child Unique ID"], "referral", row["Date of referral"])
     for row in lists[4]:
         add(row["Child Unique ID"], "assessment_start", row["Continuous Assessment Start Date"])
-        add(row["Child Unique ID"], "assessment_authorised",
-            row["Continuous Assessment Date of Authorisation"])
+        add(
+            row["Child Unique ID"],
+            "assessment_authorised",
+            row["Continuous Assessment Date of Authorisation"],
+        )
     for row in lists[5]:
         child = row["Child Unique ID"]
-        add(child, "strategy_discussion",
-            row["Strategy discussion initiating Section 47 Enquiry Start Date"])
+        add(
+            child,
+            "strategy_discussion",
+            row["Strategy discussion initiating Section 47 Enquiry Start Date"],
+        )
         add(child, "icpc", row["Date of Initial Child Protection Conference"])
     for row in lists[7]:
         add(row["Child Unique ID"], "cp_plan_start", row["Child Protection Plan Start Date"])
@@ -95,15 +101,17 @@ def _file_events(out: Path, lists: dict[int, list[dict]]) -> dict[tuple[str, str
         ):
             add(child, kind, row[header])
     root = ET.parse(out / "cin_census.xml").getroot()  # noqa: S314 (our own file)
-    paths = (("CINreferralDate", "referral"),
-             ("Assessments/AssessmentActualStartDate", "assessment_start"),
-             ("Assessments/AssessmentAuthorisationDate", "assessment_authorised"),
-             ("CINPlanDates/CINPlanStartDate", "cin_plan_start"),
-             ("CINPlanDates/CINPlanEndDate", "cin_plan_end"),
-             ("Section47/S47ActualStartDate", "strategy_discussion"),
-             ("Section47/DateOfInitialCPC", "icpc"),
-             ("ChildProtectionPlans/CPPstartDate", "cp_plan_start"),
-             ("ChildProtectionPlans/CPPendDate", "cp_plan_end"))
+    paths = (
+        ("CINreferralDate", "referral"),
+        ("Assessments/AssessmentActualStartDate", "assessment_start"),
+        ("Assessments/AssessmentAuthorisationDate", "assessment_authorised"),
+        ("CINPlanDates/CINPlanStartDate", "cin_plan_start"),
+        ("CINPlanDates/CINPlanEndDate", "cin_plan_end"),
+        ("Section47/S47ActualStartDate", "strategy_discussion"),
+        ("Section47/DateOfInitialCPC", "icpc"),
+        ("ChildProtectionPlans/CPPstartDate", "cp_plan_start"),
+        ("ChildProtectionPlans/CPPendDate", "cp_plan_end"),
+    )
     for child in root.iter("Child"):
         la_id = child.findtext("ChildIdentifiers/LAchildID")
         for episode in child.iter("CINdetails"):
@@ -154,10 +162,18 @@ def test_codes_come_from_the_template_codes_used_sheet(lists: dict[int, list[dic
     rows = CalamineWorkbook.from_path(str(TEMPLATE)).get_sheet_by_name("Codes_used").to_python()
     allowed = {str(v) for row in rows[2:] for v in row if str(v).strip()}
     checked = 0
-    for n, header in ((1, "Gender"), (1, "Ethnicity"), (1, "Contact Source"),
-                      (3, "Referral NFA?"), (6, "Primary Need Code"), (6, "Case status"),
-                      (6, "Reason for Closure"), (7, "Initial Category of Abuse"),
-                      (8, "Child's Legal Status"), (8, "Placement Type")):
+    for n, header in (
+        (1, "Gender"),
+        (1, "Ethnicity"),
+        (1, "Contact Source"),
+        (3, "Referral NFA?"),
+        (6, "Primary Need Code"),
+        (6, "Case status"),
+        (6, "Reason for Closure"),
+        (7, "Initial Category of Abuse"),
+        (8, "Child's Legal Status"),
+        (8, "Placement Type"),
+    ):
         for row in lists[n]:
             if row[header] != "":
                 assert row[header] in allowed, (n, header, row[header])
@@ -165,13 +181,16 @@ def test_codes_come_from_the_template_codes_used_sheet(lists: dict[int, list[dic
     assert checked > 200
 
 
-def test_lists_are_mutually_consistent(lists: dict[int, list[dict]],
-                                       clean: tuple[Path, dict]) -> None:
+def test_lists_are_mutually_consistent(
+    lists: dict[int, list[dict]], clean: tuple[Path, dict]
+) -> None:
     cin = {row["Child Unique ID"]: row for row in lists[6]}
     referred = {row["Child Unique ID"] for row in lists[3]}
     root = ET.parse(clean[0] / "cin_census.xml").getroot()  # noqa: S314
-    census = {c.findtext("ChildIdentifiers/LAchildID"): {e.text for e in c.iter("CINreferralDate")}
-              for c in root.iter("Child")}
+    census = {
+        c.findtext("ChildIdentifiers/LAchildID"): {e.text for e in c.iter("CINreferralDate")}
+        for c in root.iter("Child")
+    }
     assert len(lists[6]) == len(cin)  # one row per child
     assert lists[7] and lists[8]
     for row in lists[7]:
@@ -187,12 +206,12 @@ def test_lists_are_mutually_consistent(lists: dict[int, list[dict]],
         day = row["Date of referral"]
         if day - timedelta(days=2) < window_start:
             continue  # its contact may fall before the window
-        assert any((row["Child Unique ID"], day - timedelta(days=k)) in contacts
-                   for k in range(3))
+        assert any((row["Child Unique ID"], day - timedelta(days=k)) in contacts for k in range(3))
 
 
 def test_truth_events_are_exactly_the_events_in_the_files(
-        clean: tuple[Path, dict], lists: dict[int, list[dict]], truth: dict) -> None:
+    clean: tuple[Path, dict], lists: dict[int, list[dict]], truth: dict
+) -> None:
     found = _file_events(clean[0], lists)
     assert len(truth["children"]) == 200
     claimed = set()
@@ -221,8 +240,11 @@ def test_siblings_twins_and_lookalikes_are_distinct_children(truth: dict) -> Non
     twins = [c for c in children if c["twin"]]
     assert twins
     for twin in twins:
-        pair = [c for c in groups[twin["sibling_group"]]
-                if c["twin"] and c["date_of_birth"] == twin["date_of_birth"]]
+        pair = [
+            c
+            for c in groups[twin["sibling_group"]]
+            if c["twin"] and c["date_of_birth"] == twin["date_of_birth"]
+        ]
         assert len(pair) == 2
         assert pair[0]["family_name"] == pair[1]["family_name"]
         assert pair[0]["given_name"] != pair[1]["given_name"]
@@ -240,8 +262,11 @@ def test_lookalikes_share_birth_date_and_surname(tmp_path: Path) -> None:
     by_dob_and_name = defaultdict(list)
     for child in children:
         by_dob_and_name[(child["date_of_birth"], child["family_name"])].append(child)
-    unrelated = [group for group in by_dob_and_name.values()
-                 if len(group) > 1 and len({c["sibling_group"] for c in group}) > 1]
+    unrelated = [
+        group
+        for group in by_dob_and_name.values()
+        if len(group) > 1 and len({c["sibling_group"] for c in group}) > 1
+    ]
     assert len(unrelated) >= summary["lookalikes"] // 2
 
 
@@ -252,10 +277,24 @@ def test_partner_agencies_use_their_own_ids(clean: tuple[Path, dict]) -> None:
             rows = list(csv.DictReader(fh))
         assert rows, agency
         assert all(r["person_id"].startswith(prefix) for r in rows)
-        assert list(rows[0]) == ["record_id", "person_id", "nhs_number", "upn", "la_child_id",
-                                 "given_name", "family_name", "date_of_birth", "sex", "postcode",
-                                 "address", "event_date", "event_end_date", "event_type",
-                                 "details", "lead_professional"]
+        assert list(rows[0]) == [
+            "record_id",
+            "person_id",
+            "nhs_number",
+            "upn",
+            "la_child_id",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "postcode",
+            "address",
+            "event_date",
+            "event_end_date",
+            "event_type",
+            "details",
+            "lead_professional",
+        ]
     with open(clean[0] / "health.csv", newline="") as fh:
         health = list(csv.DictReader(fh))
     assert sum(1 for r in health if r["nhs_number"]) > len(health) * 0.8
@@ -266,17 +305,24 @@ def test_messy_workbook_records_its_mess(tmp_path: Path) -> None:
     names = CalamineWorkbook.from_path(str(tmp_path / "annex_a.xlsx")).sheet_names
     assert "Contacts" in names and "Sec47 and ICPC" in names and "List 2" in names
     changes = {m["change"] for m in summary["mess"]}
-    assert {"sheet renamed", "header variant", "blank row above headers",
-            "title row removed (headers in row 1)", "duplicate rows"} <= changes
+    assert {
+        "sheet renamed",
+        "header variant",
+        "blank row above headers",
+        "title row removed (headers in row 1)",
+        "duplicate rows",
+    } <= changes
     wb = CalamineWorkbook.from_path(str(tmp_path / "annex_a.xlsx"))
     assert wb.get_sheet_by_name("Contacts").to_python()[1][4] == "Age"
     assert wb.get_sheet_by_name("List_4").to_python()[0][0] == "Child Unique ID"
 
 
-def test_cli_synth_writes_files_and_prints_json(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["synth", "--children", "30", "--seed", "5", "--out", str(tmp_path / "la"),
-                 "--json"])
+def test_cli_synth_writes_files_and_prints_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["synth", "--children", "30", "--seed", "5", "--out", str(tmp_path / "la"), "--json"]
+    )
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["children"] == 30
