@@ -19,7 +19,10 @@ HEADER_VARIANTS: dict[int, dict[str, str]] = {
     1: {"Age of Child (Years)": "Age", "Date of Contact": "Date of Contact "},
     3: {"Date of referral": "Date of Referral", "Referral NFA?": "Referral NFA"},
     4: {
-        "Was the child assessed as requiring LA children’s social care support": "Was the child assessed as requiring LA children's social care support"
+        # curly apostrophe in the template, straight one in the file
+        "Was the child assessed as requiring LA children’s social care support": (
+            "Was the child assessed as requiring LA children's social care support"
+        )
     },
     6: {
         "Does the Child have a Disability": "Does the Child have a Disability?",
