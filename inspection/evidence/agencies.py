@@ -239,6 +239,25 @@ class _TextMemo(dict[str, str]):
 
 
 _LONGEST_MARKER = max(len(m) for m in values.BLANK_MARKERS)
+_MARKERS = values.BLANK_MARKERS - {""}  # "" cleans to "" anyway
+
+
+def _already_clean(cells: tuple[str, ...]) -> bool:
+    """Whether values.text would give back every cell as it is ("" for ""), checked on the
+    row at once: printable ASCII (so the only space is " "), no double space, no space at
+    either end of a cell, no blank marker. False sends the row through the per-cell memo.
+    For ASCII, casefold() is lower()."""
+    joined = "|".join(cells)
+    return (
+        joined.isascii()
+        and joined.isprintable()
+        and "  " not in joined
+        and "| " not in joined
+        and " |" not in joined
+        and joined[:1] != " "
+        and joined[-1:] != " "
+        and _MARKERS.isdisjoint(map(str.lower, cells))
+    )
 
 
 class _DateMemo(dict[str, tuple[date | None, bool]]):
@@ -282,6 +301,8 @@ class _AgencyRows:
         self.sex_memo: dict[str, tuple[str, str | None]] = {}
         self.kind_memo: dict[str, str] = {}
         self.width = max(columns.values()) + 1
+        self.dob_index = columns.get("date_of_birth")
+        self.end_index = columns.get("event_end_date")
 
     def _cell(self, raw: list[Any], key: str, row: int) -> tuple[str, str, str]:
         index = self.columns.get(key)
@@ -321,10 +342,15 @@ class _AgencyRows:
 
     def row(self, raw: list[Any], row: int) -> bool:
         text = self.blank.copy()
-        if self.pick is not None and len(raw) >= self.width:
-            text.update(
-                zip(self.keys, map(self.text_memo.__getitem__, self.pick(raw)), strict=True)
-            )
+        # Every cell of a CSV row is text: dates come straight from the memo (as in _date).
+        pick = self.pick
+        fast = pick is not None and len(raw) >= self.width
+        if pick is not None and fast:
+            cells = pick(raw)
+            if _already_clean(cells):
+                text.update(zip(self.keys, cells, strict=True))
+            else:
+                text.update(zip(self.keys, map(self.text_memo.__getitem__, cells), strict=True))
         else:
             width = len(raw)
             for key, index in self.items:
@@ -344,7 +370,11 @@ class _AgencyRows:
                 True,
             )
             return False
-        dob, dob_ok = self._date(raw, "date_of_birth", row)
+        if fast:
+            at = self.dob_index
+            dob, dob_ok = (None, True) if at is None else self.date_memo[raw[at]]
+        else:
+            dob, dob_ok = self._date(raw, "date_of_birth", row)
         if not dob_ok:
             self._issue(
                 WARNING,
@@ -356,7 +386,10 @@ class _AgencyRows:
             )
         start = end = None
         if self.agency != IDENTITY_ONLY:
-            start, ok = self._date(raw, "event_date", row)
+            if fast:
+                start, ok = self.date_memo[raw[self.columns["event_date"]]]
+            else:
+                start, ok = self._date(raw, "event_date", row)
             if start is None:
                 rule = "missing_date" if ok else "unreadable_date"
                 what = "blank" if ok else "not a date"
@@ -370,7 +403,11 @@ class _AgencyRows:
                     True,
                 )
                 return False
-            end, end_ok = self._date(raw, "event_end_date", row)
+            if fast:
+                at = self.end_index
+                end, end_ok = (None, True) if at is None else self.date_memo[raw[at]]
+            else:
+                end, end_ok = self._date(raw, "event_end_date", row)
             if not end_ok:
                 self._issue(
                     WARNING,
@@ -410,6 +447,23 @@ class _AgencyRows:
     ) -> None:
         key = (self.agency, text["person_id"])
         record = self.staged.records.get(key)
+        if record is None:  # the first row of a person (most rows): no dict of fields built
+            record = self.staged.records[key] = RecordFacts(
+                self.agency,
+                text["person_id"],
+                text["la_child_id"],
+                text["nhs_number"],
+                text["upn"],
+                text["given_name"],
+                text["family_name"],
+                dob,
+                sex,
+                text["postcode"],
+                text["address"],
+            )
+            if self.staged.creates_children and record.la_child_id:
+                self._child(record)
+            return
         fields = {
             "la_child_id": text["la_child_id"],
             "nhs_number": text["nhs_number"],
@@ -420,47 +474,46 @@ class _AgencyRows:
             "postcode": text["postcode"],
             "address": text["address"],
         }
-        if record is None:
-            record = RecordFacts(self.agency, text["person_id"], dob=dob, **fields)
-            self.staged.records[key] = record
-        else:
-            if dob is not None and record.dob is not None and dob != record.dob:
+        if dob is not None and record.dob is not None and dob != record.dob:
+            self._issue(
+                INFO,
+                "conflicting_identity",
+                f"Person {record.person_id} has date "
+                f"of birth {dob:%d/%m/%Y} here but {record.dob:%d/%m/%Y} on an "
+                "earlier row; the first was kept.",
+                row,
+                self._cell(raw, "date_of_birth", row),
+            )
+        for name in ("given_name", "family_name"):
+            given = fields[name]
+            if given and getattr(record, name) and given != getattr(record, name):
                 self._issue(
                     INFO,
                     "conflicting_identity",
-                    f"Person {record.person_id} has date "
-                    f"of birth {dob:%d/%m/%Y} here but {record.dob:%d/%m/%Y} on an "
+                    f"Person {record.person_id} has "
+                    f"{name} '{given}' here but '{getattr(record, name)}' on an "
                     "earlier row; the first was kept.",
                     row,
-                    self._cell(raw, "date_of_birth", row),
+                    self._cell(raw, name, row),
                 )
-            for name in ("given_name", "family_name"):
-                given = fields[name]
-                if given and getattr(record, name) and given != getattr(record, name):
-                    self._issue(
-                        INFO,
-                        "conflicting_identity",
-                        f"Person {record.person_id} has "
-                        f"{name} '{given}' here but '{getattr(record, name)}' on an "
-                        "earlier row; the first was kept.",
-                        row,
-                        self._cell(raw, name, row),
-                    )
-            if record.dob is None:
-                record.dob = dob
-            for name, value in fields.items():
-                if value and not getattr(record, name):
-                    setattr(record, name, value)
+        if record.dob is None:
+            record.dob = dob
+        for name, value in fields.items():
+            if value and not getattr(record, name):
+                setattr(record, name, value)
         if self.staged.creates_children and record.la_child_id:
-            facts = self.staged.children.get(record.la_child_id)
-            if facts is None:
-                self.staged.children[record.la_child_id] = ChildFacts(
-                    record.la_child_id,
-                    sex=record.sex,
-                    dob=record.dob,
-                    given_name=record.given_name,
-                    family_name=record.family_name,
-                )
+            self._child(record)
+
+    def _child(self, record: RecordFacts) -> None:
+        facts = self.staged.children.get(record.la_child_id)
+        if facts is None:
+            self.staged.children[record.la_child_id] = ChildFacts(
+                record.la_child_id,
+                sex=record.sex,
+                dob=record.dob,
+                given_name=record.given_name,
+                family_name=record.family_name,
+            )
 
     def _checks(
         self, raw: list[Any], row: int, start: date, end: date | None, dob: date | None

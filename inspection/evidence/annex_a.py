@@ -164,9 +164,15 @@ class _Normaliser:
     def __init__(self, column: Column) -> None:
         self.column = column
         self.memo: dict[Any, tuple[Any, str, str | None]] = {}
+        self.plain = column.kind in ("text", "id")
 
     def __call__(self, raw: Any) -> tuple[Any, str, str | None]:
         """(canonical value, problem or "", the original text when it differs from the value)."""
+        if raw.__class__ is str and self.plain:  # identifiers: mostly unique, kept as given
+            value = values.text(raw)
+            hit = (value, "", None if raw == value else raw)
+            self.memo[raw] = hit
+            return hit
         value, problem = self._normalise(raw)
         shown = values.original(raw)
         hit = (value, problem, None if shown == value else shown)
@@ -268,6 +274,16 @@ class _Context:
         self.cross: dict[str, Any] = {"cin": {}, "cp": [], "care": []}
         self.adopters: list[dict[str, Any]] = []
         self.lists_of: dict[str, set[int]] = {}
+        self.normalisers: dict[tuple[str, str], _Normaliser] = {}
+
+    def normaliser(self, column: Column) -> _Normaliser:
+        """One normaliser (and memo) per kind and code list, shared by every list's columns:
+        the canonical value depends on nothing else."""
+        key = (column.kind, column.code_list)
+        found = self.normalisers.get(key)
+        if found is None:
+            found = self.normalisers[key] = _Normaliser(column)
+        return found
 
 
 def _read_list(
@@ -305,7 +321,7 @@ def _read_list(
             )
             continue
         seen.add(column.key)
-        columns.append((index, column, head, _Normaliser(column)))
+        columns.append((index, column, head, ctx.normaliser(column)))
     if schema.number == 9:
         table.layout = "current (17 columns)" if seen & LIST9_CURRENT_KEYS else "2019 (13 columns)"
     fatal = ""
@@ -331,6 +347,7 @@ def _read_list(
         for index, column, _, normalise in columns
     ]
     by_key = {column.key: column for _, column, _, _ in columns}
+    order = ORDER.get(schema.number, ())
     for offset in range(header_index + 1, len(rows)):
         raw = rows[offset]
         if _blank(raw):
@@ -365,7 +382,7 @@ def _read_list(
             table.rejected += 1
             continue
         table.accepted += 1
-        checks.row(row, cells, excel_row, ORDER.get(schema.number, ()))
+        checks.row(row, cells, excel_row, order)
         if schema.child_list:
             _child_row(ctx, schema, sheet, excel_row, row, originals, cells)
         else:
@@ -400,12 +417,13 @@ _LETTERS = [column_letter(i) for i in range(702)]
 def _attributes(row: dict[str, Any], originals: dict[str, str]) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     for key, value in row.items():
-        if key in _CHILD_KEYS or value is None:
+        if value is None or key in _CHILD_KEYS:
             continue
-        attributes[key] = value.isoformat() if isinstance(value, date) else value
-    kept = {k: v for k, v in originals.items() if k not in _CHILD_KEYS}
-    if kept:
-        attributes["original"] = kept
+        attributes[key] = value.isoformat() if value.__class__ is date else value
+    if originals:
+        kept = {k: v for k, v in originals.items() if k not in _CHILD_KEYS}
+        if kept:
+            attributes["original"] = kept
     return attributes
 
 

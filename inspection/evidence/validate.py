@@ -236,7 +236,7 @@ class RowChecks:
                     excel_row,
                     cells[later],
                 )
-        row_key = tuple(row.get(k) for k in self.schema.key)
+        row_key = tuple(map(row.get, self.schema.key))
         first_row = self.seen.get(row_key)
         if first_row is None:
             self.seen[row_key] = excel_row

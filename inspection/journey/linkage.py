@@ -565,12 +565,13 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
             ascending=[False, True, True],
             kind="stable",
         )
-        for row in scored.itertuples(index=False):
-            a, b = int(row.unique_id_l), int(row.unique_id_r)
-            prob = float(row.match_probability)
+        pair: Any
+        for pair in scored.itertuples(index=False):
+            a, b = int(pair.unique_id_l), int(pair.unique_id_r)
+            prob = float(pair.match_probability)
             if _pair_key(a, b) in decided_pairs:
                 continue
-            evidence = _evidence(row, weights)
+            evidence = _evidence(pair, weights)
             needed = AUTO_LINK_SAME_AGENCY if clusters.share_agency(a, b) else AUTO_LINK
             if prob >= needed and evidence["fields"]["given"] not in NOT_AUTOMATIC:
                 if attach(a, b, "probabilistic", prob, evidence):
