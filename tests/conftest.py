@@ -39,8 +39,17 @@ def is_postgres() -> bool:
     return TEST_DATABASE.startswith("postgres")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def _database_line() -> str:
     return f"test database: {'postgres' if is_postgres() else 'sqlite'} ({TEST_DATABASE})"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _database_line()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # Printed even with -q: .ci/run reads it to prove the PostgreSQL run happened.
+    terminalreporter.write_line(_database_line())
 
 
 def _with_database(url: str, name: str) -> str:
