@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from inspection.evidence.agencies import COLUMNS as AGENCY_COLUMNS
 from inspection.synthetic.journeys import EH_ORGANISATIONS, Journey, PartnerEvent, age_on
 from inspection.synthetic.people import (
     Person,
@@ -17,24 +18,8 @@ from inspection.synthetic.people import (
     recorded_given,
 )
 
-COLUMNS = (
-    "record_id",
-    "person_id",
-    "nhs_number",
-    "upn",
-    "la_child_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "event_date",
-    "event_end_date",
-    "event_type",
-    "details",
-    "lead_professional",
-)
+# The extract format is the importer's (docs/formats.md): one definition, used by both.
+COLUMNS = AGENCY_COLUMNS
 AGENCIES = ("police", "health", "education", "early_help", "social_care")
 
 
