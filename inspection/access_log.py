@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from tortoise.queryset import QuerySet
 
+from inspection.export.cells import neutralise
 from inspection.models import AccessLog
 
 APPEND_ONLY_SQL = {
@@ -89,10 +90,5 @@ async def log_as_csv(f: LogFilter) -> str:
     writer.writeheader()
     for entry in await _query(f):
         row = _row(entry)
-        writer.writerow({k: _neutral(v) for k, v in row.items()})
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
     return out.getvalue()
-
-
-def _neutral(text: str) -> str:
-    """Text a spreadsheet would run as a formula is stored with a leading apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

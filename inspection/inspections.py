@@ -68,20 +68,15 @@ async def visible_inspections(user: User) -> list[Inspection]:
 
 
 async def membership_role(user: User, inspection_id: int) -> Role | None:
-    """The role a user holds in an inspection, or ``None`` if they may not see it.
-
-    An admin is an admin in every inspection, whatever membership they also hold.
-    """
-    if user.role == Role.ADMIN:
-        return Role.ADMIN if await Inspection.filter(id=inspection_id).exists() else None
-    membership = await Membership.get_or_none(user_id=user.id, inspection_id=inspection_id)
-    return Role(membership.role) if membership is not None else None
+    """The role a user holds in an inspection, or ``None`` if they may not see it."""
+    found = await inspection_for(user, inspection_id)
+    return found[1] if found is not None else None
 
 
 async def inspection_for(user: User, inspection_id: int) -> tuple[Inspection, Role] | None:
     """The inspection (with its local authority) and the user's role in it, in one query; or
-    ``None`` if they may not see it. Same rule as ``membership_role``: an admin is an admin in
-    every inspection, whatever membership they also hold."""
+    ``None`` if they may not see it. An admin is an admin in every inspection, whatever
+    membership they also hold."""
     if user.role == Role.ADMIN:
         inspection = await Inspection.filter(id=inspection_id).select_related("la").first()
         return (inspection, Role.ADMIN) if inspection is not None else None
