@@ -31,3 +31,74 @@ def test_no_model_change_without_a_migration():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+MIGRATED_SCHEMA = """
+import asyncio, json, sys
+from inspection.db import database, upgrade
+from inspection.settings import load
+from tortoise import Tortoise
+
+async def schema():
+    config = load()
+    await upgrade(config)
+    async with database(config):
+        conn = Tortoise.get_connection("default")
+        found = {}
+        for table in ("event", "source_record"):
+            if config.dialect == "postgres":
+                _, keys = await conn.execute_query(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass "
+                    "AND contype = 'f'", [table])
+                _, indexes = await conn.execute_query(
+                    "SELECT indexdef FROM pg_indexes WHERE tablename = $1", [table])
+                found[table] = {
+                    "foreign_keys": len(keys),
+                    "indexes": sorted(dict(i)["indexdef"].split(" USING btree ")[1]
+                                      for i in indexes),
+                }
+            else:
+                _, keys = await conn.execute_query(f"PRAGMA foreign_key_list({table})")
+                _, indexes = await conn.execute_query(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                    "AND sql IS NOT NULL", [table])
+                found[table] = {
+                    "foreign_keys": len(keys),
+                    "indexes": ["(id)"] + sorted(
+                        "(" + dict(i)["sql"].split(" (", 1)[1].replace('"', "")
+                        for i in indexes),
+                }
+    print(json.dumps(found, sort_keys=True))
+
+asyncio.run(schema())
+"""
+
+
+def test_migrated_database_has_the_loading_schema_the_models_declare(tmp_path):
+    """The migrations, not only generate_schemas, leave event and source_record without foreign
+    keys and with one index each besides the primary key (the loader's speed depends on it)."""
+    import json
+    import os
+
+    from tests.conftest import drop_database, new_database_url
+
+    url, name = new_database_url(tmp_path, "schema")
+    try:
+        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
+        env["INSPECTION_SECRET_KEY"] = "schema-test-secret"
+        result = subprocess.run(
+            [sys.executable, "-c", MIGRATED_SCHEMA],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        drop_database(name)
+    assert found == {
+        "event": {"foreign_keys": 0, "indexes": ["(id)", "(inspection_id, child_id)"]},
+        "source_record": {"foreign_keys": 0, "indexes": ["(id)", "(inspection_id, child_id)"]},
+    }

@@ -63,11 +63,29 @@ def _strip_namespaces(root: Element) -> None:
             element.tag = tag.rsplit("}", 1)[-1]
 
 
-def _text(parent: Element | None, name: str) -> str | None:
-    if parent is None:
-        return None
-    raw = parent.findtext(name)
-    return None if raw is None else values.text(raw)
+class _Memo(dict[str, Any]):
+    """Raw element text → ``values.text`` of it, each distinct text cleaned once (codes and
+    dates repeat across tens of thousands of children)."""
+
+    def __missing__(self, raw: str) -> str | None:
+        cleaned = self[raw] = values.text(raw)
+        return cleaned
+
+
+_UNREADABLE = object()
+
+
+class _DateMemo(dict[str, Any]):
+    """Cleaned date text → date, or ``_UNREADABLE``, each distinct text parsed once."""
+
+    def __missing__(self, cleaned: str) -> Any:
+        parsed: Any
+        try:
+            parsed = values.to_date(cleaned)
+        except values.Unreadable:
+            parsed = _UNREADABLE
+        self[cleaned] = parsed
+        return parsed
 
 
 def read_cin_census(
@@ -92,8 +110,10 @@ def read_cin_census(
         ) from None
     except ParseError as exc:
         raise EvidenceFileError(f"{name} is not well-formed XML ({exc}).") from None
+    namespaced = b"xmlns" in data
     del data
-    _strip_namespaces(root)
+    if namespaced:
+        _strip_namespaces(root)
     children = list(root.iter("Child"))
     if not children:
         raise EvidenceFileError(f"{name} has no <Child> elements: it is not a CIN census return.")
@@ -117,6 +137,14 @@ class _ChildReader:
     def __init__(self, staged: Staged, reference_date: date) -> None:
         self.staged = staged
         self.reference_date = reference_date
+        self.texts = _Memo()
+        self.dates = _DateMemo()
+
+    def _text(self, parent: Element | None, name: str) -> str | None:
+        if parent is None:
+            return None
+        raw = parent.findtext(name)
+        return None if raw is None else self.texts[raw]
 
     def _issue(
         self,
@@ -133,12 +161,11 @@ class _ChildReader:
         )
 
     def _date(self, parent: Element | None, name: str, row: int) -> date | None:
-        raw = _text(parent, name)
+        raw = self._text(parent, name)
         if raw is None:
             return None
-        try:
-            value = values.to_date(raw)
-        except values.Unreadable:
+        value = self.dates[raw]
+        if value is _UNREADABLE:
             self._issue(
                 WARNING,
                 "unreadable_date",
@@ -162,7 +189,7 @@ class _ChildReader:
 
     def child(self, child: Element, row: int) -> tuple[bool, int]:
         ids = child.find("ChildIdentifiers")
-        la_id = _text(ids, "LAchildID")
+        la_id = self._text(ids, "LAchildID")
         if la_id is None:
             self._issue(
                 ERROR,
@@ -176,8 +203,8 @@ class _ChildReader:
             )
             return False, 0
         dob = self._date(ids, "PersonBirthDate", row)
-        sex_raw = _text(ids, "Sex")
-        gender_raw = _text(ids, "GenderCurrent")
+        sex_raw = self._text(ids, "Sex")
+        gender_raw = self._text(ids, "GenderCurrent")
         sex = ""
         if sex_raw is not None:
             sex = SEX.get(sex_raw.upper(), "")
@@ -202,13 +229,14 @@ class _ChildReader:
                     gender_raw,
                 )
         characteristics = child.find("ChildCharacteristics")
-        ethnicity = codes.canonical("ethnicity", _text(characteristics, "Ethnicity") or "") or ""
+        stated = self._text(characteristics, "Ethnicity") or ""
+        ethnicity = codes.canonical("ethnicity", stated) or ""
         facts = self.staged.children.get(la_id)
         if facts is None:
             facts = self.staged.children[la_id] = ChildFacts(
                 la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob
             )
-            upn = _text(ids, "UPN") or ""
+            upn = self._text(ids, "UPN") or ""
             self.staged.records[(AGENCY, la_id)] = RecordFacts(
                 AGENCY, la_id, la_child_id=la_id, upn=upn, dob=dob, sex=sex
             )
@@ -248,9 +276,9 @@ class _ChildReader:
         base = {
             k: v
             for k, v in (
-                ("referral_source", _text(episode, "ReferralSource")),
-                ("primary_need", _text(episode, "PrimaryNeedCode")),
-                ("referral_nfa", _text(episode, "ReferralNFA")),
+                ("referral_source", self._text(episode, "ReferralSource")),
+                ("primary_need", self._text(episode, "PrimaryNeedCode")),
+                ("referral_nfa", self._text(episode, "ReferralNFA")),
             )
             if v
         }
@@ -280,14 +308,18 @@ class _ChildReader:
                 row,
                 "CINclosureDate",
             )
-        reason = _text(episode, "ReasonForClosure")
+        reason = self._text(episode, "ReasonForClosure")
         referral_attributes = {**base, "episode_start": True}
         if closure is not None or reason:
             referral_attributes["closure_reason"] = reason or ""
         # The episode's closure is the referral event's end, not an event of its own.
         self._add(la_id, "referral", referral, row, referral_attributes, closure)
         for assessment in episode.iter("Assessments"):
-            factors = [values.text(f.text) for f in assessment.iter("AssessmentFactors")]
+            texts = self.texts
+            factors = [
+                texts[f.text] if f.text is not None else None
+                for f in assessment.iter("AssessmentFactors")
+            ]
             attributes = {**base, "factors": [f for f in factors if f]}
             start = self._date(assessment, "AssessmentActualStartDate", row)
             authorised = self._date(assessment, "AssessmentAuthorisationDate", row)
@@ -304,8 +336,8 @@ class _ChildReader:
                 **{
                     k: v
                     for k, v in (
-                        ("initial_cpc_target", _text(s47, "InitialCPCtarget")),
-                        ("icpc_not_required", _text(s47, "ICPCnotRequired")),
+                        ("initial_cpc_target", self._text(s47, "InitialCPCtarget")),
+                        ("icpc_not_required", self._text(s47, "ICPCnotRequired")),
                     )
                     if v
                 },
@@ -324,9 +356,9 @@ class _ChildReader:
                 **{
                     k: v
                     for k, v in (
-                        ("initial_category", _text(plan, "InitialCategoryOfAbuse")),
-                        ("latest_category", _text(plan, "LatestCategoryOfAbuse")),
-                        ("previous_plans", _text(plan, "NumberOfPreviousCPP")),
+                        ("initial_category", self._text(plan, "InitialCategoryOfAbuse")),
+                        ("latest_category", self._text(plan, "LatestCategoryOfAbuse")),
+                        ("previous_plans", self._text(plan, "NumberOfPreviousCPP")),
                     )
                     if v
                 },
@@ -336,9 +368,9 @@ class _ChildReader:
             self._add(la_id, "cp_plan_start", start, row, attributes, end)
             self._add(la_id, "cp_plan_end", end, row, attributes)
             for review in plan.iter("CPPreviewDate"):
-                try:
-                    when = values.to_date(review.text)
-                except values.Unreadable:
+                cleaned = self.texts[review.text] if review.text is not None else None
+                when = None if cleaned is None else self.dates[cleaned]
+                if when is _UNREADABLE:
                     self._issue(
                         WARNING,
                         "unreadable_date",

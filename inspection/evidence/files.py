@@ -6,9 +6,10 @@ oversized, empty, not a spreadsheet, encrypted, a zip decompression bomb.
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
+
+import numpy as np
 
 from inspection.evidence.staged import EvidenceFileError
 
@@ -22,13 +23,7 @@ UNPACKED_FACTOR = 8
 # apart (A1 and XFD1048576) would ask for hundreds of gigabytes and abort the process.
 # The largest real Annex A list (200,000 rows x 34 columns) is under 7 million cells.
 MAX_SHEET_CELLS = 20_000_000
-_CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})[0-9]')
-_CELL_ROW = re.compile(rb'\sr="[A-Z]{1,3}([0-9]{1,7})"')
 _CHUNK = 1 << 20
-# The same two patterns for the usual case, every r=" preceded by a plain space: a literal
-# start lets the regex engine skip ahead (about six times faster on a large sheet).
-_SPACE_CELL_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]')
-_SPACE_CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{1,7})"')
 
 
 def human_size(size: int) -> str:
@@ -103,42 +98,95 @@ def check_zip(path: Path, max_bytes: int, name: str | None = None) -> None:
                 _check_sheet_extent(archive, info, name)
 
 
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
-
-
 def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
     """Refuse a worksheet whose cells span more than ``MAX_SHEET_CELLS`` (rows x columns)."""
-    rows: set[bytes] = set()
-    columns: set[bytes] = set()
+    extent = [_NO_ROW, 0, _NO_ROW, 0]  # first row, last row, first column, last column
     tail = b""
     try:
         with archive.open(info) as stream:
-            while chunk := stream.read(_CHUNK):
+            chunk = stream.read(_CHUNK)
+            while chunk:
+                following = stream.read(_CHUNK)
                 data = tail + chunk
-                if data.count(b'r="') == data.count(b' r="'):
-                    columns.update(_SPACE_CELL_COLUMN.findall(data))
-                    rows.update(_SPACE_CELL_ROW.findall(data))
-                else:
-                    columns.update(_CELL_COLUMN.findall(data))
-                    rows.update(_CELL_ROW.findall(data))
-                tail = data[-24:]
+                # A reference cut at the end of this chunk is read whole in the next one.
+                _widen(extent, data, len(data) - (_TAIL if following else 0))
+                tail = data[-_TAIL:]
+                chunk = following
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise EvidenceFileError(
             f"{name} is damaged and cannot be opened as a workbook ({exc})."
         ) from None
-    if not rows:
+    first_row, last_row, first_column, last_column = extent
+    if last_row == 0:
         return
-    numbers = [int(r) for r in rows]
-    letters = [_column_number(c) for c in columns]
-    height = max(numbers) - min(numbers) + 1
-    width = max(letters) - min(letters) + 1
+    height = last_row - first_row + 1
+    width = last_column - first_column + 1
     if height * width > MAX_SHEET_CELLS:
         raise EvidenceFileError(
             f"{name} has a sheet spanning {height:,} rows and {width:,} columns "
             f"({height * width:,} cells, more than the {MAX_SHEET_CELLS:,} allowed), "
             "so it was not opened. Delete the stray cells far from the data and upload it again."
         )
+
+
+_NO_ROW = 1 << 40
+_TAIL = 24
+_WIDTH = 3 + 7 + 1  # up to three letters, seven digits and the closing quote
+_POWERS = 10 ** np.arange(7, dtype=np.int64)
+
+
+def _widen(extent: list[int], data: bytes, limit: int) -> None:
+    """Widen ``extent`` to every cell reference ``r="XFD1048576"`` (one to three letters, one
+    to seven digits) starting before ``limit`` in ``data``.
+
+    The same references the regular expression ``\\sr="([A-Z]{1,3})([0-9]{1,7})"`` finds,
+    found with array operations: a large sheet holds millions of them, and a regular
+    expression's list of matches cost a second per 100,000 rows."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    size = len(raw)
+    if size < 6:
+        return
+    space = raw[: size - 5]
+    letter = raw[4 : size - 1]
+    found = (
+        (raw[1 : size - 4] == 0x72)  # r
+        & (raw[2 : size - 3] == 0x3D)  # =
+        & (raw[3 : size - 2] == 0x22)  # "
+        & ((space == 0x20) | (space == 0x09) | (space == 0x0A) | (space == 0x0D))
+        & (letter >= 0x41)
+        & (letter <= 0x5A)
+    )
+    starts = np.flatnonzero(found[: max(0, min(limit, size - 5))]) + 4
+    if not len(starts):
+        return
+    padded = np.concatenate([raw, np.zeros(_WIDTH, dtype=np.uint8)])
+    cells = padded[starts[:, None] + np.arange(_WIDTH)].astype(np.int64)
+    is_letter = (cells >= 0x41) & (cells <= 0x5A)
+    is_digit = (cells >= 0x30) & (cells <= 0x39)
+    letters = np.argmin(is_letter, axis=1)  # the first non-letter: 1 to 3 letters
+    picked = np.arange(len(cells))
+    after = np.minimum(letters[:, None] + np.arange(8), _WIDTH - 1)
+    digit_run = np.take_along_axis(is_digit, after, axis=1)
+    digits = np.argmin(digit_run, axis=1)  # the first non-digit after the letters
+    closing = cells[picked, np.minimum(letters + digits, _WIDTH - 1)]
+    valid = (letters <= 3) & (digits >= 1) & (digits <= 7) & (closing == 0x22)
+    if not valid.any():
+        return
+    cells, letters, digits, after = cells[valid], letters[valid], digits[valid], after[valid]
+    values = cells - 0x40
+    column = np.where(
+        letters == 1,
+        values[:, 0],
+        np.where(
+            letters == 2,
+            values[:, 0] * 26 + values[:, 1],
+            values[:, 0] * 676 + values[:, 1] * 26 + values[:, 2],
+        ),
+    )
+    figures = np.take_along_axis(cells, after[:, :7], axis=1) - 0x30
+    places = digits[:, None] - 1 - np.arange(7)  # the power of ten of each figure
+    row = np.where(places >= 0, figures * _POWERS[np.maximum(places, 0)], 0).sum(axis=1)
+    extent[0] = min(extent[0], int(row.min()))
+    extent[1] = max(extent[1], int(row.max()))
+    extent[2] = min(extent[2], int(column.min()))
+    extent[3] = max(extent[3], int(column.max()))

@@ -223,6 +223,32 @@ def _read(
     )
 
 
+@dataclass(frozen=True)
+class EvidenceFile:
+    """One file to import: where it is, what kind of evidence, and for an agency extract whose.
+
+    ``filename`` is the name the user knows it by (a web upload is stored under another)."""
+
+    path: Path
+    source_kind: str
+    agency: str | None = None
+    filename: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.filename or self.path.name
+
+
+@dataclass
+class _Read:
+    """A file checked, hashed and read, ready to be written."""
+
+    file: EvidenceFile
+    size: int
+    sha256: str
+    staged: Staged
+
+
 async def import_file(
     inspection_id: int,
     path: Path,
@@ -237,19 +263,89 @@ async def import_file(
 
     Raises EvidenceFileError (nothing written) when the file cannot be used at all.
     """
-    name = filename or path.name
-    agency_name = normalise_agency(agency)
-    if source_kind == "agency" and not agency_name:
-        raise EvidenceFileError("Say which agency the extract comes from (for example police).")
-    if source_kind == "annex-a" or source_kind == "cin-census":
-        agency_name = ""
+    inspection = await _inspection(inspection_id)
+    outcome = await _check_and_read(
+        inspection, EvidenceFile(path, source_kind, agency, filename), settings, progress
+    )
+    if isinstance(outcome, ImportSummary):
+        return outcome
+    return await _store_and_write(inspection.id, outcome, settings, uploaded_by, progress)
+
+
+async def import_files(
+    inspection_id: int,
+    files: Sequence[EvidenceFile],
+    settings: Settings,
+    uploaded_by: User | None = None,
+    progress: Callable[[EvidenceFile, str, float], None] | None = None,
+) -> list[ImportSummary | EvidenceFileError]:
+    """Load several files in order, each exactly as ``import_file`` would (its own upload and
+    transaction, all or nothing), reading the next file while the current one is written.
+
+    A file that cannot be used is answered with its EvidenceFileError in its place in the list
+    and the others still load; anything else (the database going away) stops the batch there,
+    with every file before it loaded and the one being written rolled back.
+    """
+    inspection = await _inspection(inspection_id)
+
+    def reporter(file: EvidenceFile) -> Progress | None:
+        if progress is None:
+            return None
+        return lambda stage, fraction: progress(file, stage, fraction)
+
+    def read_ahead(index: int) -> asyncio.Task[ImportSummary | _Read] | None:
+        if index >= len(files):
+            return None
+        file = files[index]
+        return asyncio.create_task(_check_and_read(inspection, file, settings, reporter(file)))
+
+    results: list[ImportSummary | EvidenceFileError] = []
+    upcoming = read_ahead(0)
+    try:
+        for index, file in enumerate(files):
+            assert upcoming is not None
+            current, upcoming = upcoming, None
+            try:
+                outcome = await current
+            except EvidenceFileError as exc:
+                results.append(exc)
+                upcoming = read_ahead(index + 1)
+                continue
+            upcoming = read_ahead(index + 1)  # read while this one is written
+            if isinstance(outcome, ImportSummary):
+                results.append(outcome)
+                continue
+            written = await _store_and_write(
+                inspection.id, outcome, settings, uploaded_by, reporter(file)
+            )
+            results.append(written)
+    finally:
+        if upcoming is not None and not upcoming.done():
+            upcoming.cancel()  # the read's thread finishes on its own; nothing is written
+    return results
+
+
+async def _inspection(inspection_id: int) -> Inspection:
+    inspection = await Inspection.get_or_none(id=inspection_id)
+    if inspection is None:
+        raise EvidenceFileError(f"There is no inspection {inspection_id}.")
+    return inspection
+
+
+async def _check_and_read(
+    inspection: Inspection, file: EvidenceFile, settings: Settings, progress: Progress | None
+) -> ImportSummary | _Read:
+    """The already-loaded upload with the same content, or the file read and validated.
+
+    Raises EvidenceFileError (nothing written) when the file cannot be used at all."""
+    source_kind, path, name = file.source_kind, file.path, file.name
     if source_kind not in SOURCE_KINDS:
         raise EvidenceFileError(
             f"'{source_kind}' is not a kind of evidence; use one of {', '.join(SOURCE_KINDS)}."
         )
-    inspection = await Inspection.get_or_none(id=inspection_id)
-    if inspection is None:
-        raise EvidenceFileError(f"There is no inspection {inspection_id}.")
+    agency = normalise_agency(file.agency) if source_kind == "agency" else ""
+    if source_kind == "agency" and not agency:
+        raise EvidenceFileError("Say which agency the extract comes from (for example police).")
     if not await asyncio.to_thread(path.is_file):
         raise EvidenceFileError(f"There is no file {path}.")
     size = (await asyncio.to_thread(path.stat)).st_size
@@ -258,32 +354,61 @@ async def import_file(
 
         check_size(path, settings.max_upload_bytes, name)
     sha256 = await asyncio.to_thread(sha256_of, path)
-    existing = await Upload.filter(inspection_id=inspection_id, sha256=sha256).first()
+    existing = await _loaded(inspection.id, sha256)
     if existing is not None:
-        return ImportSummary.from_upload(existing, "already_loaded")
+        return existing
     if progress:
         progress("Reading the file", 0.0)
     staged = await asyncio.to_thread(
         read_file,
         path,
         source_kind,
-        agency_name,
+        agency,
         inspection.reference_date,
         settings.max_upload_bytes,
         progress,
         name,
     )
+    return _Read(file, size, sha256, staged)
+
+
+async def _loaded(inspection_id: int, sha256: str) -> ImportSummary | None:
+    existing = await Upload.filter(inspection_id=inspection_id, sha256=sha256).first()
+    return None if existing is None else ImportSummary.from_upload(existing, "already_loaded")
+
+
+async def _store_and_write(
+    inspection_id: int,
+    read: _Read,
+    settings: Settings,
+    uploaded_by: User | None,
+    progress: Progress | None,
+) -> ImportSummary:
+    """Keep the raw file and write what was read, in one transaction."""
+    # Asked again: the same content may have been loaded since this file was read (an
+    # identical file earlier in a batch, or another person's upload).
+    existing = await _loaded(inspection_id, read.sha256)
+    if existing is not None:
+        return existing
     if progress:
         progress("Writing to the database", 0.9)
-    stored = _stored_path(settings, inspection_id, sha256, name)
+    name = read.file.name
+    stored = _stored_path(settings, inspection_id, read.sha256, name)
     created_file = not await asyncio.to_thread(stored.exists)
     if created_file:
         stored.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(shutil.copyfile, path, stored)
+        await asyncio.to_thread(shutil.copyfile, read.file.path, stored)
     try:
         with _no_cycle_collection():  # the rows built for COPY, like the reader's, all live
             summary = await _write(
-                inspection_id, staged, name, sha256, size, stored, uploaded_by, settings
+                inspection_id,
+                read.staged,
+                name,
+                read.sha256,
+                read.size,
+                stored,
+                uploaded_by,
+                settings,
             )
     except BaseException:
         if created_file:
@@ -429,6 +554,9 @@ async def _write(
         superseded = await _supersede(writer, tx, inspection_id, upload)
         child_ids = await _write_children(writer, inspection_id, staged)
         record_ids = await _write_records(writer, inspection_id, upload.id, staged, child_ids)
+        # In child order: each child's index entries then go to the same few index pages
+        # instead of pages all over the index (a third of the cost of writing events).
+        staged.events.sort(key=lambda event: record_ids[event[0]][1] or 0)
         events = await writer.insert(
             "event",
             EVENT_COLUMNS,
@@ -627,6 +755,7 @@ async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -
                         _encode_json(facts.attributes),
                     )
                 )
+        new.sort(key=lambda row: row[1])  # la_child_id order: the unique index's order
         if postgres:
             reserved = await writer.reserve_ids("child", len(new))
             await writer.insert(
@@ -736,9 +865,16 @@ def _update_params(update: tuple[Any, ...]) -> tuple[Any, ...]:
 async def _write_records(
     writer: _Writer, inspection_id: int, upload_id: int, staged: Staged, child_ids: dict[str, int]
 ) -> dict[tuple[str, str], tuple[int, int | None]]:
-    """(agency, person_id) → (record id, child id or None)."""
+    """(agency, person_id) → (record id, child id or None).
+
+    Records are written in child order (index entries in order, as for events)."""
     rows: list[tuple[Any, ...]] = []
-    for record in staged.records.values():
+    keys = sorted(
+        staged.records,
+        key=lambda key: child_ids.get(staged.records[key].la_child_id or "", 0),
+    )
+    for key in keys:
+        record = staged.records[key]
         child_id = child_ids.get(record.la_child_id) if record.la_child_id else None
         rows.append(
             (  # the cuts are _cut() inlined (this runs once per person)
@@ -770,7 +906,7 @@ async def _write_records(
         )
         return {
             key: (record_id, row[13])
-            for key, record_id, row in zip(staged.records, reserved, rows, strict=True)
+            for key, record_id, row in zip(keys, reserved, rows, strict=True)
         }
     await writer.insert("source_record", RECORD_COLUMNS, rows)
     fetched = await writer.fetch(
@@ -779,7 +915,7 @@ async def _write_records(
     )
     ids = {(r["agency"], r["person_id"]): (r["id"], r["child_id"]) for r in fetched}
     # Keys were cut to the column length on the way in; look them up the same way.
-    return {key: ids[(_cut(key[0], 60), _cut(key[1], 100))] for key in staged.records}
+    return {key: ids[(_cut(key[0], 60), _cut(key[1], 100))] for key in keys}
 
 
 async def table_counts() -> dict[str, int]:

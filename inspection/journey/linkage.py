@@ -716,10 +716,13 @@ async def _save(
     keep = set(cluster_child.values())
     orphans = sorted(await unreferenced([c for c in agency_only_ids if c not in keep]))
     for start in range(0, len(orphans), 5000):
-        # event.child_id has no database constraint: unlink events explicitly (was ON DELETE
-        # SET NULL).
+        # event.child_id and source_record.child_id have no database constraint: unlink
+        # explicitly whatever still points at a child about to go.
         chunk = orphans[start : start + 5000]
         await Event.filter(inspection_id=inspection_id, child_id__in=chunk).update(child_id=None)
+        await SourceRecord.filter(inspection_id=inspection_id, child_id__in=chunk).update(
+            child_id=None
+        )
         await Child.filter(inspection_id=inspection_id, id__in=chunk).delete()
     agency_only = sum(1 for root in clusters.members if not clusters.keys[root].get("la_id"))
     return len(keep), agency_only

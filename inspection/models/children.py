@@ -64,8 +64,16 @@ class SourceRecord(Model):
     sex = fields.CharField(max_length=1, default="")
     postcode = fields.CharField(max_length=10, default="")
     address = fields.CharField(max_length=200, default="")
+    # No database constraint either (checking it locked every child a file names): the loader
+    # sets it to a child created or found in the same transaction, and whatever deletes a
+    # child (linkage dropping an empty agency-only child, a merge, retention) unlinks its
+    # records first.
     child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
-        "models.Child", related_name="records", null=True, on_delete=fields.SET_NULL
+        "models.Child",
+        related_name="records",
+        null=True,
+        on_delete=fields.NO_ACTION,
+        db_constraint=False,
     )
     link_method = fields.CharField(max_length=40, default="")
     link_probability = fields.FloatField(null=True)
@@ -140,7 +148,10 @@ class Event(Model):
 
     class Meta:
         table = "event"
-        indexes = (("inspection_id", "child_id"), ("inspection_id", "kind"))
+        # Only (inspection_id, child_id): every journey reads a child's events. An index on
+        # kind served only the sampling cohorts, which read a large share of the events anyway,
+        # and maintaining it was a third of the cost of loading events.
+        indexes = (("inspection_id", "child_id"),)
 
 
 class LinkDecision(Model):
