@@ -12,7 +12,8 @@ from pathlib import Path
 
 from inspection import db
 from inspection.accounts import create_user
-from inspection.evidence.load import import_file
+from inspection.evidence.load import EvidenceFile, import_files
+from inspection.evidence.staged import EvidenceFileError
 from inspection.inspections import add_local_authority, add_member, create_inspection
 from inspection.journey.linkage import link_inspection
 from inspection.models import Child, Inspection, LocalAuthority, User
@@ -82,12 +83,12 @@ async def load_demo_evidence(inspection: Inspection, user: User, config: Setting
 
     Each file is recognised by its hash, so a second run loads nothing again.
     """
+    files = [EvidenceFile(FIXTURE_DIR / name, kind, agency) for name, kind, agency in DEMO_FILES]
     loaded = 0
-    for name, kind, agency in DEMO_FILES:
-        summary = await import_file(
-            inspection.id, FIXTURE_DIR / name, kind, agency, config, uploaded_by=user
-        )
-        loaded += summary.status == "loaded"
+    for outcome in await import_files(inspection.id, files, config, uploaded_by=user):
+        if isinstance(outcome, EvidenceFileError):  # the committed fixtures always load
+            raise outcome
+        loaded += outcome.status == "loaded"
     if loaded:
         await link_inspection(inspection.id)
     children = await Child.filter(inspection_id=inspection.id).count()

@@ -1,14 +1,16 @@
-"""``inspection import annex-a|cin-census|agency FILE --inspection ID``."""
+"""``inspection import annex-a|cin-census|agency FILE --inspection ID`` and
+``inspection import bundle KIND=FILE … --inspection ID`` (an authority's evidence in one go)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.evidence.load import ImportSummary, import_file
+from inspection.evidence.load import EvidenceFile, ImportSummary, import_file, import_files
 from inspection.evidence.staged import EvidenceFileError
 
 
@@ -31,6 +33,22 @@ def register(sub: argparse._SubParsersAction) -> None:
             )
         add_json_flag(parser)
         parser.set_defaults(handler=_import, source_kind=kind)
+    bundle = impsub.add_parser(
+        "bundle",
+        help="import several files in one go (each its own upload, all or nothing)",
+        description=(
+            "Import an authority's evidence files in the order given, each exactly as its own "
+            "import command would (one upload, one transaction), reading the next files while "
+            "one is written. Name each file's kind: annex-a=FILE, cin-census=FILE, or the "
+            "agency of an extract (police=FILE, health=FILE, education=FILE, early_help=FILE, "
+            "social_care=FILE or any other agency's name). A file that cannot be used is "
+            "reported and the others still load; the command then exits 1."
+        ),
+    )
+    bundle.add_argument("files", nargs="+", metavar="KIND=FILE", type=_bundle_file)
+    bundle.add_argument("--inspection", required=True, type=int)
+    add_json_flag(bundle)
+    bundle.set_defaults(handler=_import_bundle)
     from inspection.cli.export import register_import_pack  # offline packs: export area
 
     register_import_pack(impsub)
@@ -50,6 +68,45 @@ def _import(args: argparse.Namespace) -> int:
     summary = run_with_db(work)
     emit(args, summary.as_dict(), lambda: describe(summary))
     return 0
+
+
+def _bundle_file(text: str) -> EvidenceFile:
+    kind, equals, path = text.partition("=")
+    kind = kind.strip().lower()
+    if not equals or not kind or not path:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' does not say what the file is: write KIND=FILE, for example "
+            "annex-a=annex_a.xlsx or police=police.csv"
+        )
+    if kind in ("annex-a", "cin-census"):
+        return EvidenceFile(Path(path), kind)
+    return EvidenceFile(Path(path), "agency", kind)
+
+
+def _import_bundle(args: argparse.Namespace) -> int:
+    config = settings_module.load()
+
+    async def work() -> list[ImportSummary | EvidenceFileError]:
+        try:
+            return await import_files(args.inspection, args.files, config)
+        except EvidenceFileError as exc:  # no such inspection
+            raise BadInput(f"Nothing was loaded: {exc}") from exc
+
+    outcomes = run_with_db(work)
+    documents: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for file, outcome in zip(args.files, outcomes, strict=True):
+        if isinstance(outcome, EvidenceFileError):
+            documents.append({"filename": file.name, "status": "refused", "error": str(outcome)})
+            lines.append(f"{file.name} was not loaded: {outcome}")
+        else:
+            documents.append(outcome.as_dict())
+            lines.append(describe(outcome))
+    refused = sum(1 for d in documents if d["status"] == "refused")
+    emit(args, {"files": documents, "refused": refused}, lambda: "\n".join(lines))
+    if refused and not args.json:
+        sys.stderr.write(f"{refused} of {len(documents)} files were not loaded.\n")
+    return 1 if refused else 0
 
 
 def describe(summary: ImportSummary) -> str:

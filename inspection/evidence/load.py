@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
@@ -272,6 +273,9 @@ async def import_file(
     return await _store_and_write(inspection.id, outcome, settings, uploaded_by, progress)
 
 
+READ_AHEAD = 2  # files read and waiting to be written, at most (each holds its rows)
+
+
 async def import_files(
     inspection_id: int,
     files: Sequence[EvidenceFile],
@@ -280,8 +284,10 @@ async def import_files(
     progress: Callable[[EvidenceFile, str, float], None] | None = None,
 ) -> list[ImportSummary | EvidenceFileError]:
     """Load several files in order, each exactly as ``import_file`` would (its own upload and
-    transaction, all or nothing), reading the next file while the current one is written.
+    transaction, all or nothing), reading the next files while one is written.
 
+    Reading is Python work and writing mostly the database's, so the two overlap: files are
+    read one after another, in order, up to ``READ_AHEAD`` ahead of the one being written.
     A file that cannot be used is answered with its EvidenceFileError in its place in the list
     and the others still load; anything else (the database going away) stops the batch there,
     with every file before it loaded and the one being written rolled back.
@@ -293,35 +299,40 @@ async def import_files(
             return None
         return lambda stage, fraction: progress(file, stage, fraction)
 
-    def read_ahead(index: int) -> asyncio.Task[ImportSummary | _Read] | None:
-        if index >= len(files):
-            return None
-        file = files[index]
-        return asyncio.create_task(_check_and_read(inspection, file, settings, reporter(file)))
+    ready: asyncio.Queue[ImportSummary | _Read | EvidenceFileError] = asyncio.Queue(READ_AHEAD)
+
+    async def read_all() -> None:
+        for file in files:
+            try:
+                outcome: ImportSummary | _Read | EvidenceFileError = await _check_and_read(
+                    inspection, file, settings, reporter(file)
+                )
+            except EvidenceFileError as exc:
+                outcome = exc
+            await ready.put(outcome)
 
     results: list[ImportSummary | EvidenceFileError] = []
-    upcoming = read_ahead(0)
+    # Between one file's write and the next one's read the collector would otherwise walk
+    # everything both hold (a second and a half over an authority's seven files).
+    pause = _no_cycle_collection()
+    pause.__enter__()
+    reader = asyncio.create_task(read_all())
     try:
-        for index, file in enumerate(files):
-            assert upcoming is not None
-            current, upcoming = upcoming, None
-            try:
-                outcome = await current
-            except EvidenceFileError as exc:
-                results.append(exc)
-                upcoming = read_ahead(index + 1)
-                continue
-            upcoming = read_ahead(index + 1)  # read while this one is written
-            if isinstance(outcome, ImportSummary):
-                results.append(outcome)
-                continue
-            written = await _store_and_write(
-                inspection.id, outcome, settings, uploaded_by, reporter(file)
-            )
-            results.append(written)
+        for file in files:
+            getting = asyncio.ensure_future(ready.get())
+            await asyncio.wait((getting, reader), return_when=asyncio.FIRST_COMPLETED)
+            if not getting.done():  # the reader stopped without an outcome: its error
+                getting.cancel()
+                reader.result()
+            outcome = getting.result()
+            if isinstance(outcome, _Read):
+                outcome = await _store_and_write(
+                    inspection.id, outcome, settings, uploaded_by, reporter(file)
+                )
+            results.append(outcome)
     finally:
-        if upcoming is not None and not upcoming.done():
-            upcoming.cancel()  # the read's thread finishes on its own; nothing is written
+        reader.cancel()  # a read's thread finishes on its own; nothing is written
+        pause.__exit__(None, None, None)
     return results
 
 
@@ -554,9 +565,6 @@ async def _write(
         superseded = await _supersede(writer, tx, inspection_id, upload)
         child_ids = await _write_children(writer, inspection_id, staged)
         record_ids = await _write_records(writer, inspection_id, upload.id, staged, child_ids)
-        # In child order: each child's index entries then go to the same few index pages
-        # instead of pages all over the index (a third of the cost of writing events).
-        staged.events.sort(key=lambda event: record_ids[event[0]][1] or 0)
         events = await writer.insert(
             "event",
             EVENT_COLUMNS,
@@ -613,19 +621,26 @@ def _event_rows(
     staged: Staged,
     record_ids: dict[tuple[str, str], tuple[int, int | None]],
 ) -> Iterator[tuple[Any, ...]]:
-    """Event rows, ready to insert, with their attributes as JSON text.
+    """Event rows, ready to insert, with their attributes as JSON text, in child order.
 
-    Readers share one attributes dict between the events of one row (a start and its end);
-    it is encoded once. The dicts stay alive in ``staged`` for the whole COPY, so their ids
-    are stable keys.
+    In child order, each child's index entries go to the same few index pages instead of
+    pages all over the index (a third of the cost of writing events). The order is otherwise
+    the readers' (a stable sort), so the events of one source row stay together: readers share
+    one attributes dict between them (a start and its end), and it is encoded once.
     """
-    encoded: dict[int, str] = {}
+    events = staged.events
+    located = [record_ids[event[0]] for event in events]  # (record id, child id)
+    order = np.argsort(
+        np.array([child or 0 for _, child in located], dtype=np.int64), kind="stable"
+    )
     encode = _encode_json
-    for key, agency, kind, start, end, sheet, row, attributes, team, worker in staged.events:
-        record_id, child_id = record_ids[key]
-        text = encoded.get(id(attributes))
-        if text is None:
-            text = encoded[id(attributes)] = encode(attributes)
+    shared: dict[str, Any] | None = None
+    text = ""
+    for index in order.tolist():
+        _, agency, kind, start, end, sheet, row, attributes, team, worker = events[index]
+        record_id, child_id = located[index]
+        if attributes is not shared:
+            shared, text = attributes, encode(attributes)
         yield (
             inspection_id,
             child_id,
@@ -778,16 +793,28 @@ async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -
     return ids
 
 
-_CHILD_UPDATE = (
-    "given_name = CASE WHEN {v}given_name <> '' THEN {v}given_name ELSE c.given_name END, "
-    "family_name = CASE WHEN {v}family_name <> '' THEN {v}family_name ELSE c.family_name END, "
-    "dob = COALESCE({v}dob, c.dob), "
-    "sex = CASE WHEN {v}sex <> '' THEN {v}sex ELSE c.sex END, "
-    "ethnicity = CASE WHEN {v}ethnicity <> '' THEN {v}ethnicity ELSE c.ethnicity END, "
-    "disability = CASE WHEN {v}disability <> '' THEN {v}disability ELSE c.disability END, "
-    "team = CASE WHEN {v}team <> '' THEN {v}team ELSE c.team END, "
-    "worker = CASE WHEN {v}worker <> '' THEN {v}worker ELSE c.worker END, "
-    "attributes = c.attributes || {v}attributes"
+# What each characteristic becomes when an upload gives it (u) for a child already known (c).
+_CHILD_UPDATE = {
+    "given_name": "CASE WHEN u.given_name <> '' THEN u.given_name ELSE c.given_name END",
+    "family_name": "CASE WHEN u.family_name <> '' THEN u.family_name ELSE c.family_name END",
+    "dob": "COALESCE(u.dob, c.dob)",
+    "sex": "CASE WHEN u.sex <> '' THEN u.sex ELSE c.sex END",
+    "ethnicity": "CASE WHEN u.ethnicity <> '' THEN u.ethnicity ELSE c.ethnicity END",
+    "disability": "CASE WHEN u.disability <> '' THEN u.disability ELSE c.disability END",
+    "team": "CASE WHEN u.team <> '' THEN u.team ELSE c.team END",
+    "worker": "CASE WHEN u.worker <> '' THEN u.worker ELSE c.worker END",
+    "attributes": "c.attributes || u.attributes",
+}
+# One UPDATE for every child of an upload; a child whose characteristics would not change is
+# not rewritten (a census that repeats what Annex A said rewrites nothing).
+_CHILD_UPDATE_SQL = (
+    'UPDATE "child" AS c SET '
+    + ", ".join(f"{column} = {value}" for column, value in _CHILD_UPDATE.items())
+    + " FROM child_update AS u WHERE c.id = u.id AND ("
+    + ", ".join(_CHILD_UPDATE.values())
+    + ") IS DISTINCT FROM ("
+    + ", ".join(f"c.{column}" for column in _CHILD_UPDATE)
+    + ")"
 )
 _UPDATE_COLUMNS = (
     "given_name",
@@ -817,11 +844,7 @@ async def _update_children(writer: _Writer, updates: list[tuple[Any, ...]]) -> N
         await conn.copy_records_to_table(
             "child_update", records=updates, columns=list(_UPDATE_COLUMNS)
         )
-        await conn.execute(
-            'UPDATE "child" AS c SET '
-            + _CHILD_UPDATE.format(v="u.")  # noqa: S608
-            + " FROM child_update AS u WHERE c.id = u.id"
-        )
+        await conn.execute(_CHILD_UPDATE_SQL)
         return
     await writer.execute_many(
         'UPDATE "child" SET '
@@ -867,46 +890,44 @@ async def _write_records(
 ) -> dict[tuple[str, str], tuple[int, int | None]]:
     """(agency, person_id) → (record id, child id or None).
 
-    Records are written in child order (index entries in order, as for events)."""
+    Records are written in child order (index entries in order, as for events); on PostgreSQL
+    with ids reserved from the table's sequence, so nothing is read back."""
+    keys = list(staged.records)
+    records = list(staged.records.values())
+    child_of = [child_ids.get(r.la_child_id) if r.la_child_id else None for r in records]
+    order = np.argsort(np.array([c or 0 for c in child_of], dtype=np.int64), kind="stable")
+    order_list = order.tolist()
+    postgres = writer.dialect == "postgres"
+    reserved = await writer.reserve_ids("source_record", len(records)) if postgres else []
     rows: list[tuple[Any, ...]] = []
-    keys = sorted(
-        staged.records,
-        key=lambda key: child_ids.get(staged.records[key].la_child_id or "", 0),
-    )
-    for key in keys:
-        record = staged.records[key]
-        child_id = child_ids.get(record.la_child_id) if record.la_child_id else None
-        rows.append(
-            (  # the cuts are _cut() inlined (this runs once per person)
-                inspection_id,
-                upload_id,
-                (record.agency or "")[:60],
-                (record.person_id or "")[:100],
-                (record.la_child_id or "")[:64],
-                (record.nhs_number or "")[:20],
-                (record.upn or "")[:20],
-                (record.given_name or "")[:100],
-                (record.family_name or "")[:100],
-                record.dob,
-                (record.sex or "")[:1],
-                (record.postcode or "")[:10],
-                (record.address or "")[:200],
-                child_id,
-                "la_child_id" if child_id else "",
-                None,
-                "{}",  # link_evidence, as JSON text
-            )
+    for position, index in enumerate(order_list):
+        record = records[index]
+        child_id = child_of[index]
+        row = (  # the cuts are _cut() inlined (this runs once per person)
+            inspection_id,
+            upload_id,
+            (record.agency or "")[:60],
+            (record.person_id or "")[:100],
+            (record.la_child_id or "")[:64],
+            (record.nhs_number or "")[:20],
+            (record.upn or "")[:20],
+            (record.given_name or "")[:100],
+            (record.family_name or "")[:100],
+            record.dob,
+            (record.sex or "")[:1],
+            (record.postcode or "")[:10],
+            (record.address or "")[:200],
+            child_id,
+            "la_child_id" if child_id else "",
+            None,
+            "{}",  # link_evidence, as JSON text
         )
-    if writer.dialect == "postgres":
-        reserved = await writer.reserve_ids("source_record", len(rows))
-        await writer.insert(
-            "source_record",
-            ("id", *RECORD_COLUMNS),
-            ((record_id, *row) for record_id, row in zip(reserved, rows, strict=True)),
-        )
+        rows.append((reserved[position], *row) if postgres else row)
+    if postgres:
+        await writer.insert("source_record", ("id", *RECORD_COLUMNS), rows)
         return {
-            key: (record_id, row[13])
-            for key, record_id, row in zip(keys, reserved, rows, strict=True)
+            keys[index]: (reserved[position], child_of[index])
+            for position, index in enumerate(order_list)
         }
     await writer.insert("source_record", RECORD_COLUMNS, rows)
     fetched = await writer.fetch(

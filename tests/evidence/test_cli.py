@@ -94,3 +94,37 @@ def test_agency_needs_its_name(cli_env, inspection_id, tmp_path):
         ["import", "agency", str(tmp_path / "x.csv"), "--inspection", str(inspection_id)], cli_env
     )
     assert result.returncode == 2
+
+
+def test_import_bundle_loads_each_file_and_reports_the_one_it_refused(
+    cli_env, inspection_id, tmp_path
+):
+    annex = write_workbook(tmp_path / "bundle_annex.xlsx", {1: [L1[0]]})
+    police = tmp_path / "bundle_police.csv"
+    police.write_text("person_id,event_date,event_type\nP1,01/10/2026,missing_episode\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    args = ["import", "bundle", "--inspection", str(inspection_id)]
+    files = [f"annex-a={annex}", f"police={police}", f"health={empty}"]
+    result = run_cli([*args, *files, "--json"], cli_env)
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert [(f["filename"], f["status"]) for f in doc["files"]] == [
+        ("bundle_annex.xlsx", "loaded"),
+        ("bundle_police.csv", "loaded"),
+        ("empty.csv", "refused"),
+    ]
+    assert doc["files"][1]["agency"] == "police" and doc["files"][1]["events"] == 1
+    assert doc["files"][2]["error"] == "empty.csv is empty (0 bytes)."
+    assert doc["refused"] == 1
+    again = run_cli([*args, *files[:2]], cli_env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("was already loaded as upload") == 2
+
+
+def test_import_bundle_needs_each_file_named_by_kind(cli_env, inspection_id, tmp_path):
+    result = run_cli(
+        ["import", "bundle", "--inspection", str(inspection_id), str(tmp_path / "x.csv")], cli_env
+    )
+    assert result.returncode == 2
+    assert "does not say what the file is: write KIND=FILE" in result.stderr

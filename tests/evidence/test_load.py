@@ -129,6 +129,77 @@ async def test_a_failure_mid_load_leaves_the_database_exactly_as_before(db, tmp_
     assert not stored.exists()
 
 
+async def test_a_batch_loads_each_file_as_its_own_upload_in_order(db, tmp_path):
+    """import_files reads ahead, but each file is its own upload, written in the order given:
+    the same file twice is recognised, a later file supersedes an earlier one of its kind,
+    and an unusable file is answered in its place while the others load."""
+    inspection = await make_inspection()
+    annex = write_workbook(tmp_path / "a.xlsx", {1: L1})
+    police = _text(tmp_path / "p1.csv", "person_id,event_date,event_type\nP1,01/10/2026,x\n")
+    newer = _text(tmp_path / "p2.csv", "person_id,event_date,event_type\nP2,03/10/2026,x\n")
+    copy = tmp_path / "a-copy.xlsx"
+    copy.write_bytes(annex.read_bytes())
+    broken = _text(tmp_path / "broken.xlsx", "not a workbook")
+    files = [
+        load.EvidenceFile(annex, "annex-a"),
+        load.EvidenceFile(police, "agency", "Police"),
+        load.EvidenceFile(broken, "annex-a"),
+        load.EvidenceFile(copy, "annex-a"),
+        load.EvidenceFile(newer, "agency", "police"),
+    ]
+    first, p1, refused, again, p2 = await load.import_files(inspection.id, files, db)
+    assert (first.status, first.events, first.filename) == ("loaded", 2, "a.xlsx")
+    assert (p1.status, p1.agency, p1.events) == ("loaded", "police", 1)
+    assert isinstance(refused, EvidenceFileError)
+    assert str(refused) == (
+        "broken.xlsx is not a spreadsheet (expected an Excel .xlsx, .xlsm or .xls file, "
+        "or an OpenDocument .ods file)."
+    )
+    assert (again.status, again.upload_id) == ("already_loaded", first.upload_id)
+    assert (p2.status, p2.superseded) == ("loaded", [p1.upload_id])
+    uploads = await Upload.filter(inspection_id=inspection.id).order_by("id")
+    assert [(u.filename, u.status) for u in uploads] == [
+        ("a.xlsx", "loaded"),
+        ("p1.csv", "superseded"),
+        ("p2.csv", "loaded"),
+    ]
+    events = await Event.filter(inspection_id=inspection.id).order_by("start")
+    assert [(e.agency, e.kind, e.start) for e in events] == [
+        ("social_care", "contact", date(2026, 10, 1)),
+        ("social_care", "contact", date(2026, 10, 2)),
+        ("police", "x", date(2026, 10, 3)),
+    ]
+
+
+async def test_a_batch_stops_at_a_database_failure_with_the_files_before_it_loaded(
+    db, tmp_path, monkeypatch
+):
+    inspection = await make_inspection()
+    first = write_workbook(tmp_path / "a.xlsx", {1: L1})
+    second = _text(tmp_path / "p.csv", "person_id,event_date,event_type\nP1,01/10/2026,x\n")
+    third = _text(tmp_path / "h.csv", "person_id,event_date,event_type\nH1,01/10/2026,x\n")
+    original = load._Writer.insert
+
+    async def failing_insert(self, table, columns, rows):
+        rows = list(rows)
+        if table == "event" and rows and rows[0][4] == "police":
+            raise RuntimeError("disk full")
+        return await original(self, table, columns, rows)
+
+    monkeypatch.setattr(load._Writer, "insert", failing_insert)
+    files = [
+        load.EvidenceFile(first, "annex-a"),
+        load.EvidenceFile(second, "agency", "police"),
+        load.EvidenceFile(third, "agency", "health"),
+    ]
+    with pytest.raises(RuntimeError, match="disk full"):
+        await load.import_files(inspection.id, files, db)
+    uploads = await Upload.filter(inspection_id=inspection.id)
+    assert [u.filename for u in uploads] == ["a.xlsx"]
+    assert await Event.filter(inspection_id=inspection.id).count() == 2
+    assert await SourceRecord.filter(inspection_id=inspection.id).count() == 2
+
+
 def _text(path, text):
     path.write_text(text)
     return path
