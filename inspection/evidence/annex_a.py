@@ -9,10 +9,12 @@ list becomes events.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from bisect import insort
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from python_calamine import CalamineWorkbook, PasswordError
 
@@ -30,7 +32,7 @@ from inspection.evidence.staged import (
     Staged,
     column_letter,
 )
-from inspection.evidence.validate import Cells, RowChecks, cross_list_checks
+from inspection.evidence.validate import RowChecks, cross_list_checks
 
 AGENCY = "social_care"
 HEADER_SCAN_ROWS = 20
@@ -158,29 +160,84 @@ def _blank(row: list[Any]) -> bool:
     return True
 
 
-class _Normaliser:
-    """Canonical values for one column, memoised (codes and dates repeat endlessly)."""
+def _filled_rows(rows: list[list[Any]], start: int) -> list[int]:
+    """The indexes of the rows from ``start`` on that have anything in them."""
+    return [offset for offset in range(start, len(rows)) if not _blank(rows[offset])]
+
+
+def _columns_of(rows: list[list[Any]], width: int) -> list[tuple[Any, ...]]:
+    """The rows' cells column by column, at least ``width`` columns ("" where a row stops
+    short; calamine's rows are all as wide as the sheet, so that is rare)."""
+    if min(map(len, rows), default=width) < width:
+        rows = [row if len(row) >= width else [*row, *[""] * (width - len(row))] for row in rows]
+    return list(zip(*rows, strict=False))  # as wide as the narrowest row
+
+
+def _by_row(columns: Sequence[Sequence[Any]], count: int) -> Iterator[tuple[Any, ...]]:
+    """Each of ``count`` rows' values from ``columns`` (empty tuples when there are none)."""
+    return zip(*columns, strict=True) if columns else repeat((), count)
+
+
+# What a raw cell means in a column: (canonical value, problem or "", the cell as the file
+# shows it when that is worth keeping: beside a code that was spelt otherwise).
+_Meaning = tuple[Any, str, str | None]
+_BLANK: _Meaning = (None, "", None)
+
+
+class _Normalised(NamedTuple):
+    """One column's cells, normalised."""
+
+    values: Sequence[Any]  # canonical values, row by row (None for blank or unreadable)
+    problems: list[tuple[int, str]]  # (row position, problem) of each cell that has one
+    originals: Sequence[str | None] | None  # of a code column: a code's spelling in the file
+
+
+class _Normaliser(dict[Any, _Meaning]):
+    """Raw cell → its meaning in one kind of column (and code list), each distinct raw value
+    worked out once: codes and dates repeat endlessly."""
 
     def __init__(self, column: Column) -> None:
+        super().__init__({"": _BLANK, None: _BLANK})
         self.column = column
-        self.memo: dict[Any, tuple[Any, str, str | None]] = {}
+        self.coded = column.kind in ("code", "yes_no")
         self.plain = column.kind in ("text", "id")
 
-    def __call__(self, raw: Any) -> tuple[Any, str, str | None]:
-        """(canonical value, problem or "", the original text when it differs from the value)."""
-        if raw.__class__ is str and self.plain:  # identifiers: mostly unique, kept as given
-            value = values.text(raw)
-            hit = (value, "", None if raw == value else raw)
-            self.memo[raw] = hit
-            return hit
-        value, problem = self._normalise(raw)
-        shown = values.original(raw)
-        hit = (value, problem, None if shown == value else shown)
+    def __missing__(self, raw: Any) -> _Meaning:
+        """A raw value met for the first time: worked out and remembered."""
+        meaning = self.meaning(raw)
         if raw.__class__ is not bool:
-            self.memo[raw] = hit
-        return hit
+            self[raw] = meaning
+        return meaning
+
+    def normalise(self, cells: Sequence[Any]) -> _Normalised:
+        """The meaning of every cell of a column, from a whole column at a time."""
+        if not cells:
+            return _Normalised((), [], () if self.coded else None)
+        if bool in set(map(type, cells)):
+            # TRUE == 1 == 1.0, so a boolean must not find a number's meaning, nor leave its own.
+            meanings = [self.meaning(c) if c.__class__ is bool else self[c] for c in cells]
+        else:
+            meanings = list(map(self.__getitem__, cells))
+        found, problem_of, shown = zip(*meanings, strict=True)
+        problems: list[tuple[int, str]] = []
+        if any(problem_of):
+            problems = [
+                (position, problem) for position, problem in enumerate(problem_of) if problem
+            ]
+        return _Normalised(found, problems, shown if self.coded else None)
+
+    def meaning(self, raw: Any) -> _Meaning:
+        """What one raw (not blank) cell means."""
+        if self.plain:  # text as given (trimmed), never a problem
+            return values.text(raw), "", None
+        value, problem = self._normalise(raw)
+        if problem or not self.coded:
+            return value, problem, None
+        shown = values.original(raw)
+        return value, "", None if shown == value else shown
 
     def _normalise(self, raw: Any) -> tuple[Any, str]:
+        """(canonical value, problem or "") of a raw cell in a column that is not plain text."""
         kind = self.column.kind
         try:
             if kind == "date":
@@ -192,12 +249,23 @@ class _Normaliser:
         except values.Unreadable:
             return None, "unreadable_" + ("date" if kind == "date" else "number")
         text = values.text(raw)
-        if text is None or kind in ("text", "id"):
+        if text is None:
             return text, ""
         code = codes.canonical(self.column.code_list, text)
         if code is None:
             return text, "unknown_code"
         return code, ""
+
+
+class _IsoDates(dict[date | None, str | None]):
+    """Dates as ISO text (for attributes), memoised: the same dates recur across rows."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, day: date | None) -> str | None:
+        text = self[day] = day.isoformat() if day is not None else None
+        return text
 
 
 def read_annex_a(
@@ -267,14 +335,30 @@ def read_annex_a(
     return staged
 
 
+class _Child:
+    """A child met in the workbook: its facts, its social-care record and the lists it is in."""
+
+    __slots__ = ("facts", "key", "lists", "record")
+
+    def __init__(self, staged: Staged, child_id: str) -> None:
+        self.key = (AGENCY, child_id)
+        self.facts = staged.children[child_id] = ChildFacts(child_id)
+        self.record = staged.records[self.key] = RecordFacts(AGENCY, child_id, la_child_id=child_id)
+        # The numbers of the lists the child is in, kept in order (a list of the child's facts).
+        self.lists: list[int] = []
+        self.facts.attributes["annex_a_lists"] = self.lists
+
+
 class _Context:
     def __init__(self, staged: Staged, reference_date: date) -> None:
         self.staged = staged
         self.reference_date = reference_date
         self.cross: dict[str, Any] = {"cin": {}, "cp": [], "care": []}
         self.adopters: list[dict[str, Any]] = []
-        self.lists_of: dict[str, set[int]] = {}
+        self.children: dict[str, _Child] = {}
         self.normalisers: dict[tuple[str, str], _Normaliser] = {}
+        self.iso_dates = _IsoDates()
+        self.ethnicities = codes.code_lists()["ethnicity"]
 
     def normaliser(self, column: Column) -> _Normaliser:
         """One normaliser (and memo) per kind and code list, shared by every list's columns:
@@ -286,16 +370,104 @@ class _Context:
         return found
 
 
+# A recognised column of a sheet: (index, column, header as in the file, its normaliser).
+_Placed = tuple[int, Column, str, _Normaliser]
+
+
+class _Sheet:
+    """Where one list's rows come from: the sheet, the list, and each column's index and
+    header as in the file."""
+
+    __slots__ = ("events", "list_name", "name", "number", "positions")
+
+    def __init__(self, name: str, schema: ListSchema, placed: list[_Placed]) -> None:
+        self.name = name
+        self.number = schema.number
+        self.list_name = f"List {schema.number}"
+        self.positions = {column.key: (index, head) for index, column, head, _ in placed}
+        # The list's events (see EVENTS) whose date column the sheet has.
+        self.events = tuple(e for e in EVENTS.get(schema.number, ()) if e[1] in self.positions)
+
+    def cells(self, raw: list[Any], excel_row: int) -> _Cells:
+        return _Cells(raw, excel_row, self.positions)
+
+    def ref(self, key: str, excel_row: int) -> str:
+        """The reference of a row's cell in the column ``key``, such as ``A12``."""
+        return f"{_LETTERS[self.positions[key][0]]}{excel_row}"
+
+
 def _read_list(
     ctx: _Context, sheet: str, schema: ListSchema, header_index: int, rows: list[list[Any]]
 ) -> None:
-    staged = ctx.staged
-    list_name = f"List {schema.number}"
-    table = staged.table(list_name, sheet)
+    """Read one list's rows: header, then the rows normalised column by column, then each row
+    checked and turned into child facts and events in order."""
+    table = ctx.staged.table(f"List {schema.number}", sheet)
     table.sheet = sheet
     table.header_row = header_index + 1
-    header = rows[header_index]
-    columns: list[tuple[int, Column, str, _Normaliser]] = []
+    placed, fatal = _read_header(ctx, sheet, schema, header_index, rows[header_index])
+    if schema.number == 9:
+        keys = {column.key for _, column, _, _ in placed}
+        table.layout = "current (17 columns)" if keys & LIST9_CURRENT_KEYS else "2019 (13 columns)"
+    filled = _filled_rows(rows, header_index + 1)
+    table.rows += len(filled)
+    if fatal:
+        table.rejected += len(filled)
+        return
+    if not filled:
+        return
+    raws = [rows[offset] for offset in filled]
+    columns = _Columns(placed, raws)
+    where = _Sheet(sheet, schema, placed)
+    checks = RowChecks(
+        schema,
+        where.list_name,
+        sheet,
+        ctx.reference_date,
+        ctx.staged.issues,
+        ORDER.get(schema.number, ()),
+    )
+    # Rows with a problem cell or that fail a check go through every check as they are;
+    # the others can only repeat an earlier row.
+    to_check = checks.rows_to_check(columns.values, len(raws))
+    to_check.update(columns.problems)
+    child_list = schema.child_list
+    attributes = columns.attributes(ctx.iso_dates) if child_list else []
+    row_keys = checks.row_keys(columns.values, len(raws))
+    repeats = checks.repeats
+    accepted = rejected = 0
+    for position, (offset, raw, row, row_key) in enumerate(
+        zip(filled, raws, columns.rows(), row_keys, strict=True)
+    ):
+        excel_row = offset + 1
+        if position in to_check:
+            cells = where.cells(raw, excel_row)
+            for column, problem in columns.problems.get(position, ()):
+                checks.cell_problem(problem, column, excel_row, cells[column.key])
+            if checks.reject(row, cells, excel_row):
+                rejected += 1
+                continue
+            checks.row(row, cells, excel_row)
+        else:
+            first_row = repeats(row_key, excel_row)
+            if first_row is not None:
+                checks.duplicate(first_row, where.cells(raw, excel_row), excel_row)
+        accepted += 1
+        if child_list:
+            _child_row(ctx, where, excel_row, raw, row, attributes[position])
+        else:
+            ctx.adopters.append(row)
+    table.accepted += accepted
+    table.rejected += rejected
+
+
+def _read_header(
+    ctx: _Context, sheet: str, schema: ListSchema, header_index: int, header: list[Any]
+) -> tuple[list[_Placed], str]:
+    """The sheet's recognised columns, and the header of a missing column without which no row
+    can be loaded ("" when there is none). Unknown, repeated and missing columns are issues."""
+    staged = ctx.staged
+    list_name = f"List {schema.number}"
+    placed: list[_Placed] = []
     seen: set[str] = set()
     for index, cell in enumerate(header):
         head = values.text(cell)
@@ -321,9 +493,7 @@ def _read_list(
             )
             continue
         seen.add(column.key)
-        columns.append((index, column, head, ctx.normaliser(column)))
-    if schema.number == 9:
-        table.layout = "current (17 columns)" if seen & LIST9_CURRENT_KEYS else "2019 (13 columns)"
+        placed.append((index, column, head, ctx.normaliser(column)))
     fatal = ""
     for column in schema.columns:
         if column.mandatory and column.key not in seen:
@@ -340,53 +510,57 @@ def _read_list(
             )
             if column.key in ("child_id", "adopter_id") or column.key == schema.primary_date:
                 fatal = column.header
-    checks = RowChecks(schema, list_name, sheet, ctx.reference_date, staged.issues)
-    positions = {column.key: (index, head) for index, column, head, _ in columns}
-    plan = [
-        (index, column.key, normalise, normalise.memo, column.kind in ("code", "yes_no"))
-        for index, column, _, normalise in columns
-    ]
-    by_key = {column.key: column for _, column, _, _ in columns}
-    order = ORDER.get(schema.number, ())
-    for offset in range(header_index + 1, len(rows)):
-        raw = rows[offset]
-        if _blank(raw):
-            continue
-        excel_row = offset + 1
-        table.rows += 1
-        if fatal:
-            table.rejected += 1
-            continue
-        row: dict[str, Any] = {}
-        originals: dict[str, str] = {}
-        width = len(raw)
-        for index, key, normalise, memo, coded in plan:
-            cell = raw[index] if index < width else ""
-            if cell == "" or cell is None:
-                row[key] = None
-                continue
-            # The memo is keyed by the raw value; True == 1.0, so booleans take the slow path.
-            hit = memo.get(cell) if cell.__class__ is not bool else None
-            value, problem, shown = hit if hit is not None else normalise(cell)
-            row[key] = value
-            if problem:
-                checks.cell_problem(
-                    problem, by_key[key], excel_row, _Cells(raw, excel_row, positions)[key]
-                )
-                if problem != "unknown_code":
-                    row[key] = None
-            elif coded and shown is not None:
-                originals[key] = shown
-        cells = _Cells(raw, excel_row, positions)
-        if checks.reject(row, cells, excel_row):
-            table.rejected += 1
-            continue
-        table.accepted += 1
-        checks.row(row, cells, excel_row, order)
-        if schema.child_list:
-            _child_row(ctx, schema, sheet, excel_row, row, originals, cells)
-        else:
-            ctx.adopters.append(row)
+    return placed, fatal
+
+
+class _Columns:
+    """A list's filled rows normalised a column at a time (the same values recur down a
+    column, and whole-column work runs in C): canonical values by key, in the sheet's column
+    order, each row's cell problems, and the file's spelling of codes."""
+
+    def __init__(self, placed: list[_Placed], raws: list[list[Any]]) -> None:
+        self.count = len(raws)
+        self.values: dict[str, Sequence[Any]] = {}
+        self.dates: set[str] = set()
+        self.originals: dict[str, Sequence[str | None]] = {}
+        # row position → (column, problem) of its unreadable or unknown cells, in column order
+        self.problems: dict[int, list[tuple[Column, str]]] = {}
+        cells = _columns_of(raws, 1 + max((index for index, *_ in placed), default=-1))
+        for index, column, _, normaliser in placed:
+            normalised = normaliser.normalise(cells[index])
+            self.values[column.key] = normalised.values
+            if column.kind == "date":
+                self.dates.add(column.key)
+            if normalised.originals is not None:
+                self.originals[column.key] = normalised.originals
+            for position, problem in normalised.problems:
+                self.problems.setdefault(position, []).append((column, problem))
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Each row as key → canonical value (None for blank or unreadable cells)."""
+        keys = tuple(self.values)
+        return map(dict, map(zip, repeat(keys), _by_row(list(self.values.values()), self.count)))
+
+    def attributes(self, iso_dates: _IsoDates) -> list[dict[str, Any]]:
+        """Each row's event attributes (see ``_attributes``)."""
+        keys = [key for key in self.values if key not in _CHILD_KEYS]
+        columns = [
+            list(map(iso_dates.__getitem__, self.values[key]))
+            if key in self.dates
+            else self.values[key]
+            for key in keys
+        ]
+        original_keys = [key for key in self.originals if key not in _CHILD_KEYS]
+        originals = [self.originals[key] for key in original_keys]
+        return list(
+            map(
+                _attributes,
+                repeat(keys),
+                _by_row(columns, self.count),
+                repeat(original_keys),
+                _by_row(originals, self.count),
+            )
+        )
 
 
 class _Cells:
@@ -414,17 +588,28 @@ class _Cells:
 _LETTERS = [column_letter(i) for i in range(702)]
 
 
-def _attributes(row: dict[str, Any], originals: dict[str, str]) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
-    for key, value in row.items():
-        if value is None or key in _CHILD_KEYS:
-            continue
-        attributes[key] = value.isoformat() if value.__class__ is date else value
-    if originals:
-        kept = {k: v for k, v in originals.items() if k not in _CHILD_KEYS}
+def _attributes(
+    keys: Sequence[str],
+    found: Sequence[Any],
+    original_keys: Sequence[str],
+    shown: Sequence[str | None],
+) -> dict[str, Any]:
+    """A row's event attributes: its values but blanks and the child's own (dates as ISO
+    text), then the file's spelling of any code that was spelt otherwise."""
+    attributes = _present(keys, found)
+    if shown:
+        kept = _present(original_keys, shown)
         if kept:
             attributes["original"] = kept
     return attributes
+
+
+def _present(keys: Sequence[str], found: Sequence[Any]) -> dict[str, Any]:
+    """Key → value for the values that are not None (as many keys as values: no ``strict=``,
+    whose keyword call costs as much again, once a row)."""
+    if None not in found:  # most rows: no blank, and all in C
+        return dict(zip(keys, found))  # noqa: B905
+    return {key: value for key, value in zip(keys, found) if value is not None}  # noqa: B905
 
 
 def _eighteenth_birthday(dob: date) -> date:
@@ -436,41 +621,35 @@ def _eighteenth_birthday(dob: date) -> date:
 
 def _child_row(
     ctx: _Context,
-    schema: ListSchema,
-    sheet: str,
+    where: _Sheet,
     excel_row: int,
+    raw: list[Any],
     row: dict[str, Any],
-    originals: dict[str, str],
-    cells: Cells,
+    attributes: dict[str, Any],
 ) -> None:
     staged = ctx.staged
     child_id: str = row["child_id"]
-    facts = staged.children.get(child_id)
-    if facts is None:
-        facts = staged.children[child_id] = ChildFacts(child_id)
-        staged.records[(AGENCY, child_id)] = RecordFacts(AGENCY, child_id, la_child_id=child_id)
-    record = staged.records[(AGENCY, child_id)]
-    _characteristics(ctx, facts, record, row, schema, sheet, excel_row, cells)
-    lists = ctx.lists_of.get(child_id)
-    if lists is None:
-        lists = ctx.lists_of[child_id] = set()
-    if schema.number not in lists:
-        lists.add(schema.number)
-        facts.attributes["annex_a_lists"] = sorted(lists)
-    attributes = _attributes(row, originals)
+    child = ctx.children.get(child_id)
+    if child is None:
+        child = ctx.children[child_id] = _Child(staged, child_id)
+    facts = child.facts
+    _characteristics(ctx, child, row, where, excel_row, raw)
+    number = where.number
+    if number not in child.lists:
+        insort(child.lists, number)
     team, worker = row.get("team") or "", row.get("worker") or ""
-    key = (AGENCY, child_id)
-    number = schema.number
+    key = child.key
+    sheet = where.name
     if number == 6:
         attributes["episode_start"] = True
         if row.get("case_status"):
             facts.attributes["case_status"] = row["case_status"]
         ctx.cross["cin"][child_id] = (row.get("case_status"), excel_row)
     elif number == 7:
-        ctx.cross["cp"].append((child_id, sheet, excel_row, cells["child_id"][1]))
+        ctx.cross["cp"].append((child_id, sheet, excel_row, where.ref("child_id", excel_row)))
     elif number == 8:
         ctx.cross["care"].append(
-            (child_id, sheet, excel_row, cells["child_id"][1], row.get("lac_end"))
+            (child_id, sheet, excel_row, where.ref("child_id", excel_row), row.get("lac_end"))
         )
         if row.get("legal_status"):
             facts.attributes["legal_status"] = row["legal_status"]
@@ -484,7 +663,7 @@ def _child_row(
             (key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker)
         )
         return
-    for kind, date_key, end_key in EVENTS[number]:
+    for kind, date_key, end_key in where.events:
         when: date | None = row.get(date_key)
         if when is None:
             continue
@@ -498,22 +677,19 @@ def _child_row(
 
 def _characteristics(
     ctx: _Context,
-    facts: ChildFacts,
-    record: RecordFacts,
+    child: _Child,
     row: dict[str, Any],
-    schema: ListSchema,
-    sheet: str,
+    where: _Sheet,
     excel_row: int,
-    cells: Cells,
+    raw: list[Any],
 ) -> None:
-    gender = row.get("gender")
-    sex = gender if gender in ("M", "F", "U") else ("U" if gender else "")
+    facts = child.facts
     dob = row.get("dob")
     if dob is not None:
         if facts.dob is None:
-            facts.dob = record.dob = dob
+            facts.dob = child.record.dob = dob
         elif facts.dob != dob:
-            head, ref, shown = cells["dob"]
+            head, ref, shown = where.cells(raw, excel_row)["dob"]
             ctx.staged.issues.append(
                 Issue(
                     INFO,
@@ -521,17 +697,20 @@ def _characteristics(
                     f"Child {facts.la_child_id} has date of birth "
                     f"{dob:%d/%m/%Y} here but {facts.dob:%d/%m/%Y} in an earlier row; the earlier "
                     "one was kept.",
-                    sheet,
-                    f"List {schema.number}",
+                    where.name,
+                    where.list_name,
                     excel_row,
                     head,
                     ref,
                     shown,
                 )
             )
-    if sex and not facts.sex:
-        facts.sex = record.sex = sex
-    if not facts.ethnicity and row.get("ethnicity") in codes.code_lists()["ethnicity"]:
+    if not facts.sex:
+        gender = row.get("gender")
+        sex = gender if gender in ("M", "F", "U") else ("U" if gender else "")
+        if sex:
+            facts.sex = child.record.sex = sex
+    if not facts.ethnicity and row.get("ethnicity") in ctx.ethnicities:
         facts.ethnicity = row["ethnicity"]
     disability = row.get("disability")
     if disability in ("Y", "N") and not facts.disability:

@@ -7,6 +7,7 @@ Rule ids (``rule`` of each issue) are listed in docs/evidence.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -45,7 +46,13 @@ def _uk(value: date) -> str:
 
 
 class RowChecks:
-    """Checks of one list's rows; issues are appended to ``issues``."""
+    """Checks of one list's rows; issues are appended to ``issues``.
+
+    ``order`` holds the pairs of date columns (earlier, later) that cannot be the other way
+    round. A reader calls ``cell_problem`` for each unreadable cell of a row, then ``reject``,
+    then, for a row that was not rejected, ``row``. ``rows_to_check`` lets it skip those calls
+    for the rows that cannot have an issue, calling only ``repeats`` for them.
+    """
 
     def __init__(
         self,
@@ -54,12 +61,14 @@ class RowChecks:
         sheet: str,
         reference_date: date,
         issues: list[Issue],
+        order: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.schema = schema
         self.list_name = list_name
         self.sheet = sheet
         self.reference_date = reference_date
         self.issues = issues
+        self.order = order
         self.seen: dict[tuple[Any, ...], int] = {}
         self.identity = "adopter_id" if not schema.child_list else "child_id"
         self.held: dict[str, str] = {}
@@ -181,13 +190,60 @@ class RowChecks:
             return True
         return False
 
-    def row(
-        self,
-        row: dict[str, Any],
-        cells: Cells,
-        excel_row: int,
-        order: tuple[tuple[str, str], ...],
-    ) -> None:
+    def rows_to_check(self, columns: Mapping[str, Sequence[Any]], count: int) -> set[int]:
+        """Which of ``count`` rows ``reject`` might reject or ``row`` might report on (being a
+        duplicate aside), by position, from the list's columns of canonical values (key → the
+        values row by row; the keys of columns the sheet lacks are absent).
+
+        Every other row is accepted and has nothing to report but perhaps a repeated key
+        (``repeats``). The conditions are those of ``_reject`` and ``row``, or looser: keep
+        them in step.
+        """
+        everyone = range(count)
+
+        def blank(key: str) -> set[int]:
+            values = columns.get(key)
+            if values is None:
+                return set(everyone)
+            if None not in values:  # the usual case, found in C
+                return set()
+            return {position for position, value in enumerate(values) if value is None}
+
+        flagged = blank(self.identity)
+        primary = self.schema.primary_date
+        if primary:
+            flagged |= blank(primary)
+        any_of = ANY_OF_DATES.get(self.schema.number)
+        if any_of:
+            flagged |= set.intersection(*map(blank, any_of))
+        for key in self.mandatory:
+            if key in columns:
+                flagged |= blank(key)
+        reference = self.reference_date
+        for key in self.dates:
+            dates = columns.get(key)
+            # A date column holds dates and None; most have no date after the reference date.
+            if dates is not None and max(filter(None, dates), default=reference) > reference:
+                flagged.update(
+                    position
+                    for position, value in enumerate(dates)
+                    if value is not None and value > reference
+                )
+        if "dob" in columns and primary in columns:
+            flagged |= _before(columns[primary], columns["dob"])
+        for earlier, later in self.order:
+            if earlier in columns and later in columns:
+                flagged |= _before(columns[later], columns[earlier])
+        return flagged
+
+    def row_keys(
+        self, columns: Mapping[str, Sequence[Any]], count: int
+    ) -> Iterator[tuple[Any, ...]]:
+        """Each of ``count`` rows' duplicate key, from the columns as for ``rows_to_check``."""
+        blanks = [None] * count
+        return zip(*(columns.get(key, blanks) for key in self.schema.key), strict=True)
+
+    def row(self, row: dict[str, Any], cells: Cells, excel_row: int) -> None:
         for key in self.mandatory:
             if row.get(key) is None and key in cells:
                 cell = cells[key]
@@ -225,7 +281,7 @@ class RowChecks:
                 excel_row,
                 cells["dob"],
             )
-        for earlier, later in order:
+        for earlier, later in self.order:
             first, second = row.get(earlier), row.get(later)
             if first is not None and second is not None and second < first:
                 self._add(
@@ -236,20 +292,35 @@ class RowChecks:
                     excel_row,
                     cells[later],
                 )
-        row_key = tuple(map(row.get, self.schema.key))
-        first_row = self.seen.get(row_key)
-        if first_row is None:
-            self.seen[row_key] = excel_row
-        else:
-            names = ", ".join(c.header for c in self.schema.columns if c.key in self.schema.key)
-            self._add(
-                WARNING,
-                "duplicate_row",
-                f"Same {names} as row {first_row}: this looks "
-                "like the same record twice. Both rows were loaded.",
-                excel_row,
-                cells.get(self.identity, ("", "", "")),
-            )
+        first_row = self.repeats(tuple(map(row.get, self.schema.key)), excel_row)
+        if first_row is not None:
+            self.duplicate(first_row, cells, excel_row)
+
+    def repeats(self, row_key: tuple[Any, ...], excel_row: int) -> int | None:
+        """The earlier accepted row with the same duplicate key, if any; else this row is
+        remembered as the first with it."""
+        first_row = self.seen.setdefault(row_key, excel_row)
+        return None if first_row == excel_row else first_row
+
+    def duplicate(self, first_row: int, cells: Cells, excel_row: int) -> None:
+        names = ", ".join(c.header for c in self.schema.columns if c.key in self.schema.key)
+        self._add(
+            WARNING,
+            "duplicate_row",
+            f"Same {names} as row {first_row}: this looks "
+            "like the same record twice. Both rows were loaded.",
+            excel_row,
+            cells.get(self.identity, ("", "", "")),
+        )
+
+
+def _before(first: Sequence[Any], second: Sequence[Any]) -> set[int]:
+    """Positions where both columns have a value and ``first``'s is less than ``second``'s."""
+    return {
+        position
+        for position, (a, b) in enumerate(zip(first, second, strict=True))
+        if a is not None and b is not None and a < b
+    }
 
 
 def cross_list_checks(staged: Staged, cross: dict[str, Any]) -> None:
