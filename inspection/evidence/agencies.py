@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import operator
 import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -104,9 +106,9 @@ def _column_key(header: str) -> str:
     return ALIASES.get(key, "")
 
 
-def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]], bool]:
+def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, Iterator[list[Any]], bool]:
     """(sheet name as Excel would show it, rows, whether every cell is text) for a CSV or a
-    workbook's first sheet."""
+    workbook's first sheet. A CSV's rows are parsed as they are taken."""
     check_size(path, max_bytes, name)
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -116,7 +118,7 @@ def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]], 
             workbook = CalamineWorkbook.from_path(str(path))
             sheet = workbook.sheet_names[0]
             rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            return sheet, rows, False
+            return sheet, iter(rows), False
         except PasswordError:
             raise EvidenceFileError(f"{name} is password-protected (encrypted).") from None
         except EvidenceFileError:
@@ -130,10 +132,23 @@ def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, list[list[Any]], 
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         content = data.decode("cp1252", errors="replace")
+    return Path(name).stem, _csv_rows(content, name), True
+
+
+def _csv_rows(content: str, name: str) -> Iterator[list[str]]:
+    """A CSV file's rows, each parsed when it is taken: a row is staged while it is still in
+    the processor's cache, and the file's rows are never all held at once."""
     try:
-        return Path(name).stem, list(csv.reader(io.StringIO(content))), True
+        yield from csv.reader(io.StringIO(content))
     except csv.Error as exc:  # a cell over the csv module's 128 KB limit, for one
         raise EvidenceFileError(f"{name} cannot be read as a CSV file ({exc}).") from None
+
+
+def _read_to_end(rows: Iterator[list[Any]]) -> None:
+    """Take the rest of the rows, so that a CSV that cannot be parsed further down is
+    reported as such rather than by a check on its first rows."""
+    for _ in rows:
+        pass
 
 
 def read_agency(
@@ -141,17 +156,19 @@ def read_agency(
 ) -> Staged:
     name = filename or path.name
     sheet, rows, all_text = _rows(path, name, max_bytes)
+    top = list(itertools.islice(rows, 20))
     header_index = next(
-        (i for i, r in enumerate(rows[:20]) if sum(1 for c in r if _column_key(str(c))) >= 2), None
+        (i for i, r in enumerate(top) if sum(1 for c in r if _column_key(str(c))) >= 2), None
     )
-    if not rows or all(not any(str(c).strip() for c in r) for r in rows):
-        raise EvidenceFileError(f"{name} is empty.")
-    if header_index is None:
+    if header_index is None:  # only now can the file be empty: that takes all its rows
+        every = top + list(rows)
+        if not every or all(not any(str(c).strip() for c in r) for r in every):
+            raise EvidenceFileError(f"{name} is empty.")
         raise EvidenceFileError(
             f"{name} has no header row with the agency extract columns (person_id, event_date, "
             "event_type …; see docs/formats.md)."
         )
-    header = [str(c) for c in rows[header_index]]
+    header = [str(c) for c in top[header_index]]
     columns: dict[str, int] = {}
     staged = Staged(source_kind="agency", agency=agency, creates_children=agency == IDENTITY_ONLY)
     table = staged.table(agency, sheet)
@@ -180,6 +197,7 @@ def read_agency(
     )
     missing = [c for c in required if c not in columns]
     if missing:
+        _read_to_end(rows)
         raise EvidenceFileError(
             f"{name} has no {', '.join(missing)} column: every row of an agency extract needs "
             "it (see docs/formats.md)."
@@ -198,19 +216,12 @@ def read_agency(
             )
         )
     reader = _AgencyRows(staged, agency, sheet, header, columns, reference_date, all_text)
-    strip = str.strip
-    for offset in range(header_index + 1, len(rows)):
-        raw = rows[offset]
-        if all_text:
-            if not any(map(strip, raw)):
-                continue
-        elif not any(str(c).strip() for c in raw if c is not None):
-            continue
-        table.rows += 1
-        if reader.row(raw, offset + 1):
-            table.accepted += 1
-        else:
-            table.rejected += 1
+    body = itertools.chain(top[header_index + 1 :], rows)
+    if all_text:
+        read, accepted = reader.text_rows(body, header_index + 2)
+    else:
+        read, accepted = reader.cell_rows(body, header_index + 2)
+    table.rows, table.accepted, table.rejected = read, accepted, read - accepted
     if not table.rows:
         raise EvidenceFileError(f"{name} has a header row but no rows: there is nothing to load.")
     return staged
@@ -240,24 +251,56 @@ class _TextMemo(dict[str, str]):
 
 _LONGEST_MARKER = max(len(m) for m in values.BLANK_MARKERS)
 _MARKERS = values.BLANK_MARKERS - {""}  # "" cleans to "" anyway
+# A whole cell that is a blank marker, in a row's cells joined and bounded by "|" and lowered.
+# Only the ASCII markers: _already_clean turns non-ASCII rows away first.
+# The lookahead on the markers' first characters only makes the search quicker.
+_ASCII_MARKERS = sorted(m for m in _MARKERS if m.isascii())
+_MARKER_CELL = re.compile(
+    rf"\|(?=[{re.escape(''.join(sorted({m[0] for m in _ASCII_MARKERS})))}])"
+    rf"(?:{'|'.join(map(re.escape, _ASCII_MARKERS))})\|"
+)
 
 
 def _already_clean(cells: tuple[str, ...]) -> bool:
     """Whether values.text would give back every cell as it is ("" for ""), checked on the
     row at once: printable ASCII (so the only space is " "), no double space, no space at
-    either end of a cell, no blank marker. False sends the row through the per-cell memo.
-    For ASCII, casefold() is lower()."""
-    joined = "|".join(cells)
+    either end of a cell, no blank marker. False sends the row down the slower way (the
+    general path, the per-cell memo).
+
+    The cells are joined between "|"s, so every cell is bounded by "|" on both sides: a cell
+    that starts or ends with a space shows as "| " or " |", and a cell that is a marker as
+    "|marker|". A "|" inside a cell can only make a clean row look unclean (the slow path
+    then gives the same result), never the other way round. For ASCII, casefold() is lower().
+    """
+    bounded = f"|{'|'.join(cells)}|"
     return (
-        joined.isascii()
-        and joined.isprintable()
-        and "  " not in joined
-        and "| " not in joined
-        and " |" not in joined
-        and joined[:1] != " "
-        and joined[-1:] != " "
-        and _MARKERS.isdisjoint(map(str.lower, cells))
+        bounded.isascii()
+        and bounded.isprintable()
+        and "  " not in bounded
+        and "| " not in bounded
+        and " |" not in bounded
+        and _MARKER_CELL.search(bounded.lower()) is None
     )
+
+
+# A plain row's cells: its text, checked clean all at once; its codes, few distinct values
+# each cleaned once by their memo; and its dates, read as they are by the date memo (values.
+# to_date cleans them). Each in COLUMNS order.
+_CODE_FIELDS = ("sex", "event_type")
+_DATE_FIELDS = ("date_of_birth", "event_date", "event_end_date")
+_TEXT_FIELDS = tuple(c for c in COLUMNS if c not in _CODE_FIELDS and c not in _DATE_FIELDS)
+_PERSON_ID = _TEXT_FIELDS.index("person_id")
+
+
+def _picker(
+    columns: dict[str, int], fields: tuple[str, ...], width: int
+) -> Callable[[list[str]], tuple[str, ...]]:
+    """For a row of exactly ``width`` cells: the cells of ``fields``, "" for a column the file
+    does not have."""
+    pick = operator.itemgetter(*(columns.get(field, width) for field in fields))
+    if all(field in columns for field in fields):
+        return pick
+    return lambda raw: pick([*raw, ""])  # a column the file lacks reads the cell after the row
 
 
 class _DateMemo(dict[str, tuple[date | None, bool]]):
@@ -266,6 +309,44 @@ class _DateMemo(dict[str, tuple[date | None, bool]]):
     def __missing__(self, cell: str) -> tuple[date | None, bool]:
         parsed = self[cell] = _to_date(cell)
         return parsed
+
+
+class _SexMemo(dict[str, tuple[str, bool]]):
+    """Sex cell, cleaned or not → (sex as stored: M, F, U, or "" when blank; whether it is a
+    known code), each distinct value looked up once. An unknown code is stored as U, with a
+    warning."""
+
+    def __missing__(self, cell: str) -> tuple[str, bool]:
+        given = values.text(cell)
+        if not given:
+            known = ("", True)
+        else:
+            code = codes.canonical("gender", given)
+            known = ({"M": "M", "F": "F"}.get(code or "", "U"), code is not None)
+        self[cell] = known
+        return known
+
+
+class _PlainKindMemo(dict[str, tuple[str, str | None]]):
+    """event_type cell → (the type as given, cleaned; the event kind it loads as, or None when
+    the row needs a warning: a blank type, or one that is not in the agency's list). Such rows
+    take the general path, which reports them."""
+
+    def __init__(self, kinds: dict[str, str] | None) -> None:
+        super().__init__()
+        self.kinds = kinds
+
+    def __missing__(self, cell: str) -> tuple[str, str | None]:
+        event_type = values.text(cell) or ""
+        kind: str | None = snake(event_type) or None
+        if kind is not None and self.kinds is not None:
+            kind = self.kinds.get(kind)
+        found = self[cell] = (event_type, kind)
+        return found
+
+
+# The kinds whose event keeps its end date; an early-help episode's end is also an event.
+_ENDED_KINDS = frozenset({"early_help_start", "missing_episode"})
 
 
 class _AgencyRows:
@@ -298,11 +379,110 @@ class _AgencyRows:
         self.pick = (
             operator.itemgetter(*columns.values()) if all_text and len(columns) > 1 else None
         )
-        self.sex_memo: dict[str, tuple[str, str | None]] = {}
+        self.sex_memo = _SexMemo()
         self.kind_memo: dict[str, str] = {}
+        self.plain_kinds = _PlainKindMemo(self.kinds)
         self.width = max(columns.values()) + 1
         self.dob_index = columns.get("date_of_birth")
         self.end_index = columns.get("event_end_date")
+
+    def cell_rows(self, rows: Iterable[list[Any]], first_row: int) -> tuple[int, int]:
+        """Read a workbook's rows, the first of them row ``first_row`` of the sheet, blank rows
+        skipped: (rows read, rows accepted)."""
+        read = accepted = 0
+        for row, raw in enumerate(rows, first_row):
+            if not any(str(c).strip() for c in raw if c is not None):
+                continue
+            read += 1
+            accepted += self.row(raw, row)
+        return read, accepted
+
+    def text_rows(self, rows: Iterable[list[str]], first_row: int) -> tuple[int, int]:
+        """Read a CSV's rows, the first of them line ``first_row`` of the file, blank rows
+        skipped: (rows read, rows accepted).
+
+        Most rows are plain: as many cells as the header, a person_id, every text cell already
+        clean, and nothing to report. Those are read here, straight from their cells; any
+        other row goes through ``row``, which would give the same result for a plain row, only
+        slower. A row is found plain before anything of it is staged, so the fallback starts
+        afresh.
+        """
+        agency, reference = self.agency, self.reference_date
+        identity_only = agency == IDENTITY_ONLY
+        cells_per_row = len(self.header)
+        text_cells = _picker(self.columns, _TEXT_FIELDS, cells_per_row)
+        other_cells = _picker(self.columns, _CODE_FIELDS + _DATE_FIELDS, cells_per_row)
+        dates, sexes, kinds = self.date_memo, self.sex_memo, self.plain_kinds
+        strip = str.strip
+        read = accepted = 0
+        for row, raw in enumerate(rows, first_row):
+            texts = text_cells(raw) if len(raw) == cells_per_row else None
+            # A row with a clean person_id is not blank; any other may be, and is then skipped.
+            if texts is None or not texts[_PERSON_ID] or not _already_clean(texts):
+                if any(map(strip, raw)):
+                    read += 1
+                    accepted += self.row(raw, row)
+                continue
+            read += 1
+            (
+                record_id,
+                person_id,
+                nhs_number,
+                upn,
+                la_child_id,
+                given_name,
+                family_name,
+                postcode,
+                address,
+                details,
+                lead_professional,
+            ) = texts
+            sex_cell, type_cell, dob_cell, start_cell, end_cell = other_cells(raw)
+            # Anything to report (see row and _checks) sends the row to the general path.
+            dob, dob_ok = dates[dob_cell]
+            sex, sex_known = sexes[sex_cell]
+            if not (dob_ok and sex_known):
+                accepted += self.row(raw, row)
+                continue
+            if not identity_only:
+                start, _ = dates[start_cell]
+                end, end_ok = dates[end_cell]
+                event_type, kind = kinds[type_cell]
+                if (
+                    start is None
+                    or kind is None
+                    or not end_ok
+                    or start > reference
+                    or (dob is not None and dob > start)
+                    or (end is not None and (end < start or end > reference))
+                ):
+                    accepted += self.row(raw, row)
+                    continue
+            # The row is plain: stage it.
+            key = self._add_record(
+                RecordFacts(
+                    agency,
+                    person_id,
+                    la_child_id,
+                    nhs_number,
+                    upn,
+                    given_name,
+                    family_name,
+                    dob,
+                    sex,
+                    postcode,
+                    address,
+                ),
+                row,
+                raw,
+            )
+            accepted += 1
+            if not identity_only:
+                assert start is not None and kind is not None  # a plain event row has both
+                self._add_events(
+                    key, kind, start, end, row, event_type, record_id, details, lead_professional
+                )
+        return read, accepted
 
     def _cell(self, raw: list[Any], key: str, row: int) -> tuple[str, str, str]:
         index = self.columns.get(key)
@@ -341,6 +521,7 @@ class _AgencyRows:
         return _to_date(value)
 
     def row(self, raw: list[Any], row: int) -> bool:
+        """Stage one row, reporting whatever is wrong with it: whether it was accepted."""
         text = self.blank.copy()
         # Every cell of a CSV row is text: dates come straight from the memo (as in _date).
         pick = self.pick
@@ -416,24 +597,15 @@ class _AgencyRows:
                     row,
                     self._cell(raw, "event_end_date", row),
                 )
-        sex = ""
-        if text["sex"]:
-            known = self.sex_memo.get(text["sex"])
-            if known is None:
-                code = codes.canonical("gender", text["sex"])
-                known = self.sex_memo[text["sex"]] = (
-                    {"M": "M", "F": "F"}.get(code or "", "U"),
-                    code,
-                )
-            sex, code = known
-            if code is None:
-                self._issue(
-                    WARNING,
-                    "unknown_code",
-                    f"'{text['sex']}' is not a sex (M, F or U); it was stored as U.",
-                    row,
-                    self._cell(raw, "sex", row),
-                )
+        sex, sex_known = self.sex_memo[text["sex"]]
+        if not sex_known:
+            self._issue(
+                WARNING,
+                "unknown_code",
+                f"'{text['sex']}' is not a sex (M, F or U); it was stored as U.",
+                row,
+                self._cell(raw, "sex", row),
+            )
         self._record(text, dob, sex, row, raw)
         if self.agency == IDENTITY_ONLY:
             return True
@@ -445,69 +617,87 @@ class _AgencyRows:
     def _record(
         self, text: dict[str, str], dob: date | None, sex: str, row: int, raw: list[Any]
     ) -> None:
-        key = (self.agency, text["person_id"])
-        record = self.staged.records.get(key)
-        if record is None:  # the first row of a person (most rows): no dict of fields built
-            record = self.staged.records[key] = RecordFacts(
-                self.agency,
-                text["person_id"],
-                text["la_child_id"],
-                text["nhs_number"],
-                text["upn"],
-                text["given_name"],
-                text["family_name"],
-                dob,
-                sex,
-                text["postcode"],
-                text["address"],
-            )
-            if self.staged.creates_children and record.la_child_id:
-                self._child(record)
-            return
-        fields = {
-            "la_child_id": text["la_child_id"],
-            "nhs_number": text["nhs_number"],
-            "upn": text["upn"],
-            "given_name": text["given_name"],
-            "family_name": text["family_name"],
-            "sex": sex,
-            "postcode": text["postcode"],
-            "address": text["address"],
-        }
-        if dob is not None and record.dob is not None and dob != record.dob:
+        later = RecordFacts(
+            self.agency,
+            text["person_id"],
+            text["la_child_id"],
+            text["nhs_number"],
+            text["upn"],
+            text["given_name"],
+            text["family_name"],
+            dob,
+            sex,
+            text["postcode"],
+            text["address"],
+        )
+        self._add_record(later, row, raw)
+
+    def _add_record(self, later: RecordFacts, row: int, raw: list[Any]) -> tuple[str, str]:
+        """Stage a row's person: the first row of a person is its record, a later one is
+        merged into that. The record's key."""
+        key = (self.agency, later.person_id)
+        record = self.staged.records.setdefault(key, later)
+        if record is not later:
+            self._merge(record, later, row, raw)
+        elif self.staged.creates_children and later.la_child_id:
+            self._child(later)
+        return key
+
+    def _merge(self, record: RecordFacts, later: RecordFacts, row: int, raw: list[Any]) -> None:
+        """Fold a later row's identifiers for the same person into ``record``: the first
+        non-empty value of each field is kept, and a differing date of birth or name noted."""
+        if later.dob is not None and record.dob is not None and later.dob != record.dob:
             self._issue(
                 INFO,
                 "conflicting_identity",
                 f"Person {record.person_id} has date "
-                f"of birth {dob:%d/%m/%Y} here but {record.dob:%d/%m/%Y} on an "
+                f"of birth {later.dob:%d/%m/%Y} here but {record.dob:%d/%m/%Y} on an "
                 "earlier row; the first was kept.",
                 row,
                 self._cell(raw, "date_of_birth", row),
             )
-        for name in ("given_name", "family_name"):
-            given = fields[name]
-            if given and getattr(record, name) and given != getattr(record, name):
-                self._issue(
-                    INFO,
-                    "conflicting_identity",
-                    f"Person {record.person_id} has "
-                    f"{name} '{given}' here but '{getattr(record, name)}' on an "
-                    "earlier row; the first was kept.",
-                    row,
-                    self._cell(raw, name, row),
-                )
+        if later.given_name and record.given_name and later.given_name != record.given_name:
+            self._conflicting_name(record, "given_name", later.given_name, row, raw)
+        if later.family_name and record.family_name and later.family_name != record.family_name:
+            self._conflicting_name(record, "family_name", later.family_name, row, raw)
         if record.dob is None:
-            record.dob = dob
-        for name, value in fields.items():
-            if value and not getattr(record, name):
-                setattr(record, name, value)
+            record.dob = later.dob
+        if not record.la_child_id:
+            record.la_child_id = later.la_child_id
+        if not record.nhs_number:
+            record.nhs_number = later.nhs_number
+        if not record.upn:
+            record.upn = later.upn
+        if not record.given_name:
+            record.given_name = later.given_name
+        if not record.family_name:
+            record.family_name = later.family_name
+        if not record.sex:
+            record.sex = later.sex
+        if not record.postcode:
+            record.postcode = later.postcode
+        if not record.address:
+            record.address = later.address
         if self.staged.creates_children and record.la_child_id:
             self._child(record)
 
+    def _conflicting_name(
+        self, record: RecordFacts, name: str, given: str, row: int, raw: list[Any]
+    ) -> None:
+        """Note that a later row gives the person another given or family name."""
+        self._issue(
+            INFO,
+            "conflicting_identity",
+            f"Person {record.person_id} has {name} '{given}' here but "
+            f"'{getattr(record, name)}' on an earlier row; the first was kept.",
+            row,
+            self._cell(raw, name, row),
+        )
+
     def _child(self, record: RecordFacts) -> None:
-        facts = self.staged.children.get(record.la_child_id)
-        if facts is None:
-            self.staged.children[record.la_child_id] = ChildFacts(
+        children = self.staged.children
+        if record.la_child_id not in children:
+            children[record.la_child_id] = ChildFacts(
                 record.la_child_id,
                 sex=record.sex,
                 dob=record.dob,
@@ -576,16 +766,44 @@ class _AgencyRows:
                 self._cell(raw, "event_type", row),
             )
             kind = event_type
-        attributes: dict[str, Any] = {"event_type": text["event_type"]}
-        for name in ("record_id", "details", "lead_professional"):
-            if text[name]:
-                attributes[name] = text[name]
-        worker = text["lead_professional"]
-        key = (self.agency, text["person_id"])
-        end_of_kind = end if kind in ("early_help_start", "missing_episode") else None
+        self._add_events(
+            (self.agency, text["person_id"]),
+            kind,
+            start,
+            end,
+            row,
+            text["event_type"],
+            text["record_id"],
+            text["details"],
+            text["lead_professional"],
+        )
+
+    def _add_events(
+        self,
+        key: tuple[str, str],
+        kind: str,
+        start: date,
+        end: date | None,
+        row: int,
+        event_type: str,
+        record_id: str,
+        details: str,
+        worker: str,
+    ) -> None:
+        """Stage a row's event; an early-help episode's end is an event of its own. Both
+        share the row's attributes (the loader encodes them once): its event type as given,
+        and the other fields it has."""
+        attributes: dict[str, Any] = {"event_type": event_type}
+        if record_id:
+            attributes["record_id"] = record_id
+        if details:
+            attributes["details"] = details
+        if worker:
+            attributes["lead_professional"] = worker
         events = self.staged.events
+        kept_end = end if kind in _ENDED_KINDS else None
         events.append(
-            (key, self.agency, kind, start, end_of_kind, self.sheet, row, attributes, "", worker)
+            (key, self.agency, kind, start, kept_end, self.sheet, row, attributes, "", worker)
         )
         if kind == "early_help_start" and end is not None:
             events.append(
