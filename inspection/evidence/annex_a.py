@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import insort
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import repeat
 from pathlib import Path
@@ -289,26 +290,33 @@ def read_annex_a(
         raise EvidenceFileError(
             f"{name} is damaged and cannot be read as a workbook ({exc})."
         ) from None
-    staged = Staged(source_kind="annex-a", agency=AGENCY)
-    context = _Context(staged, reference_date)
+    sheet_names = list(workbook.sheet_names)
     found: list[tuple[str, ListSchema, int, list[list[Any]]]] = []
     has_cells = False
-    sheet_names = list(workbook.sheet_names)
-    for sheet_name in sheet_names:
-        try:
-            sheet = workbook.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise EvidenceFileError(
-                f"{name} is damaged: sheet '{sheet_name}' cannot be read ({exc})."
-            ) from None
+    context = _Context(Staged(source_kind="annex-a", agency=AGENCY), reference_date)
+    # Lists are read in list order. Sheets nearly always come in that order, so each list is
+    # read as soon as its sheet is parsed (while the parser, which lets go of the interpreter,
+    # works on the next sheet); if a sheet turns out to come before one already read, the
+    # lists are read again, from the start, in list order.
+    in_order = True
+    for position, (sheet_name, rows) in enumerate(_parsed_sheets(workbook, sheet_names, name)):
         if any(not _blank(r) for r in rows):
             has_cells = True
         if header_key(sheet_name) in _NOT_LISTS:
             continue
         located = find_list(sheet_name, rows)
-        if located is not None:
-            found.append((sheet_name, located[0], located[1], rows))
+        if located is None:
+            continue
+        schema, header_index = located
+        if found and schema.number < found[-1][1].number:
+            in_order = False
+        found.append((sheet_name, schema, header_index, rows))
+        if in_order:
+            if progress:
+                progress(
+                    f"Reading {sheet_name} (List {schema.number})", position / len(sheet_names)
+                )
+            _read_list(context, sheet_name, schema, header_index, rows)
     if not has_cells:
         raise EvidenceFileError(f"{name} is empty: none of its sheets has anything in it.")
     if not found:
@@ -317,14 +325,14 @@ def read_annex_a(
             "needs a header row with 'Child Unique ID' and the list's own columns, such as "
             "'Date of Contact' for List 1."
         )
-    found.sort(key=lambda item: item[1].number)
-    total_rows = sum(len(rows) for *_, rows in found) or 1
-    done = 0
-    for sheet_name, schema, header_index, rows in found:
-        if progress:
-            progress(f"Reading {sheet_name} (List {schema.number})", done / total_rows)
-        _read_list(context, sheet_name, schema, header_index, rows)
-        done += len(rows)
+    if not in_order:
+        context = _Context(Staged(source_kind="annex-a", agency=AGENCY), reference_date)
+        found.sort(key=lambda item: item[1].number)
+        for number, (sheet_name, schema, header_index, rows) in enumerate(found):
+            if progress:
+                progress(f"Reading {sheet_name} (List {schema.number})", number / len(found))
+            _read_list(context, sheet_name, schema, header_index, rows)
+    staged = context.staged
     cross_list_checks(staged, context.cross)
     if context.adopters:
         staged.extra["adopters"] = _adopter_summary(context.adopters)
@@ -333,6 +341,31 @@ def read_annex_a(
             f"{name} has the Annex A lists but no rows in any of them: there is nothing to load."
         )
     return staged
+
+
+def _parsed_sheets(
+    workbook: CalamineWorkbook, sheet_names: list[str], name: str
+) -> Iterator[tuple[str, list[list[Any]]]]:
+    """(sheet name, rows) for every sheet in workbook order, parsed in a worker thread ahead of
+    the caller (python-calamine releases the interpreter lock while it parses)."""
+
+    def parse(sheet_name: str) -> list[list[Any]]:
+        return workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-sheets") as pool:
+        parsing = [pool.submit(parse, sheet_name) for sheet_name in sheet_names]
+        try:
+            for sheet_name, future in zip(sheet_names, parsing, strict=True):
+                try:
+                    rows = future.result()
+                except Exception as exc:
+                    raise EvidenceFileError(
+                        f"{name} is damaged: sheet '{sheet_name}' cannot be read ({exc})."
+                    ) from None
+                yield sheet_name, rows
+        finally:
+            for future in parsing:
+                future.cancel()
 
 
 class _Child:

@@ -453,3 +453,30 @@ def test_messy_fixture_every_row_accepted_and_every_duplicate_flagged():
         for i in staged.issues
         if i.rule in ("unknown_code", "unrecognised_column", "unreadable_date", "missing_column")
     ]
+
+
+def test_sheets_in_any_order_are_read_in_list_order(tmp_path):
+    """Lists are read as their sheets are parsed when the sheets come in list order; a
+    workbook whose sheets come in another order gives exactly the same result."""
+    lists = {
+        1: [["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"]],
+        3: [
+            ["C1", "M", "WBRI", "02/01/2015", 11, "02/10/2026", "6", "N", 0, "T", "W"],
+            ["C2", "F", "WBRI", "01/01/2016", 10, "03/10/2026", "6", "N", 0, "T", "W"],
+        ],
+    }
+    in_order = read(write_workbook(tmp_path / "in_order.xlsx", lists))
+    shuffled = read(write_workbook(tmp_path / "shuffled.xlsx", {3: lists[3], 1: lists[1]}))
+    for staged in (in_order, shuffled):
+        assert list(staged.tables) == ["List 1", "List 3"]
+        assert [(e[2], e[3], e[5]) for e in staged.events] == [
+            ("contact", date(2026, 10, 1), "List_1"),
+            ("referral", date(2026, 10, 2), "List_3"),
+            ("referral", date(2026, 10, 3), "List_3"),
+        ]
+        # The date of birth of the list read first is kept; the later one is reported.
+        assert staged.children["C1"].dob == date(2015, 1, 1)
+        assert [(i.rule, i.sheet, i.cell) for i in staged.issues] == [
+            ("conflicting_dob", "List_3", "D3")
+        ]
+    assert list(shuffled.children) == list(in_order.children) == ["C1", "C2"]
