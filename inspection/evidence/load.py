@@ -897,10 +897,13 @@ async def _write_records(
     postgres = writer.dialect == "postgres"
     reserved = await writer.reserve_ids("source_record", len(records)) if postgres else []
     rows: list[tuple[Any, ...]] = []
+    append = rows.append
     for position, index in enumerate(order_list):
         record = records[index]
         child_id = child_of[index]
-        row = (  # the cuts are _cut() inlined (this runs once per person)
+        # The cuts are _cut() inlined (this runs once per person); on PostgreSQL the row
+        # starts with its reserved id.
+        values = (
             inspection_id,
             upload_id,
             (record.agency or "")[:60],
@@ -919,7 +922,7 @@ async def _write_records(
             None,
             "{}",  # link_evidence, as JSON text
         )
-        rows.append((reserved[position], *row) if postgres else row)
+        append((reserved[position], *values) if postgres else values)
     if postgres:
         await writer.insert("source_record", ("id", *RECORD_COLUMNS), rows)
         return {
