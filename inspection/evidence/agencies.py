@@ -227,13 +227,6 @@ def read_agency(
     return staged
 
 
-def _to_date(value: Any) -> tuple[date | None, bool]:
-    try:
-        return values.to_date(value), True
-    except values.Unreadable:
-        return None, False
-
-
 class _TextMemo(dict[str, str]):
     """Text cell → cleaned text ("" for blank), each distinct value cleaned once."""
 
@@ -303,14 +296,6 @@ def _picker(
     return lambda raw: pick([*raw, ""])  # a column the file lacks reads the cell after the row
 
 
-class _DateMemo(dict[str, tuple[date | None, bool]]):
-    """Text cell → (date or None, whether it was readable), each distinct value parsed once."""
-
-    def __missing__(self, cell: str) -> tuple[date | None, bool]:
-        parsed = self[cell] = _to_date(cell)
-        return parsed
-
-
 class _SexMemo(dict[str, tuple[str, bool]]):
     """Sex cell, cleaned or not → (sex as stored: M, F, U, or "" when blank; whether it is a
     known code), each distinct value looked up once. An unknown code is stored as U, with a
@@ -373,7 +358,7 @@ class _AgencyRows:
         self.items = list(columns.items())
         self.blank = dict.fromkeys(COLUMNS, "")
         self.text_memo = _TextMemo()
-        self.date_memo = _DateMemo()
+        self.date_memo = values.DateMemo()
         # A CSV gives only text: a whole row is cleaned through the memo in one C-level map.
         self.keys = [key for key, _ in self.items]
         self.pick = (
@@ -518,7 +503,7 @@ class _AgencyRows:
         value = raw[index]
         if type(value) is str:
             return self.date_memo[value]
-        return _to_date(value)
+        return values.read_date(value)
 
     def row(self, raw: list[Any], row: int) -> bool:
         """Stage one row, reporting whatever is wrong with it: whether it was accepted."""

@@ -72,22 +72,6 @@ class _Memo(dict[str, Any]):
         return cleaned
 
 
-_UNREADABLE = object()
-
-
-class _DateMemo(dict[str, Any]):
-    """Cleaned date text → date, or ``_UNREADABLE``, each distinct text parsed once."""
-
-    def __missing__(self, cleaned: str) -> Any:
-        parsed: Any
-        try:
-            parsed = values.to_date(cleaned)
-        except values.Unreadable:
-            parsed = _UNREADABLE
-        self[cleaned] = parsed
-        return parsed
-
-
 def read_cin_census(
     path: Path, reference_date: date, max_bytes: int, filename: str | None = None
 ) -> Staged:
@@ -138,7 +122,7 @@ class _ChildReader:
         self.staged = staged
         self.reference_date = reference_date
         self.texts = _Memo()
-        self.dates = _DateMemo()
+        self.dates = values.DateMemo()
 
     def _text(self, parent: Element | None, name: str) -> str | None:
         if parent is None:
@@ -164,8 +148,8 @@ class _ChildReader:
         raw = self._text(parent, name)
         if raw is None:
             return None
-        value = self.dates[raw]
-        if value is _UNREADABLE:
+        value, readable = self.dates[raw]
+        if not readable:
             self._issue(
                 WARNING,
                 "unreadable_date",
@@ -369,8 +353,8 @@ class _ChildReader:
             self._add(la_id, "cp_plan_end", end, row, attributes)
             for review in plan.iter("CPPreviewDate"):
                 cleaned = self.texts[review.text] if review.text is not None else None
-                when = None if cleaned is None else self.dates[cleaned]
-                if when is _UNREADABLE:
+                when, readable = (None, True) if cleaned is None else self.dates[cleaned]
+                if not readable:
                     self._issue(
                         WARNING,
                         "unreadable_date",

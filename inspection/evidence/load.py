@@ -315,25 +315,23 @@ async def import_files(
     results: list[ImportSummary | EvidenceFileError] = []
     # Between one file's write and the next one's read the collector would otherwise walk
     # everything both hold (a second and a half over an authority's seven files).
-    pause = _no_cycle_collection()
-    pause.__enter__()
-    reader = asyncio.create_task(read_all())
-    try:
-        for file in files:
-            getting = asyncio.ensure_future(ready.get())
-            await asyncio.wait((getting, reader), return_when=asyncio.FIRST_COMPLETED)
-            if not getting.done():  # the reader stopped without an outcome: its error
-                getting.cancel()
-                reader.result()
-            outcome = getting.result()
-            if isinstance(outcome, _Read):
-                outcome = await _store_and_write(
-                    inspection.id, outcome, settings, uploaded_by, reporter(file)
-                )
-            results.append(outcome)
-    finally:
-        reader.cancel()  # a read's thread finishes on its own; nothing is written
-        pause.__exit__(None, None, None)
+    with _no_cycle_collection():
+        reader = asyncio.create_task(read_all())
+        try:
+            for file in files:
+                getting = asyncio.ensure_future(ready.get())
+                await asyncio.wait((getting, reader), return_when=asyncio.FIRST_COMPLETED)
+                if not getting.done():  # the reader stopped without an outcome: its error
+                    getting.cancel()
+                    reader.result()
+                outcome = getting.result()
+                if isinstance(outcome, _Read):
+                    outcome = await _store_and_write(
+                        inspection.id, outcome, settings, uploaded_by, reporter(file)
+                    )
+                results.append(outcome)
+        finally:
+            reader.cancel()  # a read's thread finishes on its own; nothing is written
     return results
 
 
@@ -509,17 +507,15 @@ class _Writer:
             await self.connection.execute_many(sql, [_for_sqlite(r) for r in rows])
 
 
-def _json_encoder() -> Callable[[Any], str]:
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+def _encode_json(value: Any) -> str:
     """What ``json.dumps(value, separators=(",", ":"), default=str)`` means, four times faster:
     orjson, with dates and times handed to ``str`` as json's ``default=str`` would, and keys
     that are not text written as text. (Unlike json, non-ASCII text is written as UTF-8, not
     escaped, and NaN as null: the same value once parsed, and one PostgreSQL accepts.)"""
-    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-    dumps = orjson.dumps
-    return lambda value: dumps(value, default=str, option=options).decode()
-
-
-_encode_json = _json_encoder()
+    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
 
 
 def _for_sqlite(row: tuple[Any, ...]) -> tuple[Any, ...]:

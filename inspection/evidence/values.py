@@ -112,6 +112,23 @@ def to_date(value: object) -> date | None:
     return _date_from_text(str(value))
 
 
+def read_date(value: object) -> tuple[date | None, bool]:
+    """(``to_date(value)``, True), or (None, False) when the value is not a date."""
+    try:
+        return to_date(value), True
+    except Unreadable:
+        return None, False
+
+
+class DateMemo(dict[str, tuple[date | None, bool]]):
+    """Text → ``read_date`` of it, each distinct text parsed once (a file repeats its dates
+    across thousands of rows)."""
+
+    def __missing__(self, text: str) -> tuple[date | None, bool]:
+        parsed = self[text] = read_date(text)
+        return parsed
+
+
 @lru_cache(maxsize=65536)
 def _date_from_text(raw: str) -> date | None:
     cleaned = _text(raw)
