@@ -12,7 +12,8 @@ from pathlib import Path
 
 from inspection import db
 from inspection.accounts import create_user
-from inspection.evidence.load import EvidenceFile, import_files
+from inspection.evidence.bundle import import_files
+from inspection.evidence.load import EvidenceFile
 from inspection.evidence.staged import EvidenceFileError
 from inspection.inspections import add_local_authority, add_member, create_inspection
 from inspection.journey.linkage import link_inspection

@@ -10,7 +10,8 @@ from typing import Any
 
 from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.evidence.load import EvidenceFile, ImportSummary, import_file, import_files
+from inspection.evidence.bundle import import_files
+from inspection.evidence.load import EvidenceFile, ImportSummary, import_file
 from inspection.evidence.staged import EvidenceFileError
 
 

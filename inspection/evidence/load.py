@@ -1,6 +1,7 @@
 """Load one evidence file: one upload, one transaction, nothing half-loaded.
 
-``import_file`` is the one entry point the CLI, the web page and the demo call. It refuses the
+``import_file`` is the entry point for one file (the CLI's and the web page's);
+``bundle.import_files`` loads several, each with the same functions. It refuses the
 whole file (``EvidenceFileError``, nothing written, not even an Upload row) when the file is
 unusable; recognises a file already loaded into the inspection by its sha256; otherwise reads
 it (in a worker thread), then writes the upload, children, source records, events and
@@ -34,6 +35,17 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from inspection.evidence.codes import codes_version
+from inspection.evidence.rows import (
+    CHILD_HEAD,
+    CHILD_TAIL,
+    EVENT_HEAD,
+    EVENT_TAIL,
+    RECORD_HEAD,
+    RECORD_TAIL,
+    Rows,
+    encode_json,
+    prepare,
+)
 from inspection.evidence.staged import EvidenceFileError, Staged
 from inspection.models import Inspection, Upload, User
 from inspection.settings import Settings
@@ -42,54 +54,6 @@ SOURCE_KINDS = ("annex-a", "cin-census", "agency")
 SQLITE_BATCH = 2000
 Progress = Callable[[str, float], None]
 
-CHILD_COLUMNS = (
-    "inspection_id",
-    "la_child_id",
-    "given_name",
-    "family_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "disability",
-    "postcode",
-    "team",
-    "worker",
-    "attributes",
-)
-RECORD_COLUMNS = (
-    "inspection_id",
-    "upload_id",
-    "agency",
-    "person_id",
-    "la_child_id",
-    "nhs_number",
-    "upn",
-    "given_name",
-    "family_name",
-    "dob",
-    "sex",
-    "postcode",
-    "address",
-    "child_id",
-    "link_method",
-    "link_probability",
-    "link_evidence",
-)
-EVENT_COLUMNS = (
-    "inspection_id",
-    "child_id",
-    "record_id",
-    "upload_id",
-    "agency",
-    "kind",
-    "start",
-    "end",
-    "source_sheet",
-    "source_row",
-    "attributes",
-    "team",
-    "worker",
-)
 ISSUE_COLUMNS = (
     "inspection_id",
     "upload_id",
@@ -161,6 +125,7 @@ def sha256_of(path: Path) -> str:
 
 _gc_lock = threading.Lock()
 _gc_readers = 0
+_gc_was_enabled = True
 
 
 @contextmanager
@@ -169,19 +134,21 @@ def _no_cycle_collection() -> Iterator[None]:
 
     Reading builds hundreds of thousands of small objects that all stay alive; each full
     collection would walk all of them again (a third of the time on a large CIN census).
-    Reference counting still frees everything that is dropped. Shared by concurrent readers.
+    Reference counting still frees everything that is dropped. Shared by concurrent readers;
+    a collector already paused (a loader process pauses it for its whole life) stays paused.
     """
-    global _gc_readers
+    global _gc_readers, _gc_was_enabled
     with _gc_lock:
         _gc_readers += 1
         if _gc_readers == 1:
+            _gc_was_enabled = gc.isenabled()
             gc.disable()
     try:
         yield
     finally:
         with _gc_lock:
             _gc_readers -= 1
-            if _gc_readers == 0:
+            if _gc_readers == 0 and _gc_was_enabled:
                 gc.enable()
 
 
@@ -249,6 +216,7 @@ class _Read:
     size: int
     sha256: str
     staged: Staged
+    rows: Rows
 
 
 async def import_file(
@@ -272,67 +240,6 @@ async def import_file(
     if isinstance(outcome, ImportSummary):
         return outcome
     return await _store_and_write(inspection.id, outcome, settings, uploaded_by, progress)
-
-
-READ_AHEAD = 2  # files read and waiting to be written, at most (each holds its rows)
-
-
-async def import_files(
-    inspection_id: int,
-    files: Sequence[EvidenceFile],
-    settings: Settings,
-    uploaded_by: User | None = None,
-    progress: Callable[[EvidenceFile, str, float], None] | None = None,
-) -> list[ImportSummary | EvidenceFileError]:
-    """Load several files in order, each exactly as ``import_file`` would (its own upload and
-    transaction, all or nothing), reading the next files while one is written.
-
-    Reading is Python work and writing mostly the database's, so the two overlap: files are
-    read one after another, in order, up to ``READ_AHEAD`` ahead of the one being written.
-    A file that cannot be used is answered with its EvidenceFileError in its place in the list
-    and the others still load; anything else (the database going away) stops the batch there,
-    with every file before it loaded and the one being written rolled back.
-    """
-    inspection = await _inspection(inspection_id)
-
-    def reporter(file: EvidenceFile) -> Progress | None:
-        if progress is None:
-            return None
-        return lambda stage, fraction: progress(file, stage, fraction)
-
-    ready: asyncio.Queue[ImportSummary | _Read | EvidenceFileError] = asyncio.Queue(READ_AHEAD)
-
-    async def read_all() -> None:
-        for file in files:
-            try:
-                outcome: ImportSummary | _Read | EvidenceFileError = await _check_and_read(
-                    inspection, file, settings, reporter(file)
-                )
-            except EvidenceFileError as exc:
-                outcome = exc
-            await ready.put(outcome)
-
-    results: list[ImportSummary | EvidenceFileError] = []
-    # Between one file's write and the next one's read the collector would otherwise walk
-    # everything both hold (a second and a half over an authority's seven files).
-    with _no_cycle_collection():
-        reader = asyncio.create_task(read_all())
-        try:
-            for file in files:
-                getting = asyncio.ensure_future(ready.get())
-                await asyncio.wait((getting, reader), return_when=asyncio.FIRST_COMPLETED)
-                if not getting.done():  # the reader stopped without an outcome: its error
-                    getting.cancel()
-                    reader.result()
-                outcome = getting.result()
-                if isinstance(outcome, _Read):
-                    outcome = await _store_and_write(
-                        inspection.id, outcome, settings, uploaded_by, reporter(file)
-                    )
-                results.append(outcome)
-        finally:
-            reader.cancel()  # a read's thread finishes on its own; nothing is written
-    return results
 
 
 async def _inspection(inspection_id: int) -> Inspection:
@@ -369,17 +276,34 @@ async def _check_and_read(
         return existing
     if progress:
         progress("Reading the file", 0.0)
-    staged = await asyncio.to_thread(
-        read_file,
+    staged, rows = await asyncio.to_thread(
+        _read_and_prepare,
         path,
         source_kind,
         agency,
-        inspection.reference_date,
+        inspection,
         settings.max_upload_bytes,
         progress,
         name,
     )
-    return _Read(file, size, sha256, staged)
+    return _Read(file, size, sha256, staged, rows)
+
+
+def _read_and_prepare(
+    path: Path,
+    source_kind: str,
+    agency: str,
+    inspection: Inspection,
+    max_bytes: int,
+    progress: Progress | None,
+    filename: str,
+) -> tuple[Staged, Rows]:
+    """The file read and validated, and its rows made, before any transaction begins."""
+    with _no_cycle_collection():
+        staged = _read(
+            path, source_kind, agency, inspection.reference_date, max_bytes, progress, filename
+        )
+        return staged, prepare(staged, inspection.id)
 
 
 async def _loaded(inspection_id: int, sha256: str) -> ImportSummary | None:
@@ -413,6 +337,7 @@ async def _store_and_write(
             summary = await _write(
                 inspection_id,
                 read.staged,
+                read.rows,
                 name,
                 read.sha256,
                 read.size,
@@ -444,7 +369,7 @@ class _Writer:
     async def insert(
         self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
     ) -> int:
-        """Insert ``rows`` (JSON columns already encoded as text, see ``_encode_json``)."""
+        """Insert ``rows`` (JSON columns already encoded as text, see ``rows.encode_json``)."""
         if self.dialect == "postgres":
             # One COPY per table, fed by a generator: PostgreSQL stores the first rows while
             # Python is still encoding the later ones.
@@ -507,17 +432,6 @@ class _Writer:
             await self.connection.execute_many(sql, [_for_sqlite(r) for r in rows])
 
 
-_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-
-
-def _encode_json(value: Any) -> str:
-    """What ``json.dumps(value, separators=(",", ":"), default=str)`` means, four times faster:
-    orjson, with dates and times handed to ``str`` as json's ``default=str`` would, and keys
-    that are not text written as text. (Unlike json, non-ASCII text is written as UTF-8, not
-    escaped, and NaN as null: the same value once parsed, and one PostgreSQL accepts.)"""
-    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
-
-
 def _for_sqlite(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(
         v.isoformat() if isinstance(v, date) else (int(v) if isinstance(v, bool) else v)
@@ -532,6 +446,7 @@ def _cut(text: str | None, length: int) -> str:
 async def _write(
     inspection_id: int,
     staged: Staged,
+    rows: Rows,
     name: str,
     sha256: str,
     size: int,
@@ -556,12 +471,12 @@ async def _write(
             using_db=tx,
         )
         superseded = await _supersede(writer, tx, inspection_id, upload)
-        child_ids = await _write_children(writer, inspection_id, staged)
-        record_ids = await _write_records(writer, inspection_id, upload.id, staged, child_ids)
+        child_ids = await _write_children(writer, inspection_id, staged, rows)
+        record_ids, record_child_ids = await _write_records(writer, upload.id, rows, child_ids)
         events = await writer.insert(
             "event",
-            EVENT_COLUMNS,
-            _event_rows(inspection_id, upload.id, staged, record_ids),
+            EVENT_HEAD + EVENT_TAIL,
+            _event_rows(upload.id, rows, record_ids, record_child_ids),
         )
         await writer.insert(
             "validation_issue",
@@ -609,46 +524,24 @@ async def _write(
 
 
 def _event_rows(
-    inspection_id: int,
-    upload_id: int,
-    staged: Staged,
-    record_ids: dict[tuple[str, str], tuple[int, int | None]],
+    upload_id: int, rows: Rows, record_ids: np.ndarray, child_ids: np.ndarray
 ) -> Iterator[tuple[Any, ...]]:
-    """Event rows, ready to insert, with their attributes as JSON text, in child order.
+    """Event rows in child order, each its prepared head and a tail of ids.
 
     In child order, each child's index entries go to the same few index pages instead of
     pages all over the index (a third of the cost of writing events). The order is otherwise
-    the readers' (a stable sort), so the events of one source row stay together: readers share
-    one attributes dict between them (a start and its end), and it is encoded once.
+    the readers' (a stable sort), so the events of one source row stay together.
     """
-    events = staged.events
-    located = [record_ids[event[0]] for event in events]  # (record id, child id)
-    order = np.argsort(
-        np.array([child or 0 for _, child in located], dtype=np.int64), kind="stable"
-    )
-    encode = _encode_json
-    shared: dict[str, Any] | None = None
-    text = ""
-    for index in order.tolist():
-        _, agency, kind, start, end, sheet, row, attributes, team, worker = events[index]
-        record_id, child_id = located[index]
-        if attributes is not shared:
-            shared, text = attributes, encode(attributes)
-        yield (
-            inspection_id,
-            child_id,
-            record_id,
-            upload_id,
-            (agency or "")[:60],
-            (kind or "")[:60],
-            start,
-            end,
-            (sheet or "")[:100],
-            row,
-            text,
-            (team or "")[:100],
-            (worker or "")[:100],
-        )
+    event_children = child_ids[rows.event_records]
+    order = np.argsort(event_children, kind="stable")
+    heads = rows.events
+    for index, record_id, child_id in zip(
+        order.tolist(),
+        record_ids[rows.event_records[order]].tolist(),
+        event_children[order].tolist(),
+        strict=True,
+    ):
+        yield heads[index] + (upload_id, record_id, child_id or None)
 
 
 def _table_doc(table: Any, staged: Staged) -> dict[str, Any]:
@@ -694,95 +587,69 @@ async def _supersede(writer: _Writer, tx: Any, inspection_id: int, upload: Uploa
     return ids
 
 
-async def _write_children(writer: _Writer, inspection_id: int, staged: Staged) -> dict[str, int]:
+async def _write_children(
+    writer: _Writer, inspection_id: int, staged: Staged, rows: Rows
+) -> dict[str, int]:
     """la_child_id → child id, after creating/updating, for every child of the inspection
     (SQLite) or every child this file names (PostgreSQL)."""
     postgres = writer.dialect == "postgres"
     if postgres:
         # Only the children this file names are read, ids only: the old attributes are merged
         # in the UPDATE itself (jsonb ||) and new children get ids reserved from the sequence.
-        named = {r.la_child_id for r in staged.records.values() if r.la_child_id}
-        if staged.creates_children:
-            named.update(_cut(f.la_child_id, 64) for f in staged.children.values())
         found = (
             await writer.connection._connection.fetch(
                 'SELECT id, la_child_id FROM "child" WHERE inspection_id = $1 '
                 "AND la_child_id = ANY($2::varchar[])",
                 inspection_id,
-                list(named),
+                rows.named,
             )
-            if named
+            if rows.named
             else []
         )
-        existing: dict[str, Any] = {r[1]: {"id": r[0]} for r in found}
+        ids: dict[str, int] = {r[1]: r[0] for r in found}
+        attributes: dict[str, Any] = {}
     else:
-        rows = await writer.fetch(
+        known = await writer.fetch(
             'SELECT id, la_child_id, attributes FROM "child" WHERE inspection_id = ? '
             "AND la_child_id IS NOT NULL",
             [inspection_id],
         )
-        existing = {r["la_child_id"]: r for r in rows}
-    ids = {la_id: row["id"] for la_id, row in existing.items()}
-    if staged.creates_children and staged.children:
-        new = []
-        updates = []
-        for facts in staged.children.values():
-            la_id = _cut(facts.la_child_id, 64)
-            values = (
-                _cut(facts.given_name, 100),
-                _cut(facts.family_name, 100),
-                facts.dob,
-                _cut(facts.sex, 1),
-                _cut(facts.ethnicity, 10),
-                _cut(facts.disability, 1),
-                _cut(facts.team, 100),
-                _cut(facts.worker, 100),
-            )
-            if la_id in existing:
-                if postgres:
-                    merged = _encode_json(facts.attributes)
-                else:
-                    old = existing[la_id]["attributes"]
-                    old = json.loads(old) if isinstance(old, str) else (old or {})
-                    merged = json.dumps({**old, **facts.attributes}, default=str)
-                updates.append((*values, merged, existing[la_id]["id"]))
-            else:
-                new.append(
-                    (
-                        inspection_id,
-                        la_id,
-                        values[0],
-                        values[1],
-                        values[2],
-                        values[3],
-                        values[4],
-                        values[5],
-                        "",
-                        values[6],
-                        values[7],
-                        _encode_json(facts.attributes),
-                    )
-                )
-        new.sort(key=lambda row: row[1])  # la_child_id order: the unique index's order
-        if postgres:
-            reserved = await writer.reserve_ids("child", len(new))
-            await writer.insert(
-                "child",
-                ("id", *CHILD_COLUMNS),
-                ((child_id, *row) for child_id, row in zip(reserved, new, strict=True)),
-            )
-            ids.update((row[1], child_id) for child_id, row in zip(reserved, new, strict=True))
+        ids = {r["la_child_id"]: r["id"] for r in known}
+        attributes = {r["la_child_id"]: r["attributes"] for r in known}
+    if not rows.children:
+        return ids
+    new = []
+    updates = []
+    for row in rows.children:  # CHILD_HEAD order
+        child_id = ids.get(row[1])
+        if child_id is None:
+            new.append(row)
+        elif postgres:
+            updates.append((*row[2:11], child_id))
         else:
-            await writer.insert("child", CHILD_COLUMNS, new)
-        # The latest upload wins for each characteristic it actually gives.
-        await _update_children(writer, updates)
-        if new and not postgres:
-            rows = await writer.fetch(
-                'SELECT id, la_child_id FROM "child" WHERE inspection_id = ? '
-                "AND la_child_id IS NOT NULL",
-                [inspection_id],
-            )
-            ids = {r["la_child_id"]: r["id"] for r in rows}
+            old = attributes[row[1]]
+            old = json.loads(old) if isinstance(old, str) else (old or {})
+            merged = encode_json({**old, **orjson.loads(row[10])})
+            updates.append((*row[2:10], merged, child_id))
+    if postgres:
+        reserved = await writer.reserve_ids("child", len(new))
+        await writer.insert(
+            "child",
+            CHILD_HEAD + CHILD_TAIL,
+            (row + (child_id,) for row, child_id in zip(new, reserved, strict=True)),
+        )
+        ids.update((row[1], child_id) for row, child_id in zip(new, reserved, strict=True))
+    else:
+        await writer.insert("child", CHILD_HEAD, new)
+    # The latest upload wins for each characteristic it actually gives.
+    await _update_children(writer, updates)
+    if new and not postgres:
+        known = await writer.fetch(
+            'SELECT id, la_child_id FROM "child" WHERE inspection_id = ? '
+            "AND la_child_id IS NOT NULL",
+            [inspection_id],
+        )
+        ids = {r["la_child_id"]: r["id"] for r in known}
     return ids
 
 
@@ -879,60 +746,49 @@ def _update_params(update: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 async def _write_records(
-    writer: _Writer, inspection_id: int, upload_id: int, staged: Staged, child_ids: dict[str, int]
-) -> dict[tuple[str, str], tuple[int, int | None]]:
-    """(agency, person_id) → (record id, child id or None).
+    writer: _Writer, upload_id: int, rows: Rows, child_ids: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's id and child id (0 for none), by its position in ``rows.records``.
 
     Records are written in child order (index entries in order, as for events); on PostgreSQL
     with ids reserved from the table's sequence, so nothing is read back."""
-    keys = list(staged.records)
-    records = list(staged.records.values())
-    child_of = [child_ids.get(r.la_child_id) if r.la_child_id else None for r in records]
-    order = np.argsort(np.array([c or 0 for c in child_of], dtype=np.int64), kind="stable")
-    order_list = order.tolist()
-    postgres = writer.dialect == "postgres"
-    reserved = await writer.reserve_ids("source_record", len(records)) if postgres else []
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
-    for position, index in enumerate(order_list):
-        record = records[index]
-        child_id = child_of[index]
-        # The cuts are _cut() inlined (this runs once per person); on PostgreSQL the row
-        # starts with its reserved id.
-        values = (
-            inspection_id,
-            upload_id,
-            (record.agency or "")[:60],
-            (record.person_id or "")[:100],
-            (record.la_child_id or "")[:64],
-            (record.nhs_number or "")[:20],
-            (record.upn or "")[:20],
-            (record.given_name or "")[:100],
-            (record.family_name or "")[:100],
-            record.dob,
-            (record.sex or "")[:1],
-            (record.postcode or "")[:10],
-            (record.address or "")[:200],
-            child_id,
-            "la_child_id" if child_id else "",
-            None,
-            "{}",  # link_evidence, as JSON text
-        )
-        append((reserved[position], *values) if postgres else values)
-    if postgres:
-        await writer.insert("source_record", ("id", *RECORD_COLUMNS), rows)
-        return {
-            keys[index]: (reserved[position], child_of[index])
-            for position, index in enumerate(order_list)
-        }
-    await writer.insert("source_record", RECORD_COLUMNS, rows)
-    fetched = await writer.fetch(
-        'SELECT id, agency, person_id, child_id FROM "source_record" WHERE upload_id = ?',
-        [upload_id],
+    find = child_ids.get
+    child_of = np.fromiter(
+        (find(la_id, 0) if la_id else 0 for la_id in rows.record_children),
+        dtype=np.int64,
+        count=len(rows.records),
     )
-    ids = {(r["agency"], r["person_id"]): (r["id"], r["child_id"]) for r in fetched}
-    # Keys were cut to the column length on the way in; look them up the same way.
-    return {key: ids[(_cut(key[0], 60), _cut(key[1], 100))] for key in keys}
+    order = np.argsort(child_of, kind="stable")
+    order_list, children = order.tolist(), child_of[order].tolist()
+    heads = rows.records
+    record_ids = np.zeros(len(heads), dtype=np.int64)
+    if writer.dialect == "postgres":
+        reserved = await writer.reserve_ids("source_record", len(heads))
+        await writer.insert(
+            "source_record",
+            RECORD_HEAD + RECORD_TAIL + ("id",),
+            (
+                heads[index] + (upload_id, child or None, "la_child_id" if child else "", ident)
+                for index, child, ident in zip(order_list, children, reserved, strict=True)
+            ),
+        )
+        record_ids[order] = reserved
+        return record_ids, child_of
+    await writer.insert(
+        "source_record",
+        RECORD_HEAD + RECORD_TAIL,
+        (
+            heads[index] + (upload_id, child or None, "la_child_id" if child else "")
+            for index, child in zip(order_list, children, strict=True)
+        ),
+    )
+    fetched = await writer.fetch(
+        'SELECT id, agency, person_id FROM "source_record" WHERE upload_id = ?', [upload_id]
+    )
+    ids = {(r["agency"], r["person_id"]): r["id"] for r in fetched}
+    # Rows are written with their keys cut to the column lengths (head[1], head[2]).
+    record_ids[:] = [ids[(head[1], head[2])] for head in heads]
+    return record_ids, child_of
 
 
 async def table_counts() -> dict[str, int]:
