@@ -18,6 +18,8 @@ from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
+from inspection.migrations._state import AlterFieldState
+
 TABLES = ("event", "source_record")
 _REFERENCES = re.compile(r'\s+REFERENCES\s+"\w+"\s*\("\w+"\)(\s+ON DELETE (SET NULL|NO ACTION|CASCADE|RESTRICT))?')
 
@@ -51,14 +53,6 @@ async def drop_constraints(apps, schema_editor):  # type: ignore[no-untyped-def]
         await client.execute_script(f"PRAGMA schema_version = {version + 1}")
     finally:
         await client.execute_script("PRAGMA writable_schema = OFF")
-
-
-class AlterFieldState(ops.AlterField):
-    """The field's new definition for the migration state only; ``drop_constraints`` does the
-    database part (Tortoise's own AlterField rebuilds a SQLite table and drops its indexes)."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
-        return None
 
 
 class Migration(migrations.Migration):

@@ -13,6 +13,17 @@ from tortoise import fields
 from tortoise.models import Model
 
 
+class JSONTextField(fields.JSONField):
+    """JSON kept as the text it was written in: PostgreSQL ``json``, not ``jsonb``.
+
+    For attributes that are written once and always read whole, never searched inside by the
+    database: ``jsonb`` would parse and rebuild every value as it is stored (a fifth of the
+    cost of loading events) and turn it back into text each time it is read."""
+
+    class _db_postgres:
+        SQL_TYPE = "JSON"
+
+
 class Child(Model):
     inspection_id: int
     id = fields.IntField(primary_key=True)
@@ -142,7 +153,7 @@ class Event(Model):
     end = fields.DateField(null=True)
     source_sheet = fields.CharField(max_length=100, default="")
     source_row = fields.IntField(null=True)
-    attributes: Any = fields.JSONField(default=dict)
+    attributes: Any = JSONTextField(default=dict)
     team = fields.CharField(max_length=100, default="")
     worker = fields.CharField(max_length=100, default="")
 

@@ -1,0 +1,12 @@
+"""Operations shared by the hand-written migrations (a module the migration loader skips)."""
+
+from tortoise.migrations import operations as ops
+
+
+class AlterFieldState(ops.AlterField):
+    """A field's new definition for the migration state only; the migration's RunPython does
+    the database part (Tortoise's own AlterField rebuilds a SQLite table and drops its
+    indexes)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
+        return None
