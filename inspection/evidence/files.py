@@ -132,7 +132,6 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: s
 _NO_ROW = 1 << 40
 _TAIL = 24
 _WIDTH = 3 + 7 + 1  # up to three letters, seven digits and the closing quote
-_POWERS = 10 ** np.arange(7, dtype=np.int64)
 
 
 def _widen(extent: list[int], data: bytes, limit: int) -> None:
@@ -141,7 +140,8 @@ def _widen(extent: list[int], data: bytes, limit: int) -> None:
 
     The same references the regular expression ``\\sr="([A-Z]{1,3})([0-9]{1,7})"`` finds,
     found with array operations: a large sheet holds millions of them, and a regular
-    expression's list of matches cost a second per 100,000 rows."""
+    expression's list of matches cost a second per 100,000 rows. Each reference is read a
+    character at a time across all of them at once."""
     raw = np.frombuffer(data, dtype=np.uint8)
     size = len(raw)
     if size < 6:
@@ -159,33 +159,33 @@ def _widen(extent: list[int], data: bytes, limit: int) -> None:
     starts = np.flatnonzero(found[: max(0, min(limit, size - 5))]) + 4
     if not len(starts):
         return
-    padded = np.concatenate([raw, np.zeros(_WIDTH, dtype=np.uint8)])
-    cells = padded[starts[:, None] + np.arange(_WIDTH)].astype(np.int64)
-    is_letter = (cells >= 0x41) & (cells <= 0x5A)
-    is_digit = (cells >= 0x30) & (cells <= 0x39)
-    letters = np.argmin(is_letter, axis=1)  # the first non-letter: 1 to 3 letters
-    picked = np.arange(len(cells))
-    after = np.minimum(letters[:, None] + np.arange(8), _WIDTH - 1)
-    digit_run = np.take_along_axis(is_digit, after, axis=1)
-    digits = np.argmin(digit_run, axis=1)  # the first non-digit after the letters
-    closing = cells[picked, np.minimum(letters + digits, _WIDTH - 1)]
+    padded = np.concatenate([raw, np.zeros(_WIDTH + 1, dtype=np.uint8)])
+    # The column: one letter, then up to two more (a fourth makes it no reference).
+    letters = np.ones(len(starts), dtype=np.int64)
+    column = padded[starts].astype(np.int64) - 0x40
+    run = np.ones(len(starts), dtype=bool)
+    for offset in (1, 2, 3):
+        byte = padded[starts + offset]
+        run &= (byte >= 0x41) & (byte <= 0x5A)
+        letters += run
+        if offset < 3:
+            column = np.where(run, column * 26 + (byte.astype(np.int64) - 0x40), column)
+    # The row: one to seven digits (an eighth makes it no reference), then the quote.
+    first_digit = starts + letters
+    digits = np.zeros(len(starts), dtype=np.int64)
+    row = np.zeros(len(starts), dtype=np.int64)
+    run[:] = True
+    for offset in range(8):
+        byte = padded[first_digit + offset]
+        run &= (byte >= 0x30) & (byte <= 0x39)
+        digits += run
+        if offset < 7:
+            row = np.where(run, row * 10 + (byte.astype(np.int64) - 0x30), row)
+    closing = padded[first_digit + digits]
     valid = (letters <= 3) & (digits >= 1) & (digits <= 7) & (closing == 0x22)
     if not valid.any():
         return
-    cells, letters, digits, after = cells[valid], letters[valid], digits[valid], after[valid]
-    values = cells - 0x40
-    column = np.where(
-        letters == 1,
-        values[:, 0],
-        np.where(
-            letters == 2,
-            values[:, 0] * 26 + values[:, 1],
-            values[:, 0] * 676 + values[:, 1] * 26 + values[:, 2],
-        ),
-    )
-    figures = np.take_along_axis(cells, after[:, :7], axis=1) - 0x30
-    places = digits[:, None] - 1 - np.arange(7)  # the power of ten of each figure
-    row = np.where(places >= 0, figures * _POWERS[np.maximum(places, 0)], 0).sum(axis=1)
+    row, column = row[valid], column[valid]
     extent[0] = min(extent[0], int(row.min()))
     extent[1] = max(extent[1], int(row.max()))
     extent[2] = min(extent[2], int(column.min()))
