@@ -8,7 +8,8 @@ as the import wrote into a bare table. Targets: ratio <= 2.0, peak memory <= 2 G
     python bench/bench_import.py [CHILDREN] [POSTGRES_URL]
 
 The files are generated in a child process (``inspection synth``) so its memory is not counted;
-a throwaway database is created and dropped.
+the import's loader processes are counted (resident memory of the whole process tree, sampled
+every 100 ms). A throwaway database is created and dropped.
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ async def run_import(directory: Path, database: str, data_dir: Path) -> tuple[fl
         writing = marks[(file.name, "Done")] - marks[(file.name, "Writing to the database")]
         print(
             f"  {file.name:16} {rows:>8,} rows read, {wrote:>8,} rows written "
-            f"({summary.events:,} events, {issues:,} issues): read in {reading:.2f} s "
-            f"(while the file before was written), written in {writing:.2f} s"
+            f"({summary.events:,} events, {issues:,} issues): read, then waited for the files "
+            f"before it, {reading:.2f} s; written in {writing:.2f} s"
         )
     return seconds, rows_read, written
 
