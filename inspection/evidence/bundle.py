@@ -25,6 +25,7 @@ import pickle
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -86,9 +87,8 @@ async def import_files(
     loaders: dict[int, _Loader] = {}
 
     def start(index: int) -> _Loader:
-        loaders[index] = _Loader(
-            context, index, files[index], (settings, inspection.id, user_id), progress, inbox
-        )
+        job = _Job(settings, inspection.id, user_id, files[index])
+        loaders[index] = _Loader(context, index, job, progress, inbox)
         return loaders[index]
 
     finished = False
@@ -154,17 +154,16 @@ class _Loader:
         self,
         context: Any,
         index: int,
-        file: EvidenceFile,
-        batch: tuple[Settings, int, int | None],
+        job: _Job,
         progress: BatchProgress | None,
         inbox: Inbox,
     ) -> None:
-        self.index, self.file, self.progress, self.inbox = index, file, progress, inbox
+        self.index, self.file, self.progress, self.inbox = index, job.file, progress, inbox
         self.answered = False  # its last word (answered, refused, failed, gone) is in
         self.connection, remote = context.Pipe()
         self.process = context.Process(
             target=serve,
-            args=(remote, *batch, file),
+            args=(remote, job),
             name=f"inspection-loader-{index + 1}",
             daemon=True,
         )
@@ -214,13 +213,17 @@ class _Loader:
         self._close()
 
 
-def serve(
-    connection: Connection,
-    settings: Settings,
-    inspection_id: int,
-    uploaded_by_id: int | None,
-    file: EvidenceFile,
-) -> None:
+@dataclass(frozen=True)
+class _Job:
+    """What a loader is given: one file of a batch, and whose and where it goes."""
+
+    settings: Settings
+    inspection_id: int
+    uploaded_by_id: int | None
+    file: EvidenceFile
+
+
+def serve(connection: Connection, job: _Job) -> None:
     """A loader process: load one file, then end.
 
     The cyclic garbage collector is paused throughout: a file's rows are hundreds of thousands
@@ -228,16 +231,11 @@ def serve(
     end of a write the process leaves at once (``os._exit``) instead of freeing them one by
     one; the operating system takes its memory back whole."""
     gc.disable()
-    asyncio.run(_serve(connection, settings, inspection_id, uploaded_by_id, file))
+    asyncio.run(_serve(connection, job))
 
 
-async def _serve(
-    connection: Connection,
-    settings: Settings,
-    inspection_id: int,
-    uploaded_by_id: int | None,
-    file: EvidenceFile,
-) -> None:
+async def _serve(connection: Connection, job: _Job) -> None:
+    settings = job.settings
     sending = threading.Lock()  # progress is also sent from the reading thread
 
     def send(message: tuple[Any, ...]) -> None:
@@ -249,9 +247,9 @@ async def _serve(
 
     try:
         await Tortoise.init(config=settings.tortoise_config())
-        inspection = await Inspection.get(id=inspection_id)
+        inspection = await Inspection.get(id=job.inspection_id)
         try:
-            outcome = await _check_and_read(inspection, file, settings, progress)
+            outcome = await _check_and_read(inspection, job.file, settings, progress)
         except EvidenceFileError as exc:
             send(("refused", str(exc)))
             return
@@ -261,7 +259,7 @@ async def _serve(
         send(("ready",))
         if await asyncio.to_thread(connection.recv) != "write":
             return
-        uploaded_by = await User.get(id=uploaded_by_id) if uploaded_by_id else None
+        uploaded_by = await User.get(id=job.uploaded_by_id) if job.uploaded_by_id else None
         summary = await _store_and_write(inspection.id, outcome, settings, uploaded_by, progress)
         send(("answered", summary))
         await Tortoise.close_connections()

@@ -471,7 +471,7 @@ async def _write(
             using_db=tx,
         )
         superseded = await _supersede(writer, tx, inspection_id, upload)
-        child_ids = await _write_children(writer, inspection_id, staged, rows)
+        child_ids = await _write_children(writer, inspection_id, rows)
         record_ids, record_child_ids = await _write_records(writer, upload.id, rows, child_ids)
         events = await writer.insert(
             "event",
@@ -587,9 +587,7 @@ async def _supersede(writer: _Writer, tx: Any, inspection_id: int, upload: Uploa
     return ids
 
 
-async def _write_children(
-    writer: _Writer, inspection_id: int, staged: Staged, rows: Rows
-) -> dict[str, int]:
+async def _write_children(writer: _Writer, inspection_id: int, rows: Rows) -> dict[str, int]:
     """la_child_id → child id, after creating/updating, for every child of the inspection
     (SQLite) or every child this file names (PostgreSQL)."""
     postgres = writer.dialect == "postgres"
@@ -676,18 +674,9 @@ _CHILD_UPDATE_SQL = (
     + ", ".join(f"c.{column}" for column in _CHILD_UPDATE)
     + ")"
 )
-_UPDATE_COLUMNS = (
-    "given_name",
-    "family_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "disability",
-    "team",
-    "worker",
-    "attributes",
-    "id",
-)
+# The temporary table's columns: what a prepared child row gives (CHILD_HEAD's given_name to
+# attributes, row[2:11]) and the child's id.
+_UPDATE_COLUMNS = (*CHILD_HEAD[2:11], "id")
 
 
 async def _update_children(writer: _Writer, updates: list[tuple[Any, ...]]) -> None:
