@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from tortoise import Tortoise
 
+from inspection.demo import DEMO_FILES, FIXTURE_DIR
 from inspection.evidence import bundle
-from inspection.evidence.load import EvidenceFile
+from inspection.evidence.load import EvidenceFile, import_file
 from inspection.evidence.staged import EvidenceFileError
-from inspection.models import Event, SourceRecord, Upload
+from inspection.models import Child, Event, SourceRecord, Upload, ValidationIssue
 from tests.conftest import is_postgres
 from tests.evidence.helpers import make_inspection
 from tests.evidence.test_load import L1
@@ -61,6 +62,47 @@ async def test_a_batch_loads_each_file_as_its_own_upload_in_order(db, tmp_path):
         ("police", "x", date(2026, 10, 3)),
     ]
     assert multiprocessing.active_children() == []  # every loader has finished
+
+
+async def test_a_batch_loads_what_the_files_loaded_one_by_one_would(db):
+    """The demo authority's seven files, as a batch into one inspection and one file at a time
+    into another: the same children, records, events and issues, value for value."""
+    by_batch = await make_inspection("B01")
+    one_by_one = await make_inspection("O01")
+    files = [EvidenceFile(FIXTURE_DIR / name, kind, agency) for name, kind, agency in DEMO_FILES]
+    batch = await bundle.import_files(by_batch.id, files, db)
+    single = [await import_file(one_by_one.id, f.path, f.source_kind, f.agency, db) for f in files]
+    assert [s.as_dict() | {"upload_id": 0} for s in batch] == [
+        s.as_dict() | {"upload_id": 0} for s in single
+    ]
+    assert await _content(by_batch.id) == await _content(one_by_one.id)
+    assert len((await _content(by_batch.id))["event"]) == sum(s.events for s in single) > 1000
+
+
+async def _content(inspection_id):
+    """Every row an import wrote, without the ids the database chose (children by their
+    la_child_id, records by agency and person)."""
+    children = await Child.filter(inspection_id=inspection_id).values()
+    child_key = {c["id"]: c["la_child_id"] for c in children}
+    records = await SourceRecord.filter(inspection_id=inspection_id).values()
+    record_key = {r["id"]: (r["agency"], r["person_id"]) for r in records}
+    events = await Event.filter(inspection_id=inspection_id).values()
+    issues = await ValidationIssue.filter(inspection_id=inspection_id).values()
+    ids = {"id", "inspection_id", "upload_id", "child_id", "record_id"}
+
+    def plain(rows, **keys):
+        return sorted(
+            repr(sorted({k: v for k, v in row.items() if k not in ids}.items()))
+            + repr([key.get(row[field]) for field, key in keys.items()])
+            for row in rows
+        )
+
+    return {
+        "child": plain(children),
+        "source_record": plain(records, child_id=child_key),
+        "event": plain(events, child_id=child_key, record_id=record_key),
+        "validation_issue": plain(issues),
+    }
 
 
 async def test_progress_reports_each_file_from_reading_to_done(db, tmp_path):
