@@ -10,7 +10,7 @@ from typing import Any
 
 from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.evidence.bundle import import_files
+from inspection.evidence.bundle import BatchStopped, LoaderGone, import_files
 from inspection.evidence.load import EvidenceFile, ImportSummary, import_file
 from inspection.evidence.staged import EvidenceFileError
 
@@ -92,22 +92,49 @@ def _import_bundle(args: argparse.Namespace) -> int:
             return await import_files(args.inspection, args.files, config)
         except EvidenceFileError as exc:  # no such inspection
             raise BadInput(f"Nothing was loaded: {exc}") from exc
+        except BatchStopped as stopped:
+            # Say what became of the files before it, then why it stopped (the cause: the
+            # database going away is said in plain words by run_with_db).
+            _report(args, args.files, stopped.answered, stopped=stopped.file)
+            if isinstance(stopped.__cause__, LoaderGone):
+                raise BadInput(str(stopped.__cause__)) from stopped
+            raise stopped.__cause__ or stopped from None
 
     outcomes = run_with_db(work)
+    refused = _report(args, args.files, outcomes)
+    return 1 if refused else 0
+
+
+def _report(
+    args: argparse.Namespace,
+    files: list[EvidenceFile],
+    outcomes: list[ImportSummary | EvidenceFileError],
+    stopped: EvidenceFile | None = None,
+) -> int:
+    """Print what became of each file (and, when the batch stopped, of the rest); the number
+    refused."""
     documents: list[dict[str, Any]] = []
     lines: list[str] = []
-    for file, outcome in zip(args.files, outcomes, strict=True):
+    for file, outcome in zip(files, outcomes, strict=False):
         if isinstance(outcome, EvidenceFileError):
             documents.append({"filename": file.name, "status": "refused", "error": str(outcome)})
             lines.append(f"{file.name} was not loaded: {outcome}")
         else:
             documents.append(outcome.as_dict())
             lines.append(describe(outcome))
+    for file in files[len(outcomes) :] if stopped else ():
+        status = "failed" if file is stopped else "not_loaded"
+        documents.append({"filename": file.name, "status": status})
+        lines.append(
+            f"{file.name} was not loaded: loading stopped here."
+            if file is stopped
+            else f"{file.name} was not loaded: loading had stopped before it."
+        )
     refused = sum(1 for d in documents if d["status"] == "refused")
     emit(args, {"files": documents, "refused": refused}, lambda: "\n".join(lines))
-    if refused and not args.json:
+    if refused and not args.json and not stopped:
         sys.stderr.write(f"{refused} of {len(documents)} files were not loaded.\n")
-    return 1 if refused else 0
+    return refused
 
 
 def describe(summary: ImportSummary) -> str:

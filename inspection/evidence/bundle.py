@@ -56,6 +56,24 @@ BatchProgress = Callable[[EvidenceFile, str, float], None]
 Inbox = asyncio.Queue[tuple[int, tuple[Any, ...]]]
 
 
+class LoaderGone(RuntimeError):
+    """A loader process ended without answering (killed, out of memory)."""
+
+
+class BatchStopped(Exception):
+    """The batch stopped at ``file``, which failed (its write, if begun, rolled back). The
+    failure itself is the cause (``__cause__``); ``answered`` holds what became of each file
+    before it: loaded, already loaded or refused."""
+
+    def __init__(self, file: EvidenceFile, answered: list[ImportSummary | EvidenceFileError]):
+        super().__init__(
+            f"Loading stopped at {file.name}; the {len(answered)} file(s) before it were "
+            "answered and the rest were not loaded."
+        )
+        self.file = file
+        self.answered = answered
+
+
 async def import_files(
     inspection_id: int,
     files: Sequence[EvidenceFile],
@@ -67,8 +85,8 @@ async def import_files(
 
     A file that cannot be used is answered with its EvidenceFileError in its place in the list
     and the others still load; anything else (the database going away, a loader stopping)
-    stops the batch there and is raised, with every file before it loaded and the one being
-    written rolled back.
+    stops the batch there: BatchStopped is raised from it, with every file before it loaded and
+    the one being written rolled back.
     """
     inspection = await _inspection(inspection_id)
     if not files:
@@ -93,7 +111,7 @@ async def import_files(
 
     finished = False
     try:
-        results = await _schedule(len(files), start, inbox)
+        results = await _schedule(files, start, inbox)
         finished = True
         return results
     finally:
@@ -101,7 +119,7 @@ async def import_files(
 
 
 async def _schedule(
-    count: int, start: Callable[[int], _Loader], inbox: Inbox
+    files: Sequence[EvidenceFile], start: Callable[[int], _Loader], inbox: Inbox
 ) -> list[ImportSummary | EvidenceFileError]:
     """Start a loader for each file in order, tell each to write once every file before its
     own is answered, and take the answers in order (raising at the first failure)."""
@@ -111,9 +129,14 @@ async def _schedule(
     started = 0
     busy = 0  # loaders reading or writing
     writing = False  # the file written is always the next to answer, number len(results)
+    count = len(files)
     while True:
         while len(results) in answers:
-            results.append(_outcome(answers.pop(len(results))))  # raises if it failed
+            index = len(results)
+            try:
+                results.append(_outcome(answers.pop(index)))
+            except Exception as failure:
+                raise BatchStopped(files[index], results) from failure
         if len(results) == count:
             return results
         if not writing and len(results) in ready:
@@ -144,7 +167,7 @@ def _outcome(message: tuple[Any, ...]) -> ImportSummary | EvidenceFileError:
         return EvidenceFileError(message[1])
     if kind == "failed":
         raise message[1]
-    raise RuntimeError(f"The process loading {message[2]} stopped unexpectedly ({message[1]}).")
+    raise LoaderGone(f"The process loading {message[2]} stopped unexpectedly ({message[1]}).")
 
 
 class _Loader:

@@ -131,10 +131,16 @@ async def test_a_batch_stops_at_a_database_failure_with_the_files_before_it_load
     connection = Tortoise.get_connection("default")
     await connection.execute_script(REFUSE_POLICE_EVENTS[is_postgres()])
     try:
-        with pytest.raises(Exception, match="no police events here"):
+        with pytest.raises(bundle.BatchStopped) as raised:
             await bundle.import_files(inspection.id, files, db)
     finally:
         await connection.execute_script(DROP_TRIGGER[is_postgres()])
+    assert str(raised.value) == (
+        "Loading stopped at p.csv; the 1 file(s) before it were answered and the rest were not "
+        "loaded."
+    )
+    assert "no police events here" in str(raised.value.__cause__)
+    assert [(s.filename, s.status) for s in raised.value.answered] == [("a.xlsx", "loaded")]
     uploads = await Upload.filter(inspection_id=inspection.id)
     assert [u.filename for u in uploads] == ["a.xlsx"]  # police rolled back, health not begun
     assert await Event.filter(inspection_id=inspection.id).count() == 2
@@ -156,9 +162,12 @@ async def test_a_loader_that_dies_stops_the_batch_with_the_files_before_it_loade
                 if process.name == "inspection-loader-2":
                     os.kill(process.pid, signal.SIGKILL)
 
-    with pytest.raises(RuntimeError) as raised:
+    with pytest.raises(bundle.BatchStopped) as raised:
         await bundle.import_files(inspection.id, files, db, progress=kill_second_loader)
-    assert str(raised.value) == "The process loading p.csv stopped unexpectedly (exit code -9)."
+    assert isinstance(raised.value.__cause__, bundle.LoaderGone)
+    assert str(raised.value.__cause__) == (
+        "The process loading p.csv stopped unexpectedly (exit code -9)."
+    )
     uploads = await Upload.filter(inspection_id=inspection.id)
     assert [u.filename for u in uploads] == ["a.xlsx"]
     assert multiprocessing.active_children() == []

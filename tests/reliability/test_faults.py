@@ -360,3 +360,70 @@ def test_cli_import_cut_off_exits_1_with_a_plain_message_and_loads_nothing(cli_e
     assert json.loads(again.stdout)["status"] == "loaded"
     after = _cli_counts(url)
     assert after["upload"] == before["upload"] + 1 and after["event"] > before["event"]
+
+
+CUT_POLICE_EVENTS = (
+    "CREATE FUNCTION cut_police() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF NEW.agency = 'police' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; "
+    "RETURN NEW; END $$; "
+    "CREATE TRIGGER cut_police BEFORE INSERT ON event FOR EACH ROW EXECUTE FUNCTION cut_police()"
+)
+
+
+def _sql(url: str, sql: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    run_async(run())
+
+
+def test_cli_bundle_cut_off_keeps_the_files_before_and_exits_1_with_a_plain_message(cli_env):
+    """A loader's connection dies while it writes the police extract's events (the database
+    itself ends it, from a trigger): Annex A, written before, stays loaded; the police
+    extract is rolled back; the command says so in plain words."""
+    url = cli_env["INSPECTION_DATABASE_URL"]
+    if not url.startswith("postgres"):
+        pytest.skip("a connection cut from inside the database needs PostgreSQL")
+    assert run_cli(["la", "add", "R02", "Bundle Authority"], cli_env).returncode == 0
+    created = run_cli(
+        ["inspection", "create", "--la", "R02", "--kind", "jtai", "--title", "Bundle cut",
+         "--reference-date", "2026-11-02", "--json"],
+        cli_env,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    inspection_id = str(json.loads(created.stdout)["id"])
+    demo = ROOT / "fixtures" / "demo"
+    before = _cli_counts(url)
+    _sql(url, CUT_POLICE_EVENTS)
+    try:
+        cut = run_cli(
+            ["import", "bundle", "--inspection", inspection_id,
+             f"annex-a={demo / 'annex_a.xlsx'}", f"police={demo / 'police.csv'}"],
+            cli_env,
+        )  # fmt: skip
+    finally:
+        _sql(url, "DROP TRIGGER cut_police ON event; DROP FUNCTION cut_police()")
+    assert cut.returncode == 1, cut.stderr
+    assert "Traceback" not in cut.stderr
+    assert cut.stderr.splitlines()[-1].endswith(
+        "stopped answering before the command finished; what it was writing was rolled back. "
+        "Try again in a moment."
+    )
+    assert cut.stdout.startswith("Loaded annex_a.xlsx as upload ")
+    assert cut.stdout.splitlines()[-1] == "police.csv was not loaded: loading stopped here."
+    after = _cli_counts(url)
+    assert after["upload"] == before["upload"] + 1  # Annex A only
+    annex_events = after["event"] - before["event"]
+    assert annex_events > 0
+    again = run_cli(
+        ["import", "bundle", "--inspection", inspection_id, "--json",
+         f"annex-a={demo / 'annex_a.xlsx'}", f"police={demo / 'police.csv'}"],
+        cli_env,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    statuses = [f["status"] for f in json.loads(again.stdout)["files"]]
+    assert statuses == ["already_loaded", "loaded"]
