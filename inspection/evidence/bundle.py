@@ -102,12 +102,11 @@ async def import_files(
     context.set_forkserver_preload([__name__, *READERS])
     user_id = uploaded_by.id if uploaded_by else None
     inbox: Inbox = asyncio.Queue()
-    loaders: dict[int, _Loader] = {}
+    loaders: list[_Loader] = []
 
-    def start(index: int) -> _Loader:
+    def start(index: int) -> None:
         job = _Job(settings, inspection.id, user_id, files[index])
-        loaders[index] = _Loader(context, index, job, progress, inbox)
-        return loaders[index]
+        loaders.append(_Loader(context, index, job, progress, inbox))
 
     finished = False
     try:
@@ -115,11 +114,11 @@ async def import_files(
         finished = True
         return results
     finally:
-        await asyncio.gather(*(loader.stop(gently=finished) for loader in loaders.values()))
+        await asyncio.gather(*(loader.stop(gently=finished) for loader in loaders))
 
 
 async def _schedule(
-    files: Sequence[EvidenceFile], start: Callable[[int], _Loader], inbox: Inbox
+    files: Sequence[EvidenceFile], start: Callable[[int], None], inbox: Inbox
 ) -> list[ImportSummary | EvidenceFileError]:
     """Start a loader for each file in order, tell each to write once every file before its
     own is answered, and take the answers in order (raising at the first failure)."""
