@@ -227,6 +227,20 @@ def read_agency(
     return staged
 
 
+# A person's identity as a later row of the same person gives it, where the first row was blank.
+_FILLED_FROM_LATER_ROWS = (
+    "dob",
+    "la_child_id",
+    "nhs_number",
+    "upn",
+    "given_name",
+    "family_name",
+    "sex",
+    "postcode",
+    "address",
+)
+
+
 class _TextMemo(dict[str, str]):
     """Text cell → cleaned text ("" for blank), each distinct value cleaned once."""
 
@@ -645,24 +659,9 @@ class _AgencyRows:
             self._conflicting_name(record, "given_name", later.given_name, row, raw)
         if later.family_name and record.family_name and later.family_name != record.family_name:
             self._conflicting_name(record, "family_name", later.family_name, row, raw)
-        if record.dob is None:
-            record.dob = later.dob
-        if not record.la_child_id:
-            record.la_child_id = later.la_child_id
-        if not record.nhs_number:
-            record.nhs_number = later.nhs_number
-        if not record.upn:
-            record.upn = later.upn
-        if not record.given_name:
-            record.given_name = later.given_name
-        if not record.family_name:
-            record.family_name = later.family_name
-        if not record.sex:
-            record.sex = later.sex
-        if not record.postcode:
-            record.postcode = later.postcode
-        if not record.address:
-            record.address = later.address
+        for name in _FILLED_FROM_LATER_ROWS:  # what the first row left blank
+            if not getattr(record, name):
+                setattr(record, name, getattr(later, name))
         if self.staged.creates_children and record.la_child_id:
             self._child(record)
 
