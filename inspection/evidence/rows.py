@@ -16,6 +16,7 @@ import numpy as np
 import orjson
 
 from inspection.evidence.staged import Staged
+from inspection.models.children import IDENTITY_FIELDS
 
 # Column order of the prepared rows; the write appends each table's TAIL columns.
 CHILD_HEAD = (
@@ -35,16 +36,7 @@ CHILD_HEAD = (
 CHILD_TAIL = ("id",)
 RECORD_HEAD = (
     "inspection_id",
-    "agency",
-    "person_id",
-    "la_child_id",
-    "nhs_number",
-    "upn",
-    "given_name",
-    "family_name",
-    "dob",
-    "sex",
-    "postcode",
+    *IDENTITY_FIELDS,
     "address",
     "link_probability",
     "link_evidence",

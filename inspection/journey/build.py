@@ -16,6 +16,7 @@ from tortoise import connections
 
 from inspection.journey import kinds
 from inspection.models import Child, Inspection, SourceRecord, Upload
+from inspection.models.children import IDENTITY_FIELDS
 
 
 @dataclass
@@ -343,16 +344,7 @@ async def sources_of(inspection_id: int, child_id: int) -> list[dict[str, Any]]:
         .order_by("agency", "id")
         .values(
             "id",
-            "agency",
-            "person_id",
-            "la_child_id",
-            "nhs_number",
-            "upn",
-            "given_name",
-            "family_name",
-            "dob",
-            "sex",
-            "postcode",
+            *IDENTITY_FIELDS,
             "link_method",
             "link_probability",
             "link_evidence",

@@ -30,6 +30,7 @@ from tortoise import connections
 
 from inspection.journey import names
 from inspection.models import Child, Event, LinkDecision, SourceRecord
+from inspection.models.children import IDENTITY_FIELDS
 
 AUTO_LINK = 0.95
 # A child usually has one record per agency: joining two clusters that each already hold a
@@ -286,16 +287,7 @@ class _Clusters:
 async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
     rows = await SourceRecord.filter(inspection_id=inspection_id).values(
         "id",
-        "agency",
-        "person_id",
-        "la_child_id",
-        "nhs_number",
-        "upn",
-        "given_name",
-        "family_name",
-        "dob",
-        "sex",
-        "postcode",
+        *IDENTITY_FIELDS,
         "child_id",
         "link_method",
         "link_probability",

@@ -8,22 +8,10 @@ from typing import Any
 from tortoise.expressions import Q
 
 from inspection.models import Child, LinkDecision, SourceRecord
+from inspection.models.children import IDENTITY_FIELDS
 
 PAGE_SIZE = 100
-_RECORD_FIELDS = (
-    "id",
-    "agency",
-    "person_id",
-    "la_child_id",
-    "nhs_number",
-    "upn",
-    "given_name",
-    "family_name",
-    "dob",
-    "sex",
-    "postcode",
-    "child_id",
-)
+_RECORD_FIELDS = ("id", *IDENTITY_FIELDS, "child_id")
 
 
 @dataclass

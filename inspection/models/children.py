@@ -47,6 +47,21 @@ class Child(Model):
         unique_together = (("inspection", "la_child_id"),)
 
 
+# One person's identifiers as a source gave them: what linkage compares and the journey shows.
+IDENTITY_FIELDS = (
+    "agency",
+    "person_id",
+    "la_child_id",
+    "nhs_number",
+    "upn",
+    "given_name",
+    "family_name",
+    "dob",
+    "sex",
+    "postcode",
+)
+
+
 class SourceRecord(Model):
     inspection_id: int
     upload_id: int
