@@ -8,8 +8,8 @@ from typing import Any
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-# The official template sits beside the repository (../shared/data), as the issue says.
-TEMPLATE = Path(__file__).resolve().parents[3] / "shared" / "data" / "annex_a_template_2019.xlsx"
+# Ofsted's official template (August 2019), committed with the empty templates users download.
+TEMPLATE = Path(__file__).resolve().parents[2] / "docs" / "templates" / "annex_a_template_2019.xlsx"
 
 
 def template_headers() -> dict[int, list[str]]:
