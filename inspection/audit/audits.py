@@ -29,6 +29,7 @@ from inspection.models import (
     User,
 )
 from inspection.models.core import Role
+from inspection.models.ids import BIG_ROW_ID
 
 AUDITOR_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
 LEAD_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
@@ -108,10 +109,10 @@ def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[st
             items = value if isinstance(value, list) else ([] if value in (None, "") else [value])
             ids = set()
             for item in items:
-                try:
-                    ids.add(int(item))
-                except (TypeError, ValueError):
-                    raise AuditError(f"'{item}' is not an event id.") from None
+                event_id = BIG_ROW_ID.parse(str(item))  # an event id as written, or None
+                if event_id is None:
+                    raise AuditError(f"'{str(item)[:40]}' is not an event id.")
+                ids.add(event_id)
             out[key] = sorted(ids)
         elif key == "themes":
             if isinstance(value, str):
@@ -125,6 +126,36 @@ def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[st
         else:
             out[key] = "" if value is None else str(value).replace("\r\n", "\n")
     return out
+
+
+def grade_problems(definition: dict[str, Any], values: dict[str, Any]) -> list[str]:
+    """What is wrong with the grades in ``values`` for this rubric version, field by field.
+
+    A domain grade is blank (not graded yet), a grade of the scale, or "Not applicable" where
+    the domain allows it; the overall judgement is blank (as proposed) or a grade of the scale.
+    """
+    scale = sorted(definition["scale"], key=lambda g: int(g["rank"]))
+    allowed = {g["value"] for g in scale}
+    choices = ", ".join(g["label"] for g in scale[:-1]) + f" or {scale[-1]['label']}"
+    na = definition.get("not_applicable") or {}
+    problems = []
+    for domain in definition["domains"]:
+        key = scoring.grade_key(domain["key"])
+        grade = values.get(key) or ""
+        if not grade or grade in allowed:
+            continue
+        label = field_label(definition, key)
+        if na and grade == na.get("value"):
+            if not domain.get("allows_not_applicable"):
+                problems.append(f"{label} cannot be {na['label']}: this domain always applies.")
+            continue
+        problems.append(f"{label} must be {choices}.")
+    overall = values.get("overall") or ""
+    if overall and overall not in allowed:
+        problems.append(
+            f"{field_label(definition, 'overall')} must be {choices}, or left as proposed."
+        )
+    return problems
 
 
 async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, Any]:
@@ -284,6 +315,9 @@ async def save_audit(
         raise AuditError("This audit cannot be changed: it is submitted or it is not yours.")
     definition = audit.rubric.definition
     yours = normalise_values(definition, raw_values)
+    problems = grade_problems(definition, yours)
+    if problems:  # checked against this audit's own rubric version, before anything is written
+        raise AuditError(" ".join(problems))
     cited = {i for key, value in yours.items() if key.startswith("cites:") for i in value}
     if cited and not cited <= await _cited_event_ids(inspection_id, audit.child_id, cited):
         raise AuditError("Evidence can only cite events from this child's journey.")
