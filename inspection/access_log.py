@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise.queryset import QuerySet
 
 from inspection.export.cells import neutralise
 from inspection.models import AccessLog
+from inspection.models.columns import fits
 
 APPEND_ONLY_SQL = {
     "sqlite": [
@@ -50,13 +51,15 @@ def _query(f: LogFilter) -> QuerySet[AccessLog]:
     if f.user:
         query = query.filter(user_email__icontains=f.user.strip().lower())
     if f.action:
-        query = query.filter(action=f.action)
+        # An action longer than the column is no entry's: nothing matches (and it is not sent).
+        fitting = fits(AccessLog, "action", f.action)
+        query = query.filter(action=f.action) if fitting else query.filter(id__in=[])
     if f.inspection_id is not None:
         query = query.filter(inspection_id=f.inspection_id)
     if f.since:
-        query = query.filter(at__gte=datetime.combine(f.since, time.min))
-    if f.until:
-        query = query.filter(at__lt=datetime.combine(f.until + timedelta(days=1), time.min))
+        query = query.filter(at__gte=datetime.combine(f.since, time.min, UTC))
+    if f.until and f.until < date.max:  # until the last day of the calendar: no end at all
+        query = query.filter(at__lt=datetime.combine(f.until + timedelta(days=1), time.min, UTC))
     return query.order_by("-at", "-id")
 
 

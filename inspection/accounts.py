@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from inspection.models import AccessLog, LoginAttempt, User
+from inspection.models.columns import fits, max_length
 from inspection.models.core import Role
 
 _hasher = PasswordHasher()
@@ -39,8 +40,20 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def email_fits(email: str) -> bool:
+    """Whether ``email`` fits the e-mail columns; a longer address can be nobody's."""
+    return fits(User, "email", normalise_email(email))
+
+
+def email_too_long() -> str:
+    """What to say when an e-mail address is longer than any account's can be."""
+    return f"Enter an e-mail address of {max_length(User, 'email')} characters or fewer."
+
+
 async def create_user(email: str, name: str, role: str, password: str) -> User:
     email = normalise_email(email)
+    if not email_fits(email):
+        raise AccountError(email_too_long())
     if not _EMAIL.match(email):
         raise AccountError(f"'{email}' is not an e-mail address.")
     try:

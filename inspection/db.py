@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,9 +29,31 @@ CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,
 )
-# Everything the app answers with "the database is not answering" (503): a lost connection, or
-# the database failing a statement (SQLite's "disk I/O error", "database is locked").
+# Every exception that may mean the database is not answering; ``database_down`` tells which do.
 DATABASE_DOWN: tuple[type[BaseException], ...] = (*CONNECTION_LOST, OperationalError, OSError)
+
+
+def database_down(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is not answering, rather than that a statement was
+    wrong.
+
+    Down: a lost or refused connection, an unreachable host (``OSError``), and SQLite failing
+    a statement in its own operation ("disk I/O error", "database is locked"), which Tortoise
+    wraps in a bare ``OperationalError``. Not down: the subclasses Tortoise raises for the rows
+    found (``MultipleObjectsReturned``, ``DoesNotExist``, ``IntegrityError``) and a statement
+    PostgreSQL refused (a value out of a column's range, a syntax error): those are defects to
+    fix where the value came in, never "try again in a moment".
+    """
+    if isinstance(exc, (*CONNECTION_LOST, OSError)):
+        return True
+    if type(exc) is not OperationalError:
+        return False
+    inner = exc.__cause__ or exc.__context__ or (exc.args[0] if exc.args else None)
+    return isinstance(inner, sqlite3.OperationalError) or (
+        isinstance(inner, BaseException) and isinstance(inner, CONNECTION_LOST)
+    )
+
+
 UNAVAILABLE_MESSAGE = "The database is not answering. Nothing was changed; try again in a moment."
 
 

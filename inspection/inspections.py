@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from inspection.models import Inspection, LocalAuthority, Membership, User
+from inspection.models.columns import fits, max_length
 from inspection.models.core import InspectionKind, Role
 
 
@@ -16,6 +17,10 @@ async def add_local_authority(code: str, name: str) -> LocalAuthority:
     code = code.strip().upper()
     if not code or not name.strip():
         raise InspectionError("A local authority needs a code and a name.")
+    for field, value in (("code", code), ("name", name.strip())):
+        if not fits(LocalAuthority, field, value):
+            limit = max_length(LocalAuthority, field)
+            raise InspectionError(f"A local authority's {field} is {limit} characters at most.")
     if await LocalAuthority.filter(code=code).exists():
         raise InspectionError(f"Local authority {code} already exists.")
     return await LocalAuthority.create(code=code, name=name.strip())
@@ -24,7 +29,8 @@ async def add_local_authority(code: str, name: str) -> LocalAuthority:
 async def create_inspection(
     la_code: str, kind: str, title: str, reference_date: date, created_by: User | None = None
 ) -> Inspection:
-    la = await LocalAuthority.get_or_none(code=la_code.strip().upper())
+    code = la_code.strip().upper()
+    la = await LocalAuthority.get_or_none(code=code) if fits(LocalAuthority, "code", code) else None
     if la is None:
         raise InspectionError(f"There is no local authority with code {la_code}.")
     try:
@@ -34,6 +40,9 @@ async def create_inspection(
         raise InspectionError(f"Unknown kind '{kind}'. Kinds are: {kinds}.") from None
     if not title.strip():
         raise InspectionError("An inspection needs a title.")
+    if not fits(Inspection, "title", title.strip()):
+        limit = max_length(Inspection, "title")
+        raise InspectionError(f"The title must be {limit} characters or fewer.")
     inspection = await Inspection.create(
         la=la,
         kind=kind_value,

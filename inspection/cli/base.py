@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 from tortoise.exceptions import OperationalError
 
 from inspection import settings as settings_module
-from inspection.db import CONNECTION_LOST, DatabaseUnavailable, database
+from inspection.db import CONNECTION_LOST, DatabaseUnavailable, database, database_down
 
 T = TypeVar("T")
-# The database went away (or failed a statement) while a command was running.
+# May mean the database went away while a command was running; ``database_down`` decides.
 _DATABASE_LOST: tuple[type[BaseException], ...] = (*CONNECTION_LOST, OperationalError)
 
 
@@ -52,6 +52,8 @@ def run_with_db(work: Callable[[], Awaitable[T]]) -> T:
         except DatabaseUnavailable as exc:
             raise BadInput(str(exc)) from exc
         except _DATABASE_LOST as exc:
+            if not database_down(exc):
+                raise
             raise BadInput(
                 f"The database at {config.database_label()} stopped answering before the command "
                 "finished; what it was writing was rolled back. Try again in a moment."

@@ -88,8 +88,14 @@ async def issue_report(
         ),
         "rules": sorted(set(await base.distinct().values_list("rule", flat=True))),
     }
-    query = base
+    offered = {k: [str(v) for v in vals] for k, vals in options.items()}
     filters = {"list": list_name, "severity": severity, "rule": rule}
+    chosen = {"lists": list_name, "severities": severity, "rules": rule}
+    if any(value and value not in offered[key] for key, value in chosen.items()):
+        # A value no issue of this upload has (a stale link, or typed into the URL) matches
+        # nothing; it is never sent to the database, whatever its length.
+        return IssueReport(upload, [], 0, filters, offered)
+    query = base
     if list_name:
         query = query.filter(list_name=list_name)
     if severity:
@@ -101,9 +107,7 @@ async def issue_report(
     if limit is not None:
         query = query.limit(limit)
     issues = [_doc(i) for i in await query]
-    return IssueReport(
-        upload, issues, total, filters, {k: [str(v) for v in vals] for k, vals in options.items()}
-    )
+    return IssueReport(upload, issues, total, filters, offered)
 
 
 def _list_order(name: object) -> tuple[int, str]:

@@ -39,10 +39,13 @@ class Preview:
 
 
 def months_before(day: date, months: int) -> date:
-    """The same day ``months`` earlier (clamped to the month's last day)."""
+    """The same day ``months`` earlier (clamped to the month's last day); a window reaching
+    back past the first day of the calendar starts there, so it covers everything before."""
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     month += 1
+    if year < date.min.year:
+        return date.min
     for candidate in (day.day, 30, 29, 28):
         try:
             return date(year, month, min(day.day, candidate))

@@ -15,7 +15,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE
+from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE, database_down
 from inspection.settings import Settings
 from inspection.web.routes import all_routes
 from inspection.web.security import SecurityMiddleware
@@ -51,6 +51,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
+    """503 only when the database is not answering; any other database error is a defect and
+    goes on to the server's error handling (500, logged with its traceback)."""
+    if not database_down(exc):
+        raise exc
     return PlainTextResponse(UNAVAILABLE_MESSAGE, status_code=503)
 
 

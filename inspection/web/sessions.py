@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE
+from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE, database_down
 from inspection.models import Session, User
 from inspection.settings import Settings
 
@@ -106,7 +106,9 @@ class SessionMiddleware:
         if cookie:
             try:
                 user = await user_for_session(cookie, self.settings)
-            except DATABASE_DOWN:
+            except DATABASE_DOWN as exc:
+                if not database_down(exc):
+                    raise
                 unavailable = Response(UNAVAILABLE_MESSAGE, status_code=503)
                 await unavailable(scope, receive, send)
                 return

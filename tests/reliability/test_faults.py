@@ -24,7 +24,7 @@ import pytest
 
 from inspection.audit.audits import audit_values, create_audit, get_audit, submit_audit
 from inspection.audit.moderation import set_plan
-from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE
+from inspection.db import UNAVAILABLE_MESSAGE, database_down
 from inspection.evidence import load
 from inspection.evidence.load import table_counts
 from inspection.models import Audit, AuditRevision, Moderation, Score
@@ -187,7 +187,7 @@ async def test_submission_cut_off_after_the_save_keeps_the_save_and_stays_a_draf
     with pytest.raises(Exception) as failure:
         await submit_audit(inspection.id, audit.id, auditor, auditor.role, 1, ALL_GOOD)
     assert calls == [2, 3]
-    assert isinstance(failure.value, DATABASE_DOWN)
+    assert database_down(failure.value)
     monkeypatch.setattr(AuditRevision, "create", original)
     state = await audit_state(audit.id)
     assert state["status"] == "draft" and state["version"] == 2

@@ -38,7 +38,7 @@ class Policy:
     note: str = ""
 
 
-_I = "/inspections/{inspection_id:int}"
+_I = "/inspections/{inspection_id:id}"
 
 POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/health"): Policy("public"),
@@ -57,40 +57,40 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/evidence"): Policy("inspection", READERS),
     ("POST", f"{_I}/evidence"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/evidence/jobs/{{job_id}}"): Policy("inspection", EDITORS),
-    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}"): Policy("inspection", READERS),
-    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}/issues.xlsx"): Policy("inspection", READERS),
+    ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}"): Policy("inspection", READERS),
+    ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}/issues.xlsx"): Policy("inspection", READERS),
     ("GET", f"{_I}/evidence/templates/agency_{{agency}}.csv"): Policy("inspection", READERS),
     ("GET", f"{_I}/children"): Policy("inspection", READERS),
     ("POST", f"{_I}/children"): Policy(
         "inspection", READERS, "search (POST keeps names out of URLs)"
     ),
-    ("GET", f"{_I}/children/{{child_id:int}}"): Policy("inspection", READERS),
-    ("GET", f"{_I}/children/{{child_id:int}}/chronology"): Policy("inspection", READERS),
-    ("GET", f"{_I}/children/{{child_id:int}}/chronology.csv"): Policy("inspection", READERS),
-    ("POST", f"{_I}/children/{{child_id:int}}/split"): Policy("inspection", EDITORS),
-    ("POST", f"{_I}/children/{{child_id:int}}/merge"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/children/{{child_id:id}}"): Policy("inspection", READERS),
+    ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Policy("inspection", READERS),
+    ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Policy("inspection", READERS),
+    ("POST", f"{_I}/children/{{child_id:id}}/split"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/children/{{child_id:id}}/merge"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/linkage"): Policy("inspection", READERS),
     ("POST", f"{_I}/linkage/run"): Policy("inspection", EDITORS),
-    ("POST", f"{_I}/linkage/{{decision_id:int}}"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/linkage/{{decision_id:id}}"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/samples"): Policy("inspection", READERS),
     ("POST", f"{_I}/samples"): Policy("inspection", EDITORS),
     ("POST", f"{_I}/samples/preview"): Policy("inspection", EDITORS),
-    ("GET", f"{_I}/samples/{{sample_id:int}}"): Policy("inspection", READERS),
-    ("POST", f"{_I}/samples/{{sample_id:int}}/verify"): Policy("inspection", READERS),
-    ("POST", f"{_I}/samples/{{sample_id:int}}/replace"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/samples/{{sample_id:id}}"): Policy("inspection", READERS),
+    ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Policy("inspection", READERS),
+    ("POST", f"{_I}/samples/{{sample_id:id}}/replace"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/audits"): Policy("inspection", EDITORS),
     ("POST", f"{_I}/audits"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/audits/feedback.csv"): Policy("inspection", EDITORS),
-    ("GET", f"{_I}/audits/{{audit_id:int}}"): Policy(
+    ("GET", f"{_I}/audits/{{audit_id:id}}"): Policy(
         "inspection", EDITORS, "blind second marking hides an unfinished pair from the others"
     ),
-    ("POST", f"{_I}/audits/{{audit_id:int}}/save"): Policy(
+    ("POST", f"{_I}/audits/{{audit_id:id}}/save"): Policy(
         "inspection", EDITORS, "only a draft, by its auditor or a lead"
     ),
-    ("POST", f"{_I}/audits/{{audit_id:int}}/submit"): Policy(
+    ("POST", f"{_I}/audits/{{audit_id:id}}/submit"): Policy(
         "inspection", EDITORS, "only a draft, by its auditor or a lead"
     ),
-    ("POST", f"{_I}/audits/{{audit_id:int}}/concerns"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/audits/{{audit_id:id}}/concerns"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/moderation"): Policy("inspection", LEADS),
     ("POST", f"{_I}/moderation/plan"): Policy("inspection", LEADS),
     ("POST", f"{_I}/moderation/agree"): Policy("inspection", LEADS),
@@ -99,12 +99,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/concerns"): Policy(
         "inspection", READERS, "lists only concerns the user raised, unless lead or LA contact"
     ),
-    ("GET", f"{_I}/concerns/{{concern_id:int}}"): Policy(
+    ("GET", f"{_I}/concerns/{{concern_id:id}}"): Policy(
         "inspection",
         frozenset({A, L, I, LA}),
         "leads, the authority's named contacts and whoever raised it",
     ),
-    ("POST", f"{_I}/concerns/{{concern_id:int}}/{{action:str}}"): Policy(
+    ("POST", f"{_I}/concerns/{{concern_id:id}}/{{action:str}}"): Policy(
         "inspection",
         frozenset({A, L, I, LA}),
         "as viewing; respond: leads and LA contacts; close: leads",
@@ -112,10 +112,10 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/exports"): Policy("inspection", READERS),
     ("GET", f"{_I}/exports/workbook.xlsx"): Policy("inspection", READERS),
     ("GET", f"{_I}/exports/tables.zip"): Policy("inspection", READERS),
-    ("GET", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack.xlsx"): Policy(
+    ("GET", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack.xlsx"): Policy(
         "inspection", EDITORS
     ),
-    ("POST", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Policy("inspection", EDITORS),
     ("GET", "/static"): Policy("public", note="the stylesheet, scripts and fonts"),
 }
 
@@ -143,6 +143,6 @@ def policy_table() -> str:
         marks = ["yes" if r in p.roles else "" for r in ROLE_ORDER]
         if p.scope == "public":
             marks = ["yes"] * len(ROLE_ORDER)
-        shown = path.replace(":int", "").replace(":str", "")
+        shown = path.replace(":id", "").replace(":str", "")
         lines.append(f"| {method} | `{shown}` | {p.scope} | {' | '.join(marks)} | {p.note} |")
     return "\n".join(lines) + "\n"

@@ -42,7 +42,7 @@ async def _pending_again(case: Case) -> None:
     )
 
 
-_I = "/inspections/{inspection_id:int}"
+_I = "/inspections/{inspection_id:id}"
 # Allowed requests use bodies the route answers without changing anything where it can
 # (a validation message is the route's own answer, not a refusal).
 SPECS: dict[tuple[str, str], Spec] = {
@@ -60,38 +60,38 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/evidence"): Spec(200),
     ("POST", f"{_I}/evidence"): Spec(400, lambda c: {"source_kind": ""}),
     ("GET", f"{_I}/evidence/jobs/{{job_id}}"): Spec(200),
-    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}"): Spec(200),
-    ("GET", f"{_I}/evidence/uploads/{{upload_id:int}}/issues.xlsx"): Spec(200),
+    ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}"): Spec(200),
+    ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}/issues.xlsx"): Spec(200),
     ("GET", f"{_I}/evidence/templates/agency_{{agency}}.csv"): Spec(200),
     ("GET", f"{_I}/children"): Spec(200),
     ("POST", f"{_I}/children"): Spec(200, lambda c: {"q": "Smith"}),
-    ("GET", f"{_I}/children/{{child_id:int}}"): Spec(200),
-    ("GET", f"{_I}/children/{{child_id:int}}/chronology"): Spec(200),
-    ("GET", f"{_I}/children/{{child_id:int}}/chronology.csv"): Spec(200),
-    ("POST", f"{_I}/children/{{child_id:int}}/split"): Spec(
+    ("GET", f"{_I}/children/{{child_id:id}}"): Spec(200),
+    ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Spec(200),
+    ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Spec(200),
+    ("POST", f"{_I}/children/{{child_id:id}}/split"): Spec(
         400, lambda c: {"record_id": "x", "reason": ""}
     ),
-    ("POST", f"{_I}/children/{{child_id:int}}/merge"): Spec(
+    ("POST", f"{_I}/children/{{child_id:id}}/merge"): Spec(
         400, lambda c: {"other_child_id": "x", "reason": ""}
     ),
     ("GET", f"{_I}/linkage"): Spec(200),
     ("POST", f"{_I}/linkage/run"): Spec(303, _no_form),
-    ("POST", f"{_I}/linkage/{{decision_id:int}}"): Spec(
+    ("POST", f"{_I}/linkage/{{decision_id:id}}"): Spec(
         303, lambda c: {"decision": "reject", "reason": "not the same child"}, _pending_again
     ),
     ("GET", f"{_I}/samples"): Spec(200),
     ("POST", f"{_I}/samples"): Spec(400, lambda c: {"size": "lots"}),
     ("POST", f"{_I}/samples/preview"): Spec(200, _no_form),
-    ("GET", f"{_I}/samples/{{sample_id:int}}"): Spec(200),
-    ("POST", f"{_I}/samples/{{sample_id:int}}/verify"): Spec(200, _no_form),
-    ("POST", f"{_I}/samples/{{sample_id:int}}/replace"): Spec(400, lambda c: {"member": ""}),
+    ("GET", f"{_I}/samples/{{sample_id:id}}"): Spec(200),
+    ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Spec(200, _no_form),
+    ("POST", f"{_I}/samples/{{sample_id:id}}/replace"): Spec(400, lambda c: {"member": ""}),
     ("GET", f"{_I}/audits"): Spec(200),
     ("POST", f"{_I}/audits"): Spec(400, lambda c: {"member": str(c.member_id), "marking": "x"}),
     ("GET", f"{_I}/audits/feedback.csv"): Spec(200),
-    ("GET", f"{_I}/audits/{{audit_id:int}}"): Spec(200),
-    ("POST", f"{_I}/audits/{{audit_id:int}}/save"): Spec(400, lambda c: {"version": "1"}),
-    ("POST", f"{_I}/audits/{{audit_id:int}}/submit"): Spec(400, lambda c: {"version": "1"}),
-    ("POST", f"{_I}/audits/{{audit_id:int}}/concerns"): Spec(400, lambda c: {"text": " "}),
+    ("GET", f"{_I}/audits/{{audit_id:id}}"): Spec(200),
+    ("POST", f"{_I}/audits/{{audit_id:id}}/save"): Spec(400, lambda c: {"version": "1"}),
+    ("POST", f"{_I}/audits/{{audit_id:id}}/submit"): Spec(400, lambda c: {"version": "1"}),
+    ("POST", f"{_I}/audits/{{audit_id:id}}/concerns"): Spec(400, lambda c: {"text": " "}),
     ("GET", f"{_I}/moderation"): Spec(200),
     ("POST", f"{_I}/moderation/plan"): Spec(
         400, lambda c: {"sample": str(c.sample_id), "share_percent": "some"}
@@ -109,13 +109,13 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/findings"): Spec(200),
     ("GET", f"{_I}/findings/audits"): Spec(200),
     ("GET", f"{_I}/concerns"): Spec(200),
-    ("GET", f"{_I}/concerns/{{concern_id:int}}"): Spec(200),
-    ("POST", f"{_I}/concerns/{{concern_id:int}}/{{action:str}}"): Spec(400, lambda c: {"text": ""}),
+    ("GET", f"{_I}/concerns/{{concern_id:id}}"): Spec(200),
+    ("POST", f"{_I}/concerns/{{concern_id:id}}/{{action:str}}"): Spec(400, lambda c: {"text": ""}),
     ("GET", f"{_I}/exports"): Spec(200),
     ("GET", f"{_I}/exports/workbook.xlsx"): Spec(200),
     ("GET", f"{_I}/exports/tables.zip"): Spec(200),
-    ("GET", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack.xlsx"): Spec(200),
-    ("POST", f"{_I}/exports/samples/{{sample_id:int}}/offline-pack"): Spec(400, _no_form),
+    ("GET", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack.xlsx"): Spec(200),
+    ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
 OBJECT_PARAMS |= {"job_id", "agency"}
@@ -140,7 +140,7 @@ async def world(db: Settings) -> AsyncIterator[World]:
 def _path(template: str, params: dict[str, Any]) -> str:
     out = template
     for name, value in params.items():
-        for suffix in (":int}", ":str}", "}"):
+        for suffix in (":id}", ":str}", "}"):
             out = out.replace("{" + name + suffix, str(value))
     assert "{" not in out, out
     return out

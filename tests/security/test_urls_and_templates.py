@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from starlette.convertors import IntegerConvertor
 from starlette.routing import Route
 
 from inspection.web.app import create_app
+from inspection.web.params import DatabaseIdConvertor
 from inspection.web.templating import TEMPLATES_DIR
 
 # Path parameters that are not database ids, and why they carry no child data.
@@ -59,7 +59,7 @@ def test_route_paths_hold_only_database_ids(db):
             if name in NON_ID_PARAMS:
                 seen.add(name)
                 continue
-            assert isinstance(convertor, IntegerConvertor), (route.path, name)
+            assert isinstance(convertor, DatabaseIdConvertor), (route.path, name)
             assert name.endswith("_id"), (route.path, name)
     assert seen == set(NON_ID_PARAMS)
 

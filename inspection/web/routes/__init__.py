@@ -6,6 +6,8 @@ import importlib
 
 from starlette.routing import BaseRoute
 
+import inspection.web.params  # noqa: F401  (registers the {name:id} path convertor first)
+
 AREA_MODULES = [
     "inspection.web.routes.health",
     "inspection.web.routes.account",

@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.accounts import Throttle, authenticate
+from inspection.accounts import Throttle, authenticate, email_fits, email_too_long
 from inspection.web.access import log_access
+from inspection.web.params import form_text
 from inspection.web.sessions import (
     clear_session_cookie,
     client_ip,
@@ -29,8 +30,12 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     settings = request.app.state.settings
     form = await request.form()
-    email = str(form.get("email", ""))
-    password = str(form.get("password", ""))
+    email = form_text(form, "email")
+    password = form_text(form, "password")
+    if not email_fits(email):  # nobody's address: refused before the database, not an attempt
+        return render(
+            request, "login.html", {"error": email_too_long(), "email": email}, status_code=400
+        )
     user = await authenticate(
         email,
         password,

@@ -10,8 +10,10 @@ from starlette.routing import Route
 
 from inspection.access_log import LogFilter, actions, log_as_csv, read_log
 from inspection.models.core import Role
+from inspection.models.ids import ROW_ID
 from inspection.retention import RetentionError, purge_inspection
 from inspection.web.access import current_user, log_access, not_found, require_inspection
+from inspection.web.params import query_text
 from inspection.web.sessions import client_ip
 from inspection.web.templating import render
 
@@ -29,14 +31,12 @@ def _parse_date(text: str | None) -> date | None:
 
 
 def _filter(request: Request) -> LogFilter:
-    params = request.query_params
-    inspection = params.get("inspection", "")
     return LogFilter(
-        user=params.get("user", ""),
-        action=params.get("action", ""),
-        inspection_id=int(inspection) if inspection.isdigit() else None,
-        since=_parse_date(params.get("since")),
-        until=_parse_date(params.get("until")),
+        user=query_text(request, "user"),
+        action=query_text(request, "action"),
+        inspection_id=ROW_ID.parse(query_text(request, "inspection")),
+        since=_parse_date(query_text(request, "since")),
+        until=_parse_date(query_text(request, "until")),
     )
 
 
@@ -88,5 +88,5 @@ async def purge(request: Request) -> Response:
 routes = [
     Route("/admin/access-log", access_log, methods=["GET"]),
     Route("/admin/access-log.csv", access_log_csv, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/purge", purge, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/purge", purge, methods=["POST"]),
 ]

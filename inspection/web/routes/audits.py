@@ -44,14 +44,11 @@ from inspection.inspections import visible_inspections
 from inspection.models import Audit, ModerationPlan, Sample
 from inspection.web.access import EDITORS, LEADS, READERS, current_user, log_access, not_found
 from inspection.web.access import require_inspection as require
+from inspection.web.params import form_id, form_number, form_text, query_id, query_ids
 from inspection.web.templating import is_htmx, render
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise not_found() from None
+OUT_OF_DATE = "This page is out of date: reload the audit and make your change again."
+PAIR_MISSING = "Choose the pair of markings to moderate."
 
 
 def _form_values(definition: dict[str, Any], form: FormData) -> dict[str, Any]:
@@ -60,7 +57,7 @@ def _form_values(definition: dict[str, Any], form: FormData) -> dict[str, Any]:
         if key.startswith("cites:"):
             values[key] = [str(v) for v in form.getlist(key)]
         else:
-            values[key] = str(form.get(key, ""))
+            values[key] = form_text(form, key)
     return values
 
 
@@ -90,9 +87,9 @@ async def start_audit(request: Request) -> Response:
     try:
         audit = await create_audit(
             inspection.id,
-            _int(form.get("member")),
+            form_id(form, "member", "Choose the child to audit."),
             current_user(request),
-            str(form.get("marking", "first")),
+            form_text(form, "marking") or "first",
         )
     except AuditNotFound:
         raise not_found() from None
@@ -133,7 +130,7 @@ async def _audit_context(
 
 async def audit_page(request: Request) -> Response:
     inspection, role = await require(request, EDITORS)
-    audit_id = _int(request.path_params["audit_id"])
+    audit_id = request.path_params["audit_id"]
     try:
         audit = await open_audit(inspection.id, audit_id, current_user(request), role)
     except AuditNotFound:
@@ -152,17 +149,19 @@ async def audit_page(request: Request) -> Response:
 
 async def save(request: Request) -> Response:
     inspection, role = await require(request, EDITORS)
-    audit_id = _int(request.path_params["audit_id"])
+    audit_id = request.path_params["audit_id"]
     user = current_user(request)
     try:
         audit = await open_audit(inspection.id, audit_id, user, role)
     except AuditNotFound:
         raise not_found() from None
     form = await request.form()
-    base = form.get("overwrite_version") or form.get("version")
+    base = form_number(
+        form, "overwrite_version" if form.get("overwrite_version") else "version", OUT_OF_DATE
+    )
     raw = _form_values(audit.rubric.definition, form)
     try:
-        result = await save_audit(inspection.id, audit.id, user, role, _int(base), raw)
+        result = await save_audit(inspection.id, audit.id, user, role, base, raw)
     except AuditConflict as conflict:
         ctx = await _audit_context(request, audit, role, conflict.yours)
         ctx["conflict"] = conflict
@@ -198,7 +197,7 @@ async def save(request: Request) -> Response:
 
 async def submit(request: Request) -> Response:
     inspection, role = await require(request, EDITORS)
-    audit_id = _int(request.path_params["audit_id"])
+    audit_id = request.path_params["audit_id"]
     user = current_user(request)
     try:
         audit = await open_audit(inspection.id, audit_id, user, role)
@@ -208,7 +207,7 @@ async def submit(request: Request) -> Response:
     raw = _form_values(audit.rubric.definition, form)
     try:
         audit, missing = await submit_audit(
-            inspection.id, audit.id, user, role, _int(form.get("version")), raw
+            inspection.id, audit.id, user, role, form_number(form, "version", OUT_OF_DATE), raw
         )
     except AuditConflict as conflict:
         ctx = await _audit_context(request, audit, role, conflict.yours)
@@ -282,7 +281,7 @@ async def feedback_csv(request: Request) -> Response:
 
 async def raise_concern(request: Request) -> Response:
     inspection, role = await require(request, EDITORS)
-    audit_id = _int(request.path_params["audit_id"])
+    audit_id = request.path_params["audit_id"]
     user = current_user(request)
     try:
         audit = await open_audit(inspection.id, audit_id, user, role)
@@ -291,7 +290,7 @@ async def raise_concern(request: Request) -> Response:
     form = await request.form()
     try:
         concern = await concern_rules.raise_concern(
-            inspection.id, audit.id, user, role, str(form.get("text", ""))
+            inspection.id, audit.id, user, role, form_text(form, "text")
         )
     except concern_rules.ConcernError as exc:
         raise HTTPException(400, str(exc)) from exc
@@ -301,8 +300,7 @@ async def raise_concern(request: Request) -> Response:
 
 async def moderation_page(request: Request) -> Response:
     inspection, role = await require(request, LEADS)
-    sample_param = request.query_params.get("sample")
-    sample_id = _int(sample_param) if sample_param else None
+    sample_id = query_id(request, "sample")
     pairs = await submitted_pairs(inspection.id, sample_id)
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
@@ -334,10 +332,10 @@ async def moderation_plan(request: Request) -> Response:
     inspection, role = await require(request, LEADS)
     form = await request.form()
     try:
-        share = float(str(form.get("share_percent", ""))) / 100
+        share = float(form_text(form, "share_percent")) / 100
         await set_plan(
             inspection.id,
-            _int(form.get("sample")),
+            form_id(form, "sample", "Choose the sample."),
             share,
             form.get("include_inadequate") == "yes",
             current_user(request),
@@ -353,20 +351,21 @@ async def moderation_plan(request: Request) -> Response:
 async def moderation_agree(request: Request) -> Response:
     inspection, role = await require(request, LEADS)
     form = await request.form()
+    first = form_id(form, "first", PAIR_MISSING)
     try:
         await record_agreed_grade(
             inspection.id,
-            _int(form.get("first")),
-            _int(form.get("second")),
-            str(form.get("domain", "")),
-            str(form.get("grade", "")),
-            str(form.get("reason", "")),
+            first,
+            form_id(form, "second", PAIR_MISSING),
+            form_text(form, "domain"),
+            form_text(form, "grade"),
+            form_text(form, "reason"),
             current_user(request),
         )
     except ModerationError as exc:
         raise HTTPException(400, str(exc)) from exc
     return RedirectResponse(
-        f"/inspections/{inspection.id}/moderation#pair-{form.get('first')}", status_code=303
+        f"/inspections/{inspection.id}/moderation#pair-{first}", status_code=303
     )
 
 
@@ -397,8 +396,7 @@ def _trace(inspection_id: int, ids: list[int]) -> str:
 async def findings_page(request: Request) -> Response:
     inspection, role = await require(request, READERS)
     user = current_user(request)
-    sample_param = request.query_params.get("sample")
-    sample_id = _int(sample_param) if sample_param else None
+    sample_id = query_id(request, "sample")
     visible = {i.id for i in await visible_inspections(user)}
     doc = await findings(inspection.id, sample_id, visible)
     charts = []
@@ -435,10 +433,7 @@ async def findings_page(request: Request) -> Response:
 async def findings_audits(request: Request) -> Response:
     """The audits one figure came from."""
     inspection, role = await require(request, READERS)
-    try:
-        ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x.strip()]
-    except ValueError:
-        raise not_found() from None
+    ids = query_ids(request, "ids")
     audits = list(
         await Audit.filter(
             inspection_id=inspection.id, id__in=ids, marking="first", status="submitted"
@@ -479,7 +474,7 @@ async def concern_page(request: Request) -> Response:
     user = current_user(request)
     try:
         concern = await concern_rules.get_concern(
-            inspection.id, _int(request.path_params["concern_id"]), user, role
+            inspection.id, request.path_params["concern_id"], user, role
         )
     except concern_rules.ConcernError:
         raise not_found() from None
@@ -508,7 +503,7 @@ async def concern_page(request: Request) -> Response:
 async def concern_action(request: Request) -> Response:
     inspection, role = await require(request, READERS)
     user = current_user(request)
-    concern_id = _int(request.path_params["concern_id"])
+    concern_id = request.path_params["concern_id"]
     action = request.path_params["action"]
     if action not in ("respond", "close"):
         raise not_found()
@@ -516,11 +511,11 @@ async def concern_action(request: Request) -> Response:
     try:
         if action == "respond":
             await concern_rules.respond(
-                inspection.id, concern_id, user, role, str(form.get("text", ""))
+                inspection.id, concern_id, user, role, form_text(form, "text")
             )
         else:
             await concern_rules.close(
-                inspection.id, concern_id, user, role, str(form.get("text", ""))
+                inspection.id, concern_id, user, role, form_text(form, "text")
             )
     except concern_rules.ConcernError as exc:
         try:
@@ -544,21 +539,21 @@ async def concern_action(request: Request) -> Response:
     return RedirectResponse(f"/inspections/{inspection.id}/concerns/{concern_id}", status_code=303)
 
 
-_P = "/inspections/{inspection_id:int}"
+_P = "/inspections/{inspection_id:id}"
 routes = [
     Route(f"{_P}/audits", audits_page, methods=["GET"]),
     Route(f"{_P}/audits", start_audit, methods=["POST"]),
     Route(f"{_P}/audits/feedback.csv", feedback_csv, methods=["GET"]),
-    Route(f"{_P}/audits/{{audit_id:int}}", audit_page, methods=["GET"]),
-    Route(f"{_P}/audits/{{audit_id:int}}/save", save, methods=["POST"]),
-    Route(f"{_P}/audits/{{audit_id:int}}/submit", submit, methods=["POST"]),
-    Route(f"{_P}/audits/{{audit_id:int}}/concerns", raise_concern, methods=["POST"]),
+    Route(f"{_P}/audits/{{audit_id:id}}", audit_page, methods=["GET"]),
+    Route(f"{_P}/audits/{{audit_id:id}}/save", save, methods=["POST"]),
+    Route(f"{_P}/audits/{{audit_id:id}}/submit", submit, methods=["POST"]),
+    Route(f"{_P}/audits/{{audit_id:id}}/concerns", raise_concern, methods=["POST"]),
     Route(f"{_P}/moderation", moderation_page, methods=["GET"]),
     Route(f"{_P}/moderation/plan", moderation_plan, methods=["POST"]),
     Route(f"{_P}/moderation/agree", moderation_agree, methods=["POST"]),
     Route(f"{_P}/findings", findings_page, methods=["GET"]),
     Route(f"{_P}/findings/audits", findings_audits, methods=["GET"]),
     Route(f"{_P}/concerns", concerns_page, methods=["GET"]),
-    Route(f"{_P}/concerns/{{concern_id:int}}", concern_page, methods=["GET"]),
-    Route(f"{_P}/concerns/{{concern_id:int}}/{{action:str}}", concern_action, methods=["POST"]),
+    Route(f"{_P}/concerns/{{concern_id:id}}", concern_page, methods=["GET"]),
+    Route(f"{_P}/concerns/{{concern_id:id}}/{{action:str}}", concern_action, methods=["POST"]),
 ]

@@ -21,13 +21,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.db import DATABASE_DOWN
+from inspection.db import database_down
 from inspection.evidence.agencies import KINDS
 from inspection.evidence.load import SOURCE_KINDS, import_file
 from inspection.evidence.report import issue_report, issues_workbook
 from inspection.evidence.staged import EvidenceFileError
 from inspection.models import Upload
+from inspection.models.columns import fits, max_length
 from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
+from inspection.web.params import form_text, query_text
 from inspection.web.templating import render
 
 DOCS_TEMPLATES = Path(__file__).resolve().parents[3] / "docs" / "templates"
@@ -75,11 +77,11 @@ async def _run(
         job.status = "done"
     except EvidenceFileError as exc:
         job.error, job.status = f"Nothing was loaded: {exc}", "failed"
-    except DATABASE_DOWN:  # the transaction rolled back with the connection
-        job.error = "Nothing was loaded: the database is not answering. Try again in a moment."
-        job.status = "failed"
     except Exception as exc:  # the transaction rolled back; say so rather than hang
-        job.error = f"Nothing was loaded: the import failed ({exc.__class__.__name__}: {exc})."
+        if database_down(exc):  # it rolled back with the connection
+            job.error = "Nothing was loaded: the database is not answering. Try again in a moment."
+        else:
+            job.error = f"Nothing was loaded: the import failed ({exc.__class__.__name__}: {exc})."
         job.status = "failed"
     finally:
         await asyncio.to_thread(path.unlink, missing_ok=True)
@@ -115,8 +117,8 @@ async def start_upload(request: Request) -> Response:
     inspection, role = await require_inspection(request, EDITORS)
     settings = request.app.state.settings
     form = await request.form(max_files=1)
-    kind = str(form.get("source_kind", ""))
-    agency = str(form.get("agency", "")).strip()
+    kind = form_text(form, "source_kind")
+    agency = form_text(form, "agency").strip()
     upload = form.get("file")
     error = ""
     if kind not in SOURCE_KINDS:
@@ -125,7 +127,13 @@ async def start_upload(request: Request) -> Response:
         error = "Choose a file to upload."
     elif kind == "agency" and not agency:
         error = "Say which agency the extract comes from."
+    elif not fits(Upload, "agency", agency):
+        error = f"Write the agency's name in {max_length(Upload, 'agency')} characters or fewer."
+    elif not fits(Upload, "filename", Path(upload.filename).name):
+        limit = max_length(Upload, "filename")
+        error = f"Give the file a name of {limit} characters or fewer, then upload it again."
     if error:
+        await form.close()  # a file sent with a refused form is not kept
         uploads = await Upload.filter(inspection_id=inspection.id).order_by("-id")
         return render(
             request,
@@ -181,13 +189,12 @@ async def job_status(request: Request) -> Response:
 
 async def upload_report(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
-    query = request.query_params
     report = await issue_report(
         inspection.id,
-        int(request.path_params["upload_id"]),
-        query.get("list", ""),
-        query.get("severity", ""),
-        query.get("rule", ""),
+        request.path_params["upload_id"],
+        query_text(request, "list"),
+        query_text(request, "severity"),
+        query_text(request, "rule"),
     )
     if report is None:
         raise not_found()
@@ -204,13 +211,12 @@ async def upload_report(request: Request) -> Response:
 
 async def report_xlsx(request: Request) -> Response:
     inspection, _ = await require_inspection(request, READERS)
-    query = request.query_params
     report = await issue_report(
         inspection.id,
-        int(request.path_params["upload_id"]),
-        query.get("list", ""),
-        query.get("severity", ""),
-        query.get("rule", ""),
+        request.path_params["upload_id"],
+        query_text(request, "list"),
+        query_text(request, "severity"),
+        query_text(request, "rule"),
         limit=None,
     )
     if report is None:
@@ -235,21 +241,21 @@ async def agency_template(request: Request) -> Response:
 
 
 routes = [
-    Route("/inspections/{inspection_id:int}/evidence", evidence_page, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/evidence", start_upload, methods=["POST"]),
-    Route("/inspections/{inspection_id:int}/evidence/jobs/{job_id}", job_status, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/evidence", evidence_page, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/evidence", start_upload, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/evidence/jobs/{job_id}", job_status, methods=["GET"]),
     Route(
-        "/inspections/{inspection_id:int}/evidence/uploads/{upload_id:int}",
+        "/inspections/{inspection_id:id}/evidence/uploads/{upload_id:id}",
         upload_report,
         methods=["GET"],
     ),
     Route(
-        "/inspections/{inspection_id:int}/evidence/uploads/{upload_id:int}/issues.xlsx",
+        "/inspections/{inspection_id:id}/evidence/uploads/{upload_id:id}/issues.xlsx",
         report_xlsx,
         methods=["GET"],
     ),
     Route(
-        "/inspections/{inspection_id:int}/evidence/templates/agency_{agency}.csv",
+        "/inspections/{inspection_id:id}/evidence/templates/agency_{agency}.csv",
         agency_template,
         methods=["GET"],
     ),

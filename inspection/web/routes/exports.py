@@ -151,16 +151,16 @@ async def load_pack(request: Request) -> Response:
 
 
 routes = [
-    Route("/inspections/{inspection_id:int}/exports", exports_page, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/exports/workbook.xlsx", workbook, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/exports/tables.zip", tables_zip, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/exports", exports_page, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/exports/workbook.xlsx", workbook, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/exports/tables.zip", tables_zip, methods=["GET"]),
     Route(
-        "/inspections/{inspection_id:int}/exports/samples/{sample_id:int}/offline-pack.xlsx",
+        "/inspections/{inspection_id:id}/exports/samples/{sample_id:id}/offline-pack.xlsx",
         offline_pack,
         methods=["GET"],
     ),
     Route(
-        "/inspections/{inspection_id:int}/exports/samples/{sample_id:int}/offline-pack",
+        "/inspections/{inspection_id:id}/exports/samples/{sample_id:id}/offline-pack",
         load_pack,
         methods=["POST"],
     ),

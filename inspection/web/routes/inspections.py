@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.accounts import normalise_email
+from inspection.accounts import email_fits, email_too_long, normalise_email
 from inspection.inspections import (
     InspectionError,
     add_member,
@@ -27,6 +27,7 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
+from inspection.web.params import form_text
 from inspection.web.templating import render
 
 CREATORS = {Role.ADMIN, Role.LEAD_INSPECTOR}
@@ -77,7 +78,7 @@ async def create(request: Request) -> Response:
     if user.role not in CREATORS:
         raise not_found()
     form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("la", "kind", "title", "reference_date")}
+    values = {k: form_text(form, k) for k in ("la", "kind", "title", "reference_date")}
     errors: dict[str, str] = {}
     try:
         reference = date.fromisoformat(values["reference_date"])
@@ -157,11 +158,13 @@ async def add_team_member(request: Request) -> Response:
     """A lead inspector (or admin) adds an existing user to this inspection's team."""
     inspection, _role = await require_inspection(request, LEADS)
     form = await request.form()
-    values = {"email": str(form.get("email", "")).strip(), "role": str(form.get("role", ""))}
+    values = {"email": form_text(form, "email").strip(), "role": form_text(form, "role")}
     errors: dict[str, str] = {}
     user = None
     if not values["email"]:
         errors["member-email"] = "Enter the e-mail address of the person to add."
+    elif not email_fits(values["email"]):
+        errors["member-email"] = email_too_long()
     else:
         user = await User.get_or_none(email=normalise_email(values["email"]), active=True)
         if user is None:
@@ -182,6 +185,6 @@ routes = [
     Route("/inspections", inspections_list, methods=["GET"]),
     Route("/inspections/new", new_inspection, methods=["GET"]),
     Route("/inspections", create, methods=["POST"]),
-    Route("/inspections/{inspection_id:int}", overview, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/members", add_team_member, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}", overview, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/members", add_team_member, methods=["POST"]),
 ]

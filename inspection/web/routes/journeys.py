@@ -16,7 +16,9 @@ from inspection.journey.indicators import for_journey
 from inspection.journey.linkage import link_inspection
 from inspection.journey.review import children_page, review_queue
 from inspection.journey.timeline import timeline_for
+from inspection.models.ids import ROW_ID
 from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
+from inspection.web.params import form_id_or_none, form_text
 from inspection.web.templating import render
 
 
@@ -35,7 +37,7 @@ async def children(request: Request) -> Response:
     query = ""
     if request.method == "POST":
         form = await request.form()
-        query = str(form.get("q", "")).strip()[:100]
+        query = form_text(form, "q").strip()[:100]
     page = await children_page(inspection.id, query)
     await log_access(
         request,
@@ -110,9 +112,9 @@ RUN_COUNTS = ("records", "children", "deterministic_links", "auto_linked", "for_
 
 def _run_counts(request: Request) -> dict[str, int] | None:
     query = request.query_params
-    if not all(query.get(k, "").isdigit() for k in RUN_COUNTS):
-        return None
-    return {k: int(query[k]) for k in RUN_COUNTS}
+    counts = {k: ROW_ID.parse(query.get(k, "")) for k in RUN_COUNTS}
+    found = {k: v for k, v in counts.items() if v is not None}
+    return found if len(found) == len(RUN_COUNTS) else None
 
 
 async def linkage(request: Request) -> Response:
@@ -153,10 +155,10 @@ async def linkage_decide(request: Request) -> Response:
     inspection, _role = await require_inspection(request, EDITORS)
     form = await request.form()
     decision_id = int(request.path_params["decision_id"])
-    accept = str(form.get("decision", "")) == "accept"
+    accept = form_text(form, "decision") == "accept"
     try:
         d = await decide(
-            inspection.id, decision_id, accept, await _user_id(request), str(form.get("reason", ""))
+            inspection.id, decision_id, accept, await _user_id(request), form_text(form, "reason")
         )
     except LinkError:
         raise not_found() from None
@@ -174,13 +176,17 @@ async def linkage_decide(request: Request) -> Response:
 async def split(request: Request) -> Response:
     inspection, _role = await require_inspection(request, EDITORS)
     form = await request.form()
-    child_id = int(request.path_params["child_id"])
-    try:
-        record_id = int(str(form.get("record_id", "")))
-        d = await split_record(
-            inspection.id, record_id, await _user_id(request), str(form.get("reason", ""))
+    child_id = request.path_params["child_id"]
+    record_id = form_id_or_none(form, "record_id")
+    if record_id is None:
+        return await _journey_error(
+            request, inspection.id, child_id, "Choose the record to split off."
         )
-    except (LinkError, ValueError) as exc:
+    try:
+        d = await split_record(
+            inspection.id, record_id, await _user_id(request), form_text(form, "reason")
+        )
+    except LinkError as exc:
         return await _journey_error(request, inspection.id, child_id, str(exc))
     await log_access(
         request, "link-split", inspection.id, "source_record", str(record_id), detail=d.reason
@@ -191,15 +197,15 @@ async def split(request: Request) -> Response:
 async def merge(request: Request) -> Response:
     inspection, _role = await require_inspection(request, EDITORS)
     form = await request.form()
-    child_id = int(request.path_params["child_id"])
-    try:
-        other = int(str(form.get("other_child_id", "")))
-        d = await merge_children(
-            inspection.id, child_id, other, await _user_id(request), str(form.get("reason", ""))
-        )
-    except ValueError:
+    child_id = request.path_params["child_id"]
+    other = form_id_or_none(form, "other_child_id")
+    if other is None:
         return await _journey_error(
             request, inspection.id, child_id, "Enter the number of the other child's record."
+        )
+    try:
+        d = await merge_children(
+            inspection.id, child_id, other, await _user_id(request), form_text(form, "reason")
         )
     except LinkError as exc:
         return await _journey_error(request, inspection.id, child_id, str(exc))
@@ -233,28 +239,24 @@ async def _journey_error(
 
 
 routes = [
-    Route("/inspections/{inspection_id:int}/children", children, methods=["GET", "POST"]),
-    Route("/inspections/{inspection_id:int}/children/{child_id:int}", journey, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/children", children, methods=["GET", "POST"]),
+    Route("/inspections/{inspection_id:id}/children/{child_id:id}", journey, methods=["GET"]),
     Route(
-        "/inspections/{inspection_id:int}/children/{child_id:int}/chronology",
+        "/inspections/{inspection_id:id}/children/{child_id:id}/chronology",
         chronology,
         methods=["GET"],
     ),
     Route(
-        "/inspections/{inspection_id:int}/children/{child_id:int}/chronology.csv",
+        "/inspections/{inspection_id:id}/children/{child_id:id}/chronology.csv",
         chronology_export,
         methods=["GET"],
     ),
+    Route("/inspections/{inspection_id:id}/children/{child_id:id}/split", split, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/children/{child_id:id}/merge", merge, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/linkage", linkage, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/linkage/run", linkage_run, methods=["POST"]),
     Route(
-        "/inspections/{inspection_id:int}/children/{child_id:int}/split", split, methods=["POST"]
-    ),
-    Route(
-        "/inspections/{inspection_id:int}/children/{child_id:int}/merge", merge, methods=["POST"]
-    ),
-    Route("/inspections/{inspection_id:int}/linkage", linkage, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/linkage/run", linkage_run, methods=["POST"]),
-    Route(
-        "/inspections/{inspection_id:int}/linkage/{decision_id:int}",
+        "/inspections/{inspection_id:id}/linkage/{decision_id:id}",
         linkage_decide,
         methods=["POST"],
     ),

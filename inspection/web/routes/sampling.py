@@ -21,6 +21,7 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
+from inspection.web.params import form_id_or_none, form_text
 from inspection.web.templating import render
 
 INDICATOR_ROWS = 2
@@ -43,7 +44,7 @@ def _parse(
     """(population definition, draw options, errors, values to redisplay) from the form."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
-        k: str(form.get(k, ""))
+        k: form_text(form, k)
         for k in (
             "cohort",
             "from",
@@ -64,9 +65,9 @@ def _parse(
         values[name] = [str(v) for v in form.getlist(name)]
     indicators = []
     for i in range(INDICATOR_ROWS):
-        name = str(form.get(f"indicator_{i}_name", "")).strip()
-        op = str(form.get(f"indicator_{i}_op", ">=")).strip()
-        raw = str(form.get(f"indicator_{i}_value", "")).strip()
+        name = form_text(form, f"indicator_{i}_name").strip()
+        op = (form_text(form, f"indicator_{i}_op") or ">=").strip()
+        raw = form_text(form, f"indicator_{i}_value").strip()
         values[f"indicator_{i}"] = {"name": name, "op": op, "value": raw}
         if not name:
             continue
@@ -251,17 +252,16 @@ async def replace(request: Request) -> Response:
     sample_id = int(request.path_params["sample_id"])
     form = await request.form()
     errors: dict[str, str] = {}
-    try:
-        member_id = int(str(form.get("member", "")))
-    except ValueError:
+    member_id = form_id_or_none(form, "member")
+    if member_id is None:
         errors["replace"] = "Choose the member to replace."
-    if not errors:
+    else:
         try:
             await service.replace_member(
                 inspection.id,
                 sample_id,
                 member_id,
-                str(form.get("reason", "")),
+                form_text(form, "reason"),
                 current_user(request),
             )
         except service.SamplingError as exc:
@@ -273,15 +273,15 @@ async def replace(request: Request) -> Response:
 
 
 routes = [
-    Route("/inspections/{inspection_id:int}/samples", samples_page, methods=["GET"]),
-    Route("/inspections/{inspection_id:int}/samples", draw, methods=["POST"]),
-    Route("/inspections/{inspection_id:int}/samples/preview", preview, methods=["POST"]),
-    Route("/inspections/{inspection_id:int}/samples/{sample_id:int}", sample_page, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/samples", samples_page, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/samples", draw, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/samples/preview", preview, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/samples/{sample_id:id}", sample_page, methods=["GET"]),
     Route(
-        "/inspections/{inspection_id:int}/samples/{sample_id:int}/verify", verify, methods=["POST"]
+        "/inspections/{inspection_id:id}/samples/{sample_id:id}/verify", verify, methods=["POST"]
     ),
     Route(
-        "/inspections/{inspection_id:int}/samples/{sample_id:int}/replace",
+        "/inspections/{inspection_id:id}/samples/{sample_id:id}/replace",
         replace,
         methods=["POST"],
     ),
