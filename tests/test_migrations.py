@@ -119,3 +119,78 @@ def test_migrated_database_has_the_loading_schema_the_models_declare(tmp_path):
             "attributes": "jsonb" if postgres else "json",
         },
     }
+
+
+def test_duplicated_markings_are_merged_by_the_rule_and_then_refused(tmp_path):
+    """A database at 0004 holding the duplicates the race on "Start audit" made is migrated:
+    one audit per member and marking is left, chosen by migration 0005's rule; every concern is
+    kept, moved to the kept audit; moderations move unless the kept pair already agreed that
+    domain; each removal is in the access log; a new duplicate is refused by the database."""
+    import json
+    import os
+
+    from tests.conftest import drop_database, new_database_url
+
+    url, name = new_database_url(tmp_path, "duplicates")
+    try:
+        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
+        env["INSPECTION_SECRET_KEY"] = "duplicates-test-secret"
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.duplicate_markings"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        drop_database(name)
+    kept = ["m1_saved", "m2_submitted_first", "m2_second", "m3_newer", "m4_only"]
+    assert found["audits"] == [
+        ["m1_saved", 1, "first", 3],
+        ["m2_submitted_first", 2, "first", 4],
+        ["m2_second", 2, "second", 3],
+        ["m3_newer", 3, "second", 2],
+        ["m4_only", 4, "first", 1],
+        ["detached_a", None, "first", 1],
+        ["detached_b", None, "first", 1],
+    ]
+    versions = {"m1_saved": 3, "m2_submitted_first": 4, "m2_second": 3, "m3_newer": 2}
+    assert found["revisions"] == {
+        **{a: versions.get(a, 1) for a in kept},
+        "detached_a": 1,
+        "detached_b": 1,
+    }
+    assert found["scores"] == dict.fromkeys([*kept, "detached_a", "detached_b"], 8)
+    assert found["concerns"] == [
+        ["raised from m1's blank draft", "m1_saved"],
+        ["raised from m2's draft", "m2_submitted_first"],
+        ["raised from m2's later submission", "m2_submitted_first"],
+    ]
+    assert found["moderations"] == [
+        ["m2_submitted_first", "m2_second", "child_seen", "outstanding"],
+        ["m2_submitted_first", "m2_second", "impact", "requires_improvement"],
+    ]
+    assert [(action, audit) for action, audit, _ in found["log"]] == [
+        ("remove-duplicate-marking", "m1_blank"),
+        ("remove-duplicate-marking", "m2_submitted_later"),
+        ("remove-duplicate-marking", "m2_draft"),
+        ("remove-duplicate-marking", "m3_older"),
+    ]
+    details = [detail.split("): ", 1)[-1] if "): " in detail else "" for *_, detail in found["log"]]
+    assert details == [
+        "1 concern moved",
+        "1 concern moved; moderation of impact dropped (already agreed); "
+        "moderation of child_seen moved",
+        "1 concern moved",
+        "",
+    ]
+    assert [d.split(" (", 1)[1].split(")")[0] for *_, d in found["log"]] == [
+        "first marking, draft, version 1, by ann@x.test",
+        "first marking, submitted, version 5, by bob@x.test",
+        "first marking, draft, version 9, by bob@x.test",
+        "second marking, draft, version 2, by lee@x.test",
+    ]
+    assert found["another first marking of member 4"] == "refused"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from inspection.audit import scoring
@@ -240,6 +241,13 @@ def may_edit(audit: Audit, user: User, role: Role) -> bool:
     return audit.status == "draft" and (audit.auditor_id == user.id or role in LEAD_ROLES)
 
 
+def _started(existing: Audit, auditor: User, marking: str) -> Audit:
+    """The marking already started: its own auditor carries on with it; nobody else may."""
+    if existing.auditor_id != auditor.id:
+        raise AuditError(f"This child's {marking} marking is already with another auditor.")
+    return existing
+
+
 async def create_audit(
     inspection_id: int,
     member_id: int,
@@ -247,7 +255,12 @@ async def create_audit(
     marking: str = "first",
     rubric: Rubric | None = None,
 ) -> Audit:
-    """Start the first or second marking of a sample member; returns an existing one if any."""
+    """Start the first or second marking of a sample member; returns an existing one if any.
+
+    A member has at most one marking of each kind: the database holds (member, marking) unique,
+    so of requests that start the same marking at once (a double click, two auditors) exactly
+    one creates it, and every other gets that one back, or, for another auditor, the refusal.
+    """
     if marking not in ("first", "second"):
         raise AuditError("Marking is either first or second.")
     found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
@@ -259,9 +272,7 @@ async def create_audit(
         inspection_id=inspection_id, member_id=member_id, marking=marking
     )
     if existing is not None:
-        if existing.auditor_id != auditor.id:
-            raise AuditError(f"This child's {marking} marking is already with another auditor.")
-        return existing
+        return _started(existing, auditor, marking)
     first = None
     if marking == "second":
         first = await Audit.get_or_none(
@@ -275,19 +286,33 @@ async def create_audit(
             raise AuditError("This child was not chosen for second marking.")
     if rubric is None:
         rubric = await Rubric.get(id=first.rubric_id) if first else await default_rubric()
-    audit = await Audit.create(
-        inspection_id=inspection_id,
-        member_id=member_id,
-        child_id=found[0]["child_id"],
-        auditor=auditor,
-        rubric=rubric,
-        marking=marking,
-        version=1,
-    )
-    values = normalise_values(rubric.definition, {})
-    await AuditRevision.create(
-        inspection_id=inspection_id, audit=audit, version=1, values=values, saved_by=auditor
-    )
+    try:
+        # The audit and its first revision are one unit: both exist or neither does.
+        async with in_transaction():
+            audit = await Audit.create(
+                inspection_id=inspection_id,
+                member_id=member_id,
+                child_id=found[0]["child_id"],
+                auditor=auditor,
+                rubric=rubric,
+                marking=marking,
+                version=1,
+            )
+            await AuditRevision.create(
+                inspection_id=inspection_id,
+                audit=audit,
+                version=1,
+                values=normalise_values(rubric.definition, {}),
+                saved_by=auditor,
+            )
+    except IntegrityError:
+        # Another request started this marking between the check above and this insert.
+        existing = await Audit.get_or_none(
+            inspection_id=inspection_id, member_id=member_id, marking=marking
+        )
+        if existing is None:  # not that: the member went away meanwhile
+            raise AuditNotFound("There is no such sample member in this inspection.") from None
+        return _started(existing, auditor, marking)
     return audit
 
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from inspection.models import Rubric
 
 RUBRICS_DIR = Path(__file__).parent / "rubrics"
@@ -128,13 +131,18 @@ async def register_rubric(definition: dict[str, Any]) -> Rubric:
                 "registered with different content: give the changed instrument a new version."
             )
         return existing
-    return await Rubric.create(
-        code=definition["code"],
-        version=definition["version"],
-        title=definition["title"],
-        definition=definition,
-        sha256=digest,
-    )
+    try:
+        # In a savepoint of its own: a refused insert leaves a caller's transaction usable.
+        async with in_transaction():
+            return await Rubric.create(
+                code=definition["code"],
+                version=definition["version"],
+                title=definition["title"],
+                definition=definition,
+                sha256=digest,
+            )
+    except IntegrityError:  # registered meanwhile by a concurrent request: check that one
+        return await register_rubric(definition)
 
 
 async def ensure_builtin_rubrics() -> list[Rubric]:

@@ -58,6 +58,7 @@ class Audit(Model):
 
     class Meta:
         table = "audit"
+        unique_together = (("member", "marking"),)
 
 
 class Score(Model):

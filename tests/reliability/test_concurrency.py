@@ -1,7 +1,8 @@
 """Many auditors saving and submitting at once: no update lost, nobody overwritten.
 
 On PostgreSQL the saves really run at the same time on separate pooled connections; on SQLite
-they interleave on one connection. Either way the version check is one conditional UPDATE.
+they interleave on one connection. Either way the version check is one conditional UPDATE, and
+(sample member, marking) is unique in the database, so a marking is started once.
 """
 
 from __future__ import annotations
@@ -9,17 +10,25 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx2
+import pytest
+
 from inspection.audit.audits import (
     AuditConflict,
+    AuditError,
     audit_values,
     create_audit,
     get_audit,
     save_audit,
     submit_audit,
 )
+from inspection.audit.moderation import set_plan
 from inspection.models import Audit, AuditRevision
+from inspection.web.app import create_app
+from inspection.web.sessions import COOKIE_NAME
 from tests.audit.helpers import ALL_GOOD, make_inspection, make_sample, make_user
 from tests.reliability.test_faults import assert_revisions_consistent
+from tests.security.world import session_for
 
 DOMAINS = (
     "child_seen",
@@ -180,3 +189,123 @@ async def test_a_save_racing_a_submission_from_the_same_version_cannot_both_win(
     else:
         assert (stored.status, stored.version, stored.strengths) == ("draft", 3, "A late edit.")
     await assert_revisions_consistent(audit.id)
+
+
+class _Inserts:
+    """Counts the audits the code tries to insert (to show the calls really raced)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = Audit.create
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(Audit, "create", counted)
+
+
+async def test_twenty_clicks_on_start_audit_make_one_first_marking(db, monkeypatch):
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=1)
+    auditor = await make_user(inspection, "a1@x.test", "inspector")
+    inserts = _Inserts(monkeypatch)
+    started = await asyncio.gather(
+        *(create_audit(inspection.id, members[0].id, auditor) for _ in range(20))
+    )
+    assert inserts.count > 1  # several passed the "is there one already?" check at once
+    rows = await Audit.filter(member_id=members[0].id).values_list("id", "marking", "auditor_id")
+    assert rows == [(started[0].id, "first", auditor.id)]
+    assert {a.id for a in started} == {started[0].id}
+    assert await AuditRevision.filter(audit_id=started[0].id).count() == 1
+    await assert_revisions_consistent(started[0].id)
+
+
+async def test_three_auditors_starting_the_same_marking_at_once_make_one(db, monkeypatch):
+    """15 requests, 5 from each of 3 auditors: one marking; its auditor's 5 requests get it,
+    the 10 others the plain refusal."""
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=1)
+    auditors = [await make_user(inspection, f"a{i}@x.test", "inspector") for i in range(3)]
+    inserts = _Inserts(monkeypatch)
+
+    async def start(user: Any) -> Any:
+        try:
+            return await create_audit(inspection.id, members[0].id, user)
+        except AuditError as refusal:
+            return str(refusal)
+
+    outcomes = await asyncio.gather(*(start(auditors[i % 3]) for i in range(15)))
+    assert inserts.count > 1
+    rows = await Audit.filter(member_id=members[0].id).values("id", "auditor_id")
+    assert len(rows) == 1
+    winner = next(u for u in auditors if u.id == rows[0]["auditor_id"])
+    for i, outcome in enumerate(outcomes):
+        if auditors[i % 3] is winner:
+            assert isinstance(outcome, Audit) and outcome.id == rows[0]["id"]
+        else:
+            assert outcome == "This child's first marking is already with another auditor."
+    assert await AuditRevision.filter(audit_id=rows[0]["id"]).count() == 1
+
+
+async def test_second_markings_started_at_once_make_one(db, monkeypatch):
+    inspection = await make_inspection()
+    sample, members = await make_sample(inspection, n=1)
+    first_marker = await make_user(inspection, "a1@x.test", "inspector")
+    second_marker = await make_user(inspection, "a2@x.test", "inspector")
+    first = await create_audit(inspection.id, members[0].id, first_marker)
+    await submit_audit(inspection.id, first.id, first_marker, first_marker.role, 1, ALL_GOOD)
+    await set_plan(inspection.id, sample.id, 1.0, True)
+    inserts = _Inserts(monkeypatch)
+    started = await asyncio.gather(
+        *(create_audit(inspection.id, members[0].id, second_marker, "second") for _ in range(10))
+    )
+    assert inserts.count > 1
+    assert {a.id for a in started} == {started[0].id}
+    assert await Audit.filter(member_id=members[0].id, marking="second").count() == 1
+
+
+async def test_double_clicks_on_start_audit_in_the_browser_open_one_audit(db, monkeypatch):
+    """Concurrent POSTs of the "Start first marking" form: every one lands on the same audit;
+    another auditor's concurrent POSTs are refused with the plain message."""
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=2)
+    one = await make_user(inspection, "a1@x.test", "inspector")
+    other = await make_user(inspection, "a2@x.test", "inspector")
+    cookies = {u.id: await session_for(u) for u in (one, other)}
+    inserts = _Inserts(monkeypatch)
+    app = create_app(db, manage_database=False)
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+
+        async def click(user: Any, member: Any) -> httpx2.Response:
+            return await client.post(
+                f"/inspections/{inspection.id}/audits",
+                data={"member": str(member.id), "marking": "first"},
+                headers={
+                    "accept": "text/html",
+                    "sec-fetch-site": "same-origin",
+                    "cookie": f"{COOKIE_NAME}={cookies[user.id]}",
+                },
+            )
+
+        same = await asyncio.gather(*(click(one, members[0]) for _ in range(10)))
+        mixed = await asyncio.gather(
+            *(click(u, members[1]) for _ in range(5) for u in (one, other))
+        )
+    assert inserts.count > 2
+    audit = await Audit.get(member_id=members[0].id)
+    assert [(r.status_code, r.headers["location"]) for r in same] == [
+        (303, f"/inspections/{inspection.id}/audits/{audit.id}")
+    ] * 10
+    winner = await Audit.get(member_id=members[1].id)
+    assert await Audit.filter(member_id__in=[m.id for m in members]).count() == 2
+    for i, response in enumerate(mixed):
+        if (one, other)[i % 2].id == winner.auditor_id:
+            assert response.status_code == 303
+            assert response.headers["location"].endswith(f"/audits/{winner.id}")
+        else:
+            assert response.status_code == 400
+            assert "govuk-error-summary" in response.text
+            assert "first marking is already with another auditor." in response.text
