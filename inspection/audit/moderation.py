@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,13 +101,23 @@ class Pair:
     agreed: dict[str, Moderation]
 
 
-async def submitted_pairs(inspection_id: int, sample_id: int | None = None) -> list[Pair]:
-    """Members whose first and second markings are both submitted (only then are they compared)."""
+async def submitted_pairs(
+    inspection_id: int,
+    sample_id: int | None = None,
+    audit_ids: Collection[int] | None = None,
+) -> list[Pair]:
+    """Members whose first and second markings are both submitted (only then are they compared).
+
+    ``audit_ids``: the audits the viewer may see (``inspection.audit.visibility``); a pair is
+    kept only when both of its markings are among them.
+    """
     query = Audit.filter(
         inspection_id=inspection_id, status="submitted", member_id__not_isnull=True
     )
     if sample_id is not None:
         query = query.filter(member__sample_id=sample_id)
+    if audit_ids is not None:
+        query = query.filter(id__in=sorted(audit_ids))
     audits = await query.prefetch_related("rubric", "auditor", "child")
     by_member: dict[int, dict[str, Audit]] = {}
     for a in audits:
@@ -147,9 +158,14 @@ def _domain_agreement(
     return agreement(first, second, len(rank)), left_out
 
 
-async def agreement_report(inspection_id: int, sample_id: int | None = None) -> dict[str, Any]:
-    """Agreement per domain, for the overall judgement and pooled over all domains."""
-    pairs = await submitted_pairs(inspection_id, sample_id)
+async def agreement_report(
+    inspection_id: int,
+    sample_id: int | None = None,
+    audit_ids: Collection[int] | None = None,
+) -> dict[str, Any]:
+    """Agreement per domain, for the overall judgement and pooled over all domains, over the
+    pairs whose markings are both among ``audit_ids`` (every pair when ``None``)."""
+    pairs = await submitted_pairs(inspection_id, sample_id, audit_ids)
     by_rubric: dict[int, list[Pair]] = {}
     for p in pairs:
         by_rubric.setdefault(p.first.rubric_id, []).append(p)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -22,7 +20,6 @@ from inspection.audit.audits import (
     audit_values,
     child_events,
     create_audit,
-    grades_hidden,
     may_edit,
     open_audit,
     save_audit,
@@ -40,9 +37,19 @@ from inspection.audit.moderation import (
     submitted_pairs,
 )
 from inspection.audit.rubric import grade_labels
-from inspection.inspections import visible_inspections
+from inspection.audit.visibility import Viewer, visible_audits
+from inspection.export.csv import table_csv
+from inspection.export.tables import feedback_table, load_context
 from inspection.models import Audit, ModerationPlan, Sample
-from inspection.web.access import EDITORS, LEADS, READERS, current_user, log_access, not_found
+from inspection.web.access import (
+    EDITORS,
+    LEADS,
+    READERS,
+    current_user,
+    log_access,
+    log_children_shown,
+    not_found,
+)
 from inspection.web.access import require_inspection as require
 from inspection.web.templating import is_htmx, render
 
@@ -68,6 +75,9 @@ async def audits_page(request: Request) -> Response:
     inspection, role = await require(request, EDITORS)
     user = current_user(request)
     rows = await audit_board(inspection.id, user, role)
+    await log_children_shown(
+        request, "view-audits-board", inspection.id, (r["member"]["child_id"] for r in rows)
+    )
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
     return render(
@@ -113,7 +123,7 @@ async def _audit_context(
     event_by_id = {e.id: e for e in events}
     other_open = [
         c
-        for c in await concern_rules.visible_concerns(inspection_id, user, role)
+        for c in await concern_rules.visible_concerns(inspection_id, Viewer(user, role))
         if c.audit_id == audit.id
     ]
     return {
@@ -229,51 +239,17 @@ async def submit(request: Request) -> Response:
 
 
 async def feedback_csv(request: Request) -> Response:
-    """The feedback to practitioners and teams (strengths, what would make it better)."""
+    """The feedback to practitioners and teams (strengths, what would make it better), from
+    the audits the user may see."""
     inspection, role = await require(request, EDITORS)
-    user = current_user(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "audit_id",
-            "marking",
-            "status",
-            "team",
-            "worker",
-            "overall",
-            "strengths",
-            "what_would_make_it_better",
-        ]
-    )
-    audits = (
-        await Audit.filter(inspection_id=inspection.id)
-        .prefetch_related("child", "rubric")
-        .order_by("id")
-    )
-    for a in audits:
-        if await grades_hidden(a, user, role):
-            continue
-        labels = grade_labels(a.rubric.definition)
-        child = a.child
-        writer.writerow(
-            [
-                a.id,
-                a.marking,
-                a.status,
-                child.team if child else "",
-                child.worker if child else "",
-                labels.get(a.overall, a.overall),
-                a.strengths,
-                a.improvements,
-            ]
-        )
+    ctx = await load_context(inspection.id, Viewer(current_user(request), role))
+    text = table_csv(await feedback_table(ctx))
     await log_access(
         request, "export-audit-feedback", inspection.id, "inspection", str(inspection.id)
     )
     return Response(
-        out.getvalue(),
-        media_type="text/csv",
+        text.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="audit-feedback-{inspection.id}.csv"'
         },
@@ -299,14 +275,23 @@ async def raise_concern(request: Request) -> Response:
     return RedirectResponse(f"/inspections/{inspection.id}/concerns/{concern.id}", status_code=303)
 
 
-async def moderation_page(request: Request) -> Response:
-    inspection, role = await require(request, LEADS)
-    sample_param = request.query_params.get("sample")
-    sample_id = _int(sample_param) if sample_param else None
-    pairs = await submitted_pairs(inspection.id, sample_id)
+async def _moderation(
+    request: Request,
+    inspection: Any,
+    role: Any,
+    sample_id: int | None = None,
+    refused: dict[str, Any] | None = None,
+) -> Response:
+    """The moderation page; ``refused``: an agreed grade not recorded, with what was typed."""
+    viewer = Viewer(current_user(request), role)
+    seen = await visible_audits(inspection.id, viewer)
+    pairs = await submitted_pairs(inspection.id, sample_id, seen)
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
     chosen = {s.id: len(await selected_member_ids(s.id)) for s in samples}
+    await log_children_shown(
+        request, "view-moderation", inspection.id, (p.first.child_id for p in pairs)
+    )
     return render(
         request,
         "moderation.html",
@@ -316,7 +301,7 @@ async def moderation_page(request: Request) -> Response:
             "samples": samples,
             "plans": plans,
             "chosen": chosen,
-            "report": await agreement_report(inspection.id, sample_id),
+            "report": await agreement_report(inspection.id, sample_id, seen),
             "pairs": [
                 {
                     "pair": p,
@@ -326,8 +311,17 @@ async def moderation_page(request: Request) -> Response:
                 }
                 for p in pairs
             ],
+            "refused": refused,
         },
+        status_code=400 if refused else 200,
     )
+
+
+async def moderation_page(request: Request) -> Response:
+    inspection, role = await require(request, LEADS)
+    sample_param = request.query_params.get("sample")
+    sample_id = _int(sample_param) if sample_param else None
+    return await _moderation(request, inspection, role, sample_id)
 
 
 async def moderation_plan(request: Request) -> Response:
@@ -399,8 +393,7 @@ async def findings_page(request: Request) -> Response:
     user = current_user(request)
     sample_param = request.query_params.get("sample")
     sample_id = _int(sample_param) if sample_param else None
-    visible = {i.id for i in await visible_inspections(user)}
-    doc = await findings(inspection.id, sample_id, visible)
+    doc = await findings(inspection.id, Viewer(user, role), sample_id)
     charts = []
     for r in doc["rubrics"]:
         for d in r["domains"]:
@@ -433,15 +426,19 @@ async def findings_page(request: Request) -> Response:
 
 
 async def findings_audits(request: Request) -> Response:
-    """The audits one figure came from."""
+    """The audits one figure came from, of those the user may see."""
     inspection, role = await require(request, READERS)
     try:
         ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x.strip()]
     except ValueError:
         raise not_found() from None
+    seen = await visible_audits(inspection.id, Viewer(current_user(request), role))
     audits = list(
         await Audit.filter(
-            inspection_id=inspection.id, id__in=ids, marking="first", status="submitted"
+            inspection_id=inspection.id,
+            id__in=sorted(seen.intersection(ids)),
+            marking="first",
+            status="submitted",
         )
         .prefetch_related("member", "rubric")
         .order_by("id")
@@ -468,7 +465,7 @@ async def findings_audits(request: Request) -> Response:
 
 async def concerns_page(request: Request) -> Response:
     inspection, role = await require(request, READERS)
-    rows = await concern_rules.visible_concerns(inspection.id, current_user(request), role)
+    rows = await concern_rules.visible_concerns(inspection.id, Viewer(current_user(request), role))
     return render(
         request, "concerns.html", {"inspection": inspection, "role": role, "concerns": rows}
     )
