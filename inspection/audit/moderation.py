@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inspection.audit import scoring
@@ -25,6 +25,17 @@ OVERALL = "overall"
 
 class ModerationError(ValueError):
     pass
+
+
+@dataclass
+class AgreedGradeRefused(ModerationError):
+    """An agreed grade that cannot be recorded: the message for each field of the form
+    (``grade``, ``reason``), in the order the form asks for them."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return " ".join(self.errors.values())
 
 
 def second_marking_rank(seed: str, member_id: int) -> str:
@@ -246,10 +257,15 @@ async def record_agreed_grade(
         raise ModerationError(f"'{domain}' is not a domain of this rubric.")
     if domain != OVERALL and keys[domain].get("allows_not_applicable") and na:
         allowed.add(na)
-    if grade not in allowed:
-        raise ModerationError("Choose the agreed grade from the scale.")
+    errors = {}
+    if not grade:
+        errors["grade"] = "Choose the agreed grade."
+    elif grade not in allowed:
+        errors["grade"] = "Choose the agreed grade from the scale."
     if not reason.strip():
-        raise ModerationError("Write the reason for the agreed grade.")
+        errors["reason"] = "Write the reason for the agreed grade."
+    if errors:
+        raise AgreedGradeRefused(errors)
     moderation, _ = await Moderation.update_or_create(
         defaults={
             "agreed_grade": grade,

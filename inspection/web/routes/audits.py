@@ -28,6 +28,7 @@ from inspection.audit.audits import (
 )
 from inspection.audit.findings import findings
 from inspection.audit.moderation import (
+    AgreedGradeRefused,
     ModerationError,
     agreement_report,
     disagreements,
@@ -347,20 +348,30 @@ async def moderation_plan(request: Request) -> Response:
 async def moderation_agree(request: Request) -> Response:
     inspection, role = await require(request, LEADS)
     form = await request.form()
+    first, domain = _int(form.get("first")), str(form.get("domain", ""))
+    grade, reason = str(form.get("grade", "")), str(form.get("reason", ""))
     try:
         await record_agreed_grade(
             inspection.id,
-            _int(form.get("first")),
+            first,
             _int(form.get("second")),
-            str(form.get("domain", "")),
-            str(form.get("grade", "")),
-            str(form.get("reason", "")),
+            domain,
+            grade,
+            reason,
             current_user(request),
         )
     except ModerationError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        errors = exc.errors if isinstance(exc, AgreedGradeRefused) else {"": str(exc)}
+        refused = {
+            "first": first,
+            "domain": domain,
+            "grade": grade,
+            "reason": reason,
+            "errors": errors,
+        }
+        return await _moderation(request, inspection, role, refused=refused)
     return RedirectResponse(
-        f"/inspections/{inspection.id}/moderation#pair-{form.get('first')}", status_code=303
+        f"/inspections/{inspection.id}/moderation#pair-{first}", status_code=303
     )
 
 
