@@ -174,6 +174,7 @@ async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
 
 
 async def is_la_contact(user: User, inspection_id: int) -> bool:
+    """Is ``user`` one of the authority's named contacts for this inspection?"""
     return await Membership.filter(
         user_id=user.id, inspection_id=inspection_id, is_la_contact=True
     ).exists()

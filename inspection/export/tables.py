@@ -204,15 +204,26 @@ class ExportContext:
 
 
 async def load_context(
-    inspection_id: int, viewer: Viewer, pseudonymiser: Pseudonymiser | None = None
+    inspection_id: int,
+    viewer: Viewer,
+    pseudonymiser: Pseudonymiser | None = None,
+    *,
+    children: bool = True,
 ) -> ExportContext:
+    """What the tables of one export need. ``children=False`` leaves out the children's
+    identities, for a table that names no child (``feedback_table``) and must not cost in
+    proportion to the authority."""
     inspection = await Inspection.get(id=inspection_id).prefetch_related("la")
-    children = {
-        row["id"]: row
-        for row in await Child.filter(inspection_id=inspection_id).values(
-            "id", "la_child_id", "given_name", "family_name", "dob", "postcode"
-        )
-    }
+    identities = (
+        {
+            row["id"]: row
+            for row in await Child.filter(inspection_id=inspection_id).values(
+                "id", "la_child_id", "given_name", "family_name", "dob", "postcode"
+            )
+        }
+        if children
+        else {}
+    )
     users = {row["id"]: row["name"] for row in await User.all().values("id", "name")}
     rubric_ids = (
         await Audit.filter(inspection_id=inspection_id)
@@ -221,7 +232,7 @@ async def load_context(
     )
     rubrics = {r.id: r for r in await Rubric.filter(id__in=list(rubric_ids))}
     seen = await visible_audits(inspection_id, viewer)
-    ctx = ExportContext(inspection, children, users, rubrics, viewer, seen, pseudonymiser)
+    ctx = ExportContext(inspection, identities, users, rubrics, viewer, seen, pseudonymiser)
     await ctx.prepare_scrubber()
     return ctx
 

@@ -41,7 +41,8 @@ from inspection.audit.rubric import grade_labels
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.csv import table_csv
 from inspection.export.tables import feedback_table, load_context
-from inspection.models import Audit, ModerationPlan, Sample
+from inspection.models import Audit, Inspection, ModerationPlan, Sample
+from inspection.models.core import Role
 from inspection.web.access import (
     EDITORS,
     LEADS,
@@ -243,7 +244,7 @@ async def feedback_csv(request: Request) -> Response:
     """The feedback to practitioners and teams (strengths, what would make it better), from
     the audits the user may see."""
     inspection, role = await require(request, EDITORS)
-    ctx = await load_context(inspection.id, Viewer(current_user(request), role))
+    ctx = await load_context(inspection.id, Viewer(current_user(request), role), children=False)
     text = table_csv(await feedback_table(ctx))
     await log_access(
         request, "export-audit-feedback", inspection.id, "inspection", str(inspection.id)
@@ -278,8 +279,8 @@ async def raise_concern(request: Request) -> Response:
 
 async def _moderation(
     request: Request,
-    inspection: Any,
-    role: Any,
+    inspection: Inspection,
+    role: Role,
     sample_id: int | None = None,
     refused: dict[str, Any] | None = None,
 ) -> Response:
