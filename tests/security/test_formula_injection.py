@@ -283,3 +283,22 @@ async def test_no_file_the_app_produces_carries_a_formula(client, world, route):
 def test_every_hostile_field_reaches_some_file():
     reached = WORKBOOK | TABLES | FEEDBACK | PACK | ISSUES | CHRONOLOGY | ACCESS_LOG
     assert reached == set(FIELDS)
+
+
+def test_only_the_one_writer_writes_csv_and_every_workbook_maker_uses_it():
+    """A new CSV or workbook that bypasses ``inspection/export/cells.py`` fails here (the
+    synthetic authority generator writes input files, formulas on purpose, and is left out)."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "inspection"
+    writers, workbooks = [], []
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        if name.startswith("synthetic/") or name == "export/cells.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "csv.writer(" in text or "csv.DictWriter(" in text:
+            writers.append(name)
+        if "Workbook(" in text and "from inspection.export.cells import" not in text:
+            workbooks.append(name)
+    assert (writers, workbooks) == ([], [])
