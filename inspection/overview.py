@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspection.models import Audit, Child, Concern, Event, Sample, SourceRecord, Upload
+from inspection.audit.visibility import Viewer, concerns_seen
+from inspection.models import Audit, Child, Event, Sample, SourceRecord, Upload
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,9 @@ class Overview:
     open_concerns: int
 
 
-async def inspection_overview(inspection_id: int) -> Overview:
+async def inspection_overview(inspection_id: int, viewer: Viewer) -> Overview:
+    """The figures, counting only the concerns ``viewer`` may open."""
+    concerns = await concerns_seen(inspection_id, viewer)
     return Overview(
         uploads=await Upload.filter(inspection_id=inspection_id, status="loaded").count(),
         children=await Child.filter(inspection_id=inspection_id).count(),
@@ -32,5 +35,5 @@ async def inspection_overview(inspection_id: int) -> Overview:
         audits_submitted=await Audit.filter(
             inspection_id=inspection_id, status="submitted"
         ).count(),
-        open_concerns=await Concern.filter(inspection_id=inspection_id, status="open").count(),
+        open_concerns=await concerns.filter(status="open").count(),
     )

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from inspection.audit import scoring
 from inspection.audit.moderation import selected_member_ids
 from inspection.audit.rubric import default_rubric
+from inspection.audit.visibility import LEAD_ROLES, Viewer, may_see_audit, visible_audits
 from inspection.models import (
     Audit,
     AuditRevision,
@@ -33,7 +34,6 @@ from inspection.models.core import Role
 from inspection.models.ids import BIG_ROW_ID
 
 AUDITOR_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
-LEAD_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
 
 
 class AuditError(ValueError):
@@ -188,51 +188,13 @@ async def get_audit(inspection_id: int, audit_id: int) -> Audit:
     return audit
 
 
-async def counterpart(audit: Audit) -> Audit | None:
-    """The other marking of the same sample member (first for a second, second for a first)."""
-    if audit.member_id is None:
-        return None
-    other = "second" if audit.marking == "first" else "first"
-    return await Audit.get_or_none(
-        inspection_id=audit.inspection_id,
-        member_id=audit.member_id,
-        marking=other,
-    )
-
-
-async def both_submitted(audit: Audit) -> bool:
-    other = await counterpart(audit)
-    return other is not None and audit.status == "submitted" and other.status == "submitted"
-
-
-async def grades_hidden(audit: Audit, user: User, role: Role) -> bool:
-    """Blind second marking: may ``user`` see this audit's grades yet?
-
-    Until both markings of a member are submitted: the other marker never sees them; for a
-    member chosen for second marking, nobody but the audit's own auditor and leads sees them.
-    """
-    if audit.auditor_id == user.id:
-        return False
-    other = await counterpart(audit)
-    if other is not None and other.status == "submitted" and audit.status == "submitted":
-        return False
-    if other is not None and other.auditor_id == user.id:
-        return True
-    if role in LEAD_ROLES:
-        return False
-    member = audit.member_id
-    if member is None:
-        return False
-    row = await SampleMember.filter(id=member).values("sample_id")
-    return bool(row) and member in await selected_member_ids(int(row[0]["sample_id"]))
-
-
 async def open_audit(inspection_id: int, audit_id: int, user: User, role: Role) -> Audit:
-    """The audit, if this user may see it at all (hidden blind markings answer not found)."""
+    """The audit, if this user may see it at all (``inspection.audit.visibility``: hidden
+    blind markings and other auditors' drafts answer not found)."""
     if role not in AUDITOR_ROLES:
         raise AuditNotFound("There is no such audit.")
     audit = await get_audit(inspection_id, audit_id)
-    if await grades_hidden(audit, user, role):
+    if not await may_see_audit(audit, Viewer(user, role)):
         raise AuditNotFound("There is no such audit.")
     return audit
 
@@ -487,7 +449,8 @@ async def child_events(inspection_id: int, child_id: int | None) -> list[Event]:
 
 
 async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[str, Any]]:
-    """Every sample member with its first and second markings, grades shown only if visible."""
+    """Every sample member with its first and second markings; a marking whose content the
+    user may not see (``inspection.audit.visibility``) shows its auditor and status only."""
     members = (
         await SampleMember.filter(
             inspection_id=inspection_id,
@@ -497,6 +460,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
         .values("id", "sample_id", "child_id", "stratum", "order", "status")
     )
     audits = await Audit.filter(inspection_id=inspection_id).prefetch_related("auditor")
+    seen = await visible_audits(inspection_id, Viewer(user, role))
     by_member: dict[tuple[int, str], Audit] = {
         (a.member_id, a.marking): a for a in audits if a.member_id is not None
     }
@@ -519,7 +483,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
         }
         for marking in ("first", "second"):
             a = by_member.get((m["id"], marking))
-            hidden = a is not None and await grades_hidden(a, user, role)
+            hidden = a is not None and a.id not in seen
             row[marking] = (
                 None
                 if a is None

@@ -1,8 +1,9 @@
 """Concerns about a child at immediate risk, raised from the audit page.
 
-A concern is recorded at once and is visible to the inspection's lead inspectors, its
-authority's named contacts (``Membership.is_la_contact``) and whoever raised it. It cannot be
-closed until a response is recorded. Every action is appended to ``Concern.actions``.
+A concern is recorded at once. Who sees it is decided in ``inspection.audit.visibility``
+(the inspection's leads, its authority's named contacts and whoever raised it), for the pages
+and the exports alike. It cannot be closed until a response is recorded. Every action is
+appended to ``Concern.actions``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.expressions import Q
-
-from inspection.models import Audit, Concern, Membership, User
+from inspection.audit.visibility import LEAD_ROLES, Viewer, concerns_seen, sees_every_concern
+from inspection.models import Audit, Concern, User
 from inspection.models.core import Role
 
-LEAD_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
 RAISERS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
 
 
@@ -33,14 +32,9 @@ def _action(user: User, action: str, text: str = "") -> dict[str, Any]:
     }
 
 
-async def is_la_contact(user: User, inspection_id: int) -> bool:
-    return await Membership.filter(
-        user_id=user.id, inspection_id=inspection_id, is_la_contact=True
-    ).exists()
-
-
 async def may_respond(user: User, role: Role, inspection_id: int) -> bool:
-    return role in LEAD_ROLES or await is_la_contact(user, inspection_id)
+    """Those who see every concern answer them: leads and the authority's named contacts."""
+    return await sees_every_concern(inspection_id, Viewer(user, role))
 
 
 async def raise_concern(
@@ -64,10 +58,9 @@ async def raise_concern(
     )
 
 
-async def visible_concerns(inspection_id: int, user: User, role: Role) -> list[Concern]:
-    query = Concern.filter(inspection_id=inspection_id)
-    if not await may_respond(user, role, inspection_id):
-        query = query.filter(Q(raised_by_id=user.id))
+async def visible_concerns(inspection_id: int, viewer: Viewer) -> list[Concern]:
+    """The concerns ``viewer`` may open, open ones first, newest first."""
+    query = await concerns_seen(inspection_id, viewer)
     return list(
         await query.prefetch_related("raised_by", "responded_by", "child").order_by(
             "status", "-raised_at", "-id"
@@ -76,7 +69,7 @@ async def visible_concerns(inspection_id: int, user: User, role: Role) -> list[C
 
 
 async def get_concern(inspection_id: int, concern_id: int, user: User, role: Role) -> Concern:
-    for concern in await visible_concerns(inspection_id, user, role):
+    for concern in await visible_concerns(inspection_id, Viewer(user, role)):
         if concern.id == concern_id:
             return concern
     raise ConcernError("There is no such concern.")

@@ -5,18 +5,24 @@ Which grade counts: for each submitted first marking, a domain's (or the overall
 moderator's agreed grade when one was recorded, else the first marker's grade. Second markings
 feed agreement statistics only. "Not applicable" and blank grades are left out of every base.
 
+Findings are computed for a viewer (``inspection.audit.visibility``): only from the audits that
+viewer may see, in this round and in every earlier round of the trend, so that no figure carries
+a grade its reader could not open (a second marker never sees a share that includes the first
+marking they are blind to).
+
 Every figure carries ``audit_ids``: the audits it was computed from.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from inspection.audit import scoring
 from inspection.audit.moderation import OVERALL
+from inspection.audit.visibility import NotAMember, Viewer, viewer_for, visible_audits
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import aggregate, indicators_by_child
@@ -124,10 +130,18 @@ def cohort_of(kinds: set[str]) -> str:
     return NO_HELP_COHORT
 
 
-async def judged_audits(inspection_id: int, sample_id: int | None = None) -> list[Judged]:
+async def judged_audits(
+    inspection_id: int,
+    sample_id: int | None = None,
+    audit_ids: Collection[int] | None = None,
+) -> list[Judged]:
+    """Submitted first markings with the grades that count; only those among ``audit_ids``
+    (the audits the viewer may see) when given."""
     query = Audit.filter(inspection_id=inspection_id, marking="first", status="submitted")
     if sample_id is not None:
         query = query.filter(member__sample_id=sample_id)
+    if audit_ids is not None:
+        query = query.filter(id__in=sorted(audit_ids))
     audits = list(await query.prefetch_related("rubric").order_by("id"))
     ids = [a.id for a in audits]
     scores: dict[int, dict[str, str]] = {}
@@ -244,15 +258,18 @@ async def journey_indicators(inspection_id: int, child_ids: list[int]) -> dict[s
     return {"available": True, "children": len(wanted), "figures": figures, "rows": rows}
 
 
-async def trend(inspection_id: int, visible_ids: set[int] | None = None) -> list[dict[str, Any]]:
-    """Overall share good or better for each audit round of the same local authority."""
+async def trend(inspection_id: int, viewer: Viewer) -> list[dict[str, Any]]:
+    """Overall share good or better for each audit round of the same local authority that the
+    viewer may see, each from the audits the viewer may see in that round."""
     la = await Inspection.filter(id=inspection_id).values("la_id")
     rounds = await Inspection.filter(la_id=la[0]["la_id"]).order_by("reference_date", "id")
     out = []
     for r in rounds:
-        if visible_ids is not None and r.id not in visible_ids:
+        try:
+            round_viewer = await viewer_for(viewer.user, r.id)
+        except NotAMember:
             continue
-        judged = await judged_audits(r.id)
+        judged = await judged_audits(r.id, None, await visible_audits(r.id, round_viewer))
         rows = [
             (
                 j.audit_id,
@@ -275,12 +292,15 @@ async def trend(inspection_id: int, visible_ids: set[int] | None = None) -> list
 
 async def findings(
     inspection_id: int,
+    viewer: Viewer,
     sample_id: int | None = None,
-    visible_ids: set[int] | None = None,
+    *,
     with_indicators: bool = True,
 ) -> dict[str, Any]:
-    """Everything the findings page, the export and ``inspection findings --json`` show."""
-    judged = await judged_audits(inspection_id, sample_id)
+    """Everything the findings page, the export and ``inspection findings --json`` show, from
+    the audits ``viewer`` may see."""
+    seen = await visible_audits(inspection_id, viewer)
+    judged = await judged_audits(inspection_id, sample_id, seen)
     by_rubric: dict[str, list[Judged]] = {}
     for j in judged:
         by_rubric.setdefault(j.rubric, []).append(j)
@@ -320,7 +340,7 @@ async def findings(
         "sample_id": sample_id,
         "audits": len(judged),
         "rubrics": rubrics,
-        "trend": await trend(inspection_id, visible_ids),
+        "trend": await trend(inspection_id, viewer),
         "journey_indicators": (
             await journey_indicators(inspection_id, child_ids)
             if with_indicators

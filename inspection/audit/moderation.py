@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from inspection.audit import scoring
@@ -24,6 +25,17 @@ OVERALL = "overall"
 
 class ModerationError(ValueError):
     pass
+
+
+@dataclass
+class AgreedGradeRefused(ModerationError):
+    """An agreed grade that cannot be recorded: the message for each field of the form
+    (``grade``, ``reason``), in the order the form asks for them."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return " ".join(self.errors.values())
 
 
 def second_marking_rank(seed: str, member_id: int) -> str:
@@ -100,13 +112,23 @@ class Pair:
     agreed: dict[str, Moderation]
 
 
-async def submitted_pairs(inspection_id: int, sample_id: int | None = None) -> list[Pair]:
-    """Members whose first and second markings are both submitted (only then are they compared)."""
+async def submitted_pairs(
+    inspection_id: int,
+    sample_id: int | None = None,
+    audit_ids: Collection[int] | None = None,
+) -> list[Pair]:
+    """Members whose first and second markings are both submitted (only then are they compared).
+
+    ``audit_ids``: the audits the viewer may see (``inspection.audit.visibility``); a pair is
+    kept only when both of its markings are among them.
+    """
     query = Audit.filter(
         inspection_id=inspection_id, status="submitted", member_id__not_isnull=True
     )
     if sample_id is not None:
         query = query.filter(member__sample_id=sample_id)
+    if audit_ids is not None:
+        query = query.filter(id__in=sorted(audit_ids))
     audits = await query.prefetch_related("rubric", "auditor", "child")
     by_member: dict[int, dict[str, Audit]] = {}
     for a in audits:
@@ -147,9 +169,14 @@ def _domain_agreement(
     return agreement(first, second, len(rank)), left_out
 
 
-async def agreement_report(inspection_id: int, sample_id: int | None = None) -> dict[str, Any]:
-    """Agreement per domain, for the overall judgement and pooled over all domains."""
-    pairs = await submitted_pairs(inspection_id, sample_id)
+async def agreement_report(
+    inspection_id: int,
+    sample_id: int | None = None,
+    audit_ids: Collection[int] | None = None,
+) -> dict[str, Any]:
+    """Agreement per domain, for the overall judgement and pooled over all domains, over the
+    pairs whose markings are both among ``audit_ids`` (every pair when ``None``)."""
+    pairs = await submitted_pairs(inspection_id, sample_id, audit_ids)
     by_rubric: dict[int, list[Pair]] = {}
     for p in pairs:
         by_rubric.setdefault(p.first.rubric_id, []).append(p)
@@ -230,10 +257,15 @@ async def record_agreed_grade(
         raise ModerationError(f"'{domain}' is not a domain of this rubric.")
     if domain != OVERALL and keys[domain].get("allows_not_applicable") and na:
         allowed.add(na)
-    if grade not in allowed:
-        raise ModerationError("Choose the agreed grade from the scale.")
+    errors = {}
+    if not grade:
+        errors["grade"] = "Choose the agreed grade."
+    elif grade not in allowed:
+        errors["grade"] = "Choose the agreed grade from the scale."
     if not reason.strip():
-        raise ModerationError("Write the reason for the agreed grade.")
+        errors["reason"] = "Write the reason for the agreed grade."
+    if errors:
+        raise AgreedGradeRefused(errors)
     moderation, _ = await Moderation.update_or_create(
         defaults={
             "agreed_grade": grade,

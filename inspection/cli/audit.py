@@ -7,8 +7,9 @@ from typing import Any
 
 from inspection.audit.findings import findings
 from inspection.audit.rubric import RubricError, rubric_list
+from inspection.audit.visibility import COMMAND_LINE, NotAMember, viewer_for
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.models import Inspection, Sample
+from inspection.models import Inspection, Sample, User
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     find = sub.add_parser("findings", help="audit findings for an inspection")
     find.add_argument("--inspection", required=True, type=int)
     find.add_argument("--sample", type=int, help="only this sample's audits")
+    find.add_argument(
+        "--user",
+        help="e-mail of a member: the findings as they see them (without it, from the audits "
+        "every member may see)",
+    )
     add_json_flag(find)
     find.set_defaults(handler=_findings)
 
@@ -70,7 +76,16 @@ def _findings(args: argparse.Namespace) -> int:
             and not await Sample.filter(id=args.sample, inspection_id=args.inspection).exists()
         ):
             raise BadInput(f"Inspection {args.inspection} has no sample {args.sample}.")
-        return await findings(args.inspection, args.sample)
+        viewer = COMMAND_LINE
+        if args.user:
+            user = await User.get_or_none(email=args.user.strip().lower())
+            if user is None:
+                raise BadInput(f"There is no user with e-mail {args.user}.")
+            try:
+                viewer = await viewer_for(user, args.inspection)
+            except NotAMember as exc:
+                raise BadInput(str(exc)) from exc
+        return await findings(args.inspection, viewer, args.sample)
 
     doc = run_with_db(work)
     emit(args, doc, lambda: _text(doc))

@@ -1,5 +1,11 @@
 """``inspection export xlsx|csv|offline-pack`` and ``inspection import offline-pack``.
 
+Exports are pseudonymised unless ``--identifiable`` is given (``--pseudonymise`` is still
+accepted and changes nothing). What they hold of the audit work follows
+``inspection.audit.visibility``: with ``--user EMAIL`` exactly what that person sees in the
+browser (they must be a member of the inspection); without it what every member may see, and
+no concerns.
+
 The import sub-command lives in the ``import`` group (inspection/cli/importing.py), which calls
 ``register_import_pack`` to add it.
 """
@@ -11,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from inspection.audit.visibility import NotAMember
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
 from inspection.export.csv import build_csv, write_csv_dir
 from inspection.export.offline import PackError, build_offline_pack, import_offline_pack
@@ -40,7 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     pack.add_argument("--inspection", required=True, type=int)
     pack.add_argument("--sample", required=True, type=int)
     pack.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
-    pack.add_argument("--user", help="e-mail of the person taking the pack (logged)")
+    pack.add_argument(
+        "--user",
+        help="e-mail of the auditor taking the pack (logged; it holds what they may see)",
+    )
     add_json_flag(pack)
     pack.set_defaults(handler=_pack)
 
@@ -62,12 +72,25 @@ def register_import_pack(impsub: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--pseudonymise",
-        action="store_true",
-        help="keyed-hash child ids, no names, month of birth, postcode district",
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--identifiable",
+        dest="pseudonymise",
+        action="store_false",
+        help="names, dates of birth and the authority's child ids (a deliberate choice)",
     )
-    parser.add_argument("--user", help="e-mail of the person taking the export (logged)")
+    choice.add_argument(
+        "--pseudonymise",
+        dest="pseudonymise",
+        action="store_true",
+        help="keyed-hash child ids, no names, month of birth, postcode district (the default)",
+    )
+    parser.set_defaults(pseudonymise=True)
+    parser.add_argument(
+        "--user",
+        help="e-mail of the person taking the export (logged; it holds what they may see; "
+        "without it, what every member may see and no concerns)",
+    )
     add_json_flag(parser)
 
 
@@ -88,9 +111,12 @@ async def _inspection(inspection_id: int) -> None:
 def _xlsx(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
         await _inspection(args.inspection)
-        export = await build_workbook(
-            args.inspection, await _user(args.user), pseudonymise=args.pseudonymise
-        )
+        try:
+            export = await build_workbook(
+                args.inspection, await _user(args.user), pseudonymise=args.pseudonymise
+            )
+        except NotAMember as exc:
+            raise BadInput(str(exc)) from exc
         args.out.write_bytes(export.data)
         return {
             "file": str(args.out),
@@ -115,9 +141,12 @@ def _xlsx(args: argparse.Namespace) -> int:
 def _csv(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
         await _inspection(args.inspection)
-        export = await build_csv(
-            args.inspection, await _user(args.user), pseudonymise=args.pseudonymise
-        )
+        try:
+            export = await build_csv(
+                args.inspection, await _user(args.user), pseudonymise=args.pseudonymise
+            )
+        except NotAMember as exc:
+            raise BadInput(str(exc)) from exc
         paths = write_csv_dir(export, args.out)
         return {
             "directory": str(args.out),

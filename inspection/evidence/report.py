@@ -9,6 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from inspection.export.cells import append_row
 from inspection.models import Upload, ValidationIssue
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -121,16 +122,24 @@ def _list_order(name: object) -> tuple[int, str]:
 
 
 def issues_workbook(report: IssueReport) -> bytes:
-    """The report as an xlsx: a Summary sheet (per list counts) and an Issues sheet."""
+    """The report as an xlsx: a Summary sheet (per list counts) and an Issues sheet.
+
+    Every row goes through ``inspection.export.cells.append_row``: file names, agency names and
+    the offending values quoted from the upload are text, never formulas (write-only mode
+    would otherwise turn text starting with ``=`` into one).
+    """
     book = Workbook(write_only=True)
     summary = book.create_sheet("Summary")
     upload = report.upload
-    summary.append(["File", upload.filename])
-    summary.append(["Kind", upload.source_kind + (f" ({upload.agency})" if upload.agency else "")])
-    summary.append(["sha256", upload.sha256])
-    summary.append(["Status", upload.status])
-    summary.append([])
-    summary.append(
+    append_row(summary, ["File", upload.filename])
+    append_row(
+        summary, ["Kind", upload.source_kind + (f" ({upload.agency})" if upload.agency else "")]
+    )
+    append_row(summary, ["sha256", upload.sha256])
+    append_row(summary, ["Status", upload.status])
+    append_row(summary, [])
+    append_row(
+        summary,
         [
             "List or table",
             "Sheet",
@@ -141,11 +150,12 @@ def issues_workbook(report: IssueReport) -> bytes:
             "Errors",
             "Warnings",
             "Notes",
-        ]
+        ],
     )
     for table in report.summary.get("tables", []):
         counts = table.get("issues", {})
-        summary.append(
+        append_row(
+            summary,
             [
                 table["name"],
                 table.get("sheet", ""),
@@ -156,12 +166,13 @@ def issues_workbook(report: IssueReport) -> bytes:
                 counts.get("error", 0),
                 counts.get("warning", 0),
                 counts.get("info", 0),
-            ]
+            ],
         )
     sheet = book.create_sheet("Issues")
-    sheet.append(list(ISSUE_HEADERS))
+    append_row(sheet, list(ISSUE_HEADERS))
     for issue in report.issues:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 issue["severity"],
                 issue["list"],
@@ -174,7 +185,7 @@ def issues_workbook(report: IssueReport) -> bytes:
                 issue["rule"],
                 "yes" if issue["rejected"] else "no",
                 issue["message"],
-            ]
+            ],
         )
     buffer = io.BytesIO()
     book.save(buffer)

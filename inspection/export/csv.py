@@ -3,21 +3,21 @@
 Files: sample.csv, audits.csv (one row per audit), scores.csv (one row per audit and domain),
 journeys.csv, indicators.csv, issues.csv. They start with a byte-order mark so that Excel opens
 accented names correctly (Excel's own "CSV UTF-8" format); dates are ISO ``YYYY-MM-DD``, times
-``YYYY-MM-DD HH:MM`` UK local time. Text is formula-neutralised exactly as in the workbook.
+``YYYY-MM-DD HH:MM`` UK local time. Text is formula-neutralised exactly as in the workbook
+(``inspection.export.cells``), and the audit work is what the person exporting may see.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from inspection.export.cells import safe
+from inspection.audit.visibility import viewer_for
+from inspection.export.cells import csv_text
 from inspection.export.log import log_export
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
@@ -41,41 +41,29 @@ class CsvExport:
     pseudonymised: bool
 
 
-def _text(value: Any) -> str:
-    value = safe(value)
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def table_csv(table: Table) -> str:
-    """One table as CSV text (no byte-order mark; added when the file is written)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.key for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_text(v) for v in row])
-    return buffer.getvalue()
+    """One table as CSV text, the column keys as the header (no byte-order mark; added when
+    the file is written)."""
+    return csv_text([[c.key for c in table.columns], *table.rows])
 
 
 async def build_csv(
     inspection_id: int,
     user: User | None,
     *,
-    pseudonymise: bool = False,
+    pseudonymise: bool = True,
     key: bytes | None = None,
     ip: str = "",
     export_id: str | None = None,
 ) -> CsvExport:
-    """Every CSV table of an inspection, logged as ``export-csv``."""
+    """Every CSV table of an inspection as ``user`` may see it (``None``: the command line),
+    pseudonymised unless ``pseudonymise=False`` is chosen, logged as ``export-csv``.
+
+    Raises ``inspection.audit.visibility.NotAMember`` for a user who is not a member.
+    """
     export_id = export_id or uuid.uuid4().hex[:12]
-    ctx = await load_context(inspection_id, Pseudonymiser(key) if pseudonymise else None)
+    viewer = await viewer_for(user, inspection_id)
+    ctx = await load_context(inspection_id, viewer, Pseudonymiser(key) if pseudonymise else None)
     tables = [
         await samples_table(ctx),
         await audits_table(ctx),

@@ -2,9 +2,12 @@
 
 The pack has one sheet per rubric listing the sample's members (children selected or
 replacement) with a grade drop-down and an evidence cell for each domain, the overall judgement
-and feedback, pre-filled with what is already saved. A very hidden sheet ``_pack`` records the
-pack id, the inspection, the sample, each sheet's rubric code and version, and for every member
-the audit id, its version and a hash of its values when the pack was made.
+and feedback, pre-filled with what is already saved. It is made for one person and holds only
+what they may see (``inspection.audit.visibility``): a child whose first marking is hidden from
+them (another auditor's draft, or a blind marking) is left out of the pack altogether. A very
+hidden sheet ``_pack`` records the pack id, the inspection, the sample, each sheet's rubric code
+and version, and for every member the audit id, its version and a hash of its values when the
+pack was made.
 
 Loading a completed pack (``import_offline_pack``) checks every cell first (unknown grade,
 "not applicable" where the domain always applies, missing evidence where the rubric requires it,
@@ -15,8 +18,9 @@ pack was made is a conflict: nothing is loaded unless the caller passes ``overwr
 Everything is saved in one transaction through ``inspection.audit.audits`` (so versions and
 revisions are kept exactly as for a save in the browser), or nothing is.
 
-Text in a pack is written as text cells with Excel's quote-prefix style (never as a formula),
-so evidence that starts with ``=`` or ``-`` goes out and comes back unchanged.
+Text in a pack is written by ``inspection.export.cells.write_text``: text cells with Excel's
+quote-prefix style (never a formula), so evidence that starts with ``=`` or ``-`` goes out and
+comes back unchanged.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from tortoise.transactions import in_transaction
@@ -48,7 +52,8 @@ from inspection.audit.audits import (
     save_audit,
 )
 from inspection.audit.rubric import default_rubric
-from inspection.export.cells import neutralise
+from inspection.audit.visibility import NotAMember, viewer_for, visible_audits
+from inspection.export.cells import append_row, neutralise, write_text
 from inspection.export.log import log_export
 from inspection.export.tables import IN_SAMPLE, grade_labels
 from inspection.export.workbook import (
@@ -189,14 +194,14 @@ def values_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _text_cell(ws: Worksheet, row: int, col: int, value: str) -> None:
-    """Plain text that Excel keeps as text (quote prefix) and never evaluates."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value) or None
-    if cell.value is not None:
-        cell.data_type = "s"
-    cell.quotePrefix = True
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
+def _meta_row(meta: Worksheet, values: list[Any]) -> None:
+    """A row of the ``_pack`` sheet: text kept exactly (it is read back), never a formula."""
+    row = meta.max_row + 1 if meta.max_row > 1 or meta["A1"].value is not None else 1
+    for col, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            write_text(meta, row, col, value)
+        else:
+            meta.cell(row=row, column=col, value=value)
 
 
 async def _pack_members(sample: Sample) -> list[SampleMember]:
@@ -216,22 +221,31 @@ async def build_offline_pack(
     ip: str = "",
     pack_id: str | None = None,
 ) -> PackExport:
-    """The offline audit pack of a sample (first markings), logged as ``export-offline-pack``."""
+    """The offline audit pack of a sample (first markings) for ``user`` (``None``: the command
+    line), pre-filled with what they may see; logged as ``export-offline-pack``."""
     sample = await Sample.get_or_none(id=sample_id, inspection_id=inspection_id)
     if sample is None:
         raise PackError(f"There is no sample {sample_id} in inspection {inspection_id}.")
+    try:
+        viewer = await viewer_for(user, inspection_id)
+    except NotAMember as exc:
+        raise PackError(str(exc)) from exc
     now = now or datetime.now(UTC)
     pack_id = pack_id or uuid.uuid4().hex[:12]
-    members = await _pack_members(sample)
+    in_sample = await _pack_members(sample)
+    seen = await visible_audits(inspection_id, viewer)
     audits = {
         int(a.member_id): a
         for a in await Audit.filter(
             inspection_id=inspection_id,
-            member_id__in=[m.id for m in members],
+            member_id__in=[m.id for m in in_sample],
             marking="first",
         ).prefetch_related("rubric")
         if a.member_id is not None
     }
+    # A child whose first marking the maker may not see is left out: no row, no values.
+    members = [m for m in in_sample if m.id not in audits or audits[m.id].id in seen]
+    withheld = len(in_sample) - len(members)
     fallback: Rubric | None = None
     by_rubric: dict[int, tuple[Rubric, list[SampleMember]]] = {}
     for m in members:
@@ -263,8 +277,8 @@ async def build_offline_pack(
         ("made_at", now.isoformat()),
         ("made_by", user.email if user else ""),
     ):
-        meta.append(list(pair))
-    meta.append(META_HEADERS)
+        _meta_row(meta, list(pair))
+    _meta_row(meta, list(META_HEADERS))
     for rubric, rubric_members in sorted(
         by_rubric.values(), key=lambda x: (x[0].code, x[0].version)
     ):
@@ -285,8 +299,14 @@ async def build_offline_pack(
         "This workbook holds personal data about children: keep it on an encrypted device and "
         "delete it once loaded.",
     ]
+    if withheld:
+        lines.append(
+            f"{withheld} {'child is' if withheld == 1 else 'children are'} not in this pack: "
+            "their first marking is another auditor's draft or is blind to you until both "
+            "markings are submitted."
+        )
     for line in lines:
-        about.append([line])
+        append_row(about, [line])
     about["A1"].font = Font(bold=True)
     about.column_dimensions["A"].width = 140
     data = save_workbook(wb, now)
@@ -321,7 +341,8 @@ async def _rubric_sheet(
     na = definition.get("not_applicable")
     ws = wb.create_sheet(sheet_title(rubric))
     headers = pack_headers(definition)
-    ws.append(headers)
+    for i, header in enumerate(headers, start=1):
+        write_text(ws, 1, i, header)  # read back and compared exactly when the pack is loaded
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
@@ -358,23 +379,24 @@ async def _rubric_sheet(
         )
         child = children.get(member.child_id or 0) or {}
         ws.cell(row=r, column=1, value=member.id)
-        _text_cell(ws, r, 2, child.get("la_child_id") or "")
-        _text_cell(
+        write_text(ws, r, 2, child.get("la_child_id") or "")
+        write_text(
             ws, r, 3, f"{child.get('given_name', '')} {child.get('family_name', '')}".strip()
         )
-        _text_cell(ws, r, 4, member.stratum)
-        _text_cell(ws, r, 5, audit.status if audit else "not started")
+        write_text(ws, r, 4, member.stratum)
+        write_text(ws, r, 5, audit.status if audit else "not started")
         c = len(FIXED_HEADERS) + 1
         for d in definition["domains"]:
             grade = values[scoring.grade_key(d["key"])]
-            _text_cell(ws, r, c, labels.get(grade, grade))
-            _text_cell(ws, r, c + 1, values[scoring.evidence_key(d["key"])])
+            write_text(ws, r, c, labels.get(grade, grade))
+            write_text(ws, r, c + 1, values[scoring.evidence_key(d["key"])])
             c += 2
-        _text_cell(ws, r, c, labels.get(values["overall"], values["overall"]))
+        write_text(ws, r, c, labels.get(values["overall"], values["overall"]))
         for i, (key, _) in enumerate(FEEDBACK, start=1):
             value = values[key]
-            _text_cell(ws, r, c + i, ", ".join(value) if key == "themes" else value)
-        meta.append(
+            write_text(ws, r, c + i, ", ".join(value) if key == "themes" else value)
+        _meta_row(
+            meta,
             [
                 ws.title,
                 rubric.code,
@@ -383,7 +405,7 @@ async def _rubric_sheet(
                 audit.id if audit else None,
                 audit.version if audit else None,
                 values_hash(values),
-            ]
+            ],
         )
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 1)}"
     ws.print_title_rows = "1:1"

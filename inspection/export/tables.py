@@ -1,7 +1,10 @@
 """The one set of functions that compute each exported table.
 
 The workbook, the CSV files and the web pages all render these ``Table`` values, so they can
-never disagree. Every query is scoped by the inspection. With a ``Pseudonymiser`` in the context,
+never disagree. Every query is scoped by the inspection, and every table of audit work holds
+only what the person exporting may see (``inspection.audit.visibility``: the audits, pairs,
+findings and concerns of ``ExportContext.seen`` and ``ExportContext.viewer``). With a
+``Pseudonymiser`` in the context,
 child identifiers become keyed hashes, names are dropped, dates of birth become month and year,
 postcodes become districts and free text has every known child identifier, name and date of
 birth replaced.
@@ -16,8 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from inspection.audit.concerns import visible_concerns
 from inspection.audit.findings import findings
 from inspection.audit.moderation import OVERALL, agreement_report, submitted_pairs
+from inspection.audit.visibility import Viewer, shown_to, visible_audits
 from inspection.export.pseudonymise import Pseudonymiser, month_of_birth, postcode_district
 from inspection.journey.build import Journey, journeys_for_inspection
 from inspection.journey.chronology import chronology_rows
@@ -27,7 +32,6 @@ from inspection.journey.indicators import for_journey
 from inspection.models import (
     Audit,
     Child,
-    Concern,
     Identifier,
     Inspection,
     Rubric,
@@ -116,12 +120,15 @@ def local(value: datetime | None) -> datetime | None:
 
 @dataclass
 class ExportContext:
-    """What every table needs: the inspection, its children, and pseudonymisation if asked."""
+    """What every table needs: the inspection, its children, who is exporting and the audits
+    they may see, and pseudonymisation if asked."""
 
     inspection: Inspection
     children: dict[int, dict[str, Any]]
     users: dict[int, str]
     rubrics: dict[int, Rubric]
+    viewer: Viewer
+    seen: frozenset[int]  # the audits whose content the viewer may see
     pseudonymiser: Pseudonymiser | None = None
     journeys: dict[int, Journey] | None = None
     _scrubber: re.Pattern[str] | None = None
@@ -197,15 +204,26 @@ class ExportContext:
 
 
 async def load_context(
-    inspection_id: int, pseudonymiser: Pseudonymiser | None = None
+    inspection_id: int,
+    viewer: Viewer,
+    pseudonymiser: Pseudonymiser | None = None,
+    *,
+    children: bool = True,
 ) -> ExportContext:
+    """What the tables of one export need. ``children=False`` leaves out the children's
+    identities, for a table that names no child (``feedback_table``) and must not cost in
+    proportion to the authority."""
     inspection = await Inspection.get(id=inspection_id).prefetch_related("la")
-    children = {
-        row["id"]: row
-        for row in await Child.filter(inspection_id=inspection_id).values(
-            "id", "la_child_id", "given_name", "family_name", "dob", "postcode"
-        )
-    }
+    identities = (
+        {
+            row["id"]: row
+            for row in await Child.filter(inspection_id=inspection_id).values(
+                "id", "la_child_id", "given_name", "family_name", "dob", "postcode"
+            )
+        }
+        if children
+        else {}
+    )
     users = {row["id"]: row["name"] for row in await User.all().values("id", "name")}
     rubric_ids = (
         await Audit.filter(inspection_id=inspection_id)
@@ -213,7 +231,8 @@ async def load_context(
         .values_list("rubric_id", flat=True)
     )
     rubrics = {r.id: r for r in await Rubric.filter(id__in=list(rubric_ids))}
-    ctx = ExportContext(inspection, children, users, rubrics, pseudonymiser)
+    seen = await visible_audits(inspection_id, viewer)
+    ctx = ExportContext(inspection, identities, users, rubrics, viewer, seen, pseudonymiser)
     await ctx.prepare_scrubber()
     return ctx
 
@@ -298,7 +317,12 @@ async def samples_table(ctx: ExportContext) -> Table:
 
 
 async def _audits(ctx: ExportContext) -> list[dict[str, Any]]:
-    audits = await Audit.filter(inspection_id=ctx.inspection.id).order_by("id").values()
+    """The audits the viewer may see, oldest first, each with its sample."""
+    audits = (
+        await Audit.filter(inspection_id=ctx.inspection.id, id__in=sorted(ctx.seen))
+        .order_by("id")
+        .values()
+    )
     member_sample = dict(
         await SampleMember.filter(inspection_id=ctx.inspection.id).values_list("id", "sample_id")
     )
@@ -362,7 +386,9 @@ async def scores_table(ctx: ExportContext) -> Table:
     )
     audits = await _audits(ctx)
     by_audit: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for s in await Score.filter(inspection_id=ctx.inspection.id).values():
+    for s in await Score.filter(
+        inspection_id=ctx.inspection.id, audit_id__in=sorted(ctx.seen)
+    ).values():
         by_audit[s["audit_id"]].append(s)
     order = _domain_order(ctx)
     for a in audits:
@@ -413,9 +439,9 @@ async def audits_table(ctx: ExportContext) -> Table:
         columns,
     )
     grades: dict[int, dict[str, str]] = defaultdict(dict)
-    for audit_id, domain, grade in await Score.filter(inspection_id=ctx.inspection.id).values_list(
-        "audit_id", "domain", "grade"
-    ):
+    for audit_id, domain, grade in await Score.filter(
+        inspection_id=ctx.inspection.id, audit_id__in=sorted(ctx.seen)
+    ).values_list("audit_id", "domain", "grade"):
         grades[audit_id][domain] = grade
     for a in await _audits(ctx):
         themes = "; ".join(str(t) for t in (a["themes"] or []))
@@ -466,7 +492,7 @@ async def moderation_table(ctx: ExportContext) -> Table:
         "markings submitted), the agreed grade, and agreement statistics.",
         columns,
     )
-    for pair in await submitted_pairs(ctx.inspection.id):
+    for pair in await submitted_pairs(ctx.inspection.id, audit_ids=ctx.seen):
         rubric = pair.first.rubric
         definition = rubric.definition
         domains = [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]
@@ -514,7 +540,7 @@ async def agreement_table(ctx: ExportContext) -> Table:
         "Agreement statistics per domain, the overall judgement and pooled over domains.",
         columns,
     )
-    report = await agreement_report(ctx.inspection.id)
+    report = await agreement_report(ctx.inspection.id, audit_ids=ctx.seen)
     for r in report["rubrics"]:
         for d in [*r["domains"], {"title": "All domains pooled", "left_out": None, **r["pooled"]}]:
             table.rows.append(
@@ -698,22 +724,22 @@ async def concerns_table(ctx: ExportContext) -> Table:
         "Concerns about children at risk raised during the work, and the authority's response.",
         columns,
     )
-    for c in await Concern.filter(inspection_id=ctx.inspection.id).order_by("id").values():
+    for c in sorted(await visible_concerns(ctx.inspection.id, ctx.viewer), key=lambda c: c.id):
         actions = "; ".join(
-            str(a.get("text", a)) if isinstance(a, dict) else str(a) for a in c["actions"] or []
+            str(a.get("text", a)) if isinstance(a, dict) else str(a) for a in c.actions or []
         )
         table.rows.append(
             (
-                c["id"],
-                ctx.child(c["child_id"]),
-                c["audit_id"],
-                ctx.user(c["raised_by_id"]),
-                local(c["raised_at"]),
-                c["status"],
-                ctx.text(c["text"]),
-                ctx.text(c["response"]),
-                ctx.user(c["responded_by_id"]),
-                local(c["responded_at"]),
+                c.id,
+                ctx.child(c.child_id),
+                c.audit_id,
+                ctx.user(c.raised_by_id),
+                local(c.raised_at),
+                c.status,
+                ctx.text(c.text),
+                ctx.text(c.response),
+                ctx.user(c.responded_by.id if c.responded_by else None),
+                local(c.responded_at),
                 ctx.text(actions),
             )
         )
@@ -723,7 +749,7 @@ async def concerns_table(ctx: ExportContext) -> Table:
 async def summary_table(ctx: ExportContext) -> Table:
     """The audit findings (``inspection.audit.findings``): grade counts per domain and the
     share good or better with its 95% Wilson interval, raw and design-weighted."""
-    doc = await findings(ctx.inspection.id, with_indicators=False)
+    doc = await findings(ctx.inspection.id, ctx.viewer, with_indicators=False)
     labels: list[str] = []
     for rubric in _ordered_rubrics(ctx):
         labels.extend(g for g in rubric_grades(rubric.definition) if g not in labels)
@@ -794,6 +820,50 @@ async def all_tables(ctx: ExportContext) -> list[Table]:
 CSV_TABLES = ("sample", "audits", "scores", "journeys", "indicators", "issues")
 
 
+async def feedback_table(ctx: ExportContext) -> Table:
+    """The feedback to practitioners and teams (``feedback.csv``): one row per audit the viewer
+    may see, with the child's team and worker, the overall grade and the two feedback fields."""
+    columns = [
+        Column("audit_id", "Audit", "int"),
+        Column("marking", "Marking"),
+        Column("status", "Status"),
+        Column("team", "Team"),
+        Column("worker", "Worker"),
+        Column("overall", "Overall grade", "grade"),
+        Column("strengths", "Strengths"),
+        Column("what_would_make_it_better", "What would make it better"),
+    ]
+    table = Table(
+        "feedback",
+        "Feedback",
+        "Strengths and what would make it better, per audit, for practitioners and teams.",
+        columns,
+    )
+    audits = await _audits(ctx)
+    teams = {
+        row["id"]: row
+        for row in await Child.filter(
+            inspection_id=ctx.inspection.id,
+            id__in=sorted({a["child_id"] for a in audits if a["child_id"] is not None}),
+        ).values("id", "team", "worker")
+    }
+    for a in audits:
+        child = teams.get(a["child_id"]) or {}
+        table.rows.append(
+            (
+                a["id"],
+                a["marking"],
+                a["status"],
+                child.get("team") or "",
+                child.get("worker") or "",
+                ctx.grade(a["rubric_id"], a["overall"]),
+                ctx.text(a["strengths"]),
+                ctx.text(a["improvements"]),
+            )
+        )
+    return table
+
+
 async def about_rows(
     ctx: ExportContext, exported_by: str, exported_at: datetime, tables: list[Table]
 ) -> list[tuple[str, Any]]:
@@ -815,6 +885,7 @@ async def about_rows(
             if ctx.pseudonymised
             else "no: contains personal data",
         ),
+        ("Audit work shown", shown_to(ctx.viewer)),
         ("", ""),
         ("Data uploads this rests on", ""),
     ]

@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from inspection.export.cells import safe
+from inspection.audit.visibility import viewer_for
+from inspection.export.cells import append_row, cell_value
 from inspection.export.log import log_export
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
@@ -69,11 +70,6 @@ def _grades(ctx: ExportContext) -> list[str]:
     return grades or list(OFSTED_GRADES)
 
 
-def _excel_value(value: Any) -> Any:
-    value = safe(value)
-    return None if value == "" else value
-
-
 def _fit_widths(ws: Worksheet, widths: list[int]) -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(8, width + 2))
@@ -106,7 +102,7 @@ def grade_list_validation(grades: list[str], wb: Workbook) -> DataValidation:
             lists.sheet_state = "veryHidden"
             column = 1
         for row, grade in enumerate(grades, start=1):
-            lists.cell(row=row, column=column, value=safe(grade))
+            lists.cell(row=row, column=column, value=cell_value(grade))
         letter = get_column_letter(column)
         formula = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(grades)}"
     dv = DataValidation(type="list", formula1=formula, allow_blank=True)
@@ -135,7 +131,7 @@ def colour_grades(ws: Worksheet, ref: str, grades: list[str]) -> None:
 
 
 def write_header(ws: Worksheet, headers: list[str]) -> None:
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
@@ -149,8 +145,7 @@ def table_sheet(wb: Workbook, table: Table, grades: list[str]) -> Worksheet:
     write_header(ws, [c.header for c in table.columns])
     widths = [len(c.header) if len(c.header) < 20 else 20 for c in table.columns]
     for row in table.rows:
-        values = [_excel_value(v) for v in row]
-        ws.append(values)
+        values = append_row(ws, row)
         for i, v in enumerate(values):
             n = 10 if hasattr(v, "year") else len(str(v)) if v is not None else 0
             if n > widths[i]:
@@ -183,15 +178,15 @@ def table_sheet(wb: Workbook, table: Table, grades: list[str]) -> Worksheet:
 def append_table(ws: Worksheet, table: Table) -> None:
     """A second, smaller table below the first on the same sheet (a blank row between)."""
     ws.append([])
-    ws.append([table.description])
+    append_row(ws, [table.description])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True, size=12)
-    ws.append([c.header for c in table.columns])
+    append_row(ws, [c.header for c in table.columns])
     for cell in ws[ws.max_row]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = HEADER_ALIGN
     for row in table.rows:
-        ws.append([_excel_value(v) for v in row])
+        append_row(ws, row)
         for i, column in enumerate(table.columns, start=1):
             if column.kind == "percent":
                 ws.cell(row=ws.max_row, column=i).number_format = "0.0%"
@@ -201,10 +196,10 @@ def about_sheet(wb: Workbook, rows: list[tuple[str, Any]]) -> Worksheet:
     ws = wb.active
     assert ws is not None
     ws.title = "About"
-    ws.append(["About this workbook", None])
+    append_row(ws, ["About this workbook", None])
     ws["A1"].font = Font(bold=True, size=14)
     for label, value in rows:
-        ws.append([_excel_value(label), _excel_value(value)])
+        append_row(ws, [label, value])
         cell = ws.cell(row=ws.max_row, column=2)
         if hasattr(value, "year"):
             cell.number_format = DATETIME_FORMAT if hasattr(value, "hour") else DATE_FORMAT
@@ -289,23 +284,25 @@ async def build_workbook(
     inspection_id: int,
     user: User | None,
     *,
-    pseudonymise: bool = False,
+    pseudonymise: bool = True,
     key: bytes | None = None,
     now: datetime | None = None,
     ip: str = "",
     export_id: str | None = None,
 ) -> WorkbookExport:
-    """The full QA workbook of an inspection, logged as ``export-xlsx``.
+    """The QA workbook of an inspection as ``user`` may see it (``None``: the command line),
+    pseudonymised unless ``pseudonymise=False`` is chosen, logged as ``export-xlsx``.
 
     ``key`` fixes the pseudonymisation key (tests); by default each export draws its own.
+    Raises ``inspection.audit.visibility.NotAMember`` for a user who is not a member.
     """
     now = now or datetime.now(UTC)
     export_id = export_id or uuid.uuid4().hex[:12]
     pseudonymiser = Pseudonymiser(key) if pseudonymise else None
-    ctx = await load_context(inspection_id, pseudonymiser)
+    viewer = await viewer_for(user, inspection_id)
+    ctx = await load_context(inspection_id, viewer, pseudonymiser)
     tables = await all_tables(ctx)
-    who = f"{user.name} <{user.email}>" if user else "command line (no user)"
-    about = await about_rows(ctx, who, now, tables)
+    about = await about_rows(ctx, viewer.described, now, tables)
     about.insert(0, ("Export id", export_id))
     grades = _grades(ctx)
     wb = Workbook()

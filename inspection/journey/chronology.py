@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from inspection.export.cells import csv_text
 from inspection.journey import kinds
 from inspection.journey.build import Journey, JourneyEvent
 
@@ -64,18 +63,21 @@ def chronology_rows(journey: Journey) -> list[dict[str, Any]]:
 
 
 def chronology_csv(journey: Journey) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for row in chronology_rows(journey):
-        writer.writerow(
-            [
-                row["date"].strftime("%d/%m/%Y"),
-                row["end_date"].strftime("%d/%m/%Y") if row["end_date"] else "",
-                row["agency"],
-                row["what_happened"],
-                row["source"],
-                row["details"],
-            ]
-        )
-    return out.getvalue()
+    """The chronology as CSV (dates DD/MM/YYYY), through the one neutralising writer: agency
+    names, sources and details come from uploaded files and are never formulas."""
+    return csv_text(
+        [
+            HEADERS,
+            *(
+                [
+                    row["date"].strftime("%d/%m/%Y"),
+                    row["end_date"].strftime("%d/%m/%Y") if row["end_date"] else "",
+                    row["agency"],
+                    row["what_happened"],
+                    row["source"],
+                    row["details"],
+                ]
+                for row in chronology_rows(journey)
+            ),
+        ]
+    )

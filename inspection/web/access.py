@@ -6,6 +6,8 @@ never tells whether an inspection or a child is there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -65,4 +67,33 @@ async def log_access(
         object_id=str(object_id),
         detail=detail[:500],
         ip=client_ip(request.scope),
+    )
+
+
+async def log_children_shown(
+    request: Request,
+    action: str,
+    inspection_id: int,
+    child_ids: Iterable[int | None],
+    detail: str = "",
+) -> None:
+    """One entry per child a page showed (a list of names and grades is a view of each child's
+    record), in one insert."""
+    user = request.state.user
+    ip = client_ip(request.scope)
+    shown = sorted({int(c) for c in child_ids if c is not None})
+    await AccessLog.bulk_create(
+        [
+            AccessLog(
+                user=user,
+                user_email=user.email if user else "",
+                inspection_id=inspection_id,
+                action=action,
+                object_type="child",
+                object_id=str(child_id),
+                detail=detail[:500],
+                ip=ip,
+            )
+            for child_id in shown
+        ]
     )

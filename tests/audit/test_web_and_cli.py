@@ -67,12 +67,18 @@ async def test_audit_in_the_browser_autosave_conflict_blind_and_findings(db):
 
     qa = await _client(db, "qa@x.test")
     assert (await qa.get(f"{base}/audits")).status_code == 404
+    # the only submitted first marking is blind until the second is submitted: the viewer's
+    # findings are computed without it, the lead's with it
     findings_page = await qa.get(f"{base}/findings")
     assert findings_page.status_code == 200
-    assert '<svg class="app-chart" role="img"' in findings_page.text
-    assert f"{base}/findings/audits?ids={first_id}" in findings_page.text
+    assert "0 submitted first markings that you may see." in findings_page.text
+    assert '<svg class="app-chart" role="img"' not in findings_page.text
     assert (await qa.get(f"{base}/moderation")).status_code == 404
     cl = await _client(db, "lead@x.test")
+    findings_page = await cl.get(f"{base}/findings")
+    assert "1 submitted first marking that you may see." in findings_page.text
+    assert '<svg class="app-chart" role="img"' in findings_page.text
+    assert f"{base}/findings/audits?ids={first_id}" in findings_page.text
     assert (await cl.get(f"{base}/moderation")).status_code == 200
 
     # a concern raised from the audit page reaches the lead
@@ -94,3 +100,60 @@ def test_cli_rubric_list_and_findings(cli_env):
     ]
     r = run_cli(["findings", "--inspection", "999", "--json"], cli_env)
     assert r.returncode == 1 and "no inspection 999" in r.stderr
+
+
+async def test_the_agreed_grade_has_no_default_and_a_refusal_keeps_what_was_typed(db):
+    from inspection.audit.audits import submit_audit
+    from inspection.models import Moderation
+    from inspection.models.core import Role
+
+    inspection = await make_inspection()
+    sample, members = await make_sample(inspection, n=1)
+    a1 = await make_user(inspection, "a1@x.test", "inspector")
+    a2 = await make_user(inspection, "a2@x.test", "la_auditor")
+    lead = await make_user(inspection, "lead@x.test", "lead_inspector")
+    await set_plan(inspection.id, sample.id, 1.0, False, lead)
+    first = await create_audit(inspection.id, members[0].id, a1)
+    await submit_audit(inspection.id, first.id, a1, Role.INSPECTOR, first.version, ALL_GOOD)
+    second = await create_audit(inspection.id, members[0].id, a2, marking="second")
+    worse = {**ALL_GOOD, "grade:impact": "inadequate", "evidence:impact": "No change."}
+    await submit_audit(inspection.id, second.id, a2, Role.LA_AUDITOR, second.version, worse)
+    base = f"/inspections/{inspection.id}/moderation"
+    field = f"g-{first.id}-impact"
+    client = await _client(db, "lead@x.test")
+    page = await client.get(base)
+    select = page.text.split(f'id="{field}" name="grade">')[1].split("</select>")[0]
+    assert select.count(" selected") == 1
+    assert '<option value="" selected>Choose a grade</option>' in select
+    form = {"first": first.id, "second": second.id, "domain": "impact"}
+    attempts = [
+        ({"grade": "", "reason": "Seen at home twice."}, ["Choose the agreed grade."]),
+        ({"grade": "good", "reason": "  "}, ["Write the reason for the agreed grade."]),
+        (
+            {"grade": "", "reason": ""},
+            ["Choose the agreed grade.", "Write the reason for the agreed grade."],
+        ),
+    ]
+    for typed, messages in attempts:
+        refused = await client.post(f"{base}/agree", data={**form, **typed})
+        assert refused.status_code == 400
+        assert "<title>Error: Moderation" in refused.text
+        summary = refused.text.split('govuk-error-summary__list">')[1].split("</ul>")[0]
+        anchors = {"Choose the agreed grade.": field, "Write the reason": f"r-{first.id}-impact"}
+        assert summary.count("<li>") == len(messages)
+        for message in messages:
+            anchor = next(a for k, a in anchors.items() if message.startswith(k))
+            assert f'<a href="#{anchor}">{message}</a>' in summary
+            assert f'<span class="govuk-visually-hidden">Error:</span> {message}' in refused.text
+        kept = refused.text.split(f'id="{field}" name="grade"')[1].split("</select>")[0]
+        chosen = "" if not typed["grade"] else typed["grade"]
+        assert f'<option value="{chosen}" selected>' in kept
+        reason = refused.text.split(f'id="r-{first.id}-impact" name="reason"')[1]
+        assert reason.split(">", 1)[1].startswith(typed["reason"] + "</textarea>")
+    assert await Moderation.filter(inspection_id=inspection.id).count() == 0
+    done = await client.post(f"{base}/agree", data={**form, "grade": "good", "reason": "Agreed."})
+    assert done.status_code == 303
+    assert await Moderation.filter(inspection_id=inspection.id).values_list(
+        "domain", "agreed_grade", "reason"
+    ) == [("impact", "good", "Agreed.")]
+    await client.aclose()

@@ -8,7 +8,6 @@ from inspection.audit.audits import (
     AuditNotFound,
     audit_values,
     create_audit,
-    grades_hidden,
     open_audit,
     save_audit,
     submit_audit,
@@ -21,6 +20,7 @@ from inspection.audit.moderation import (
     selected_member_ids,
     set_plan,
 )
+from inspection.audit.visibility import Viewer, may_see_audit
 from inspection.models import Audit, Event
 from inspection.models.core import Role
 from tests.audit.helpers import ALL_GOOD, make_inspection, make_sample, make_user
@@ -139,10 +139,10 @@ async def test_thirty_children_double_marked_moderated_and_found(db):
         seconds[m_id] = second
         # blind: the second marker cannot open the first marking
         first = await Audit.get(id=first_ids[m_id])
-        assert await grades_hidden(first, a2, Role.LA_AUDITOR)
+        assert not await may_see_audit(first, Viewer(a2, Role.LA_AUDITOR))
         with pytest.raises(AuditNotFound):
             await open_audit(inspection.id, first.id, a2, Role.LA_AUDITOR)
-        assert not await grades_hidden(first, lead, Role.LEAD_INSPECTOR)
+        assert await may_see_audit(first, Viewer(lead, Role.LEAD_INSPECTOR))
 
     # second marker grades: disagree on impact for the first two chosen
     for k, m_id in enumerate(sorted(chosen)):
@@ -155,7 +155,7 @@ async def test_thirty_children_double_marked_moderated_and_found(db):
         )
         assert missing == []
     first = await Audit.get(id=first_ids[sorted(chosen)[0]])
-    assert not await grades_hidden(first, a2, Role.LA_AUDITOR)
+    assert await may_see_audit(first, Viewer(a2, Role.LA_AUDITOR))
 
     report = await agreement_report(inspection.id)
     assert report["pairs"] == 6
@@ -185,7 +185,7 @@ async def test_thirty_children_double_marked_moderated_and_found(db):
     first_again = await Audit.get(id=first_ids[m0])
     assert first_again.overall in ("good", "requires_improvement")
 
-    doc = await findings(inspection.id, sample.id)
+    doc = await findings(inspection.id, Viewer(lead, Role.LEAD_INSPECTOR), sample.id)
     assert doc["audits"] == 30
     r = doc["rubrics"][0]
     overall = next(d for d in r["domains"] if d["domain"] == "overall")
@@ -241,13 +241,13 @@ async def test_concern_cannot_close_without_response(db):
         inspection.id, audit.id, auditor, Role.LA_AUDITOR, "Child left alone overnight."
     )
     assert concern.child_id == members[0].child_id
-    assert [c.id for c in await visible_concerns(inspection.id, contact, Role.QA_VIEWER)] == [
-        concern.id
-    ]
-    assert [c.id for c in await visible_concerns(inspection.id, lead, Role.LEAD_INSPECTOR)] == [
-        concern.id
-    ]
-    assert await visible_concerns(inspection.id, other, Role.INSPECTOR) == []
+    assert [
+        c.id for c in await visible_concerns(inspection.id, Viewer(contact, Role.QA_VIEWER))
+    ] == [concern.id]
+    assert [
+        c.id for c in await visible_concerns(inspection.id, Viewer(lead, Role.LEAD_INSPECTOR))
+    ] == [concern.id]
+    assert await visible_concerns(inspection.id, Viewer(other, Role.INSPECTOR)) == []
     with pytest.raises(ConcernError, match="until a response"):
         await close(inspection.id, concern.id, lead, Role.LEAD_INSPECTOR)
     await respond(inspection.id, concern.id, contact, Role.QA_VIEWER, "Visited today; safe.")

@@ -370,7 +370,7 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_role("link", name="Findings").click()
     page.wait_for_url(f"**{base}/findings")
     main = page.locator("main").inner_text()
-    assert "2 submitted first markings." in main
+    assert "2 submitted first markings that you may see." in main
     shares = page.locator("table", has_text="Share judged good or better")
     impact = shares.locator("tbody tr", has_text="Impact")
     assert impact.inner_text().split("\t")[1:3] == ["1 of 2", "50.0% (9.5% to 90.5%)"]
@@ -388,6 +388,8 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_role("link", name="Spreadsheets: export and offline audit packs").click()
     page.wait_for_url(f"**{base}/exports")
     assert_accessible(page)
+    assert page.locator("#workbook-pseudonymised").is_checked()  # unless identifiable is chosen
+    page.locator("#workbook-identifiable").check()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download the workbook (.xlsx)").click()
     path = tmp_path / "workbook.xlsx"

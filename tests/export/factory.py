@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from inspection.inspections import add_member
 from inspection.models import (
     Audit,
     Child,
@@ -93,6 +94,8 @@ async def build_world() -> World:
         sha256="ab" * 32,
         uploaded_by=lead,
     )
+    for user, role in ((lead, "lead_inspector"), (auditor, "inspector"), (second, "inspector")):
+        await add_member(insp, user, role)
     await Inspection.filter(id=insp.id).update(created_at=datetime(2026, 11, 2, 9, tzinfo=UTC))
     await Upload.filter(id=upload.id).update(uploaded_at=datetime(2026, 11, 2, 9, 15, tzinfo=UTC))
     people = [

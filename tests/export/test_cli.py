@@ -118,3 +118,59 @@ def test_import_pack_refuses_a_file_that_is_not_a_pack(cli_env, tmp_path):
         "Nothing was loaded.\nThis file is not an Excel workbook (.xlsx): "
         "load the offline audit pack as it was saved.\n"
     )
+
+
+def test_exports_are_pseudonymised_unless_identifiable_and_hold_what_the_user_may_see(
+    cli_env, tmp_path
+):
+    run_cli(["la", "add", "E09000096", "Westbury"], cli_env)
+    made = run_cli(
+        [
+            "inspection",
+            "create",
+            "--la",
+            "E09000096",
+            "--kind",
+            "self-audit",
+            "--title",
+            "Audit",
+            "--reference-date",
+            "2026-11-02",
+            "--json",
+        ],
+        cli_env,
+    )
+    iid = json.loads(made.stdout)["id"]
+    added = run_cli(
+        ["user", "add", "stranger@west.example", "--name", "Sue", "--role", "inspector"],
+        cli_env,
+        input="a-long-password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    out = tmp_path / "qa.xlsx"
+    base = ["export", "xlsx", "--inspection", str(iid), "--out", str(out), "--json"]
+    for flags, pseudonymised in (
+        ([], True),
+        (["--pseudonymise"], True),
+        (["--identifiable"], False),
+    ):
+        result = run_cli([*base, *flags], cli_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["pseudonymised"] is pseudonymised, flags
+        about = {r[0]: r[1] for r in load_workbook(out)["About"].iter_rows(values_only=True)}
+        assert str(about["Pseudonymised"]).startswith("yes" if pseudonymised else "no")
+        assert about["Audit work shown"].startswith("what every member may see (the command line")
+    result = run_cli(
+        ["export", "csv", "--inspection", str(iid), "--out", str(tmp_path / "c"), "--json"],
+        cli_env,
+    )
+    assert json.loads(result.stdout)["pseudonymised"] is True
+    both = run_cli([*base, "--identifiable", "--pseudonymise"], cli_env)
+    assert both.returncode == 2
+    assert "not allowed with argument" in both.stderr
+    for command in (base, ["findings", "--inspection", str(iid)]):
+        refused = run_cli([*command, "--user", "stranger@west.example"], cli_env)
+        assert (refused.returncode, refused.stderr) == (
+            1,
+            f"stranger@west.example is not a member of inspection {iid}.\n",
+        ), command

@@ -44,7 +44,9 @@ def convert(src, out_dir, target):
 
 async def test_workbook_survives_libreoffice(db, tmp_path):
     world = await build_world()
-    export = await build_workbook(world.inspection.id, world.lead, now=EXPORTED_AT)
+    export = await build_workbook(
+        world.inspection.id, world.lead, pseudonymise=False, now=EXPORTED_AT
+    )
     src = tmp_path / "export.xlsx"
     src.write_bytes(export.data)
     convert(src, tmp_path, "xlsx")

@@ -130,3 +130,41 @@ async def test_offline_pack_download_and_load(db):
         "import-offline-pack",
         "import-offline-pack",
     ]
+
+
+async def test_exports_are_pseudonymised_unless_identifiable_is_chosen(db):
+    world = await build_world()
+    client, user = await client_for(db, world, "inspector")
+    base = f"/inspections/{world.inspection.id}/exports"
+    async with client:
+        assert (await sign_in(client, user.email)).status_code == 303
+        page = await client.get(base)
+        for form in ("workbook", "csv"):
+            assert (
+                f'id="{form}-pseudonymised" name="pseudonymise" type="radio" value="yes" checked>'
+                in page.text
+            )
+            assert f'id="{form}-identifiable" name="pseudonymise" type="radio" value="no">' in (
+                page.text
+            )
+        default = await client.get(f"{base}/workbook.xlsx")
+        assert default.headers["content-disposition"].endswith('-pseudonymised.xlsx"')
+        sheet = load_workbook(io.BytesIO(default.content))["Sample"]
+        assert sheet["E2"].value.startswith("P-")
+        assert "Given name" not in [c.value for c in sheet[1]]
+        chosen = await client.get(f"{base}/workbook.xlsx?pseudonymise=no")
+        assert not chosen.headers["content-disposition"].endswith('-pseudonymised.xlsx"')
+        assert load_workbook(io.BytesIO(chosen.content))["Sample"]["E2"].value == "LA001"
+        zipped = await client.get(f"{base}/tables.zip")
+        with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+            sample = archive.read("sample.csv").decode("utf-8-sig")
+        assert "LA001" not in sample and "Jayden" not in sample and ",P-" in sample
+        zipped = await client.get(f"{base}/tables.zip?pseudonymise=no")
+        with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+            assert "LA001" in archive.read("sample.csv").decode("utf-8-sig")
+    details = (
+        await AccessLog.filter(user_id=user.id, action__startswith="export")
+        .order_by("id")
+        .values_list("detail", flat=True)
+    )
+    assert ["pseudonymised yes" in d for d in details] == [True, False, True, False]

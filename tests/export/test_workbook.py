@@ -27,7 +27,9 @@ def rows(ws):
 
 async def test_workbook_sheets_and_exact_cells(db):
     world = await build_world()
-    export = await build_workbook(world.inspection.id, world.lead, now=EXPORTED_AT)
+    export = await build_workbook(
+        world.inspection.id, world.lead, pseudonymise=False, now=EXPORTED_AT
+    )
     wb = load_workbook(io.BytesIO(export.data))
     assert wb.sheetnames == SHEETS
     sample = rows(wb["Sample"])
@@ -359,8 +361,12 @@ async def test_workbook_sheets_and_exact_cells(db):
 
 async def test_same_data_same_bytes(db):
     world = await build_world()
-    one = await build_workbook(world.inspection.id, world.lead, now=EXPORTED_AT, export_id="x")
-    two = await build_workbook(world.inspection.id, world.lead, now=EXPORTED_AT, export_id="x")
+    one = await build_workbook(
+        world.inspection.id, world.lead, pseudonymise=False, now=EXPORTED_AT, export_id="x"
+    )
+    two = await build_workbook(
+        world.inspection.id, world.lead, pseudonymise=False, now=EXPORTED_AT, export_id="x"
+    )
     assert one.data == two.data
 
 

@@ -78,11 +78,15 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/samples/{{sample_id:id}}"): Policy("inspection", READERS),
     ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Policy("inspection", READERS),
     ("POST", f"{_I}/samples/{{sample_id:id}}/replace"): Policy("inspection", EDITORS),
-    ("GET", f"{_I}/audits"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/audits"): Policy(
+        "inspection", EDITORS, "grades only of the audits the user may see; each child logged"
+    ),
     ("POST", f"{_I}/audits"): Policy("inspection", EDITORS),
-    ("GET", f"{_I}/audits/feedback.csv"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/audits/feedback.csv"): Policy(
+        "inspection", EDITORS, "only the audits the user may see"
+    ),
     ("GET", f"{_I}/audits/{{audit_id:id}}"): Policy(
-        "inspection", EDITORS, "blind second marking hides an unfinished pair from the others"
+        "inspection", EDITORS, "hidden: an unfinished blind pair's other marking, others' drafts"
     ),
     ("POST", f"{_I}/audits/{{audit_id:id}}/save"): Policy(
         "inspection", EDITORS, "only a draft, by its auditor or a lead"
@@ -91,11 +95,15 @@ POLICY: dict[tuple[str, str], Policy] = {
         "inspection", EDITORS, "only a draft, by its auditor or a lead"
     ),
     ("POST", f"{_I}/audits/{{audit_id:id}}/concerns"): Policy("inspection", EDITORS),
-    ("GET", f"{_I}/moderation"): Policy("inspection", LEADS),
+    ("GET", f"{_I}/moderation"): Policy("inspection", LEADS, "each child shown is logged"),
     ("POST", f"{_I}/moderation/plan"): Policy("inspection", LEADS),
     ("POST", f"{_I}/moderation/agree"): Policy("inspection", LEADS),
-    ("GET", f"{_I}/findings"): Policy("inspection", READERS),
-    ("GET", f"{_I}/findings/audits"): Policy("inspection", READERS),
+    ("GET", f"{_I}/findings"): Policy(
+        "inspection", READERS, "computed from the audits the user may see"
+    ),
+    ("GET", f"{_I}/findings/audits"): Policy(
+        "inspection", READERS, "lists only audits the user may see"
+    ),
     ("GET", f"{_I}/concerns"): Policy(
         "inspection", READERS, "lists only concerns the user raised, unless lead or LA contact"
     ),
@@ -110,10 +118,14 @@ POLICY: dict[tuple[str, str], Policy] = {
         "as viewing; respond: leads and LA contacts; close: leads",
     ),
     ("GET", f"{_I}/exports"): Policy("inspection", READERS),
-    ("GET", f"{_I}/exports/workbook.xlsx"): Policy("inspection", READERS),
-    ("GET", f"{_I}/exports/tables.zip"): Policy("inspection", READERS),
+    ("GET", f"{_I}/exports/workbook.xlsx"): Policy(
+        "inspection", READERS, "what the user may see; pseudonymised unless identifiable chosen"
+    ),
+    ("GET", f"{_I}/exports/tables.zip"): Policy(
+        "inspection", READERS, "what the user may see; pseudonymised unless identifiable chosen"
+    ),
     ("GET", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack.xlsx"): Policy(
-        "inspection", EDITORS
+        "inspection", EDITORS, "children whose first marking the user may not see are left out"
     ),
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Policy("inspection", EDITORS),
     ("GET", "/static"): Policy("public", note="the stylesheet, scripts and fonts"),

@@ -120,3 +120,27 @@ def test_no_route_changes_the_access_log(db):
         ("/admin/access-log", frozenset({"GET", "HEAD"})),
         ("/admin/access-log.csv", frozenset({"GET", "HEAD"})),
     }
+
+
+async def test_the_audits_board_and_the_moderation_page_log_each_child_they_show(client, world):
+    from inspection.models import SampleMember
+
+    own = world.own
+    i = f"/inspections/{own.inspection_id}"
+    shown = sorted(
+        await SampleMember.filter(
+            sample_id=own.sample_id, status__in=["selected", "replacement"]
+        ).values_list("child_id", flat=True)
+    )
+    assert len(shown) == 2  # the selected child and the replacement; the replaced one is not
+    for role, path, action, children in (
+        (Role.INSPECTOR, f"{i}/audits", "view-audits-board", shown),
+        (Role.LEAD_INSPECTOR, f"{i}/moderation", "view-moderation", [own.child_id]),
+    ):
+        start = await _last_id()
+        response = await client.get(path, headers=world.headers(role))
+        assert response.status_code == 200, path
+        user = world.users[role].id
+        assert await _entries_after(start) == [
+            (user, action, own.inspection_id, "child", str(c)) for c in children
+        ], path

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -22,7 +20,6 @@ from inspection.audit.audits import (
     audit_values,
     child_events,
     create_audit,
-    grades_hidden,
     may_edit,
     open_audit,
     save_audit,
@@ -31,6 +28,7 @@ from inspection.audit.audits import (
 )
 from inspection.audit.findings import findings
 from inspection.audit.moderation import (
+    AgreedGradeRefused,
     ModerationError,
     agreement_report,
     disagreements,
@@ -40,9 +38,20 @@ from inspection.audit.moderation import (
     submitted_pairs,
 )
 from inspection.audit.rubric import grade_labels
-from inspection.inspections import visible_inspections
-from inspection.models import Audit, ModerationPlan, Sample
-from inspection.web.access import EDITORS, LEADS, READERS, current_user, log_access, not_found
+from inspection.audit.visibility import Viewer, visible_audits
+from inspection.export.csv import table_csv
+from inspection.export.tables import feedback_table, load_context
+from inspection.models import Audit, Inspection, ModerationPlan, Sample
+from inspection.models.core import Role
+from inspection.web.access import (
+    EDITORS,
+    LEADS,
+    READERS,
+    current_user,
+    log_access,
+    log_children_shown,
+    not_found,
+)
 from inspection.web.access import require_inspection as require
 from inspection.web.params import form_id, form_number, form_text, query_id, query_ids
 from inspection.web.templating import is_htmx, render
@@ -65,6 +74,9 @@ async def audits_page(request: Request) -> Response:
     inspection, role = await require(request, EDITORS)
     user = current_user(request)
     rows = await audit_board(inspection.id, user, role)
+    await log_children_shown(
+        request, "view-audits-board", inspection.id, (r["member"]["child_id"] for r in rows)
+    )
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
     return render(
@@ -110,7 +122,7 @@ async def _audit_context(
     event_by_id = {e.id: e for e in events}
     other_open = [
         c
-        for c in await concern_rules.visible_concerns(inspection_id, user, role)
+        for c in await concern_rules.visible_concerns(inspection_id, Viewer(user, role))
         if c.audit_id == audit.id
     ]
     return {
@@ -228,51 +240,17 @@ async def submit(request: Request) -> Response:
 
 
 async def feedback_csv(request: Request) -> Response:
-    """The feedback to practitioners and teams (strengths, what would make it better)."""
+    """The feedback to practitioners and teams (strengths, what would make it better), from
+    the audits the user may see."""
     inspection, role = await require(request, EDITORS)
-    user = current_user(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "audit_id",
-            "marking",
-            "status",
-            "team",
-            "worker",
-            "overall",
-            "strengths",
-            "what_would_make_it_better",
-        ]
-    )
-    audits = (
-        await Audit.filter(inspection_id=inspection.id)
-        .prefetch_related("child", "rubric")
-        .order_by("id")
-    )
-    for a in audits:
-        if await grades_hidden(a, user, role):
-            continue
-        labels = grade_labels(a.rubric.definition)
-        child = a.child
-        writer.writerow(
-            [
-                a.id,
-                a.marking,
-                a.status,
-                child.team if child else "",
-                child.worker if child else "",
-                labels.get(a.overall, a.overall),
-                a.strengths,
-                a.improvements,
-            ]
-        )
+    ctx = await load_context(inspection.id, Viewer(current_user(request), role), children=False)
+    text = table_csv(await feedback_table(ctx))
     await log_access(
         request, "export-audit-feedback", inspection.id, "inspection", str(inspection.id)
     )
     return Response(
-        out.getvalue(),
-        media_type="text/csv",
+        text.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="audit-feedback-{inspection.id}.csv"'
         },
@@ -298,13 +276,23 @@ async def raise_concern(request: Request) -> Response:
     return RedirectResponse(f"/inspections/{inspection.id}/concerns/{concern.id}", status_code=303)
 
 
-async def moderation_page(request: Request) -> Response:
-    inspection, role = await require(request, LEADS)
-    sample_id = query_id(request, "sample")
-    pairs = await submitted_pairs(inspection.id, sample_id)
+async def _moderation(
+    request: Request,
+    inspection: Inspection,
+    role: Role,
+    sample_id: int | None = None,
+    refused: dict[str, Any] | None = None,
+) -> Response:
+    """The moderation page; ``refused``: an agreed grade not recorded, with what was typed."""
+    viewer = Viewer(current_user(request), role)
+    seen = await visible_audits(inspection.id, viewer)
+    pairs = await submitted_pairs(inspection.id, sample_id, seen)
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
     chosen = {s.id: len(await selected_member_ids(s.id)) for s in samples}
+    await log_children_shown(
+        request, "view-moderation", inspection.id, (p.first.child_id for p in pairs)
+    )
     return render(
         request,
         "moderation.html",
@@ -314,7 +302,7 @@ async def moderation_page(request: Request) -> Response:
             "samples": samples,
             "plans": plans,
             "chosen": chosen,
-            "report": await agreement_report(inspection.id, sample_id),
+            "report": await agreement_report(inspection.id, sample_id, seen),
             "pairs": [
                 {
                     "pair": p,
@@ -324,8 +312,15 @@ async def moderation_page(request: Request) -> Response:
                 }
                 for p in pairs
             ],
+            "refused": refused,
         },
+        status_code=400 if refused else 200,
     )
+
+
+async def moderation_page(request: Request) -> Response:
+    inspection, role = await require(request, LEADS)
+    return await _moderation(request, inspection, role, query_id(request, "sample"))
 
 
 async def moderation_plan(request: Request) -> Response:
@@ -351,19 +346,28 @@ async def moderation_plan(request: Request) -> Response:
 async def moderation_agree(request: Request) -> Response:
     inspection, role = await require(request, LEADS)
     form = await request.form()
-    first = form_id(form, "first", PAIR_MISSING)
+    first, domain = form_id(form, "first", PAIR_MISSING), form_text(form, "domain")
+    grade, reason = form_text(form, "grade"), form_text(form, "reason")
     try:
         await record_agreed_grade(
             inspection.id,
             first,
             form_id(form, "second", PAIR_MISSING),
-            form_text(form, "domain"),
-            form_text(form, "grade"),
-            form_text(form, "reason"),
+            domain,
+            grade,
+            reason,
             current_user(request),
         )
     except ModerationError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        errors = exc.errors if isinstance(exc, AgreedGradeRefused) else {"": str(exc)}
+        refused = {
+            "first": first,
+            "domain": domain,
+            "grade": grade,
+            "reason": reason,
+            "errors": errors,
+        }
+        return await _moderation(request, inspection, role, refused=refused)
     return RedirectResponse(
         f"/inspections/{inspection.id}/moderation#pair-{first}", status_code=303
     )
@@ -397,8 +401,7 @@ async def findings_page(request: Request) -> Response:
     inspection, role = await require(request, READERS)
     user = current_user(request)
     sample_id = query_id(request, "sample")
-    visible = {i.id for i in await visible_inspections(user)}
-    doc = await findings(inspection.id, sample_id, visible)
+    doc = await findings(inspection.id, Viewer(user, role), sample_id)
     charts = []
     for r in doc["rubrics"]:
         for d in r["domains"]:
@@ -431,12 +434,16 @@ async def findings_page(request: Request) -> Response:
 
 
 async def findings_audits(request: Request) -> Response:
-    """The audits one figure came from."""
+    """The audits one figure came from, of those the user may see."""
     inspection, role = await require(request, READERS)
     ids = query_ids(request, "ids")
+    seen = await visible_audits(inspection.id, Viewer(current_user(request), role))
     audits = list(
         await Audit.filter(
-            inspection_id=inspection.id, id__in=ids, marking="first", status="submitted"
+            inspection_id=inspection.id,
+            id__in=sorted(seen.intersection(ids)),
+            marking="first",
+            status="submitted",
         )
         .prefetch_related("member", "rubric")
         .order_by("id")
@@ -463,7 +470,7 @@ async def findings_audits(request: Request) -> Response:
 
 async def concerns_page(request: Request) -> Response:
     inspection, role = await require(request, READERS)
-    rows = await concern_rules.visible_concerns(inspection.id, current_user(request), role)
+    rows = await concern_rules.visible_concerns(inspection.id, Viewer(current_user(request), role))
     return render(
         request, "concerns.html", {"inspection": inspection, "role": role, "concerns": rows}
     )

@@ -1,7 +1,9 @@
 """Spreadsheets: download the QA workbook or CSV tables, take and load offline audit packs.
 
 Thin shells over ``inspection.export``: every download is logged there (with the ip) as
-export-xlsx, export-csv or export-offline-pack; loading a pack as import-offline-pack.
+export-xlsx, export-csv or export-offline-pack; loading a pack as import-offline-pack. Each
+holds the audit work the signed-in user may see, and the workbook and the CSV files are
+pseudonymised unless identifiable is chosen (``?pseudonymise=no``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def _download(data: bytes, filename: str, media_type: str) -> Response:
 
 
 def _pseudonymise(request: Request) -> bool:
-    return request.query_params.get("pseudonymise") == "yes"
+    """Pseudonymised unless the user deliberately chose identifiable."""
+    return request.query_params.get("pseudonymise") != "no"
 
 
 async def _samples(inspection_id: int) -> list[dict[str, object]]:

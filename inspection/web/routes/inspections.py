@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inspection.accounts import email_fits, email_too_long, normalise_email
+from inspection.audit.visibility import Viewer
 from inspection.inspections import (
     InspectionError,
     add_member,
@@ -128,7 +129,7 @@ async def _overview_page(
     status_code: int = 200,
 ) -> Response:
     inspection, role = await require_inspection(request, READERS)
-    data = await inspection_overview(inspection.id)
+    data = await inspection_overview(inspection.id, Viewer(current_user(request), role))
     return render(
         request,
         "inspection.html",

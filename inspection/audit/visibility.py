@@ -1,0 +1,219 @@
+"""Who may see which audit work: one rule for every page, fragment, drill-down, export and pack.
+
+An audit's *content* is everything a marker wrote: the domain grades, evidence, cited events,
+the overall judgement (and the proposed one), the reason for changing it, strengths, what would
+make it better and themes. That an audit exists, its status and its auditor are not content: the
+audits board shows them, so that nobody starts a marking twice.
+
+A viewer sees an audit's content when the first of these rules that applies says so:
+
+1. Its own auditor always sees it.
+2. Once both markings of a child are submitted, every member of the inspection sees both (and
+   so does the command line).
+3. Until then the other marker of the same child never sees it (blind second marking), even a
+   lead inspector or an admin.
+4. A draft is seen only by its auditor and by leads (admins and lead inspectors).
+5. A submitted marking of a child chosen for second marking is seen only by its auditor and by
+   leads until the second marking is submitted too.
+6. Any other submitted marking is seen by every member of the inspection (and the command line).
+
+Concerns about a child are seen by the inspection's leads, its authority's named contacts
+(``Membership.is_la_contact``) and whoever raised the concern.
+
+The command line has no signed-in person (``COMMAND_LINE``): it sees what rules 2 and 6 give
+everyone, and no concerns. ``--user EMAIL`` makes it see exactly what that person sees in the
+browser.
+
+Findings, agreement statistics and every export are computed only from the audits the viewer
+sees, so that no figure carries a grade its reader could not open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tortoise.queryset import QuerySet
+
+from inspection.audit.moderation import selected_member_ids
+from inspection.inspections import membership_role
+from inspection.models import Audit, Concern, Membership, SampleMember, User
+from inspection.models.core import Role
+
+LEAD_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
+SUBMITTED = "submitted"
+
+
+class NotAMember(LookupError):
+    """The person is not a member of the inspection: they see nothing of it."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a person with their role in the inspection, or the command line."""
+
+    user: User | None
+    role: Role | None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user is not None else None
+
+    @property
+    def leads(self) -> bool:
+        return self.role in LEAD_ROLES
+
+    @property
+    def described(self) -> str:
+        """How the viewer is named in an export."""
+        if self.user is None:
+            return "command line (no user)"
+        return f"{self.user.name} <{self.user.email}>"
+
+
+COMMAND_LINE = Viewer(None, None)
+
+
+async def viewer_for(user: User | None, inspection_id: int) -> Viewer:
+    """``user`` as a viewer of this inspection (``COMMAND_LINE`` when there is no user).
+
+    Raises ``NotAMember`` when the person may not see the inspection at all.
+    """
+    if user is None:
+        return COMMAND_LINE
+    role = await membership_role(user, inspection_id)
+    if role is None:
+        raise NotAMember(f"{user.email} is not a member of inspection {inspection_id}.")
+    return Viewer(user, role)
+
+
+@dataclass(frozen=True)
+class Marking:
+    """What the rule needs to know about one audit."""
+
+    id: int
+    member_id: int | None
+    marking: str
+    status: str
+    auditor_id: int | None
+
+
+def sees(viewer: Viewer, audit: Marking, other: Marking | None, chosen: bool) -> bool:
+    """The rule itself: may ``viewer`` see ``audit``'s content? ``other`` is the other marking
+    of the same child (if any); ``chosen``: the child is chosen for second marking."""
+    if viewer.user_id is not None and audit.auditor_id == viewer.user_id:
+        return True
+    if other is not None and audit.status == SUBMITTED and other.status == SUBMITTED:
+        return True
+    if other is not None and viewer.user_id is not None and other.auditor_id == viewer.user_id:
+        return False
+    if viewer.leads:
+        return True
+    return audit.status == SUBMITTED and not chosen
+
+
+def _marking(row: dict[str, object]) -> Marking:
+    return Marking(
+        id=int(str(row["id"])),
+        member_id=int(str(row["member_id"])) if row["member_id"] is not None else None,
+        marking=str(row["marking"]),
+        status=str(row["status"]),
+        auditor_id=int(str(row["auditor_id"])) if row["auditor_id"] is not None else None,
+    )
+
+
+_FIELDS = ("id", "member_id", "marking", "status", "auditor_id")
+
+
+async def _chosen(member_ids: Iterable[int]) -> set[int]:
+    """Of ``member_ids``, the members chosen for second marking."""
+    wanted = set(member_ids)
+    if not wanted:
+        return set()
+    samples = (
+        await SampleMember.filter(id__in=sorted(wanted))
+        .distinct()
+        .values_list("sample_id", flat=True)
+    )
+    chosen: set[int] = set()
+    for sample_id in sorted({int(str(s)) for s in samples}):
+        chosen |= await selected_member_ids(sample_id)
+    return chosen & wanted
+
+
+async def visible_audits(inspection_id: int, viewer: Viewer) -> frozenset[int]:
+    """The ids of the inspection's audits whose content ``viewer`` may see."""
+    rows = [_marking(r) for r in await Audit.filter(inspection_id=inspection_id).values(*_FIELDS)]
+    by_member = {(m.member_id, m.marking): m for m in rows if m.member_id is not None}
+    chosen = await _chosen(m.member_id for m in rows if m.member_id is not None)
+    seen = set()
+    for m in rows:
+        other = (
+            by_member.get((m.member_id, "second" if m.marking == "first" else "first"))
+            if m.member_id is not None
+            else None
+        )
+        if sees(viewer, m, other, m.member_id in chosen):
+            seen.add(m.id)
+    return frozenset(seen)
+
+
+async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
+    """The rule for one audit (the audit page and everything done from it)."""
+    mine = Marking(audit.id, audit.member_id, audit.marking, audit.status, audit.auditor_id)
+    other = None
+    if audit.member_id is not None:
+        found = await Audit.filter(
+            inspection_id=audit.inspection_id,
+            member_id=audit.member_id,
+            marking="second" if audit.marking == "first" else "first",
+        ).values(*_FIELDS)
+        other = _marking(found[0]) if found else None
+    chosen = audit.member_id is not None and bool(await _chosen([audit.member_id]))
+    return sees(viewer, mine, other, chosen)
+
+
+async def is_la_contact(user: User, inspection_id: int) -> bool:
+    """Is ``user`` one of the authority's named contacts for this inspection?"""
+    return await Membership.filter(
+        user_id=user.id, inspection_id=inspection_id, is_la_contact=True
+    ).exists()
+
+
+async def sees_every_concern(inspection_id: int, viewer: Viewer) -> bool:
+    """Leads and the authority's named contacts see (and answer) every concern."""
+    if viewer.user is None:
+        return False
+    return viewer.leads or await is_la_contact(viewer.user, inspection_id)
+
+
+async def concerns_seen(inspection_id: int, viewer: Viewer) -> QuerySet[Concern]:
+    """The inspection's concerns ``viewer`` may open: every one for leads and named contacts,
+    the ones they raised for anyone else, none for the command line."""
+    query = Concern.filter(inspection_id=inspection_id)
+    if viewer.user is None:
+        return query.filter(id__in=[])
+    if await sees_every_concern(inspection_id, viewer):
+        return query
+    return query.filter(raised_by_id=viewer.user.id)
+
+
+def shown_to(viewer: Viewer) -> str:
+    """What of the audit work an export made for ``viewer`` holds, in words (its About sheet)."""
+    if viewer.user is None:
+        return (
+            "what every member may see (the command line, no user): submitted audits, except a "
+            "marking of a child chosen for second marking until both markings are submitted; "
+            "no drafts and no concerns"
+        )
+    if viewer.leads:
+        scope = (
+            "every audit and draft, except the other marking of a child they mark themselves "
+            "until both markings are submitted; every concern"
+        )
+    else:
+        scope = (
+            "their own audits, and others' submitted audits except a marking of a child chosen "
+            "for second marking until both markings are submitted; the concerns they may open"
+        )
+    return f"only what {viewer.user.name} may see: {scope}"
