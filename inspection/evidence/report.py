@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
+from tortoise.functions import Sum
 
 from inspection.models import Upload, ValidationIssue
 
@@ -24,6 +25,7 @@ ISSUE_HEADERS = (
     "Rule",
     "Row rejected",
     "Message",
+    "Places",
 )
 PAGE_LIMIT = 1000
 
@@ -35,6 +37,7 @@ class IssueReport:
     total: int  # issues matching the filters (``issues`` may be cut at ``limit``)
     filters: dict[str, str]
     options: dict[str, list[str]] = field(default_factory=dict)
+    places: int = 0  # the places they stand for: a repeated problem is one issue, many places
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -62,6 +65,7 @@ def _doc(issue: ValidationIssue) -> dict[str, Any]:
         "rule": issue.rule,
         "rejected": issue.row_rejected,
         "message": issue.message,
+        "count": issue.count,
     }
 
 
@@ -97,12 +101,18 @@ async def issue_report(
     if rule:
         query = query.filter(rule=rule)
     total = await query.count()
+    counted = await query.annotate(places=Sum("count")).values("places")
     query = query.order_by("id")
     if limit is not None:
         query = query.limit(limit)
     issues = [_doc(i) for i in await query]
     return IssueReport(
-        upload, issues, total, filters, {k: [str(v) for v in vals] for k, vals in options.items()}
+        upload,
+        issues,
+        total,
+        filters,
+        {k: [str(v) for v in vals] for k, vals in options.items()},
+        int(counted[0]["places"] or 0) if counted else 0,
     )
 
 
@@ -170,6 +180,7 @@ def issues_workbook(report: IssueReport) -> bytes:
                 issue["rule"],
                 "yes" if issue["rejected"] else "no",
                 issue["message"],
+                issue["count"],
             ]
         )
     buffer = io.BytesIO()
