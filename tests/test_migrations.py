@@ -194,3 +194,68 @@ def test_duplicated_markings_are_merged_by_the_rule_and_then_refused(tmp_path):
         "second marking, draft, version 2, by lee@x.test",
     ]
     assert found["another first marking of member 4"] == "refused"
+
+
+ISSUE_COUNTS = """
+import asyncio, json
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
+from inspection.db import database, upgrade
+from inspection.settings import load
+
+async def main():
+    config = load()
+    await migrate(config=config.tortoise_config(), target="models.0004_event_attributes_as_json")
+    await Tortoise.close_connections()
+    async with database(config):
+        conn = Tortoise.get_connection("default")
+        await conn.execute_script(
+            "INSERT INTO local_authority (code, name) VALUES ('E1', 'A');"
+            "INSERT INTO inspection (la_id, kind, title, reference_date, status, created_at) "
+            "SELECT id, 'jtai', 'T', '2026-11-02', 'open', '2026-11-02' FROM local_authority;"
+            "INSERT INTO upload (inspection_id, source_kind, agency, filename, sha256, size_bytes, "
+            "stored_path, uploaded_at, status, summary) SELECT id, 'agency', 'police', 'p.csv', "
+            "'x', 1, '', '2026-11-02', 'loaded', '{}' FROM inspection;"
+            "INSERT INTO validation_issue (inspection_id, upload_id, sheet, list_name, "
+            "\\"column\\", cell, value, rule, severity, message, row_rejected) "
+            "SELECT inspection_id, id, 'p', "
+            "'police', 'sex', 'D2', 'X', 'unknown_code', 'warning', 'm', false FROM upload;"
+        )
+    await upgrade(config)
+    async with database(config):
+        from inspection.models import ValidationIssue
+        before = [(i.rule, i.count) for i in await ValidationIssue.all()]
+        upload = (await ValidationIssue.first()).upload_id
+        await ValidationIssue.create(inspection_id=1, upload_id=upload, rule="r",
+                                     severity="info", message="m", count=5)
+        after = sorted(await ValidationIssue.all().values_list("count", flat=True))
+    print(json.dumps({"before": before, "after": after}))
+
+asyncio.run(main())
+"""
+
+
+def test_issue_counts_migrate_a_populated_database(tmp_path):
+    """0006_issue_counts on a database holding issues: each old issue stands for one place."""
+    import json
+    import os
+
+    from tests.conftest import drop_database, new_database_url
+
+    url, name = new_database_url(tmp_path, "counts")
+    try:
+        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
+        env["INSPECTION_SECRET_KEY"] = "counts-test-secret"
+        result = subprocess.run(
+            [sys.executable, "-c", ISSUE_COUNTS],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        drop_database(name)
+    assert found == {"before": [["unknown_code", 1]], "after": [1, 5]}

@@ -21,6 +21,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook, PasswordError
 
 from inspection.evidence import codes, values
+from inspection.evidence.decoding import WINDOWS_1252, DecodedText, Repair, decode_text, hex_bytes
 from inspection.evidence.files import OLE_MAGIC, ZIP_MAGIC, check_size, check_spreadsheet
 from inspection.evidence.staged import (
     ERROR,
@@ -106,9 +107,12 @@ def _column_key(header: str) -> str:
     return ALIASES.get(key, "")
 
 
-def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, Iterator[list[Any]], bool]:
-    """(sheet name as Excel would show it, rows, whether every cell is text) for a CSV or a
-    workbook's first sheet. A CSV's rows are parsed as they are taken."""
+def _rows(
+    path: Path, name: str, max_bytes: int
+) -> tuple[str, Iterator[list[Any]], bool, _CsvText | None]:
+    """(sheet name as Excel would show it, rows, whether every cell is text, and for a CSV
+    its text as decoded) for a CSV or a workbook's first sheet. A CSV's rows are parsed as
+    they are taken."""
     check_size(path, max_bytes, name)
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -118,30 +122,98 @@ def _rows(path: Path, name: str, max_bytes: int) -> tuple[str, Iterator[list[Any
             workbook = CalamineWorkbook.from_path(str(path))
             sheet = workbook.sheet_names[0]
             rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            return sheet, iter(rows), False
+            return sheet, iter(rows), False, None
         except PasswordError:
             raise EvidenceFileError(f"{name} is password-protected (encrypted).") from None
         except EvidenceFileError:
             raise
         except Exception as exc:
             raise EvidenceFileError(f"{name} is damaged and cannot be read ({exc}).") from None
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise EvidenceFileError(f"{name} is neither a CSV file nor a spreadsheet.")
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        content = data.decode("cp1252", errors="replace")
-    return Path(name).stem, _csv_rows(content, name), True
+    csv_text = _CsvText(decode_text(path.read_bytes(), name), name)
+    return Path(name).stem, csv_text.rows(), True, csv_text
 
 
-def _csv_rows(content: str, name: str) -> Iterator[list[str]]:
-    """A CSV file's rows, each parsed when it is taken: a row is staged while it is still in
-    the processor's cache, and the file's rows are never all held at once."""
-    try:
-        yield from csv.reader(io.StringIO(content))
-    except csv.Error as exc:  # a cell over the csv module's 128 KB limit, for one
-        raise EvidenceFileError(f"{name} cannot be read as a CSV file ({exc}).") from None
+def _delimiter(text: str) -> str:
+    """The delimiter of a CSV's cells, from its first line that has one: a tab (Excel's
+    "Unicode text" and "Text (Tab delimited)"), a semicolon (Excel where the decimal mark is
+    a comma) when the line has no comma, else a comma."""
+    for line in itertools.islice(io.StringIO(text), 20):
+        if "\t" in line:
+            return "\t"
+        if "," in line:
+            return ","
+        if ";" in line:
+            return ";"
+    return ","
+
+
+class _CsvText:
+    """A CSV file's text and its rows; the rows that held bytes read as Windows-1252 in a
+    UTF-8 file (``repaired``: row number, cells, repairs) are noted as they are parsed."""
+
+    def __init__(self, decoded: DecodedText, name: str) -> None:
+        self.decoded = decoded
+        self.name = name
+        self.delimiter = _delimiter(decoded.text)
+        self.repaired: list[tuple[int, list[str], list[Repair]]] = []
+
+    def rows(self) -> Iterator[list[str]]:
+        """The rows, each parsed when it is taken: a row is staged while it is still in the
+        processor's cache, and the file's rows are never all held at once."""
+        reader = csv.reader(io.StringIO(self.decoded.text), delimiter=self.delimiter)
+        repairs = self.decoded.repairs
+        try:
+            if not repairs:
+                yield from reader
+                return
+            waiting = 0  # the first repair not yet placed in its row
+            for number, cells in enumerate(reader, 1):
+                if waiting < len(repairs) and repairs[waiting].line <= reader.line_num:
+                    first = waiting
+                    while waiting < len(repairs) and repairs[waiting].line <= reader.line_num:
+                        waiting += 1
+                    self.repaired.append((number, cells, repairs[first:waiting]))
+                yield cells
+        except csv.Error as exc:  # a cell over the csv module's 128 KB limit, for one
+            raise EvidenceFileError(f"{self.name} cannot be read as a CSV file ({exc}).") from None
+
+    def issues(
+        self, sheet: str, agency: str, header: list[str], rejected: set[int]
+    ) -> Iterator[Issue]:
+        """One warning per row whose stray bytes were read as Windows-1252 (not for a
+        rejected row, which carries only the reason it was rejected)."""
+        for row, cells, repairs in self.repaired:
+            if row in rejected:
+                continue
+            found: list[tuple[int, Repair]] = []
+            for repair in repairs:
+                index = next((i for i, c in enumerate(cells) if repair.word in c), -1)
+                found.append((index, repair))
+            what = "; ".join(
+                f"{hex_bytes(r.original)} read as '{r.text}'"
+                + (f" in {_named(header, i)} '{cells[i]}'" if i >= 0 else "")
+                for i, r in found
+            )
+            index = next((i for i, _ in found if i >= 0), -1)
+            yield Issue(
+                WARNING,
+                "repaired_encoding",
+                f"Row {row} is not UTF-8 like the rest of the file: {what} "
+                f"({WINDOWS_1252}). Check that the text is right.",
+                sheet,
+                agency,
+                row,
+                header[index] if 0 <= index < len(header) else "",
+                f"{column_letter(index)}{row}" if index >= 0 else "",
+                cells[index] if index >= 0 else "",
+            )
+
+
+def _named(header: list[str], index: int) -> str:
+    """A column as a message names it: its header, else its letter."""
+    if index < len(header) and header[index].strip():
+        return f"'{header[index]}'"
+    return f"column {column_letter(index)}"
 
 
 def _read_to_end(rows: Iterator[list[Any]]) -> None:
@@ -155,7 +227,7 @@ def read_agency(
     path: Path, agency: str, reference_date: date, max_bytes: int, filename: str | None = None
 ) -> Staged:
     name = filename or path.name
-    sheet, rows, all_text = _rows(path, name, max_bytes)
+    sheet, rows, all_text, csv_text = _rows(path, name, max_bytes)
     top = list(itertools.islice(rows, 20))
     header_index = next(
         (i for i, r in enumerate(top) if sum(1 for c in r if _column_key(str(c))) >= 2), None
@@ -224,6 +296,9 @@ def read_agency(
     table.rows, table.accepted, table.rejected = read, accepted, read - accepted
     if not table.rows:
         raise EvidenceFileError(f"{name} has a header row but no rows: there is nothing to load.")
+    if csv_text is not None:
+        staged.issues.extend(csv_text.issues(sheet, agency, header, reader.rejected))
+        staged.extra["encoding"] = csv_text.decoded.described
     return staged
 
 
@@ -384,6 +459,7 @@ class _AgencyRows:
         self.width = max(columns.values()) + 1
         self.dob_index = columns.get("date_of_birth")
         self.end_index = columns.get("event_end_date")
+        self.rejected: set[int] = set()  # the rows rejected, by number
 
     def cell_rows(self, rows: Iterable[list[Any]], first_row: int) -> tuple[int, int]:
         """Read a workbook's rows, the first of them row ``first_row`` of the sheet, blank rows
@@ -549,6 +625,7 @@ class _AgencyRows:
                 self._cell(raw, "person_id", row),
                 True,
             )
+            self.rejected.add(row)
             return False
         if fast:
             at = self.dob_index
@@ -582,6 +659,7 @@ class _AgencyRows:
                     self._cell(raw, "event_date", row),
                     True,
                 )
+                self.rejected.add(row)
                 return False
             if fast:
                 at = self.end_index

@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from inspection.evidence import codes, values
+from inspection.evidence.decoding import check_declared_encoding
 from inspection.evidence.files import check_size
 from inspection.evidence.staged import (
     ERROR,
@@ -40,6 +41,13 @@ _ASCII_ENCODINGS = frozenset(
     {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252"}
 )
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """The encoding the XML declaration names, if it names one (an ASCII-compatible file)."""
+    text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    declared = _DECLARED_ENCODING.match(text[:300])
+    return declared.group(1).decode() if declared else None
 
 
 def _plainly_without_dtd(data: bytes) -> bool:
@@ -78,6 +86,10 @@ def read_cin_census(
     name = filename or path.name
     check_size(path, max_bytes, name)
     data = path.read_bytes()
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # Only a file that is XML at all (else the parser says it is not) has an encoding to
+        # check.
+        check_declared_encoding(data, _declared_encoding(data), name)
     try:
         if _plainly_without_dtd(data):
             # No DTD can be declared without the bytes "<!DOCTYPE" in an ASCII-compatible
@@ -94,6 +106,11 @@ def read_cin_census(
         ) from None
     except ParseError as exc:
         raise EvidenceFileError(f"{name} is not well-formed XML ({exc}).") from None
+    except (LookupError, ValueError) as exc:  # an encoding the XML parser cannot read
+        raise EvidenceFileError(
+            f"{name} cannot be read in the encoding it declares ({exc}). Save the return as "
+            "UTF-8 and upload it again."
+        ) from None
     namespaced = b"xmlns" in data
     del data
     if namespaced:

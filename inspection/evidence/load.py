@@ -67,6 +67,7 @@ ISSUE_COLUMNS = (
     "severity",
     "message",
     "row_rejected",
+    "count",
 )
 
 
@@ -495,6 +496,7 @@ async def _write(
                     i.severity,
                     i.message,
                     i.rejected,
+                    i.count,
                 )
                 for i in staged.issues
             ),
@@ -558,7 +560,7 @@ def _table_doc(table: Any, staged: Staged) -> dict[str, Any]:
     counts = {"error": 0, "warning": 0, "info": 0}
     for issue in staged.issues:
         if issue.list_name == table.name:
-            counts[issue.severity] += 1
+            counts[issue.severity] += issue.count
     doc["issues"] = counts
     return doc
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
+from tortoise.functions import Sum
 
 from inspection.export.cells import append_row
 from inspection.models import Upload, ValidationIssue
@@ -25,6 +26,7 @@ ISSUE_HEADERS = (
     "Rule",
     "Row rejected",
     "Message",
+    "Places",
 )
 PAGE_LIMIT = 1000
 
@@ -36,6 +38,7 @@ class IssueReport:
     total: int  # issues matching the filters (``issues`` may be cut at ``limit``)
     filters: dict[str, str]
     options: dict[str, list[str]] = field(default_factory=dict)
+    places: int = 0  # the places they stand for: a repeated problem is one issue, many places
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -63,6 +66,7 @@ def _doc(issue: ValidationIssue) -> dict[str, Any]:
         "rule": issue.rule,
         "rejected": issue.row_rejected,
         "message": issue.message,
+        "count": issue.count,
     }
 
 
@@ -104,11 +108,19 @@ async def issue_report(
     if rule:
         query = query.filter(rule=rule)
     total = await query.count()
+    counted = await query.annotate(places=Sum("count")).values("places")
     query = query.order_by("id")
     if limit is not None:
         query = query.limit(limit)
     issues = [_doc(i) for i in await query]
-    return IssueReport(upload, issues, total, filters, offered)
+    return IssueReport(
+        upload,
+        issues,
+        total,
+        filters,
+        offered,
+        int(counted[0]["places"] or 0) if counted else 0,
+    )
 
 
 def _list_order(name: object) -> tuple[int, str]:
@@ -185,6 +197,7 @@ def issues_workbook(report: IssueReport) -> bytes:
                 issue["rule"],
                 "yes" if issue["rejected"] else "no",
                 issue["message"],
+                issue["count"],
             ],
         )
     buffer = io.BytesIO()

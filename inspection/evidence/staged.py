@@ -6,6 +6,7 @@ loader writes one ``Staged`` in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,6 +33,142 @@ class Issue:
     cell: str = ""
     value: str = ""
     rejected: bool = False
+    # How many places this issue stands for: more than one for a problem repeated beyond
+    # ``GROUP_ABOVE`` times, stored once (``IssueLog``).
+    count: int = 1
+
+    def place(self) -> str:
+        """Where it is, as a message names it: its cell (G17), else its row."""
+        return self.cell or (f"row {self.row:,}" if self.row is not None else self.sheet)
+
+
+# A problem found more than this many times in one column of one sheet (or along one row, as
+# 100,000 unknown columns in a header are) is stored as one issue with its count and its first
+# places: ordinary files keep one issue per cell, a broken or hostile one cannot write
+# millions of rows.
+GROUP_ABOVE = 1000
+PLACES_SHOWN = 3
+_SHOWN_VALUE = 40
+
+_Kind = tuple[str, str, bool, str, str, str | int | None]
+
+
+class _Group:
+    """The issues of one kind beyond ``GROUP_ABOVE``: the first few, the last, the count."""
+
+    def __init__(self, issues: list[Issue], along_row: bool) -> None:
+        self.first = issues[:PLACES_SHOWN]
+        self.last = issues[-1]
+        self.count = len(issues)
+        self.along_row = along_row
+
+    def add(self, issue: Issue) -> None:
+        self.last = issue
+        self.count += 1
+
+    def issue(self) -> Issue:
+        first, last, count = self.first[0], self.last, self.count
+        if self.along_row:
+            start, end = _column_of(first.cell), _column_of(last.cell)
+            span = f"row {first.row:,}" + (f" (columns {start} to {end})" if start else "")
+        else:
+            rows = f"rows {first.row:,} to {last.row:,}" if first.row is not None else ""
+            span = (f"'{first.column}'" if first.column else first.sheet) + (
+                f" ({rows})" if rows else ""
+            )
+        examples = ", ".join(
+            i.place() + (f" ('{_shorter(i.value)}')" if i.value else "") for i in self.first
+        )
+        more = count - len(self.first)
+        return Issue(
+            first.severity,
+            first.rule,
+            f"The same problem {count:,} times in {span}, reported once here: at {examples} "
+            f"and {more:,} more. At {first.place()}: {first.message}",
+            first.sheet,
+            first.list_name,
+            first.row,
+            "" if self.along_row else first.column,
+            first.cell,
+            first.value,
+            first.rejected,
+            count,
+        )
+
+
+def _column_of(cell: str) -> str:
+    return cell.rstrip("0123456789")
+
+
+def _shorter(value: str) -> str:
+    return value if len(value) <= _SHOWN_VALUE else value[: _SHOWN_VALUE - 1] + "…"
+
+
+class IssueLog:
+    """A file's issues in the order they were found, bounded.
+
+    Issues of one kind (rule, severity, rejected or not, list, sheet) are counted down each
+    column and along each row; once a column (or a row) has more than ``group_above`` of
+    them, they and every later one of that kind there become one issue (``_Group``) in the
+    place of the first, with the count and the first places in its message.
+    """
+
+    def __init__(self, group_above: int = GROUP_ABOVE) -> None:
+        self.group_above = group_above
+        self._found: list[Issue | _Group] = []
+        # The issues of each kind not yet grouped, down a column and along a row.
+        self._members: dict[_Kind, list[Issue]] = {}
+        self._groups: dict[_Kind, _Group] = {}
+
+    @staticmethod
+    def _kinds(issue: Issue) -> tuple[_Kind, _Kind]:
+        base = (issue.rule, issue.severity, issue.rejected, issue.list_name, issue.sheet)
+        return (*base, issue.column), (*base, issue.row)
+
+    def append(self, issue: Issue) -> None:
+        down, along = self._kinds(issue)
+        group = self._groups.get(down) or self._groups.get(along)
+        if group is not None:
+            group.add(issue)
+            return
+        self._found.append(issue)
+        below = self._members.setdefault(down, [])
+        beside = self._members.setdefault(along, [])
+        below.append(issue)
+        beside.append(issue)
+        if len(below) > self.group_above:
+            self._group(down, False)
+        elif len(beside) > self.group_above:
+            self._group(along, True)
+
+    def _group(self, kind: _Kind, along_row: bool) -> None:
+        members = self._members.pop(kind)
+        group = self._groups[kind] = _Group(members, along_row)
+        for issue in members:  # each leaves the other way it was counted
+            other = self._kinds(issue)[0 if along_row else 1]
+            others = self._members.get(other, [])
+            del others[next(n for n, i in enumerate(others) if i is issue)]
+        # Every member but the first leaves the order; the group takes the first's place.
+        first, absorbed = members[0], {id(i) for i in members}
+        self._found = [
+            group if entry is first else entry
+            for entry in self._found
+            if entry is first or id(entry) not in absorbed
+        ]
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        for issue in issues:
+            self.append(issue)
+
+    def __iter__(self) -> Iterator[Issue]:
+        for entry in self._found:
+            yield entry.issue() if isinstance(entry, _Group) else entry
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __getitem__(self, index: int) -> Issue:
+        return list(self)[index]
 
 
 @dataclass(slots=True)
@@ -85,7 +222,7 @@ class Staged:
     source_kind: str
     agency: str = ""
     tables: dict[str, TableCount] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
+    issues: IssueLog = field(default_factory=IssueLog)
     children: dict[str, ChildFacts] = field(default_factory=dict)
     records: dict[tuple[str, str], RecordFacts] = field(default_factory=dict)
     events: list[EventRow] = field(default_factory=list)
@@ -99,9 +236,10 @@ class Staged:
         return self.tables[name]
 
     def issue_counts(self) -> dict[str, int]:
+        """Problems by severity, each place of a grouped issue counted."""
         counts = dict.fromkeys(SEVERITIES, 0)
         for issue in self.issues:
-            counts[issue.severity] += 1
+            counts[issue.severity] += issue.count
         return counts
 
 

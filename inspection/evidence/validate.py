@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from inspection.evidence import codes, values
 from inspection.evidence.headers import Column, ListSchema
-from inspection.evidence.staged import ERROR, INFO, WARNING, Issue, Staged
+from inspection.evidence.staged import ERROR, INFO, WARNING, Issue, IssueLog, Staged
 
 Cell = tuple[str, str, str]  # header as in the file, cell reference, original value
 
@@ -60,7 +60,7 @@ class RowChecks:
         list_name: str,
         sheet: str,
         reference_date: date,
-        issues: list[Issue],
+        issues: IssueLog,
         order: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.schema = schema

@@ -49,6 +49,9 @@ class ValidationIssue(Model):
     severity = fields.CharField(max_length=10)  # error | warning | info
     message = fields.TextField()
     row_rejected = fields.BooleanField(default=False)
+    # How many places the issue stands for: a problem repeated more than
+    # evidence.staged.GROUP_ABOVE times in one column (or along one row) is stored once.
+    count = fields.IntField(default=1)
 
     class Meta:
         table = "validation_issue"

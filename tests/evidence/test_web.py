@@ -98,6 +98,7 @@ async def test_upload_progress_report_filter_and_xlsx_download(db, tmp_path):
             "Rule",
             "Row rejected",
             "Message",
+            "Places",
         ]
         assert [r[:10] for r in rows[1:]] == [
             [
