@@ -99,15 +99,21 @@ class Session(Model):
         table = "session"
 
 
-class LoginAttempt(Model):
-    id = fields.IntField(primary_key=True)
-    email = fields.CharField(max_length=254, db_index=True)
-    ip = fields.CharField(max_length=64, db_index=True)
-    at = fields.DatetimeField(db_index=True)
-    success = fields.BooleanField()
+class SignInThrottle(Model):
+    """Sign-in attempts counted in the current window, for one account or one address.
+
+    ``subject`` is the sha256 of the kind and the e-mail or address tried, so every input fits
+    and the table keeps no e-mail address in clear (the access log says who tried what).
+    ``window_started`` is in milliseconds since the epoch. Written only by ``inspection.throttle``
+    with single atomic statements.
+    """
+
+    subject = fields.CharField(max_length=64, primary_key=True)
+    window_started = fields.BigIntField()
+    attempts = fields.IntField()
 
     class Meta:
-        table = "login_attempt"
+        table = "sign_in_throttle"
 
 
 class AccessLog(Model):
