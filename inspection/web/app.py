@@ -9,11 +9,13 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE
 from inspection.settings import Settings
@@ -54,6 +56,26 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(UNAVAILABLE_MESSAGE, status_code=503)
 
 
+def middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first. The forwarded client address is taken only from a request that comes
+    from a trusted proxy, before anything reads the address (the throttle, the access log);
+    with no trusted proxy the forwarding headers are never read. The security headers wrap
+    everything, the refusal of an unknown host included."""
+    stack = []
+    if settings.trusted_proxies:
+        stack.append(
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        )
+    return [
+        *stack,
+        Middleware(SecurityMiddleware, https=settings.https),
+        Middleware(
+            TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False
+        ),
+        Middleware(SessionMiddleware, settings=settings),
+    ]
+
+
 def create_app(settings: Settings, manage_database: bool = True) -> Starlette:
     """The app. ``manage_database=False`` leaves the ORM to the caller (tests)."""
 
@@ -68,10 +90,7 @@ def create_app(settings: Settings, manage_database: bool = True) -> Starlette:
 
     app = Starlette(
         routes=[*all_routes(), Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")],
-        middleware=[
-            Middleware(SecurityMiddleware, https=settings.https),
-            Middleware(SessionMiddleware, settings=settings),
-        ],
+        middleware=middleware(settings),
         exception_handlers={
             HTTPException: http_error,
             **dict.fromkeys(DATABASE_DOWN, database_error),
