@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from tortoise.backends.base.config_generator import expand_db_url
 
+from inspection.throttle import Throttle
+
 MODEL_MODULES = ["inspection.models"]
 # The names the app answers to when INSPECTION_ALLOWED_HOSTS is not set: this machine only, as
 # `inspection serve` and `inspection demo` listen on 127.0.0.1 by default.
@@ -42,6 +44,7 @@ class Settings:
     login_attempts_per_window: int = 5
     login_window_seconds: int = 300
     retention_days: int = 365
+    incoming_max_age_minutes: int = 60
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -49,6 +52,9 @@ class Settings:
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    def sign_in_throttle(self) -> Throttle:
+        return Throttle(self.login_attempts_per_window, self.login_window_seconds)
 
     @property
     def dialect(self) -> str:
@@ -114,6 +120,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=int(env.get("INSPECTION_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
         https=env.get("INSPECTION_HTTPS", "").lower() in {"1", "true", "yes"},
         retention_days=int(env.get("INSPECTION_RETENTION_DAYS", "365")),
+        incoming_max_age_minutes=int(env.get("INSPECTION_INCOMING_MAX_AGE_MINUTES", "60")),
         allowed_hosts=allowed_hosts(env.get("INSPECTION_ALLOWED_HOSTS", "")),
         trusted_proxies=trusted_proxies(env.get("INSPECTION_TRUSTED_PROXIES", "")),
     )

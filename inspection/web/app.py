@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,12 +22,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE
 from inspection.settings import Settings
+from inspection.upkeep import upkeep
 from inspection.web.routes import all_routes
 from inspection.web.security import SecurityMiddleware
 from inspection.web.sessions import SessionMiddleware
 from inspection.web.templating import is_htmx, templates
 
 STATIC_DIR = Path(__file__).parent / "static"
+UPKEEP_INTERVAL_SECONDS = 600
+log = logging.getLogger(__name__)
 
 _MESSAGES = {
     401: "Sign in to continue.",
@@ -54,6 +60,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def database_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(UNAVAILABLE_MESSAGE, status_code=503)
+
+
+async def _keep_up(settings: Settings) -> None:
+    """Upkeep at start and every ``UPKEEP_INTERVAL_SECONDS``; a failed round is logged and
+    the next one runs on time."""
+    while True:
+        try:
+            report = await upkeep(settings)
+            if report.incoming_files or report.purged_files:
+                log.info("upkeep removed %s", report)
+        except Exception:
+            log.exception("upkeep failed; trying again in %s s", UPKEEP_INTERVAL_SECONDS)
+        await asyncio.sleep(UPKEEP_INTERVAL_SECONDS)
 
 
 def middleware(settings: Settings) -> list[Middleware]:
@@ -86,7 +105,13 @@ def create_app(settings: Settings, manage_database: bool = True) -> Starlette:
             return
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         async with RegisterTortoise(app, config=settings.tortoise_config()):
-            yield
+            task = asyncio.create_task(_keep_up(settings))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = Starlette(
         routes=[*all_routes(), Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")],

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.accounts import Throttle, authenticate
+from inspection.accounts import authenticate
 from inspection.web.access import log_access
 from inspection.web.sessions import (
     clear_session_cookie,
@@ -35,7 +35,7 @@ async def login(request: Request) -> Response:
         email,
         password,
         client_ip(request.scope),
-        Throttle(settings.login_attempts_per_window, settings.login_window_seconds),
+        settings.sign_in_throttle(),
     )
     if user is None:
         return render(
