@@ -42,6 +42,7 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     https: bool = False
     login_attempts_per_window: int = 5
+    login_attempts_per_address: int = 20
     login_window_seconds: int = 300
     retention_days: int = 365
     incoming_max_age_minutes: int = 60
@@ -54,7 +55,11 @@ class Settings:
         return self.data_dir / "uploads"
 
     def sign_in_throttle(self) -> Throttle:
-        return Throttle(self.login_attempts_per_window, self.login_window_seconds)
+        return Throttle(
+            self.login_attempts_per_window,
+            self.login_window_seconds,
+            self.login_attempts_per_address,
+        )
 
     @property
     def dialect(self) -> str:
