@@ -210,3 +210,32 @@ def test_evidence_cannot_be_loaded_into_a_purged_inspection(cli_env, tmp_path):
         f"The child data of inspection {inspection_id} was purged on 04/03/2021: no evidence "
         "can be loaded into it."
     )
+
+
+class _BrokenUpload(io.RawIOBase):
+    """An upload whose reading fails part-way (a disk error, a connection cut)."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        if self.sent:
+            raise OSError("No space left on device")
+        self.sent = len(buffer)
+        buffer[:] = b"x" * len(buffer)
+        return len(buffer)
+
+
+def test_an_upload_that_cannot_be_written_leaves_nothing(tmp_path):
+    from inspection.evidence import incoming
+
+    try:
+        incoming.receive(tmp_path, 6, _BrokenUpload(), ".csv")
+    except OSError as exc:
+        assert str(exc) == "No space left on device"
+    else:
+        raise AssertionError("the broken upload was accepted")
+    assert _files(tmp_path / "incoming") == []

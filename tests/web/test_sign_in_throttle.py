@@ -192,3 +192,16 @@ async def test_one_address_is_limited_across_accounts_and_others_are_not(app, co
         assert (await sign_in(colleague, EMAIL)).status_code == 303
     # The refused address took no place in the account's count.
     assert len(counted.calls) == 21
+
+
+async def test_an_e_mail_longer_than_any_account_is_answered_and_throttled_like_any(app, counted):
+    long_email = "x" * 300 + "@example.org"
+    async with _client(app) as client:
+        responses = await asyncio.gather(
+            *(sign_in(client, long_email, "wrong password") for _ in range(7))
+        )
+    assert [r.status_code for r in responses] == [401] * 7
+    assert all(REFUSED in r.text for r in responses)
+    assert len(counted.calls) == 5
+    logged = await AccessLog.all().values_list("user_email", flat=True)
+    assert set(logged) == {long_email[:254]}  # the column holds 254 characters
