@@ -51,7 +51,7 @@ async def page_times(inspection_id: int, child_ids: list[int], url: str) -> list
     app = create_app(settings, manage_database=False)
     times = []
     async with httpx2.AsyncClient(
-        transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+        transport=httpx2.ASGITransport(app=app), base_url="http://127.0.0.1"
     ) as client:
         await client.post("/login", data={"email": user.email, "password": "correct horse battery"})
         for child_id in child_ids:

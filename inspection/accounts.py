@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from inspection.models import AccessLog, LoginAttempt, User
+from inspection.models import AccessLog, User
 from inspection.models.columns import fits, max_length
-from inspection.models.core import Role
+from inspection.models.core import EMAIL_MAX_LENGTH, Role
+from inspection.throttle import Throttle, admit, give_back
 
 _hasher = PasswordHasher()
+# Argon2 is deliberately slow CPU work in C, which releases the GIL: it runs in worker threads so
+# the event loop keeps answering, and on at most half the cores at once so that sign-ins, even
+# a flood of wrong ones, never take the whole machine. Waiting for a thread costs nothing.
+_HASHING = anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) // 2))
 # Verified against when the e-mail is unknown, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,14 +32,28 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
+    """An Argon2 hash of ``password`` (blocking: use ``new_password_hash`` from async code)."""
     return _hasher.hash(password)
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash`` (blocking: use ``check_password``)."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def new_password_hash(password: str) -> str:
+    """``hash_password`` in a worker thread."""
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_HASHING)
+
+
+async def check_password(password_hash: str, password: str) -> bool:
+    """``verify_password`` in a worker thread."""
+    return await anyio.to_thread.run_sync(
+        verify_password, password_hash, password, limiter=_HASHING
+    )
 
 
 def normalise_email(email: str) -> str:
@@ -69,51 +89,48 @@ async def create_user(email: str, name: str, role: str, password: str) -> User:
         email=email,
         name=name.strip() or email,
         role=role_value,
-        password_hash=hash_password(password),
+        password_hash=await new_password_hash(password),
     )
 
 
 async def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
-    user.password_hash = hash_password(password)
+    user.password_hash = await new_password_hash(password)
     await user.save(update_fields=["password_hash"])
 
 
-@dataclass(frozen=True)
-class Throttle:
-    attempts: int = 5
-    window_seconds: int = 300
+def _slowdown(attempts: int) -> float:
+    """Seconds a refused attempt waits before its answer: longer as failures build up."""
+    return min(0.2 * attempts, 2.0)
 
 
-async def _recent_failures(email: str, ip: str, since: datetime) -> tuple[int, int]:
-    by_account = await LoginAttempt.filter(email=email, success=False, at__gte=since).count()
-    by_address = await LoginAttempt.filter(ip=ip, success=False, at__gte=since).count()
-    return by_account, by_address
+async def _log(user: User | None, email: str, action: str, ip: str) -> None:
+    await AccessLog.create(user=user, user_email=email[:EMAIL_MAX_LENGTH], action=action, ip=ip)
 
 
 async def authenticate(email: str, password: str, ip: str, throttle: Throttle) -> User | None:
     """The user if the password is right; ``None`` otherwise, the same for an unknown e-mail.
 
-    Repeated failures for one account or one address are refused for the rest of the window,
-    whatever the password, and each failure is slowed down.
+    The attempt is counted first (``inspection.throttle``): one over the limit for its account
+    or its address in the window is refused, whatever the password, before any hashing. Every
+    other attempt is checked against a hash, a stored one or a stand-in when the e-mail is
+    unknown, so both cost the same; each failure is slowed down.
     """
     email = normalise_email(email)
-    now = datetime.now(UTC)
-    since = now - timedelta(seconds=throttle.window_seconds)
-    by_account, by_address = await _recent_failures(email, ip, since)
-    user = await User.get_or_none(email=email, active=True)
-    throttled = by_account >= throttle.attempts or by_address >= throttle.attempts * 4
-    ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
-    success = bool(user) and ok and not throttled
-    await LoginAttempt.create(email=email, ip=ip, at=now, success=success)
-    await AccessLog.create(
-        user=user if success else None,
-        user_email=email,
-        action="sign-in" if success else ("sign-in-throttled" if throttled else "sign-in-failed"),
-        ip=ip,
-    )
-    if not success:
-        await asyncio.sleep(min(0.2 * (by_account + 1), 2.0))
+    admission = await admit(email, ip, throttle)
+    if not admission.admitted:
+        await _log(None, email, "sign-in-throttled", ip)
+        await asyncio.sleep(_slowdown(admission.attempts))
         return None
-    return user
+    # An e-mail longer than any stored one names nobody (and the ORM refuses to look it up).
+    known = len(email) <= EMAIL_MAX_LENGTH
+    user = await User.get_or_none(email=email, active=True) if known else None
+    ok = await check_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and ok:
+        await give_back(admission)
+        await _log(user, email, "sign-in", ip)
+        return user
+    await _log(None, email, "sign-in-failed", ip)
+    await asyncio.sleep(_slowdown(admission.attempts))
+    return None

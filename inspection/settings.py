@@ -5,6 +5,7 @@ Every setting has an ``INSPECTION_`` environment variable. Tests pass a plain ma
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -15,7 +16,16 @@ from urllib.parse import urlsplit
 
 from tortoise.backends.base.config_generator import expand_db_url
 
+from inspection.throttle import Throttle
+
 MODEL_MODULES = ["inspection.models"]
+# The names the app answers to when INSPECTION_ALLOWED_HOSTS is not set: this machine only, as
+# `inspection serve` and `inspection demo` listen on 127.0.0.1 by default.
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+class SettingsError(ValueError):
+    """A setting in the environment that cannot be used; the message names it."""
 
 
 def _default_data_dir() -> Path:
@@ -32,13 +42,24 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     https: bool = False
     login_attempts_per_window: int = 5
+    login_attempts_per_address: int = 20
     login_window_seconds: int = 300
     retention_days: int = 365
+    incoming_max_age_minutes: int = 60
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    def sign_in_throttle(self) -> Throttle:
+        return Throttle(
+            self.login_attempts_per_window,
+            self.login_window_seconds,
+            self.login_attempts_per_address,
+        )
 
     @property
     def dialect(self) -> str:
@@ -104,7 +125,42 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=int(env.get("INSPECTION_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
         https=env.get("INSPECTION_HTTPS", "").lower() in {"1", "true", "yes"},
         retention_days=int(env.get("INSPECTION_RETENTION_DAYS", "365")),
+        incoming_max_age_minutes=int(env.get("INSPECTION_INCOMING_MAX_AGE_MINUTES", "60")),
+        allowed_hosts=allowed_hosts(env.get("INSPECTION_ALLOWED_HOSTS", "")),
+        trusted_proxies=trusted_proxies(env.get("INSPECTION_TRUSTED_PROXIES", "")),
     )
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def allowed_hosts(text: str) -> tuple[str, ...]:
+    """The host names in a comma-separated list (``*.example.org`` for any subdomain, ``*``
+    for any host at all); the defaults when it is empty."""
+    hosts = tuple(item.lower() for item in _items(text))
+    for host in hosts:
+        if "*" in host[1:] or (host.startswith("*") and host != "*" and not host.startswith("*.")):
+            raise SettingsError(
+                f"INSPECTION_ALLOWED_HOSTS: '{host}' is not a host name; a wildcard is written "
+                "'*.example.org' (any subdomain) or '*' (any host)."
+            )
+    return hosts or DEFAULT_ALLOWED_HOSTS
+
+
+def trusted_proxies(text: str) -> tuple[str, ...]:
+    """The proxy addresses or networks in a comma-separated list (``10.0.0.5``,
+    ``10.0.0.0/24``, ``::1``); empty when none is trusted."""
+    proxies = tuple(_items(text))
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"INSPECTION_TRUSTED_PROXIES: '{proxy}' is not an IP address or network "
+                "(such as 10.0.0.5 or 10.0.0.0/24)."
+            ) from None
+    return proxies
 
 
 def _stored_secret(data_dir: Path) -> str:

@@ -27,7 +27,7 @@ import pytest_asyncio
 from tortoise import Tortoise
 from tortoise.contrib.test import truncate_all_models
 
-from inspection.settings import MODEL_MODULES, Settings, tortoise_config
+from inspection.settings import DEFAULT_ALLOWED_HOSTS, MODEL_MODULES, Settings, tortoise_config
 
 TEST_DATABASE = os.environ.get("INSPECTION_TEST_DATABASE", "sqlite")
 REQUIRE_POSTGRES = os.environ.get("INSPECTION_REQUIRE_POSTGRES") == "1"
@@ -105,7 +105,13 @@ def drop_database(name: str | None) -> None:
 
 
 def test_settings(tmp_dir: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_dir, database_url=database_url, secret_key="test-secret-key" * 3)
+    """Settings for the suite: the test clients address the app as ``testserver``."""
+    return Settings(
+        data_dir=tmp_dir,
+        database_url=database_url,
+        secret_key="test-secret-key" * 3,
+        allowed_hosts=(*DEFAULT_ALLOWED_HOSTS, "testserver"),
+    )
 
 
 @pytest_asyncio.fixture(scope="session")

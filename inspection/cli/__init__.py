@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from inspection.cli.base import BadInput, UsageError
+from inspection.settings import SettingsError
 
 COMMAND_MODULES = [
     "inspection.cli.db",
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.handler(args)
-    except BadInput as exc:
+    except (BadInput, SettingsError) as exc:
         sys.stderr.write(f"{exc}\n")
         return 1
     except UsageError as exc:

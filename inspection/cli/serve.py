@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
+import sys
+from collections.abc import MutableMapping
 
 from inspection import settings as settings_module
 from inspection.cli.base import BadInput
+
+# Listening on every interface says nothing about the name clients will use.
+_EVERY_INTERFACE = {"", "0.0.0.0", "::"}  # noqa: S104 (compared, not bound)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +44,7 @@ def serve(host: str, port: int, workers: int = 1) -> None:
 
     if workers < 1:
         raise BadInput("--workers must be 1 or more.")
+    allow_served_host(host, os.environ)
     # Read (and, the first time, create) the stored secret once, before any worker starts, so
     # that every worker reads the same one.
     config = settings_module.load()
@@ -44,6 +52,13 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         raise BadInput(
             "Several workers need PostgreSQL (set INSPECTION_DATABASE_URL): SQLite lets only "
             "one process write at a time. Run one worker with SQLite."
+        )
+    hosts = ", ".join(config.allowed_hosts)
+    sys.stderr.write(f"Answering requests for: {hosts} (INSPECTION_ALLOWED_HOSTS)\n")
+    if host in _EVERY_INTERFACE and not os.environ.get("INSPECTION_ALLOWED_HOSTS"):
+        sys.stderr.write(
+            "Listening on every interface: set INSPECTION_ALLOWED_HOSTS to the names clients "
+            "use, or requests for other names are refused.\n"
         )
     uvicorn.run(
         "inspection.web.asgi:app",
@@ -55,6 +70,22 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         proxy_headers=False,
         server_header=False,
     )
+
+
+def allow_served_host(host: str, environ: MutableMapping[str, str]) -> None:
+    """Without INSPECTION_ALLOWED_HOSTS, answer to the address given to ``--host`` as well as
+    to the defaults, so that ``serve --host 192.0.2.10`` works as typed. The workers read the
+    setting from the environment."""
+    if environ.get("INSPECTION_ALLOWED_HOSTS") or host in _EVERY_INTERFACE:
+        return
+    try:
+        name = f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        name = host
+    hosts = list(settings_module.DEFAULT_ALLOWED_HOSTS)
+    if name.lower() not in hosts:
+        hosts.append(name.lower())
+    environ["INSPECTION_ALLOWED_HOSTS"] = ",".join(hosts)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -247,6 +247,11 @@ async def _inspection(inspection_id: int) -> Inspection:
     inspection = await Inspection.get_or_none(id=inspection_id)
     if inspection is None:
         raise EvidenceFileError(f"There is no inspection {inspection_id}.")
+    if inspection.purged_at is not None:
+        raise EvidenceFileError(
+            f"The child data of inspection {inspection_id} was purged on "
+            f"{inspection.purged_at:%d/%m/%Y}: no evidence can be loaded into it."
+        )
     return inspection
 
 

@@ -14,9 +14,9 @@ from inspection.models.core import (
     AccessLog,
     Inspection,
     LocalAuthority,
-    LoginAttempt,
     Membership,
     Session,
+    SignInThrottle,
     User,
 )
 from inspection.models.evidence import Upload, ValidationIssue
@@ -33,7 +33,6 @@ __all__ = [
     "Inspection",
     "LinkDecision",
     "LocalAuthority",
-    "LoginAttempt",
     "Membership",
     "Moderation",
     "ModerationPlan",
@@ -42,6 +41,7 @@ __all__ = [
     "SampleMember",
     "Score",
     "Session",
+    "SignInThrottle",
     "SourceRecord",
     "Upload",
     "User",

@@ -7,6 +7,9 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+# The longest e-mail address stored (RFC 5321's limit for a path).
+EMAIL_MAX_LENGTH = 254
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -36,7 +39,7 @@ class LocalAuthority(Model):
 
 class User(Model):
     id = fields.IntField(primary_key=True)
-    email = fields.CharField(max_length=254, unique=True)
+    email = fields.CharField(max_length=EMAIL_MAX_LENGTH, unique=True)
     name = fields.CharField(max_length=200)
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=20)
@@ -99,15 +102,21 @@ class Session(Model):
         table = "session"
 
 
-class LoginAttempt(Model):
-    id = fields.IntField(primary_key=True)
-    email = fields.CharField(max_length=254, db_index=True)
-    ip = fields.CharField(max_length=64, db_index=True)
-    at = fields.DatetimeField(db_index=True)
-    success = fields.BooleanField()
+class SignInThrottle(Model):
+    """Sign-in attempts counted in the current window, for one account or one address.
+
+    ``subject`` is the sha256 of the kind and the e-mail or address tried, so every input fits
+    and the table keeps no e-mail address in clear (the access log says who tried what).
+    ``window_started`` is in milliseconds since the epoch. Written only by ``inspection.throttle``
+    with single atomic statements.
+    """
+
+    subject = fields.CharField(max_length=64, primary_key=True)
+    window_started = fields.BigIntField()
+    attempts = fields.IntField()
 
     class Meta:
-        table = "login_attempt"
+        table = "sign_in_throttle"
 
 
 class AccessLog(Model):
@@ -118,7 +127,7 @@ class AccessLog(Model):
     user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="access_log", null=True, on_delete=fields.SET_NULL
     )
-    user_email = fields.CharField(max_length=254, default="")
+    user_email = fields.CharField(max_length=EMAIL_MAX_LENGTH, default="")
     inspection_id = fields.IntField(null=True, db_index=True)
     action = fields.CharField(max_length=60, db_index=True)
     object_type = fields.CharField(max_length=40, default="")

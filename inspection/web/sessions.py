@@ -25,8 +25,10 @@ _TOUCH_INTERVAL = timedelta(seconds=30)
 
 
 def client_ip(scope: Scope) -> str:
+    """The client's address: the connecting peer's, or the one a trusted proxy forwarded
+    (``inspection.web.app.middleware``), cut to the length the tables keep."""
     client = scope.get("client")
-    return client[0] if client else ""
+    return str(client[0])[:64] if client else ""
 
 
 async def start_session(request: Request, user: User) -> str:

@@ -53,7 +53,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/admin/access-log.csv"): Policy("account", ADMIN),
     ("GET", _I): Policy("inspection", READERS),
     ("POST", f"{_I}/members"): Policy("inspection", LEADS),
-    ("POST", f"{_I}/purge"): Policy("inspection", ADMIN, "and only after the retention period"),
+    ("GET", f"{_I}/purge"): Policy(
+        "inspection", ADMIN, "asks for the title and a reason, or says when purging is allowed"
+    ),
+    ("POST", f"{_I}/purge"): Policy(
+        "inspection", ADMIN, "only after the retention period, with the title and a reason"
+    ),
     ("GET", f"{_I}/evidence"): Policy("inspection", READERS),
     ("POST", f"{_I}/evidence"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/evidence/jobs/{{job_id}}"): Policy("inspection", EDITORS),

@@ -56,6 +56,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/admin/access-log.csv"): Spec(200),
     ("GET", _I): Spec(200),
     ("POST", f"{_I}/members"): Spec(400, lambda c: {"email": "", "role": "inspector"}),
+    ("GET", f"{_I}/purge"): Spec(200),
     ("POST", f"{_I}/purge"): Spec(409, _no_form),
     ("GET", f"{_I}/evidence"): Spec(200),
     ("POST", f"{_I}/evidence"): Spec(400, lambda c: {"source_kind": ""}),

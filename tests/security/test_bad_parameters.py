@@ -21,7 +21,7 @@ from tortoise.exceptions import (
 )
 
 from inspection.db import UNAVAILABLE_MESSAGE, database_down
-from inspection.models import AccessLog, Audit, Concern, Inspection, LoginAttempt
+from inspection.models import AccessLog, Audit, Concern, Inspection, SignInThrottle
 from inspection.models.core import Role
 from inspection.models.ids import ROW_ID
 from inspection.settings import Settings
@@ -176,7 +176,7 @@ async def test_an_e_mail_longer_than_any_account_s_is_refused_before_the_databas
         '<li><a href="#email">Enter an e-mail address of 254 characters or fewer.</a></li>'
     ) in response.text
     assert f'value="{email}"' in response.text  # what was typed is kept
-    assert await LoginAttempt.all().count() == 0
+    assert await SignInThrottle.all().count() == 0
     assert await AccessLog.filter(action__startswith="sign-in").count() == 0
     ordinary = await client.post("/login", data={"email": "a@example.org", "password": "x"})
     assert ordinary.status_code == 401

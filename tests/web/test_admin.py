@@ -1,7 +1,5 @@
-from datetime import date
-
-from inspection.models import AccessLog, Child, Inspection, Upload
-from tests.web.conftest import make_inspection, make_user, member, sign_in
+from inspection.models import AccessLog
+from tests.web.conftest import make_user, sign_in
 
 
 async def test_only_admins_read_the_access_log(app_client):
@@ -35,35 +33,3 @@ async def test_admin_filters_and_exports_the_access_log(app_client):
     assert lines[1].split(",")[1:5] == ["insp@example.org", "view-journey", "7", "child 12"]
     assert "'=HYPERLINK" in lines[1]
     assert await AccessLog.filter(action="export-access-log").count() == 1
-
-
-async def test_purge_refused_before_the_retention_period(app_client, db):
-    inspection = await make_inspection()
-    admin = await make_user("admin@example.org", "admin")
-    await member(inspection, admin)
-    await sign_in(app_client, "admin@example.org")
-    response = await app_client.post(f"/inspections/{inspection.id}/purge")
-    assert response.status_code == 409
-    assert response.text.startswith(f"Inspection {inspection.id} may not be purged before")
-
-
-async def test_purge_removes_child_data_and_is_logged(app_client, db):
-    inspection = await make_inspection()
-    await Inspection.filter(id=inspection.id).update(reference_date=date(2020, 1, 1))
-    await Child.create(inspection=inspection, la_child_id="C1")
-    await Upload.create(
-        inspection=inspection, source_kind="annex-a", filename="a.xlsx", sha256="0" * 64
-    )
-    admin = await make_user("admin@example.org", "admin")
-    await sign_in(app_client, "admin@example.org")
-    response = await app_client.post(f"/inspections/{inspection.id}/purge")
-    assert response.status_code == 303
-    assert await Child.filter(inspection_id=inspection.id).count() == 0
-    entry = await AccessLog.get(action="purge")
-    assert (entry.user_id, entry.inspection_id, entry.detail) == (
-        admin.id,
-        inspection.id,
-        "children=1 records=0 events=0",
-    )
-    page = await app_client.get(f"/inspections/{inspection.id}")
-    assert "Child-level data was purged on" in page.text

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.accounts import Throttle, authenticate, email_fits, email_too_long
+from inspection.accounts import authenticate, email_fits, email_too_long
 from inspection.web.access import log_access
 from inspection.web.params import form_text
 from inspection.web.sessions import (
@@ -40,7 +40,7 @@ async def login(request: Request) -> Response:
         email,
         password,
         client_ip(request.scope),
-        Throttle(settings.login_attempts_per_window, settings.login_window_seconds),
+        settings.sign_in_throttle(),
     )
     if user is None:
         return render(

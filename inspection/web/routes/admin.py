@@ -5,15 +5,24 @@ from __future__ import annotations
 from datetime import date
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from inspection.access_log import LogFilter, actions, log_as_csv, read_log
+from inspection.models import Inspection
 from inspection.models.core import Role
 from inspection.models.ids import ROW_ID
-from inspection.retention import RetentionError, purge_inspection
+from inspection.retention import (
+    RetentionError,
+    confirmation_errors,
+    purge_allowed,
+    purge_inspection,
+    purge_preview,
+    purge_refusal,
+)
 from inspection.web.access import current_user, log_access, not_found, require_inspection
 from inspection.web.params import query_text
+from inspection.web.routes.inspections import overview_page
 from inspection.web.sessions import client_ip
 from inspection.web.templating import render
 
@@ -70,23 +79,67 @@ async def access_log_csv(request: Request) -> Response:
     )
 
 
+async def _purge_page(
+    request: Request,
+    inspection: Inspection,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    refusal: str = "",
+    status_code: int = 200,
+) -> Response:
+    settings = request.app.state.settings
+    refusal = refusal or purge_refusal(inspection, settings.retention_days)
+    preview = await purge_preview(inspection.id, settings.data_dir)
+    return render(
+        request,
+        "purge.html",
+        {
+            "inspection": inspection,
+            "refusal": refusal,
+            "removed": preview.removed(),
+            "errors": errors or {},
+            "values": values or {"title": "", "reason": ""},
+        },
+        status_code=status_code,
+    )
+
+
+async def purge_confirmation(request: Request) -> Response:
+    """The page that asks an admin to confirm a purge, or says when it will be allowed."""
+    inspection, _ = await require_inspection(request, frozenset({Role.ADMIN}))
+    return await _purge_page(request, inspection)
+
+
 async def purge(request: Request) -> Response:
     inspection, _ = await require_inspection(request, frozenset({Role.ADMIN}))
     settings = request.app.state.settings
+    form = await request.form()
+    values = {"title": str(form.get("title", "")), "reason": str(form.get("reason", ""))}
+    if not purge_allowed(inspection, settings.retention_days):
+        return await _purge_page(request, inspection, values=values, status_code=409)
+    errors = confirmation_errors(inspection, values["title"], values["reason"])
+    if errors:
+        return await _purge_page(request, inspection, errors, values, status_code=400)
     try:
-        await purge_inspection(
+        report = await purge_inspection(
             inspection.id,
             current_user(request),
             settings.retention_days,
+            settings.data_dir,
+            typed_title=values["title"],
+            reason=values["reason"],
             ip=client_ip(request.scope),
         )
     except RetentionError as exc:
-        return Response(str(exc), status_code=409)
-    return RedirectResponse(f"/inspections/{inspection.id}", status_code=303)
+        return await _purge_page(
+            request, inspection, values=values, refusal=str(exc), status_code=409
+        )
+    return await overview_page(request, purged=report)
 
 
 routes = [
     Route("/admin/access-log", access_log, methods=["GET"]),
     Route("/admin/access-log.csv", access_log_csv, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/purge", purge_confirmation, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/purge", purge, methods=["POST"]),
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from starlette.routing import Route
 
 from inspection.db import database_down
 from inspection.evidence.agencies import KINDS
+from inspection.evidence.incoming import IncomingFile, receive
 from inspection.evidence.load import SOURCE_KINDS, import_file
 from inspection.evidence.report import issue_report, issues_workbook
 from inspection.evidence.staged import EvidenceFileError
@@ -56,8 +56,10 @@ _TASKS: set[asyncio.Task[None]] = set()
 
 
 async def _run(
-    job: Job, path: Path, kind: str, agency: str, request_settings: Any, user: Any
+    job: Job, raw: IncomingFile, kind: str, agency: str, request_settings: Any, user: Any
 ) -> None:
+    path = raw.path
+
     def progress(stage: str, fraction: float) -> None:
         job.stage, job.fraction = stage, fraction
 
@@ -84,7 +86,8 @@ async def _run(
             job.error = f"Nothing was loaded: the import failed ({exc.__class__.__name__}: {exc})."
         job.status = "failed"
     finally:
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+        # Loaded or refused, the raw file goes now (a loaded file was copied to uploads/).
+        await asyncio.to_thread(raw.release)
 
 
 def _forget_old_jobs(keep: int = 200) -> None:
@@ -155,15 +158,15 @@ async def start_upload(request: Request) -> Response:
     assert isinstance(upload, UploadFile)
     filename = Path(upload.filename or "upload").name
     job = Job(id=secrets.token_urlsafe(12), inspection_id=inspection.id, filename=filename)
-    incoming = settings.data_dir / "incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    path = incoming / f"{job.id}{Path(filename).suffix.lower()[:10]}"
-    with path.open("wb") as handle:
-        await asyncio.to_thread(shutil.copyfileobj, upload.file, handle)
-    await upload.close()
+    try:
+        raw = await asyncio.to_thread(
+            receive, settings.data_dir, inspection.id, upload.file, Path(filename).suffix
+        )
+    finally:
+        await upload.close()
     _forget_old_jobs()
     JOBS[job.id] = job
-    task = asyncio.create_task(_run(job, path, kind, agency, settings, request.state.user))
+    task = asyncio.create_task(_run(job, raw, kind, agency, settings, request.state.user))
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
     url = f"/inspections/{inspection.id}/evidence/jobs/{job.id}"

@@ -19,7 +19,7 @@ from inspection.inspections import (
 from inspection.models import LocalAuthority, Membership, User
 from inspection.models.core import InspectionKind, Role
 from inspection.overview import inspection_overview
-from inspection.retention import purge_due
+from inspection.retention import PurgeReport, purge_allowed, purge_due
 from inspection.web.access import (
     LEADS,
     READERS,
@@ -121,15 +121,18 @@ async def _team(inspection_id: int) -> list[dict[str, str]]:
     ]
 
 
-async def _overview_page(
+async def overview_page(
     request: Request,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     added: str = "",
     status_code: int = 200,
+    purged: PurgeReport | None = None,
 ) -> Response:
+    """The overview; ``purged``: what a purge just removed, said in a banner."""
     inspection, role = await require_inspection(request, READERS)
     data = await inspection_overview(inspection.id, Viewer(current_user(request), role))
+    retention_days = request.app.state.settings.retention_days
     return render(
         request,
         "inspection.html",
@@ -138,7 +141,9 @@ async def _overview_page(
             "role": role,
             "overview": data,
             "inspection_links": SECTION_LINKS,
-            "purge_from": purge_due(inspection, request.app.state.settings.retention_days),
+            "purge_from": purge_due(inspection, retention_days),
+            "purge_allowed": purge_allowed(inspection, retention_days),
+            "purged": purged.removed() if purged else None,
             "team": await _team(inspection.id),
             "can_manage_team": role in LEADS,
             "member_roles": [r.value for r in MEMBER_ROLES],
@@ -152,7 +157,7 @@ async def _overview_page(
 
 async def overview(request: Request) -> Response:
     added = request.query_params.get("added", "")
-    return await _overview_page(request, added=added if added.isdigit() else "")
+    return await overview_page(request, added=added if added.isdigit() else "")
 
 
 async def add_team_member(request: Request) -> Response:
@@ -173,7 +178,7 @@ async def add_team_member(request: Request) -> Response:
     if values["role"] not in {r.value for r in MEMBER_ROLES}:
         errors["member-role"] = "Choose the role this person has in the inspection."
     if errors or user is None:
-        return await _overview_page(request, errors, values, status_code=400)
+        return await overview_page(request, errors, values, status_code=400)
     await add_member(inspection, user, values["role"])
     await log_access(
         request, "add-member", inspection.id, "user", str(user.id), detail=values["role"]

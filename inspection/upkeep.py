@@ -1,0 +1,36 @@
+"""Upkeep of what the app keeps, run when the web app starts and then every few minutes.
+
+- Raw uploads left in ``incoming/`` by an import whose process died (a crash, a killed
+  worker), once nobody holds them and they are older than ``incoming_max_age_minutes``;
+- any file still kept for an inspection that was purged;
+- sign-in counts whose window has ended.
+
+Every step is safe to run in several processes at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from inspection.evidence import incoming
+from inspection.retention import sweep_purged
+from inspection.settings import Settings
+from inspection.throttle import forget_ended
+
+
+@dataclass(frozen=True)
+class UpkeepReport:
+    incoming_files: int
+    purged_files: int
+    sign_in_counts: int
+
+
+async def upkeep(settings: Settings) -> UpkeepReport:
+    """One round of upkeep; what it removed."""
+    stale = await asyncio.to_thread(
+        incoming.sweep, settings.data_dir, settings.incoming_max_age_minutes * 60
+    )
+    purged = await sweep_purged(settings.data_dir)
+    counts = await forget_ended(settings.sign_in_throttle())
+    return UpkeepReport(stale, purged, counts)
