@@ -197,3 +197,46 @@ async def test_split_and_merge_are_kept(db):
         .values_list("decision", flat=True)
     )
     assert decisions == ["split", "merge"]
+
+
+async def _four_agencies():
+    insp = await f.inspection()
+    ups = {a: await f.upload(insp, f"{a}.csv", a) for a in ("police", "health", "education")}
+    return insp, ups
+
+
+async def test_a_second_record_in_one_agency_joins_through_another_agencys_record(db):
+    """The same-agency rule is decided on the two records being joined, not on their clusters:
+    police holding the child twice is normal. The second police record (the child has moved)
+    matches the health record, which is already joined to the first police record; the health
+    and the second police record are from different agencies, so the ordinary threshold
+    applies."""
+    insp, ups = await _four_agencies()
+    dob = date(2014, 7, 19)
+    p1 = await f.record(insp, ups["police"], "police", "PP1", "Kian", "Okafor", dob, "M", "XS4 1AB")
+    h1 = await f.record(insp, ups["health"], "health", "H1", "Kian", "Okafor", dob, "M", "XS4 1AB")
+    p2 = await f.record(insp, ups["police"], "police", "PP2", "Kian", "Okafor", dob, "M", "XS8 3QT")
+
+    result = await link_inspection(insp.id)
+
+    ids = {(await SourceRecord.get(id=r.id)).child_id for r in (p1, h1, p2)}
+    assert len(ids) == 1
+    assert result.for_review == 0
+    assert await LinkDecision.filter(inspection_id=insp.id).count() == 0
+
+
+async def test_given_and_family_names_swapped_still_link(db):
+    """An agency that typed the family name as the given name and the other way round: the
+    same child (date of birth, sex and postcode agree), joined automatically."""
+    insp, ups = await _four_agencies()
+    dob = date(2012, 2, 23)
+    h = await f.record(insp, ups["health"], "health", "H1", "Maisie", "Gordon", dob, "F", "XS2 5LP")
+    e = await f.record(
+        insp, ups["education"], "education", "EP1", "Gordon", "Maisie", dob, "F", "XS2 5LP"
+    )
+
+    await link_inspection(insp.id)
+
+    linked = await SourceRecord.get(id=e.id)
+    assert linked.child_id == (await SourceRecord.get(id=h.id)).child_id
+    assert linked.link_evidence["fields"]["given"] == "swapped with the family name"
