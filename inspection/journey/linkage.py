@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from inspection.journey import names
 from inspection.models import Child, Event, LinkDecision, SourceRecord
@@ -572,6 +573,11 @@ async def _decisions(inspection_id: int) -> list[dict[str, Any]]:
     )
 
 
+def _household(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A record's family name and date of birth: where twins would be told apart."""
+    return row["family"], row["dob_iso"]
+
+
 def _pair_key(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
@@ -661,6 +667,7 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
             if fields["given"] == GIVEN_DISAGREE and fields["dob"] in DOB_AGREES:
                 disagree[a].add(b)
                 disagree[b].add(a)
+        twin_households = {_household(rows[r]) for r in disagree}
         for a, b, prob, evidence in found:
             if _pair_key(a, b) in decided_pairs:
                 continue
@@ -678,6 +685,8 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
                         evidence["fields"]["dob"] != "same"
                         or clusters.any_member_in(ra, disagree)
                         or clusters.any_member_in(rb, disagree)
+                        or _household(rows[a]) in twin_households
+                        or _household(rows[b]) in twin_households
                     )
                 )
             )
@@ -687,8 +696,12 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
             else:
                 pending.append((a, b, prob, evidence))
 
-    children, agency_only = await _save(inspection_id, rows, clusters, link_info)
-    for_review = await _save_pending(inspection_id, clusters, pending)
+    # Every write of the run in one transaction: a run that fails half-way (a crash, a lost
+    # connection) leaves the children, links and queue exactly as the last run left them,
+    # never events pointing at a child that was deleted.
+    async with in_transaction() as conn:
+        children, agency_only = await _save(inspection_id, rows, clusters, link_info, conn)
+        for_review = await _save_pending(inspection_id, clusters, pending)
     sizes = Counter(
         len({rows[r]["agency"] for r in members}) for members in clusters.members.values()
     )
@@ -725,6 +738,7 @@ async def _save(
     rows: dict[int, dict[str, Any]],
     clusters: _Clusters,
     link_info: dict[int, tuple[str, float | None, dict[str, Any]]],
+    conn: BaseDBAsyncClient,
 ) -> tuple[int, int]:
     existing = await Child.filter(inspection_id=inspection_id).values(
         "id", "la_child_id", "given_name", "family_name", "dob", "sex", "postcode"
@@ -819,7 +833,7 @@ async def _save(
         await Child.bulk_update(
             fill, fields=["given_name", "family_name", "dob", "sex", "postcode"], batch_size=500
         )
-    await _write_links(inspection_id, updates)
+    await _write_links(conn, inspection_id, updates)
 
     keep = set(cluster_child.values())
     orphans = sorted(await unreferenced([c for c in agency_only_ids if c not in keep]))
@@ -851,9 +865,12 @@ async def unreferenced(child_ids: list[int]) -> set[int]:
 
 
 async def _write_links(
-    inspection_id: int, updates: list[tuple[int, str, float | None, str, int]]
+    conn: BaseDBAsyncClient,
+    inspection_id: int,
+    updates: list[tuple[int, str, float | None, str, int]],
 ) -> None:
-    conn = connections.get("default")
+    """Each changed record's child and link, then every event's child from its record (on the
+    run's transaction)."""
     postgres = conn.capabilities.dialect == "postgres"
     if updates:
         if postgres:
@@ -866,9 +883,8 @@ async def _write_links(
                 "UPDATE source_record SET child_id=?, link_method=?, link_probability=?, "
                 "link_evidence=? WHERE id=?"
             )
-        async with conn._in_transaction() as tx:
-            for start in range(0, len(updates), 5000):
-                await tx.execute_many(sql, [list(u) for u in updates[start : start + 5000]])
+        for start in range(0, len(updates), 5000):
+            await conn.execute_many(sql, [list(u) for u in updates[start : start + 5000]])
     p = "$1" if postgres else "?"
     await conn.execute_query(
         "UPDATE event SET child_id = (SELECT s.child_id FROM source_record s "
@@ -878,8 +894,12 @@ async def _write_links(
 
 
 async def _save_pending(
-    inspection_id: int, clusters: _Clusters, pending: list[tuple[int, int, float, dict[str, Any]]]
+    inspection_id: int,
+    clusters: _Clusters,
+    pending: list[tuple[int, int, float, dict[str, Any]]],
 ) -> int:
+    """One question per pair of children (the strongest pair of their records), each with how
+    many records the answer would join (the queue puts the largest first)."""
     await LinkDecision.filter(inspection_id=inspection_id, decision="pending").delete()
     seen: set[tuple[int, int]] = set()
     objs: list[LinkDecision] = []
@@ -898,7 +918,10 @@ async def _save_pending(
                 right_record_id=b,
                 decision="pending",
                 probability=prob,
-                evidence=evidence,
+                evidence={
+                    **evidence,
+                    "records_joined": len(clusters.members[ra]) + len(clusters.members[rb]),
+                },
             )
         )
     if objs:
