@@ -319,7 +319,6 @@ def _line(name: str, link_s: float, result: dict[str, Any], ev: dict[str, Any]) 
 async def run_synthetic(
     name: str, children: int, seed: int, noise: str, base: Path, url: str, plain: bool
 ) -> dict[str, Any]:
-    from inspection.journey.linkage import link_inspection
     from inspection.synthetic import generate
 
     out = base / f"{children}_{seed}_{noise}"

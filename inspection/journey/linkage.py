@@ -650,6 +650,7 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
             ascending=[False, True, True],
             kind="stable",
         )
+        p: Any
         found = [
             (
                 int(p.unique_id_l),
