@@ -23,7 +23,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -650,15 +650,14 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
             ascending=[False, True, True],
             kind="stable",
         )
-        p: Any
-        found = [
+        found: list[tuple[int, int, float, dict[str, Any]]] = [
             (
                 int(p.unique_id_l),
                 int(p.unique_id_r),
                 float(p.match_probability),
                 _evidence(p, weights),
             )
-            for p in scored.itertuples(index=False)
+            for p in cast(Any, scored.itertuples(index=False))
         ]
         # Possible twins: records whose given names disagree outright though the pair scored
         # as more likely than not the same child (a shared family name, address, birthday).
