@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from inspection.cli.base import BadInput, add_json_flag, emit
+from inspection.synthetic.noise import NOISE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     synth.add_argument(
         "--messy", action="store_true", help="give the Annex A workbook real-world mess"
+    )
+    synth.add_argument(
+        "--noise",
+        choices=sorted(NOISE),
+        default="basic",
+        help="how untidy the partner agencies' records are (docs/synthetic.md)",
     )
     add_json_flag(synth)
     synth.set_defaults(handler=_synth)
@@ -45,7 +52,14 @@ def _synth(args: argparse.Namespace) -> int:
     if not out.exists() and out.parent.exists() and not out.parent.is_dir():
         raise BadInput(f"--out {out} cannot be created: {out.parent} is a file.")
     try:
-        summary = generate(args.children, args.seed, out, args.reference_date, messy=args.messy)
+        summary = generate(
+            args.children,
+            args.seed,
+            out,
+            args.reference_date,
+            messy=args.messy,
+            noise=args.noise,
+        )
     except OSError as exc:
         raise BadInput(f"Could not write to {out}: {exc.strerror or exc}.") from exc
     emit(

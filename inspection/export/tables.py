@@ -29,6 +29,7 @@ from inspection.journey.chronology import chronology_rows
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.journey.indicators import SHORT_LABELS as INDICATOR_HEADERS
 from inspection.journey.indicators import for_journey
+from inspection.journey.review import link_accuracy
 from inspection.models import (
     Audit,
     Child,
@@ -922,6 +923,8 @@ async def about_rows(
                 + (f"; {r.title}" if r.title else ""),
             )
         )
+    # Linkage's precision and recall as people's settled decisions estimate them.
+    rows += [("", ""), ("Linkage accuracy", (await link_accuracy(insp.id)).summary())]
     rows += [("", ""), ("Sheets", "")]
     for t in tables:
         rows.append((t.sheet, f"{t.description} ({len(t.rows)} rows)"))

@@ -86,7 +86,8 @@ async def _split_record(
         left_record_id=record_id,
         child_id=old_child,
         decision="split",
-        evidence={"kept_apart_from": sorted(others)},
+        # how the record had been linked: a split of the model's link is a label against it
+        evidence={"kept_apart_from": sorted(others), "link_method": record.link_method},
         decided_by_id=user_id,
         decided_at=datetime.now(UTC),
         reason=reason.strip(),

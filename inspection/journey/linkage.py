@@ -23,19 +23,17 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from inspection.journey import names
 from inspection.models import Child, Event, LinkDecision, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 
 AUTO_LINK = 0.95
-# A child usually has one record per agency: joining two clusters that each already hold a
-# record from the same agency (a duplicate there, or a different child) needs more certainty.
-AUTO_LINK_SAME_AGENCY = 0.99999
 REVIEW_FLOOR = 0.5
 MAX_PRIOR = 0.001  # small inspections: too few pairs to estimate it, so stay sceptical
 SCORE_FLOOR_WEIGHT = -6.0  # pairs scored below this (at the starting prior) are dropped
@@ -43,9 +41,18 @@ U_SAMPLE_MIN_RECORDS = 5000  # below this the u priors are used as they are
 PREFERRED_AGENCY = "social_care"
 
 # Brothers, sisters and twins share a family name, an address and sometimes a date of birth,
-# which Fellegi–Sunter (fields independent) adds up as strong evidence. A person, not the
-# model, decides a pair whose given names are missing or disagree outright.
-NOT_AUTOMATIC = ("different", "missing")
+# which Fellegi–Sunter (fields independent) adds up as strong evidence. Given names that
+# disagree outright are never joined automatically, nor are two children holding such a pair;
+# a record with no given name, or an initial only, is joined automatically only to a child no
+# record of which has such a possible twin (docs/linkage.md, "Siblings and twins").
+GIVEN_DISAGREE = "different"
+GIVEN_PARTIAL = ("missing", "initial only, agrees")
+DOB_AGREES = (
+    "same",
+    "day and month swapped",
+    "one day apart",
+    "one digit different or two swapped",
+)
 MANUAL_JOIN = ("accept", "merge")
 MANUAL_APART = ("reject", "split")
 
@@ -84,7 +91,12 @@ class LinkResult:
 
 
 def _level(
-    sql: str, label: str, m: float | None = None, u: float | None = None, null: bool = False
+    sql: str,
+    label: str,
+    m: float | None = None,
+    u: float | None = None,
+    null: bool = False,
+    fixed: bool = False,
 ) -> dict[str, Any]:
     level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if null:
@@ -92,7 +104,19 @@ def _level(
     else:
         level["m_probability"] = m
         level["u_probability"] = u
+    if fixed:  # too rare among random pairs to estimate: keep the stated values
+        level["fix_m_probability"] = level["fix_u_probability"] = True
     return level
+
+
+# Given and family names typed the wrong way round (both ways, allowing a typo in each).
+_SWAPPED = (
+    'jaro_winkler_similarity("given_l", "family_r") >= 0.9 '
+    'AND jaro_winkler_similarity("family_l", "given_r") >= 0.9 '
+    'AND length("given_l") > 1 AND length("given_r") > 1'
+)
+SWAPPED_GIVEN = "swapped with the family name"
+SWAPPED_FAMILY = "swapped with the given name"
 
 
 def _identifier(column: str, label: str) -> dict[str, Any]:
@@ -117,6 +141,9 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _level('"given_l" IS NULL OR "given_r" IS NULL', "missing", null=True),
             _level('"given_l" = "given_r" AND length("given_l") > 1', "same", 0.82, 0.012),
+            # both names at once: the weight of the pair of swapped names is carried here,
+            # and the family name's matching level adds nothing
+            _level(_SWAPPED, SWAPPED_GIVEN, 0.02, 0.00015, fixed=True),
             _level(
                 '"given_canon_l" = "given_canon_r" AND length("given_l") > 1 '
                 'AND length("given_r") > 1',
@@ -147,6 +174,7 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _level('"family_l" IS NULL OR "family_r" IS NULL', "missing", null=True),
             _level('"family_l" = "family_r"', "same", 0.82, 0.012),
+            _level(_SWAPPED, SWAPPED_FAMILY, 0.02, 0.02, fixed=True),
             _level(
                 'jaro_winkler_similarity("family_l", "family_r") >= 0.9',
                 "similar spelling",
@@ -175,7 +203,27 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.015,
                 0.0006,
             ),
-            _level('levenshtein("dob_l", "dob_r") <= 1', "one digit different", 0.01, 0.01),
+            _level(
+                'damerau_levenshtein("dob_l", "dob_r") <= 1',
+                "one digit different or two swapped",
+                0.02,
+                0.01,
+            ),
+            # a day not known is written as the 1st (and a day and month as 1 January)
+            _level(
+                'substr("dob_l", 1, 7) = substr("dob_r", 1, 7) '
+                "AND (substr(\"dob_l\", 9, 2) = '01' OR substr(\"dob_r\", 9, 2) = '01')",
+                "same month and year (day not known)",
+                0.015,
+                0.0003,
+            ),
+            _level(
+                'substr("dob_l", 1, 4) = substr("dob_r", 1, 4) '
+                "AND (substr(\"dob_l\", 6, 5) = '01-01' OR substr(\"dob_r\", 6, 5) = '01-01')",
+                "same year (day and month not known)",
+                0.005,
+                0.0003,
+            ),
             _level("ELSE", "different", 0.005, 0.9889),
         ],
     },
@@ -214,6 +262,7 @@ BLOCKING: list[Any] = [
     f"AND l.birth_year = r.birth_year AND {_NOT_SAME}",
     f"l.given_canon = r.given_canon AND l.family_last = r.family_last "
     f"AND l.sector = r.sector AND {_NOT_SAME}",
+    f"l.given = r.family AND l.family = r.given AND {_NOT_SAME}",
 ]
 
 
@@ -229,7 +278,6 @@ class _Clusters:
         self.keys: dict[int, dict[str, str]] = {}
         for rid, row in rows.items():
             self.keys[rid] = {k: row[k] for k in ("la_id", "nhs", "upn") if row[k]}
-        self.agencies: dict[int, set[str]] = {rid: {row["agency"]} for rid, row in rows.items()}
         self.apart: dict[int, set[int]] = defaultdict(set)
         for a, b in apart:
             if a in self.parent and b in self.parent:
@@ -260,9 +308,20 @@ class _Clusters:
                     return True
         return False
 
-    def share_agency(self, a: int, b: int) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        return ra != rb and bool(self.agencies[ra] & self.agencies[rb])
+    def holds_pair(self, ra: int, rb: int, pairs: dict[int, set[int]]) -> bool:
+        """Whether a record of one cluster and a record of the other are one of ``pairs``."""
+        small, large = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        large_set = None
+        for rid in self.members[small]:
+            partners = pairs.get(rid)
+            if partners:
+                large_set = large_set or set(self.members[large])
+                if partners & large_set:
+                    return True
+        return False
+
+    def any_member_in(self, root: int, records: dict[int, set[int]]) -> bool:
+        return any(rid in records for rid in self.members[root])
 
     def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
@@ -275,7 +334,6 @@ class _Clusters:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.members[ra].extend(self.members.pop(rb))
-        self.agencies[ra] |= self.agencies.pop(rb)
         for key, value in self.keys.pop(rb).items():
             self.keys[ra].setdefault(key, value)
         return True
@@ -403,7 +461,7 @@ def predict_pairs(
     scored = linker.inference.predict(
         threshold_match_weight=SCORE_FLOOR_WEIGHT, warning_mode="never"
     )
-    out = _refine_prior(scored.as_pandas_dataframe(), prior, clusters, len(rows))
+    out = _refine_prior(scored.as_pandas_dataframe(), prior, clusters, rows)
     out.attrs["level_weights"] = _level_weights(linker.misc.save_model_to_json())
     api.duckdb_con.close()
     return out
@@ -414,27 +472,57 @@ def _logit(p: float) -> float:
 
 
 def _refine_prior(
-    out: pd.DataFrame, prior: float, clusters: _Clusters, n_records: int
+    out: pd.DataFrame,
+    prior: float,
+    clusters: _Clusters,
+    rows: dict[int, dict[str, Any]],
 ) -> pd.DataFrame:
     """Re-estimate the prior (the share of pairs that are the same child) from the scored
-    pairs, as the expectation step of EM would, and rescore; keep pairs ≥ ``REVIEW_FLOOR``."""
+    pairs, as the expectation step of EM would, and rescore; keep pairs ≥ ``REVIEW_FLOOR``.
+
+    Two priors, one for pairs of records from the same agency and one for pairs from two
+    agencies: how often an agency holds one child twice is not how often two agencies both
+    hold a child. The rule is about the two records compared, never about what else their
+    children already hold."""
     if not len(out):
         return out
-    total = n_records * (n_records - 1) / 2
-    known = sum(len(m) * (len(m) - 1) / 2 for m in clusters.members.values())
+    agency = {rid: row["agency"] for rid, row in rows.items()}
+    per_agency = Counter(agency.values())
+    n = len(rows)
+    totals = {True: sum(k * (k - 1) / 2 for k in per_agency.values())}
+    totals[False] = n * (n - 1) / 2 - totals[True]
+    known = {True: 0.0, False: 0.0}
+    for members in clusters.members.values():
+        if len(members) < 2:
+            continue
+        same = sum(k * (k - 1) / 2 for k in Counter(agency[r] for r in members).values())
+        known[True] += same
+        known[False] += len(members) * (len(members) - 1) / 2 - same
+    same_agency = (
+        out["unique_id_l"].map(agency).to_numpy() == out["unique_id_r"].map(agency).to_numpy()
+    )
     evidence = out["match_weight"].to_numpy() - _logit(prior)
-    lam = prior
-    for _ in range(20):
-        probs = 1 / (1 + 2 ** -(evidence + _logit(lam)))
-        new = min(MAX_PRIOR, max((known + float(probs.sum())) / total, 1e-9))
-        if abs(_logit(new) - _logit(lam)) < 0.01:
-            lam = new
-            break
-        lam = new
+    weight = evidence.copy()
+    priors = {}
+    for stratum in (True, False):
+        mask = same_agency == stratum
+        lam = prior
+        if totals[stratum] > 0:
+            for _ in range(20):
+                probs = 1 / (1 + 2 ** -(evidence[mask] + _logit(lam)))
+                new = (known[stratum] + float(probs.sum())) / totals[stratum]
+                new = min(MAX_PRIOR, max(new, 1e-9))
+                done = abs(_logit(new) - _logit(lam)) < 0.01
+                lam = new
+                if done:
+                    break
+        priors["same_agency" if stratum else "two_agencies"] = lam
+        weight[mask] = evidence[mask] + _logit(lam)
     out = out.copy()
-    out["match_weight"] = evidence + _logit(lam)
+    out["match_weight"] = weight
     out["match_probability"] = 1 / (1 + 2 ** -out["match_weight"])
-    out.attrs["prior"] = lam
+    out["same_agency"] = same_agency
+    out.attrs["prior"] = priors
     return out[out["match_probability"] >= REVIEW_FLOOR]
 
 
@@ -483,6 +571,11 @@ async def _decisions(inspection_id: int) -> list[dict[str, Any]]:
         .order_by("id")
         .values("id", "decision", "left_record_id", "right_record_id", "evidence")
     )
+
+
+def _household(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A record's family name and date of birth: where twins would be told apart."""
+    return row["family"], row["dob_iso"]
 
 
 def _pair_key(a: int, b: int) -> tuple[int, int]:
@@ -557,22 +650,58 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
             ascending=[False, True, True],
             kind="stable",
         )
-        pair: Any
-        for pair in scored.itertuples(index=False):
-            a, b = int(pair.unique_id_l), int(pair.unique_id_r)
-            prob = float(pair.match_probability)
+        found: list[tuple[int, int, float, dict[str, Any]]] = [
+            (
+                int(p.unique_id_l),
+                int(p.unique_id_r),
+                float(p.match_probability),
+                _evidence(p, weights),
+            )
+            for p in cast(Any, scored.itertuples(index=False))
+        ]
+        # Possible twins: records whose given names disagree outright though the pair scored
+        # as more likely than not the same child (a shared family name, address, birthday).
+        disagree: dict[int, set[int]] = defaultdict(set)
+        for a, b, _prob, evidence in found:
+            fields = evidence["fields"]
+            if fields["given"] == GIVEN_DISAGREE and fields["dob"] in DOB_AGREES:
+                disagree[a].add(b)
+                disagree[b].add(a)
+        twin_households = {_household(rows[r]) for r in disagree}
+        for a, b, prob, evidence in found:
             if _pair_key(a, b) in decided_pairs:
                 continue
-            evidence = _evidence(pair, weights)
-            needed = AUTO_LINK_SAME_AGENCY if clusters.share_agency(a, b) else AUTO_LINK
-            if prob >= needed and evidence["fields"]["given"] not in NOT_AUTOMATIC:
+            ra, rb = clusters.find(a), clusters.find(b)
+            if ra == rb:
+                continue
+            given = evidence["fields"]["given"]
+            automatic = (
+                prob >= AUTO_LINK
+                and given != GIVEN_DISAGREE
+                and not clusters.holds_pair(ra, rb, disagree)
+                and not (
+                    given in GIVEN_PARTIAL
+                    and (
+                        evidence["fields"]["dob"] != "same"
+                        or clusters.any_member_in(ra, disagree)
+                        or clusters.any_member_in(rb, disagree)
+                        or _household(rows[a]) in twin_households
+                        or _household(rows[b]) in twin_households
+                    )
+                )
+            )
+            if automatic:
                 if attach(a, b, "probabilistic", prob, evidence):
                     auto += 1
             else:
                 pending.append((a, b, prob, evidence))
 
-    children, agency_only = await _save(inspection_id, rows, clusters, link_info)
-    for_review = await _save_pending(inspection_id, clusters, pending)
+    # Every write of the run in one transaction: a run that fails half-way (a crash, a lost
+    # connection) leaves the children, links and queue exactly as the last run left them,
+    # never events pointing at a child that was deleted.
+    async with in_transaction() as conn:
+        children, agency_only = await _save(inspection_id, rows, clusters, link_info, conn)
+        for_review = await _save_pending(inspection_id, clusters, pending)
     sizes = Counter(
         len({rows[r]["agency"] for r in members}) for members in clusters.members.values()
     )
@@ -609,6 +738,7 @@ async def _save(
     rows: dict[int, dict[str, Any]],
     clusters: _Clusters,
     link_info: dict[int, tuple[str, float | None, dict[str, Any]]],
+    conn: BaseDBAsyncClient,
 ) -> tuple[int, int]:
     existing = await Child.filter(inspection_id=inspection_id).values(
         "id", "la_child_id", "given_name", "family_name", "dob", "sex", "postcode"
@@ -703,7 +833,7 @@ async def _save(
         await Child.bulk_update(
             fill, fields=["given_name", "family_name", "dob", "sex", "postcode"], batch_size=500
         )
-    await _write_links(inspection_id, updates)
+    await _write_links(conn, inspection_id, updates)
 
     keep = set(cluster_child.values())
     orphans = sorted(await unreferenced([c for c in agency_only_ids if c not in keep]))
@@ -735,9 +865,12 @@ async def unreferenced(child_ids: list[int]) -> set[int]:
 
 
 async def _write_links(
-    inspection_id: int, updates: list[tuple[int, str, float | None, str, int]]
+    conn: BaseDBAsyncClient,
+    inspection_id: int,
+    updates: list[tuple[int, str, float | None, str, int]],
 ) -> None:
-    conn = connections.get("default")
+    """Each changed record's child and link, then every event's child from its record (on the
+    run's transaction)."""
     postgres = conn.capabilities.dialect == "postgres"
     if updates:
         if postgres:
@@ -750,9 +883,8 @@ async def _write_links(
                 "UPDATE source_record SET child_id=?, link_method=?, link_probability=?, "
                 "link_evidence=? WHERE id=?"
             )
-        async with conn._in_transaction() as tx:
-            for start in range(0, len(updates), 5000):
-                await tx.execute_many(sql, [list(u) for u in updates[start : start + 5000]])
+        for start in range(0, len(updates), 5000):
+            await conn.execute_many(sql, [list(u) for u in updates[start : start + 5000]])
     p = "$1" if postgres else "?"
     await conn.execute_query(
         "UPDATE event SET child_id = (SELECT s.child_id FROM source_record s "
@@ -762,8 +894,12 @@ async def _write_links(
 
 
 async def _save_pending(
-    inspection_id: int, clusters: _Clusters, pending: list[tuple[int, int, float, dict[str, Any]]]
+    inspection_id: int,
+    clusters: _Clusters,
+    pending: list[tuple[int, int, float, dict[str, Any]]],
 ) -> int:
+    """One question per pair of children (the strongest pair of their records), each with how
+    many records the answer would join (the queue puts the largest first)."""
     await LinkDecision.filter(inspection_id=inspection_id, decision="pending").delete()
     seen: set[tuple[int, int]] = set()
     objs: list[LinkDecision] = []
@@ -782,7 +918,10 @@ async def _save_pending(
                 right_record_id=b,
                 decision="pending",
                 probability=prob,
-                evidence=evidence,
+                evidence={
+                    **evidence,
+                    "records_joined": len(clusters.members[ra]) + len(clusters.members[rb]),
+                },
             )
         )
     if objs:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from tortoise.expressions import Q
 
-from inspection.models import Child, LinkDecision, SourceRecord
+from inspection.models import Child, Inspection, LinkDecision, SampleMember, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
+from inspection.models.columns import fits
 
 PAGE_SIZE = 100
 _RECORD_FIELDS = ("id", *IDENTITY_FIELDS, "child_id")
@@ -56,18 +58,50 @@ class ReviewQueue:
     pending: list[dict[str, Any]]
     pending_total: int
     decided: list[dict[str, Any]]
+    blind: bool = False
 
 
 async def review_queue(inspection_id: int, limit: int = 200) -> ReviewQueue:
-    """Pairs waiting for a person (most likely first), both records side by side, and the
-    decisions already taken, newest first."""
-    pending_q = LinkDecision.filter(inspection_id=inspection_id, decision="pending")
-    total = await pending_q.count()
-    pending = (
-        await pending_q.order_by("-probability", "id")
-        .limit(limit)
-        .values("id", "probability", "evidence", "left_record_id", "right_record_id")
+    """Pairs waiting for a person, those whose answer changes most first: a child in a sample
+    first, then the pairs that would join the most records, then the most likely; both
+    records side by side; and the decisions already taken, newest first. Under blind review
+    (an option of the inspection) the rows carry no probability and no evidence."""
+    inspection = await Inspection.get(id=inspection_id)
+    blind = inspection.blind_link_review
+    every = await LinkDecision.filter(inspection_id=inspection_id, decision="pending").values(
+        "id", "probability", "evidence", "left_record_id", "right_record_id"
     )
+    record_ids = {r[k] for r in every for k in ("left_record_id", "right_record_id")}
+    child_of = (
+        dict(
+            await SourceRecord.filter(
+                inspection_id=inspection_id, id__in=list(record_ids)
+            ).values_list("id", "child_id")
+        )
+        if record_ids
+        else {}
+    )
+    sampled = (
+        set(
+            await SampleMember.filter(
+                inspection_id=inspection_id, child_id__in=[c for c in child_of.values() if c]
+            ).values_list("child_id", flat=True)
+        )
+        if child_of
+        else set()
+    )
+    for row in every:
+        children = {child_of.get(row["left_record_id"]), child_of.get(row["right_record_id"])}
+        row["in_sample"] = bool(children & sampled)
+        row["records_joined"] = int(row["evidence"].get("records_joined", 2))
+    every.sort(
+        key=lambda r: (not r["in_sample"], -r["records_joined"], -(r["probability"] or 0), r["id"])
+    )
+    pending = every[:limit]
+    if blind:
+        for row in pending:
+            row["probability"] = None
+            row["evidence"] = {}
     decided = (
         await LinkDecision.filter(inspection_id=inspection_id)
         .exclude(decision="pending")
@@ -99,4 +133,145 @@ async def review_queue(inspection_id: int, limit: int = 200) -> ReviewQueue:
     for row in (*pending, *decided):
         row["left"] = records.get(row["left_record_id"])
         row["right"] = records.get(row["right_record_id"])
-    return ReviewQueue(pending=pending, pending_total=total, decided=decided)
+    return ReviewQueue(pending=pending, pending_total=len(every), decided=decided, blind=blind)
+
+
+async def set_blind_review(inspection_id: int, blind: bool) -> None:
+    """Whether reviewers see the model's probability and evidence (False) or the records only."""
+    await Inspection.filter(id=inspection_id).update(blind_link_review=blind)
+
+
+# Fewer settled decisions than this and the figures would mostly be chance.
+MIN_DECISIONS = 30
+
+
+@dataclass
+class LinkAccuracy:
+    """The model's call (more likely the same child than not) against people's decisions.
+
+    Same child (accepted pairs) the model called the same: agreed links. Different children
+    (rejected pairs) and records people separated from a child the model had joined: links
+    the model made wrongly. Children people joined that the model had kept apart: links it
+    missed. The pairs people decide are the hard ones, so these figures understate how well
+    the easy ones are linked."""
+
+    agreed: int
+    wrong: int
+    missed: int
+
+    @property
+    def decisions(self) -> int:
+        return self.agreed + self.wrong + self.missed
+
+    @property
+    def enough(self) -> bool:
+        return self.decisions >= MIN_DECISIONS
+
+    @property
+    def precision(self) -> float | None:
+        called = self.agreed + self.wrong
+        return self.agreed / called if self.enough and called else None
+
+    @property
+    def recall(self) -> float | None:
+        same = self.agreed + self.missed
+        return self.agreed / same if self.enough and same else None
+
+    def summary(self) -> str:
+        """One plain sentence, as the linkage page and the workbook's About sheet give it."""
+        if not self.enough:
+            return (
+                f"Too few settled decisions to estimate the linkage's precision and recall "
+                f"({self.decisions} so far; at least {MIN_DECISIONS} are needed)."
+            )
+        parts = [f"estimated from {self.decisions} settled decisions"]
+        precision = "not estimable" if self.precision is None else f"{self.precision:.2f}"
+        recall = "not estimable" if self.recall is None else f"{self.recall:.2f}"
+        return (
+            f"Precision {precision}, recall {recall}, {parts[0]} (the hard pairs people decided)."
+        )
+
+
+async def link_accuracy(inspection_id: int) -> LinkAccuracy:
+    """Precision and recall of linkage estimated from people's settled decisions."""
+    agreed = wrong = missed = 0
+    for d in await LinkDecision.filter(
+        inspection_id=inspection_id, decision__in=["accept", "reject", "split", "merge"]
+    ).values("decision", "evidence"):
+        if d["decision"] == "accept":
+            agreed += 1
+        elif d["decision"] == "reject":
+            wrong += 1
+        elif d["decision"] == "merge":
+            missed += 1
+        elif (d["evidence"] or {}).get("link_method") == "probabilistic":
+            wrong += 1  # a record the model had joined, separated by a person
+    return LinkAccuracy(agreed=agreed, wrong=wrong, missed=missed)
+
+
+SEARCH_LIMIT = 20
+
+
+@dataclass
+class LinkSearch:
+    """Children that could be the same child as the one being looked at."""
+
+    rows: list[dict[str, Any]]
+    searched: bool
+    more: bool = False
+
+
+async def search_to_link(
+    inspection_id: int,
+    child_id: int,
+    name: str = "",
+    dob: date | None = None,
+    identifier: str = "",
+) -> LinkSearch:
+    """Other children of the inspection one of whose records matches every term given: each
+    word of ``name`` in a given or family name, the date of birth, or ``identifier`` as an
+    NHS number, UPN, authority's child id or agency person id (spaces ignored). The first
+    ``SEARCH_LIMIT`` children, by family and given name."""
+    words = name.split()[:3]
+    ident = "".join(identifier.split())[:64]
+    if not words and dob is None and not ident:
+        return LinkSearch(rows=[], searched=False)
+    records = SourceRecord.filter(inspection_id=inspection_id, child_id__isnull=False).exclude(
+        child_id=child_id
+    )
+    for word in words:
+        records = records.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
+    if dob is not None:
+        records = records.filter(dob=dob)
+    if ident:
+        spaced = " ".join((ident[:3], ident[3:6], ident[6:])) if ident.isdigit() else ident
+        # A value longer than a column can be in no row of it: each column is asked only for
+        # what it could hold (and nothing matches when none could).
+        matches = [
+            Q(**{lookup: value})
+            for lookup, column, value in (
+                ("nhs_number", "nhs_number", ident),
+                ("nhs_number", "nhs_number", spaced),
+                ("upn__iexact", "upn", ident),
+                ("la_child_id", "la_child_id", ident),
+                ("person_id__iexact", "person_id", ident),
+            )
+            if fits(SourceRecord, column, value)
+        ]
+        if not matches:
+            return LinkSearch(rows=[], searched=True)
+        records = records.filter(Q(*matches, join_type="OR"))
+    found = await records.limit(500).values(*_RECORD_FIELDS)
+    by_child: dict[int, list[dict[str, Any]]] = {}
+    for r in found:
+        by_child.setdefault(r["child_id"], []).append(r)
+    children = await Child.filter(inspection_id=inspection_id, id__in=list(by_child)).values(
+        "id", "la_child_id", "given_name", "family_name", "dob"
+    )
+    children.sort(key=lambda c: (c["family_name"].lower(), c["given_name"].lower(), c["id"]))
+    for c in children:
+        c["records"] = by_child[c["id"]]
+        c["agencies"] = sorted({r["agency"] for r in by_child[c["id"]]})
+    return LinkSearch(
+        rows=children[:SEARCH_LIMIT], searched=True, more=len(children) > SEARCH_LIMIT
+    )

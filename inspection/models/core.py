@@ -64,6 +64,8 @@ class Inspection(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     purged_at = fields.DatetimeField(null=True)
+    # The linkage review page shows reviewers the records only, not the model's probability.
+    blind_link_review = fields.BooleanField(default=False)
 
     class Meta:
         table = "inspection"

@@ -17,10 +17,11 @@ from inspection.synthetic.annex_a import AnnexLists, write_workbook
 from inspection.synthetic.cin_census import CinCensusWriter
 from inspection.synthetic.journeys import Journey, Staff, Storyteller, Window
 from inspection.synthetic.mess import mess_up
+from inspection.synthetic.noise import NOISE, Noise
 from inspection.synthetic.population import Population
 from inspection.synthetic.truth import TruthWriter, events, first_need
 
-__all__ = ["generate", "LA_NAME", "FILES"]
+__all__ = ["generate", "LA_NAME", "FILES", "NOISE", "Noise"]
 
 LA_NAME = "Synthshire County Council"
 FILES = (
@@ -42,18 +43,29 @@ def generate(
     out_dir: Path,
     reference_date: date = date(2026, 11, 2),
     messy: bool = False,
+    noise: Noise | str = "basic",
 ) -> dict[str, Any]:
-    """Write the synthetic authority's files for ``children`` children into ``out_dir``."""
+    """Write the synthetic authority's files for ``children`` children into ``out_dir``;
+    ``noise`` is a name in ``NOISE`` or a ``Noise`` of one's own (how untidy agencies'
+    records are)."""
     if children < 1:
         raise ValueError("children must be at least 1")
+    if isinstance(noise, str):
+        if noise not in NOISE:
+            raise ValueError(f"noise must be one of {', '.join(NOISE)}")
+        noise_name, rates = noise, NOISE[noise]
+    else:
+        noise_name, rates = "custom", noise
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     window = Window.before(reference_date)
     staff = Staff.hire(rng)
     teller = Storyteller(rng, window, staff)
-    population = Population(rng, reference_date)
-    extracts = AgencyExtracts(random.Random(f"{seed}:agencies"))
+    population = Population(rng, reference_date, rates.twin_share)
+    extracts = AgencyExtracts(
+        random.Random(f"{seed}:agencies"), rates, random.Random(f"{seed}:noise"), reference_date
+    )
     annex = AnnexLists(random.Random(f"{seed}:annex"), window, staff)
     stats = {
         "la_children": 0,
@@ -73,6 +85,8 @@ def generate(
         "annex_a_window": {"start": window.start.isoformat(), "end": reference_date.isoformat()},
         "adoption_window_start": window.year_start.isoformat(),
     }
+    if noise_name != "basic":
+        meta["noise"] = {"name": noise_name, **rates.as_dict()}
     made = 0
     with (
         open(out_dir / "cin_census.xml", "w", encoding="utf-8", newline="\n") as cin_fh,
@@ -136,6 +150,8 @@ def generate(
         "reference_date": reference_date.isoformat(),
         "out_dir": str(out_dir),
         "messy": messy,
+        **({} if noise_name == "basic" else {"noise": {"name": noise_name, **rates.as_dict()}}),
+        **({"untidy": extracts.counts} if rates.touches_records() else {}),
         "files": files,
         "annex_a": {s.name: len(s.rows) for s in sheets},
         **stats,

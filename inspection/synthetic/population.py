@@ -13,12 +13,13 @@ from inspection.synthetic.people import Person
 FAMILY_SIZES = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5)
 CARE_LEAVER_SHARE = 0.03
 LOOKALIKE_SHARE = 0.02
-TWIN_SHARE = 0.05  # of families with two or more children
+TWIN_SHARE = 0.05  # of families with two or more children (the basic noise rate)
 
 
 class Population:
-    def __init__(self, rng: random.Random, reference: date) -> None:
+    def __init__(self, rng: random.Random, reference: date, twin_share: float = TWIN_SHARE) -> None:
         self.rng = rng
+        self.twin_share = twin_share
         self.reference = reference
         self.made = 0
         self.groups = 0
@@ -138,7 +139,7 @@ class Population:
             group = f"SG{self.groups:05d}"
         kids: list[Person] = []
         dob = self._dob(0.1, 17.9 if size == 1 else 17.5)
-        twins_at = rng.randrange(size - 1) if size > 1 and rng.random() < TWIN_SHARE else -1
+        twins_at = rng.randrange(size - 1) if size > 1 and rng.random() < self.twin_share else -1
         for i in range(size):
             sex = rng.choice("MF")
             given = people.given_name(rng, sex, avoid=tuple(k.given for k in kids))

@@ -75,6 +75,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Spec(
         400, lambda c: {"other_child_id": "x", "reason": ""}
     ),
+    ("GET", f"{_I}/children/{{child_id:id}}/link-search"): Spec(200),
+    ("GET", f"{_I}/children/{{child_id:id}}/link/{{other_id:id}}"): Spec(200),
+    ("POST", f"{_I}/linkage/blind"): Spec(303, lambda c: {"blind": "off"}),
     ("GET", f"{_I}/linkage"): Spec(200),
     ("POST", f"{_I}/linkage/run"): Spec(303, _no_form),
     ("POST", f"{_I}/linkage/{{decision_id:id}}"): Spec(
@@ -119,7 +122,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
-OBJECT_PARAMS |= {"job_id", "agency"}
+OBJECT_PARAMS |= {"job_id", "agency", "other_id"}
 
 
 @pytest_asyncio.fixture

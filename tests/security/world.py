@@ -64,6 +64,7 @@ class Case:
         return {
             "inspection_id": self.inspection_id,
             "child_id": self.child_id,
+            "other_id": self.other_child_id,
             "decision_id": self.decision_id,
             "sample_id": self.sample_id,
             "audit_id": self.audit_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -14,10 +15,23 @@ from inspection.journey.decisions import LinkError, decide, merge_children, spli
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import for_journey
 from inspection.journey.linkage import link_inspection
-from inspection.journey.review import children_page, review_queue
+from inspection.journey.review import (
+    children_page,
+    link_accuracy,
+    review_queue,
+    search_to_link,
+    set_blind_review,
+)
 from inspection.journey.timeline import timeline_for
 from inspection.models.ids import ROW_ID
-from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
+from inspection.web.access import (
+    EDITORS,
+    LEADS,
+    READERS,
+    log_access,
+    not_found,
+    require_inspection,
+)
 from inspection.web.params import form_id_or_none, form_text
 from inspection.web.templating import render
 
@@ -128,11 +142,29 @@ async def linkage(request: Request) -> Response:
             "inspection": inspection,
             "role": role,
             "queue": queue,
+            "accuracy": await link_accuracy(inspection.id),
             "can_edit": role in EDITORS,
+            "can_lead": role in LEADS,
             "error": request.query_params.get("error", ""),
             "run": _run_counts(request),
         },
     )
+
+
+async def linkage_blind(request: Request) -> Response:
+    """Turn blind review on or off for the inspection (lead inspectors)."""
+    inspection, _role = await require_inspection(request, LEADS)
+    form = await request.form()
+    blind = str(form.get("blind", "")) == "on"
+    await set_blind_review(inspection.id, blind)
+    await log_access(
+        request,
+        "link-review-blind" if blind else "link-review-open",
+        inspection.id,
+        "inspection",
+        str(inspection.id),
+    )
+    return RedirectResponse(f"/inspections/{inspection.id}/linkage", status_code=303)
 
 
 async def linkage_run(request: Request) -> Response:
@@ -201,7 +233,7 @@ async def merge(request: Request) -> Response:
     other = form_id_or_none(form, "other_child_id")
     if other is None:
         return await _journey_error(
-            request, inspection.id, child_id, "Enter the number of the other child's record."
+            request, inspection.id, child_id, "Search for the other child and choose it."
         )
     try:
         d = await merge_children(
@@ -214,6 +246,86 @@ async def merge(request: Request) -> Response:
         request, "link-merge", inspection.id, "child", str(d.child_id), detail=d.reason
     )
     return RedirectResponse(f"/inspections/{inspection.id}/children/{d.child_id}", status_code=303)
+
+
+def _search_date(query: Any) -> tuple[date | None, str]:
+    """The date of birth from the GOV.UK date input (day, month, year): (date, error)."""
+    parts = [str(query.get(k, "")).strip() for k in ("dob-day", "dob-month", "dob-year")]
+    if not any(parts):
+        return None, ""
+    try:
+        day, month, year = (int(p) for p in parts)
+        if year < 1900:
+            raise ValueError
+        return date(year, month, day), ""
+    except ValueError:
+        return None, "Date of birth must be a real date, for example 27 3 2015"
+
+
+async def link_search(request: Request) -> Response:
+    """Search the inspection's other children to join one to this child by hand."""
+    inspection, role = await require_inspection(request, EDITORS)
+    child_id = int(request.path_params["child_id"])
+    try:
+        j = await journey_for_child(inspection.id, child_id)
+    except JourneyNotFound:
+        raise not_found() from None
+    query = request.query_params
+    name = str(query.get("name", "")).strip()[:100]
+    identifier = str(query.get("identifier", "")).strip()[:64]
+    dob, error = _search_date(query)
+    found = await search_to_link(inspection.id, child_id, name, dob, identifier)
+    if found.searched and not error:
+        await log_access(
+            request,
+            "search-children-to-link",
+            inspection.id,
+            "child",
+            str(child_id),
+            detail=f"{len(found.rows)} children found",
+        )
+    return render(
+        request,
+        "journey_link_search.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "journey": j,
+            "found": found,
+            "error": error,
+            "form": {
+                "name": name,
+                "identifier": identifier,
+                **{k: str(query.get(k, ""))[:4] for k in ("dob-day", "dob-month", "dob-year")},
+            },
+        },
+        fragment="_journey_link_search.html",
+    )
+
+
+async def link_confirm(request: Request) -> Response:
+    """Both children side by side before joining them, with the reason to give."""
+    inspection, role = await require_inspection(request, EDITORS)
+    try:
+        keep = await journey_for_child(inspection.id, int(request.path_params["child_id"]))
+        other = await journey_for_child(inspection.id, int(request.path_params["other_id"]))
+    except JourneyNotFound:
+        raise not_found() from None
+    if keep.child.id == other.child.id:
+        raise not_found()
+    await log_access(request, "view-link-confirm", inspection.id, "child", str(other.child.id))
+    return render(
+        request,
+        "journey_link_confirm.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "keep": keep,
+            "other": other,
+            "keep_sources": await sources_of(inspection.id, keep.child.id),
+            "other_sources": await sources_of(inspection.id, other.child.id),
+        },
+    )
 
 
 async def _journey_error(
@@ -253,8 +365,19 @@ routes = [
     ),
     Route("/inspections/{inspection_id:id}/children/{child_id:id}/split", split, methods=["POST"]),
     Route("/inspections/{inspection_id:id}/children/{child_id:id}/merge", merge, methods=["POST"]),
+    Route(
+        "/inspections/{inspection_id:id}/children/{child_id:id}/link-search",
+        link_search,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:id}/children/{child_id:id}/link/{other_id:id}",
+        link_confirm,
+        methods=["GET"],
+    ),
     Route("/inspections/{inspection_id:id}/linkage", linkage, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/linkage/run", linkage_run, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/linkage/blind", linkage_blind, methods=["POST"]),
     Route(
         "/inspections/{inspection_id:id}/linkage/{decision_id:id}",
         linkage_decide,
