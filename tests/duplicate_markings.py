@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise import Tortoise
@@ -31,7 +31,6 @@ from inspection.models import (
     AuditRevision,
     Child,
     Concern,
-    Inspection,
     LocalAuthority,
     Moderation,
     Sample,
@@ -53,18 +52,23 @@ async def populate() -> dict[str, int]:
         name: await User.create(email=f"{name}@x.test", name=name, password_hash="x", role=role)
         for name, role in (("ann", "inspector"), ("bob", "inspector"), ("lee", "lead_inspector"))
     }
-    inspection = await Inspection.create(
-        la=la, kind="self-audit", title="Audit round", reference_date=date(2026, 11, 1)
+    # Written as the schema at 0004 has it: the model may since have gained columns.
+    conn = Tortoise.get_connection("default")
+    await conn.execute_query(
+        "INSERT INTO inspection (la_id, kind, title, reference_date, status, created_at) "
+        f"VALUES ({la.id}, 'self-audit', 'Audit round', '2026-11-01', 'open', '2026-11-20')"
     )
+    _, found = await conn.execute_query("SELECT MAX(id) AS id FROM inspection")
+    iid = int(dict(found[0])["id"])
     sample = await Sample.create(
-        inspection=inspection, method="srs", seed="5eed", population_hash="h", population_size=9
+        inspection_id=iid, method="srs", seed="5eed", population_hash="h", population_size=9
     )
     members = []
     for i in range(5):
-        child = await Child.create(inspection=inspection, la_child_id=f"C{i}", given_name=f"C{i}")
+        child = await Child.create(inspection_id=iid, la_child_id=f"C{i}", given_name=f"C{i}")
         members.append(
             await SampleMember.create(
-                inspection_id=inspection.id,
+                inspection_id=iid,
                 sample=sample,
                 child=child,
                 population_key=f"C{i}",
@@ -87,7 +91,7 @@ async def populate() -> dict[str, int]:
         saved: datetime = T0,
     ) -> Audit:
         row = await Audit.create(
-            inspection=inspection,
+            inspection_id=iid,
             member=member,
             child_id=members[0].child_id if member is None else member.child_id,
             auditor=users[auditor],
@@ -102,18 +106,18 @@ async def populate() -> dict[str, int]:
         await Audit.filter(id=row.id).update(updated_at=saved)
         for key in domains:
             await Score.create(
-                inspection_id=inspection.id, audit=row, domain=key, grade="good", evidence=name
+                inspection_id=iid, audit=row, domain=key, grade="good", evidence=name
             )
         for v in range(1, version + 1):
             await AuditRevision.create(
-                inspection_id=inspection.id, audit=row, version=v, values={"strengths": name}
+                inspection_id=iid, audit=row, version=v, values={"strengths": name}
             )
         audits[name] = row.id
         return row
 
     async def concern(name: str, on: Audit) -> None:
         await Concern.create(
-            inspection=inspection, child_id=on.child_id, audit=on, raised_by=users["ann"], text=name
+            inspection_id=iid, child_id=on.child_id, audit=on, raised_by=users["ann"], text=name
         )
 
     m1, m2, m3, m4 = members[:4]
@@ -132,7 +136,7 @@ async def populate() -> dict[str, int]:
         (s2, "child_seen", "outstanding"),
     ):
         await Moderation.create(
-            inspection_id=inspection.id,
+            inspection_id=iid,
             first_audit=first,
             second_audit=second,
             domain=domain,

@@ -9,12 +9,7 @@ AddField gives a new NOT NULL column no default, which SQLite refuses on a table
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-
-class AddFieldState(ops.AddField):
-    """The field for the migration state only; the RunPython below adds the column."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
-        return None
+from inspection.migrations._state import AddFieldState
 
 
 async def add_count(apps, schema_editor):  # type: ignore[no-untyped-def]

@@ -10,3 +10,12 @@ class AlterFieldState(ops.AlterField):
 
     async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
         return None
+
+
+class AddFieldState(ops.AddField):
+    """A new field for the migration state only; the migration's RunPython adds the column with
+    a database default (Tortoise's own AddField gives a new NOT NULL column no default, which
+    SQLite refuses on a table that has rows)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
+        return None

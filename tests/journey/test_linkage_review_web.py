@@ -126,14 +126,15 @@ async def test_search_a_child_to_link_by_hand_then_join_with_a_reason(client):
     assert "/link-search" in page.text and "Number of the other child" not in page.text
 
     base = f"/inspections/{insp.id}/children/{erin.child_id}/link-search"
-    found = await client.get(f"{base}?name=shaw", headers={"HX-Request": "true"})
+    found = await client.post(base, data={"name": "shaw"}, headers={"HX-Request": "true"})
     assert found.status_code == 200
     assert "1 child found" in found.text
     assert "police PP2: Erin Shaw, no date of birth" in found.text
     assert f"/children/{erin.child_id}/link/{police.child_id}" in found.text
-    bad = await client.get(f"{base}?dob-day=31&dob-month=2&dob-year=2011")
+    assert "shaw" not in str(found.url)  # the name searched for is in no URL
+    bad = await client.post(base, data={"dob-day": "31", "dob-month": "2", "dob-year": "2011"})
     assert "Date of birth must be a real date" in bad.text
-    by_id = await client.get(f"{base}?identifier=pp2")
+    by_id = await client.post(base, data={"identifier": "pp2"})
     assert "1 child found" in by_id.text
 
     confirm = await client.get(

@@ -74,7 +74,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Policy("inspection", READERS),
     ("POST", f"{_I}/children/{{child_id:id}}/split"): Policy("inspection", EDITORS),
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Policy("inspection", EDITORS),
-    ("GET", f"{_I}/children/{{child_id:id}}/link-search"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/children/{{child_id:id}}/link-search"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/children/{{child_id:id}}/link/{{other_id:id}}"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/linkage"): Policy("inspection", READERS),
     ("POST", f"{_I}/linkage/run"): Policy("inspection", EDITORS),

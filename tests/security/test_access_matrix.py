@@ -75,7 +75,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Spec(
         400, lambda c: {"other_child_id": "x", "reason": ""}
     ),
-    ("GET", f"{_I}/children/{{child_id:id}}/link-search"): Spec(200),
+    ("POST", f"{_I}/children/{{child_id:id}}/link-search"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/link/{{other_id:id}}"): Spec(200),
     ("POST", f"{_I}/linkage/blind"): Spec(303, lambda c: {"blind": "off"}),
     ("GET", f"{_I}/linkage"): Spec(200),

@@ -270,9 +270,11 @@ async def link_search(request: Request) -> Response:
         j = await journey_for_child(inspection.id, child_id)
     except JourneyNotFound:
         raise not_found() from None
-    query = request.query_params
-    name = str(query.get("name", "")).strip()[:100]
-    identifier = str(query.get("identifier", "")).strip()[:64]
+    # A search by name is a POST, so that no child's name or identifier is in a URL (and so in
+    # a proxy's or browser's history).
+    query = await request.form()
+    name = form_text(query, "name").strip()[:100]
+    identifier = form_text(query, "identifier").strip()[:64]
     dob, error = _search_date(query)
     found = await search_to_link(inspection.id, child_id, name, dob, identifier)
     if found.searched and not error:
@@ -296,7 +298,7 @@ async def link_search(request: Request) -> Response:
             "form": {
                 "name": name,
                 "identifier": identifier,
-                **{k: str(query.get(k, ""))[:4] for k in ("dob-day", "dob-month", "dob-year")},
+                **{k: form_text(query, k)[:4] for k in ("dob-day", "dob-month", "dob-year")},
             },
         },
         fragment="_journey_link_search.html",
@@ -368,7 +370,7 @@ routes = [
     Route(
         "/inspections/{inspection_id:id}/children/{child_id:id}/link-search",
         link_search,
-        methods=["GET"],
+        methods=["POST"],
     ),
     Route(
         "/inspections/{inspection_id:id}/children/{child_id:id}/link/{other_id:id}",
