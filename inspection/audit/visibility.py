@@ -161,6 +161,8 @@ async def visible_audits(inspection_id: int, viewer: Viewer) -> frozenset[int]:
 async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
     """The rule for one audit (the audit page and everything done from it)."""
     mine = Marking(audit.id, audit.member_id, audit.marking, audit.status, audit.auditor_id)
+    if viewer.user_id is not None and audit.auditor_id == viewer.user_id:
+        return sees(viewer, mine, None, False)  # rule 1 needs nothing more (every autosave)
     other = None
     if audit.member_id is not None:
         found = await Audit.filter(
@@ -169,7 +171,14 @@ async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
             marking="second" if audit.marking == "first" else "first",
         ).values(*_FIELDS)
         other = _marking(found[0]) if found else None
-    chosen = audit.member_id is not None and bool(await _chosen([audit.member_id]))
+    # Whether the child is chosen for second marking matters only to rule 5 (a submitted
+    # marking, a viewer who is not a lead): asked only then.
+    chosen = (
+        audit.member_id is not None
+        and audit.status == SUBMITTED
+        and not viewer.leads
+        and bool(await _chosen([audit.member_id]))
+    )
     return sees(viewer, mine, other, chosen)
 
 
