@@ -24,6 +24,7 @@ MODEL_MODULES = ["inspection.models"]
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 # The address space a process reading one workbook may take (evidence/reading.py).
 DEFAULT_READ_MEMORY_MB = 4096
+DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -41,7 +42,7 @@ class Settings:
     secret_key: str
     session_idle_minutes: int = 30
     session_max_hours: int = 12
-    max_upload_bytes: int = 200 * 1024 * 1024
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     read_memory_bytes: int = DEFAULT_READ_MEMORY_MB << 20
     https: bool = False
     login_attempts_per_window: int = 5
@@ -125,7 +126,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         session_idle_minutes=int(env.get("INSPECTION_SESSION_IDLE_MINUTES", "30")),
         session_max_hours=int(env.get("INSPECTION_SESSION_MAX_HOURS", "12")),
-        max_upload_bytes=int(env.get("INSPECTION_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        max_upload_bytes=int(env.get("INSPECTION_MAX_UPLOAD_BYTES", str(DEFAULT_MAX_UPLOAD_BYTES))),
         read_memory_bytes=_megabytes(env, "INSPECTION_READ_MEMORY_MB", DEFAULT_READ_MEMORY_MB),
         https=env.get("INSPECTION_HTTPS", "").lower() in {"1", "true", "yes"},
         retention_days=int(env.get("INSPECTION_RETENTION_DAYS", "365")),

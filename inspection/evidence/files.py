@@ -7,8 +7,10 @@ would cost far more than it holds (``extent``).
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from inspection.evidence.extent import check_extents
 from inspection.evidence.staged import EvidenceFileError
@@ -64,10 +66,23 @@ def check_spreadsheet(path: Path, max_bytes: int, name: str | None = None) -> st
     )
 
 
-def check_zip(path: Path, max_bytes: int, name: str | None = None) -> None:
-    name = name or path.name
+def check_workbook_bytes(data: bytes, max_bytes: int, name: str) -> None:
+    """The checks of an .xlsx workbook held in memory (an offline audit pack)."""
+    if not data:
+        raise EvidenceFileError(f"{name} is empty (0 bytes).")
+    if len(data) > max_bytes:
+        raise EvidenceFileError(
+            f"{name} is {human_size(len(data))}, more than the {human_size(max_bytes)} allowed."
+        )
+    if not data.startswith(ZIP_MAGIC):
+        raise EvidenceFileError(f"{name} is not an Excel workbook (.xlsx).")
+    check_zip(io.BytesIO(data), max_bytes, name)
+
+
+def check_zip(source: Path | BinaryIO, max_bytes: int, name: str | None = None) -> None:
+    name = name or (source.name if isinstance(source, Path) else "The workbook")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise EvidenceFileError(
@@ -87,5 +102,5 @@ def check_zip(path: Path, max_bytes: int, name: str | None = None) -> None:
             f"{name} looks like a decompression bomb: it would unpack to "
             f"{human_size(total)} (up to {worst:.0f} times its packed size), so it was not opened."
         )
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(source) as archive:
         check_extents(archive, name)

@@ -102,7 +102,8 @@ def opendocument(path: Path, repeated_rows: int, repeated_columns: int) -> Path:
         f'xmlns:table="{table}" xmlns:text="{text}" office:version="1.2"><office:body>'
         '<office:spreadsheet><table:table table:name="List_1"><table:table-row>'
         '<table:table-cell office:value-type="string"><text:p>Child Unique ID</text:p>'
-        f'</table:table-cell></table:table-row><table:table-row table:number-rows-repeated="{repeated_rows}">'
+        "</table:table-cell></table:table-row>"
+        f'<table:table-row table:number-rows-repeated="{repeated_rows}">'
         f'<table:table-cell table:number-columns-repeated="{repeated_columns}" '
         'office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
         "</table:table-row></table:table></office:spreadsheet></office:body>"
