@@ -22,6 +22,9 @@ MODEL_MODULES = ["inspection.models"]
 # The names the app answers to when INSPECTION_ALLOWED_HOSTS is not set: this machine only, as
 # `inspection serve` and `inspection demo` listen on 127.0.0.1 by default.
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# The address space a process reading one workbook may take (evidence/reading.py).
+DEFAULT_READ_MEMORY_MB = 4096
+DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -39,7 +42,8 @@ class Settings:
     secret_key: str
     session_idle_minutes: int = 30
     session_max_hours: int = 12
-    max_upload_bytes: int = 200 * 1024 * 1024
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    read_memory_bytes: int = DEFAULT_READ_MEMORY_MB << 20
     https: bool = False
     login_attempts_per_window: int = 5
     login_attempts_per_address: int = 20
@@ -122,13 +126,21 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         session_idle_minutes=int(env.get("INSPECTION_SESSION_IDLE_MINUTES", "30")),
         session_max_hours=int(env.get("INSPECTION_SESSION_MAX_HOURS", "12")),
-        max_upload_bytes=int(env.get("INSPECTION_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        max_upload_bytes=int(env.get("INSPECTION_MAX_UPLOAD_BYTES", str(DEFAULT_MAX_UPLOAD_BYTES))),
+        read_memory_bytes=_megabytes(env, "INSPECTION_READ_MEMORY_MB", DEFAULT_READ_MEMORY_MB),
         https=env.get("INSPECTION_HTTPS", "").lower() in {"1", "true", "yes"},
         retention_days=int(env.get("INSPECTION_RETENTION_DAYS", "365")),
         incoming_max_age_minutes=int(env.get("INSPECTION_INCOMING_MAX_AGE_MINUTES", "60")),
         allowed_hosts=allowed_hosts(env.get("INSPECTION_ALLOWED_HOSTS", "")),
         trusted_proxies=trusted_proxies(env.get("INSPECTION_TRUSTED_PROXIES", "")),
     )
+
+
+def _megabytes(env: Mapping[str, str], key: str, default: int) -> int:
+    text = env.get(key, "").strip() or str(default)
+    if not text.isdigit() or not 256 <= int(text) <= 1 << 20:
+        raise SettingsError(f"{key} must be a whole number of megabytes, at least 256 ({text!r}).")
+    return int(text) << 20
 
 
 def _items(text: str) -> list[str]:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from inspection import settings as settings_module
 from inspection.audit.visibility import NotAMember
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
 from inspection.export.csv import build_csv, write_csv_dir
@@ -189,6 +190,8 @@ def _import_pack(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise BadInput(f"Cannot read {args.file}: {exc.strerror}.") from exc
 
+    config = settings_module.load()
+
     async def work() -> dict[str, Any]:
         await _inspection(args.inspection)
         user = await _user(args.user)
@@ -199,7 +202,15 @@ def _import_pack(args: argparse.Namespace) -> int:
         if role is None:
             raise BadInput(f"{user.email} is not a member of inspection {args.inspection}.")
         result = await import_offline_pack(
-            args.inspection, data, user, role, overwrite=args.overwrite, sample_id=args.sample
+            args.inspection,
+            data,
+            user,
+            role,
+            overwrite=args.overwrite,
+            sample_id=args.sample,
+            filename=args.file.name,
+            max_bytes=config.max_upload_bytes,
+            memory_bytes=config.read_memory_bytes,
         )
         return result.as_dict()
 

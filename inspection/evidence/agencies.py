@@ -18,11 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook, PasswordError
-
 from inspection.evidence import codes, values
 from inspection.evidence.decoding import WINDOWS_1252, DecodedText, Repair, decode_text, hex_bytes
 from inspection.evidence.files import OLE_MAGIC, ZIP_MAGIC, check_size, check_spreadsheet
+from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
 from inspection.evidence.staged import (
     ERROR,
     INFO,
@@ -108,7 +107,7 @@ def _column_key(header: str) -> str:
 
 
 def _rows(
-    path: Path, name: str, max_bytes: int
+    path: Path, name: str, max_bytes: int, memory_bytes: int
 ) -> tuple[str, Iterator[list[Any]], bool, _CsvText | None]:
     """(sheet name as Excel would show it, rows, whether every cell is text, and for a CSV
     its text as decoded) for a CSV or a workbook's first sheet. A CSV's rows are parsed as
@@ -118,17 +117,10 @@ def _rows(
         head = handle.read(8)
     if head.startswith(ZIP_MAGIC) or head == OLE_MAGIC:
         check_spreadsheet(path, max_bytes, name)
-        try:
-            workbook = CalamineWorkbook.from_path(str(path))
-            sheet = workbook.sheet_names[0]
-            rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            return sheet, iter(rows), False, None
-        except PasswordError:
-            raise EvidenceFileError(f"{name} is password-protected (encrypted).") from None
-        except EvidenceFileError:
-            raise
-        except Exception as exc:
-            raise EvidenceFileError(f"{name} is damaged and cannot be read ({exc}).") from None
+        with sheets(path, name, memory_bytes, first_only=True) as workbook:
+            for sheet, rows in workbook:
+                return sheet, iter(rows), False, None
+        raise EvidenceFileError(f"{name} is a workbook without any sheet.")
     csv_text = _CsvText(decode_text(path.read_bytes(), name), name)
     return Path(name).stem, csv_text.rows(), True, csv_text
 
@@ -224,10 +216,15 @@ def _read_to_end(rows: Iterator[list[Any]]) -> None:
 
 
 def read_agency(
-    path: Path, agency: str, reference_date: date, max_bytes: int, filename: str | None = None
+    path: Path,
+    agency: str,
+    reference_date: date,
+    max_bytes: int,
+    filename: str | None = None,
+    memory_bytes: int = DEFAULT_READ_MEMORY,
 ) -> Staged:
     name = filename or path.name
-    sheet, rows, all_text, csv_text = _rows(path, name, max_bytes)
+    sheet, rows, all_text, csv_text = _rows(path, name, max_bytes, memory_bytes)
     top = list(itertools.islice(rows, 20))
     header_index = next(
         (i for i, r in enumerate(top) if sum(1 for c in r if _column_key(str(c))) >= 2), None

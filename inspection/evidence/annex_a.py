@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 from bisect import insort
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from python_calamine import CalamineWorkbook, PasswordError
-
 from inspection.evidence import codes, values
 from inspection.evidence.files import check_spreadsheet
 from inspection.evidence.headers import LIST9_CURRENT_KEYS, LISTS, Column, ListSchema, header_key
+from inspection.evidence.reading import DEFAULT_READ_MEMORY, Sheets, sheets
 from inspection.evidence.staged import (
     ERROR,
     INFO,
@@ -275,22 +273,21 @@ def read_annex_a(
     max_bytes: int,
     progress: Progress | None = None,
     filename: str | None = None,
+    memory_bytes: int = DEFAULT_READ_MEMORY,
 ) -> Staged:
-    """Every list in the workbook at ``path``; raises EvidenceFileError when none is usable."""
+    """Every list in the workbook at ``path``; raises EvidenceFileError when none is usable.
+
+    The workbook is parsed by a reader process (``reading``), a sheet ahead of the lists."""
     name = filename or path.name
     check_spreadsheet(path, max_bytes, name)
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except PasswordError:
-        raise EvidenceFileError(
-            f"{name} is password-protected (encrypted). Save it without a password and upload "
-            "it again."
-        ) from None
-    except Exception as exc:  # calamine raises several types for damaged files
-        raise EvidenceFileError(
-            f"{name} is damaged and cannot be read as a workbook ({exc})."
-        ) from None
-    sheet_names = list(workbook.sheet_names)
+    with sheets(path, name, memory_bytes) as workbook:
+        return _read_lists(workbook, name, reference_date, progress)
+
+
+def _read_lists(
+    workbook: Sheets, name: str, reference_date: date, progress: Progress | None
+) -> Staged:
+    sheet_names = workbook.names
     found: list[tuple[str, ListSchema, int, list[list[Any]]]] = []
     has_cells = False
     context = _Context(Staged(source_kind="annex-a", agency=AGENCY), reference_date)
@@ -299,7 +296,7 @@ def read_annex_a(
     # works on the next sheet); if a sheet turns out to come before one already read, the
     # lists are read again, from the start, in list order.
     in_order = True
-    for position, (sheet_name, rows) in enumerate(_parsed_sheets(workbook, sheet_names, name)):
+    for position, (sheet_name, rows) in enumerate(workbook):
         if any(not _blank(r) for r in rows):
             has_cells = True
         if header_key(sheet_name) in _NOT_LISTS:
@@ -341,31 +338,6 @@ def read_annex_a(
             f"{name} has the Annex A lists but no rows in any of them: there is nothing to load."
         )
     return staged
-
-
-def _parsed_sheets(
-    workbook: CalamineWorkbook, sheet_names: list[str], name: str
-) -> Iterator[tuple[str, list[list[Any]]]]:
-    """(sheet name, rows) for every sheet in workbook order, parsed in a worker thread ahead of
-    the caller (python-calamine releases the interpreter lock while it parses)."""
-
-    def parse(sheet_name: str) -> list[list[Any]]:
-        return workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-sheets") as pool:
-        parsing = [pool.submit(parse, sheet_name) for sheet_name in sheet_names]
-        try:
-            for sheet_name, future in zip(sheet_names, parsing, strict=True):
-                try:
-                    rows = future.result()
-                except Exception as exc:
-                    raise EvidenceFileError(
-                        f"{name} is damaged: sheet '{sheet_name}' cannot be read ({exc})."
-                    ) from None
-                yield sheet_name, rows
-        finally:
-            for future in parsing:
-                future.cancel()
 
 
 class _Child:

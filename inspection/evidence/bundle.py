@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import multiprocessing
 import os
 import pickle
 import threading
@@ -38,6 +37,7 @@ from inspection.evidence.load import (
     _inspection,
     _store_and_write,
 )
+from inspection.evidence.reading import cap_this_process, process_context, stopped_message
 from inspection.evidence.staged import EvidenceFileError
 from inspection.models import Inspection, User
 from inspection.settings import Settings
@@ -47,11 +47,6 @@ from inspection.settings import Settings
 # per core of a small machine: another would only slow the file being written.
 LOADERS = 3
 BUSY = 2
-READERS = (
-    "inspection.evidence.annex_a",
-    "inspection.evidence.cin_census",
-    "inspection.evidence.agencies",
-)
 BatchProgress = Callable[[EvidenceFile, str, float], None]
 Inbox = asyncio.Queue[tuple[int, tuple[Any, ...]]]
 
@@ -98,8 +93,7 @@ async def import_files(
         )
     # Loaders are forked from a server process that has imported the loading code and run
     # nothing else: no connections or threads are inherited, and a loader starts at once.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *READERS])
+    context = process_context()
     user_id = uploaded_by.id if uploaded_by else None
     inbox: Inbox = asyncio.Queue()
     loaders: list[_Loader] = []
@@ -181,7 +175,9 @@ class _Loader:
         inbox: Inbox,
     ) -> None:
         self.index, self.file, self.progress, self.inbox = index, job.file, progress, inbox
+        self.memory_bytes = job.settings.read_memory_bytes
         self.answered = False  # its last word (answered, refused, failed, gone) is in
+        self.read = False  # it has read its file (said "ready")
         self.connection, remote = context.Pipe()
         self.process = context.Process(
             target=serve,
@@ -202,13 +198,17 @@ class _Loader:
             if self.answered:  # it has ended, as it should
                 return
             self.process.join(5)
-            message = ("gone", f"exit code {self.process.exitcode}", self.file.name)
+            if self.read:
+                message = ("gone", f"exit code {self.process.exitcode}", self.file.name)
+            else:  # it ended while reading: the memory cap stopped it (or something killed it)
+                message = ("refused", stopped_message(self.file.name, self.memory_bytes))
         self.answered = message[0] not in ("progress", "ready")
         if message[0] == "progress":
             if self.progress is not None:
                 self.progress(self.file, message[1], message[2])
             return
         if message[0] == "ready":
+            self.read = True
             message = ("ready", self)
         self.inbox.put_nowait((self.index, message))
 
@@ -248,10 +248,13 @@ class _Job:
 def serve(connection: Connection, job: _Job) -> None:
     """A loader process: load one file, then end.
 
-    The cyclic garbage collector is paused throughout: a file's rows are hundreds of thousands
+    Its address space is capped (the read-memory setting), so that a file whose reading
+    outgrows it ends this process, refused, and nothing else. The cyclic garbage collector is
+    paused throughout: a file's rows are hundreds of thousands
     of objects that live until it is written, and a collection would walk them all. At the
     end of a write the process leaves at once (``os._exit``) instead of freeing them one by
     one; the operating system takes its memory back whole."""
+    cap_this_process(job.settings.read_memory_bytes)
     gc.disable()
     asyncio.run(_serve(connection, job))
 

@@ -35,6 +35,7 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from inspection.evidence.codes import codes_version
+from inspection.evidence.reading import DEFAULT_READ_MEMORY
 from inspection.evidence.rows import (
     CHILD_HEAD,
     CHILD_TAIL,
@@ -161,10 +162,13 @@ def read_file(
     max_bytes: int,
     progress: Progress | None = None,
     filename: str | None = None,
+    memory_bytes: int = DEFAULT_READ_MEMORY,
 ) -> Staged:
     """Read and validate a file without touching the database."""
     with _no_cycle_collection():
-        return _read(path, source_kind, agency, reference_date, max_bytes, progress, filename)
+        return _read(
+            path, source_kind, agency, reference_date, max_bytes, progress, filename, memory_bytes
+        )
 
 
 def _read(
@@ -175,11 +179,12 @@ def _read(
     max_bytes: int,
     progress: Progress | None,
     filename: str | None,
+    memory_bytes: int,
 ) -> Staged:
     if source_kind == "annex-a":
         from inspection.evidence.annex_a import read_annex_a
 
-        return read_annex_a(path, reference_date, max_bytes, progress, filename)
+        return read_annex_a(path, reference_date, max_bytes, progress, filename, memory_bytes)
     if source_kind == "cin-census":
         from inspection.evidence.cin_census import read_cin_census
 
@@ -187,7 +192,7 @@ def _read(
     if source_kind == "agency":
         from inspection.evidence.agencies import read_agency
 
-        return read_agency(path, agency, reference_date, max_bytes, filename)
+        return read_agency(path, agency, reference_date, max_bytes, filename, memory_bytes)
     raise EvidenceFileError(
         f"'{source_kind}' is not a kind of evidence; use one of {', '.join(SOURCE_KINDS)}."
     )
@@ -288,7 +293,7 @@ async def _check_and_read(
         source_kind,
         agency,
         inspection,
-        settings.max_upload_bytes,
+        settings,
         progress,
         name,
     )
@@ -300,14 +305,21 @@ def _read_and_prepare(
     source_kind: str,
     agency: str,
     inspection: Inspection,
-    max_bytes: int,
+    settings: Settings,
     progress: Progress | None,
     filename: str,
 ) -> tuple[Staged, Rows]:
     """The file read and validated, and its rows made, before any transaction begins."""
     with _no_cycle_collection():
         staged = _read(
-            path, source_kind, agency, inspection.reference_date, max_bytes, progress, filename
+            path,
+            source_kind,
+            agency,
+            inspection.reference_date,
+            settings.max_upload_bytes,
+            progress,
+            filename,
+            settings.read_memory_bytes,
         )
         return staged, prepare(staged, inspection.id)
 

@@ -25,17 +25,16 @@ comes back unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import io
 import json
 import re
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -53,6 +52,9 @@ from inspection.audit.audits import (
 )
 from inspection.audit.rubric import default_rubric
 from inspection.audit.visibility import NotAMember, viewer_for, visible_audits
+from inspection.evidence.files import check_workbook_bytes
+from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
+from inspection.evidence.staged import EvidenceFileError
 from inspection.export.cells import append_row, neutralise, write_text
 from inspection.export.log import log_export
 from inspection.export.tables import IN_SAMPLE, grade_labels
@@ -66,6 +68,7 @@ from inspection.export.workbook import (
 )
 from inspection.models import Audit, Child, Rubric, Sample, SampleMember, User
 from inspection.models.core import Role
+from inspection.settings import DEFAULT_MAX_UPLOAD_BYTES
 
 META_SHEET = "_pack"
 PACK_FORMAT = "1"
@@ -133,6 +136,10 @@ class Conflict:
             f"{self.member_id} {was} when the pack was made and has since been saved online "
             f"(now version {self.current_version})."
         )
+
+
+# A pack as read: each sheet's rows of cell values, by sheet name, in workbook order.
+PackBook = dict[str, list[list[Any]]]
 
 
 @dataclass
@@ -445,13 +452,25 @@ def _cell_text(value: Any) -> str:
     return str(value).replace("\r\n", "\n").strip()
 
 
-def _read_meta(wb: Any) -> tuple[dict[str, str], list[_MetaRow]] | None:
-    if META_SHEET not in wb.sheetnames:
+def _read_pack(data: bytes, filename: str, max_bytes: int, memory_bytes: int) -> PackBook:
+    """Every sheet's cell values, after the checks every workbook of evidence gets."""
+    check_workbook_bytes(data, max_bytes, filename)
+    with sheets(data, filename, memory_bytes, engine="openpyxl") as workbook:
+        return dict(workbook)
+
+
+def _whole_number(value: Any) -> int | None:
+    text = _cell_text(value)
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def _read_meta(book: PackBook) -> tuple[dict[str, str], list[_MetaRow]] | None:
+    if META_SHEET not in book:
         return None
     head: dict[str, str] = {}
     rows: list[_MetaRow] = []
     in_rows = False
-    for values in wb[META_SHEET].iter_rows(values_only=True):
+    for values in book[META_SHEET]:
         if not values or values[0] is None:
             continue
         if list(values[: len(META_HEADERS)]) == META_HEADERS:
@@ -493,27 +512,29 @@ async def import_offline_pack(
     overwrite: bool = False,
     sample_id: int | None = None,
     ip: str = "",
+    filename: str = "The pack",
+    max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    memory_bytes: int = DEFAULT_READ_MEMORY,
 ) -> ImportResult:
     """Check every cell of a completed pack, then load it all in one transaction or nothing.
+
+    The pack is checked as any workbook of evidence is (size, decompression bomb, the extent
+    of every sheet) and read in a reader process whose memory is capped (``evidence.reading``),
+    never on the event loop.
 
     ``sample_id``: the sample the caller expects the pack to be for (the web page's sample).
     ``overwrite``: replace audits saved online since the pack was made (an explicit choice).
     """
     result = ImportResult()
     try:
-        wb = load_workbook(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        book = await asyncio.to_thread(_read_pack, data, filename, max_bytes, memory_bytes)
+    except EvidenceFileError as exc:
         result.problems.append(
-            Problem(
-                "",
-                "",
-                "This file is not an Excel workbook (.xlsx): "
-                "load the offline audit pack as it was saved.",
-            )
+            Problem("", "", f"{exc} Load the offline audit pack as it was saved.")
         )
         return result
     try:
-        found = _read_meta(wb)
+        found = _read_meta(book)
     except (TypeError, ValueError):
         found = None
     if found is None or found[0].get("pack_format") != PACK_FORMAT:
@@ -523,14 +544,24 @@ async def import_offline_pack(
                 "",
                 "This workbook is not an offline audit pack "
                 "made by this service (its pack sheet is "
-                "missing).",
+                "missing or damaged).",
             )
         )
         return result
     head, meta_rows = found
     result.pack_id = head.get("pack_id", "")
-    pack_inspection = int(head.get("inspection_id") or 0)
-    pack_sample = int(head.get("sample_id") or 0)
+    pack_inspection = _whole_number(head.get("inspection_id"))
+    pack_sample = _whole_number(head.get("sample_id"))
+    if pack_inspection is None or pack_sample is None:
+        result.problems.append(
+            Problem(
+                "",
+                "",
+                "This workbook is not an offline audit pack made by this service (its pack "
+                "sheet is damaged: it does not say which inspection and sample it is for).",
+            )
+        )
+        return result
     result.sample_id = pack_sample
     if pack_inspection != inspection_id:
         result.problems.append(
@@ -554,7 +585,7 @@ async def import_offline_pack(
             Problem("", "", f"Sample {pack_sample} no longer exists in inspection {inspection_id}.")
         )
         return result
-    changes = await _check_sheets(wb, meta_rows, sample, result)
+    changes = await _check_sheets(book, meta_rows, sample, result)
     if result.problems:
         return result
     await _check_online(inspection_id, changes, user, role, result)
@@ -591,7 +622,7 @@ async def import_offline_pack(
 
 
 async def _check_sheets(
-    wb: Any, meta_rows: list[_MetaRow], sample: Sample, result: ImportResult
+    book: PackBook, meta_rows: list[_MetaRow], sample: Sample, result: ImportResult
 ) -> list[_Change]:
     members = {m.id: m for m in await SampleMember.filter(sample_id=sample.id)}
     by_sheet: dict[str, dict[int, _MetaRow]] = {}
@@ -610,7 +641,7 @@ async def _check_sheets(
                 )
             )
             continue
-        if sheet not in wb.sheetnames:
+        if sheet not in book:
             result.problems.append(
                 Problem(
                     sheet,
@@ -619,12 +650,13 @@ async def _check_sheets(
                 )
             )
             continue
-        changes += _check_sheet(wb[sheet], rubric, rows, members, sample, result)
+        changes += _check_sheet(sheet, book[sheet], rubric, rows, members, sample, result)
     return changes
 
 
 def _check_sheet(
-    ws: Worksheet,
+    sheet: str,
+    cell_rows: list[list[Any]],
     rubric: Rubric,
     rows: dict[int, _MetaRow],
     members: dict[int, SampleMember],
@@ -632,9 +664,8 @@ def _check_sheet(
     result: ImportResult,
 ) -> list[_Change]:
     definition = rubric.definition
-    sheet = ws.title
     expected = pack_headers(definition)
-    found = [_cell_text(c.value) for c in next(ws.iter_rows(min_row=1, max_row=1))]
+    found = [_cell_text(value) for value in (cell_rows[0] if cell_rows else [])]
     found += [""] * (len(expected) - len(found))
     for i, header in enumerate(expected):
         if found[i] != header:
@@ -656,9 +687,8 @@ def _check_sheet(
     needs_evidence = set(definition.get("evidence_required_for", []))
     seen: dict[int, int] = {}
     changes = []
-    for r, cells in enumerate(
-        ws.iter_rows(min_row=2, max_col=len(expected), values_only=True), start=2
-    ):
+    for r, row in enumerate(cell_rows[1:], start=2):
+        cells = row[: len(expected)]
         texts = [_cell_text(v) for v in cells] + [""] * (len(expected) - len(cells))
         if not any(texts):
             continue

@@ -115,8 +115,8 @@ def test_import_pack_refuses_a_file_that_is_not_a_pack(cli_env, tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr == (
-        "Nothing was loaded.\nThis file is not an Excel workbook (.xlsx): "
-        "load the offline audit pack as it was saved.\n"
+        "Nothing was loaded.\nnotes.xlsx is not an Excel workbook (.xlsx). "
+        "Load the offline audit pack as it was saved.\n"
     )
 
 

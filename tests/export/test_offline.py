@@ -188,7 +188,7 @@ async def test_pack_for_another_sample_inspection_or_rubric_version(db):
         world.inspection.id, b"not a workbook", world.auditor, Role.INSPECTOR
     )
     assert [str(p) for p in result.problems] == [
-        "This file is not an Excel workbook (.xlsx): load the offline audit pack as it was saved."
+        "The pack is not an Excel workbook (.xlsx). Load the offline audit pack as it was saved."
     ]
 
 

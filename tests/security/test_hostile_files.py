@@ -20,6 +20,7 @@ from inspection.evidence.load import import_file
 from inspection.evidence.staged import EvidenceFileError
 from inspection.models import Event
 from tests.evidence.helpers import make_inspection
+from tests.security import hostile_workbooks
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 AGENCY_HEADER = "record_id,person_id,event_date,event_type,details\n"
@@ -88,7 +89,45 @@ def _bytes(data: bytes):
     return build
 
 
+def _hostile_workbook(case: str):
+    sheet, part, target = hostile_workbooks.WORKBOOKS[case]
+
+    def build(path: Path) -> Path:
+        return hostile_workbooks.workbook(path, sheet, part or "xl/worksheets/sheet1.xml", target)
+
+    return build
+
+
+# Each of these a few kilobytes on disk; read as a grid, a billion cells or more. Before the
+# sheets named by the workbook's relationships were measured as the reader places cells, the
+# first four aborted the process that read them.
+SPANNING = "has a sheet ('List_1') spanning 1,048,576 rows and"
+WORKBOOK_CASES = {
+    f"workbook_{case}": ("annex-a", "a.xlsx", _hostile_workbook(case), SPANNING)
+    for case in hostile_workbooks.WORKBOOKS
+}
+
 CASES = {
+    **WORKBOOK_CASES,
+    "workbook_sparse_19_million_cells": (
+        "annex-a",
+        "a.xlsx",
+        lambda p: hostile_workbooks.workbook(p, hostile_workbooks.SPARSE),
+        "spanning 1,000,000 rows and 19 columns (19,000,000 cells), but only 3 of its cells "
+        "hold anything",
+    ),
+    "agency_workbook_sparse_19_million_cells": (
+        "agency",
+        "p.xlsx",
+        lambda p: hostile_workbooks.workbook(p, hostile_workbooks.SPARSE),
+        "but only 3 of its cells hold anything",
+    ),
+    "opendocument_repeated_across_the_grid": (
+        "annex-a",
+        "a.ods",
+        lambda p: hostile_workbooks.opendocument(p, 1_048_575, 16_384),
+        "has a sheet ('List_1') spanning 1,048,576 rows and 16,384 columns",
+    ),
     "billion_laughs": ("cin-census", "c.xml", _billion_laughs, "declares a DTD or entities"),
     "external_entity": ("cin-census", "c.xml", _external_entity, "declares a DTD or entities"),
     "parameter_entity": ("cin-census", "c.xml", _parameter_entity, "declares a DTD or entities"),
@@ -96,13 +135,13 @@ CASES = {
         "annex-a",
         "a.xlsx",
         lambda p: _sparse_workbook(p, ["Child Unique ID", "Gender"]),
-        "has a sheet spanning 1,048,576 rows and 16,384 columns",
+        "spanning 1,048,576 rows and 16,384 columns",
     ),
     "sparse_agency_xlsx": (
         "agency",
         "p.xlsx",
         lambda p: _sparse_workbook(p, ["record_id", "person_id", "event_date", "event_type"]),
-        "has a sheet spanning 1,048,576 rows and 16,384 columns",
+        "spanning 1,048,576 rows and 16,384 columns",
     ),
     "many_part_bomb": ("annex-a", "a.xlsx", _many_entry_bomb, "looks like a decompression bomb"),
     "huge_csv_cell": ("agency", "p.csv", _huge_cell_csv, "cannot be read as a CSV file"),

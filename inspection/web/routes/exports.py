@@ -112,11 +112,14 @@ async def load_pack(request: Request) -> Response:
     sample_id = int(request.path_params["sample_id"])
     if not await Sample.filter(id=sample_id, inspection_id=inspection.id).exists():
         raise not_found()
+    settings = request.app.state.settings
     async with request.form() as form:
         upload = form.get("pack")
         overwrite = form.get("overwrite") == "yes"
-        named = isinstance(upload, UploadFile) and bool(upload.filename)
-        data = await upload.read() if isinstance(upload, UploadFile) and named else b""
+        chosen = upload if isinstance(upload, UploadFile) and upload.filename else None
+        # (A body larger than any upload may be was refused unread, with a 413.)
+        filename = chosen.filename or "" if chosen else ""
+        data = await chosen.read() if chosen else b""
     context: dict[str, object] = {
         "inspection": inspection,
         "sample_id": sample_id,
@@ -124,7 +127,7 @@ async def load_pack(request: Request) -> Response:
         "result": None,
         "error": "",
     }
-    if not named:
+    if chosen is None:
         context["error"] = "Choose the completed offline audit pack (.xlsx) to load."
         return render(
             request,
@@ -141,6 +144,9 @@ async def load_pack(request: Request) -> Response:
         overwrite=overwrite,
         sample_id=sample_id,
         ip=client_ip(request.scope),
+        filename=filename,
+        max_bytes=settings.max_upload_bytes,
+        memory_bytes=settings.read_memory_bytes,
     )
     context["result"] = result
     status = 200 if result.saved else 409 if result.conflicts and not result.problems else 400
