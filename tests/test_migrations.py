@@ -81,9 +81,9 @@ asyncio.run(schema())
 
 
 def test_migrated_database_has_the_loading_schema_the_models_declare(tmp_path):
-    """The migrations, not only generate_schemas, leave event and source_record without foreign
-    keys and with one index each besides the primary key, and event attributes as json text
-    (the loader's speed depends on it)."""
+    """The migrations, not only generate_schemas, leave event and source_record with every
+    foreign key the models declare and one index each besides the primary key, and event
+    attributes as json text (the loader's speed depends on it)."""
     import json
     import os
 
@@ -109,12 +109,12 @@ def test_migrated_database_has_the_loading_schema_the_models_declare(tmp_path):
     postgres = url.startswith("postgres")
     assert found == {
         "event": {
-            "foreign_keys": 0,
+            "foreign_keys": 4,
             "indexes": ["(id)", "(inspection_id, child_id)"],
             "attributes": "json",
         },
         "source_record": {
-            "foreign_keys": 0,
+            "foreign_keys": 3,
             "indexes": ["(id)", "(inspection_id, child_id)"],
             "attributes": "jsonb" if postgres else "json",
         },
@@ -259,3 +259,42 @@ def test_issue_counts_migrate_a_populated_database(tmp_path):
     finally:
         drop_database(name)
     assert found == {"before": [["unknown_code", 1]], "after": [1, 5]}
+
+
+def test_keys_that_point_at_nothing_are_cleared_by_the_rule_and_then_refused(tmp_path):
+    """A database at 0008 with events and records pointing at nothing is migrated: a child or
+    record key pointing at nothing becomes NULL, a row whose upload is gone is deleted (its
+    events first lose it), the database then refuses a new dangling key, and no event id is
+    given twice."""
+    import json
+    import os
+
+    from tests.conftest import drop_database, new_database_url
+
+    url, name = new_database_url(tmp_path, "dangling")
+    try:
+        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
+        env["INSPECTION_SECRET_KEY"] = "dangling-test-secret"
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.dangling_keys"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        drop_database(name)
+    assert found == {
+        "records": [["r_kept", 1], ["r_no_child", None]],
+        "events": [
+            ["e_kept", 1, 1],
+            ["e_no_child", None, 1],
+            ["e_no_record", 1, None],
+            ["e_of_r_no_upload", 1, None],
+        ],
+        "a dangling child key": "refused",
+        "next event id": 41,
+    }

@@ -67,17 +67,16 @@ class SourceRecord(Model):
     upload_id: int
     child_id: int | None
     id = fields.IntField(primary_key=True)
-    # No database constraint on the two high-volume keys below: the evidence loader writes
-    # them inside the transaction that creates the upload, and every delete (superseding an
-    # upload, retention purge) removes an upload's records explicitly, events first.
+    # The database checks every key (migration 0009). Deletes are explicit, dependants first
+    # (superseding an upload and retention delete events, then records, then children), so a
+    # delete that would leave a key pointing at nothing fails rather than cascading.
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection",
         related_name="source_records",
         on_delete=fields.NO_ACTION,
-        db_constraint=False,
     )
     upload: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Upload", related_name="records", on_delete=fields.NO_ACTION, db_constraint=False
+        "models.Upload", related_name="records", on_delete=fields.NO_ACTION
     )
     agency = fields.CharField(max_length=60)
     person_id = fields.CharField(max_length=100, default="")
@@ -90,16 +89,13 @@ class SourceRecord(Model):
     sex = fields.CharField(max_length=1, default="")
     postcode = fields.CharField(max_length=10, default="")
     address = fields.CharField(max_length=200, default="")
-    # No database constraint either (checking it locked every child a file names): the loader
-    # sets it to a child created or found in the same transaction, and whatever deletes a
-    # child (linkage dropping an empty agency-only child, a merge, retention) unlinks its
-    # records first.
+    # Whatever deletes a child (linkage dropping an empty agency-only child, a merge,
+    # retention) unlinks or deletes its records first.
     child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
         "models.Child",
         related_name="records",
         null=True,
         on_delete=fields.NO_ACTION,
-        db_constraint=False,
     )
     link_method = fields.CharField(max_length=40, default="")
     link_probability = fields.FloatField(null=True)
@@ -137,30 +133,25 @@ class Event(Model):
     record_id: int | None
     upload_id: int
     id = fields.BigIntField(primary_key=True)
-    # No database constraint on any of the four keys (checking them was most of the time of
-    # loading events): the loader writes them in one transaction with their parents, and
-    # every delete is explicit, events first (superseding an upload and retention delete an
-    # upload's or inspection's events before its records and children; linkage moves or
-    # unlinks events before it deletes a child).
+    # The database checks all four keys (migration 0009); every delete is explicit, events
+    # first (linkage moves or unlinks events before it deletes a child).
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Inspection", related_name="events", on_delete=fields.NO_ACTION, db_constraint=False
+        "models.Inspection", related_name="events", on_delete=fields.NO_ACTION
     )
     child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
         "models.Child",
         related_name="events",
         null=True,
         on_delete=fields.NO_ACTION,
-        db_constraint=False,
     )
     record: fields.ForeignKeyNullableRelation[SourceRecord] = fields.ForeignKeyField(
         "models.SourceRecord",
         related_name="events",
         null=True,
         on_delete=fields.NO_ACTION,
-        db_constraint=False,
     )
     upload: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Upload", related_name="events", on_delete=fields.NO_ACTION, db_constraint=False
+        "models.Upload", related_name="events", on_delete=fields.NO_ACTION
     )
     agency = fields.CharField(max_length=60)
     kind = fields.CharField(max_length=60)
