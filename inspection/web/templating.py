@@ -10,14 +10,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from inspection.access_log import action_label
+from inspection.evidence.labels import source_kind_label
+from inspection.journey import kinds
+from inspection.journey.chronology import detail_items
+from inspection.sampling.verify import method_label
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
-def _date(value: date | datetime | None, fmt: str = "%d/%m/%Y") -> str:
-    if value is None:
+def _date(value: date | datetime | str | None, fmt: str = "%d/%m/%Y") -> str:
+    """A date (or a stored ISO timestamp) as dd/mm/yyyy, or ``fmt``."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.strftime(fmt)
 
 
@@ -36,7 +45,25 @@ def _grade_class(grade: str | None) -> str:
     return ""
 
 
+def _table_name(name: str | None) -> str:
+    """A table read from a file: an agency extract's table is named by its agency."""
+    return kinds.AGENCY_LABELS.get(name or "", name or "")
+
+
+def _short_hash(value: str | None) -> str:
+    """The first 8 characters of a hash: enough to compare by eye, the whole is in the exports."""
+    return f"{value[:8]}…" if value else ""
+
+
 templates.env.filters["uk_date"] = _date
+templates.env.filters["short_hash"] = _short_hash
+templates.env.filters["agency_label"] = kinds.agency_label
+templates.env.filters["kind_label"] = kinds.label
+templates.env.filters["action_label"] = action_label
+templates.env.filters["event_details"] = detail_items
+templates.env.filters["source_kind_label"] = source_kind_label
+templates.env.filters["method_label"] = method_label
+templates.env.filters["table_name"] = _table_name
 templates.env.filters["grade_class"] = _grade_class
 
 
