@@ -14,6 +14,8 @@ from inspection.access_log import action_label
 from inspection.evidence.labels import source_kind_label
 from inspection.journey import kinds
 from inspection.journey.chronology import detail_items
+from inspection.models.core import Role
+from inspection.overview import SECTION_TITLES, Section, sections_for
 from inspection.sampling.verify import method_label
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -67,6 +69,32 @@ templates.env.filters["table_name"] = _table_name
 templates.env.filters["grade_class"] = _grade_class
 
 
+def inspection_navigation(request: Request, role: Role) -> dict[str, Any]:
+    """The service navigation inside an inspection (the sections ``role`` may open, the current
+    one marked) and the breadcrumbs of the page at ``request``'s path."""
+    parts = request.url.path.strip("/").split("/")
+    base = "/" + "/".join(parts[:2])
+    try:
+        current = Section(parts[2] if len(parts) > 2 else "")
+    except ValueError:
+        current = Section.OVERVIEW
+    deeper = len(parts) > 3 and current is not Section.OVERVIEW
+    return {
+        "links": [
+            {
+                "title": SECTION_TITLES[s],
+                "href": f"{base}/{s.value}" if s.value else base,
+                "current": s is current,
+            }
+            for s in sections_for(role)
+        ],
+        "section": {"title": SECTION_TITLES[current], "href": f"{base}/{current.value}"},
+        "at_overview": current is Section.OVERVIEW and len(parts) == 2,
+        "deeper": deeper,
+        "base": base,
+    }
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -81,6 +109,9 @@ def render(
     """The full ``page``, or ``fragment`` alone when htmx asks; one URL, so ``Vary: HX-Request``."""
     name = fragment if fragment and is_htmx(request) else page
     context = {"user": getattr(request.state, "user", None), **context}
+    role = getattr(request.state, "role", None)
+    if role is not None and "inspection" in context and "inspection_nav" not in context:
+        context["inspection_nav"] = inspection_navigation(request, role)
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if fragment:
         response.headers["Vary"] = "HX-Request"
