@@ -84,6 +84,9 @@ NAVIGATION = (
     Section.EXPORTS,
 )
 
+# A section without a place of its own in the navigation is shown under this one.
+NAVIGATION_PARENT = {Section.LINKAGE: Section.CHILDREN}
+
 
 def may_open(section: Section, role: Role) -> bool:
     return role in SECTION_ROLES.get(section, READERS)

@@ -15,7 +15,7 @@ from inspection.evidence.labels import source_kind_label
 from inspection.journey import kinds
 from inspection.journey.chronology import detail_items
 from inspection.models.core import Role
-from inspection.overview import SECTION_TITLES, Section, sections_for
+from inspection.overview import NAVIGATION_PARENT, SECTION_TITLES, Section, sections_for
 from inspection.sampling.verify import method_label
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -84,7 +84,7 @@ def inspection_navigation(request: Request, role: Role) -> dict[str, Any]:
             {
                 "title": SECTION_TITLES[s],
                 "href": f"{base}/{s.value}" if s.value else base,
-                "current": s is current,
+                "current": s is NAVIGATION_PARENT.get(current, current),
             }
             for s in sections_for(role)
         ],
