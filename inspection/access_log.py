@@ -61,11 +61,44 @@ def _query(f: LogFilter) -> QuerySet[AccessLog]:
     return query.order_by("-at", "-id")
 
 
+# What each action means, in words; an action not named here is shown with its words spaced.
+ACTION_LABELS = {
+    "sign-in": "Signed in",
+    "sign-in-failed": "Sign-in failed",
+    "sign-out": "Signed out",
+    "view-journey": "Viewed a child's journey",
+    "view-chronology": "Viewed a child's chronology",
+    "export-chronology": "Downloaded a child's chronology",
+    "view_sample": "Viewed a sample",
+    "verify_sample": "Verified a sample",
+    "view-audit": "Viewed an audit",
+    "view-concern": "Viewed a concern",
+    "raise-concern": "Raised a concern",
+    "list-children": "Listed the children",
+    "add-member": "Added a team member",
+    "link-run": "Ran linkage",
+    "link-accept": "Linked two records",
+    "link-reject": "Kept two records apart",
+    "link-split": "Split a record from a child",
+    "link-merge": "Merged two children",
+    "export-xlsx": "Downloaded the workbook",
+    "export-csv": "Downloaded the tables",
+    "export-offline-pack": "Downloaded an offline audit pack",
+    "import-offline-pack": "Loaded an offline audit pack",
+    "view-access-log": "Viewed the access log",
+    "export-access-log": "Downloaded the access log",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace("-", " ").replace("_", " ").capitalize())
+
+
 def _row(entry: AccessLog) -> dict[str, str]:
     return {
-        "at": entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+        "at": entry.at.strftime("%d/%m/%Y %H:%M:%S"),
         "user": entry.user_email,
-        "action": entry.action,
+        "action": action_label(entry.action),
         "inspection": "" if entry.inspection_id is None else str(entry.inspection_id),
         "object": f"{entry.object_type} {entry.object_id}".strip(),
         "detail": entry.detail,

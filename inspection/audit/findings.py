@@ -23,6 +23,7 @@ from typing import Any
 from inspection.audit import scoring
 from inspection.audit.moderation import OVERALL
 from inspection.audit.visibility import NotAMember, Viewer, viewer_for, visible_audits
+from inspection.journey import kinds
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import aggregate, indicators_by_child
@@ -314,6 +315,7 @@ async def findings(
         rubrics.append(
             {
                 "rubric": name,
+                "title": definition.get("title") or name,
                 "audits": len(rows),
                 "audit_ids": [j.audit_id for j in rows],
                 "weighted": len({j.weight for j in rows}) > 1,
@@ -321,7 +323,9 @@ async def findings(
                 "by_stratum": _breakdown(rows, definition, lambda j: [j.stratum]),
                 "by_team": _breakdown(rows, definition, lambda j: [j.team]),
                 "by_cohort": _breakdown(rows, definition, lambda j: [j.cohort]),
-                "by_agency": _breakdown(rows, definition, lambda j: j.agencies),
+                "by_agency": _breakdown(
+                    rows, definition, lambda j: [kinds.agency_label(a) for a in j.agencies]
+                ),
                 "themes": [
                     {"theme": t, "count": len(ids), "audit_ids": ids}
                     for t, ids in sorted(themes.items(), key=lambda kv: (-len(kv[1]), kv[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from inspection.export.cells import csv_text
@@ -13,18 +14,43 @@ HEADERS = ("Date", "End date", "Agency", "What happened", "Source", "Details")
 _HIDDEN = {"original", "raw"}
 
 
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def _detail_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_detail_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')} {_detail_value(v)}" for k, v in value.items())
+    text = str(value)
+    iso = _ISO_DATE.match(text)
+    if iso and len(text) in (10, 19) or iso and "T" in text[10:11]:
+        return f"{iso.group(3)}/{iso.group(2)}/{iso.group(1)}"
+    if _SLUG.match(text):
+        return text.replace("_", " ").capitalize()
+    return text
+
+
+def detail_items(ev: JourneyEvent) -> list[tuple[str, str]]:
+    """An event's recorded details as (label, words): the page and the chronology show these."""
+    return [
+        (key.replace("_", " ").capitalize(), _detail_value(value))
+        for key, value in ev.details.items()
+        if key not in _HIDDEN and value not in (None, "", [], {})
+    ]
+
+
 def _details_text(ev: JourneyEvent) -> str:
-    parts = []
-    for key, value in ev.details.items():
-        if key in _HIDDEN or value in (None, "", [], {}):
-            continue
-        parts.append(f"{key.replace('_', ' ')}: {value}")
+    parts = [f"{label}: {text}" for label, text in detail_items(ev)]
     if ev.team:
-        parts.append(f"team: {ev.team}")
+        parts.append(f"Team: {ev.team}")
     if ev.worker:
-        parts.append(f"worker: {ev.worker}")
+        parts.append(f"Worker: {ev.worker}")
     if ev.also_reported_by:
-        parts.append("also reported in " + ", ".join(ev.also_reported_by))
+        parts.append("Also reported in " + ", ".join(ev.also_reported_by))
     return "; ".join(parts)
 
 

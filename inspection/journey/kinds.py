@@ -91,3 +91,12 @@ def label(kind: str) -> str:
 
 def agency_label(agency: str) -> str:
     return AGENCY_LABELS.get(agency, agency.replace("_", " ").capitalize())
+
+
+def agency_code(name: str) -> str:
+    """The agency an extract comes from, as typed: a known agency's label gives its code."""
+    typed = name.strip()
+    for code, label in AGENCY_LABELS.items():
+        if typed.casefold() in (label.casefold(), code.replace("_", " ")):
+            return code
+    return typed

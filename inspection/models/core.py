@@ -19,6 +19,12 @@ class Role(StrEnum):
     QA_VIEWER = "qa_viewer"
 
 
+# Who may do what in an inspection: read it, do audit work in it, lead it.
+READERS = frozenset(Role)
+EDITORS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
+LEADS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
+
+
 class InspectionKind(StrEnum):
     ILACS_STANDARD = "ilacs-standard"
     ILACS_SHORT = "ilacs-short"

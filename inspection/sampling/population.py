@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from inspection.journey import indicators as journey_indicators
+from inspection.journey import kinds
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.models import Child, Event
 
@@ -71,6 +72,17 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
+
+# Each comparison in words, for pages.
+OPERATOR_LABELS: dict[str, str] = {
+    ">=": "at least",
+    ">": "more than",
+    "<=": "at most",
+    "<": "less than",
+    "==": "exactly",
+    "!=": "anything but",
+}
+assert set(OPERATOR_LABELS) == set(OPERATORS)
 
 # Characteristics a sample may be stratified by.
 STRATIFY_FIELDS = ("age_band", "disability", "ethnicity_group", "team")
@@ -217,6 +229,34 @@ def normalise(definition: Mapping[str, Any]) -> dict[str, Any]:
     if indicators:
         out["indicators"] = sorted(indicators, key=lambda r: (r["name"], r["op"], r["value"]))
     return out
+
+
+def _uk(day: str) -> str:
+    return date.fromisoformat(day).strftime("%d/%m/%Y")
+
+
+def describe(definition: Mapping[str, Any]) -> str:
+    """A stored population definition in words, as pages show it."""
+    d = normalise(definition)
+    parts = [COHORTS[d["cohort"]]["label"] if "cohort" in d else "Every child the records name"]
+    if "from" in d or "to" in d:
+        start = f"from {_uk(d['from'])}" if "from" in d else ""
+        end = f"to {_uk(d['to'])}" if "to" in d else ""
+        parts.append(f"{start} {end}".strip())
+    if "agencies" in d:
+        parts.append("known to " + ", ".join(kinds.agency_label(a) for a in d["agencies"]))
+    if "age_bands" in d:
+        parts.append("aged " + ", ".join(d["age_bands"]))
+    if "disability" in d:
+        parts.append("disability recorded as " + ", ".join(d["disability"]))
+    if "ethnicity_groups" in d:
+        parts.append("ethnicity " + ", ".join(d["ethnicity_groups"]))
+    if "teams" in d:
+        parts.append("in team " + ", ".join(d["teams"]))
+    for rule in d.get("indicators", []):
+        label = journey_indicators.LABELS[rule["name"]].lower()
+        parts.append(f"{label}: {OPERATOR_LABELS[rule['op']]} {rule['value']}")
+    return "; ".join(parts)
 
 
 def passes_indicators(values: Mapping[str, Any] | None, rules: list[dict[str, Any]]) -> bool:

@@ -320,17 +320,34 @@ def verify_command(inspection_id: int, sample_id: int) -> str:
     return f"inspection sample verify --inspection {inspection_id} --sample {sample_id}"
 
 
+def _child_name(child: dict[str, Any] | None, population_key: str) -> str:
+    """A sampled child as pages name them: by name, else by the authority's id and birth date."""
+    if child is None:
+        return f"Record {population_key} (removed)"
+    name = f"{child['given_name'] or ''} {child['family_name'] or ''}".strip()
+    if name:
+        return name
+    born = f", born {child['dob'].strftime('%d/%m/%Y')}" if child["dob"] else ""
+    return f"Child with authority id {child['la_child_id'] or population_key}{born}"
+
+
 async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
     """Everything about one sample, as the page, the CLI's JSON and exports show it."""
     sample = await _sample(inspection_id, sample_id)
     drawn_by = await User.get_or_none(id=sample.drawn_by_id) if sample.drawn_by_id else None
     rows = await SampleMember.filter(sample_id=sample.id).order_by("stratum", "order", "id")
     child_ids = {r.child_id for r in rows if r.child_id}
-    la_ids = (
-        dict(await Child.filter(id__in=sorted(child_ids)).values_list("id", "la_child_id"))
+    children = (
+        {
+            c["id"]: c
+            for c in await Child.filter(id__in=sorted(child_ids)).values(
+                "id", "la_child_id", "given_name", "family_name", "dob"
+            )
+        }
         if child_ids
         else {}
     )
+    la_ids = {i: c["la_child_id"] for i, c in children.items()}
     users = {
         u.id: u.email
         for u in await User.filter(
@@ -353,6 +370,7 @@ async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
         "params": sample.params,
         "population": {
             "definition": sample.population_definition,
+            "description": pop.describe(sample.population_definition),
             "size": sample.population_size,
             "hash": sample.population_hash,
         },
@@ -368,6 +386,7 @@ async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
                 "id": r.id,
                 "child_id": r.child_id,
                 "la_child_id": la_ids.get(r.child_id),
+                "name": _child_name(children.get(r.child_id), r.population_key),
                 "population_key": r.population_key,
                 "stratum": r.stratum,
                 "order": r.order,

@@ -30,6 +30,22 @@ def method_name(params: Mapping[str, Any]) -> str:
     return "simple-random" if allocation == "simple" else f"stratified-{allocation}"
 
 
+ALLOCATION_LABELS = {
+    "proportional": "proportional allocation",
+    "equal": "the same number from each stratum",
+    "minimum": "proportional allocation with a minimum in each stratum",
+    "quota": "a quota for each stratum",
+}
+
+
+def method_label(method: str) -> str:
+    """A sampling method as pages name it."""
+    if method == "simple-random":
+        return "Simple random sample"
+    allocation = method.removeprefix("stratified-")
+    return f"Stratified sample, {ALLOCATION_LABELS.get(allocation, allocation + ' allocation')}"
+
+
 @dataclass(frozen=True)
 class StoredMember:
     id: int

@@ -13,12 +13,11 @@ from starlette.requests import Request
 
 from inspection.inspections import inspection_for
 from inspection.models import AccessLog, Inspection, User
+from inspection.models.core import EDITORS as EDITORS  # the role sets, defined with Role
+from inspection.models.core import LEADS as LEADS
+from inspection.models.core import READERS as READERS
 from inspection.models.core import Role
 from inspection.web.sessions import client_ip
-
-READERS = frozenset(Role)
-EDITORS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
-LEADS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
 
 
 def current_user(request: Request) -> User:

@@ -10,14 +10,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from inspection.access_log import action_label
+from inspection.evidence.labels import source_kind_label
+from inspection.journey import kinds
+from inspection.journey.chronology import detail_items
+from inspection.models.core import Role
+from inspection.overview import NAVIGATION_PARENT, SECTION_TITLES, Section, sections_for
+from inspection.sampling.verify import method_label
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
-def _date(value: date | datetime | None, fmt: str = "%d/%m/%Y") -> str:
-    if value is None:
+def _date(value: date | datetime | str | None, fmt: str = "%d/%m/%Y") -> str:
+    """A date (or a stored ISO timestamp) as dd/mm/yyyy, or ``fmt``."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.strftime(fmt)
 
 
@@ -36,8 +47,52 @@ def _grade_class(grade: str | None) -> str:
     return ""
 
 
+def _table_name(name: str | None) -> str:
+    """A table read from a file: an agency extract's table is named by its agency."""
+    return kinds.AGENCY_LABELS.get(name or "", name or "")
+
+
+def _short_hash(value: str | None) -> str:
+    """The first 8 characters of a hash: enough to compare by eye, the whole is in the exports."""
+    return f"{value[:8]}…" if value else ""
+
+
 templates.env.filters["uk_date"] = _date
+templates.env.filters["short_hash"] = _short_hash
+templates.env.filters["agency_label"] = kinds.agency_label
+templates.env.filters["kind_label"] = kinds.label
+templates.env.filters["action_label"] = action_label
+templates.env.filters["event_details"] = detail_items
+templates.env.filters["source_kind_label"] = source_kind_label
+templates.env.filters["method_label"] = method_label
+templates.env.filters["table_name"] = _table_name
 templates.env.filters["grade_class"] = _grade_class
+
+
+def inspection_navigation(request: Request, role: Role) -> dict[str, Any]:
+    """The service navigation inside an inspection (the sections ``role`` may open, the current
+    one marked) and the breadcrumbs of the page at ``request``'s path."""
+    parts = request.url.path.strip("/").split("/")
+    base = "/" + "/".join(parts[:2])
+    try:
+        current = Section(parts[2] if len(parts) > 2 else "")
+    except ValueError:
+        current = Section.OVERVIEW
+    deeper = len(parts) > 3 and current is not Section.OVERVIEW
+    return {
+        "links": [
+            {
+                "title": SECTION_TITLES[s],
+                "href": f"{base}/{s.value}" if s.value else base,
+                "current": s is NAVIGATION_PARENT.get(current, current),
+            }
+            for s in sections_for(role)
+        ],
+        "section": {"title": SECTION_TITLES[current], "href": f"{base}/{current.value}"},
+        "at_overview": current is Section.OVERVIEW and len(parts) == 2,
+        "deeper": deeper,
+        "base": base,
+    }
 
 
 def is_htmx(request: Request) -> bool:
@@ -54,6 +109,9 @@ def render(
     """The full ``page``, or ``fragment`` alone when htmx asks; one URL, so ``Vary: HX-Request``."""
     name = fragment if fragment and is_htmx(request) else page
     context = {"user": getattr(request.state, "user", None), **context}
+    role = getattr(request.state, "role", None)
+    if role is not None and "inspection" in context and "inspection_nav" not in context:
+        context["inspection_nav"] = inspection_navigation(request, role)
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if fragment:
         response.headers["Vary"] = "HX-Request"

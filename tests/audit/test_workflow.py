@@ -225,7 +225,7 @@ async def test_thirty_children_double_marked_moderated_and_found(db):
     cohorts = {g["group"]: g["n"] for g in r["by_cohort"]}
     assert cohorts == {"Child protection plan": 10, "No help episode recorded": 20}
     agencies = {g["group"]: g["n"] for g in r["by_agency"]}
-    assert agencies == {"police": 10, "social_care": 30}
+    assert agencies == {"Police": 10, "Children's social care": 30}
     assert [t["n"] for t in doc["trend"]] == [30]
 
 

@@ -34,7 +34,7 @@ async def test_csv_tables_exact_text(db, tmp_path):
         "LA001,2026-03-01,,Police,Police domestic abuse notification (first sign of need),"
         '"annex_a.xlsx, police.csv, row 2",',
         "LA001,2026-04-10,,Children's social care,Contact to children's social care,"
-        '"annex_a.xlsx, List_1, row 3",team: Front door; worker: W. Jones',
+        '"annex_a.xlsx, List_1, row 3",Team: Front door; Worker: W. Jones',
         "LA001,2026-05-20,2026-09-01,Children's social care,Child in need plan started (help "
         'started),"annex_a.xlsx, List_6, row 4",',
     ]

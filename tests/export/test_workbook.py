@@ -267,7 +267,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Children's social care",
             "Contact to children's social care",
             "annex_a.xlsx, List_1, row 3",
-            "team: Front door; worker: W. Jones",
+            "Team: Front door; Worker: W. Jones",
         ),
         (
             "LA001",

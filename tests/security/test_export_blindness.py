@@ -378,9 +378,9 @@ async def test_every_page_showing_audit_work_follows_the_same_rule(client, world
         overview = await _get(client, world, role, base)
         count = len(CONCERNS.get(role, ()))
         assert (
-            f'Open concerns about children</th><td class="govuk-table__cell">{count}</td>'
-            in overview.text
-        ), role
+            'id="open-concerns">Open concerns about children: '
+            + (f'<a class="govuk-link" href="{base}/concerns">{count}</a>' if count else "0</p>")
+        ) in overview.text, role
         # the audit page (auditors' workspace) of each marking
         for marking, audit_id in ids.items():
             page = await _get(client, world, role, f"{base}/audits/{audit_id}")
@@ -430,7 +430,7 @@ async def test_the_trend_counts_only_what_the_viewer_may_see_in_each_round(clien
     for role, user in world.users.items():
         await add_member(later, user, role, is_la_contact=role == LA)
     row = re.compile(
-        r"Blind round \(2026-11-02\)</th>\s*<td[^>]*><a[^>]*>(\d+)</a> of <a[^>]*>(\d+)<"
+        r"Blind round \(02/11/2026\)</th>\s*<td[^>]*><a[^>]*>(\d+)</a> of <a[^>]*>(\d+)<"
     )
     for role, n in ((A, "1"), (L, "1"), (I, "1"), (LA, "0"), (Q, "0")):
         page = await _get(client, world, role, f"/inspections/{later.id}/findings")

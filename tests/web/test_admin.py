@@ -1,3 +1,5 @@
+import re
+
 from inspection.models import AccessLog
 from tests.web.conftest import make_user, sign_in
 
@@ -30,6 +32,14 @@ async def test_admin_filters_and_exports_the_access_log(app_client):
     lines = csv_text.splitlines()
     assert lines[0] == "at,user,action,inspection,object,detail,ip"
     assert len(lines) == 3  # the failed sign-in and the journey view
-    assert lines[1].split(",")[1:5] == ["insp@example.org", "view-journey", "7", "child 12"]
+    # the CSV names each action as the page does
+    assert lines[1].split(",")[1:5] == [
+        "insp@example.org",
+        "Viewed a child's journey",
+        "7",
+        "child 12",
+    ]
+    assert lines[2].split(",")[2] == "Sign-in failed"
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", lines[1].split(",")[0])
     assert "'=HYPERLINK" in lines[1]
     assert await AccessLog.filter(action="export-access-log").count() == 1

@@ -26,6 +26,7 @@ from inspection.evidence.incoming import IncomingFile, receive
 from inspection.evidence.load import SOURCE_KINDS, import_file
 from inspection.evidence.report import issue_report, issues_workbook
 from inspection.evidence.staged import EvidenceFileError
+from inspection.journey.kinds import agency_code
 from inspection.models import Upload
 from inspection.models.columns import fits, max_length
 from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
@@ -121,7 +122,7 @@ async def start_upload(request: Request) -> Response:
     settings = request.app.state.settings
     form = await request.form(max_files=1)
     kind = form_text(form, "source_kind")
-    agency = form_text(form, "agency").strip()
+    agency = agency_code(form_text(form, "agency"))
     upload = form.get("file")
     error = ""
     if kind not in SOURCE_KINDS:

@@ -18,7 +18,7 @@ from inspection.inspections import (
 )
 from inspection.models import LocalAuthority, Membership, User
 from inspection.models.core import InspectionKind, Role
-from inspection.overview import inspection_overview
+from inspection.overview import Overview, TaskStatus, inspection_overview, may_open
 from inspection.retention import PurgeReport, purge_allowed, purge_due
 from inspection.web.access import (
     LEADS,
@@ -33,18 +33,18 @@ from inspection.web.templating import render
 
 CREATORS = {Role.ADMIN, Role.LEAD_INSPECTOR}
 
-# The sections of an inspection, in the order of the work; each area's routes live in its module.
-SECTION_LINKS: list[dict[str, str]] = [
-    {"path": "evidence", "label": "Evidence: upload and validation"},
-    {"path": "children", "label": "Children and their journeys"},
-    {"path": "linkage", "label": "Linkage review"},
-    {"path": "samples", "label": "Samples"},
-    {"path": "audits", "label": "Audits"},
-    {"path": "moderation", "label": "Moderation"},
-    {"path": "findings", "label": "Findings"},
-    {"path": "concerns", "label": "Concerns about children"},
-    {"path": "exports", "label": "Spreadsheets: export and offline audit packs"},
-]
+
+def task_rows(inspection_id: int, overview: Overview, role: Role) -> list[dict[str, str]]:
+    """The task list as the page shows it: a task links to its page when it can be started and
+    ``role`` may open it (the team is on the overview itself)."""
+    base = f"/inspections/{inspection_id}"
+    rows = []
+    for task in overview.tasks:
+        href = ""
+        if task.status is not TaskStatus.CANNOT_START and may_open(task.section, role):
+            href = f"{base}/{task.section.value}" if task.section.value else f"{base}#team"
+        rows.append({**task.as_dict(), "href": href})
+    return rows
 
 
 async def home(request: Request) -> Response:
@@ -140,7 +140,7 @@ async def overview_page(
             "inspection": inspection,
             "role": role,
             "overview": data,
-            "inspection_links": SECTION_LINKS,
+            "tasks": task_rows(inspection.id, data, role),
             "purge_from": purge_due(inspection, retention_days),
             "purge_allowed": purge_allowed(inspection, retention_days),
             "purged": purged.removed() if purged else None,

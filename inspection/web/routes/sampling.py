@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from inspection.journey import indicators as journey_indicators
 from inspection.sampling import population as pop
 from inspection.sampling import service
 from inspection.sampling.draw import ALLOCATIONS
@@ -147,8 +148,8 @@ async def _page_context(
         "age_bands": pop.AGE_BANDS,
         "disability_values": pop.DISABILITY_VALUES,
         "ethnicity_groups": pop.ETHNICITY_GROUP_NAMES,
-        "indicators": pop.INDICATORS,
-        "operators": list(pop.OPERATORS),
+        "indicators": {name: journey_indicators.LABELS[name] for name in pop.INDICATORS},
+        "operators": pop.OPERATOR_LABELS,
         "stratify_fields": pop.STRATIFY_FIELDS,
         "allocations": [a for a in ALLOCATIONS if a != "simple"],
         "can_draw": role in EDITORS,

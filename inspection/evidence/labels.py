@@ -1,0 +1,16 @@
+"""What each kind of evidence file is called on pages and in exports."""
+
+from __future__ import annotations
+
+from inspection.evidence.load import SOURCE_KINDS
+
+SOURCE_KIND_LABELS: dict[str, str] = {
+    "annex-a": "Annex A workbook",
+    "cin-census": "CIN census",
+    "agency": "Partner-agency extract",
+}
+assert set(SOURCE_KIND_LABELS) == set(SOURCE_KINDS)
+
+
+def source_kind_label(kind: str) -> str:
+    return SOURCE_KIND_LABELS.get(kind, kind)
