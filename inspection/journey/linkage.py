@@ -42,7 +42,8 @@ PREFERRED_AGENCY = "social_care"
 
 # Brothers, sisters and twins share a family name, an address and sometimes a date of birth,
 # which Fellegi–Sunter (fields independent) adds up as strong evidence. Given names that
-# disagree outright are never joined automatically, nor are two children holding such a pair;
+# disagree outright (two names, not one name mistyped: a slip of a letter or two is a level of
+# its own, GIVEN_TYPO) are never joined automatically, nor are two children holding such a pair;
 # a record with no given name, or an initial only, is joined automatically only to a child no
 # record of which has such a possible twin (docs/linkage.md, "Siblings and twins").
 GIVEN_DISAGREE = "different"
@@ -116,6 +117,18 @@ _SWAPPED = (
     'AND length("given_l") > 1 AND length("given_r") > 1'
 )
 SWAPPED_GIVEN = "swapped with the family name"
+
+# Given names one slip of the keyboard apart: one letter different, missing, added or two
+# letters swapped (two such slips in names of five letters or more), or one name the start of
+# the other (at least two letters).
+_TYPO_GIVEN = (
+    'length("given_l") > 1 AND length("given_r") > 1 AND ('
+    'damerau_levenshtein("given_l", "given_r") <= 1 '
+    'OR (damerau_levenshtein("given_l", "given_r") <= 2 '
+    'AND length("given_l") >= 5 AND length("given_r") >= 5) '
+    'OR starts_with("given_l", "given_r") OR starts_with("given_r", "given_l"))'
+)
+GIVEN_TYPO = "a letter or two different, or shortened"
 SWAPPED_FAMILY = "swapped with the given name"
 
 
@@ -158,6 +171,12 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.06,
                 0.006,
             ),
+            # a typed name with a letter wrong, missing, doubled or two letters swapped, or cut
+            # short (``Rxy``/``Roy``, ``Nde``/``Ned``, ``Wil``/``William``): one child's name
+            # mistyped, not two children's names (docs/linkage.md, "Siblings and twins")
+            # fixed at 3 bits against: a slip of a letter marks a mistyped name, and as often
+            # a look-alike child born the same day (Jaden and Jayden), so it never counts for
+            _level(_TYPO_GIVEN, GIVEN_TYPO, 0.02, 0.16, fixed=True),
             _level(
                 '(length("given_l") = 1 OR length("given_r") = 1) '
                 'AND substr("given_l", 1, 1) = substr("given_r", 1, 1)',
@@ -243,7 +262,13 @@ COMPARISONS: list[dict[str, Any]] = [
             _level('"postcode_l" IS NULL OR "postcode_r" IS NULL', "missing", null=True),
             _level('"postcode_l" = "postcode_r"', "same", 0.82, 0.003),
             _level('"sector_l" = "sector_r"', "same sector", 0.04, 0.05),
-            _level("ELSE", "different (moved?)", 0.14, 0.947),
+            _level(
+                'damerau_levenshtein("postcode_l", "postcode_r") <= 1',
+                "one character different or two swapped",
+                0.03,
+                0.01,
+            ),
+            _level("ELSE", "different (moved?)", 0.11, 0.937),
         ],
     },
     _identifier("nhs", "NHS number"),
@@ -449,7 +474,7 @@ def predict_pairs(
         comparisons=[json.loads(json.dumps(c)) for c in COMPARISONS],
         blocking_rules_to_generate_predictions=BLOCKING,
         probability_two_random_records_match=_prior(len(rows), clusters),
-        retain_matching_columns=False,
+        retain_matching_columns=True,  # keeps the gamma_ columns: which level each field reached
         retain_intermediate_calculation_columns=True,
     )
     api = DuckDBAPI()
@@ -542,14 +567,12 @@ def _level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
 
 
 def _evidence(row: Any, weights: dict[str, list[tuple[float, str]]]) -> dict[str, Any]:
-    """Which fields agreed: each comparison's level, recognised by its match weight."""
+    """Which level each field reached, read from Splink's comparison vector (``gamma_``: -1
+    for a missing value, then the levels numbered from the last, ``ELSE``, as 0)."""
     agreed: dict[str, str] = {}
     for column, levels in weights.items():
-        mw = float(getattr(row, f"mw_{column}"))
-        if mw == 0.0:
-            agreed[column] = "missing"
-            continue
-        agreed[column] = min(levels, key=lambda wl: abs(wl[0] - mw))[1]
+        gamma = int(getattr(row, f"gamma_{column}"))
+        agreed[column] = "missing" if gamma < 0 else levels[len(levels) - 1 - gamma][1]
     return {
         "fields": agreed,
         "match_weight": round(float(row.match_weight), 2),

@@ -22,7 +22,7 @@ from pathlib import Path
 from inspection.evidence.agencies import COLUMNS, KINDS
 
 DATASET = "dataset3.csv"  # 5,000 records of 2,000 people, up to 6 records each
-AGENCIES = ("police", "health", "education", "early_help")
+AGENCIES = tuple(KINDS)  # the four partner agencies the importer knows
 _PREFIX = {"police": "PP", "health": "H", "education": "EP", "early_help": "EH"}
 
 

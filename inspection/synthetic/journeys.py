@@ -13,27 +13,18 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from inspection.evidence.agencies import KINDS as AGENCY_KINDS
 from inspection.synthetic import codes
 from inspection.synthetic.people import Person
 
 DAY = timedelta(days=1)
 
-# Partner-agency event types (docs/formats.md) → journey kinds.
+# Partner-agency event types → journey kinds: the importer's table (docs/formats.md), for the
+# three agencies whose events the generator tells as partner events.
 PARTNER_KINDS: dict[tuple[str, str], str] = {
-    ("police", "domestic_abuse_notification"): "police_domestic_abuse",
-    ("police", "missing_episode"): "missing_episode",
-    ("police", "exploitation_concern"): "police_exploitation_concern",
-    ("police", "police_protection"): "police_protection",
-    ("police", "child_concern_notification"): "police_concern",
-    ("health", "ed_attendance"): "ed_attendance",
-    ("health", "health_visitor_concern"): "health_concern",
-    ("health", "school_nurse_concern"): "health_concern",
-    ("health", "gp_concern"): "health_concern",
-    ("education", "attendance_concern"): "attendance_concern",
-    ("education", "exclusion"): "exclusion",
-    ("education", "safeguarding_concern"): "school_concern",
-    ("education", "elective_home_education"): "elective_home_education",
-    ("education", "child_missing_education"): "child_missing_education",
+    (agency, event_type): kind
+    for agency in ("police", "health", "education")
+    for event_type, kind in AGENCY_KINDS[agency].items()
 }
 
 ABUSE_CIN = {

@@ -7,61 +7,18 @@ import json
 from datetime import date
 from typing import IO, Any
 
+from inspection.journey import kinds
 from inspection.synthetic.journeys import PARTNER_KINDS, Journey, Window, birthday
 
-KINDS = (
-    "contact",
-    "referral",
-    "early_help_start",
-    "early_help_end",
-    "assessment_start",
-    "assessment_authorised",
-    "strategy_discussion",
-    "icpc",
-    "cin_plan_start",
-    "cin_plan_end",
-    "cp_plan_start",
-    "cp_plan_end",
-    "looked_after_start",
-    "looked_after_end",
-    "placement_change",
-    "missing_episode",
-    "care_leaver",
-    "adoption_decision",
-    "placement_order",
-    "adoption_match",
-    "placed_for_adoption",
-    "adoption_order",
-    "police_domestic_abuse",
-    "police_exploitation_concern",
-    "police_protection",
-    "police_concern",
-    "ed_attendance",
-    "health_concern",
-    "school_concern",
-    "attendance_concern",
-    "exclusion",
-    "elective_home_education",
-    "child_missing_education",
-)
-HELP_KINDS = frozenset(
-    {"early_help_start", "cin_plan_start", "cp_plan_start", "looked_after_start"}
-)
-END_KINDS = frozenset({"early_help_end", "cin_plan_end", "cp_plan_end", "looked_after_end"})
-OUTCOME_KINDS = frozenset(
-    {
-        "placement_change",
-        "care_leaver",
-        "adoption_decision",
-        "placement_order",
-        "adoption_match",
-        "placed_for_adoption",
-        "adoption_order",
-    }
-)
+# The event vocabulary is the journey's own (one definition): the kinds, their order on one
+# day, and which are help, the end of help, or an outcome of care.
+KINDS = tuple(kinds.LABELS)
+HELP_KINDS = kinds.HELP_KINDS
+END_KINDS = kinds.END_KINDS
+OUTCOME_KINDS = kinds.OUTCOME_KINDS
 # Signals of need: everything that is not help, the end of help, or an outcome of care.
-NEED_KINDS = frozenset(KINDS) - HELP_KINDS - END_KINDS - OUTCOME_KINDS
-_ORDER = {kind: i for i, kind in enumerate(KINDS)}
+NEED_KINDS = frozenset(KINDS) - kinds.NEED_EXCLUDED
+_ORDER = kinds.ORDER
 
 Event = tuple[date, date | None, str, str]  # (date, end, agency, kind)
 

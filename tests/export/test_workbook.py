@@ -430,3 +430,40 @@ def test_long_grade_lists_use_a_hidden_range():
     assert long.formula1 == "'_lists'!$A$1:$A$12"
     assert wb["_lists"].sheet_state == "veryHidden"
     assert wb["_lists"]["A12"].value == "Grade number 11, described at length"
+
+
+async def test_about_sheet_gives_linkage_accuracy_from_settled_review_decisions(db):
+    """36 settled decisions: 27 pairs people confirmed that the model had found, 3 it had found
+    that people said were two children, 6 children people joined that it had missed. The
+    About sheet says what they estimate, and from how many decisions."""
+    from inspection.models import LinkDecision
+
+    world = await build_world()
+    for decision, count in (("accept", 27), ("reject", 3), ("merge", 6)):
+        for _ in range(count):
+            await LinkDecision.create(
+                inspection=world.inspection, decision=decision, decided_by=world.lead
+            )
+    await LinkDecision.create(inspection=world.inspection, decision="pending", probability=0.7)
+
+    export = await build_workbook(
+        world.inspection.id, world.lead, pseudonymise=False, now=EXPORTED_AT
+    )
+
+    about = dict(r for r in rows(load_workbook(io.BytesIO(export.data))["About"])[1:] if r[0])
+    assert about["Linkage accuracy"] == (
+        "Precision 0.90, recall 0.82, estimated from 36 settled decisions "
+        "(the hard pairs people decided)."
+    )
+
+
+async def test_about_sheet_says_when_too_few_review_decisions_are_settled(db):
+    world = await build_world()
+    export = await build_workbook(
+        world.inspection.id, world.lead, pseudonymise=False, now=EXPORTED_AT
+    )
+    about = dict(r for r in rows(load_workbook(io.BytesIO(export.data))["About"])[1:] if r[0])
+    assert about["Linkage accuracy"] == (
+        "Too few settled decisions to estimate the linkage's precision and recall "
+        "(0 so far; at least 30 are needed)."
+    )

@@ -355,3 +355,57 @@ async def test_a_record_with_no_given_name_joins_the_only_child_it_can_be(db):
         await SourceRecord.get(id=named.id)
     ).child_id
     assert result.for_review == 0
+
+
+async def test_a_mistyped_given_name_is_one_child_not_a_twin(db):
+    """``Nde`` for ``Ned`` (two letters swapped) with the family name, date of birth and
+    postcode agreeing is the same child mistyped: joined automatically and never put to a
+    person as a possible twin; the evidence names the slip."""
+    insp, ups = await _four_agencies()
+    dob = date(2011, 5, 17)
+    h = await f.record(insp, ups["health"], "health", "H1", "Ned", "Lodge", dob, "M", "XS5 1QT")
+    e = await f.record(
+        insp, ups["education"], "education", "EP1", "Ned", "Lodge", dob, "M", "XS5 1QT"
+    )
+    p = await f.record(insp, ups["police"], "police", "PP1", "Nde", "Lodge", dob, "M", "XS5 1QT")
+
+    result = await link_inspection(insp.id)
+
+    child = {(await SourceRecord.get(id=r.id)).child_id for r in (h, e, p)}
+    assert len(child) == 1
+    assert result.for_review == 0
+    typed = await SourceRecord.get(id=p.id)
+    assert typed.link_method == "probabilistic"
+    assert typed.link_evidence["fields"]["given"] == "a letter or two different, or shortened"
+
+
+async def test_twins_with_different_given_names_stay_guarded(db):
+    """Twins: one family name, date of birth, sex and postcode, given names that are two
+    names (``Oliver``, ``Olivia``'s brother ``Harvey``), in two agencies each. Each twin's
+    records join; the twins are never joined automatically, only asked about."""
+    insp, ups = await _four_agencies()
+    dob = date(2018, 1, 9)
+    o1 = await f.record(insp, ups["health"], "health", "H1", "Oliver", "Hart", dob, "M", "XS2 8NB")
+    o2 = await f.record(
+        insp, ups["education"], "education", "EP1", "Oliver", "Hart", dob, "M", "XS2 8NB"
+    )
+    h1 = await f.record(insp, ups["health"], "health", "H2", "Harvey", "Hart", dob, "M", "XS2 8NB")
+    h2 = await f.record(insp, ups["police"], "police", "PP1", "Harvey", "Hart", dob, "M", "XS2 8NB")
+
+    await link_inspection(insp.id)
+
+    child = {r.id: (await SourceRecord.get(id=r.id)).child_id for r in (o1, o2, h1, h2)}
+    assert child[o1.id] == child[o2.id]
+    assert child[h1.id] == child[h2.id]
+    assert child[o1.id] != child[h1.id]
+    pending = await LinkDecision.filter(inspection_id=insp.id, decision="pending").values(
+        "left_record_id", "right_record_id", "evidence"
+    )
+    assert len(pending) == 1
+    assert pending[0]["evidence"]["fields"]["given"] == "different"
+    assert {pending[0]["left_record_id"], pending[0]["right_record_id"]} <= {
+        o1.id,
+        o2.id,
+        h1.id,
+        h2.id,
+    }

@@ -54,6 +54,38 @@ async def test_queue_puts_the_pair_that_joins_most_records_first(db):
     queue = await review_queue(insp.id)
     assert [p["records_joined"] for p in queue.pending] == [3, 2]
     assert queue.pending[0]["left"]["given_name"] == "Erin"
+    assert [p["in_sample"] for p in queue.pending] == [False, False]
+
+
+async def test_queue_puts_a_child_in_a_sample_before_a_larger_cluster(db):
+    """Callum's pair joins two records, Erin's three; Callum is in the inspection's sample, so
+    his pair comes first: the answer changes an audited child's journey."""
+    from inspection.models import Sample, SampleMember, SourceRecord
+
+    insp, _user = await _queue()
+    callum = await SourceRecord.get(inspection_id=insp.id, person_id="H1")
+    sample = await Sample.create(
+        inspection=insp, method="srs", seed="5eed", population_hash="ef" * 32, population_size=2
+    )
+    await SampleMember.create(
+        inspection_id=insp.id,
+        sample=sample,
+        child_id=callum.child_id,
+        population_key="H1",
+        inclusion_probability=0.5,
+        weight=2.0,
+        order=1,
+        status="selected",
+    )
+
+    queue = await review_queue(insp.id)
+
+    assert [
+        (p["left"]["given_name"], p["in_sample"], p["records_joined"]) for p in queue.pending
+    ] == [
+        ("Callum", True, 2),
+        ("Erin", False, 3),
+    ]
 
 
 async def test_blind_review_hides_the_probability_and_evidence(client):
