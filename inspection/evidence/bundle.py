@@ -37,7 +37,12 @@ from inspection.evidence.load import (
     _inspection,
     _store_and_write,
 )
-from inspection.evidence.reading import cap_this_process, process_context, stopped_message
+from inspection.evidence.reading import (
+    cap_this_process,
+    process_context,
+    stopped_by_cap,
+    stopped_message,
+)
 from inspection.evidence.staged import EvidenceFileError
 from inspection.models import Inspection, User
 from inspection.settings import Settings
@@ -198,10 +203,10 @@ class _Loader:
             if self.answered:  # it has ended, as it should
                 return
             self.process.join(5)
-            if self.read:
-                message = ("gone", f"exit code {self.process.exitcode}", self.file.name)
-            else:  # it ended while reading: the memory cap stopped it (or something killed it)
+            if not self.read and stopped_by_cap(self.process.exitcode):
                 message = ("refused", stopped_message(self.file.name, self.memory_bytes))
+            else:
+                message = ("gone", f"exit code {self.process.exitcode}", self.file.name)
         self.answered = message[0] not in ("progress", "ready")
         if message[0] == "progress":
             if self.progress is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import resource
+import signal
 from collections.abc import Generator, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -54,6 +55,12 @@ def cap_this_process(memory_bytes: int) -> None:
     global _capped
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     _capped = memory_bytes
+
+
+def stopped_by_cap(exitcode: int | None) -> bool:
+    """Whether a reading process ended as an allocation beyond its cap ends it: an abort (the
+    parser's allocator gives up) or a MemoryError the process could not report."""
+    return exitcode in (-signal.SIGABRT, 1)
 
 
 def stopped_message(name: str, memory_bytes: int) -> str:
@@ -142,6 +149,12 @@ def _checked(messages: Iterator[Message], name: str, memory_bytes: int) -> Itera
             raise EvidenceFileError(
                 f"{name} is damaged and cannot be read as a workbook ({message[2]})."
             )
+        elif kind == "stopped":
+            raise EvidenceFileError(
+                f"{name} could not be read: the process reading it stopped unexpectedly "
+                f"(exit code {message[1]}). Try again; if it happens again, tell the service's "
+                "administrators."
+            )
         elif kind == "memory":
             raise EvidenceFileError(stopped_message(name, memory_bytes))
 
@@ -164,8 +177,12 @@ def _from_process(
             try:
                 message = receiving.recv()
             except EOFError:
-                # It ended without a word: the cap stopped it (or something killed it).
-                yield ("memory",)
+                # It ended without a word: the cap stopped it, or something killed it.
+                process.join()
+                if stopped_by_cap(process.exitcode):
+                    yield ("memory",)
+                else:
+                    yield ("stopped", process.exitcode)
                 return
             if message[0] == "done":
                 return
