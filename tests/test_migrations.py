@@ -4,10 +4,13 @@ The check runs in its own process: Tortoise's command-line context re-registers 
 which must not touch the ORM the rest of the suite is using.
 """
 
+import json
+import os
 import subprocess
 import sys
+from typing import Any
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, drop_database, is_postgres, new_database_url
 
 CHECK = """
 import asyncio, sys
@@ -23,6 +26,26 @@ async def pending():
 
 print(asyncio.run(pending()))
 """
+
+
+def _run_on_a_new_database(tmp_path, label: str, args: list[str]) -> Any:
+    """What ``python ARGS`` prints last (as JSON), run on a new, empty database."""
+    url, name = new_database_url(tmp_path, label)
+    try:
+        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
+        env["INSPECTION_SECRET_KEY"] = f"{label}-test-secret"
+        result = subprocess.run(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        drop_database(name)
 
 
 def test_no_model_change_without_a_migration():
@@ -84,29 +107,9 @@ def test_migrated_database_has_the_loading_schema_the_models_declare(tmp_path):
     """The migrations, not only generate_schemas, leave event and source_record with every
     foreign key the models declare and one index each besides the primary key, and event
     attributes as json text (the loader's speed depends on it)."""
-    import json
-    import os
-
-    from tests.conftest import drop_database, new_database_url
-
-    url, name = new_database_url(tmp_path, "schema")
-    try:
-        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
-        env["INSPECTION_SECRET_KEY"] = "schema-test-secret"
-        result = subprocess.run(
-            [sys.executable, "-c", MIGRATED_SCHEMA],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        drop_database(name)
+    found = _run_on_a_new_database(tmp_path, "schema", ["-c", MIGRATED_SCHEMA])
     # Event attributes are json (the text as written) on PostgreSQL; SQLite's JSON is text.
-    postgres = url.startswith("postgres")
+    postgres = is_postgres()
     assert found == {
         "event": {
             "foreign_keys": 4,
@@ -126,27 +129,7 @@ def test_duplicated_markings_are_merged_by_the_rule_and_then_refused(tmp_path):
     one audit per member and marking is left, chosen by migration 0005's rule; every concern is
     kept, moved to the kept audit; moderations move unless the kept pair already agreed that
     domain; each removal is in the access log; a new duplicate is refused by the database."""
-    import json
-    import os
-
-    from tests.conftest import drop_database, new_database_url
-
-    url, name = new_database_url(tmp_path, "duplicates")
-    try:
-        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
-        env["INSPECTION_SECRET_KEY"] = "duplicates-test-secret"
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.duplicate_markings"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        drop_database(name)
+    found = _run_on_a_new_database(tmp_path, "duplicates", ["-m", "tests.duplicate_markings"])
     kept = ["m1_saved", "m2_submitted_first", "m2_second", "m3_newer", "m4_only"]
     assert found["audits"] == [
         ["m1_saved", 1, "first", 3],
@@ -237,27 +220,7 @@ asyncio.run(main())
 
 def test_issue_counts_migrate_a_populated_database(tmp_path):
     """0006_issue_counts on a database holding issues: each old issue stands for one place."""
-    import json
-    import os
-
-    from tests.conftest import drop_database, new_database_url
-
-    url, name = new_database_url(tmp_path, "counts")
-    try:
-        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
-        env["INSPECTION_SECRET_KEY"] = "counts-test-secret"
-        result = subprocess.run(
-            [sys.executable, "-c", ISSUE_COUNTS],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        drop_database(name)
+    found = _run_on_a_new_database(tmp_path, "counts", ["-c", ISSUE_COUNTS])
     assert found == {"before": [["unknown_code", 1]], "after": [1, 5]}
 
 
@@ -266,27 +229,7 @@ def test_keys_that_point_at_nothing_are_cleared_by_the_rule_and_then_refused(tmp
     record key pointing at nothing becomes NULL, a row whose upload is gone is deleted (its
     events first lose it), the database then refuses a new dangling key, and no event id is
     given twice."""
-    import json
-    import os
-
-    from tests.conftest import drop_database, new_database_url
-
-    url, name = new_database_url(tmp_path, "dangling")
-    try:
-        env = {**os.environ, "INSPECTION_DATABASE_URL": url, "INSPECTION_DATA_DIR": str(tmp_path)}
-        env["INSPECTION_SECRET_KEY"] = "dangling-test-secret"
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.dangling_keys"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        drop_database(name)
+    found = _run_on_a_new_database(tmp_path, "dangling", ["-m", "tests.dangling_keys"])
     assert found == {
         "records": [["r_kept", 1], ["r_no_child", None]],
         "events": [
