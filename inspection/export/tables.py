@@ -132,6 +132,7 @@ class ExportContext:
     seen: frozenset[int]  # the audits whose content the viewer may see
     pseudonymiser: Pseudonymiser | None = None
     journeys: dict[int, Journey] | None = None
+    sampled: list[int] | None = None
     _scrubber: re.Pattern[str] | None = None
     _replacements: dict[str, str] = field(default_factory=dict)
 
@@ -560,21 +561,28 @@ async def agreement_table(ctx: ExportContext) -> Table:
 
 
 async def sampled_child_ids(ctx: ExportContext) -> list[int]:
-    """The children in a sample (selected or replacement), in the order of their ids."""
-    ids = (
-        await SampleMember.filter(
-            inspection_id=ctx.inspection.id, status__in=IN_SAMPLE, child_id__isnull=False
+    """The children in a sample (selected or replacement), in the order of their ids; asked
+    once per export."""
+    if ctx.sampled is None:
+        ids = (
+            await SampleMember.filter(
+                inspection_id=ctx.inspection.id, status__in=IN_SAMPLE, child_id__isnull=False
+            )
+            .distinct()
+            .values_list("child_id", flat=True)
         )
-        .distinct()
-        .values_list("child_id", flat=True)
-    )
-    return sorted(int(str(i)) for i in ids)
+        ctx.sampled = sorted(int(str(i)) for i in ids)
+    return ctx.sampled
 
 
 async def _journeys(ctx: ExportContext) -> dict[int, Journey]:
-    """Every child's journey (``inspection.journey.build``), computed once per export."""
+    """The sampled children's journeys (``inspection.journey.build``), computed once per
+    export: only the children the export holds, so its cost grows with the sample, not with
+    the authority."""
     if ctx.journeys is None:
-        ctx.journeys = await journeys_for_inspection(ctx.inspection.id)
+        ctx.journeys = await journeys_for_inspection(
+            ctx.inspection.id, await sampled_child_ids(ctx)
+        )
     return ctx.journeys
 
 
