@@ -75,7 +75,9 @@ async def build(size: int, files: Path, settings: Settings, sample_size: int) ->
     la = await add_local_authority(f"B{size}", f"Benchshire {size}")
     inspection = await create_inspection(la.code, "ilacs-standard", f"Bench {size}", REFERENCE)
     started = time.perf_counter()
-    await import_file(inspection.id, authority(size, files) / "annex_a.xlsx", "annex-a", None, settings)
+    await import_file(
+        inspection.id, authority(size, files) / "annex_a.xlsx", "annex-a", None, settings
+    )
     children = await Child.filter(inspection_id=inspection.id).count()
     events = await Event.filter(inspection_id=inspection.id).count()
     print(
