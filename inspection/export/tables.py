@@ -12,18 +12,25 @@ birth replaced.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from tortoise import connections
+from tortoise.expressions import Q, Subquery
 
 from inspection.audit.concerns import visible_concerns
 from inspection.audit.findings import findings
 from inspection.audit.moderation import OVERALL, agreement_report, submitted_pairs
 from inspection.audit.visibility import Viewer, shown_to, visible_audits
-from inspection.export.pseudonymise import Pseudonymiser, month_of_birth, postcode_district
+from inspection.export.pseudonymise import (
+    Pseudonymiser,
+    Scrubber,
+    month_of_birth,
+    postcode_district,
+)
 from inspection.journey.build import Journey, journeys_for_inspection
 from inspection.journey.chronology import chronology_rows
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
@@ -33,6 +40,7 @@ from inspection.journey.review import link_accuracy
 from inspection.models import (
     Audit,
     Child,
+    Concern,
     Identifier,
     Inspection,
     Rubric,
@@ -133,8 +141,7 @@ class ExportContext:
     pseudonymiser: Pseudonymiser | None = None
     journeys: dict[int, Journey] | None = None
     sampled: list[int] | None = None
-    _scrubber: re.Pattern[str] | None = None
-    _replacements: dict[str, str] = field(default_factory=dict)
+    _scrubber: Scrubber | None = None
 
     @property
     def pseudonymised(self) -> bool:
@@ -164,45 +171,71 @@ class ExportContext:
         value = value or ""
         if self._scrubber is None or not value:
             return value
-        return self._scrubber.sub(lambda m: self._replacements[m.group(0).lower()], value)
+        return self._scrubber(value)
 
     async def prepare_scrubber(self) -> None:
+        """What free text must hide when pseudonymised: the identifiers, names (3 letters or
+        more) and dates of birth of every child of the inspection and of every record linked
+        or not, not only of the children the export names."""
         if self.pseudonymiser is None:
             return
         repl: dict[str, str] = {}
         iid = self.inspection.id
-        for info in self.children.values():
-            for key in ("la_child_id",):
-                if info.get(key):
-                    repl[str(info[key]).lower()] = "[id]"
-            for key in ("given_name", "family_name"):
-                if len(info.get(key) or "") >= 3:
-                    repl[info[key].lower()] = "[name]"
-            dob = info.get("dob")
+        for la_child_id, given, family, dob in await _identities(iid):
+            if la_child_id:
+                repl[str(la_child_id).lower()] = "[id]"
+            for name in (given, family):
+                if len(name or "") >= 3:
+                    repl[name.lower()] = "[name]"
             if dob:
-                for text in (
-                    dob.strftime("%d/%m/%Y"),
-                    dob.isoformat(),
-                    dob.strftime("%d-%m-%Y"),
-                    dob.strftime("%d.%m.%Y"),
-                ):
+                day = dob.isoformat() if isinstance(dob, date) else str(dob)[:10]
+                y, m, d = day[:4], day[5:7], day[8:10]
+                for text in (f"{d}/{m}/{y}", day, f"{d}-{m}-{y}", f"{d}.{m}.{y}"):
                     repl[text] = "[dob]"
         for value in await Identifier.filter(inspection_id=iid).values_list("value", flat=True):
             if len(str(value)) >= 3:
                 repl[str(value).lower()] = "[id]"
-        for rec in await SourceRecord.filter(inspection_id=iid).values(
+        for rec in await SourceRecord.filter(inspection_id=iid).values_list(
             "la_child_id", "nhs_number", "upn", "person_id", "given_name", "family_name"
         ):
-            for key in ("la_child_id", "nhs_number", "upn", "person_id"):
-                if len(rec[key] or "") >= 3:
-                    repl[rec[key].lower()] = "[id]"
-            for key in ("given_name", "family_name"):
-                if len(rec[key] or "") >= 3:
-                    repl[rec[key].lower()] = "[name]"
+            for value in rec[:4]:
+                if len(value or "") >= 3:
+                    repl[value.lower()] = "[id]"
+            for value in rec[4:]:
+                if len(value or "") >= 3:
+                    repl[value.lower()] = "[name]"
         if repl:
-            alternatives = "|".join(re.escape(k) for k in sorted(repl, key=lambda k: (-len(k), k)))
-            self._scrubber = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-            self._replacements = repl
+            self._scrubber = Scrubber(repl)
+
+
+_IDENTITIES = (
+    "SELECT la_child_id, given_name, family_name, dob FROM child WHERE inspection_id = {p}"
+)
+
+
+async def _identities(inspection_id: int) -> list[tuple[Any, ...]]:
+    """Every child's LA id, names and date of birth, as the database holds them (a date of
+    birth as a date, or its ISO text on SQLite: every child, so not one parsed by the ORM)."""
+    conn = connections.get("default")
+    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    rows = await conn.execute_query_dict(_IDENTITIES.format(p=mark), [inspection_id])
+    return [(r["la_child_id"], r["given_name"], r["family_name"], r["dob"]) for r in rows]
+
+
+async def named_children(inspection_id: int) -> dict[int, dict[str, Any]]:
+    """The identities of the children an export can name: those in a sample, audited, or the
+    subject of a concern (one query; not every child of the authority)."""
+
+    def of(model: Any) -> Subquery:
+        return Subquery(
+            model.filter(inspection_id=inspection_id, child_id__isnull=False).values("child_id")
+        )
+
+    rows = await Child.filter(
+        Q(id__in=of(SampleMember)) | Q(id__in=of(Audit)) | Q(id__in=of(Concern)),
+        inspection_id=inspection_id,
+    ).values("id", "la_child_id", "given_name", "family_name", "dob", "postcode")
+    return {row["id"]: row for row in rows}
 
 
 async def load_context(
@@ -216,16 +249,7 @@ async def load_context(
     identities, for a table that names no child (``feedback_table``) and must not cost in
     proportion to the authority."""
     inspection = await Inspection.get(id=inspection_id).prefetch_related("la")
-    identities = (
-        {
-            row["id"]: row
-            for row in await Child.filter(inspection_id=inspection_id).values(
-                "id", "la_child_id", "given_name", "family_name", "dob", "postcode"
-            )
-        }
-        if children
-        else {}
-    )
+    identities = await named_children(inspection_id) if children else {}
     users = {row["id"]: row["name"] for row in await User.all().values("id", "name")}
     rubric_ids = (
         await Audit.filter(inspection_id=inspection_id)
