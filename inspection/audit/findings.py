@@ -164,11 +164,21 @@ async def _audit_rows(inspection_ids: Collection[int]) -> list[dict[str, Any]]:
     """Every audit of these inspections with its rubric, sample member and child: one query."""
     if not inspection_ids:
         return []
-    return list(
+    rows = list(
         await Audit.filter(inspection_id__in=sorted(inspection_ids))
         .order_by("id")
         .values(*_AUDIT_FIELDS, **_AUDIT_JOINED)
     )
+    definitions: dict[int, dict[str, Any]] = {}  # each rubric's definition read once
+    for row in rows:
+        known = definitions.get(row["rubric_id"])
+        if known is None:
+            known = row["definition"]
+            if isinstance(known, str):
+                known = json.loads(known)
+            definitions[row["rubric_id"]] = known
+        row["definition"] = known
+    return rows
 
 
 async def _grades(
@@ -199,8 +209,6 @@ def _judged(
 ) -> Judged:
     """One submitted first marking, from its audit row, grades and its child's events."""
     definition = row["definition"]
-    if isinstance(definition, str):
-        definition = json.loads(definition)
     team = row["child__team"] or next((e["team"] for e in events if e["team"]), "")
     return Judged(
         audit_id=row["id"],

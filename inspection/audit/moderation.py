@@ -107,7 +107,7 @@ async def selected_member_ids(sample_id: int) -> set[int]:
     plan = await ModerationPlan.get_or_none(sample_id=sample_id)
     if plan is None:
         return set()
-    sample = await Sample.get(id=sample_id)
+    sample = await Sample.filter(id=sample_id).only("id", "seed").get()
     members = await SampleMember.filter(
         sample_id=sample_id, status__in=ACTIVE_STATUSES
     ).values_list("id", flat=True)

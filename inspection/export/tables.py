@@ -47,7 +47,6 @@ from inspection.models import (
     Sample,
     SampleMember,
     Score,
-    SourceRecord,
     Upload,
     User,
     ValidationIssue,
@@ -181,7 +180,10 @@ class ExportContext:
             return
         repl: dict[str, str] = {}
         iid = self.inspection.id
-        for la_child_id, given, family, dob in await _identities(iid):
+        for la_child_id, given, family, dob in (
+            (r["la_child_id"], r["given_name"], r["family_name"], r["dob"])
+            for r in await _rows(_CHILD_IDENTITIES, iid)
+        ):
             if la_child_id:
                 repl[str(la_child_id).lower()] = "[id]"
             for name in (given, family):
@@ -195,31 +197,34 @@ class ExportContext:
         for value in await Identifier.filter(inspection_id=iid).values_list("value", flat=True):
             if len(str(value)) >= 3:
                 repl[str(value).lower()] = "[id]"
-        for rec in await SourceRecord.filter(inspection_id=iid).values_list(
-            "la_child_id", "nhs_number", "upn", "person_id", "given_name", "family_name"
-        ):
-            for value in rec[:4]:
-                if len(value or "") >= 3:
-                    repl[value.lower()] = "[id]"
-            for value in rec[4:]:
-                if len(value or "") >= 3:
-                    repl[value.lower()] = "[name]"
+        for rec in await _rows(_RECORD_IDENTITIES, iid):
+            for key in ("la_child_id", "nhs_number", "upn", "person_id"):
+                if len(rec[key] or "") >= 3:
+                    repl[rec[key].lower()] = "[id]"
+            for key in ("given_name", "family_name"):
+                if len(rec[key] or "") >= 3:
+                    repl[rec[key].lower()] = "[name]"
         if repl:
             self._scrubber = Scrubber(repl)
 
 
-_IDENTITIES = (
+# What a pseudonymised export hides, read as plain columns: every child and every record of the
+# inspection (tens of thousands of rows, so not turned into objects or parsed dates by the ORM).
+_CHILD_IDENTITIES = (
     "SELECT la_child_id, given_name, family_name, dob FROM child WHERE inspection_id = {p}"
+)
+_RECORD_IDENTITIES = (
+    "SELECT la_child_id, nhs_number, upn, person_id, given_name, family_name "
+    "FROM source_record WHERE inspection_id = {p}"
 )
 
 
-async def _identities(inspection_id: int) -> list[tuple[Any, ...]]:
-    """Every child's LA id, names and date of birth, as the database holds them (a date of
-    birth as a date, or its ISO text on SQLite: every child, so not one parsed by the ORM)."""
+async def _rows(sql: str, inspection_id: int) -> list[dict[str, Any]]:
+    """One of the statements above for this inspection (a date of birth comes back as a date
+    on PostgreSQL and as its ISO text on SQLite)."""
     conn = connections.get("default")
     mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
-    rows = await conn.execute_query_dict(_IDENTITIES.format(p=mark), [inspection_id])
-    return [(r["la_child_id"], r["given_name"], r["family_name"], r["dob"]) for r in rows]
+    return list(await conn.execute_query_dict(sql.format(p=mark), [inspection_id]))
 
 
 async def named_children(inspection_id: int) -> dict[int, dict[str, Any]]:
@@ -299,7 +304,13 @@ async def samples_table(ctx: ExportContext) -> Table:
         "Every sample member: stratum, weight, status, replacements with reasons.",
         columns,
     )
-    samples = {s.id: s for s in await Sample.filter(inspection_id=ctx.inspection.id)}
+    # Not the population snapshot (one id per child of the population): only what is shown.
+    samples = {
+        s.id: s
+        for s in await Sample.filter(inspection_id=ctx.inspection.id).only(
+            "id", "purpose", "method"
+        )
+    }
     members = (
         await SampleMember.filter(inspection_id=ctx.inspection.id)
         .order_by("sample_id", "stratum", "order", "id")
@@ -936,7 +947,11 @@ async def about_rows(
             )
         )
     rows += [("", ""), ("Samples", "")]
-    for s in await Sample.filter(inspection_id=insp.id).order_by("id"):
+    for s in (
+        await Sample.filter(inspection_id=insp.id)
+        .order_by("id")
+        .only("id", "purpose", "method", "seed", "population_size", "drawn_at")
+    ):
         rows.append(
             (
                 f"Sample {s.id}: {s.purpose or s.method}",
