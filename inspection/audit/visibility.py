@@ -193,9 +193,9 @@ async def round_viewers(
         )
         viewers = {int(r["id"]): Viewer(user, Role(r["role"])) for r in rows}
     if inspection_id not in viewers:
-        raise NotAMember(
-            f"{user.email if user else 'nobody'} may not see inspection {inspection_id}."
-        )
+        if user is None or user.role == Role.ADMIN:
+            raise NotAMember(f"There is no inspection {inspection_id}.")
+        raise NotAMember(f"{user.email} is not a member of inspection {inspection_id}.")
     return rows, viewers
 
 

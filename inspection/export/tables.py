@@ -41,6 +41,7 @@ from inspection.models import (
     Audit,
     Child,
     Concern,
+    Identifier,
     Inspection,
     Rubric,
     Sample,
@@ -178,53 +179,52 @@ class ExportContext:
         if self.pseudonymiser is None:
             return
         repl: dict[str, str] = {}
-        for row in await _identities(self.inspection.id):
-            value, kind = row["v"], row["k"]
-            if not value:
-                continue
-            if kind == "dob":
-                day = value.isoformat() if isinstance(value, date) else str(value)[:10]
+        iid = self.inspection.id
+        for la_child_id, given, family, dob in (
+            (r["la_child_id"], r["given_name"], r["family_name"], r["dob"])
+            for r in await _rows(_CHILD_IDENTITIES, iid)
+        ):
+            if la_child_id:
+                repl[str(la_child_id).lower()] = "[id]"
+            for name in (given, family):
+                if len(name or "") >= 3:
+                    repl[name.lower()] = "[name]"
+            if dob:
+                day = dob.isoformat() if isinstance(dob, date) else str(dob)[:10]
                 y, m, d = day[:4], day[5:7], day[8:10]
                 for text in (f"{d}/{m}/{y}", day, f"{d}-{m}-{y}", f"{d}.{m}.{y}"):
                     repl[text] = "[dob]"
-            elif kind == "child":  # the authority's own id for a child: any length
+        for value in await Identifier.filter(inspection_id=iid).values_list("value", flat=True):
+            if len(str(value)) >= 3:
                 repl[str(value).lower()] = "[id]"
-            elif len(str(value)) >= 3:
-                repl[str(value).lower()] = "[id]" if kind == "id" else "[name]"
+        for rec in await _rows(_RECORD_IDENTITIES, iid):
+            for key in ("la_child_id", "nhs_number", "upn", "person_id"):
+                if len(rec[key] or "") >= 3:
+                    repl[rec[key].lower()] = "[id]"
+            for key in ("given_name", "family_name"):
+                if len(rec[key] or "") >= 3:
+                    repl[rec[key].lower()] = "[name]"
         if repl:
             self._scrubber = Scrubber(repl)
 
 
-# What a pseudonymised export hides, every distinct value once with its kind: every child and
-# every record of the inspection (tens of thousands of rows, so read as plain rows, with the
-# database removing the repeats, rather than as model objects with parsed dates).
-_IDENTITY_SOURCES = (
-    ("la_child_id", "child", "child"),
-    ("given_name", "name", "child"),
-    ("family_name", "name", "child"),
-    ("{dob}", "dob", "child"),
-    ("value", "id", "identifier"),
-    ("la_child_id", "id", "source_record"),
-    ("nhs_number", "id", "source_record"),
-    ("upn", "id", "source_record"),
-    ("person_id", "id", "source_record"),
-    ("given_name", "name", "source_record"),
-    ("family_name", "name", "source_record"),
+# What a pseudonymised export hides, read as plain columns: every child and every record of the
+# inspection (tens of thousands of rows, so not turned into objects or parsed dates by the ORM).
+_CHILD_IDENTITIES = (
+    "SELECT la_child_id, given_name, family_name, dob FROM child WHERE inspection_id = {p}"
 )
-_IDENTITIES = " UNION ".join(
-    f"SELECT {column} AS v, '{kind}' AS k FROM {table} WHERE inspection_id = {{p}}"
-    for column, kind, table in _IDENTITY_SOURCES
+_RECORD_IDENTITIES = (
+    "SELECT la_child_id, nhs_number, upn, person_id, given_name, family_name "
+    "FROM source_record WHERE inspection_id = {p}"
 )
 
 
-async def _identities(inspection_id: int) -> list[dict[str, Any]]:
-    """``_IDENTITIES`` for this inspection: rows of ``v`` (the value) and ``k`` (its kind)."""
+async def _rows(sql: str, inspection_id: int) -> list[dict[str, Any]]:
+    """One of the statements above for this inspection (a date of birth comes back as a date
+    on PostgreSQL and as its ISO text on SQLite)."""
     conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        sql = _IDENTITIES.format(p="$1", dob="to_char(dob, 'YYYY-MM-DD')")
-    else:
-        sql = _IDENTITIES.format(p="?1", dob="dob")
-    return list(await conn.execute_query_dict(sql, [inspection_id]))
+    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    return list(await conn.execute_query_dict(sql.format(p=mark), [inspection_id]))
 
 
 async def named_children(inspection_id: int) -> dict[int, dict[str, Any]]:
