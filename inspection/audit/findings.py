@@ -15,19 +15,34 @@ Every figure carries ``audit_ids``: the audits it was computed from.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from inspection.audit import scoring
-from inspection.audit.moderation import OVERALL
-from inspection.audit.visibility import NotAMember, Viewer, viewer_for, visible_audits
+from inspection.audit.moderation import OVERALL, chosen_for_second_marking
+from inspection.audit.visibility import (
+    SUBMITTED,
+    Viewer,
+    marking_of,
+    round_viewers,
+    visible_among,
+)
 from inspection.journey import kinds
+from inspection.journey.build import (
+    CHILD_FIELDS,
+    Journey,
+    event_rows,
+    journeys_for_inspection,
+    journeys_from_rows,
+)
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
-from inspection.journey.indicators import aggregate, indicators_by_child
-from inspection.models import Audit, Child, Event, Inspection, Moderation, SampleMember, Score
+from inspection.journey.indicators import aggregate, for_journey
+from inspection.models import Audit, Moderation, Score
 
 Z95 = 1.959963984540054
 COHORT_ORDER = [
@@ -131,64 +146,97 @@ def cohort_of(kinds: set[str]) -> str:
     return NO_HELP_COHORT
 
 
-async def judged_audits(
-    inspection_id: int,
-    sample_id: int | None = None,
-    audit_ids: Collection[int] | None = None,
-) -> list[Judged]:
-    """Submitted first markings with the grades that count; only those among ``audit_ids``
-    (the audits the viewer may see) when given."""
-    query = Audit.filter(inspection_id=inspection_id, marking="first", status="submitted")
-    if sample_id is not None:
-        query = query.filter(member__sample_id=sample_id)
-    if audit_ids is not None:
-        query = query.filter(id__in=sorted(audit_ids))
-    audits = list(await query.prefetch_related("rubric").order_by("id"))
-    ids = [a.id for a in audits]
-    scores: dict[int, dict[str, str]] = {}
-    for s in await Score.filter(inspection_id=inspection_id, audit_id__in=ids):
-        scores.setdefault(s.audit_id, {})[s.domain] = s.grade
-    agreed: dict[int, dict[str, str]] = {}
-    for m in await Moderation.filter(inspection_id=inspection_id, first_audit_id__in=ids):
-        agreed.setdefault(m.first_audit_id, {})[m.domain] = m.agreed_grade
-    member_ids = [a.member_id for a in audits if a.member_id]
-    members = {
-        m.id: m for m in await SampleMember.filter(inspection_id=inspection_id, id__in=member_ids)
-    }
-    child_ids = [a.child_id for a in audits if a.child_id]
-    teams = dict(
-        await Child.filter(inspection_id=inspection_id, id__in=child_ids).values_list("id", "team")
+# What an audit row holds for the findings: the marking, its member and its child.
+_AUDIT_FIELDS = ("id", "inspection_id", "member_id", "marking", "status", "auditor_id")
+_AUDIT_JOINED = {
+    "overall": "overall",
+    "themes": "themes",
+    "rubric_id": "rubric_id",
+    "child_id": "child_id",
+    "definition": "rubric__definition",
+    "sample_id": "member__sample_id",
+    "weight": "member__weight",
+    "stratum": "member__stratum",
+    **{f"child__{f}": f"child__{f}" for f in CHILD_FIELDS},
+}
+
+
+async def _audit_rows(inspection_ids: Collection[int]) -> list[dict[str, Any]]:
+    """Every audit of these inspections with its rubric, sample member and child: one query."""
+    if not inspection_ids:
+        return []
+    rows = list(
+        await Audit.filter(inspection_id__in=sorted(inspection_ids))
+        .order_by("id")
+        .values(*_AUDIT_FIELDS, **_AUDIT_JOINED)
     )
-    kinds: dict[int, set[str]] = {}
-    agencies: dict[int, set[str]] = {}
-    for child_id, kind, agency, team in await Event.filter(
-        inspection_id=inspection_id, child_id__in=child_ids
-    ).values_list("child_id", "kind", "agency", "team"):
-        kinds.setdefault(child_id, set()).add(kind)
-        agencies.setdefault(child_id, set()).add(agency)
-        if team and not teams.get(child_id):
-            teams[child_id] = team
-    out = []
-    for a in audits:
-        definition = a.rubric.definition
-        grades = {**scores.get(a.id, {}), OVERALL: a.overall, **agreed.get(a.id, {})}
-        member = members.get(a.member_id) if a.member_id is not None else None
-        cid = a.child_id if a.child_id is not None else 0
-        out.append(
-            Judged(
-                audit_id=a.id,
-                rubric=f"{definition['code']} v{definition['version']}",
-                definition=definition,
-                grades=grades,
-                themes=list(a.themes or []),
-                weight=member.weight if member else 1.0,
-                stratum=(member.stratum if member else "") or "(none)",
-                team=str(teams.get(cid) or "(not recorded)"),
-                cohort=cohort_of(kinds.get(cid, set())),
-                agencies=sorted(agencies.get(cid, set())) or ["(none)"],
-            )
-        )
-    return out
+    definitions: dict[int, dict[str, Any]] = {}  # each rubric's definition read once
+    for row in rows:
+        known = definitions.get(row["rubric_id"])
+        if known is None:
+            known = row["definition"]
+            if isinstance(known, str):
+                known = json.loads(known)
+            definitions[row["rubric_id"]] = known
+        row["definition"] = known
+    return rows
+
+
+async def _grades(
+    inspection_id: int, scored: list[int], moderated: list[int]
+) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    """Domain grades of the ``scored`` audits (this round) and the moderators' agreed grades
+    of the ``moderated`` first markings (every round): two queries."""
+    scores: dict[int, dict[str, str]] = {}
+    if scored:
+        for audit_id, domain, grade in await Score.filter(
+            inspection_id=inspection_id, audit_id__in=scored
+        ).values_list("audit_id", "domain", "grade"):
+            scores.setdefault(audit_id, {})[domain] = grade
+    agreed: dict[int, dict[str, str]] = {}
+    if moderated:
+        for audit_id, domain, grade in await Moderation.filter(
+            first_audit_id__in=moderated
+        ).values_list("first_audit_id", "domain", "agreed_grade"):
+            agreed.setdefault(audit_id, {})[domain] = grade
+    return scores, agreed
+
+
+def _judged(
+    row: dict[str, Any],
+    scores: dict[str, str],
+    agreed: dict[str, str],
+    events: list[dict[str, Any]],
+) -> Judged:
+    """One submitted first marking, from its audit row, grades and its child's events."""
+    definition = row["definition"]
+    team = row["child__team"] or next((e["team"] for e in events if e["team"]), "")
+    return Judged(
+        audit_id=row["id"],
+        rubric=f"{definition['code']} v{definition['version']}",
+        definition=definition,
+        grades={**scores, OVERALL: row["overall"], **agreed},
+        themes=list(_as_list(row["themes"])),
+        weight=row["weight"] if row["member_id"] is not None else 1.0,
+        stratum=(row["stratum"] if row["member_id"] is not None else "") or "(none)",
+        team=str(team or "(not recorded)"),
+        cohort=cohort_of({e["kind"] for e in events}),
+        agencies=sorted({e["agency"] for e in events}) or ["(none)"],
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        loaded = json.loads(value) if value else []
+        return loaded if isinstance(loaded, list) else [loaded]
+    return list(value or [])
+
+
+def _first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[dict[str, Any]]:
+    """The submitted first markings among ``rows`` that are in ``seen``, oldest first."""
+    return [
+        r for r in rows if r["marking"] == "first" and r["status"] == SUBMITTED and r["id"] in seen
+    ]
 
 
 def _domain_rows(judged: list[Judged], definition: dict[str, Any]) -> list[dict[str, Any]]:
@@ -235,14 +283,10 @@ def _breakdown(
     return [{"group": g, **asdict(share_good(rows))} for g, rows in sorted(groups.items())]
 
 
-async def journey_indicators(inspection_id: int, child_ids: list[int]) -> dict[str, Any]:
+def indicator_rows(journeys: dict[int, Journey]) -> dict[str, Any]:
     """Indicator figures from the audited children's journeys, computed by the journey package
     and kept apart from the judgements. ``rows`` is what the findings page shows."""
-    wanted = set(child_ids)
-    # Only the audited children's journeys: building every child's would cost seconds per page
-    # with a 100,000-child authority (bench/bench_load.py).
-    audited = await indicators_by_child(inspection_id, wanted)
-    figures = aggregate({cid: ind for cid, ind in audited.items() if cid in wanted})
+    figures = aggregate({cid: for_journey(j) for cid, j in journeys.items()})
     rows = []
     for key in INDICATOR_KEYS:
         figure = figures[key]
@@ -256,52 +300,38 @@ async def journey_indicators(inspection_id: int, child_ids: list[int]) -> dict[s
                 "total": figure.get("total"),
             }
         )
-    return {"available": True, "children": len(wanted), "figures": figures, "rows": rows}
+    return {"available": True, "children": len(journeys), "figures": figures, "rows": rows}
 
 
-async def trend(inspection_id: int, viewer: Viewer) -> list[dict[str, Any]]:
-    """Overall share good or better for each audit round of the same local authority that the
-    viewer may see, each from the audits the viewer may see in that round."""
-    la = await Inspection.filter(id=inspection_id).values("la_id")
-    rounds = await Inspection.filter(la_id=la[0]["la_id"]).order_by("reference_date", "id")
-    out = []
-    for r in rounds:
-        try:
-            round_viewer = await viewer_for(viewer.user, r.id)
-        except NotAMember:
-            continue
-        judged = await judged_audits(r.id, None, await visible_audits(r.id, round_viewer))
-        rows = [
-            (
-                j.audit_id,
-                j.grades.get(OVERALL, "") in scoring.good_or_better(j.definition),
-                j.weight,
-            )
-            for j in judged
-            if j.grades.get(OVERALL, "") in scoring.ranks(j.definition)
-        ]
-        out.append(
-            {
-                "inspection_id": r.id,
-                "title": r.title,
-                "reference_date": r.reference_date.isoformat(),
-                **asdict(share_good(rows)),
-            }
+async def journey_indicators(inspection_id: int, child_ids: list[int]) -> dict[str, Any]:
+    """``indicator_rows`` of these children only: building every child's journey would cost
+    seconds per page with a 100,000-child authority (bench/bench_load.py)."""
+    return indicator_rows(await journeys_for_inspection(inspection_id, child_ids))
+
+
+def _trend_row(round_: dict[str, Any], judged: list[Judged]) -> dict[str, Any]:
+    rows = [
+        (
+            j.audit_id,
+            j.grades.get(OVERALL, "") in scoring.good_or_better(j.definition),
+            j.weight,
         )
-    return out
+        for j in judged
+        if j.grades.get(OVERALL, "") in scoring.ranks(j.definition)
+    ]
+    return {
+        "inspection_id": round_["id"],
+        "title": round_["title"],
+        "reference_date": _as_date(round_["reference_date"]).isoformat(),
+        **asdict(share_good(rows)),
+    }
 
 
-async def findings(
-    inspection_id: int,
-    viewer: Viewer,
-    sample_id: int | None = None,
-    *,
-    with_indicators: bool = True,
-) -> dict[str, Any]:
-    """Everything the findings page, the export and ``inspection findings --json`` show, from
-    the audits ``viewer`` may see."""
-    seen = await visible_audits(inspection_id, viewer)
-    judged = await judged_audits(inspection_id, sample_id, seen)
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _rubric_rows(judged: list[Judged]) -> list[dict[str, Any]]:
     by_rubric: dict[str, list[Judged]] = {}
     for j in judged:
         by_rubric.setdefault(j.rubric, []).append(j)
@@ -332,24 +362,80 @@ async def findings(
                 ],
             }
         )
-    child_ids = sorted(
-        {
-            int(row["child_id"])
-            for row in await Audit.filter(id__in=[j.audit_id for j in judged]).values("child_id")
-            if row["child_id"]
-        }
+    return rubrics
+
+
+async def findings(
+    inspection_id: int,
+    viewer: Viewer,
+    sample_id: int | None = None,
+    *,
+    with_indicators: bool = True,
+) -> dict[str, Any]:
+    """Everything the findings page, the export and ``inspection findings --json`` show, from
+    the audits ``viewer`` may see: in this round, and (the trend) in every round of the same
+    local authority the viewer may see, each from the audits they may see in that round.
+
+    At most six queries, whatever the size of the sample and the number of rounds: the rounds
+    (with the viewer's role in each), every audit of them with its rubric, member and child,
+    the members chosen for second marking, the domain grades, the agreed grades, and the
+    events of the audited children (from which their journeys are built).
+    """
+    rounds, viewers = await round_viewers(inspection_id, viewer)
+    viewers[inspection_id] = viewer
+    rows = await _audit_rows([r["id"] for r in rounds])
+    chosen = await chosen_for_second_marking([r["id"] for r in rounds], rows)
+    by_round: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rounds}
+    for row in rows:
+        by_round[row["inspection_id"]].append(row)
+    firsts: dict[int, list[dict[str, Any]]] = {}
+    for r in rounds:
+        round_rows = by_round[r["id"]]
+        seen = visible_among(viewers[r["id"]], [marking_of(x) for x in round_rows], chosen)
+        firsts[r["id"]] = _first_markings(round_rows, seen)
+    here = [
+        r for r in firsts.get(inspection_id, []) if sample_id is None or r["sample_id"] == sample_id
+    ]
+    scores, agreed = await _grades(
+        inspection_id,
+        [r["id"] for r in here],
+        [r["id"] for rs in firsts.values() for r in rs],
     )
+    child_ids = sorted({int(r["child_id"]) for r in here if r["child_id"]})
+    events = await event_rows(inspection_id, child_ids)
+    by_child: dict[int, list[dict[str, Any]]] = {}
+    for e in events:
+        by_child.setdefault(e["child_id"], []).append(e)
+    judged = [
+        _judged(
+            r, scores.get(r["id"], {}), agreed.get(r["id"], {}), by_child.get(r["child_id"], [])
+        )
+        for r in here
+    ]
+    trend = [
+        _trend_row(r, [_judged(x, {}, agreed.get(x["id"], {}), []) for x in firsts[r["id"]]])
+        for r in rounds
+    ]
+    indicators: dict[str, Any] = {"available": False}
+    if with_indicators:
+        children = {
+            r["child__id"]: {f: r[f"child__{f}"] for f in CHILD_FIELDS}
+            for r in here
+            if r["child__id"] is not None
+        }
+        here_round = next(r for r in rounds if r["id"] == inspection_id)
+        indicators = indicator_rows(
+            journeys_from_rows(
+                list(children.values()), events, _as_date(here_round["reference_date"])
+            )
+        )
     return {
         "inspection_id": inspection_id,
         "sample_id": sample_id,
         "audits": len(judged),
-        "rubrics": rubrics,
-        "trend": await trend(inspection_id, viewer),
-        "journey_indicators": (
-            await journey_indicators(inspection_id, child_ids)
-            if with_indicators
-            else {"available": False}
-        ),
+        "rubrics": _rubric_rows(judged),
+        "trend": trend,
+        "journey_indicators": indicators,
     }
 
 

@@ -75,30 +75,95 @@ async def set_plan(
     return plan
 
 
+def chosen_members(
+    seed: str,
+    share: float,
+    include_inadequate: bool,
+    member_ids: list[int],
+    worst_first: Collection[int],
+) -> set[int]:
+    """The rule of a ``ModerationPlan``: of a sample's active ``member_ids``, the seeded share,
+    plus (``include_inadequate``) the members in ``worst_first``, those whose submitted first
+    marking's overall grade is the worst on its rubric's scale."""
+    chosen = set(seeded_choice(seed, member_ids, share))
+    if include_inadequate:
+        chosen |= set(worst_first) & set(member_ids)
+    return chosen
+
+
+def is_worst_first(audit: dict[str, Any]) -> bool:
+    """A submitted first marking whose overall grade is the worst on its rubric's scale
+    (``audit`` holds ``marking``, ``status``, ``overall`` and the rubric's ``definition``)."""
+    return (
+        audit["marking"] == "first"
+        and audit["status"] == "submitted"
+        and bool(audit["overall"])
+        and audit["overall"] == scoring.worst_value(audit["definition"])
+    )
+
+
 async def selected_member_ids(sample_id: int) -> set[int]:
     """Members chosen for second marking (empty when the sample has no plan)."""
     plan = await ModerationPlan.get_or_none(sample_id=sample_id)
     if plan is None:
         return set()
-    sample = await Sample.get(id=sample_id)
+    sample = await Sample.filter(id=sample_id).only("id", "seed").get()
     members = await SampleMember.filter(
         sample_id=sample_id, status__in=ACTIVE_STATUSES
     ).values_list("id", flat=True)
     member_ids = [int(m) for m in members]  # type: ignore[call-overload]
-    chosen = set(seeded_choice(sample.seed, member_ids, plan.share))
+    worst: set[int] = set()
     if plan.include_inadequate:
         rows = await Audit.filter(
             member_id__in=member_ids,
             marking="first",
             status="submitted",
         ).prefetch_related("rubric")
-        chosen |= {
+        worst = {
             a.member_id
             for a in rows
             if a.member_id is not None
-            and a.overall
-            and a.overall == scoring.worst_value(a.rubric.definition)
+            and is_worst_first(
+                {
+                    "marking": a.marking,
+                    "status": a.status,
+                    "overall": a.overall,
+                    "definition": a.rubric.definition,
+                }
+            )
         }
+    return chosen_members(sample.seed, plan.share, plan.include_inadequate, member_ids, worst)
+
+
+async def chosen_for_second_marking(
+    inspection_ids: Collection[int], audits: list[dict[str, Any]]
+) -> set[int]:
+    """The members chosen for second marking in every sample of these inspections, in one
+    query, given every audit of them (``audits``: rows with ``member_id``, ``marking``,
+    ``status``, ``overall`` and the rubric's ``definition``)."""
+    if not inspection_ids:
+        return set()
+    members: dict[int, list[int]] = {}
+    plans: dict[int, tuple[str, float, bool]] = {}
+    for row in await SampleMember.filter(
+        inspection_id__in=sorted(inspection_ids),
+        status__in=ACTIVE_STATUSES,
+        sample__moderation_plans__id__isnull=False,
+    ).values(
+        "id",
+        "sample_id",
+        seed="sample__seed",
+        share="sample__moderation_plans__share",
+        include_inadequate="sample__moderation_plans__include_inadequate",
+    ):
+        members.setdefault(row["sample_id"], []).append(int(row["id"]))
+        plans[row["sample_id"]] = (row["seed"], row["share"], bool(row["include_inadequate"]))
+    worst = {
+        int(a["member_id"]) for a in audits if a["member_id"] is not None and is_worst_first(a)
+    }
+    chosen: set[int] = set()
+    for sample_id, (seed, share, include) in plans.items():
+        chosen |= chosen_members(seed, share, include, sorted(members[sample_id]), worst)
     return chosen
 
 

@@ -30,14 +30,16 @@ sees, so that no figure carries a grade its reader could not open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from inspection.audit.moderation import selected_member_ids
 from inspection.inspections import membership_role
-from inspection.models import Audit, Concern, Membership, SampleMember, User
+from inspection.models import Audit, Concern, Inspection, Membership, SampleMember, User
 from inspection.models.core import Role
 
 LEAD_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
@@ -112,7 +114,9 @@ def sees(viewer: Viewer, audit: Marking, other: Marking | None, chosen: bool) ->
     return audit.status == SUBMITTED and not chosen
 
 
-def _marking(row: dict[str, object]) -> Marking:
+def marking_of(row: dict[str, object]) -> Marking:
+    """What the rule needs of an audit row (``id``, ``member_id``, ``marking``, ``status``,
+    ``auditor_id``)."""
     return Marking(
         id=int(str(row["id"])),
         member_id=int(str(row["member_id"])) if row["member_id"] is not None else None,
@@ -143,9 +147,18 @@ async def _chosen(member_ids: Iterable[int]) -> set[int]:
 
 async def visible_audits(inspection_id: int, viewer: Viewer) -> frozenset[int]:
     """The ids of the inspection's audits whose content ``viewer`` may see."""
-    rows = [_marking(r) for r in await Audit.filter(inspection_id=inspection_id).values(*_FIELDS)]
-    by_member = {(m.member_id, m.marking): m for m in rows if m.member_id is not None}
+    rows = [marking_of(r) for r in await Audit.filter(inspection_id=inspection_id).values(*_FIELDS)]
     chosen = await _chosen(m.member_id for m in rows if m.member_id is not None)
+    return visible_among(viewer, rows, chosen)
+
+
+def visible_among(
+    viewer: Viewer, markings: Iterable[Marking], chosen: Collection[int]
+) -> frozenset[int]:
+    """Of every marking of one inspection, the ids whose content ``viewer`` may see;
+    ``chosen``: the members chosen for second marking."""
+    rows = list(markings)
+    by_member = {(m.member_id, m.marking): m for m in rows if m.member_id is not None}
     seen = set()
     for m in rows:
         other = (
@@ -156,6 +169,34 @@ async def visible_audits(inspection_id: int, viewer: Viewer) -> frozenset[int]:
         if sees(viewer, m, other, m.member_id in chosen):
             seen.add(m.id)
     return frozenset(seen)
+
+
+async def round_viewers(
+    inspection_id: int, viewer: Viewer
+) -> tuple[list[dict[str, Any]], dict[int, Viewer]]:
+    """The rounds of this inspection's local authority that ``viewer`` may see (``id``,
+    ``title``, ``reference_date``; oldest first), and the viewer as they are in each (their
+    role there): one query. Raises ``NotAMember`` if they may not see this inspection."""
+    rounds = Inspection.filter(
+        la_id=Subquery(Inspection.filter(id=inspection_id).values("la_id"))
+    ).order_by("reference_date", "id")
+    user = viewer.user
+    if user is None or user.role == Role.ADMIN:
+        rows = list(await rounds.values("id", "title", "reference_date"))
+        as_viewer = COMMAND_LINE if user is None else Viewer(user, Role.ADMIN)
+        viewers = {int(r["id"]): as_viewer for r in rows}
+    else:
+        rows = list(
+            await rounds.filter(memberships__user_id=user.id).values(
+                "id", "title", "reference_date", role="memberships__role"
+            )
+        )
+        viewers = {int(r["id"]): Viewer(user, Role(r["role"])) for r in rows}
+    if inspection_id not in viewers:
+        if user is None or user.role == Role.ADMIN:
+            raise NotAMember(f"There is no inspection {inspection_id}.")
+        raise NotAMember(f"{user.email} is not a member of inspection {inspection_id}.")
+    return rows, viewers
 
 
 async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
@@ -170,7 +211,7 @@ async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
             member_id=audit.member_id,
             marking="second" if audit.marking == "first" else "first",
         ).values(*_FIELDS)
-        other = _marking(found[0]) if found else None
+        other = marking_of(found[0]) if found else None
     # Whether the child is chosen for second marking matters only to rule 5 (a submitted
     # marking, a viewer who is not a lead): asked only then.
     chosen = (

@@ -230,7 +230,12 @@ async def build_offline_pack(
 ) -> PackExport:
     """The offline audit pack of a sample (first markings) for ``user`` (``None``: the command
     line), pre-filled with what they may see; logged as ``export-offline-pack``."""
-    sample = await Sample.get_or_none(id=sample_id, inspection_id=inspection_id)
+    # Not the population snapshot (one id per child of the population): what the pack shows.
+    sample = (
+        await Sample.filter(id=sample_id, inspection_id=inspection_id)
+        .only("id", "purpose", "method")
+        .first()
+    )
     if sample is None:
         raise PackError(f"There is no sample {sample_id} in inspection {inspection_id}.")
     try:
@@ -579,7 +584,7 @@ async def import_offline_pack(
             Problem("", "", f"This pack is for sample {pack_sample}, not sample {sample_id}.")
         )
         return result
-    sample = await Sample.get_or_none(id=pack_sample, inspection_id=inspection_id)
+    sample = await Sample.filter(id=pack_sample, inspection_id=inspection_id).only("id").first()
     if sample is None:
         result.problems.append(
             Problem("", "", f"Sample {pack_sample} no longer exists in inspection {inspection_id}.")

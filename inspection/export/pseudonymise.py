@@ -61,3 +61,48 @@ class Pseudonymiser:
             if len(secret) >= 3 and secret.lower() in text.lower():
                 text = re.sub(re.escape(secret), replacement, text, flags=re.IGNORECASE)
         return text
+
+
+_STARTS = re.compile(r"(?<!\w)(?=.)", re.DOTALL)  # where a key may begin
+_ENDS = re.compile(r"(?!\w)")  # where a key may end
+
+
+class Scrubber:
+    """Free text with every known key replaced: a key (lower-case) matches, in any case, where
+    no letter, digit or underscore touches it on either side; leftmost first, and the longest
+    key at each place. The cost is the length of the text times the number of distinct key
+    lengths, whatever the number of keys."""
+
+    def __init__(self, replacements: dict[str, str]) -> None:
+        self._replacements = {k: v for k, v in replacements.items() if k}
+        self._lengths = sorted({len(k) for k in self._replacements}, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self._replacements)
+
+    def __call__(self, text: str) -> str:
+        if not text or not self._replacements:
+            return text
+        # Lower-case one character at a time, so that positions in ``low`` are those of ``text``.
+        low = text.lower()
+        if len(low) != len(text):
+            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        ends = {m.start() for m in _ENDS.finditer(text)}
+        out: list[str] = []
+        done = 0
+        for m in _STARTS.finditer(text):
+            start = m.start()
+            if start < done:
+                continue
+            for length in self._lengths:
+                end = start + length
+                if end in ends:
+                    found = self._replacements.get(low[start:end])
+                    if found is not None:
+                        out += (text[done:start], found)
+                        done = end
+                        break
+        if not out:
+            return text
+        out.append(text[done:])
+        return "".join(out)

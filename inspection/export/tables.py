@@ -12,18 +12,25 @@ birth replaced.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from tortoise import connections
+from tortoise.expressions import Q, Subquery
 
 from inspection.audit.concerns import visible_concerns
 from inspection.audit.findings import findings
 from inspection.audit.moderation import OVERALL, agreement_report, submitted_pairs
 from inspection.audit.visibility import Viewer, shown_to, visible_audits
-from inspection.export.pseudonymise import Pseudonymiser, month_of_birth, postcode_district
+from inspection.export.pseudonymise import (
+    Pseudonymiser,
+    Scrubber,
+    month_of_birth,
+    postcode_district,
+)
 from inspection.journey.build import Journey, journeys_for_inspection
 from inspection.journey.chronology import chronology_rows
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
@@ -33,13 +40,13 @@ from inspection.journey.review import link_accuracy
 from inspection.models import (
     Audit,
     Child,
+    Concern,
     Identifier,
     Inspection,
     Rubric,
     Sample,
     SampleMember,
     Score,
-    SourceRecord,
     Upload,
     User,
     ValidationIssue,
@@ -132,8 +139,8 @@ class ExportContext:
     seen: frozenset[int]  # the audits whose content the viewer may see
     pseudonymiser: Pseudonymiser | None = None
     journeys: dict[int, Journey] | None = None
-    _scrubber: re.Pattern[str] | None = None
-    _replacements: dict[str, str] = field(default_factory=dict)
+    sampled: list[int] | None = None
+    _scrubber: Scrubber | None = None
 
     @property
     def pseudonymised(self) -> bool:
@@ -163,35 +170,34 @@ class ExportContext:
         value = value or ""
         if self._scrubber is None or not value:
             return value
-        return self._scrubber.sub(lambda m: self._replacements[m.group(0).lower()], value)
+        return self._scrubber(value)
 
     async def prepare_scrubber(self) -> None:
+        """What free text must hide when pseudonymised: the identifiers, names (3 letters or
+        more) and dates of birth of every child of the inspection and of every record linked
+        or not, not only of the children the export names."""
         if self.pseudonymiser is None:
             return
         repl: dict[str, str] = {}
         iid = self.inspection.id
-        for info in self.children.values():
-            for key in ("la_child_id",):
-                if info.get(key):
-                    repl[str(info[key]).lower()] = "[id]"
-            for key in ("given_name", "family_name"):
-                if len(info.get(key) or "") >= 3:
-                    repl[info[key].lower()] = "[name]"
-            dob = info.get("dob")
+        for la_child_id, given, family, dob in (
+            (r["la_child_id"], r["given_name"], r["family_name"], r["dob"])
+            for r in await _rows(_CHILD_IDENTITIES, iid)
+        ):
+            if la_child_id:
+                repl[str(la_child_id).lower()] = "[id]"
+            for name in (given, family):
+                if len(name or "") >= 3:
+                    repl[name.lower()] = "[name]"
             if dob:
-                for text in (
-                    dob.strftime("%d/%m/%Y"),
-                    dob.isoformat(),
-                    dob.strftime("%d-%m-%Y"),
-                    dob.strftime("%d.%m.%Y"),
-                ):
+                day = dob.isoformat() if isinstance(dob, date) else str(dob)[:10]
+                y, m, d = day[:4], day[5:7], day[8:10]
+                for text in (f"{d}/{m}/{y}", day, f"{d}-{m}-{y}", f"{d}.{m}.{y}"):
                     repl[text] = "[dob]"
         for value in await Identifier.filter(inspection_id=iid).values_list("value", flat=True):
             if len(str(value)) >= 3:
                 repl[str(value).lower()] = "[id]"
-        for rec in await SourceRecord.filter(inspection_id=iid).values(
-            "la_child_id", "nhs_number", "upn", "person_id", "given_name", "family_name"
-        ):
+        for rec in await _rows(_RECORD_IDENTITIES, iid):
             for key in ("la_child_id", "nhs_number", "upn", "person_id"):
                 if len(rec[key] or "") >= 3:
                     repl[rec[key].lower()] = "[id]"
@@ -199,9 +205,42 @@ class ExportContext:
                 if len(rec[key] or "") >= 3:
                     repl[rec[key].lower()] = "[name]"
         if repl:
-            alternatives = "|".join(re.escape(k) for k in sorted(repl, key=lambda k: (-len(k), k)))
-            self._scrubber = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-            self._replacements = repl
+            self._scrubber = Scrubber(repl)
+
+
+# What a pseudonymised export hides, read as plain columns: every child and every record of the
+# inspection (tens of thousands of rows, so not turned into objects or parsed dates by the ORM).
+_CHILD_IDENTITIES = (
+    "SELECT la_child_id, given_name, family_name, dob FROM child WHERE inspection_id = {p}"
+)
+_RECORD_IDENTITIES = (
+    "SELECT la_child_id, nhs_number, upn, person_id, given_name, family_name "
+    "FROM source_record WHERE inspection_id = {p}"
+)
+
+
+async def _rows(sql: str, inspection_id: int) -> list[dict[str, Any]]:
+    """One of the statements above for this inspection (a date of birth comes back as a date
+    on PostgreSQL and as its ISO text on SQLite)."""
+    conn = connections.get("default")
+    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    return list(await conn.execute_query_dict(sql.format(p=mark), [inspection_id]))
+
+
+async def named_children(inspection_id: int) -> dict[int, dict[str, Any]]:
+    """The identities of the children an export can name: those in a sample, audited, or the
+    subject of a concern (one query; not every child of the authority)."""
+
+    def of(model: Any) -> Subquery:
+        return Subquery(
+            model.filter(inspection_id=inspection_id, child_id__isnull=False).values("child_id")
+        )
+
+    rows = await Child.filter(
+        Q(id__in=of(SampleMember)) | Q(id__in=of(Audit)) | Q(id__in=of(Concern)),
+        inspection_id=inspection_id,
+    ).values("id", "la_child_id", "given_name", "family_name", "dob", "postcode")
+    return {row["id"]: row for row in rows}
 
 
 async def load_context(
@@ -215,16 +254,7 @@ async def load_context(
     identities, for a table that names no child (``feedback_table``) and must not cost in
     proportion to the authority."""
     inspection = await Inspection.get(id=inspection_id).prefetch_related("la")
-    identities = (
-        {
-            row["id"]: row
-            for row in await Child.filter(inspection_id=inspection_id).values(
-                "id", "la_child_id", "given_name", "family_name", "dob", "postcode"
-            )
-        }
-        if children
-        else {}
-    )
+    identities = await named_children(inspection_id) if children else {}
     users = {row["id"]: row["name"] for row in await User.all().values("id", "name")}
     rubric_ids = (
         await Audit.filter(inspection_id=inspection_id)
@@ -274,7 +304,13 @@ async def samples_table(ctx: ExportContext) -> Table:
         "Every sample member: stratum, weight, status, replacements with reasons.",
         columns,
     )
-    samples = {s.id: s for s in await Sample.filter(inspection_id=ctx.inspection.id)}
+    # Not the population snapshot (one id per child of the population): only what is shown.
+    samples = {
+        s.id: s
+        for s in await Sample.filter(inspection_id=ctx.inspection.id).only(
+            "id", "purpose", "method"
+        )
+    }
     members = (
         await SampleMember.filter(inspection_id=ctx.inspection.id)
         .order_by("sample_id", "stratum", "order", "id")
@@ -560,21 +596,28 @@ async def agreement_table(ctx: ExportContext) -> Table:
 
 
 async def sampled_child_ids(ctx: ExportContext) -> list[int]:
-    """The children in a sample (selected or replacement), in the order of their ids."""
-    ids = (
-        await SampleMember.filter(
-            inspection_id=ctx.inspection.id, status__in=IN_SAMPLE, child_id__isnull=False
+    """The children in a sample (selected or replacement), in the order of their ids; asked
+    once per export."""
+    if ctx.sampled is None:
+        ids = (
+            await SampleMember.filter(
+                inspection_id=ctx.inspection.id, status__in=IN_SAMPLE, child_id__isnull=False
+            )
+            .distinct()
+            .values_list("child_id", flat=True)
         )
-        .distinct()
-        .values_list("child_id", flat=True)
-    )
-    return sorted(int(str(i)) for i in ids)
+        ctx.sampled = sorted(int(str(i)) for i in ids)
+    return ctx.sampled
 
 
 async def _journeys(ctx: ExportContext) -> dict[int, Journey]:
-    """Every child's journey (``inspection.journey.build``), computed once per export."""
+    """The sampled children's journeys (``inspection.journey.build``), computed once per
+    export: only the children the export holds, so its cost grows with the sample, not with
+    the authority."""
     if ctx.journeys is None:
-        ctx.journeys = await journeys_for_inspection(ctx.inspection.id)
+        ctx.journeys = await journeys_for_inspection(
+            ctx.inspection.id, await sampled_child_ids(ctx)
+        )
     return ctx.journeys
 
 
@@ -904,7 +947,11 @@ async def about_rows(
             )
         )
     rows += [("", ""), ("Samples", "")]
-    for s in await Sample.filter(inspection_id=insp.id).order_by("id"):
+    for s in (
+        await Sample.filter(inspection_id=insp.id)
+        .order_by("id")
+        .only("id", "purpose", "method", "seed", "population_size", "drawn_at")
+    ):
         rows.append(
             (
                 f"Sample {s.id}: {s.purpose or s.method}",

@@ -15,7 +15,7 @@ from typing import Any
 from tortoise import connections
 
 from inspection.journey import kinds
-from inspection.models import Child, Inspection, SourceRecord, Upload
+from inspection.models import Child, SourceRecord, Upload
 from inspection.models.children import IDENTITY_FIELDS
 
 
@@ -133,7 +133,7 @@ def _child_summary(row: dict[str, Any]) -> ChildSummary:
     )
 
 
-_CHILD_FIELDS = (
+CHILD_FIELDS = (
     "id",
     "la_child_id",
     "given_name",
@@ -276,7 +276,7 @@ async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
     Two queries: the child with the inspection's reference date, then the child's events with
     the file each came from."""
     rows = await Child.filter(inspection_id=inspection_id, id=child_id).values(
-        *_CHILD_FIELDS, reference_date="inspection__reference_date"
+        *CHILD_FIELDS, reference_date="inspection__reference_date"
     )
     if not rows:
         raise JourneyNotFound(f"There is no child {child_id} in inspection {inspection_id}.")
@@ -292,49 +292,82 @@ async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
     return _assemble(_child_summary(rows[0]), events, uploads, _as_date(rows[0]["reference_date"]))
 
 
-async def _event_rows_of(inspection_id: int, child_ids: list[int]) -> list[dict[str, Any]]:
-    """The events of some children only (in chunks, to stay under parameter limits)."""
+_EVENTS_OF_SQL = (
+    'SELECT e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
+    "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
+    "u.status AS upload_status FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
+    "AND u.inspection_id = e.inspection_id WHERE e.inspection_id = {p} AND e.child_id {among}"
+)
+
+
+# SQLite (3.32 and later) takes up to 32,766 parameters in a statement.
+SQLITE_CHUNK = 30_000
+
+
+async def event_rows(inspection_id: int, child_ids: Collection[int]) -> list[dict[str, Any]]:
+    """The events of some children, each with the file it came from and that file's status
+    (``upload_filename``, ``upload_status``): one query (on SQLite, one per 30,000 children).
+    Read as plain rows (dates and details decoded by ``_assemble``), not as model objects."""
+    wanted = sorted({int(c) for c in child_ids})
+    if not wanted:
+        return []
     conn = connections.get("default")
-    postgres = conn.capabilities.dialect == "postgres"
+    if conn.capabilities.dialect == "postgres":
+        sql = _EVENTS_OF_SQL.format(p="$1", among="= ANY($2::int[])")
+        return list(await conn.execute_query_dict(sql, [inspection_id, wanted]))
     rows: list[dict[str, Any]] = []
-    for at in range(0, len(child_ids), 500):
-        chunk = child_ids[at : at + 500]
-        if postgres:
-            sql = _EVENT_SQL.format(p="$1", extra=" AND child_id = ANY($2::int[])")
-            rows += await conn.execute_query_dict(sql, [inspection_id, chunk])
-        else:
-            marks = ", ".join("?" for _ in chunk)
-            sql = _EVENT_SQL.format(p="?", extra=f" AND child_id IN ({marks})")
-            rows += await conn.execute_query_dict(sql, [inspection_id, *chunk])
+    for at in range(0, len(wanted), SQLITE_CHUNK):
+        chunk = wanted[at : at + SQLITE_CHUNK]
+        sql = _EVENTS_OF_SQL.format(p="?", among=f"IN ({', '.join('?' for _ in chunk)})")
+        rows += await conn.execute_query_dict(sql, [inspection_id, *chunk])
     return rows
+
+
+def journeys_from_rows(
+    children: list[dict[str, Any]], events: list[dict[str, Any]], reference: date | None
+) -> dict[int, Journey]:
+    """Journeys from rows already read: ``children`` with ``CHILD_FIELDS``, ``events`` as
+    ``event_rows`` gives them (a row of a child not in ``children`` is ignored)."""
+    uploads = {
+        r["upload_id"]: (r["upload_filename"], r["upload_status"])
+        for r in events
+        if r["upload_filename"] is not None
+    }
+    by_child: dict[int, list[dict[str, Any]]] = {c["id"]: [] for c in children}
+    for row in events:
+        bucket = by_child.get(row["child_id"])
+        if bucket is not None:
+            bucket.append(row)
+    return {
+        c["id"]: _assemble(_child_summary(c), by_child[c["id"]], uploads, reference)
+        for c in children
+    }
 
 
 async def journeys_for_inspection(
     inspection_id: int, child_ids: Collection[int] | None = None
 ) -> dict[int, Journey]:
     """Every child's journey (or only ``child_ids``'), keyed by ``Child.id``: three queries
-    whatever the size."""
+    whatever the size (two for ``child_ids``: the children, and ``event_rows``)."""
     query = Child.filter(inspection_id=inspection_id)
     wanted = None if child_ids is None else sorted({int(c) for c in child_ids})
     if wanted is not None:
+        if not wanted:
+            return {}
         query = query.filter(id__in=wanted)
-    children = await query.values(*_CHILD_FIELDS)
-    reference = await Inspection.filter(id=inspection_id).values_list("reference_date", flat=True)
-    ref = _as_date(reference[0]) if reference else None
-    uploads = await _uploads(inspection_id)
-    by_child: dict[int, list[dict[str, Any]]] = {c["id"]: [] for c in children}
-    events = (
-        await _event_rows(inspection_id, None)
-        if wanted is None
-        else await _event_rows_of(inspection_id, wanted)
-    )
-    for row in events:
-        bucket = by_child.get(row["child_id"])
-        if bucket is not None:
-            bucket.append(row)
-    return {
-        c["id"]: _assemble(_child_summary(c), by_child[c["id"]], uploads, ref) for c in children
-    }
+    children = await query.values(*CHILD_FIELDS, reference_date="inspection__reference_date")
+    if not children:
+        return {}
+    ref = _as_date(children[0]["reference_date"])
+    if wanted is None:
+        uploads = await _uploads(inspection_id)
+        events = await _event_rows(inspection_id, None)
+        for row in events:
+            upload = uploads.get(row["upload_id"])
+            row["upload_filename"], row["upload_status"] = upload or (None, None)
+    else:
+        events = await event_rows(inspection_id, wanted)
+    return journeys_from_rows(children, events, ref)
 
 
 async def sources_of(inspection_id: int, child_id: int) -> list[dict[str, Any]]:
