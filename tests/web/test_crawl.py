@@ -41,6 +41,7 @@ LEAD_PAGES = {
     "/inspections/{id}/linkage",
     "/inspections/{id}/samples",
     "/inspections/{id}/samples/{id}",
+    "/inspections/{id}/samples/{id}/members/{id}",
     "/inspections/{id}/audits",
     "/inspections/{id}/audits/{id}",
     "/inspections/{id}/moderation",

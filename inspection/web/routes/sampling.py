@@ -22,7 +22,7 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
-from inspection.web.params import form_id_or_none, form_text
+from inspection.web.params import form_text
 from inspection.web.templating import render
 
 INDICATOR_ROWS = 2
@@ -248,29 +248,63 @@ async def verify(request: Request) -> Response:
     return render(request, "sampling_sample.html", context, fragment="_sampling_verify.html")
 
 
+async def _member_context(
+    request: Request, inspection: Any, role: Any, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    try:
+        document = await service.member_document(
+            inspection.id,
+            int(request.path_params["sample_id"]),
+            int(request.path_params["member_id"]),
+        )
+    except service.SamplingError:
+        raise not_found() from None
+    return {
+        "inspection": inspection,
+        "role": role,
+        **document,
+        "errors": errors or {},
+        "reason": "",
+        "can_replace": role in EDITORS,
+    }
+
+
+async def member_page(request: Request) -> Response:
+    inspection, role = await require_inspection(request, READERS)
+    context = await _member_context(request, inspection, role)
+    await log_access(request, "view_sample", inspection.id, "sample", str(context["sample"]["id"]))
+    return render(request, "sampling_member.html", context)
+
+
 async def replace(request: Request) -> Response:
+    """Replace one member by the next reserve of its stratum, from that member's own page."""
     inspection, role = await require_inspection(request, EDITORS)
-    sample_id = int(request.path_params["sample_id"])
-    form = await request.form()
-    errors: dict[str, str] = {}
-    member_id = form_id_or_none(form, "member")
-    if member_id is None:
-        errors["replace"] = "Choose the member to replace."
-    else:
-        try:
-            await service.replace_member(
-                inspection.id,
-                sample_id,
-                member_id,
-                form_text(form, "reason"),
-                current_user(request),
-            )
-        except service.SamplingError as exc:
-            errors["replace"] = str(exc)
-    if errors:
-        context = await _sample_context(request, inspection, role, errors)
-        return render(request, "sampling_sample.html", context, status_code=400)
+    context = await _member_context(request, inspection, role)
+    sample_id, member_id = context["sample"]["id"], context["member"]["id"]
+    reason = form_text(await request.form(), "reason")
+    try:
+        await service.replace_member(
+            inspection.id, sample_id, member_id, reason, current_user(request)
+        )
+    except service.SamplingError as exc:
+        context["errors"] = {"reason": _replace_error(exc)}
+        context["reason"] = reason
+        return render(request, "sampling_member.html", context, status_code=400)
     return RedirectResponse(f"/inspections/{inspection.id}/samples/{sample_id}", status_code=303)
+
+
+def _replace_error(exc: service.SamplingError) -> str:
+    message = str(exc)
+    if message == "A replacement needs a reason.":
+        return "Enter why this child cannot be audited."
+    if message.startswith("No reserve is left"):
+        return "No reserve is left in this child’s group, so nobody can replace them."
+    if "only a selected member" in message:
+        return (
+            "This child has already been replaced or is a reserve: "
+            "only a chosen child can be replaced."
+        )
+    return message
 
 
 routes = [
@@ -282,7 +316,12 @@ routes = [
         "/inspections/{inspection_id:id}/samples/{sample_id:id}/verify", verify, methods=["POST"]
     ),
     Route(
-        "/inspections/{inspection_id:id}/samples/{sample_id:id}/replace",
+        "/inspections/{inspection_id:id}/samples/{sample_id:id}/members/{member_id:id}",
+        member_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:id}/samples/{sample_id:id}/members/{member_id:id}/replace",
         replace,
         methods=["POST"],
     ),
