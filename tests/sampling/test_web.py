@@ -172,3 +172,42 @@ async def test_a_drawn_sample_cannot_be_edited_or_deleted(app_client):  # noqa: 
         assert response.status_code == 405
     assert (await app_client.post(url, data={"seed": "02"})).status_code == 405
     assert await Child.filter(inspection_id=inspection.id).count() == 20
+
+
+async def test_an_incomplete_or_invalid_filter_shows_its_error_in_place(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client)
+    fragment = await app_client.post(
+        f"/inspections/{inspection.id}/samples/preview",
+        data={"indicator_0_name": "contacts_nfa", "indicator_0_value": "", "size": "abc"},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200
+    text = _visible(fragment.text)
+    assert text.startswith("The population cannot be counted yet")
+    assert "Enter a number to compare contacts that ended in no further action with." in text
+    assert "Enter the sample size as a whole number, like 3." in text
+    # each message also replaces the one beside its field (out of band), and clears the others
+    assert re.search(
+        r'<p id="size-error" class="govuk-error-message" hx-swap-oob="true">'
+        r'<span class="govuk-visually-hidden">Error:</span> Enter the sample size',
+        fragment.text,
+    )
+    assert '<p id="reserve-error" class="govuk-error-message" hx-swap-oob="true" hidden>' in (
+        fragment.text
+    )
+    assert '<a href="#indicator_0_value">' in fragment.text
+    # without htmx the whole page comes back, the messages beside their fields
+    page = await app_client.post(
+        f"/inspections/{inspection.id}/samples",
+        data={"size": "abc"},
+    )
+    assert page.status_code == 400
+    assert page.text.count('id="size-error"') == 1
+    assert "govuk-form-group app-form-group govuk-form-group--error" in page.text
+    assert "There is a problem" in page.text
+    good = await app_client.post(
+        f"/inspections/{inspection.id}/samples/preview",
+        data={"indicator_0_name": "contacts_nfa", "indicator_0_value": "0", "size": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Population: " in good.text and "cannot be counted" not in good.text

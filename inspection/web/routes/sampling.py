@@ -23,20 +23,37 @@ from inspection.web.access import (
     require_inspection,
 )
 from inspection.web.params import form_text
-from inspection.web.templating import render
+from inspection.web.templating import is_htmx, render
 
 INDICATOR_ROWS = 2
+
+
+# What each number on the form is, for its error message.
+NUMBER_FIELDS = {
+    "size": "the sample size",
+    "minimum": "the minimum per stratum",
+    "reserve": "the reserve per stratum",
+    "exclude_audited_months": "the months to leave out recently audited children",
+}
+# The fields whose error is shown beside them, in the order of the form.
+FIELD_ERRORS = (
+    *(f"indicator_{i}" for i in range(INDICATOR_ROWS)),
+    "exclude_audited_months",
+    "minimum",
+    "quotas",
+    "size",
+    "reserve",
+)
 
 
 def _int(value: str, name: str, errors: dict[str, str], default: int = 0) -> int:
     value = value.strip()
     if not value:
         return default
-    try:
+    if value.isdigit():
         return int(value)
-    except ValueError:
-        errors[name] = f"Enter a whole number for {name.replace('_', ' ')}."
-        return default
+    errors[name] = f"Enter {NUMBER_FIELDS[name]} as a whole number, like 3."
+    return default
 
 
 def _parse(
@@ -75,7 +92,12 @@ def _parse(
         try:
             indicators.append({"name": name, "op": op, "value": float(raw)})
         except ValueError:
-            errors[f"indicator_{i}"] = "Enter a number to compare the indicator with."
+            errors[f"indicator_{i}"] = (
+                f"Enter a number to compare {journey_indicators.LABELS.get(name, name).lower()}"
+                " with."
+                if raw == ""
+                else f"Enter a number, like 3, instead of ‘{raw[:20]}’."
+            )
     definition: dict[str, Any] = {
         "cohort": values["cohort"],
         "from": values["from"],
@@ -154,6 +176,7 @@ async def _page_context(
         "allocations": [a for a in ALLOCATIONS if a != "simple"],
         "can_draw": role in EDITORS,
         "indicator_rows": range(INDICATOR_ROWS),
+        "field_errors": FIELD_ERRORS,
     }
 
 
@@ -176,12 +199,10 @@ async def preview(request: Request) -> Response:
             )
         except (service.SamplingError, pop.PopulationError) as exc:
             errors["form"] = str(exc)
-    return render(
-        request,
-        "sampling.html",
-        await _page_context(inspection, role, values, errors, result),
-        fragment="_sampling_preview.html",
-    )
+    context = await _page_context(inspection, role, values, errors, result)
+    # an htmx update also replaces each field's error message, beside the field
+    context["oob"] = is_htmx(request)
+    return render(request, "sampling.html", context, fragment="_sampling_preview.html")
 
 
 async def draw(request: Request) -> Response:
