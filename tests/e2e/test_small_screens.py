@@ -46,15 +46,20 @@ PAGE_TYPES = {
 MEASURE = """() => {
   const header = document.querySelector('.app-header__service');
   const user = document.querySelector('.app-header__user');
-  const box = (e) => e ? e.getBoundingClientRect() : null;
+  const box = (e) => {
+    if (!e) return null;
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+  };
+  const edge = (e) => Math.round(e.getBoundingClientRect().right);
   return {
     scroll: document.documentElement.scrollWidth,
     viewport: document.documentElement.clientWidth,
-    service: box(header) && [box(header).left, box(header).top, box(header).right, box(header).bottom],
-    user: box(user) && [box(user).left, box(user).top, box(user).right, box(user).bottom],
+    service: box(header),
+    user: box(user),
     widest: [...document.querySelectorAll('main *')]
       .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-      .slice(0, 3).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)),
+      .slice(0, 3).map((e) => e.tagName + '.' + e.className + ' ' + edge(e)),
   };
 }"""
 
