@@ -61,8 +61,9 @@ def _short_hash(value: str | None) -> str:
 
 def _sample_name(sample: Any) -> str:
     """A sample (a model or a dict with ``purpose`` and ``drawn_at``) by its name."""
-    get = sample.get if isinstance(sample, dict) else lambda k: getattr(sample, k)
-    return sample_name(get("purpose") or "", get("drawn_at"))
+    if isinstance(sample, dict):
+        return sample_name(sample.get("purpose") or "", sample["drawn_at"])
+    return sample_name(sample.purpose or "", sample.drawn_at)
 
 
 def _child_name(child: Any) -> str:
