@@ -6,14 +6,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Case, Q, Subquery, When
+from tortoise.functions import Lower
 
-from inspection.models import Child, Inspection, LinkDecision, SampleMember, SourceRecord
+from inspection.journey.profile import profiles
+from inspection.models import Audit, Child, Inspection, LinkDecision, SampleMember, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 from inspection.models.columns import fits
 
 PAGE_SIZE = 100
 _RECORD_FIELDS = ("id", *IDENTITY_FIELDS, "child_id")
+
+
+# Which children the list shows, by what the inspector asks for.
+CHILDREN_FILTERS: dict[str, str] = {
+    "": "All children",
+    "sampled": "In a sample",
+    "audited": "With a submitted audit",
+    "not-sampled": "Not in any sample",
+    "partners-only": "Known only to partner agencies",
+}
 
 
 @dataclass
@@ -22,11 +34,24 @@ class ChildrenPage:
     matching: int
     rows: list[dict[str, Any]]
     query: str
+    show: str = ""
+    page: int = 1
+    pages: int = 1
+    first: int = 0
 
 
-async def children_page(inspection_id: int, query: str = "") -> ChildrenPage:
-    """Children of the inspection (the first ``PAGE_SIZE``), optionally those whose name or
-    local authority id contains ``query``."""
+def _submitted_children(inspection_id: int) -> Any:
+    return Audit.filter(inspection_id=inspection_id, status="submitted")
+
+
+async def children_page(
+    inspection_id: int, query: str = "", show: str = "", page: int = 1
+) -> ChildrenPage:
+    """One page (``PAGE_SIZE``) of the inspection's children, named children first in
+    alphabetical order regardless of case, optionally those whose name or local authority id
+    contains ``query`` and those ``show`` picks (see ``CHILDREN_FILTERS``). Each row carries
+    the child's profile (age, legal status, team) and whether they are sampled or audited."""
+    inspection = await Inspection.get(id=inspection_id)
     base = Child.filter(inspection_id=inspection_id)
     total = await base.count()
     filtered = base
@@ -36,9 +61,43 @@ async def children_page(inspection_id: int, query: str = "") -> ChildrenPage:
             | Q(family_name__icontains=word)
             | Q(la_child_id__icontains=word)
         )
-    matching = await filtered.count() if query else total
+    active = SampleMember.filter(
+        inspection_id=inspection_id, status__in=["selected", "replacement"], child_id__isnull=False
+    )
+    if show == "sampled":
+        filtered = filtered.filter(id__in=Subquery(active.values("child_id")))
+    elif show == "not-sampled":
+        filtered = filtered.exclude(id__in=Subquery(active.values("child_id")))
+    elif show == "audited":
+        filtered = filtered.filter(
+            Q(id__in=Subquery(_submitted_children(inspection_id).values("child_id")))
+            | Q(
+                id__in=Subquery(
+                    SampleMember.filter(
+                        id__in=Subquery(
+                            _submitted_children(inspection_id)
+                            .filter(member_id__isnull=False)
+                            .values("member_id")
+                        )
+                    ).values("child_id")
+                )
+            )
+        )
+    elif show == "partners-only":
+        filtered = filtered.filter(la_child_id__isnull=True)
+    else:
+        show = ""
+    matching = await filtered.count() if (query or show) else total
+    pages = max(1, -(-matching // PAGE_SIZE))
+    page = min(max(1, page), pages)
     rows = (
-        await filtered.order_by("family_name", "given_name", "id")
+        await filtered.annotate(
+            unnamed=Case(When(Q(given_name="") & Q(family_name=""), then="1"), default="0"),
+            family=Lower("family_name"),
+            given=Lower("given_name"),
+        )
+        .order_by("unnamed", "family", "given", "la_child_id", "id")
+        .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
         .values("id", "la_child_id", "given_name", "family_name", "dob", "sex")
     )
@@ -48,9 +107,32 @@ async def children_page(inspection_id: int, query: str = "") -> ChildrenPage:
         "child_id", "agency"
     ):
         agencies[rec["child_id"]].add(rec["agency"])
+    sampled = set(await active.filter(child_id__in=ids).values_list("child_id", flat=True))
+    audited = set(
+        await _submitted_children(inspection_id)
+        .filter(child_id__in=ids)
+        .values_list("child_id", flat=True)
+    ) | set(
+        await _submitted_children(inspection_id)
+        .filter(member__child_id__in=ids)
+        .values_list("member__child_id", flat=True)
+    )
+    about = await profiles(inspection_id, inspection.reference_date, ids)
     for r in rows:
         r["agencies"] = sorted(agencies[r["id"]])
-    return ChildrenPage(total=total, matching=matching, rows=rows, query=query)
+        r["profile"] = about[r["id"]]
+        r["sampled"] = r["id"] in sampled
+        r["audited"] = r["id"] in audited
+    return ChildrenPage(
+        total=total,
+        matching=matching,
+        rows=rows,
+        query=query,
+        show=show,
+        page=page,
+        pages=pages,
+        first=(page - 1) * PAGE_SIZE,
+    )
 
 
 @dataclass

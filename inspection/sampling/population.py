@@ -9,7 +9,8 @@ A definition looks like::
 
 Every key is optional. A child is in the population when it has at least one event of the
 cohort's kinds (and agencies, if given) whose start date lies in the window, and it passes every
-characteristic and indicator filter. Without a cohort every child of the inspection is in it.
+characteristic and indicator filter. Without a cohort every child the authority's records name
+(an authority child id) is in it.
 Population members are children; their key is ``str(Child.id)``.
 """
 
@@ -83,6 +84,13 @@ OPERATOR_LABELS: dict[str, str] = {
     "!=": "anything but",
 }
 assert set(OPERATOR_LABELS) == set(OPERATORS)
+
+# Without a cohort, a population is every child the authority's own records name: people known
+# only to partner agencies (police, health, schools) are not the authority's cases to audit.
+DEFAULT_POPULATION = (
+    "Every child known to the authority's children's social care "
+    "(not people known only to partner agencies)"
+)
 
 # Characteristics a sample may be stratified by.
 STRATIFY_FIELDS = ("age_band", "disability", "ethnicity_group", "team")
@@ -238,7 +246,7 @@ def _uk(day: str) -> str:
 def describe(definition: Mapping[str, Any]) -> str:
     """A stored population definition in words, as pages show it."""
     d = normalise(definition)
-    parts = [COHORTS[d["cohort"]]["label"] if "cohort" in d else "Every child the records name"]
+    parts = [COHORTS[d["cohort"]]["label"] if "cohort" in d else DEFAULT_POPULATION]
     if "from" in d or "to" in d:
         start = f"from {_uk(d['from'])}" if "from" in d else ""
         end = f"to {_uk(d['to'])}" if "to" in d else ""
@@ -311,6 +319,8 @@ async def build(
                 if (r["attributes"] or {}).get("episode_start")
             }
         children = children.filter(id__in=sorted(ids)) if ids else children.filter(id=-1)
+    else:
+        children = children.filter(la_child_id__isnull=False)
     rows = await children.values("id", "la_child_id", "dob", "ethnicity", "disability", "team")
     latest_team = await _latest_event_teams(inspection_id)
     indicator_rules = spec.get("indicators", [])
@@ -367,3 +377,39 @@ def breakdown(members: list[Member], field: str) -> list[tuple[str, int]]:
         value = member.stratum(field)
         counts[value] = counts.get(value, 0) + 1
     return sorted(counts.items())
+
+
+STRATIFY_LABELS: dict[str, str] = {
+    "age_band": "age",
+    "disability": "disability",
+    "ethnicity_group": "ethnicity",
+    "team": "team",
+}
+_DISABILITY_LABELS = {"Y": "Disability recorded", "N": "No disability", "unknown": "Not recorded"}
+
+
+def stratum_label(field: str | None, value: str) -> str:
+    """A stratum as pages name it: ``1-4`` is "Aged 1–4", ``Y`` is "Disability recorded"."""
+    if not field:
+        return "Every child in the population"
+    if field == "age_band":
+        if value == "unknown":
+            return "Age not known"
+        if value == "under 1":
+            return "Under 1"
+        return f"Aged {value.replace('-', '–')}"
+    if field == "disability":
+        return _DISABILITY_LABELS.get(value, value)
+    if value == "unknown":
+        return f"{STRATIFY_LABELS.get(field, field).capitalize()} not recorded"
+    return value
+
+
+def stratum_sort_key(field: str | None, value: str) -> tuple[int, str]:
+    """Strata in natural order: age bands youngest first, otherwise alphabetical with
+    "unknown" last."""
+    if field == "age_band" and value in AGE_BANDS:
+        return (AGE_BANDS.index(value), "")
+    if value == "unknown":
+        return (len(AGE_BANDS), "")
+    return (0, value.casefold())

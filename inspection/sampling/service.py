@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from inspection.journey import profile
 from inspection.models import Audit, Child, Inspection, Sample, SampleMember, User
 from inspection.sampling import draw as drawing
 from inspection.sampling import population as pop
@@ -320,34 +321,36 @@ def verify_command(inspection_id: int, sample_id: int) -> str:
     return f"inspection sample verify --inspection {inspection_id} --sample {sample_id}"
 
 
-def _child_name(child: dict[str, Any] | None, population_key: str) -> str:
-    """A sampled child as pages name them: by name, else by the authority's id and birth date."""
+def sample_name(purpose: str, drawn_at: datetime) -> str:
+    """A sample as pages name it: its purpose, else when it was drawn."""
+    return purpose.strip() or f"Sample drawn on {drawn_at.strftime('%d/%m/%Y at %H:%M')}"
+
+
+def _child_name(child: profile.Profile | None, population_key: str) -> str:
+    """A sampled child as pages name them (see ``profile.display_name``)."""
     if child is None:
         return f"Record {population_key} (removed)"
-    name = f"{child['given_name'] or ''} {child['family_name'] or ''}".strip()
-    if name:
-        return name
-    born = f", born {child['dob'].strftime('%d/%m/%Y')}" if child["dob"] else ""
-    return f"Child with authority id {child['la_child_id'] or population_key}{born}"
+    return child.name
 
 
 async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
-    """Everything about one sample, as the page, the CLI's JSON and exports show it."""
+    """Everything about one sample, as the page, the CLI's JSON and exports show it.
+
+    ``groups`` is the page's view: the strata in natural order, each with its members as an
+    inspector reads them. A reserve that replaced someone appears once, as the replacement;
+    the replaced child appears once, naming who replaced them and why.
+    """
     sample = await _sample(inspection_id, sample_id)
+    inspection = await _inspection(inspection_id)
     drawn_by = await User.get_or_none(id=sample.drawn_by_id) if sample.drawn_by_id else None
     rows = await SampleMember.filter(sample_id=sample.id).order_by("stratum", "order", "id")
     child_ids = {r.child_id for r in rows if r.child_id}
-    children = (
-        {
-            c["id"]: c
-            for c in await Child.filter(id__in=sorted(child_ids)).values(
-                "id", "la_child_id", "given_name", "family_name", "dob"
-            )
-        }
+    children = await profile.profiles(inspection_id, inspection.reference_date, child_ids)
+    la_ids = dict(
+        await Child.filter(id__in=sorted(child_ids)).values_list("id", "la_child_id")
         if child_ids
-        else {}
+        else []
     )
-    la_ids = {i: c["la_child_id"] for i, c in children.items()}
     users = {
         u.id: u.email
         for u in await User.filter(
@@ -360,14 +363,68 @@ async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
     for r in rows:
         if r.status in ("selected", "replaced") and r.id not in replacement_ids:
             chosen[r.stratum] = chosen.get(r.stratum, 0) + 1
+    members: list[dict[str, Any]] = [
+        {
+            "id": r.id,
+            "child_id": r.child_id,
+            "la_child_id": la_ids.get(r.child_id),
+            "name": _child_name(children.get(r.child_id) if r.child_id else None, r.population_key),
+            "age": children[r.child_id].age if r.child_id in children else "Not known",
+            "legal_status": (
+                children[r.child_id].legal_status if r.child_id in children else "Not known"
+            ),
+            "team": children[r.child_id].team if r.child_id in children else "Not known",
+            "population_key": r.population_key,
+            "stratum": r.stratum,
+            "order": r.order,
+            "status": r.status,
+            "inclusion_probability": r.inclusion_probability,
+            "weight": r.weight,
+            "replaced_by": r.replaced_by_id,
+            "reason": r.reason,
+            "changed_by": users.get(r.changed_by_id) if r.changed_by_id else None,
+            "changed_at": r.changed_at,
+        }
+        for r in rows
+    ]
+    by_id = {m["id"]: m for m in members}
+    # a reserve that became a replacement is the same child at the same place in the draw
+    used = {(by_id[i]["population_key"], by_id[i]["order"]) for i in replacement_ids if i in by_id}
+    field = sample.params.get("stratify_by")
+    groups = []
+    for stratum in sorted(sizes, key=lambda s: pop.stratum_sort_key(field, s)):
+        in_stratum = [m for m in members if m["stratum"] == stratum]
+        shown = []
+        for m in in_stratum:
+            if m["status"] == "reserve" and (m["population_key"], m["order"]) in used:
+                continue
+            replaced_by = by_id.get(m["replaced_by"]) if m["replaced_by"] else None
+            shown.append({**m, "replaced_by_name": replaced_by["name"] if replaced_by else None})
+        rank = {"selected": 0, "replacement": 0, "replaced": 0, "reserve": 1}
+        shown.sort(key=lambda m: (rank.get(m["status"], 2), m["name"].casefold()))
+        weights = sorted({round(m["weight"], 3) for m in in_stratum if m["status"] != "reserve"})
+        groups.append(
+            {
+                "stratum": stratum,
+                "label": pop.stratum_label(field, stratum),
+                "population": sizes[stratum],
+                "selected": chosen.get(stratum, 0),
+                "weights": weights,
+                "members": shown,
+            }
+        )
     return {
         "id": sample.id,
         "inspection_id": inspection_id,
         "purpose": sample.purpose,
+        "name": sample_name(sample.purpose, sample.drawn_at),
         "method": sample.method,
         "algorithm": sample.params.get("algorithm"),
         "seed": sample.seed,
         "params": sample.params,
+        "stratify_by": field,
+        "stratify_label": pop.STRATIFY_LABELS.get(field or "", ""),
+        "size": sum(chosen.values()),
         "population": {
             "definition": sample.population_definition,
             "description": pop.describe(sample.population_definition),
@@ -381,26 +438,31 @@ async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
         "strata": [
             {"stratum": s, "population": n, "selected": chosen.get(s, 0)} for s, n in sizes.items()
         ],
-        "members": [
-            {
-                "id": r.id,
-                "child_id": r.child_id,
-                "la_child_id": la_ids.get(r.child_id),
-                "name": _child_name(children.get(r.child_id), r.population_key),
-                "population_key": r.population_key,
-                "stratum": r.stratum,
-                "order": r.order,
-                "status": r.status,
-                "inclusion_probability": r.inclusion_probability,
-                "weight": r.weight,
-                "replaced_by": r.replaced_by_id,
-                "reason": r.reason,
-                "changed_by": users.get(r.changed_by_id) if r.changed_by_id else None,
-                "changed_at": r.changed_at,
-            }
-            for r in rows
-        ],
+        "groups": groups,
+        "members": members,
         "verify_command": verify_command(inspection_id, sample.id),
+    }
+
+
+async def member_document(inspection_id: int, sample_id: int, member_id: int) -> dict[str, Any]:
+    """One member of a sample, with the sample it belongs to, as the member's page shows it."""
+    document = await sample_document(inspection_id, sample_id)
+    member = next((m for m in document["members"] if m["id"] == member_id), None)
+    if member is None:
+        raise SamplingError(f"There is no member {member_id} in sample {sample_id}.")
+    by_id = {m["id"]: m for m in document["members"]}
+    replaced_by = by_id.get(member["replaced_by"]) if member["replaced_by"] else None
+    replaces = next((m for m in document["members"] if m["replaced_by"] == member_id), None)
+    field = document["stratify_by"]
+    return {
+        "sample": document,
+        "member": {
+            **member,
+            "stratum_label": pop.stratum_label(field, member["stratum"]),
+            "replaced_by_member": replaced_by,
+            "replaces": replaces,
+            "replaceable": member["status"] in ("selected", "replacement"),
+        },
     }
 
 
@@ -410,6 +472,7 @@ async def list_samples(inspection_id: int) -> list[dict[str, Any]]:
         {
             "id": s.id,
             "purpose": s.purpose,
+            "name": sample_name(s.purpose, s.drawn_at),
             "method": s.method,
             "population_size": s.population_size,
             "size": s.params.get("size"),

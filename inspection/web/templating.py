@@ -14,8 +14,10 @@ from inspection.access_log import action_label
 from inspection.evidence.labels import source_kind_label
 from inspection.journey import kinds
 from inspection.journey.chronology import detail_items
+from inspection.journey.profile import display_name
 from inspection.models.core import Role
 from inspection.overview import NAVIGATION_PARENT, SECTION_TITLES, Section, sections_for
+from inspection.sampling.service import sample_name
 from inspection.sampling.verify import method_label
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -57,7 +59,24 @@ def _short_hash(value: str | None) -> str:
     return f"{value[:8]}…" if value else ""
 
 
+def _sample_name(sample: Any) -> str:
+    """A sample (a model or a dict with ``purpose`` and ``drawn_at``) by its name."""
+    if isinstance(sample, dict):
+        return sample_name(sample.get("purpose") or "", sample["drawn_at"])
+    return sample_name(sample.purpose or "", sample.drawn_at)
+
+
+def _child_name(child: Any) -> str:
+    """A child (a model or a dict) by name, else by the authority's id and date of birth."""
+    if child is None:
+        return "A child no longer in the records"
+    get = child.get if isinstance(child, dict) else lambda k: getattr(child, k, None)
+    return display_name(get("given_name"), get("family_name"), get("la_child_id"), get("dob"))
+
+
 templates.env.filters["uk_date"] = _date
+templates.env.filters["sample_name"] = _sample_name
+templates.env.filters["child_name"] = _child_name
 templates.env.filters["short_hash"] = _short_hash
 templates.env.filters["agency_label"] = kinds.agency_label
 templates.env.filters["kind_label"] = kinds.label

@@ -33,7 +33,7 @@ async def test_audit_in_the_browser_autosave_conflict_blind_and_findings(db):
     audit_url = r.headers["location"]
     page = await c1.get(audit_url)
     assert page.status_code == 200
-    assert '<h1 class="govuk-heading-xl">Audit ' in page.text
+    assert '<h1 class="govuk-heading-xl">First marking of ' in page.text
     assert f"/children/{members[0].child_id}#event-" in page.text
     assert 'hx-trigger="input changed delay:1s' in page.text
     hx = {"HX-Request": "true"}

@@ -174,6 +174,8 @@ def test_an_audit_and_a_verification_by_keyboard_alone(page, live_server):
 
     # Verify the sample by keyboard; the answer is announced in a live region.
     page.goto(f"{base}/samples/{sample_id}")
+    tab_to(page, "#provenance summary")
+    page.keyboard.press("Enter")
     tab_to(page, 'form[action$="/verify"] button')
     page.keyboard.press("Enter")
     page.locator("#verification h2", has_text="Identical").wait_for()

@@ -134,3 +134,75 @@ async def test_readers_cannot_decide_and_strangers_see_nothing(client):
     other = await f.inspection("T2")
     response = await client.get(f"/inspections/{other.id}/children/{child.id}")
     assert response.status_code == 404
+
+
+async def test_children_list_names_sorts_filters_and_pages(client):
+    import re
+
+    from inspection.models import Event, Sample, SampleMember
+
+    insp, _user, child = await _setup(client)
+    await Child.filter(id=child.id).update(given_name="oliver", family_name="brown")
+    await Child.create(inspection=insp, la_child_id="LA2", given_name="Amy", family_name="Adams")
+    await Child.create(inspection=insp, la_child_id="LA3", given_name="ben", family_name="adams")
+    nameless = await Child.create(inspection=insp, la_child_id="LA4", dob=date(2015, 1, 2))
+    for i in range(200):
+        await Child.create(
+            inspection=insp, la_child_id=f"Z{i:03d}", given_name="Zed", family_name="Zulu"
+        )
+    upload = await f.upload(insp, "annex.xlsx", "social_care")
+    await Event.create(
+        inspection=insp,
+        child=child,
+        upload=upload,
+        agency="social_care",
+        kind="cp_plan_start",
+        start=date(2025, 6, 1),
+        team="Safeguarding 2",
+    )
+    sample = await Sample.create(
+        inspection=insp,
+        method="simple-random",
+        seed="01",
+        population_definition={},
+        population_ids=[],
+        population_hash="0",
+        population_size=1,
+        params={},
+        result_hash="0",
+    )
+    await SampleMember.create(
+        inspection_id=insp.id,
+        sample=sample,
+        child=child,
+        population_key=str(child.id),
+        stratum="",
+        inclusion_probability=1,
+        weight=1,
+        order=0,
+        status="selected",
+    )
+    page = await client.get(f"/inspections/{insp.id}/children")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "205 children. Showing 1 to 100." in text
+    # named children first, alphabetically regardless of case; then the nameless
+    names = re.findall(r'/children/\d+">([^<]+)</a>', page.text)
+    assert names[:2] == ["Amy Adams", "ben adams"]
+    assert sorted(names[2:4]) == ["Oliver Brown", "oliver brown"]
+    assert names[4:] == ["Zed Zulu"] * 96
+    assert "Child Age Legal status Team Known to Sampled or audited" in text
+    assert "Child protection plan Safeguarding 2 Police, Children's social care In a sample" in (
+        text.replace("&#39;", "'")
+    )
+    assert '<nav class="govuk-pagination" aria-label="Pages of children">' in page.text
+    last = await client.get(f"/inspections/{insp.id}/children?page=3")
+    last_names = re.findall(r'/children/\d+">([^<]+)</a>', last.text)
+    assert last_names == ["Zed Zulu"] * 4 + ["Child LA4, born 02/01/2015"]
+    assert "Showing 201 to 205." in " ".join(re.sub(r"<[^>]+>", " ", last.text).split())
+    sampled = await client.get(f"/inspections/{insp.id}/children?show=sampled")
+    assert re.findall(r'/children/\d+">([^<]+)</a>', sampled.text) == ["oliver brown"]
+    assert "1 of 205 children match." in sampled.text
+    search = await client.post(f"/inspections/{insp.id}/children", data={"q": "zulu", "page": "2"})
+    assert "200 of 205 children match." in search.text
+    assert "Showing 101 to 200." in " ".join(re.sub(r"<[^>]+>", " ", search.text).split())
+    assert nameless.id

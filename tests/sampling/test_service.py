@@ -340,3 +340,14 @@ async def test_children_in_need_are_cin_plans_and_list_6_episodes(db):
         inspection.id, REFERENCE, {"cohort": "children_in_need", "from": "2026-07-15"}
     )
     assert [m.la_child_id for m in window] == ["C003"]
+
+
+async def test_the_default_population_is_the_children_the_authority_knows(db):
+    inspection = await authority(5)
+    await Child.create(inspection=inspection, la_child_id=None, given_name="Partner", dob=None)
+    preview = await service.preview(inspection.id, {})
+    assert preview.size == 5
+    assert pop.describe({}) == (
+        "Every child known to the authority's children's social care "
+        "(not people known only to partner agencies)"
+    )

@@ -66,7 +66,9 @@ async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
     )
     members = await SampleMember.filter(sample_id=sample_id).order_by("id")
     for m in members:
-        assert f'href="/inspections/{inspection.id}/children/{m.child_id}"' in page.text
+        assert f'href="/inspections/{inspection.id}/samples/{sample_id}/members/{m.id}"' in (
+            page.text
+        )
     assert await AccessLog.filter(action="view_sample", object_id=str(sample_id)).count() == 1
 
     verified = await app_client.post(f"{location}/verify", headers={"HX-Request": "true"})
@@ -74,21 +76,67 @@ async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
     assert "Identical" in verified.text and "<html" not in verified.text
 
     selected = next(m for m in members if m.status == "selected" and m.stratum == "N")
-    refused = await app_client.post(
-        f"{location}/replace", data={"member": str(selected.id), "reason": ""}
-    )
+    reserve = next(m for m in members if m.status == "reserve" and m.stratum == "N")
+    # the sample page offers no replacement: it is an action on the member's own page
+    assert "Replace with the next reserve" not in page.text
+    member_url = f"{location}/members/{selected.id}"
+    assert f'href="{member_url}"' in page.text
+    member_page = await app_client.get(member_url)
+    assert member_page.status_code == 200
+    assert "Replace this child" in member_page.text
+    assert "Replace with the next reserve" in member_page.text
+    refused = await app_client.post(f"{member_url}/replace", data={"reason": "  "})
     assert refused.status_code == 400
-    assert "A replacement needs a reason." in refused.text
+    assert "There is a problem" in refused.text
+    assert "Enter why this child cannot be audited." in refused.text
     replaced = await app_client.post(
-        f"{location}/replace",
-        data={"member": str(selected.id), "reason": "Child died; family not to be contacted"},
+        f"{member_url}/replace", data={"reason": "Child died; family not to be contacted"}
     )
     assert replaced.status_code == 303
-    page = await app_client.get(location)
-    assert "Child died; family not to be contacted (inspector@example.org" in page.text
     row = await SampleMember.get(id=selected.id)
     assert (row.status, row.changed_by_id) == ("replaced", user.id)
     assert (await service.verify(inspection.id, sample_id)).ok
+    page = await app_client.get(location)
+    selected_name = f"Child {(await Child.get(id=selected.child_id)).la_child_id}"
+    reserve_name = f"Child {(await Child.get(id=reserve.child_id)).la_child_id}"
+    # the replaced child is listed once, naming who replaced them and why; the reserve who
+    # took their place is listed once, as the replacement
+    text = _visible(page.text)
+    assert len(re.findall(rf">{selected_name}, born [\d/]+</a>", page.text)) == 1
+    assert len(re.findall(rf">{reserve_name}, born [\d/]+</a>", page.text)) == 1
+    assert f"Replaced by {reserve_name}, born" in text
+    assert ": Child died; family not to be contacted" in text
+    again = await app_client.get(member_url)
+    assert "Replace this child" not in again.text
+    assert "Child died; family not to be contacted (inspector@example.org, " in again.text
+    replacement = await SampleMember.get(replaced_by_id=None, id=row.replaced_by_id)
+    its_page = await app_client.get(f"{location}/members/{replacement.id}")
+    assert "Chosen as a replacement for" in _visible(its_page.text)
+    assert selected_name in _visible(its_page.text)
+
+
+def _visible(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+async def test_sample_page_lists_children_by_stratum_in_natural_order(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client)
+    sample = await service.draw_sample(
+        inspection.id, {}, size=10, stratify_by="age_band", seed="cd" * 32
+    )
+    page = await app_client.get(f"/inspections/{inspection.id}/samples/{sample.id}")
+    text = _visible(page.text)
+    captions = re.findall(r'caption--m">([^<]+)<span', page.text)
+    assert captions == ["Under 1", "Aged 1–4", "Aged 5–9", "Aged 10–15", "Aged 16+"]
+    assert "Child Age Legal status Team In the sample" in text
+    assert "Drawn from 20 children: " + (
+        "Every child known to the authority's children's social care "
+        "(not people known only to partner agencies)"
+    ) in text.replace("&#39;", "'")
+    # weights are only in the details component
+    details = page.text.split('id="provenance"', 1)
+    assert "Each chosen child stands for" not in details[0]
+    assert "Each chosen child stands for" in details[1]
 
 
 async def test_draw_errors_are_shown_on_the_form(app_client):  # noqa: F811
@@ -124,3 +172,42 @@ async def test_a_drawn_sample_cannot_be_edited_or_deleted(app_client):  # noqa: 
         assert response.status_code == 405
     assert (await app_client.post(url, data={"seed": "02"})).status_code == 405
     assert await Child.filter(inspection_id=inspection.id).count() == 20
+
+
+async def test_an_incomplete_or_invalid_filter_shows_its_error_in_place(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client)
+    fragment = await app_client.post(
+        f"/inspections/{inspection.id}/samples/preview",
+        data={"indicator_0_name": "contacts_nfa", "indicator_0_value": "", "size": "abc"},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200
+    text = _visible(fragment.text)
+    assert text.startswith("The population cannot be counted yet")
+    assert "Enter a number to compare contacts that ended in no further action with." in text
+    assert "Enter the sample size as a whole number, like 3." in text
+    # each message also replaces the one beside its field (out of band), and clears the others
+    assert re.search(
+        r'<p id="size-error" class="govuk-error-message" hx-swap-oob="true">'
+        r'<span class="govuk-visually-hidden">Error:</span> Enter the sample size',
+        fragment.text,
+    )
+    assert '<p id="reserve-error" class="govuk-error-message" hx-swap-oob="true" hidden>' in (
+        fragment.text
+    )
+    assert '<a href="#indicator_0_value">' in fragment.text
+    # without htmx the whole page comes back, the messages beside their fields
+    page = await app_client.post(
+        f"/inspections/{inspection.id}/samples",
+        data={"size": "abc"},
+    )
+    assert page.status_code == 400
+    assert page.text.count('id="size-error"') == 1
+    assert "govuk-form-group app-form-group govuk-form-group--error" in page.text
+    assert "There is a problem" in page.text
+    good = await app_client.post(
+        f"/inspections/{inspection.id}/samples/preview",
+        data={"indicator_0_name": "contacts_nfa", "indicator_0_value": "0", "size": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Population: " in good.text and "cannot be counted" not in good.text

@@ -85,7 +85,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", f"{_I}/samples/preview"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/samples/{{sample_id:id}}"): Policy("inspection", READERS),
     ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Policy("inspection", READERS),
-    ("POST", f"{_I}/samples/{{sample_id:id}}/replace"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}"): Policy(
+        "inspection", READERS
+    ),
+    ("POST", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}/replace"): Policy(
+        "inspection", EDITORS
+    ),
     ("GET", f"{_I}/audits"): Policy(
         "inspection", EDITORS, "grades only of the audits the user may see; each child logged"
     ),

@@ -68,6 +68,11 @@ async def test_every_view_and_export_of_a_child_is_logged(client, world):
             str(own.sample_id),
         ),
         f"{i}/samples/{own.sample_id}": ("view_sample", "sample", str(own.sample_id)),
+        f"{i}/samples/{own.sample_id}/members/{own.member_id}": (
+            "view_sample",
+            "sample",
+            str(own.sample_id),
+        ),
         f"{i}/evidence/uploads/{own.upload_id}/issues.xlsx": (
             "export-validation-report",
             "upload",

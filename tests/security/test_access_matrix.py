@@ -88,7 +88,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/samples/preview"): Spec(200, _no_form),
     ("GET", f"{_I}/samples/{{sample_id:id}}"): Spec(200),
     ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Spec(200, _no_form),
-    ("POST", f"{_I}/samples/{{sample_id:id}}/replace"): Spec(400, lambda c: {"member": ""}),
+    ("GET", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}"): Spec(200),
+    ("POST", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}/replace"): Spec(
+        400, lambda c: {"reason": ""}
+    ),
     ("GET", f"{_I}/audits"): Spec(200),
     ("POST", f"{_I}/audits"): Spec(400, lambda c: {"member": str(c.member_id), "marking": "x"}),
     ("GET", f"{_I}/audits/feedback.csv"): Spec(200),
@@ -122,7 +125,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
-OBJECT_PARAMS |= {"job_id", "agency", "other_id"}
+OBJECT_PARAMS |= {"job_id", "agency", "other_id", "member_id"}
 
 
 @pytest_asyncio.fixture
@@ -342,9 +345,9 @@ async def test_ids_of_another_inspection_in_a_form_change_nothing(client, world)
             400,
         ),
         (
-            f"{i}/samples/{own.sample_id}/replace",
-            {"member": str(other.member_id), "reason": "forged"},
-            400,
+            f"{i}/samples/{own.sample_id}/members/{other.member_id}/replace",
+            {"reason": "forged"},
+            404,
         ),
     ]
     for path, form, status in attempts:

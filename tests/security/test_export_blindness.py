@@ -404,8 +404,9 @@ async def test_every_page_showing_audit_work_follows_the_same_rule(client, world
             client, world, role, f"{base}/findings/audits?ids={ids[FIRST]},{ids.get(SECOND, 0)}"
         )
         assert drill.status_code == 200
-        assert (f"Audit {ids[FIRST]}<" in drill.text) == counted, (role, state)
-        assert f"Audit {ids.get(SECOND, 0)}<" not in drill.text  # second markings: agreement only
+        # the first marking is listed when counted; second markings never (agreement only)
+        listed = ">1 audit<" if counted else ">0 audits<"
+        assert listed in drill.text, (role, state)
         # moderation (leads): the pair only once both markings are submitted
         moderation = await _get(client, world, role, f"{base}/moderation")
         if role in (A, L):

@@ -67,6 +67,7 @@ class Case:
             "other_id": self.other_child_id,
             "decision_id": self.decision_id,
             "sample_id": self.sample_id,
+            "member_id": self.member_id,
             "audit_id": self.audit_id,
             "concern_id": self.concern_id,
             "upload_id": self.upload_id,

@@ -176,6 +176,7 @@ def _snippet(text: str, start: int, end: int) -> str:
 
 def offences(url: str, html: str, allowed_seeds: set[str]) -> list[Offence]:
     """Everything internal in the visible text of ``html``."""
+    inspection_page = url.split("?")[0].startswith("/inspections/")
     parser = VisibleText()
     parser.feed(html)
     parser.close()
@@ -186,6 +187,13 @@ def offences(url: str, html: str, allowed_seeds: set[str]) -> list[Offence]:
                 if rule == "hex string" and provenance and match.group(0) in allowed_seeds:
                     continue
                 found.append(Offence(url, rule, _snippet(text, match.start(), match.end())))
+        if inspection_page:
+            for match in OBJECT_BY_ID.finditer(text):
+                found.append(
+                    Offence(
+                        url, "object named by its id", _snippet(text, match.start(), match.end())
+                    )
+                )
     for name in parser.child_links:
         if name.isdigit():
             found.append(Offence(url, "database id as a child's name", name))
@@ -199,3 +207,11 @@ def links(html: str) -> list[str]:
     parser = VisibleText()
     parser.feed(html)
     return parser.links
+
+
+# Headings and link texts that name an object by its database id ("Sample 3", "Audit 12",
+# "Concern 4"): an inspection's pages name samples by purpose or when drawn, audits by child and
+# marking, concerns by child or when raised. (The access log, an audit trail outside the
+# inspection, records which object each entry touched; the verify command's ``--sample 3``
+# is an argument.)
+OBJECT_BY_ID = re.compile(r"(?<![\w-])(?:[Ss]ample|[Aa]udit|[Cc]oncern) \d+\b")

@@ -41,6 +41,7 @@ LEAD_PAGES = {
     "/inspections/{id}/linkage",
     "/inspections/{id}/samples",
     "/inspections/{id}/samples/{id}",
+    "/inspections/{id}/samples/{id}/members/{id}",
     "/inspections/{id}/audits",
     "/inspections/{id}/audits/{id}",
     "/inspections/{id}/moderation",
@@ -290,3 +291,13 @@ async def test_every_inspection_page_has_the_service_navigation_and_a_way_back(d
         assert checked == len([k for k in visited if k.startswith("/inspections/{id}")]) >= 17
     finally:
         await client.aclose()
+
+
+def test_the_crawl_rules_catch_an_object_named_by_its_id():
+    found = offences("/inspections/1/audits/12", "<h1>Audit 12</h1><p>Concern 4</p>", set())
+    assert [(o.rule, o.snippet) for o in found] == [
+        ("object named by its id", "Audit 12"),
+        ("object named by its id", "Concern 4"),
+    ]
+    command = "<p>inspection sample verify --inspection 1 --sample 3</p>"
+    assert offences("/inspections/1/samples/3", command, set()) == []

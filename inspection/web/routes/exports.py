@@ -20,6 +20,7 @@ from inspection.export.offline import PackError, import_offline_pack
 from inspection.export.offline import build_offline_pack as make_pack
 from inspection.export.workbook import build_workbook
 from inspection.models import Sample, SampleMember
+from inspection.sampling.service import sample_name
 from inspection.web.access import EDITORS, READERS, current_user, not_found, require_inspection
 from inspection.web.sessions import client_ip
 from inspection.web.templating import render
@@ -49,7 +50,14 @@ async def _samples(inspection_id: int) -> list[dict[str, object]]:
         members = await SampleMember.filter(
             sample_id=s.id, status__in=("selected", "replacement")
         ).count()
-        out.append({"id": s.id, "purpose": s.purpose or s.method, "members": members})
+        out.append(
+            {
+                "id": s.id,
+                "purpose": s.purpose or s.method,
+                "name": sample_name(s.purpose, s.drawn_at),
+                "members": members,
+            }
+        )
     return out
 
 

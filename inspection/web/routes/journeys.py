@@ -16,6 +16,7 @@ from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import for_journey
 from inspection.journey.linkage import link_inspection
 from inspection.journey.review import (
+    CHILDREN_FILTERS,
     children_page,
     link_accuracy,
     review_queue,
@@ -32,7 +33,7 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
-from inspection.web.params import form_id_or_none, form_text
+from inspection.web.params import form_id_or_none, form_text, query_text
 from inspection.web.templating import render
 
 
@@ -46,13 +47,24 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def _page_number(value: str) -> int:
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 async def children(request: Request) -> Response:
+    """The children list: GET pages through it (filter and page in the address); a search by
+    name is a POST, so names stay out of addresses and logs."""
     inspection, role = await require_inspection(request, READERS)
     query = ""
+    show = query_text(request, "show")
+    number = _page_number(query_text(request, "page"))
     if request.method == "POST":
         form = await request.form()
         query = form_text(form, "q").strip()[:100]
-    page = await children_page(inspection.id, query)
+        show = form_text(form, "show")
+        number = _page_number(form_text(form, "page"))
+    page = await children_page(inspection.id, query, show, number)
     await log_access(
         request,
         "list-children",
@@ -64,7 +76,13 @@ async def children(request: Request) -> Response:
     return render(
         request,
         "journey_children.html",
-        {"inspection": inspection, "role": role, "page": page, "query": query},
+        {
+            "inspection": inspection,
+            "role": role,
+            "page": page,
+            "query": query,
+            "filters": CHILDREN_FILTERS,
+        },
         fragment="_journey_children_rows.html",
     )
 

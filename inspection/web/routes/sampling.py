@@ -22,21 +22,38 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
-from inspection.web.params import form_id_or_none, form_text
-from inspection.web.templating import render
+from inspection.web.params import form_text
+from inspection.web.templating import is_htmx, render
 
 INDICATOR_ROWS = 2
+
+
+# What each number on the form is, for its error message.
+NUMBER_FIELDS = {
+    "size": "the sample size",
+    "minimum": "the minimum per stratum",
+    "reserve": "the reserve per stratum",
+    "exclude_audited_months": "the months to leave out recently audited children",
+}
+# The fields whose error is shown beside them, in the order of the form.
+FIELD_ERRORS = (
+    *(f"indicator_{i}" for i in range(INDICATOR_ROWS)),
+    "exclude_audited_months",
+    "minimum",
+    "quotas",
+    "size",
+    "reserve",
+)
 
 
 def _int(value: str, name: str, errors: dict[str, str], default: int = 0) -> int:
     value = value.strip()
     if not value:
         return default
-    try:
+    if value.isdigit():
         return int(value)
-    except ValueError:
-        errors[name] = f"Enter a whole number for {name.replace('_', ' ')}."
-        return default
+    errors[name] = f"Enter {NUMBER_FIELDS[name]} as a whole number, like 3."
+    return default
 
 
 def _parse(
@@ -75,7 +92,12 @@ def _parse(
         try:
             indicators.append({"name": name, "op": op, "value": float(raw)})
         except ValueError:
-            errors[f"indicator_{i}"] = "Enter a number to compare the indicator with."
+            errors[f"indicator_{i}"] = (
+                f"Enter a number to compare {journey_indicators.LABELS.get(name, name).lower()}"
+                " with."
+                if raw == ""
+                else f"Enter a number, like 3, instead of ‘{raw[:20]}’."
+            )
     definition: dict[str, Any] = {
         "cohort": values["cohort"],
         "from": values["from"],
@@ -154,6 +176,7 @@ async def _page_context(
         "allocations": [a for a in ALLOCATIONS if a != "simple"],
         "can_draw": role in EDITORS,
         "indicator_rows": range(INDICATOR_ROWS),
+        "field_errors": FIELD_ERRORS,
     }
 
 
@@ -176,12 +199,10 @@ async def preview(request: Request) -> Response:
             )
         except (service.SamplingError, pop.PopulationError) as exc:
             errors["form"] = str(exc)
-    return render(
-        request,
-        "sampling.html",
-        await _page_context(inspection, role, values, errors, result),
-        fragment="_sampling_preview.html",
-    )
+    context = await _page_context(inspection, role, values, errors, result)
+    # an htmx update also replaces each field's error message, beside the field
+    context["oob"] = is_htmx(request)
+    return render(request, "sampling.html", context, fragment="_sampling_preview.html")
 
 
 async def draw(request: Request) -> Response:
@@ -248,29 +269,63 @@ async def verify(request: Request) -> Response:
     return render(request, "sampling_sample.html", context, fragment="_sampling_verify.html")
 
 
+async def _member_context(
+    request: Request, inspection: Any, role: Any, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    try:
+        document = await service.member_document(
+            inspection.id,
+            int(request.path_params["sample_id"]),
+            int(request.path_params["member_id"]),
+        )
+    except service.SamplingError:
+        raise not_found() from None
+    return {
+        "inspection": inspection,
+        "role": role,
+        **document,
+        "errors": errors or {},
+        "reason": "",
+        "can_replace": role in EDITORS,
+    }
+
+
+async def member_page(request: Request) -> Response:
+    inspection, role = await require_inspection(request, READERS)
+    context = await _member_context(request, inspection, role)
+    await log_access(request, "view_sample", inspection.id, "sample", str(context["sample"]["id"]))
+    return render(request, "sampling_member.html", context)
+
+
 async def replace(request: Request) -> Response:
+    """Replace one member by the next reserve of its stratum, from that member's own page."""
     inspection, role = await require_inspection(request, EDITORS)
-    sample_id = int(request.path_params["sample_id"])
-    form = await request.form()
-    errors: dict[str, str] = {}
-    member_id = form_id_or_none(form, "member")
-    if member_id is None:
-        errors["replace"] = "Choose the member to replace."
-    else:
-        try:
-            await service.replace_member(
-                inspection.id,
-                sample_id,
-                member_id,
-                form_text(form, "reason"),
-                current_user(request),
-            )
-        except service.SamplingError as exc:
-            errors["replace"] = str(exc)
-    if errors:
-        context = await _sample_context(request, inspection, role, errors)
-        return render(request, "sampling_sample.html", context, status_code=400)
+    context = await _member_context(request, inspection, role)
+    sample_id, member_id = context["sample"]["id"], context["member"]["id"]
+    reason = form_text(await request.form(), "reason")
+    try:
+        await service.replace_member(
+            inspection.id, sample_id, member_id, reason, current_user(request)
+        )
+    except service.SamplingError as exc:
+        context["errors"] = {"reason": _replace_error(exc)}
+        context["reason"] = reason
+        return render(request, "sampling_member.html", context, status_code=400)
     return RedirectResponse(f"/inspections/{inspection.id}/samples/{sample_id}", status_code=303)
+
+
+def _replace_error(exc: service.SamplingError) -> str:
+    message = str(exc)
+    if message == "A replacement needs a reason.":
+        return "Enter why this child cannot be audited."
+    if message.startswith("No reserve is left"):
+        return "No reserve is left in this child’s group, so nobody can replace them."
+    if "only a selected member" in message:
+        return (
+            "This child has already been replaced or is a reserve: "
+            "only a chosen child can be replaced."
+        )
+    return message
 
 
 routes = [
@@ -282,7 +337,12 @@ routes = [
         "/inspections/{inspection_id:id}/samples/{sample_id:id}/verify", verify, methods=["POST"]
     ),
     Route(
-        "/inspections/{inspection_id:id}/samples/{sample_id:id}/replace",
+        "/inspections/{inspection_id:id}/samples/{sample_id:id}/members/{member_id:id}",
+        member_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:id}/samples/{sample_id:id}/members/{member_id:id}/replace",
         replace,
         methods=["POST"],
     ),

@@ -1,0 +1,141 @@
+"""Every page type of an inspection at a phone's width (390 px) and a laptop's (1366 px):
+nothing scrolls sideways, the header's user name stays clear of the service name, and axe-core
+finds no serious or critical violation.
+
+The pages are found as a lead inspector finds them: following links from the inspection's
+overview, one page of each type.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import LiveServer, axe_violations, sign_in
+
+WIDTHS = (390, 1366)
+DOWNLOADS = re.compile(r"\.(csv|xlsx|zip)$")
+# Every page type the lead must reach (ids written as {id}).
+PAGE_TYPES = {
+    "/inspections",
+    "/inspections/{id}",
+    "/inspections/{id}/evidence",
+    "/inspections/{id}/evidence/uploads/{id}",
+    "/inspections/{id}/children",
+    "/inspections/{id}/children/{id}",
+    "/inspections/{id}/children/{id}/chronology",
+    "/inspections/{id}/linkage",
+    "/inspections/{id}/samples",
+    "/inspections/{id}/samples/{id}",
+    "/inspections/{id}/samples/{id}/members/{id}",
+    "/inspections/{id}/audits",
+    "/inspections/{id}/audits/{id}",
+    "/inspections/{id}/moderation",
+    "/inspections/{id}/findings",
+    "/inspections/{id}/findings/audits",
+    "/inspections/{id}/concerns",
+    "/inspections/{id}/concerns/{id}",
+    "/inspections/{id}/exports",
+}
+MEASURE = """() => {
+  const header = document.querySelector('.app-header__service');
+  const user = document.querySelector('.app-header__user');
+  const box = (e) => {
+    if (!e) return null;
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+  };
+  const edge = (e) => Math.round(e.getBoundingClientRect().right);
+  return {
+    scroll: document.documentElement.scrollWidth,
+    viewport: document.documentElement.clientWidth,
+    service: box(header),
+    user: box(user),
+    widest: [...document.querySelectorAll('main *')]
+      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .slice(0, 3).map((e) => e.tagName + '.' + e.className + ' ' + edge(e)),
+  };
+}"""
+
+
+def page_type(path: str) -> str:
+    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
+
+
+@pytest.fixture(scope="module")
+def seeded(live_server: LiveServer) -> int:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.seed_pages"],
+        env=live_server.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def _pages(page: Any, inspection_id: int) -> dict[str, str]:
+    """One address of each page type, found by following links."""
+    found: dict[str, str] = {}
+    queue = ["/inspections", f"/inspections/{inspection_id}"]
+    while queue:
+        url = queue.pop(0)
+        kind = page_type(urlsplit(url).path)
+        if kind in found:
+            continue
+        page.goto(url)
+        found[kind] = url
+        for href in page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => e.getAttribute('href'))"
+        ):
+            target = urlsplit(href)
+            if (
+                target.scheme
+                or target.netloc
+                or not target.path.startswith(f"/inspections/{inspection_id}")
+            ):
+                continue
+            if DOWNLOADS.search(target.path) or page_type(target.path) in found:
+                continue
+            queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return found
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_every_page_fits_a_small_screen_and_passes_axe(browser, live_server, seeded):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        sign_in(page)
+        pages = _pages(page, seeded)
+        missing = PAGE_TYPES - set(pages)
+        assert not missing, f"not reached: {sorted(missing)}"
+        problems: list[str] = []
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for kind, url in sorted(pages.items()):
+                page.goto(url)
+                m = page.evaluate(MEASURE)
+                if m["scroll"] > m["viewport"]:
+                    problems.append(
+                        f"{width}px {kind}: {m['scroll']} px wide ({', '.join(m['widest'])})"
+                    )
+                if m["service"] and m["user"] and _overlap(m["service"], m["user"]):
+                    problems.append(f"{width}px {kind}: the user's name overlaps the service name")
+                for v in axe_violations(page):
+                    problems.append(f"{width}px {kind}: axe {v['impact']} {v['id']} {v['nodes']}")
+        assert problems == [], "\n".join(problems)
+    finally:
+        context.close()
