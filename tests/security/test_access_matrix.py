@@ -50,7 +50,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/inspections"): Spec(200),
     ("GET", "/inspections/new"): Spec(200),
     ("POST", "/inspections"): Spec(
-        400, lambda c: {"la": "E01", "kind": "jtai", "title": "New", "reference_date": "soon"}
+        400, lambda c: {"la": "E01", "kind": "jtai", "title": "New", "reference-day": "soon"}
     ),
     ("GET", "/admin/access-log"): Spec(200),
     ("GET", "/admin/access-log.csv"): Spec(200),
