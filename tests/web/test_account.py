@@ -164,8 +164,8 @@ async def test_an_impossible_reference_date_is_explained_in_place(
     # what was typed stays in the fields
     for part, typed in (("day", day), ("month", month), ("year", year)):
         assert (
-            f'id="reference-{part}" name="reference-{part}" type="text" inputmode="numeric" value="{typed}"'
-            in html
+            f'id="reference-{part}" name="reference-{part}" type="text" '
+            f'inputmode="numeric" value="{typed}"' in html
         )
     assert await Inspection.filter(title="T").count() == 0
 
