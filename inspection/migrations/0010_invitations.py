@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0008_blind_link_review")]
+    dependencies = [("models", "0009_foreign_keys")]
 
     initial = False
 
