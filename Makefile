@@ -5,12 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR := inspection/web/static/vendor
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+# `make demo PORT=8080 HOST=0.0.0.0` serves the demo elsewhere.
+PORT ?= 8000
+HOST ?= 127.0.0.1
 export INSPECTION_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: demo test install assets system-packages lint typecheck test-sqlite test-postgres bench serve clean
 
 demo: install
-	$(BIN)/inspection demo
+	$(BIN)/inspection demo --host $(HOST) --port $(PORT)
 
 install: $(STAMP) assets
 
@@ -64,7 +67,7 @@ bench: install
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 serve: install
-	$(BIN)/inspection serve
+	$(BIN)/inspection serve --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) inspection/web/static/app.css

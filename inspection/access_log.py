@@ -9,10 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from inspection.export.cells import csv_text
-from inspection.models import AccessLog
+from inspection.journey.kinds import agency_label
+from inspection.models import (
+    AccessLog,
+    Child,
+    Concern,
+    Inspection,
+    Sample,
+    SourceRecord,
+    Upload,
+    User,
+)
 from inspection.models.columns import fits
 
 APPEND_ONLY_SQL = {
@@ -32,7 +43,10 @@ APPEND_ONLY_SQL = {
 }
 
 PAGE_SIZE = 200
+CSV_CHUNK = 2000
 COLUMNS = ["at", "user", "action", "inspection", "object", "detail", "ip"]
+# A child filter matching more children than this is too broad to be a search for one child.
+CHILD_MATCH_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -42,10 +56,38 @@ class LogFilter:
     inspection_id: int | None = None
     since: date | None = None
     until: date | None = None
+    # a child's name (any part of it) or the authority's id for them
+    child: str = ""
 
 
-def _query(f: LogFilter) -> QuerySet[AccessLog]:
+def _words(text: str) -> list[str]:
+    return [w for w in text.split() if w]
+
+
+async def matching_children(text: str, inspection_id: int | None = None) -> list[int]:
+    """The children ``text`` names: an authority's id for the child exactly, or every word a
+    part of the given or family name (at most ``CHILD_MATCH_LIMIT`` of them)."""
+    words = _words(text)
+    if not words:
+        return []
+    query = Child.all()
+    if inspection_id is not None:
+        query = query.filter(inspection_id=inspection_id)
+    by_name = Q()
+    for word in words:
+        by_name &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
+    condition = by_name
+    if fits(Child, "la_child_id", text.strip()):
+        condition = Q(la_child_id__iexact=text.strip()) | by_name
+    rows = await query.filter(condition).limit(CHILD_MATCH_LIMIT).values("id")
+    return [int(r["id"]) for r in rows]
+
+
+async def _query(f: LogFilter) -> QuerySet[AccessLog]:
     query = AccessLog.all()
+    if f.child:
+        children = await matching_children(f.child, f.inspection_id)
+        query = query.filter(object_type="child", object_id__in=[str(c) for c in children])
     if f.user:
         query = query.filter(user_email__icontains=f.user.strip().lower())
     if f.action:
@@ -87,6 +129,14 @@ ACTION_LABELS = {
     "import-offline-pack": "Loaded an offline audit pack",
     "view-access-log": "Viewed the access log",
     "export-access-log": "Downloaded the access log",
+    "add-authority": "Added a local authority",
+    "invite-user": "Invited a user",
+    "new-password-link": "Made a new set-password link",
+    "set-password": "Set their password from a link",
+    "deactivate-user": "Deactivated a user",
+    "reactivate-user": "Reactivated a user",
+    "create-inspection": "Created an inspection",
+    "remove-member": "Removed a team member",
 }
 
 
@@ -94,23 +144,95 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action.replace("-", " ").replace("_", " ").capitalize())
 
 
-def _row(entry: AccessLog) -> dict[str, str]:
+@dataclass(frozen=True)
+class _Names:
+    """What the entries on one page are about, in words, looked up once for the page."""
+
+    inspections: dict[int, str]
+    objects: dict[tuple[str, str], str]
+
+    def of(self, entry: AccessLog) -> tuple[str, str]:
+        inspection = (
+            ""
+            if entry.inspection_id is None
+            else self.inspections.get(entry.inspection_id, "An inspection since removed")
+        )
+        if not entry.object_type or entry.object_type == "inspection":
+            return inspection, ""
+        about = self.objects.get((entry.object_type, entry.object_id))
+        if about is None:
+            kind = entry.object_type.replace("_", " ")
+            about = f"A {kind} since removed" if entry.object_id else ""
+        return inspection, about
+
+
+def _ids(entries: list[AccessLog], kind: str) -> list[int]:
+    return sorted(
+        {int(e.object_id) for e in entries if e.object_type == kind and e.object_id.isdigit()}
+    )
+
+
+def child_name(given: str, family: str, la_child_id: str | None) -> str:
+    """A child as the log names them: their name and the authority's id for them."""
+    name = f"{given} {family}".strip()
+    if name and la_child_id:
+        return f"{name} ({la_child_id})"
+    return name or (f"Child {la_child_id}" if la_child_id else "A child without a name or id")
+
+
+async def _names(entries: list[AccessLog]) -> _Names:
+    inspection_ids = sorted({e.inspection_id for e in entries if e.inspection_id is not None})
+    inspection_ids += _ids(entries, "inspection")
+    inspections = {
+        int(r["id"]): str(r["title"])
+        for r in await Inspection.filter(id__in=inspection_ids).values("id", "title")
+    }
+    objects: dict[tuple[str, str], str] = {
+        ("inspection", str(i)): title for i, title in inspections.items()
+    }
+    for r in await Child.filter(id__in=_ids(entries, "child")).values(
+        "id", "given_name", "family_name", "la_child_id"
+    ):
+        objects["child", str(r["id"])] = child_name(
+            r["given_name"], r["family_name"], r["la_child_id"]
+        )
+    for r in await User.filter(id__in=_ids(entries, "user")).values("id", "name", "email"):
+        objects["user", str(r["id"])] = f"{r['name']} ({r['email']})"
+    for r in await Upload.filter(id__in=_ids(entries, "upload")).values("id", "filename"):
+        objects["upload", str(r["id"])] = f"The file {r['filename']}"
+    for r in await SourceRecord.filter(id__in=_ids(entries, "source_record")).values(
+        "id", "agency", "person_id"
+    ):
+        objects["source_record", str(r["id"])] = (
+            f"A record from {agency_label(r['agency'])} ({r['person_id']})"
+        )
+    for kind, model, word in (("sample", Sample, "Sample"), ("concern", Concern, "Concern")):
+        for found in await model.filter(id__in=_ids(entries, kind)).values_list("id", flat=True):
+            objects[kind, str(found)] = f"{word} {found}"
+    return _Names(inspections, objects)
+
+
+def _row(entry: AccessLog, names: _Names) -> dict[str, str]:
+    inspection, about = names.of(entry)
     return {
         "at": entry.at.strftime("%d/%m/%Y %H:%M:%S"),
         "user": entry.user_email,
         "action": action_label(entry.action),
-        "inspection": "" if entry.inspection_id is None else str(entry.inspection_id),
-        "object": f"{entry.object_type} {entry.object_id}".strip(),
+        "inspection": inspection,
+        "object": about,
         "detail": entry.detail,
         "ip": entry.ip,
     }
 
 
 async def read_log(f: LogFilter, limit: int = PAGE_SIZE) -> tuple[int, list[dict[str, str]]]:
-    """The number of entries matching ``f`` and the newest ``limit`` of them."""
-    query = _query(f)
+    """The number of entries matching ``f`` and the newest ``limit`` of them, each saying in
+    words what it is about (the inspection's title, the child's name)."""
+    query = await _query(f)
     total = await query.count()
-    return total, [_row(e) for e in await query.limit(limit)]
+    entries = list(await query.limit(limit))
+    names = await _names(entries)
+    return total, [_row(e, names) for e in entries]
 
 
 async def actions() -> list[str]:
@@ -121,5 +243,17 @@ async def actions() -> list[str]:
 async def log_as_csv(f: LogFilter) -> str:
     """The entries matching ``f`` as CSV, through the one neutralising writer (an e-mail tried
     at sign-in or a detail can hold anything)."""
-    rows = [_row(entry) for entry in await _query(f)]
-    return csv_text([COLUMNS, *([row[k] for k in COLUMNS] for row in rows)])
+    query = await _query(f)
+    # Entries are never changed or removed: bounded by the newest now, pages stay put while
+    # new entries arrive.
+    newest = await AccessLog.all().order_by("-id").first().values_list("id", flat=True)
+    query = query.filter(id__lte=newest or 0)
+    rows: list[list[str]] = [COLUMNS]
+    offset = 0
+    while True:  # a page of entries at a time, each page's names looked up together
+        entries = list(await query.offset(offset).limit(CSV_CHUNK))
+        names = await _names(entries)
+        rows.extend([row[k] for k in COLUMNS] for row in (_row(e, names) for e in entries))
+        if len(entries) < CSV_CHUNK:
+            return csv_text(rows)
+        offset += CSV_CHUNK

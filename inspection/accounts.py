@@ -70,25 +70,38 @@ def email_too_long() -> str:
     return f"Enter an e-mail address of {max_length(User, 'email')} characters or fewer."
 
 
-async def create_user(email: str, name: str, role: str, password: str) -> User:
-    email = normalise_email(email)
-    if not email_fits(email):
-        raise AccountError(email_too_long())
-    if not _EMAIL.match(email):
-        raise AccountError(f"'{email}' is not an e-mail address.")
-    try:
-        role_value = Role(role)
-    except ValueError:
+async def new_account_problems(email: str, name: str, role: str) -> dict[str, str]:
+    """What is wrong with a new account's e-mail, name and role, by field (empty: nothing)."""
+    problems: dict[str, str] = {}
+    address = normalise_email(email)
+    if not address:
+        problems["email"] = "Enter the person's e-mail address"
+    elif not email_fits(address):
+        problems["email"] = email_too_long()
+    elif not _EMAIL.match(address):
+        problems["email"] = f"'{address}' is not an e-mail address: enter one like name@example.org"
+    elif await User.filter(email=address).exists():
+        problems["email"] = f"A user with e-mail {address} already exists"
+    if not name.strip():
+        problems["name"] = "Enter the person's full name"
+    elif not fits(User, "name", name.strip()):
+        problems["name"] = f"A name is {max_length(User, 'name')} characters at most"
+    if role not in {r.value for r in Role}:
         roles = ", ".join(r.value for r in Role)
-        raise AccountError(f"Unknown role '{role}'. Roles are: {roles}.") from None
+        problems["role"] = f"Unknown role '{role}': choose one of {roles}"
+    return problems
+
+
+async def create_user(email: str, name: str, role: str, password: str) -> User:
+    problems = await new_account_problems(email, name, role)
+    if problems:
+        raise AccountError(next(iter(problems.values())) + ".")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
-    if await User.filter(email=email).exists():
-        raise AccountError(f"A user with e-mail {email} already exists.")
     return await User.create(
-        email=email,
-        name=name.strip() or email,
-        role=role_value,
+        email=normalise_email(email),
+        name=name.strip(),
+        role=Role(role),
         password_hash=await new_password_hash(password),
     )
 

@@ -1,4 +1,5 @@
-"""The demo: the committed synthetic authority loaded into a demo inspection, and a demo login.
+"""The demo: the committed synthetic authority loaded into a demo inspection, a demo lead
+inspector and a demo administrator (one password).
 
 Running it again is safe: what exists is kept, and the same login is printed.
 """
@@ -24,6 +25,7 @@ from inspection.settings import Settings
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
 DEMO_LA = ("DEMO", "Demoshire County Council")
 DEMO_EMAIL = "lead@demo.example"
+DEMO_ADMIN_EMAIL = "admin@demo.example"
 DEMO_TITLE = "Demoshire ILACS standard inspection (demo)"
 DEMO_REFERENCE_DATE = date(2026, 11, 2)
 
@@ -31,6 +33,7 @@ DEMO_REFERENCE_DATE = date(2026, 11, 2)
 @dataclass(frozen=True)
 class DemoLogin:
     email: str
+    admin_email: str
     password: str
     password_file: Path
     summary: str
@@ -53,6 +56,8 @@ async def set_up_demo(config: Settings) -> DemoLogin:
     async with db.database(config):
         if not await LocalAuthority.filter(code=DEMO_LA[0]).exists():
             await add_local_authority(*DEMO_LA)
+        if not await User.filter(email=DEMO_ADMIN_EMAIL).exists():
+            await create_user(DEMO_ADMIN_EMAIL, "Demo Administrator", Role.ADMIN, password)
         user = await User.get_or_none(email=DEMO_EMAIL)
         if user is None:
             user = await create_user(
@@ -65,7 +70,7 @@ async def set_up_demo(config: Settings) -> DemoLogin:
             )
         await add_member(inspection, user, Role.LEAD_INSPECTOR, is_la_contact=False)
         summary = await load_demo_evidence(inspection, user, config)
-    return DemoLogin(DEMO_EMAIL, password, password_file, summary)
+    return DemoLogin(DEMO_EMAIL, DEMO_ADMIN_EMAIL, password, password_file, summary)
 
 
 DEMO_FILES = [

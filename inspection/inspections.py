@@ -10,7 +10,15 @@ from inspection.models.core import InspectionKind, Role
 
 
 class InspectionError(ValueError):
-    pass
+    """Bad input, said in words; ``field`` names the input it is about, when there is one."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# Roles a person can hold in one inspection's team (admin is a whole-service role).
+MEMBER_ROLES = (Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR, Role.QA_VIEWER)
 
 
 async def add_local_authority(code: str, name: str) -> LocalAuthority:
@@ -32,17 +40,17 @@ async def create_inspection(
     code = la_code.strip().upper()
     la = await LocalAuthority.get_or_none(code=code) if fits(LocalAuthority, "code", code) else None
     if la is None:
-        raise InspectionError(f"There is no local authority with code {la_code}.")
+        raise InspectionError(f"There is no local authority with code {la_code}.", "la")
     try:
         kind_value = InspectionKind(kind)
     except ValueError:
         kinds = ", ".join(k.value for k in InspectionKind)
-        raise InspectionError(f"Unknown kind '{kind}'. Kinds are: {kinds}.") from None
+        raise InspectionError(f"Unknown kind '{kind}'. Kinds are: {kinds}.", "kind") from None
     if not title.strip():
-        raise InspectionError("An inspection needs a title.")
+        raise InspectionError("An inspection needs a title.", "title")
     if not fits(Inspection, "title", title.strip()):
         limit = max_length(Inspection, "title")
-        raise InspectionError(f"The title must be {limit} characters or fewer.")
+        raise InspectionError(f"The title must be {limit} characters or fewer.", "title")
     inspection = await Inspection.create(
         la=la,
         kind=kind_value,
@@ -66,6 +74,13 @@ async def add_member(
         defaults=defaults, user=user, inspection=inspection
     )
     return membership
+
+
+async def remove_member(inspection: Inspection, user: User) -> None:
+    """``user`` leaves ``inspection``'s team (and no longer sees it, unless an admin)."""
+    removed = await Membership.filter(inspection_id=inspection.id, user_id=user.id).delete()
+    if not removed:
+        raise InspectionError(f"{user.name} is not in the team of {inspection.title}.")
 
 
 async def visible_inspections(user: User) -> list[Inspection]:

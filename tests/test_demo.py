@@ -2,8 +2,9 @@
 
 import os
 import re
+import subprocess
 
-from tests.conftest import drop_database, new_database_url, run_cli
+from tests.conftest import ROOT, drop_database, new_database_url, run_cli
 
 
 def test_demo_sets_up_once_and_prints_the_login(tmp_path):
@@ -20,6 +21,13 @@ def test_demo_sets_up_once_and_prints_the_login(tmp_path):
         assert children.group(2) == "7"
         # 300 synthetic children: 167 known to social care, 133 known only to partner agencies.
         assert children.group(1) == "300"
+        # nothing is served: no address is printed, and how to serve it is
+        assert "http://" not in first.stdout
+        assert "Serve it with `inspection serve`, then sign in as lead@demo.example" in first.stdout
+        assert (
+            "(or as admin@demo.example, same password, to administer users and authorities)"
+            in first.stdout
+        )
 
         second = run_cli(["demo", "--no-serve"], env=env)
         assert second.returncode == 0, second.stderr
@@ -29,3 +37,15 @@ def test_demo_sets_up_once_and_prints_the_login(tmp_path):
         assert (tmp_path / "demo_password.txt").read_text().strip() == login.group(2)
     finally:
         drop_database(name)
+
+
+def test_make_demo_takes_a_port_and_a_host():
+    result = subprocess.run(
+        ["make", "-n", "demo", "PORT=8080", "HOST=0.0.0.0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == ".venv/bin/inspection demo --host 0.0.0.0 --port 8080"

@@ -104,9 +104,13 @@ def _demo(args: argparse.Namespace) -> int:
         login = asyncio.run(set_up_demo(config))
     except DatabaseUnavailable as exc:
         raise BadInput(str(exc)) from exc
-    url = f"http://{args.host}:{args.port}/login"
     print(f"\nThe demo authority is loaded: {login.summary}")
-    print(f"Open {url} and sign in as {login.email} with password {login.password}")
+    sign_in = f"sign in as {login.email} with password {login.password}"
+    if args.no_serve:
+        print(f"Serve it with `inspection serve`, then {sign_in}")
+    else:
+        print(f"Open http://{args.host}:{args.port}/login and {sign_in}")
+    print(f"(or as {login.admin_email}, same password, to administer users and authorities)")
     print(f"(the password is kept in {login.password_file})\n", flush=True)
     if not args.no_serve:
         serve(args.host, args.port)

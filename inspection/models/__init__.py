@@ -13,6 +13,7 @@ from inspection.models.children import Child, Event, Identifier, LinkDecision, S
 from inspection.models.core import (
     AccessLog,
     Inspection,
+    Invitation,
     LocalAuthority,
     Membership,
     Session,
@@ -31,6 +32,7 @@ __all__ = [
     "Event",
     "Identifier",
     "Inspection",
+    "Invitation",
     "LinkDecision",
     "LocalAuthority",
     "Membership",

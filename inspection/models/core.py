@@ -18,6 +18,19 @@ class Role(StrEnum):
     LA_AUDITOR = "la_auditor"
     QA_VIEWER = "qa_viewer"
 
+    @property
+    def label(self) -> str:
+        """The role in words, as pages show it."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Administrator",
+    Role.LEAD_INSPECTOR: "Lead inspector",
+    Role.INSPECTOR: "Inspector",
+    Role.LA_AUDITOR: "Local authority auditor",
+    Role.QA_VIEWER: "Quality assurance viewer",
+}
 
 # Who may do what in an inspection: read it, do audit work in it, lead it.
 READERS = frozenset(Role)
@@ -32,6 +45,20 @@ class InspectionKind(StrEnum):
     JTAI = "jtai"
     SELF_AUDIT = "self-audit"
     THEMATIC_AUDIT = "thematic-audit"
+
+    @property
+    def label(self) -> str:
+        return INSPECTION_KIND_LABELS[self]
+
+
+INSPECTION_KIND_LABELS = {
+    InspectionKind.ILACS_STANDARD: "ILACS standard inspection",
+    InspectionKind.ILACS_SHORT: "ILACS short inspection",
+    InspectionKind.FOCUSED_VISIT: "Focused visit",
+    InspectionKind.JTAI: "Joint targeted area inspection",
+    InspectionKind.SELF_AUDIT: "Self-audit",
+    InspectionKind.THEMATIC_AUDIT: "Thematic audit",
+}
 
 
 class LocalAuthority(Model):
@@ -54,6 +81,30 @@ class User(Model):
 
     class Meta:
         table = "app_user"
+
+
+class Invitation(Model):
+    """A one-time link by which a person sets their own password (a new account, or a reset).
+
+    Only the sha256 of the link's random token is kept: the link is shown once, to the admin who
+    made it, to pass on. It works until ``expires_at``, once; a newer link for the same person
+    ends the older ones (``inspection.invitations``).
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="invitations", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="invitations_made", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitation"
 
 
 class Inspection(Model):

@@ -55,8 +55,10 @@ async def log_access(
     object_type: str = "",
     object_id: str = "",
     detail: str = "",
+    actor: User | None = None,
 ) -> None:
-    user = request.state.user
+    """One entry by the signed-in user (or ``actor``, who is not signed in yet)."""
+    user = actor or request.state.user
     await AccessLog.create(
         user=user,
         user_email=user.email if user else "",

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -38,8 +38,8 @@ def _text(value: object) -> str:
     return value.replace("\x00", "") if isinstance(value, str) else ""
 
 
-def form_text(form: FormData, name: str) -> str:
-    """The text of field ``name`` ("" when absent or a file)."""
+def form_text(form: FormData | QueryParams, name: str) -> str:
+    """The text of field ``name`` ("" when absent or a file), in a form or a query string."""
     return _text(form.get(name))
 
 

@@ -19,7 +19,7 @@ from inspection.models import Session, User
 from inspection.settings import Settings
 
 COOKIE_NAME = "inspection_session"
-PUBLIC_PATHS = ("/login", "/health", "/static/")
+PUBLIC_PATHS = ("/login", "/health", "/static/", "/invitations/")
 # Refresh last_seen_at at most this often, to spare the database a write per request.
 _TOUCH_INTERVAL = timedelta(seconds=30)
 

@@ -1,4 +1,5 @@
 import json
+import re
 
 from tests.conftest import run_cli
 
@@ -146,3 +147,96 @@ def test_db_upgrade_twice_is_harmless(cli_env):
     second = run_cli(["db", "upgrade", "--json"], env=cli_env)
     assert first.returncode == second.returncode == 0
     assert json.loads(second.stdout)["status"] == "up to date"
+
+
+def test_invite_link_deactivate_and_membership_from_the_command_line(cli_env):
+    assert run_cli(["la", "add", "CLI2", "Clitown"], env=cli_env).returncode == 0
+    invited = run_cli(
+        [
+            "user",
+            "invite",
+            "Ivy@Example.org",
+            "--name",
+            "Ivy Invited",
+            "--role",
+            "inspector",
+            "--base-url",
+            "https://audit.example.org/",
+        ],
+        env=cli_env,
+    )
+    assert invited.returncode == 0, invited.stderr
+    lines = invited.stdout.splitlines()
+    assert lines[0].startswith(
+        "Added user ivy@example.org (inspector). Give Ivy Invited this link to set their "
+        "password (it works once, until "
+    )
+    assert re.fullmatch(r"https://audit\.example\.org/invitations/[\w-]{43}", lines[1])
+    again = run_cli(["user", "link", "ivy@example.org", "--json"], env=cli_env)
+    doc = json.loads(again.stdout)
+    assert doc["link"].startswith("http://127.0.0.1:8000/invitations/")
+    assert doc["link"].rsplit("/", 1)[1] != lines[1].rsplit("/", 1)[1]
+    taken = run_cli(
+        ["user", "invite", "ivy@example.org", "--name", "I", "--role", "inspector"], env=cli_env
+    )
+    assert taken.returncode == 1
+    assert taken.stderr == "A user with e-mail ivy@example.org already exists.\n"
+
+    created = run_cli(
+        [
+            "inspection",
+            "create",
+            "--la",
+            "CLI2",
+            "--kind",
+            "jtai",
+            "--title",
+            "T",
+            "--reference-date",
+            "2026-11-02",
+            "--json",
+        ],
+        env=cli_env,
+    )
+    inspection = str(json.loads(created.stdout)["id"])
+    added = run_cli(
+        [
+            "inspection",
+            "add-member",
+            "--inspection",
+            inspection,
+            "--user",
+            "ivy@example.org",
+            "--role",
+            "inspector",
+        ],
+        env=cli_env,
+    )
+    assert added.returncode == 0, added.stderr
+    removed = run_cli(
+        ["inspection", "remove-member", "--inspection", inspection, "--user", "ivy@example.org"],
+        env=cli_env,
+    )
+    assert removed.stdout == f"ivy@example.org is no longer on inspection {inspection}.\n"
+    twice = run_cli(
+        ["inspection", "remove-member", "--inspection", inspection, "--user", "ivy@example.org"],
+        env=cli_env,
+    )
+    assert (twice.returncode, twice.stderr) == (1, "Ivy Invited is not in the team of T.\n")
+
+    off = run_cli(["user", "deactivate", "ivy@example.org"], env=cli_env)
+    assert off.stdout == (
+        "ivy@example.org is deactivated: they cannot sign in, their sessions ended.\n"
+    )
+    no_link = run_cli(["user", "link", "ivy@example.org"], env=cli_env)
+    assert (no_link.returncode, no_link.stderr) == (
+        1,
+        "Ivy Invited is deactivated: reactivate them first.\n",
+    )
+    on = run_cli(["user", "reactivate", "ivy@example.org"], env=cli_env)
+    assert on.stdout == "ivy@example.org may sign in again.\n"
+    nobody = run_cli(["user", "deactivate", "nobody@example.org"], env=cli_env)
+    assert (nobody.returncode, nobody.stderr) == (
+        1,
+        "There is no user with e-mail nobody@example.org.\n",
+    )

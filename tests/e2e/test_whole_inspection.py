@@ -39,7 +39,10 @@ def create_inspection(page: Any, title: str) -> int:
     page.get_by_label("Local authority").select_option("E2E")
     page.get_by_label("Kind").select_option("ilacs-standard")
     page.get_by_label("Title").fill(title)
-    page.get_by_label("Reference date (YYYY-MM-DD)").fill("2026-11-02")
+    reference = page.get_by_role("group", name="Reference date")
+    reference.get_by_label("Day").fill("2")
+    reference.get_by_label("Month").fill("11")
+    reference.get_by_label("Year").fill("2026")
     page.get_by_role("button", name="Create inspection").click()
     page.wait_for_url(re.compile(r".*/inspections/\d+$"))
     assert page.get_by_role("heading", level=1).inner_text() == title
@@ -423,7 +426,10 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     admin = browser.new_context(base_url=live_server.url)
     admin_page = admin.new_page()
     sign_in(admin_page, "admin@e2e.example")
-    admin_page.get_by_role("link", name="Access log").click()
+    admin_page.get_by_role("link", name="Administration").click()
+    admin_page.get_by_role("navigation", name="Administration").get_by_role(
+        "link", name="Access log"
+    ).click()
     admin_page.wait_for_url("**/admin/access-log")
     log = admin_page.locator("main").inner_text()
     for action in (

@@ -50,7 +50,29 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/inspections/new"): Policy("account", LEADS),
     ("POST", "/inspections"): Policy("account", LEADS),
     ("GET", "/admin/access-log"): Policy("account", ADMIN),
+    ("POST", "/admin/access-log"): Policy(
+        "account", ADMIN, "filter (POST keeps names out of URLs)"
+    ),
     ("GET", "/admin/access-log.csv"): Policy("account", ADMIN),
+    ("POST", "/admin/access-log.csv"): Policy("account", ADMIN),
+    ("GET", "/admin/authorities"): Policy("account", ADMIN),
+    ("POST", "/admin/authorities"): Policy("account", ADMIN),
+    ("GET", "/admin/users"): Policy("account", ADMIN),
+    ("GET", "/admin/users/new"): Policy("account", ADMIN),
+    ("POST", "/admin/users"): Policy("account", ADMIN, "invites: shows a one-time link"),
+    ("GET", "/admin/users/{user_id:id}"): Policy("account", ADMIN),
+    ("POST", "/admin/users/{user_id:id}/password-link"): Policy("account", ADMIN),
+    ("GET", "/admin/users/{user_id:id}/deactivate"): Policy("account", ADMIN),
+    ("POST", "/admin/users/{user_id:id}/deactivate"): Policy(
+        "account", ADMIN, "never the admin's own account"
+    ),
+    ("POST", "/admin/users/{user_id:id}/reactivate"): Policy("account", ADMIN),
+    ("POST", "/admin/users/{user_id:id}/memberships"): Policy("account", ADMIN),
+    ("POST", "/admin/users/{user_id:id}/memberships/{inspection_id:id}/remove"): Policy(
+        "account", ADMIN
+    ),
+    ("GET", "/invitations/{token}"): Policy("public", note="a one-time, expiring token"),
+    ("POST", "/invitations/{token}"): Policy("public", note="a one-time, expiring token"),
     ("GET", _I): Policy("inspection", READERS),
     ("POST", f"{_I}/members"): Policy("inspection", LEADS),
     ("GET", f"{_I}/purge"): Policy(

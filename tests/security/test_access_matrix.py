@@ -15,7 +15,7 @@ import httpx2
 import pytest
 import pytest_asyncio
 
-from inspection.models import LinkDecision
+from inspection.models import LinkDecision, Membership, User
 from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
@@ -36,6 +36,18 @@ def _no_form(case: Case) -> dict[str, str]:
     return {}
 
 
+async def _reactivate(case: Case) -> None:
+    await User.filter(id=case.extra["user_id"]).update(active=True)
+
+
+async def _membership(case: Case) -> None:
+    await Membership.get_or_create(
+        user_id=case.extra["user_id"],
+        inspection_id=case.inspection_id,
+        defaults={"role": Role.INSPECTOR},
+    )
+
+
 async def _pending_again(case: Case) -> None:
     await LinkDecision.filter(id=case.decision_id).update(
         decision="pending", decided_by_id=None, decided_at=None, reason=""
@@ -50,10 +62,26 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/inspections"): Spec(200),
     ("GET", "/inspections/new"): Spec(200),
     ("POST", "/inspections"): Spec(
-        400, lambda c: {"la": "E01", "kind": "jtai", "title": "New", "reference_date": "soon"}
+        400, lambda c: {"la": "E01", "kind": "jtai", "title": "New", "reference-day": "soon"}
     ),
     ("GET", "/admin/access-log"): Spec(200),
+    ("POST", "/admin/access-log"): Spec(200, lambda c: {"child": "Amy"}),
     ("GET", "/admin/access-log.csv"): Spec(200),
+    ("POST", "/admin/access-log.csv"): Spec(200, lambda c: {"child": "Amy"}),
+    ("GET", "/admin/authorities"): Spec(200),
+    ("POST", "/admin/authorities"): Spec(400, _no_form),
+    ("GET", "/admin/users"): Spec(200),
+    ("GET", "/admin/users/new"): Spec(200),
+    ("POST", "/admin/users"): Spec(400, _no_form),
+    ("GET", "/admin/users/{user_id:id}"): Spec(200),
+    ("POST", "/admin/users/{user_id:id}/password-link"): Spec(200, _no_form),
+    ("GET", "/admin/users/{user_id:id}/deactivate"): Spec(200),
+    ("POST", "/admin/users/{user_id:id}/deactivate"): Spec(303, _no_form, _reactivate),
+    ("POST", "/admin/users/{user_id:id}/reactivate"): Spec(303, _no_form),
+    ("POST", "/admin/users/{user_id:id}/memberships"): Spec(400, _no_form),
+    ("POST", "/admin/users/{user_id:id}/memberships/{inspection_id:id}/remove"): Spec(
+        303, _no_form, _membership
+    ),
     ("GET", _I): Spec(200),
     ("POST", f"{_I}/members"): Spec(400, lambda c: {"email": "", "role": "inspector"}),
     ("GET", f"{_I}/purge"): Spec(200),
@@ -257,7 +285,7 @@ async def test_inspection_route_access(client, world, key):
 
 @pytest.mark.parametrize("key", ACCOUNT_KEYS, ids=[f"{m} {p}" for m, p in ACCOUNT_KEYS])
 async def test_account_route_access(client, world, key):
-    await _check_anonymous(client, world, key, {})
+    await _check_anonymous(client, world, key, world.own.params())
     for role in ROLES:
         await _check_own(client, world, key, role, world.own)
 

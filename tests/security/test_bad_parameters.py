@@ -197,11 +197,25 @@ async def test_a_new_inspection_s_overlong_title_or_authority_is_explained(clien
     lead = _post_headers(world)
     for form, message in (
         (
-            {"la": "E01", "kind": "jtai", "title": "t" * 301, "reference_date": "2026-11-20"},
+            {
+                "la": "E01",
+                "kind": "jtai",
+                "title": "t" * 301,
+                "reference-day": "20",
+                "reference-month": "11",
+                "reference-year": "2026",
+            },
             "The title must be 300 characters or fewer.",
         ),
         (
-            {"la": "E" * 40, "kind": "jtai", "title": "New", "reference_date": "2026-11-20"},
+            {
+                "la": "E" * 40,
+                "kind": "jtai",
+                "title": "New",
+                "reference-day": "20",
+                "reference-month": "11",
+                "reference-year": "2026",
+            },
             f"There is no local authority with code {'E' * 40}.",
         ),
     ):

@@ -87,7 +87,14 @@ async def test_fields_typed_through_the_forms_are_escaped(client, world):
     lead = world.headers(Role.LEAD_INSPECTOR, **{"sec-fetch-site": "same-origin"})
     created = await client.post(
         "/inspections",
-        data={"la": "E01", "kind": "jtai", "title": HOSTILE, "reference_date": "2026-11-20"},
+        data={
+            "la": "E01",
+            "kind": "jtai",
+            "title": HOSTILE,
+            "reference-day": "20",
+            "reference-month": "11",
+            "reference-year": "2026",
+        },
         headers=lead,
     )
     assert created.status_code == 303
@@ -99,7 +106,7 @@ async def test_fields_typed_through_the_forms_are_escaped(client, world):
     assert RAW[0] not in search.text
     again = await client.post(
         "/inspections",
-        data={"la": HOSTILE, "kind": "jtai", "title": HOSTILE, "reference_date": "no"},
+        data={"la": HOSTILE, "kind": "jtai", "title": HOSTILE, "reference-day": "no"},
         headers=lead,
     )
     assert again.status_code == 400

@@ -17,10 +17,10 @@ NON_ID_PARAMS = {
     "job_id": "a random token naming an import job",
     "agency": "one of the fixed template names (police, health...)",
     "action": "respond or close",
+    "token": "a random one-time token for setting a password, stored hashed",
 }
 # Every form that submits with GET (its fields land in the URL), and why that is safe.
 GET_FORMS = {
-    ("access_log.html", "/admin/access-log"): "admin's filter: user e-mail, action, dates",
     ("evidence_report.html", "/inspections/{{ inspection.id }}/evidence/uploads/"): (
         "list, severity and rule of validation issues"
     ),

@@ -74,6 +74,8 @@ class Case:
             "job_id": self.job_id,
             "agency": self.extra.get("agency", "police"),
             "action": "respond",
+            "user_id": self.extra.get("user_id", 10_000_000),
+            "token": "not-a-token",
         }
 
 
@@ -363,6 +365,8 @@ async def build_world(text: str = "note", user_name: str | None = None) -> World
     }
     own = await build_inspection("E01", text, users)
     other = await build_inspection("E02", text, strangers)
+    # the person the admin pages act on: not signed in anywhere in the tests
+    own.extra["user_id"] = strangers[Role.INSPECTOR].id
     cookies = {role: await session_for(user) for role, user in users.items()}
     return World(own, other, users, cookies)
 

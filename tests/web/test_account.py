@@ -1,6 +1,9 @@
+import re
 from datetime import UTC, datetime, timedelta
 
-from inspection.models import AccessLog, Session
+import pytest
+
+from inspection.models import AccessLog, Inspection, Session
 from inspection.web.sessions import COOKIE_NAME
 from tests.web.conftest import make_inspection, make_user, member, sign_in
 
@@ -104,7 +107,14 @@ async def test_lead_creates_an_inspection_and_becomes_its_member(app_client):
     await sign_in(app_client, "lead@example.org")
     response = await app_client.post(
         "/inspections",
-        data={"la": "C03", "kind": "jtai", "title": "JTAI neglect", "reference_date": "2026-11-02"},
+        data={
+            "la": "C03",
+            "kind": "jtai",
+            "title": "JTAI neglect",
+            "reference-day": "2",
+            "reference-month": "11",
+            "reference-year": "2026",
+        },
     )
     assert response.status_code == 303
     page = await app_client.get(response.headers["location"])
@@ -112,16 +122,52 @@ async def test_lead_creates_an_inspection_and_becomes_its_member(app_client):
     assert "Your role: lead inspector" in page.text
 
 
-async def test_bad_reference_date_is_explained(app_client):
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message", "marked"),
+    [
+        ("", "", "", "Enter the reference date", ["day", "month", "year"]),
+        ("2", "", "2026", "The reference date must include a month", ["month"]),
+        ("", "", "2026", "The reference date must include a day and month", ["day", "month"]),
+        ("31", "2", "2026", "The reference date must be a real date", ["day", "month", "year"]),
+        ("2", "13", "2026", "The reference date must be a real date", ["month"]),
+        ("2", "Nov", "2026", "The reference date must be a real date", ["month"]),
+        ("2", "11", "26", "Year must include 4 numbers", ["year"]),
+    ],
+)
+async def test_an_impossible_reference_date_is_explained_in_place(
+    app_client, day, month, year, message, marked
+):
     await make_inspection("Existing", "C03")
     await make_user("lead@example.org", "lead_inspector")
     await sign_in(app_client, "lead@example.org")
     response = await app_client.post(
         "/inspections",
-        data={"la": "C03", "kind": "jtai", "title": "T", "reference_date": "2/11/26"},
+        data={
+            "la": "C03",
+            "kind": "jtai",
+            "title": "T",
+            "reference-day": day,
+            "reference-month": month,
+            "reference-year": year,
+        },
     )
     assert response.status_code == 400
-    assert "Enter the reference date as YYYY-MM-DD." in response.text
+    html = response.text
+    first = marked[0]
+    assert f'<li><a href="#reference-{first}">{message}</a></li>' in html
+    assert (
+        '<p id="reference-error" class="govuk-error-message">'
+        f'<span class="govuk-visually-hidden">Error:</span> {message}</p>'
+    ) in html
+    errored = re.findall(r'govuk-input--error" id="reference-(\w+)"', html)
+    assert errored == marked
+    # what was typed stays in the fields
+    for part, typed in (("day", day), ("month", month), ("year", year)):
+        assert (
+            f'id="reference-{part}" name="reference-{part}" type="text" '
+            f'inputmode="numeric" value="{typed}"' in html
+        )
+    assert await Inspection.filter(title="T").count() == 0
 
 
 async def test_inspector_cannot_create_inspections(app_client):

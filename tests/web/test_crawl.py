@@ -19,6 +19,7 @@ from inspection.audit.concerns import raise_concern
 from inspection.audit.moderation import set_plan
 from inspection.audit.visibility import Viewer
 from inspection.demo import load_demo_evidence
+from inspection.invitations import invite_user
 from inspection.models import SampleMember, User
 from inspection.models.core import Role
 from inspection.overview import inspection_overview
@@ -60,10 +61,21 @@ AUDITOR_PAGES = {
     "/inspections/{id}/concerns/{id}",
     "/inspections/{id}/findings",
 }
-ADMIN_PAGES = {"/admin/access-log", "/inspections"}
+ADMIN_PAGES = {
+    "/admin/access-log",
+    "/admin/authorities",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/{id}",
+    "/admin/users/{id}/deactivate",
+    "/inspections",
+    "/inspections/new",
+    "/invitations/{token}",
+}
 
 
 def page_type(path: str) -> str:
+    path = re.sub(r"^/invitations/[^/]+$", "/invitations/{token}", path)
     return re.sub(r"/\d+(?=/|$)", "/{id}", path)
 
 
@@ -144,6 +156,8 @@ async def demo_inspection_with_audits(db):
 
 async def test_no_page_of_the_demo_shows_anything_internal(db):
     inspection, sample = await demo_inspection_with_audits(db)
+    # an invited person, not yet signed in: the admin's users list links to them
+    link = await invite_user("new.person@crawl.example", "Nia Newcomer", "inspector", None)
     start = [f"/inspections/{inspection.id}"]
     seeds = {sample.seed}
     report: list[Offence] = []
@@ -151,7 +165,18 @@ async def test_no_page_of_the_demo_shows_anything_internal(db):
     for email, required, first in (
         ("lead@crawl.example", LEAD_PAGES, start),
         ("auditor@crawl.example", AUDITOR_PAGES, start),
-        ("admin@crawl.example", ADMIN_PAGES, ["/admin/access-log", "/inspections", *start]),
+        (
+            "admin@crawl.example",
+            ADMIN_PAGES,
+            [
+                "/admin/access-log",
+                "/inspections",
+                "/inspections/new",
+                link.path,
+                f"/admin/users/{link.user.id}/deactivate",
+                *start,
+            ],
+        ),
     ):
         client = await _signed_in(db, email)
         try:

@@ -35,7 +35,7 @@ async def test_lead_adds_an_existing_user_and_it_is_logged(app_client):
             "inspection_id": inspection.id,
             "object_type": "user",
             "object_id": str(other.id),
-            "detail": "la_auditor",
+            "detail": "Local authority auditor",
         }
     ]
 

@@ -17,6 +17,7 @@ AREA_MODULES = [
     "inspection.web.routes.sampling",
     "inspection.web.routes.audits",
     "inspection.web.routes.admin",
+    "inspection.web.routes.people",
     "inspection.web.routes.exports",
 ]
 

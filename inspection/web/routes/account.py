@@ -24,7 +24,8 @@ SIGN_IN_FAILED = "Enter a correct e-mail address and password."
 async def login_page(request: Request) -> Response:
     if request.state.user is not None:
         return RedirectResponse("/inspections", status_code=303)
-    return render(request, "login.html", {"error": None, "email": ""})
+    password_set = request.query_params.get("password") == "set"
+    return render(request, "login.html", {"error": None, "email": "", "password_set": password_set})
 
 
 async def login(request: Request) -> Response:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,7 +19,8 @@ from inspection.retention import (
     purge_refusal,
 )
 from inspection.web.access import current_user, log_access, not_found, require_inspection
-from inspection.web.params import query_text
+from inspection.web.date_input import read_date
+from inspection.web.params import form_text
 from inspection.web.routes.inspections import overview_page
 from inspection.web.sessions import client_ip
 from inspection.web.templating import render
@@ -32,45 +31,54 @@ def _require_admin(request: Request) -> None:
         raise not_found()
 
 
-def _parse_date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _filter(request: Request) -> LogFilter:
-    return LogFilter(
-        user=query_text(request, "user"),
-        action=query_text(request, "action"),
-        inspection_id=ROW_ID.parse(query_text(request, "inspection")),
-        since=_parse_date(query_text(request, "since")),
-        until=_parse_date(query_text(request, "until")),
+async def _filter(request: Request) -> tuple[LogFilter, dict[str, object]]:
+    """The filter typed into the form (a POST: a child's name never goes into an address) or,
+    for a shared link without a child, the query string; and what the form shows back."""
+    source = await request.form() if request.method == "POST" else request.query_params
+    since = read_date(source, "since", "the first day", required=False)
+    until = read_date(source, "until", "the last day", required=False)
+    errors = {f.anchor: f.error for f in (since, until) if f.error}
+    if since.value and until.value and until.value < since.value:
+        errors[until.anchor] = "The last day must be the same as or after the first day"
+    text = {k: form_text(source, k) for k in ("user", "action", "inspection", "child")}
+    f = LogFilter(
+        user=text["user"],
+        action=text["action"],
+        inspection_id=ROW_ID.parse(text["inspection"]),
+        since=since.value,
+        until=until.value,
+        child=text["child"].strip(),
     )
+    return f, {"since": since, "until": until, "errors": errors, "values": text}
 
 
 async def access_log(request: Request) -> Response:
     _require_admin(request)
-    f = _filter(request)
-    total, rows = await read_log(f)
+    f, form = await _filter(request)
+    total, rows = (0, []) if form["errors"] else await read_log(f)
     await log_access(request, "view-access-log")
+    inspections = await Inspection.all().select_related("la").order_by("title", "id")
     return render(
         request,
         "access_log.html",
         {
+            **form,
+            "admin_section": "access-log",
             "filter": f,
             "total": total,
             "rows": rows,
             "actions": await actions(),
-            "query": request.url.query,
+            "inspections": inspections,
         },
-        fragment="_access_log_rows.html",
+        status_code=400 if form["errors"] else 200,
     )
 
 
 async def access_log_csv(request: Request) -> Response:
     _require_admin(request)
-    f = _filter(request)
+    f, form = await _filter(request)
+    if form["errors"]:
+        return await access_log(request)
     await log_access(request, "export-access-log")
     return Response(
         await log_as_csv(f),
@@ -138,8 +146,8 @@ async def purge(request: Request) -> Response:
 
 
 routes = [
-    Route("/admin/access-log", access_log, methods=["GET"]),
-    Route("/admin/access-log.csv", access_log_csv, methods=["GET"]),
+    Route("/admin/access-log", access_log, methods=["GET", "POST"]),
+    Route("/admin/access-log.csv", access_log_csv, methods=["GET", "POST"]),
     Route("/inspections/{inspection_id:id}/purge", purge_confirmation, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/purge", purge, methods=["POST"]),
 ]

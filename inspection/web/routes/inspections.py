@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -11,6 +9,7 @@ from starlette.routing import Route
 from inspection.accounts import email_fits, email_too_long, normalise_email
 from inspection.audit.visibility import Viewer
 from inspection.inspections import (
+    MEMBER_ROLES,
     InspectionError,
     add_member,
     create_inspection,
@@ -28,7 +27,8 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
-from inspection.web.params import form_text
+from inspection.web.date_input import DateField, date_field, read_date
+from inspection.web.params import form_text, query_text
 from inspection.web.templating import render
 
 CREATORS = {Role.ADMIN, Role.LEAD_INSPECTOR}
@@ -59,19 +59,27 @@ async def inspections_list(request: Request) -> Response:
     )
 
 
-async def _form_context(errors: dict[str, str], values: dict[str, str]) -> dict[str, object]:
+async def _form_context(
+    errors: dict[str, str], values: dict[str, str], reference: DateField
+) -> dict[str, object]:
     return {
         "errors": errors,
         "values": values,
+        "reference": reference,
         "authorities": await LocalAuthority.all().order_by("name"),
-        "kinds": [k.value for k in InspectionKind],
+        "kinds": list(InspectionKind),
     }
 
 
 async def new_inspection(request: Request) -> Response:
     if current_user(request).role not in CREATORS:
         raise not_found()
-    return render(request, "inspection_new.html", await _form_context({}, {}))
+    chosen = {"la": query_text(request, "la")}
+    return render(
+        request,
+        "inspection_new.html",
+        await _form_context({}, chosen, date_field("reference", None)),
+    )
 
 
 async def create(request: Request) -> Response:
@@ -79,28 +87,27 @@ async def create(request: Request) -> Response:
     if user.role not in CREATORS:
         raise not_found()
     form = await request.form()
-    values = {k: form_text(form, k) for k in ("la", "kind", "title", "reference_date")}
+    values = {k: form_text(form, k) for k in ("la", "kind", "title")}
+    reference = read_date(form, "reference", "the reference date")
     errors: dict[str, str] = {}
-    try:
-        reference = date.fromisoformat(values["reference_date"])
-    except ValueError:
-        errors["reference_date"] = "Enter the reference date as YYYY-MM-DD."
-    if not errors:
+    if not values["la"]:
+        errors["la"] = "Choose the local authority"
+    if not values["title"].strip():
+        errors["title"] = "Enter the inspection's title"
+    if reference.error:
+        errors[reference.anchor] = reference.error
+    if not errors and reference.value is not None:
         try:
             inspection = await create_inspection(
-                values["la"], values["kind"], values["title"], reference, user
+                values["la"], values["kind"], values["title"], reference.value, user
             )
         except InspectionError as exc:
-            errors["form"] = str(exc)
+            errors[exc.field or "la"] = str(exc)
     if errors:
-        return render(
-            request, "inspection_new.html", await _form_context(errors, values), status_code=400
-        )
+        context = await _form_context(errors, values, reference)
+        return render(request, "inspection_new.html", context, status_code=400)
+    await log_access(request, "create-inspection", inspection.id, "inspection", str(inspection.id))
     return RedirectResponse(f"/inspections/{inspection.id}", status_code=303)
-
-
-# Roles a lead can give a team member in one inspection (admin is a whole-service role).
-MEMBER_ROLES = [Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR, Role.QA_VIEWER]
 
 
 async def _team(inspection_id: int) -> list[dict[str, str]]:
@@ -181,7 +188,12 @@ async def add_team_member(request: Request) -> Response:
         return await overview_page(request, errors, values, status_code=400)
     await add_member(inspection, user, values["role"])
     await log_access(
-        request, "add-member", inspection.id, "user", str(user.id), detail=values["role"]
+        request,
+        "add-member",
+        inspection.id,
+        "user",
+        str(user.id),
+        detail=Role(values["role"]).label,
     )
     return RedirectResponse(f"/inspections/{inspection.id}?added={user.id}#team", status_code=303)
 
