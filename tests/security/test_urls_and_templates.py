@@ -97,9 +97,13 @@ def test_forms_that_put_their_fields_in_the_url_are_known_and_carry_no_child_dat
 
 
 def test_child_search_is_a_post():
-    (search,) = [f for f in _forms() if "q" in f[3]]
-    assert search[0] == "journey_children.html"
-    assert search[1] == "post"
+    """The children list's search, and its pages of results (which carry the search), post."""
+    searches = [f for f in _forms() if "q" in f[3]]
+    assert sorted(f[0] for f in searches) == [
+        "_journey_children_rows.html",
+        "journey_children.html",
+    ]
+    assert {f[1] for f in searches} == {"post"}
 
 
 def test_templates_have_no_inline_script_or_unescaped_output():

@@ -16,6 +16,7 @@ from typing import Any
 
 from inspection.audit.rubric import default_rubric
 from inspection.inspections import add_member
+from inspection.invitations import invite_user
 from inspection.models import (
     Audit,
     Child,
@@ -75,7 +76,7 @@ class Case:
             "agency": self.extra.get("agency", "police"),
             "action": "respond",
             "user_id": self.extra.get("user_id", 10_000_000),
-            "token": "not-a-token",
+            "token": self.extra.get("token", "not-a-token"),
         }
 
 
@@ -367,6 +368,9 @@ async def build_world(text: str = "note", user_name: str | None = None) -> World
     other = await build_inspection("E02", text, strangers)
     # the person the admin pages act on: not signed in anywhere in the tests
     own.extra["user_id"] = strangers[Role.INSPECTOR].id
+    # a set-password link that works, so that its page and form are reached
+    invited = await invite_user("invited@example.org", "Invited Person", "inspector", None)
+    own.extra["token"] = invited.token
     cookies = {role: await session_for(user) for role, user in users.items()}
     return World(own, other, users, cookies)
 

@@ -19,6 +19,7 @@ from inspection.inspections import (
     remove_member,
 )
 from inspection.invitations import (
+    INVITATION_PATH,
     INVITATION_VALID,
     Link,
     accept,
@@ -332,6 +333,7 @@ def _set_password_page(
         "person": person,
         "errors": errors,
         "valid_days": INVITATION_VALID.days,
+        "action": f"{INVITATION_PATH}{request.path_params['token']}",
     }
     if person is None:
         return render(request, "invitation_expired.html", context, status_code=404)
