@@ -288,15 +288,19 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_label("Strengths").fill("The child's wishes are recorded in their own words.")
     page.get_by_label("What would make it better for this child").fill("Earlier help.")
     save_and_wait(page, inspection_id, first_audit)
-    with page.expect_navigation(url=f"**/audits/{first_audit}"):
+    with page.expect_navigation(url=f"**/audits/{first_audit}?submitted=yes"):
         page.get_by_role("button", name="Check and submit").click()
+    assert page.locator(".govuk-panel__title").inner_text() == "Audit submitted"
+    assert_accessible(page)
+    page.get_by_role("link", name="View the submitted audit").click()
+    page.wait_for_url(f"**/audits/{first_audit}")
     assert "Status: submitted" in page.locator("main").inner_text()
     assert "Overall: Good" in page.locator("main").inner_text()
     assert_accessible(page)
+    page.go_back()
 
-    # A second child, graded lower, and a concern raised from the audit page.
-    page.goto(f"{base}/audits")
-    page.get_by_role("button", name="Start first marking").first.click()
+    # A second child, the next in the list, graded lower, and a concern raised from its audit.
+    page.get_by_role("button", name=re.compile("^Start the first marking of ")).click()
     page.wait_for_url(re.compile(r".*/audits/\d+$"))
     second_child_audit = audit_id_from(page)
     low = {**dict.fromkeys(DOMAINS, "requires_improvement"), "impact": "inadequate"}
@@ -304,8 +308,10 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_label("Strengths").fill("Police shared information quickly.")
     page.get_by_label("What would make it better for this child").fill("A plan that is reviewed.")
     save_and_wait(page, inspection_id, second_child_audit)
-    with page.expect_navigation(url=f"**/audits/{second_child_audit}"):
+    with page.expect_navigation(url=f"**/audits/{second_child_audit}?submitted=yes"):
         page.get_by_role("button", name="Check and submit").click()
+    page.get_by_role("link", name="View the submitted audit").click()
+    page.wait_for_url(f"**/audits/{second_child_audit}")
     assert "Overall: Inadequate" in page.locator("main").inner_text()
     page.get_by_label(re.compile("^Raise a concern now")).fill(
         "No one has seen this child for three months."
@@ -346,9 +352,9 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     other.get_by_label("Strengths").fill("Good multi-agency work.")
     other.get_by_label("What would make it better for this child").fill("See the child alone.")
     save_and_wait(other, inspection_id, second_audit)
-    with other.expect_navigation(url=f"**/audits/{second_audit}"):
+    with other.expect_navigation(url=f"**/audits/{second_audit}?submitted=yes"):
         other.get_by_role("button", name="Check and submit").click()
-    assert "Status: submitted" in other.locator("main").inner_text()
+    assert "Second marking of " in other.locator(".govuk-panel__body").inner_text()
     second.close()
 
     # --- the lead moderates the disagreement ---------------------------------------------

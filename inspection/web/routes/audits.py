@@ -21,6 +21,7 @@ from inspection.audit.audits import (
     child_events,
     create_audit,
     may_edit,
+    next_in_list,
     open_audit,
     save_audit,
     submit_audit,
@@ -155,8 +156,30 @@ async def audit_page(request: Request) -> Response:
         str(audit.child_id or ""),
         f"audit {audit.id}",
     )
+    if request.query_params.get("submitted") == "yes" and audit.status == "submitted":
+        return await _submitted_page(request, inspection, role, audit)
     ctx = await _audit_context(request, audit, role)
     return render(request, "audit.html", {"inspection": inspection, "role": role, **ctx})
+
+
+async def _submitted_page(
+    request: Request, inspection: Inspection, role: Role, audit: Audit
+) -> Response:
+    """The confirmation that an audit is submitted, and the next child in the user's list."""
+    rows = await audit_board(inspection.id, current_user(request), role)
+    upcoming = next_in_list(rows, audit.member_id)
+    if upcoming is not None:
+        await log_children_shown(
+            request,
+            "view-audits-board",
+            inspection.id,
+            [upcoming.child.id if upcoming.child else None],
+        )
+    return render(
+        request,
+        "audit_submitted.html",
+        {"inspection": inspection, "role": role, "audit": audit, "upcoming": upcoming},
+    )
 
 
 async def save(request: Request) -> Response:
@@ -236,7 +259,9 @@ async def submit(request: Request) -> Response:
         return render(
             request, "audit.html", {"inspection": inspection, "role": role, **ctx}, status_code=400
         )
-    return RedirectResponse(f"/inspections/{inspection.id}/audits/{audit.id}", status_code=303)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/audits/{audit.id}?submitted=yes", status_code=303
+    )
 
 
 async def feedback_csv(request: Request) -> Response:
