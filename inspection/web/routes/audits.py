@@ -29,6 +29,7 @@ from inspection.audit.audits import (
 )
 from inspection.audit.findings import findings
 from inspection.audit.moderation import (
+    FEW_PAIRS,
     AgreedGradeRefused,
     ModerationError,
     agreement_report,
@@ -328,6 +329,7 @@ async def _moderation(
             "plans": plans,
             "chosen": chosen,
             "report": await agreement_report(inspection.id, sample_id, seen),
+            "few_pairs": FEW_PAIRS,
             "pairs": [
                 {
                     "pair": p,
