@@ -325,8 +325,12 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     go_to_section(page, "Concerns")
     page.wait_for_url(f"**{base}/concerns")
     concern_row = page.locator("tbody tr", has_text="Concern raised")
-    assert concern_row.get_by_role("link").get_attribute("href") == f"{base}/concerns/{concern_id}"
-    assert concern_row.inner_text().split("\t")[2:] == ["Lena Lead", "open"]
+    links = concern_row.get_by_role("link")
+    hrefs = [links.nth(k).get_attribute("href") or "" for k in range(links.count())]
+    assert re.fullmatch(rf"{base}/children/\d+", hrefs[0]), hrefs
+    assert hrefs[1:] == [f"{base}/concerns/{concern_id}", f"{base}/audits/{second_child_audit}"]
+    cells = concern_row.inner_text().split("\t")
+    assert (cells[2], cells[-1]) == ("Lena Lead", "open")
     assert_accessible(page)
 
     # --- the second inspector marks the first child blind --------------------------------

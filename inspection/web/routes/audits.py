@@ -137,6 +137,8 @@ async def _audit_context(
         "proposed": scoring.propose_overall(definition, scoring.domain_grades(definition, values)),
         "can_edit": may_edit(audit, user, role),
         "concerns": other_open,
+        "contacts": await concern_rules.named_contacts(inspection_id),
+        "is_lead": role in LEADS,
         "missing": None,
         "conflict": None,
     }
@@ -497,9 +499,21 @@ async def findings_audits(request: Request) -> Response:
 
 async def concerns_page(request: Request) -> Response:
     inspection, role = await require(request, READERS)
-    rows = await concern_rules.visible_concerns(inspection.id, Viewer(current_user(request), role))
+    viewer = Viewer(current_user(request), role)
+    rows = await concern_rules.visible_concerns(inspection.id, viewer)
+    await log_children_shown(request, "view-concerns", inspection.id, (c.child_id for c in rows))
+    openable = await visible_audits(inspection.id, viewer) if role in EDITORS else frozenset()
     return render(
-        request, "concerns.html", {"inspection": inspection, "role": role, "concerns": rows}
+        request,
+        "concerns.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "concerns": rows,
+            "openable_audits": openable,
+            "contacts": await concern_rules.named_contacts(inspection.id),
+            "is_lead": role in LEADS,
+        },
     )
 
 
