@@ -70,6 +70,11 @@ def forms_of(page: str) -> list[tuple[str, str, dict[str, str]]]:
     return parser.forms
 
 
+def row_cells(board: str, child: str) -> list[str]:
+    row = next(r for r in board.split("<tr ") if f">{child}<" in r)
+    return [f"<td{c.split('</td>')[0]}</td>" for c in row.split("<td")[1:]]
+
+
 def second_column(board: str, child: str) -> str:
     row = next(r for r in board.split("<tr ") if f">{child}<" in r)
     return row.split('<td class="govuk-table__cell">')[-1]
@@ -97,6 +102,8 @@ async def test_the_lead_sees_each_childs_second_marking_and_every_offered_action
     client = await _client(db, "lead@x.test")
 
     board = (await client.get(f"{base}/audits")).text
+    first_cell = row_cells(board, "Child2 Test")[0]
+    assert first_cell == '<td class="govuk-table__cell">Children in need</td>'
     assert "Chosen, waiting for the first marking" in second_column(board, "Child2 Test")
     assert "Start second marking" not in second_column(board, "Child2 Test")
     own = second_column(board, "Child1 Test")

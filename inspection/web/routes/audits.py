@@ -89,6 +89,7 @@ async def audits_page(request: Request) -> Response:
             "role": role,
             "rows": rows,
             "samples": samples,
+            "sample_by_id": {s.id: s for s in samples},
             "plans": plans,
             "is_lead": role in LEADS,
         },
