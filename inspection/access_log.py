@@ -115,6 +115,8 @@ ACTION_LABELS = {
     "verify_sample": "Verified a sample",
     "view-audit": "Viewed an audit",
     "view-concern": "Viewed a concern",
+    "view-concerns": "Listed the concerns",
+    "view-audits-board": "Listed the audits",
     "raise-concern": "Raised a concern",
     "list-children": "Listed the children",
     "add-member": "Added a team member",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -448,9 +449,79 @@ async def child_events(inspection_id: int, child_id: int | None) -> list[Event]:
     )
 
 
+class SecondMarking(StrEnum):
+    """Where a sampled child stands for blind second marking, as the board shows it to a user."""
+
+    NOT_CHOSEN = "not chosen"
+    WAITING_FOR_FIRST = "waiting for the first marking"
+    FOR_SOMEONE_ELSE = "for someone else"
+    READY = "ready to start"
+    STARTED = "started"
+
+
+SECOND_MARKING_LABELS = {
+    SecondMarking.NOT_CHOSEN: "Not chosen for second marking",
+    SecondMarking.WAITING_FOR_FIRST: "Chosen, waiting for the first marking",
+    SecondMarking.FOR_SOMEONE_ELSE: (
+        "Chosen: to be second-marked by someone other than you, the first auditor"
+    ),
+    SecondMarking.READY: "Chosen for second marking",
+    SecondMarking.STARTED: "Second marking started",
+}
+
+
+def second_marking_state(chosen: bool, first: dict[str, Any] | None, second: Any) -> SecondMarking:
+    """The rules ``create_audit`` applies to a second marking, read for one board row."""
+    if second is not None:
+        return SecondMarking.STARTED
+    if not chosen:
+        return SecondMarking.NOT_CHOSEN
+    if first is None:
+        return SecondMarking.WAITING_FOR_FIRST
+    if first["mine"]:
+        return SecondMarking.FOR_SOMEONE_ELSE
+    return SecondMarking.READY
+
+
+def may_start(row: dict[str, Any]) -> list[str]:
+    """The markings of a board row the user may start (each one ``create_audit`` accepts)."""
+    out = ["first"] if row["first"] is None else []
+    if row["second_state"] is SecondMarking.READY:
+        out.append("second")
+    return out
+
+
+@dataclass(frozen=True)
+class NextChild:
+    """The next child in an auditor's list: their own draft to carry on with (``audit_id``),
+    or a marking nobody has started that they may start (``audit_id`` is ``None``)."""
+
+    member_id: int
+    child: Child | None
+    marking: str
+    audit_id: int | None = None
+
+
+def next_in_list(rows: list[dict[str, Any]], after_member_id: int | None) -> NextChild | None:
+    """After the board row of ``after_member_id`` (wrapping round): the user's next draft,
+    else the next marking they may start; ``None`` when nothing is left for them."""
+    at = next((i for i, r in enumerate(rows) if r["member"]["id"] == after_member_id), -1)
+    ordered = rows[at + 1 :] + rows[: at + 1]
+    for row in ordered:
+        for marking in ("first", "second"):
+            a = row[marking]
+            if a is not None and a["mine"] and a["status"] == "draft":
+                return NextChild(row["member"]["id"], row["child"], marking, a["id"])
+    for row in ordered:
+        for marking in row["may_start"]:
+            return NextChild(row["member"]["id"], row["child"], marking)
+    return None
+
+
 async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[str, Any]]:
     """Every sample member with its first and second markings; a marking whose content the
-    user may not see (``inspection.audit.visibility``) shows its auditor and status only."""
+    user may not see (``inspection.audit.visibility``) shows its auditor and status only.
+    ``second_state`` and ``may_start`` say what the user may do next with each child."""
     members = (
         await SampleMember.filter(
             inspection_id=inspection_id,
@@ -496,5 +567,10 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
                     "mine": a.auditor_id == user.id,
                 }
             )
+        row["second_state"] = second_marking_state(
+            row["second_marking"], row["first"], row["second"]
+        )
+        row["second_label"] = SECOND_MARKING_LABELS[row["second_state"]]
+        row["may_start"] = may_start(row)
         rows.append(row)
     return rows

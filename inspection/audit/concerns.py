@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inspection.audit.visibility import LEAD_ROLES, Viewer, concerns_seen, sees_every_concern
-from inspection.models import Audit, Concern, User
+from inspection.models import Audit, Concern, Membership, User
 from inspection.models.core import Role
 
 RAISERS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
@@ -35,6 +35,17 @@ def _action(user: User, action: str, text: str = "") -> dict[str, Any]:
 async def may_respond(user: User, role: Role, inspection_id: int) -> bool:
     """Those who see every concern answer them: leads and the authority's named contacts."""
     return await sees_every_concern(inspection_id, Viewer(user, role))
+
+
+async def named_contacts(inspection_id: int) -> list[str]:
+    """The names of the authority's named contacts in this inspection: those told of every
+    concern (none: nobody at the authority is told)."""
+    rows = (
+        await Membership.filter(inspection_id=inspection_id, is_la_contact=True)
+        .order_by("user__name", "id")
+        .values_list("user__name", flat=True)
+    )
+    return [str(name) for name in rows]
 
 
 async def raise_concern(
@@ -62,7 +73,7 @@ async def visible_concerns(inspection_id: int, viewer: Viewer) -> list[Concern]:
     """The concerns ``viewer`` may open, open ones first, newest first."""
     query = await concerns_seen(inspection_id, viewer)
     return list(
-        await query.prefetch_related("raised_by", "responded_by", "child").order_by(
+        await query.prefetch_related("raised_by", "responded_by", "child", "audit").order_by(
             "status", "-raised_at", "-id"
         )
     )

@@ -21,6 +21,8 @@ from inspection.models import Audit, Moderation, ModerationPlan, Sample, SampleM
 
 ACTIVE_STATUSES = ("selected", "replacement")
 OVERALL = "overall"
+# Agreement from fewer pairs than this is shown with a warning: too few to say much.
+FEW_PAIRS = 10
 
 
 class ModerationError(ValueError):
@@ -255,7 +257,13 @@ async def agreement_report(
         for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
             stats, left_out = _domain_agreement(definition, rubric_pairs, d["key"])
             rows.append(
-                {"domain": d["key"], "title": d["title"], "left_out": left_out, **stats.__dict__}
+                {
+                    "domain": d["key"],
+                    "title": d["title"],
+                    "left_out": left_out,
+                    "few": stats.pairs < FEW_PAIRS,
+                    **stats.__dict__,
+                }
             )
             if d["key"] != OVERALL:
                 for p in rubric_pairs:
@@ -267,6 +275,9 @@ async def agreement_report(
         rubrics.append(
             {
                 "rubric": f"{definition['code']} v{definition['version']}",
+                "title": f"{definition['title']} (version {definition['version']})",
+                "pairs": len(rubric_pairs),
+                "few": [r["title"] for r in rows if r["few"]],
                 "domains": rows,
                 "pooled": pooled.__dict__,
                 "audit_ids": sorted(i for p in rubric_pairs for i in (p.first.id, p.second.id)),

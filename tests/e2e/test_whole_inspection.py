@@ -291,15 +291,19 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_label("Strengths").fill("The child's wishes are recorded in their own words.")
     page.get_by_label("What would make it better for this child").fill("Earlier help.")
     save_and_wait(page, inspection_id, first_audit)
-    with page.expect_navigation(url=f"**/audits/{first_audit}"):
+    with page.expect_navigation(url=f"**/audits/{first_audit}?submitted=yes"):
         page.get_by_role("button", name="Check and submit").click()
+    assert page.locator(".govuk-panel__title").inner_text() == "Audit submitted"
+    assert_accessible(page)
+    page.get_by_role("link", name="View the submitted audit").click()
+    page.wait_for_url(f"**/audits/{first_audit}")
     assert "Status: submitted" in page.locator("main").inner_text()
     assert "Overall: Good" in page.locator("main").inner_text()
     assert_accessible(page)
+    page.go_back()
 
-    # A second child, graded lower, and a concern raised from the audit page.
-    page.goto(f"{base}/audits")
-    page.get_by_role("button", name="Start first marking").first.click()
+    # A second child, the next in the list, graded lower, and a concern raised from its audit.
+    page.get_by_role("button", name=re.compile("^Start the first marking of ")).click()
     page.wait_for_url(re.compile(r".*/audits/\d+$"))
     second_child_audit = audit_id_from(page)
     low = {**dict.fromkeys(DOMAINS, "requires_improvement"), "impact": "inadequate"}
@@ -307,8 +311,10 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_label("Strengths").fill("Police shared information quickly.")
     page.get_by_label("What would make it better for this child").fill("A plan that is reviewed.")
     save_and_wait(page, inspection_id, second_child_audit)
-    with page.expect_navigation(url=f"**/audits/{second_child_audit}"):
+    with page.expect_navigation(url=f"**/audits/{second_child_audit}?submitted=yes"):
         page.get_by_role("button", name="Check and submit").click()
+    page.get_by_role("link", name="View the submitted audit").click()
+    page.wait_for_url(f"**/audits/{second_child_audit}")
     assert "Overall: Inadequate" in page.locator("main").inner_text()
     page.get_by_label(re.compile("^Raise a concern now")).fill(
         "No one has seen this child for three months."
@@ -322,8 +328,12 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     go_to_section(page, "Concerns")
     page.wait_for_url(f"**{base}/concerns")
     concern_row = page.locator("tbody tr", has_text="Concern raised")
-    assert concern_row.get_by_role("link").get_attribute("href") == f"{base}/concerns/{concern_id}"
-    assert concern_row.inner_text().split("\t")[2:] == ["Lena Lead", "open"]
+    links = concern_row.get_by_role("link")
+    hrefs = [links.nth(k).get_attribute("href") or "" for k in range(links.count())]
+    assert re.fullmatch(rf"{base}/children/\d+", hrefs[0]), hrefs
+    assert hrefs[1:] == [f"{base}/concerns/{concern_id}", f"{base}/audits/{second_child_audit}"]
+    cells = concern_row.inner_text().split("\t")
+    assert (cells[2], cells[-1]) == ("Lena Lead", "open")
     assert_accessible(page)
 
     # --- the second inspector marks the first child blind --------------------------------
@@ -349,9 +359,9 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     other.get_by_label("Strengths").fill("Good multi-agency work.")
     other.get_by_label("What would make it better for this child").fill("See the child alone.")
     save_and_wait(other, inspection_id, second_audit)
-    with other.expect_navigation(url=f"**/audits/{second_audit}"):
+    with other.expect_navigation(url=f"**/audits/{second_audit}?submitted=yes"):
         other.get_by_role("button", name="Check and submit").click()
-    assert "Status: submitted" in other.locator("main").inner_text()
+    assert "Second marking of " in other.locator(".govuk-panel__body").inner_text()
     second.close()
 
     # --- the lead moderates the disagreement ---------------------------------------------

@@ -140,7 +140,9 @@ POLICY: dict[tuple[str, str], Policy] = {
         "inspection", READERS, "lists only audits the user may see"
     ),
     ("GET", f"{_I}/concerns"): Policy(
-        "inspection", READERS, "lists only concerns the user raised, unless lead or LA contact"
+        "inspection",
+        READERS,
+        "lists only concerns the user raised, unless lead or LA contact; each child logged",
     ),
     ("GET", f"{_I}/concerns/{{concern_id:id}}"): Policy(
         "inspection",

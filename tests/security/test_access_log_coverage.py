@@ -127,7 +127,7 @@ def test_no_route_changes_the_access_log(db):
     }
 
 
-async def test_the_audits_board_and_the_moderation_page_log_each_child_they_show(client, world):
+async def test_the_audits_board_moderation_and_concerns_log_each_child_they_show(client, world):
     from inspection.models import SampleMember
 
     own = world.own
@@ -141,6 +141,7 @@ async def test_the_audits_board_and_the_moderation_page_log_each_child_they_show
     for role, path, action, children in (
         (Role.INSPECTOR, f"{i}/audits", "view-audits-board", shown),
         (Role.LEAD_INSPECTOR, f"{i}/moderation", "view-moderation", [own.child_id]),
+        (Role.LEAD_INSPECTOR, f"{i}/concerns", "view-concerns", [own.child_id]),
     ):
         start = await _last_id()
         response = await client.get(path, headers=world.headers(role))

@@ -21,6 +21,7 @@ from inspection.audit.audits import (
     child_events,
     create_audit,
     may_edit,
+    next_in_list,
     open_audit,
     save_audit,
     submit_audit,
@@ -28,6 +29,7 @@ from inspection.audit.audits import (
 )
 from inspection.audit.findings import findings
 from inspection.audit.moderation import (
+    FEW_PAIRS,
     AgreedGradeRefused,
     ModerationError,
     agreement_report,
@@ -87,6 +89,7 @@ async def audits_page(request: Request) -> Response:
             "role": role,
             "rows": rows,
             "samples": samples,
+            "sample_by_id": {s.id: s for s in samples},
             "plans": plans,
             "is_lead": role in LEADS,
         },
@@ -135,6 +138,8 @@ async def _audit_context(
         "proposed": scoring.propose_overall(definition, scoring.domain_grades(definition, values)),
         "can_edit": may_edit(audit, user, role),
         "concerns": other_open,
+        "contacts": await concern_rules.named_contacts(inspection_id),
+        "is_lead": role in LEADS,
         "missing": None,
         "conflict": None,
     }
@@ -155,8 +160,30 @@ async def audit_page(request: Request) -> Response:
         str(audit.child_id or ""),
         f"audit {audit.id}",
     )
+    if request.query_params.get("submitted") == "yes" and audit.status == "submitted":
+        return await _submitted_page(request, inspection, role, audit)
     ctx = await _audit_context(request, audit, role)
     return render(request, "audit.html", {"inspection": inspection, "role": role, **ctx})
+
+
+async def _submitted_page(
+    request: Request, inspection: Inspection, role: Role, audit: Audit
+) -> Response:
+    """The confirmation that an audit is submitted, and the next child in the user's list."""
+    rows = await audit_board(inspection.id, current_user(request), role)
+    upcoming = next_in_list(rows, audit.member_id)
+    if upcoming is not None:
+        await log_children_shown(
+            request,
+            "view-audits-board",
+            inspection.id,
+            [upcoming.child.id if upcoming.child else None],
+        )
+    return render(
+        request,
+        "audit_submitted.html",
+        {"inspection": inspection, "role": role, "audit": audit, "upcoming": upcoming},
+    )
 
 
 async def save(request: Request) -> Response:
@@ -236,7 +263,9 @@ async def submit(request: Request) -> Response:
         return render(
             request, "audit.html", {"inspection": inspection, "role": role, **ctx}, status_code=400
         )
-    return RedirectResponse(f"/inspections/{inspection.id}/audits/{audit.id}", status_code=303)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/audits/{audit.id}?submitted=yes", status_code=303
+    )
 
 
 async def feedback_csv(request: Request) -> Response:
@@ -303,6 +332,7 @@ async def _moderation(
             "plans": plans,
             "chosen": chosen,
             "report": await agreement_report(inspection.id, sample_id, seen),
+            "few_pairs": FEW_PAIRS,
             "pairs": [
                 {
                     "pair": p,
@@ -470,9 +500,21 @@ async def findings_audits(request: Request) -> Response:
 
 async def concerns_page(request: Request) -> Response:
     inspection, role = await require(request, READERS)
-    rows = await concern_rules.visible_concerns(inspection.id, Viewer(current_user(request), role))
+    viewer = Viewer(current_user(request), role)
+    rows = await concern_rules.visible_concerns(inspection.id, viewer)
+    await log_children_shown(request, "view-concerns", inspection.id, (c.child_id for c in rows))
+    openable = await visible_audits(inspection.id, viewer) if role in EDITORS else frozenset()
     return render(
-        request, "concerns.html", {"inspection": inspection, "role": role, "concerns": rows}
+        request,
+        "concerns.html",
+        {
+            "inspection": inspection,
+            "role": role,
+            "concerns": rows,
+            "openable_audits": openable,
+            "contacts": await concern_rules.named_contacts(inspection.id),
+            "is_lead": role in LEADS,
+        },
     )
 
 

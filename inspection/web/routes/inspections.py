@@ -171,7 +171,11 @@ async def add_team_member(request: Request) -> Response:
     """A lead inspector (or admin) adds an existing user to this inspection's team."""
     inspection, _role = await require_inspection(request, LEADS)
     form = await request.form()
-    values = {"email": form_text(form, "email").strip(), "role": form_text(form, "role")}
+    values = {
+        "email": form_text(form, "email").strip(),
+        "role": form_text(form, "role"),
+        "la_contact": "yes" if form.get("la_contact") == "yes" else "",
+    }
     errors: dict[str, str] = {}
     user = None
     if not values["email"]:
@@ -186,14 +190,16 @@ async def add_team_member(request: Request) -> Response:
         errors["member-role"] = "Choose the role this person has in the inspection."
     if errors or user is None:
         return await overview_page(request, errors, values, status_code=400)
-    await add_member(inspection, user, values["role"])
+    # Ticked: the authority's named contact; not ticked: a named contact stays one.
+    await add_member(inspection, user, values["role"], True if values["la_contact"] else None)
     await log_access(
         request,
         "add-member",
         inspection.id,
         "user",
         str(user.id),
-        detail=Role(values["role"]).label,
+        detail=Role(values["role"]).label
+        + (", the authority's named contact" if values["la_contact"] else ""),
     )
     return RedirectResponse(f"/inspections/{inspection.id}?added={user.id}#team", status_code=303)
 
