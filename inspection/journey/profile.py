@@ -93,12 +93,16 @@ def legal_status(
     return label
 
 
-async def _latest_teams(inspection_id: int, child_ids: list[int]) -> dict[int, str]:
-    rows = (
-        await Event.filter(inspection_id=inspection_id, child_id__in=child_ids)
-        .exclude(team="")
-        .values_list("child_id", "start", "id", "team")
+async def latest_teams(inspection_id: int, child_ids: list[int] | None = None) -> dict[int, str]:
+    """Each child's team on its latest event that names one (latest start, then highest id):
+    of the children asked for, or of every child of the inspection."""
+    query = Event.filter(inspection_id=inspection_id).exclude(team="")
+    query = (
+        query.filter(child_id__isnull=False)
+        if child_ids is None
+        else query.filter(child_id__in=child_ids)
     )
+    rows = await query.values_list("child_id", "start", "id", "team")
     best: dict[int, tuple[date, int, str]] = {}
     for child_id, start, event_id, team in rows:
         current = best.get(child_id)
@@ -122,7 +126,7 @@ async def profiles(
         inspection_id=inspection_id, child_id__in=ids, kind__in=list(STATUS_RANK)
     ).values_list("child_id", "kind", "start", "end"):
         episodes[child_id].append((kind, start, end))
-    teams = await _latest_teams(inspection_id, ids)
+    teams = await latest_teams(inspection_id, ids)
     return {
         c["id"]: Profile(
             child_id=c["id"],

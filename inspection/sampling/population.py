@@ -24,6 +24,7 @@ from typing import Any
 from inspection.journey import indicators as journey_indicators
 from inspection.journey import kinds
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
+from inspection.journey.profile import latest_teams
 from inspection.models import Child, Event
 
 # Annex A list or cohort → the event kinds that put a child in it.
@@ -322,7 +323,7 @@ async def build(
     else:
         children = children.filter(la_child_id__isnull=False)
     rows = await children.values("id", "la_child_id", "dob", "ethnicity", "disability", "team")
-    latest_team = await _latest_event_teams(inspection_id)
+    latest_team = await latest_teams(inspection_id)
     indicator_rules = spec.get("indicators", [])
     indicators = await _indicators(inspection_id) if indicator_rules else {}
     members = []
@@ -353,21 +354,6 @@ async def build(
         members.append(member)
     members.sort(key=lambda m: m.key)
     return members
-
-
-async def _latest_event_teams(inspection_id: int) -> dict[int, str]:
-    """Each child's team on its latest event that names one (latest start, then highest id)."""
-    rows = (
-        await Event.filter(inspection_id=inspection_id, child_id__isnull=False)
-        .exclude(team="")
-        .values_list("child_id", "start", "id", "team")
-    )
-    best: dict[int, tuple[date, int, str]] = {}
-    for child_id, start, event_id, team in rows:
-        current = best.get(child_id)
-        if current is None or (start, event_id) > current[:2]:
-            best[child_id] = (start, event_id, " ".join(team.split()))
-    return {child_id: value[2] for child_id, value in best.items()}
 
 
 def breakdown(members: list[Member], field: str) -> list[tuple[str, int]]:
