@@ -18,31 +18,11 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import LiveServer, axe_violations, sign_in
+from tests.web.crawl import DOWNLOADS, LEAD_PAGES
 
 WIDTHS = (390, 1366)
-DOWNLOADS = re.compile(r"\.(csv|xlsx|zip)$")
-# Every page type the lead must reach (ids written as {id}).
-PAGE_TYPES = {
-    "/inspections",
-    "/inspections/{id}",
-    "/inspections/{id}/evidence",
-    "/inspections/{id}/evidence/uploads/{id}",
-    "/inspections/{id}/children",
-    "/inspections/{id}/children/{id}",
-    "/inspections/{id}/children/{id}/chronology",
-    "/inspections/{id}/linkage",
-    "/inspections/{id}/samples",
-    "/inspections/{id}/samples/{id}",
-    "/inspections/{id}/samples/{id}/members/{id}",
-    "/inspections/{id}/audits",
-    "/inspections/{id}/audits/{id}",
-    "/inspections/{id}/moderation",
-    "/inspections/{id}/findings",
-    "/inspections/{id}/findings/audits",
-    "/inspections/{id}/concerns",
-    "/inspections/{id}/concerns/{id}",
-    "/inspections/{id}/exports",
-}
+# Every page type the lead must reach.
+PAGE_TYPES = {"/inspections", *LEAD_PAGES}
 MEASURE = """() => {
   const header = document.querySelector('.app-header__service');
   const user = document.querySelector('.app-header__user');

@@ -55,6 +55,31 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
 CHILD_HREF = re.compile(r"/inspections/\d+/children/\d+$")
 
 
+# Links to downloads, which a crawl does not open as pages.
+DOWNLOADS = re.compile(r"\.(csv|xlsx|zip)$")
+# The page types of an inspection a lead inspector reaches by following links (ids as {id}).
+LEAD_PAGES = {
+    "/inspections/{id}",
+    "/inspections/{id}/evidence",
+    "/inspections/{id}/evidence/uploads/{id}",
+    "/inspections/{id}/children",
+    "/inspections/{id}/children/{id}",
+    "/inspections/{id}/children/{id}/chronology",
+    "/inspections/{id}/linkage",
+    "/inspections/{id}/samples",
+    "/inspections/{id}/samples/{id}",
+    "/inspections/{id}/samples/{id}/members/{id}",
+    "/inspections/{id}/audits",
+    "/inspections/{id}/audits/{id}",
+    "/inspections/{id}/moderation",
+    "/inspections/{id}/findings",
+    "/inspections/{id}/findings/audits",
+    "/inspections/{id}/concerns",
+    "/inspections/{id}/concerns/{id}",
+    "/inspections/{id}/exports",
+}
+
+
 @dataclass
 class Offence:
     url: str

@@ -27,31 +27,9 @@ from inspection.sampling.service import draw_sample
 from inspection.web.app import create_app
 from tests.audit.helpers import ALL_GOOD
 from tests.web.conftest import PASSWORD, make_inspection, make_user, member
-from tests.web.crawl import Offence, links, offences
+from tests.web.crawl import DOWNLOADS, LEAD_PAGES, Offence, links, offences
 
 SEED = "5eed" * 16
-DOWNLOADS = re.compile(r"\.(csv|xlsx|zip)$")
-# The page types each role must reach by following links (ids written as {id}).
-LEAD_PAGES = {
-    "/inspections/{id}",
-    "/inspections/{id}/evidence",
-    "/inspections/{id}/evidence/uploads/{id}",
-    "/inspections/{id}/children",
-    "/inspections/{id}/children/{id}",
-    "/inspections/{id}/children/{id}/chronology",
-    "/inspections/{id}/linkage",
-    "/inspections/{id}/samples",
-    "/inspections/{id}/samples/{id}",
-    "/inspections/{id}/samples/{id}/members/{id}",
-    "/inspections/{id}/audits",
-    "/inspections/{id}/audits/{id}",
-    "/inspections/{id}/moderation",
-    "/inspections/{id}/findings",
-    "/inspections/{id}/findings/audits",
-    "/inspections/{id}/concerns",
-    "/inspections/{id}/concerns/{id}",
-    "/inspections/{id}/exports",
-}
 AUDITOR_PAGES = {
     "/inspections/{id}",
     "/inspections/{id}/children/{id}",
