@@ -122,7 +122,7 @@ async def purge(request: Request) -> Response:
     inspection, _ = await require_inspection(request, frozenset({Role.ADMIN}))
     settings = request.app.state.settings
     form = await request.form()
-    values = {"title": str(form.get("title", "")), "reason": str(form.get("reason", ""))}
+    values = {"title": form_text(form, "title"), "reason": form_text(form, "reason")}
     if not purge_allowed(inspection, settings.retention_days):
         return await _purge_page(request, inspection, values=values, status_code=409)
     errors = confirmation_errors(inspection, values["title"], values["reason"])

@@ -76,7 +76,7 @@ async def _authorities_page(
 
 async def authorities(request: Request) -> Response:
     _require_admin(request)
-    added = await LocalAuthority.get_or_none(code=request.query_params.get("added", "")[:16])
+    added = await LocalAuthority.get_or_none(code=query_text(request, "added")[:16])
     return await _authorities_page(request, added=added.name if added else "")
 
 
