@@ -6,9 +6,12 @@ import subprocess
 from tests.conftest import ROOT
 from tests.evidence.workbooks import TEMPLATE
 
-# A path that climbs out of the checkout to a sibling folder, e.g. ``../shared/data`` or
-# ``Path(__file__).parents[3] / "shared"``.
-OUTSIDE = re.compile(r"""\.\./shared|/\s*["']shared["']|["']shared["']\s*/""")
+# The folder beside the checkout that the project's developers have and a user's clone does
+# not; a path that climbs out to it (written "../" then its name, or its quoted name joined to
+# a parent path) is a read from outside the repository. The name is assembled so that this
+# file does not itself hold such a path.
+SIBLING = "".join(("sha", "red"))
+OUTSIDE = re.compile(rf"""\.\./{SIBLING}|/\s*["']{SIBLING}["']|["']{SIBLING}["']\s*/""")
 
 
 def _tracked_files() -> list[str]:
