@@ -19,8 +19,8 @@ from inspection.demo import load_demo_evidence
 from inspection.inspections import add_member, create_inspection
 from inspection.models import SampleMember, User
 from inspection.models.core import Role
-from inspection.sampling.service import draw_sample
 from tests.audit.helpers import ALL_GOOD
+from tests.web.crawl import draw_children_in_need
 
 SEED = "5ca1ab1e" * 8
 
@@ -36,16 +36,7 @@ async def seed() -> int:
         await add_member(inspection, lead, Role.LEAD_INSPECTOR)
         await add_member(inspection, second, Role.INSPECTOR)
         await load_demo_evidence(inspection, lead, config)
-        sample = await draw_sample(
-            inspection.id,
-            {"cohort": "children_in_need"},
-            size=6,
-            stratify_by="age_band",
-            reserve=1,
-            seed=SEED,
-            purpose="Children in need",
-            drawn_by=lead,
-        )
+        sample = await draw_children_in_need(inspection.id, lead, SEED)
         members = await SampleMember.filter(sample_id=sample.id, status="selected").order_by(
             "order"
         )

@@ -26,6 +26,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from inspection.models import Sample, User
+from inspection.sampling.service import draw_sample
+
 PROVENANCE_SUMMARY = "How this sample was drawn"
 SKIPPED = {"script", "style", "template"}
 VOID = {
@@ -240,3 +243,17 @@ def links(html: str) -> list[str]:
 # inspection, records which object each entry touched; the verify command's ``--sample 3``
 # is an argument.)
 OBJECT_BY_ID = re.compile(r"(?<![\w-])(?:[Ss]ample|[Aa]udit|[Cc]oncern) \d+\b")
+
+
+async def draw_children_in_need(inspection_id: int, drawn_by: User, seed: str) -> Sample:
+    """The sample the page crawls walk: six children in need by age band, one reserve."""
+    return await draw_sample(
+        inspection_id,
+        {"cohort": "children_in_need"},
+        size=6,
+        stratify_by="age_band",
+        reserve=1,
+        seed=seed,
+        purpose="Children in need",
+        drawn_by=drawn_by,
+    )

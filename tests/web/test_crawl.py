@@ -23,11 +23,10 @@ from inspection.invitations import invite_user
 from inspection.models import SampleMember, User
 from inspection.models.core import Role
 from inspection.overview import inspection_overview
-from inspection.sampling.service import draw_sample
 from inspection.web.app import create_app
 from tests.audit.helpers import ALL_GOOD
 from tests.web.conftest import PASSWORD, make_inspection, make_user, member
-from tests.web.crawl import DOWNLOADS, LEAD_PAGES, Offence, links, offences
+from tests.web.crawl import DOWNLOADS, LEAD_PAGES, Offence, draw_children_in_need, links, offences
 
 SEED = "5eed" * 16
 AUDITOR_PAGES = {
@@ -108,16 +107,7 @@ async def demo_inspection_with_audits(db):
     await member(inspection, lead)
     await member(inspection, auditor)
     await load_demo_evidence(inspection, lead, db)
-    sample = await draw_sample(
-        inspection.id,
-        {"cohort": "children_in_need"},
-        size=6,
-        stratify_by="age_band",
-        reserve=1,
-        seed=SEED,
-        purpose="Children in need",
-        drawn_by=lead,
-    )
+    sample = await draw_children_in_need(inspection.id, lead, SEED)
     members = await SampleMember.filter(sample_id=sample.id, status="selected").order_by("order")
     submitted = await create_audit(inspection.id, members[0].id, auditor)
     await submit_audit(inspection.id, submitted.id, auditor, Role.LA_AUDITOR, 1, ALL_GOOD)
