@@ -16,6 +16,10 @@ the review queue (pairs, pairs per 1,000 records, how many of them are truly one
 the time to link; then plain Splink on the same records read back from the database (stock
 name, date-of-birth and postcode/town comparisons, EM-trained, clustered at 0.95) as the
 reference, and the floor (reading the records back) measured in the same run.
+
+What the twin rule buys is counted beside what it costs: the *twin pairs* of each set (by the
+answer key, two different people with one date of birth and one family name: twins, and the
+odd unrelated pair) and how many of them each method made one child.
 """
 
 from __future__ import annotations
@@ -109,6 +113,32 @@ def _pairs(groups: Iterable[Iterable[int]]) -> set[tuple[int, int]]:
     return out
 
 
+def twin_pairs(households: list[tuple[str, str]]) -> list[tuple[int, int]]:
+    """Pairs of people (indexes into the answer key) with one family name and one date of
+    birth: different children a linkage could take for one."""
+    by_household: dict[tuple[str, str], list[int]] = {}
+    for i, (family, dob) in enumerate(households):
+        if family and dob:
+            by_household.setdefault((family.lower(), dob), []).append(i)
+    return sorted(p for people in by_household.values() for p in combinations(people, 2))
+
+
+def twins_merged(
+    twins: list[tuple[int, int]],
+    records_of: dict[int, list[int]],
+    predicted: set[tuple[int, int]],
+) -> int:
+    """How many of the twin pairs have a record of one and a record of the other linked."""
+    return sum(
+        any(
+            (min(a, b), max(a, b)) in predicted
+            for a in records_of.get(i, [])
+            for b in records_of.get(j, [])
+        )
+        for i, j in twins
+    )
+
+
 def score(true_pairs: set[tuple[int, int]], predicted: set[tuple[int, int]]) -> dict[str, Any]:
     hit = len(true_pairs & predicted)
     return {
@@ -146,8 +176,14 @@ async def _records(inspection_id: int, keys: set[Key]) -> list[dict[str, Any]]:
     return list(first.values())
 
 
-async def evaluate(inspection_id: int, people: list[list[Key]], plain: bool) -> dict[str, Any]:
-    """The product's linkage (already run) and, if asked, plain Splink's, against truth."""
+async def evaluate(
+    inspection_id: int,
+    people: list[list[Key]],
+    households: list[tuple[str, str]],
+    plain: bool,
+) -> dict[str, Any]:
+    """The product's linkage (already run) and, if asked, plain Splink's, against truth;
+    ``households`` gives each person's family name and date of birth."""
     from inspection.models import LinkDecision, SourceRecord
 
     keys = {k for person in people for k in person}
@@ -158,7 +194,13 @@ async def evaluate(inspection_id: int, people: list[list[Key]], plain: bool) -> 
     for r in rows:
         if r["child_id"] is not None:
             groups.setdefault(r["child_id"], []).append(r["id"])
-    out = {"records": len(rows), "product": score(true_pairs, _pairs(groups.values()))}
+    product_pairs = _pairs(groups.values())
+    out = {"records": len(rows), "product": score(true_pairs, product_pairs)}
+    twins = twin_pairs(households)
+    records_of: dict[int, list[int]] = {}
+    for i, person in enumerate(people):
+        records_of[i] = [by_key[k] for k in person if k in by_key]
+    out["twins"] = {"pairs": len(twins), "product": twins_merged(twins, records_of, product_pairs)}
     pending = await LinkDecision.filter(inspection_id=inspection_id, decision="pending").values(
         "left_record_id", "right_record_id"
     )
@@ -206,8 +248,10 @@ async def evaluate(inspection_id: int, people: list[list[Key]], plain: bool) -> 
             None,
         )
         out["plain"] = {**at_95, "seconds": seconds}
+        out["twins"]["plain"] = twins_merged(twins, records_of, curve[0.95])
         if equal is not None:
             out["plain_equal"] = {**equal[1], "threshold": equal[0]}
+            out["twins"]["plain_equal"] = twins_merged(twins, records_of, curve[equal[0]])
     return out
 
 
@@ -299,6 +343,16 @@ def _line(name: str, link_s: float, result: dict[str, Any], ev: dict[str, Any]) 
         f"  with the queue decided (as truth would): precision {a['precision']:.4f}  "
         f"recall {a['recall']:.4f}"
     )
+    t = ev["twins"]
+    line = (
+        f"  twin pairs (two people, one date of birth and family name): {t['pairs']}; "
+        f"made one child by the product: {t['product']}"
+    )
+    if "plain" in t:
+        line += f", by plain Splink at 0.95: {t['plain']}"
+    if "plain_equal" in t:
+        line += f", at the product's precision: {t['plain_equal']}"
+    print(line)
     if "plain" in ev:
         q = ev["plain"]
         print(
@@ -325,8 +379,10 @@ async def run_synthetic(
     if not (out / "truth.json").exists():
         generate(children, seed, out, noise=noise)
     inspection_id, _ = await load_authority(out, url)
-    people = [[(a, p) for a, p in child["records"]] for child in read_truth(out)]
-    return await _run(name, inspection_id, people, plain)
+    truth = read_truth(out)
+    people = [[(a, p) for a, p in child["records"]] for child in truth]
+    households = [(child["family_name"], child["date_of_birth"]) for child in truth]
+    return await _run(name, inspection_id, people, households, plain)
 
 
 async def run_febrl(base: Path, url: str, plain: bool) -> dict[str, Any]:
@@ -335,18 +391,28 @@ async def run_febrl(base: Path, url: str, plain: bool) -> dict[str, Any]:
     extracts = write_extracts(base / "febrl")
     inspection_id = await _new_inspection("Benchmark FEBRL", REFERENCE)
     await _import(inspection_id, [(path, "agency", a) for a, path in extracts.files.items()], url)
-    return await _run("FEBRL dataset3 over four agencies", inspection_id, extracts.people, plain)
+    return await _run(
+        "FEBRL dataset3 over four agencies",
+        inspection_id,
+        extracts.people,
+        extracts.households,
+        plain,
+    )
 
 
 async def _run(
-    name: str, inspection_id: int, people: list[list[Key]], plain: bool
+    name: str,
+    inspection_id: int,
+    people: list[list[Key]],
+    households: list[tuple[str, str]],
+    plain: bool,
 ) -> dict[str, Any]:
     from inspection.journey.linkage import link_inspection
 
     t0 = time.perf_counter()
     result = (await link_inspection(inspection_id)).as_dict()
     link_s = time.perf_counter() - t0
-    ev = await evaluate(inspection_id, people, plain)
+    ev = await evaluate(inspection_id, people, households, plain)
     _line(name, link_s, result, ev)
     return {"name": name, "link_seconds": link_s, "result": result, **ev}
 
@@ -396,6 +462,7 @@ async def main() -> None:
             "review": r["review"],
             "after_review": r["after_review"],
             "plain_equal": r.get("plain_equal"),
+            "twins": r["twins"],
             "records": r["result"]["records"],
         }
         for r in results

@@ -45,11 +45,13 @@ def dataset_path(name: str = DATASET) -> Path:
 
 @dataclass
 class FebrlExtracts:
-    """The files written and the answer key: the (agency, person id) records of each person."""
+    """The files written and the answer key: the (agency, person id) records of each person,
+    and each person's family name and date of birth as their original record gives them."""
 
     files: dict[str, Path]
     people: list[list[tuple[str, str]]]
     records: int
+    households: list[tuple[str, str]]
 
 
 def _ddmmyyyy(text: str) -> str:
@@ -86,7 +88,10 @@ def write_extracts(
     lines: dict[str, list[list[str]]] = {a: [] for a in AGENCIES}
     used: set[str] = set()
     groups: dict[str, list[tuple[str, str]]] = {}
+    household: dict[str, tuple[str, str]] = {}
     for row in rows:
+        if row["rec_id"].endswith("-org"):
+            household[row["rec_id"].split("-")[1]] = (row["surname"], row["date_of_birth"])
         agency = rng.choice(AGENCIES)
         while True:
             pid = f"{_PREFIX[agency]}{rng.randrange(10**6, 10**7)}"
@@ -118,4 +123,7 @@ def write_extracts(
             writer.writerow(COLUMNS)
             writer.writerows(body)
         files[agency] = path
-    return FebrlExtracts(files, [groups[k] for k in sorted(groups, key=int)], len(rows))
+    order = sorted(groups, key=int)
+    return FebrlExtracts(
+        files, [groups[k] for k in order], len(rows), [household.get(k, ("", "")) for k in order]
+    )
