@@ -54,6 +54,7 @@ DOB_AGREES = (
     "one day apart",
     "one digit different or two swapped",
 )
+PROBABILISTIC = "probabilistic"  # the link method of a record joined by the model
 MANUAL_JOIN = ("accept", "merge")
 MANUAL_APART = ("reject", "split")
 
@@ -383,7 +384,11 @@ async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
     )
     out: dict[int, dict[str, Any]] = {}
     for r in rows:
-        la_id = (r["la_child_id"] or "").strip() or anchored.get(r["child_id"] or 0, "") or ""
+        # A record given its child by an identifier or by a person keeps that child's id as
+        # firm; one joined by probability is decided again from its own details, so a run on
+        # unchanged records gives the links the last run gave.
+        inherited = "" if r["link_method"] == PROBABILISTIC else anchored.get(r["child_id"] or 0)
+        la_id = (r["la_child_id"] or "").strip() or inherited or ""
         parts = names.family_parts(r["family_name"] or "")
         dob = r["dob"]
         postcode = names.postcode_std(r["postcode"] or "")
@@ -714,7 +719,7 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
                 )
             )
             if automatic:
-                if attach(a, b, "probabilistic", prob, evidence):
+                if attach(a, b, PROBABILISTIC, prob, evidence):
                     auto += 1
             else:
                 pending.append((a, b, prob, evidence))

@@ -409,3 +409,50 @@ async def test_twins_with_different_given_names_stay_guarded(db):
         h1.id,
         h2.id,
     }
+
+
+async def _links(inspection_id):
+    records = await SourceRecord.filter(inspection_id=inspection_id).order_by("id")
+    queue = await LinkDecision.filter(inspection_id=inspection_id, decision="pending").order_by(
+        "left_record_id", "right_record_id"
+    )
+    return (
+        [(r.id, r.child_id, r.link_method, r.link_probability, r.link_evidence) for r in records],
+        [(d.left_record_id, d.right_record_id, d.probability, d.evidence) for d in queue],
+    )
+
+
+async def test_a_second_run_on_unchanged_records_gives_the_same_links(db):
+    """A record joined by probability to a child with the authority's id is joined again by
+    the same evidence next time, not by that id as if the record gave it: two runs on the same
+    records give the same children, links, evidence and queue."""
+    insp, sc, police, health = await _authority()
+    child = await Child.create(inspection=insp, la_child_id="LA1")
+    dob = date(2015, 4, 3)
+    await f.record(
+        insp,
+        sc,
+        "social_care",
+        "",
+        "Thomas",
+        "Smith",
+        dob,
+        "M",
+        "XS1 2AB",
+        la_child_id="LA1",
+        child=child,
+    )
+    p = await f.record(insp, police, "police", "PP1", "Tommy", "Smith", dob, "M", "XS1 2AB")
+    await f.record(insp, health, "health", "H1", "Tom", "Smith", None, "M", "XS1 2AB")
+    await f.record(
+        insp, health, "health", "H2", "Olivia", "Jones", date(2012, 6, 1), "F", "XS9 9ZZ"
+    )
+
+    first = await link_inspection(insp.id)
+    links = await _links(insp.id)
+    second = await link_inspection(insp.id)
+
+    assert await _links(insp.id) == links
+    assert second.as_dict() | {"seconds": 0} == first.as_dict() | {"seconds": 0}
+    linked = await SourceRecord.get(id=p.id)
+    assert linked.child_id == child.id and linked.link_method == "probabilistic"
