@@ -130,6 +130,11 @@ _TYPO_GIVEN = (
     'OR starts_with("given_l", "given_r") OR starts_with("given_r", "given_l"))'
 )
 GIVEN_TYPO = "a letter or two different, or shortened"
+_MIDDLE_GIVEN = (
+    'length("given_l") > 1 AND length("given_r") > 1 AND ('
+    'list_contains("given_parts_r", "given_l") OR list_contains("given_parts_l", "given_r"))'
+)
+GIVEN_MIDDLE = "another of the child's given names"
 SWAPPED_FAMILY = "swapped with the given name"
 
 
@@ -178,6 +183,10 @@ COMPARISONS: list[dict[str, Any]] = [
             # fixed at 3 bits against: a slip of a letter marks a mistyped name, and as often
             # a look-alike child born the same day (Jaden and Jayden), so it never counts for
             _level(_TYPO_GIVEN, GIVEN_TYPO, 0.02, 0.16, fixed=True),
+            # one record's first name is a later given name of the other (``James`` for
+            # ``Oliver James``): one child known by a middle name, never twins (twins do not
+            # share a given name); siblings who share a middle name have two first names
+            _level(_MIDDLE_GIVEN, GIVEN_MIDDLE, 0.01, 0.001, fixed=True),
             _level(
                 '(length("given_l") = 1 OR length("given_r") = 1) '
                 'AND substr("given_l", 1, 1) = substr("given_r", 1, 1)',
@@ -400,6 +409,7 @@ async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
             "upn": names.upn_std(r["upn"]),
             "given": names.given_std(r["given_name"] or "") or None,
             "given_canon": names.given_canonical(r["given_name"] or "") or None,
+            "given_parts": names.given_parts(r["given_name"] or "") or None,
             "family": "".join(parts) or None,
             "family_parts": parts or None,
             "family_first": parts[0] if parts else None,
@@ -420,6 +430,7 @@ def _frame(rows: dict[int, dict[str, Any]], clusters: _Clusters) -> pd.DataFrame
         "det": [clusters.find(rid) for rid in rows],
         "given": [r["given"] for r in rows.values()],
         "given_canon": [r["given_canon"] for r in rows.values()],
+        "given_parts": [r["given_parts"] for r in rows.values()],
         "family": [r["family"] for r in rows.values()],
         "family_parts": [r["family_parts"] for r in rows.values()],
         "family_first": [r["family_first"] for r in rows.values()],

@@ -92,6 +92,13 @@ def given_std(text: str) -> str:
     return _LETTERS.sub("", parts[0]) if parts else ""
 
 
+def given_parts(text: str) -> list[str]:
+    """Every given name of the record, letters only, initials left out (``Oliver James`` →
+    ``oliver``, ``james``)."""
+    parts = (_LETTERS.sub("", part) for part in _SPACES.split(_ascii(text)))
+    return [part for part in parts if len(part) > 1]
+
+
 def given_canonical(text: str) -> str:
     """The name group a given name belongs to (``Tommy`` → ``thomas``), or the name itself."""
     std = given_std(text)
