@@ -44,8 +44,8 @@ PREFERRED_AGENCY = "social_care"
 # which Fellegi–Sunter (fields independent) adds up as strong evidence. Given names that
 # disagree outright (two names, not one name mistyped: a slip of a letter or two is a level of
 # its own, GIVEN_TYPO) are never joined automatically, nor are two children holding such a pair;
-# a record with no given name, or an initial only, is joined automatically only to a child no
-# record of which has such a possible twin (docs/linkage.md, "Siblings and twins").
+# a record with no given name, or an initial only, is joined automatically only where its sex
+# does not disagree and no twin could be meant (docs/linkage.md, "Siblings and twins").
 GIVEN_DISAGREE = "different"
 GIVEN_PARTIAL = ("missing", "initial only, agrees")
 DOB_AGREES = (
@@ -55,6 +55,9 @@ DOB_AGREES = (
     "one digit different or two swapped",
 )
 PROBABILISTIC = "probabilistic"  # the link method of a record joined by the model
+FAMILY_AGREES = ("same", "similar spelling", "shares a part (double-barrelled)")
+# a record with no given name is told from its twin of the other sex by sex alone
+SEX_DISAGREE = "different"
 MANUAL_JOIN = ("accept", "merge")
 MANUAL_APART = ("reject", "split")
 
@@ -479,7 +482,8 @@ def _prior(n_records: int, clusters: _Clusters) -> float:
 def predict_pairs(
     rows: dict[int, dict[str, Any]], clusters: _Clusters, seed: int = 1
 ) -> pd.DataFrame:
-    """Splink's scored pairs (probability ≥ ``REVIEW_FLOOR``) between different clusters."""
+    """Splink's scored pairs between different clusters: every pair above
+    ``SCORE_FLOOR_WEIGHT`` at the starting prior, rescored with the re-estimated priors."""
     from splink import DuckDBAPI, Linker, SettingsCreator
 
     if len(rows) < 2:
@@ -519,7 +523,7 @@ def _refine_prior(
     rows: dict[int, dict[str, Any]],
 ) -> pd.DataFrame:
     """Re-estimate the prior (the share of pairs that are the same child) from the scored
-    pairs, as the expectation step of EM would, and rescore; keep pairs ≥ ``REVIEW_FLOOR``.
+    pairs, as the expectation step of EM would, and rescore every pair.
 
     Two priors, one for pairs of records from the same agency and one for pairs from two
     agencies: how often an agency holds one child twice is not how often two agencies both
@@ -564,7 +568,7 @@ def _refine_prior(
     out["match_probability"] = 1 / (1 + 2 ** -out["match_weight"])
     out["same_agency"] = same_agency
     out.attrs["prior"] = priors
-    return out[out["match_probability"] >= REVIEW_FLOOR]
+    return out
 
 
 def _level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
@@ -610,6 +614,31 @@ async def _decisions(inspection_id: int) -> list[dict[str, Any]]:
         .order_by("id")
         .values("id", "decision", "left_record_id", "right_record_id", "evidence")
     )
+
+
+def _gammas(weights: dict[str, list[tuple[float, str]]], column: str, labels: Any) -> list[int]:
+    """The comparison-vector values (``gamma_``) of these levels of one comparison."""
+    levels = weights[column]
+    return [len(levels) - 1 - i for i, (_w, label) in enumerate(levels) if label in labels]
+
+
+def _possible_twins(
+    scored: pd.DataFrame, weights: dict[str, list[tuple[float, str]]]
+) -> dict[int, set[int]]:
+    """Possible twins: pairs of records whose given names are two names while their dates of
+    birth agree, among the pairs more likely than not one child (a shared family name,
+    address and birthday) and, however unlikely, the pairs whose family names agree too
+    (twins of two sexes score low, yet a record with no given name could be either)."""
+    given = scored["gamma_given"].isin(_gammas(weights, "given", (GIVEN_DISAGREE,)))
+    dob = scored["gamma_dob"].isin(_gammas(weights, "dob", DOB_AGREES))
+    family = scored["gamma_family"].isin(_gammas(weights, "family", FAMILY_AGREES))
+    likely = scored["match_probability"] >= REVIEW_FLOOR
+    twins = scored[given & dob & (likely | family)]
+    out: dict[int, set[int]] = defaultdict(set)
+    for a, b in zip(twins["unique_id_l"], twins["unique_id_r"], strict=True):
+        out[int(a)].add(int(b))
+        out[int(b)].add(int(a))
+    return out
 
 
 def _household(row: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -684,6 +713,9 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
     auto = 0
     weights = scored.attrs.get("level_weights", {})
     if len(scored):
+        disagree = _possible_twins(scored, weights)
+        twin_households = {_household(rows[r]) for r in disagree}
+        scored = scored[scored["match_probability"] >= REVIEW_FLOOR]
         scored = scored.sort_values(
             ["match_weight", "unique_id_l", "unique_id_r"],
             ascending=[False, True, True],
@@ -698,15 +730,6 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
             )
             for p in cast(Any, scored.itertuples(index=False))
         ]
-        # Possible twins: records whose given names disagree outright though the pair scored
-        # as more likely than not the same child (a shared family name, address, birthday).
-        disagree: dict[int, set[int]] = defaultdict(set)
-        for a, b, _prob, evidence in found:
-            fields = evidence["fields"]
-            if fields["given"] == GIVEN_DISAGREE and fields["dob"] in DOB_AGREES:
-                disagree[a].add(b)
-                disagree[b].add(a)
-        twin_households = {_household(rows[r]) for r in disagree}
         for a, b, prob, evidence in found:
             if _pair_key(a, b) in decided_pairs:
                 continue
@@ -722,6 +745,7 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
                     given in GIVEN_PARTIAL
                     and (
                         evidence["fields"]["dob"] != "same"
+                        or evidence["fields"]["sex"] == SEX_DISAGREE
                         or clusters.any_member_in(ra, disagree)
                         or clusters.any_member_in(rb, disagree)
                         or _household(rows[a]) in twin_households

@@ -561,3 +561,40 @@ async def test_a_wholly_different_given_name_with_all_else_agreeing_is_put_to_a_
     pending = await LinkDecision.get(inspection_id=insp.id, decision="pending")
     assert lucy.id in (pending.left_record_id, pending.right_record_id)
     assert pending.probability >= 0.95
+
+
+async def test_a_record_with_no_given_name_is_not_joined_to_either_twin_of_two_sexes(db):
+    """Twins Shannon and Jordan: one family name and address, one date of birth (Jordan's
+    written with day and month swapped), two sexes, so their pair scores as unlikely one
+    child. A police record with no given name, a girl's, is still joined to neither
+    automatically: Shannon has a twin it could be, and its sex tells it from Jordan."""
+    insp, ups = await _four_agencies()
+    shannon = await f.record(
+        insp, ups["health"], "health", "H1", "Shannon", "Graham", date(2020, 4, 5), "F", "XS1 7PG"
+    )
+    jordan = await f.record(
+        insp,
+        ups["education"],
+        "education",
+        "EP1",
+        "Jordan",
+        "Graham",
+        date(2020, 5, 4),
+        "M",
+        "XS1 7PG",
+    )
+    nameless = await f.record(
+        insp, ups["police"], "police", "PP1", "", "Graham", date(2020, 4, 5), "F", "XS1 7PG"
+    )
+
+    result = await link_inspection(insp.id)
+
+    child = {r.id: (await SourceRecord.get(id=r.id)).child_id for r in (shannon, jordan, nameless)}
+    assert len(set(child.values())) == 3
+    assert result.auto_linked == 0
+    pending = await LinkDecision.filter(inspection_id=insp.id, decision="pending").values(
+        "left_record_id", "right_record_id", "probability"
+    )
+    asked = {frozenset((d["left_record_id"], d["right_record_id"])) for d in pending}
+    assert frozenset((shannon.id, nameless.id)) in asked
+    assert frozenset((shannon.id, jordan.id)) not in asked  # the twins: unlikely one child
