@@ -901,8 +901,8 @@ async def _save(
     keep = set(cluster_child.values())
     orphans = sorted(await unreferenced([c for c in agency_only_ids if c not in keep]))
     for start in range(0, len(orphans), 5000):
-        # event.child_id and source_record.child_id have no database constraint: unlink
-        # explicitly whatever still points at a child about to go.
+        # the database checks event.child_id and source_record.child_id (migration 0009):
+        # unlink whatever still points at a child before it goes.
         chunk = orphans[start : start + 5000]
         await Event.filter(inspection_id=inspection_id, child_id__in=chunk).update(child_id=None)
         await SourceRecord.filter(inspection_id=inspection_id, child_id__in=chunk).update(
