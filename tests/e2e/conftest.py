@@ -100,21 +100,25 @@ def serve_app(tmp: Path, setup: list[tuple[list[str], str | None]]) -> Iterator[
         drop_database(db_name)
 
 
+# What the command line sets up for the shared live server: an authority, a lead inspector, a
+# second inspector and an administrator.
+E2E_SETUP = [
+    (["la", "add", "E2E", "Browsershire Council"], None),
+    (
+        ["user", "add", "lead@e2e.example", "--name", "Lena Lead", "--role", "lead_inspector"],
+        PASSWORD + "\n",
+    ),
+    (
+        ["user", "add", "second@e2e.example", "--name", "Sam Second", "--role", "inspector"],
+        PASSWORD + "\n",
+    ),
+    ADMIN,
+]
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    setup = [
-        (["la", "add", "E2E", "Browsershire Council"], None),
-        (
-            ["user", "add", "lead@e2e.example", "--name", "Lena Lead", "--role", "lead_inspector"],
-            PASSWORD + "\n",
-        ),
-        (
-            ["user", "add", "second@e2e.example", "--name", "Sam Second", "--role", "inspector"],
-            PASSWORD + "\n",
-        ),
-        ADMIN,
-    ]
-    with serve_app(tmp_path_factory.mktemp("e2e"), setup) as server:
+    with serve_app(tmp_path_factory.mktemp("e2e"), E2E_SETUP) as server:
         yield server
 
 
