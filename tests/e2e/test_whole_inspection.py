@@ -703,10 +703,13 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     walk.admin_section(admin, "Access log")
     log = admin.locator("main").inner_text()
     for action in (
+        "Viewed a validation report",
+        "Viewed the linkage review",
         "Ran linkage",
         "Kept two records apart",
         "Viewed a child's journey",
         "Downloaded the workbook",
+        "Downloaded the tables",
     ):
         assert f"\t{action}\t" in log, action
     assert_accessible(admin)
