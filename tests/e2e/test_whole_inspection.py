@@ -727,6 +727,8 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
         shown_hint = tasks.filter(has_text=title).first.inner_text().split("\n")[1]
         assert shown_hint == hint, (title, shown_hint)
     print(f"\nThe whole inspection took {len(walk.steps)} steps in the browser.")
+    for who in ("admin", *PEOPLE):
+        print(f"  {who}: {sum(1 for s in walk.steps if s.startswith(f'{who}: '))} steps")
     for page in (admin, lead, first, second):
         page.context.close()
 
