@@ -139,6 +139,15 @@ ACTION_LABELS = {
     "reactivate-user": "Reactivated a user",
     "create-inspection": "Created an inspection",
     "remove-member": "Removed a team member",
+    "view-validation-report": "Viewed a validation report",
+    "export-validation-report": "Downloaded a validation report",
+    "view-linkage": "Viewed the linkage review",
+    "link-review-blind": "Hid the model's probability from reviewers",
+    "link-review-open": "Showed the model's probability to reviewers",
+    "search-children-to-link": "Searched for a record to join",
+    "view-link-confirm": "Viewed a record to join",
+    "export-audit-feedback": "Downloaded the feedback to practitioners",
+    "purge": "Purged the inspection's child data",
 }
 
 

@@ -254,8 +254,11 @@ async def _audits(sample_ids: list[int], seen: frozenset[int]) -> tuple[Task, in
             False,
         )
     if submitted < to_audit:
+        # a child whose audit nobody has started is not an audit in progress
+        drafts = len(firsts) > submitted
+        next_step = "Finish the audits in progress" if drafts else "Start the next child's audit"
         return (
-            Task(title, section, TaskStatus.IN_PROGRESS, summary, "Finish the audits in progress"),
+            Task(title, section, TaskStatus.IN_PROGRESS, summary, next_step),
             submitted,
             False,
         )

@@ -357,12 +357,13 @@ async def build(
 
 
 def breakdown(members: list[Member], field: str) -> list[tuple[str, int]]:
-    """How many members fall in each value of ``field``, by value."""
+    """How many members fall in each value of ``field``, the values in natural order (age
+    bands youngest first, "unknown" last)."""
     counts: dict[str, int] = {}
     for member in members:
         value = member.stratum(field)
         counts[value] = counts.get(value, 0) + 1
-    return sorted(counts.items())
+    return sorted(counts.items(), key=lambda item: stratum_sort_key(field, item[0]))
 
 
 STRATIFY_LABELS: dict[str, str] = {

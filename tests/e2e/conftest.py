@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+ADMIN = (
+    ["user", "add", "admin@e2e.example", "--name", "Ada Admin", "--role", "admin"],
+    PASSWORD + "\n",
+)
+
+
+@contextmanager
+def serve_app(tmp: Path, setup: list[tuple[list[str], str | None]]) -> Iterator[LiveServer]:
+    """A fresh database, migrated and set up by the commands of ``setup`` (arguments, stdin),
+    served by ``inspection serve`` on a free port until the block ends."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `make system-packages`")
-    tmp = tmp_path_factory.mktemp("e2e")
     url, db_name = new_database_url(tmp, "e2e")
     env = {
         **os.environ,
@@ -59,22 +67,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "INSPECTION_DATA_DIR": str(tmp),
         "INSPECTION_SECRET_KEY": "e2e-secret",
     }
-    for args, stdin in (
-        (["db", "upgrade"], None),
-        (["la", "add", "E2E", "Browsershire Council"], None),
-        (
-            ["user", "add", "lead@e2e.example", "--name", "Lena Lead", "--role", "lead_inspector"],
-            PASSWORD + "\n",
-        ),
-        (
-            ["user", "add", "second@e2e.example", "--name", "Sam Second", "--role", "inspector"],
-            PASSWORD + "\n",
-        ),
-        (
-            ["user", "add", "admin@e2e.example", "--name", "Ada Admin", "--role", "admin"],
-            PASSWORD + "\n",
-        ),
-    ):
+    for args, stdin in [(["db", "upgrade"], None), *setup]:
         result = run_cli(args, env=env, input=stdin)
         assert result.returncode == 0, result.stderr
     port = _free_port()
@@ -98,11 +91,35 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.kill()
         log.close()
         pytest.fail("the app did not start: " + (tmp / "server.log").read_text()[-2000:])
-    yield LiveServer(base, env, tmp)
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
-    drop_database(db_name)
+    try:
+        yield LiveServer(base, env, tmp)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+        drop_database(db_name)
+
+
+# What the command line sets up for the shared live server: an authority, a lead inspector, a
+# second inspector and an administrator.
+E2E_SETUP = [
+    (["la", "add", "E2E", "Browsershire Council"], None),
+    (
+        ["user", "add", "lead@e2e.example", "--name", "Lena Lead", "--role", "lead_inspector"],
+        PASSWORD + "\n",
+    ),
+    (
+        ["user", "add", "second@e2e.example", "--name", "Sam Second", "--role", "inspector"],
+        PASSWORD + "\n",
+    ),
+    ADMIN,
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve_app(tmp_path_factory.mktemp("e2e"), E2E_SETUP) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

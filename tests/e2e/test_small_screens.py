@@ -24,6 +24,7 @@ WIDTHS = (390, 1366)
 # Every page type the lead must reach.
 PAGE_TYPES = {"/inspections", *LEAD_PAGES}
 MEASURE = """() => {
+  const bar = document.querySelector('.app-header');
   const header = document.querySelector('.app-header__service');
   const user = document.querySelector('.app-header__user');
   const box = (e) => {
@@ -35,6 +36,7 @@ MEASURE = """() => {
   return {
     scroll: document.documentElement.scrollWidth,
     viewport: document.documentElement.clientWidth,
+    bar: box(bar),
     service: box(header),
     user: box(user),
     widest: [...document.querySelectorAll('main *')]
@@ -114,6 +116,8 @@ def test_every_page_fits_a_small_screen_and_passes_axe(browser, live_server, see
                     )
                 if m["service"] and m["user"] and _overlap(m["service"], m["user"]):
                     problems.append(f"{width}px {kind}: the user's name overlaps the service name")
+                if m["bar"] and m["user"] and m["user"][3] > m["bar"][3]:
+                    problems.append(f"{width}px {kind}: the user's name falls below the header")
                 for v in axe_violations(page):
                     problems.append(f"{width}px {kind}: axe {v['impact']} {v['id']} {v['nodes']}")
         assert problems == [], "\n".join(problems)

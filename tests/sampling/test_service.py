@@ -122,6 +122,15 @@ async def test_preview_gives_size_and_breakdown(db):
     ]
 
 
+async def test_preview_lists_age_bands_youngest_first(db):
+    inspection = await authority(40)
+    result = await service.preview(inspection.id, {}, "age_band")
+    bands = [value for value, _ in result.strata]
+    assert {"5-9", "10-15"} <= set(bands), bands  # "10-15" sorts before "5-9" as text
+    assert bands == [b for b in pop.AGE_BANDS if b in bands]
+    assert [value for value, _ in result.characteristics["age_band"]] == bands
+
+
 async def test_recently_audited_children_are_left_out(db):
     inspection = await authority(20)
     await audited_elsewhere(inspection, ["C001", "C002"], utc(2026, 1, 15))  # within 12 months
