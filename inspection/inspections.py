@@ -58,7 +58,8 @@ async def create_inspection(
         reference_date=reference_date,
         created_by=created_by,
     )
-    if created_by is not None:
+    if created_by is not None and created_by.role in MEMBER_ROLES:
+        # an administrator sees every inspection without joining its team
         await add_member(inspection, created_by, created_by.role)
     return inspection
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from inspection.inspections import add_local_authority, create_inspection
 from inspection.models import AccessLog, Membership
 from tests.web.conftest import make_inspection, make_user, member, sign_in
 
@@ -24,7 +28,7 @@ async def test_lead_adds_an_existing_user_and_it_is_logged(app_client):
         "role", flat=True
     ) == ["la_auditor"]
     page = await app_client.get(f"{url}?added={other.id}")
-    assert "Other was added to the team as la auditor." in page.text
+    assert "Other was added to the team as local authority auditor." in page.text
     assert '<td class="govuk-table__cell">other@example.org</td>' in page.text
     log = await AccessLog.filter(action="add-member").values(
         "user_id", "inspection_id", "object_type", "object_id", "detail"
@@ -69,3 +73,25 @@ async def test_an_inspector_cannot_add_members_and_sees_no_form(app_client):
     )
     assert response.status_code == 404
     assert not await Membership.filter(user_id=other.id).exists()
+
+
+async def test_team_shows_roles_by_their_labels_and_not_the_admin_who_created_it(app_client):
+    la = await add_local_authority("T02", "Authority T02")
+    admin = await make_user("admin@example.org", "admin")
+    inspection = await create_inspection(
+        la.code, "ilacs-standard", "Admin's inspection", date(2026, 11, 2), created_by=admin
+    )
+    assert not await Membership.exists(inspection_id=inspection.id, user_id=admin.id)
+    await member(inspection, await make_user("lena@example.org", "lead_inspector"))
+    await member(inspection, await make_user("ina@example.org", "inspector"))
+    await member(inspection, await make_user("laura@example.org", "la_auditor"))
+    await sign_in(app_client, admin.email)
+    page = await app_client.get(f"/inspections/{inspection.id}")
+    assert page.status_code == 200
+    cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', page.text)
+    assert cells == [
+        "Ina", "ina@example.org", "Inspector",
+        "Laura", "laura@example.org", "Local authority auditor",
+        "Lena", "lena@example.org", "Lead inspector",
+    ]  # fmt: skip
+    assert "admin@example.org" not in page.text

@@ -121,7 +121,7 @@ async def _team(inspection_id: int) -> list[dict[str, str]]:
             "user_id": str(r["user_id"]),
             "name": r["user__name"],
             "email": r["user__email"],
-            "role": Role(r["role"]).value.replace("_", " "),
+            "role": Role(r["role"]).label,
             "la_contact": "Yes" if r["is_la_contact"] else "",
         }
         for r in rows
