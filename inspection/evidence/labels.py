@@ -14,3 +14,14 @@ assert set(SOURCE_KIND_LABELS) == set(SOURCE_KINDS)
 
 def source_kind_label(kind: str) -> str:
     return SOURCE_KIND_LABELS.get(kind, kind)
+
+
+# An upload's status as its tag on the evidence page says it.
+UPLOAD_STATUS_LABELS: dict[str, str] = {
+    "loaded": "Loaded",
+    "superseded": "Superseded",
+}
+
+
+def upload_status_label(status: str) -> str:
+    return UPLOAD_STATUS_LABELS.get(status, status.replace("_", " ").capitalize())

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inspection.access_log import action_label
-from inspection.evidence.labels import source_kind_label
+from inspection.evidence.labels import source_kind_label, upload_status_label
 from inspection.journey import kinds
 from inspection.journey.chronology import detail_items
 from inspection.journey.profile import display_name
@@ -83,6 +83,7 @@ templates.env.filters["kind_label"] = kinds.label
 templates.env.filters["action_label"] = action_label
 templates.env.filters["event_details"] = detail_items
 templates.env.filters["source_kind_label"] = source_kind_label
+templates.env.filters["upload_status_label"] = upload_status_label
 templates.env.filters["method_label"] = method_label
 templates.env.filters["table_name"] = _table_name
 templates.env.filters["grade_class"] = _grade_class
