@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.expressions import Case, Q, Subquery, When
 from tortoise.functions import Lower
 
+from inspection.journey.comparison_words import comparison_sentences
 from inspection.journey.profile import profiles
 from inspection.models import Audit, Child, Inspection, LinkDecision, SampleMember, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
@@ -146,7 +147,8 @@ class ReviewQueue:
 async def review_queue(inspection_id: int, limit: int = 200) -> ReviewQueue:
     """Pairs waiting for a person, those whose answer changes most first: a child in a sample
     first, then the pairs that would join the most records, then the most likely; both
-    records side by side; and the decisions already taken, newest first. Under blind review
+    records side by side, with how the model compared them field by field in sentences
+    (``comparison``); and the decisions already taken, newest first. Under blind review
     (an option of the inspection) the rows carry no probability and no evidence."""
     inspection = await Inspection.get(id=inspection_id)
     blind = inspection.blind_link_review
@@ -215,6 +217,9 @@ async def review_queue(inspection_id: int, limit: int = 200) -> ReviewQueue:
     for row in (*pending, *decided):
         row["left"] = records.get(row["left_record_id"])
         row["right"] = records.get(row["right_record_id"])
+    for row in pending:
+        fields = row["evidence"].get("fields") or {}
+        row["comparison"] = comparison_sentences(fields, row["left"], row["right"])
     return ReviewQueue(pending=pending, pending_total=len(every), decided=decided, blind=blind)
 
 

@@ -57,6 +57,28 @@ async def test_queue_puts_the_pair_that_joins_most_records_first(db):
     assert [p["in_sample"] for p in queue.pending] == [False, False]
 
 
+async def test_each_pair_says_how_its_fields_compare_in_sentences(client):
+    insp, user = await _queue()
+    erin = [
+        "Given name: the same",
+        "Family name: the same",
+        "Date of birth: only one record has it",
+        "Sex: only one record has it",
+        "Postcode: in the same postcode sector",
+        "NHS number: neither record has it",
+        "Unique pupil number (UPN): neither record has it",
+        "Authority's child id: neither record has it",
+    ]
+    queue = await review_queue(insp.id)
+    assert queue.pending[0]["left"]["given_name"] == "Erin"
+    assert queue.pending[0]["comparison"] == erin
+    await client.post("/login", data={"email": user.email, "password": PASSWORD})
+    page = await client.get(f"/inspections/{insp.id}/linkage")
+    listed = "".join(f"<li>{s}</li>" for s in erin).replace("'", "&#39;")
+    assert listed in page.text
+    assert "dob: " not in page.text and "la id" not in page.text
+
+
 async def test_queue_puts_a_child_in_a_sample_before_a_larger_cluster(db):
     """Callum's pair joins two records, Erin's three; Callum is in the inspection's sample, so
     his pair comes first: the answer changes an audited child's journey."""
@@ -93,7 +115,7 @@ async def test_blind_review_hides_the_probability_and_evidence(client):
     await client.post("/login", data={"email": user.email, "password": PASSWORD})
     open_page = await client.get(f"/inspections/{insp.id}/linkage")
     assert "Match probability" in open_page.text
-    assert "given: same" in open_page.text
+    assert "<li>Given name: the same</li>" in open_page.text
 
     response = await client.post(f"/inspections/{insp.id}/linkage/blind", data={"blind": "on"})
     assert response.status_code == 303
@@ -101,7 +123,8 @@ async def test_blind_review_hides_the_probability_and_evidence(client):
     blind = await client.get(f"/inspections/{insp.id}/linkage")
     assert "Blind review" in blind.text
     assert "Match probability" not in blind.text
-    assert "given: same" not in blind.text
+    assert "Given name: the same" not in blind.text
+    assert "How the model compared them" not in blind.text
     assert "Possible match" in blind.text
     assert "Callum" in blind.text and "Erin" in blind.text
     actions = await AccessLog.filter(inspection_id=insp.id).values_list("action", flat=True)
