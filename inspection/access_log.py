@@ -6,6 +6,7 @@ applied by migration 0002.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -16,6 +17,7 @@ from inspection.export.cells import csv_text
 from inspection.journey.kinds import agency_label
 from inspection.models import (
     AccessLog,
+    Audit,
     Child,
     Concern,
     Inspection,
@@ -25,6 +27,7 @@ from inspection.models import (
     User,
 )
 from inspection.models.columns import fits
+from inspection.sampling.service import sample_name
 
 APPEND_ONLY_SQL = {
     "sqlite": [
@@ -161,6 +164,14 @@ class _Names:
 
     inspections: dict[int, str]
     objects: dict[tuple[str, str], str]
+    # an entry's detail that names an audit or a concern by its id, in words
+    details: dict[tuple[str, str], str]
+
+    def detail(self, entry: AccessLog) -> str:
+        reference = _reference(entry.detail)
+        if reference is None:
+            return _run_counts(entry.detail) if entry.action == "link-run" else entry.detail
+        return self.details.get(reference, _REFERENCE_WORDS[reference[0]][1])
 
     def of(self, entry: AccessLog) -> tuple[str, str]:
         inspection = (
@@ -175,6 +186,41 @@ class _Names:
             kind = entry.object_type.replace("_", " ")
             about = f"A {kind} since removed" if entry.object_id else ""
         return inspection, about
+
+
+# Details that name an audit or a concern by its id (``"audit 3"``), as some entries were
+# written: what the log shows for each, and for one since removed.
+_REFERENCE = re.compile(r"(audit|concern) (\d{1,18})")
+_REFERENCE_WORDS = {
+    "audit": ("Audit of", "An audit since removed"),
+    "concern": ("Concern about", "A concern since removed"),
+}
+# The counts a linkage run's entry keeps (``records=10&children=8&...``), in words.
+_RUN_COUNT_WORDS = {
+    "records": "records",
+    "children": "children",
+    "deterministic_links": "joined by a shared identifier",
+    "auto_linked": "joined automatically by match probability",
+    "for_review": "pairs waiting for a decision",
+}
+
+
+def _reference(detail: str) -> tuple[str, str] | None:
+    found = _REFERENCE.fullmatch(detail)
+    return (found.group(1), found.group(2)) if found else None
+
+
+def _run_counts(detail: str) -> str:
+    pairs = [part.partition("=") for part in detail.split("&")]
+    if not pairs or any(k not in _RUN_COUNT_WORDS or not v.isdigit() for k, _, v in pairs):
+        return detail
+    return ", ".join(f"{int(v):,} {_RUN_COUNT_WORDS[k]}" for k, _, v in pairs)
+
+
+def _detail_ids(entries: list[AccessLog], kind: str) -> list[int]:
+    return sorted(
+        {int(ref[1]) for e in entries if (ref := _reference(e.detail)) and ref[0] == kind}
+    )
 
 
 def _ids(entries: list[AccessLog], kind: str) -> list[int]:
@@ -192,6 +238,7 @@ def child_name(given: str, family: str, la_child_id: str | None) -> str:
 
 
 async def _names(entries: list[AccessLog]) -> _Names:
+    """What the page's entries are about, in words: one query per kind of thing named."""
     inspection_ids = sorted({e.inspection_id for e in entries if e.inspection_id is not None})
     inspection_ids += _ids(entries, "inspection")
     inspections = {
@@ -201,12 +248,27 @@ async def _names(entries: list[AccessLog]) -> _Names:
     objects: dict[tuple[str, str], str] = {
         ("inspection", str(i)): title for i, title in inspections.items()
     }
-    for r in await Child.filter(id__in=_ids(entries, "child")).values(
+    # audits and concerns are named by their child, looked up with the entries' own children
+    child_of: dict[tuple[str, str], int | None] = {}
+    audits = set(_detail_ids(entries, "audit"))
+    for r in await Audit.filter(id__in=sorted(audits)).values("id", "child_id", "member__child_id"):
+        child_of["audit", str(r["id"])] = r["child_id"] or r["member__child_id"]
+    concerns = set(_detail_ids(entries, "concern")) | set(_ids(entries, "concern"))
+    for r in await Concern.filter(id__in=sorted(concerns)).values("id", "child_id"):
+        child_of["concern", str(r["id"])] = r["child_id"]
+    child_ids = set(_ids(entries, "child")) | {c for c in child_of.values() if c}
+    children: dict[int, str] = {}
+    for r in await Child.filter(id__in=sorted(child_ids)).values(
         "id", "given_name", "family_name", "la_child_id"
     ):
-        objects["child", str(r["id"])] = child_name(
-            r["given_name"], r["family_name"], r["la_child_id"]
-        )
+        children[r["id"]] = child_name(r["given_name"], r["family_name"], r["la_child_id"])
+        objects["child", str(r["id"])] = children[r["id"]]
+    details: dict[tuple[str, str], str] = {}
+    for (kind, key), child_id in child_of.items():
+        about = children.get(child_id or 0, "a child no longer in the records")
+        details[kind, key] = f"{_REFERENCE_WORDS[kind][0]} {about}"
+        if kind == "concern":
+            objects[kind, key] = details[kind, key]
     for r in await User.filter(id__in=_ids(entries, "user")).values("id", "name", "email"):
         objects["user", str(r["id"])] = f"{r['name']} ({r['email']})"
     for r in await Upload.filter(id__in=_ids(entries, "upload")).values("id", "filename"):
@@ -217,10 +279,11 @@ async def _names(entries: list[AccessLog]) -> _Names:
         objects["source_record", str(r["id"])] = (
             f"A record from {agency_label(r['agency'])} ({r['person_id']})"
         )
-    for kind, model, word in (("sample", Sample, "Sample"), ("concern", Concern, "Concern")):
-        for found in await model.filter(id__in=_ids(entries, kind)).values_list("id", flat=True):
-            objects[kind, str(found)] = f"{word} {found}"
-    return _Names(inspections, objects)
+    for r in await Sample.filter(id__in=_ids(entries, "sample")).values(
+        "id", "purpose", "drawn_at"
+    ):
+        objects["sample", str(r["id"])] = sample_name(r["purpose"] or "", r["drawn_at"])
+    return _Names(inspections, objects, details)
 
 
 def _row(entry: AccessLog, names: _Names) -> dict[str, str]:
@@ -231,7 +294,7 @@ def _row(entry: AccessLog, names: _Names) -> dict[str, str]:
         "action": action_label(entry.action),
         "inspection": inspection,
         "object": about,
-        "detail": entry.detail,
+        "detail": names.detail(entry),
         "ip": entry.ip,
     }
 
