@@ -37,10 +37,59 @@ async def test_builder_shows_population_and_updates_live(app_client):  # noqa: F
 
     bad = await app_client.post(
         f"/inspections/{inspection.id}/samples/preview",
-        data={"cohort": "contacts", "from": "2026-13-01"},
+        data={"cohort": "contacts", "from-day": "1", "from-month": "13", "from-year": "2026"},
         headers={"HX-Request": "true"},
     )
-    assert "is not a date in YYYY-MM-DD form (from)" in bad.text
+    assert (
+        '<p id="from-error" class="govuk-error-message" hx-swap-oob="true">'
+        '<span class="govuk-visually-hidden">Error:</span> '
+        "The first day of the window must be a real date</p>"
+    ) in bad.text
+    assert '<p id="to-error" class="govuk-error-message" hx-swap-oob="true" hidden>' in bad.text
+
+
+async def test_the_window_is_typed_as_day_month_and_year(app_client):  # noqa: F811
+    inspection, _ = await _signed_in(app_client)
+    url = f"/inspections/{inspection.id}/samples"
+    page = await app_client.get(url)
+    for name, legend in (("from", "Events starting from"), ("to", "Events starting up to")):
+        assert f'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{legend}' in (
+            page.text
+        )
+        for part in ("day", "month", "year"):
+            assert f'name="{name}-{part}" type="text" inputmode="numeric" value=""' in page.text
+        assert f'<p id="{name}-error" class="govuk-error-message" hidden></p>' in page.text
+    assert "YYYY-MM-DD" not in page.text
+
+    # a part missing: the message names it, the summary links to it, the typed parts stay
+    typed = {"cohort": "contacts", "from-day": "1", "from-year": "2026", "size": "2"}
+    refused = await app_client.post(url, data=typed)
+    assert refused.status_code == 400
+    assert '<a href="#from-month">The first day of the window must include a month</a>' in (
+        refused.text
+    )
+    assert 'name="from-day" type="text" inputmode="numeric" value="1"' in refused.text
+    assert 'name="from-year" type="text" inputmode="numeric" value="2026"' in refused.text
+    assert 'govuk-input--width-2 govuk-input--error" id="from-month"' in refused.text
+    assert not await SampleMember.filter(inspection_id=inspection.id).exists()
+
+    later = {"to-day": "31", "to-month": "12", "to-year": "2026"}
+    year = "Year must include 4 numbers"
+    short = await app_client.post(url, data={**typed, "from-month": "5", "from-year": "26"})
+    assert f'<a href="#from-year">{year}</a>' in short.text
+    backwards = await app_client.post(
+        url, data={**typed, "from-month": "5", "from-year": "2027", **later}
+    )
+    assert backwards.status_code == 400
+    assert "<li>The window starts after it ends.</li>" in backwards.text
+
+    # a whole window: the sample's population is the contacts starting in it
+    drawn = await app_client.post(
+        url, data={**typed, "from-month": "1", **later, "seed": "ab" * 32}
+    )
+    assert drawn.status_code == 303
+    sample = await app_client.get(drawn.headers["location"])
+    assert "from 01/01/2026 to 31/12/2026" in sample.text
 
 
 async def test_draw_view_verify_and_replace(app_client):  # noqa: F811

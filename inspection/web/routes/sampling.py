@@ -22,6 +22,7 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
+from inspection.web.date_input import DateField, read_date
 from inspection.web.params import form_text
 from inspection.web.templating import is_htmx, render
 
@@ -35,8 +36,11 @@ NUMBER_FIELDS = {
     "reserve": "the reserve per stratum",
     "exclude_audited_months": "the months to leave out recently audited children",
 }
+# The window's dates (GOV.UK date inputs): each by its name in messages.
+DATE_FIELDS = {"from": "the first day of the window", "to": "the last day of the window"}
 # The fields whose error is shown beside them, in the order of the form.
 FIELD_ERRORS = (
+    *DATE_FIELDS,
     *(f"indicator_{i}" for i in range(INDICATOR_ROWS)),
     "exclude_audited_months",
     "minimum",
@@ -65,8 +69,6 @@ def _parse(
         k: form_text(form, k)
         for k in (
             "cohort",
-            "from",
-            "to",
             "teams",
             "stratify_by",
             "allocation",
@@ -81,6 +83,13 @@ def _parse(
     }
     for name in ("age_bands", "disability", "ethnicity_groups"):
         values[name] = [str(v) for v in form.getlist(name)]
+    window: dict[str, str] = {}
+    for name, label in DATE_FIELDS.items():
+        typed = values[name] = read_date(form, name, label, required=False)
+        if typed.error:
+            errors[name] = typed.error
+        elif typed.value is not None:
+            window[name] = typed.value.isoformat()
     indicators = []
     for i in range(INDICATOR_ROWS):
         name = form_text(form, f"indicator_{i}_name").strip()
@@ -100,8 +109,7 @@ def _parse(
             )
     definition: dict[str, Any] = {
         "cohort": values["cohort"],
-        "from": values["from"],
-        "to": values["to"],
+        **window,
         "age_bands": values["age_bands"],
         "disability": values["disability"],
         "ethnicity_groups": values["ethnicity_groups"],
@@ -146,6 +154,7 @@ def _empty_values() -> dict[str, Any]:
         "ethnicity_groups": [],
         "exclude_audited_months": str(service.DEFAULT_EXCLUDE_MONTHS),
         "reserve": "2",
+        **{name: DateField(name) for name in DATE_FIELDS},
     }
     for i in range(INDICATOR_ROWS):
         values[f"indicator_{i}"] = {"name": "", "op": ">=", "value": ""}
@@ -177,7 +186,17 @@ async def _page_context(
         "can_draw": role in EDITORS,
         "indicator_rows": range(INDICATOR_ROWS),
         "field_errors": FIELD_ERRORS,
+        "error_anchors": _error_anchors(values),
     }
+
+
+def _error_anchors(values: dict[str, Any]) -> dict[str, str]:
+    """Where the error summary's link for each field goes: the first wrong part of a date,
+    an indicator's number."""
+    anchors = {name: name for name in FIELD_ERRORS}
+    anchors.update({f"indicator_{i}": f"indicator_{i}_value" for i in range(INDICATOR_ROWS)})
+    anchors.update({name: values[name].anchor for name in DATE_FIELDS if name in values})
+    return anchors
 
 
 async def samples_page(request: Request) -> Response:
