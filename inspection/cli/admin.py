@@ -72,7 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--kind", required=True, choices=[k.value for k in InspectionKind])
     create.add_argument("--title", required=True)
     create.add_argument("--reference-date", required=True, type=_iso_date)
-    create.add_argument("--created-by", help="e-mail of the user who owns it (becomes a member)")
+    create.add_argument(
+        "--created-by",
+        help="e-mail of the user who owns it (joins the team, unless an administrator)",
+    )
     add_json_flag(create)
     create.set_defaults(handler=_inspection_create)
 
