@@ -36,7 +36,6 @@ from tortoise import Tortoise
 from inspection.db import upgrade
 from inspection.evidence.bundle import import_files
 from inspection.evidence.load import EvidenceFile
-from inspection.evidence.rows import EVENT_HEAD
 from inspection.models import Inspection, LocalAuthority
 from inspection.settings import Settings, tortoise_config
 
@@ -181,7 +180,21 @@ async def copy_floor(database: str, rows: int) -> float:
             )
             for n in range(rows)
         ]
-        columns = ["inspection_id", "child_id", "record_id", "upload_id", *EVENT_HEAD[1:]]
+        columns = [
+            "inspection_id",
+            "child_id",
+            "record_id",
+            "upload_id",
+            "agency",
+            "kind",
+            "start",
+            "end",
+            "source_sheet",
+            "source_row",
+            "attributes",
+            "team",
+            "worker",
+        ]
         transaction = conn.transaction()
         await transaction.start()
         start = time.perf_counter()

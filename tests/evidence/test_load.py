@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from inspection.evidence import load
+from inspection.evidence.bulk import Bulk
 from inspection.evidence.load import import_file
 from inspection.evidence.staged import EvidenceFileError
 from inspection.models import Child, Event, SourceRecord, Upload, ValidationIssue
@@ -110,16 +111,15 @@ async def test_a_failure_mid_load_leaves_the_database_exactly_as_before(db, tmp_
         inspection.id, write_workbook(tmp_path / "first.xlsx", {1: L1[:1]}), "annex-a", None, db
     )
     before = await every_table_count()
-    original = load._Writer.insert
+    original = Bulk.execute
 
-    async def failing_insert(self, table, columns, rows):
-        if table == "event":
-            rows = list(rows)
-            await original(self, table, columns, rows[:1])  # some rows written, then it fails
-            raise RuntimeError("disk full")
-        return await original(self, table, columns, rows)
+    async def failing_execute(self, statement, params=()):
+        changed = await original(self, statement, params)
+        if statement.startswith('INSERT INTO "event"'):
+            raise RuntimeError("disk full")  # the events written, then it fails
+        return changed
 
-    monkeypatch.setattr(load._Writer, "insert", failing_insert)
+    monkeypatch.setattr(Bulk, "execute", failing_execute)
     path = write_workbook(tmp_path / "second.xlsx", {1: L1})
     with pytest.raises(RuntimeError, match="disk full"):
         await import_file(inspection.id, path, "annex-a", None, db)
