@@ -142,10 +142,6 @@ class Bulk:
                 f"CREATE INDEX {quoted(f'{stage.name}_{number}')} ON {quoted(stage.name)} "
                 f"({', '.join(quoted(c) for c in index)})"
             )
-        if self.postgres:
-            # A temporary table is never analysed by the server itself: give the planner its
-            # size and values, so the joins that read it are planned for what it holds.
-            await self.execute(f"ANALYZE {quoted(stage.name)}")
         return count
 
     async def drop_stages(self) -> None:

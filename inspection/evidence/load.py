@@ -38,6 +38,7 @@ from inspection.settings import Settings
 
 SOURCE_KINDS = ("annex-a", "cin-census", "agency")
 Progress = Callable[[str, float], None]
+WRITE_MEMORY_MB = 64  # PostgreSQL's memory for the write's sorts and hashes (work_mem)
 
 ISSUE_COLUMNS = (
     "inspection_id",
@@ -367,6 +368,9 @@ async def _write(
     database (children by la_child_id, records by their place in the file)."""
     async with in_transaction("default") as tx:
         bulk = Bulk(tx, settings.dialect)
+        if bulk.postgres:
+            # The joins sort a file's events by child: in memory, not in temporary files.
+            await bulk.execute(f"SET LOCAL work_mem = '{WRITE_MEMORY_MB}MB'")
         upload = await Upload.create(
             inspection_id=inspection_id,
             source_kind=staged.source_kind,
