@@ -5,7 +5,9 @@
 whole file (``EvidenceFileError``, nothing written, not even an Upload row) when the file is
 unusable; recognises a file already loaded into the inspection by its sha256; otherwise reads
 it (in a worker thread), then writes the upload, children, source records, events and
-validation issues in one transaction (COPY on PostgreSQL, batched inserts on SQLite).
+validation issues in one transaction: the file's rows are copied into staging tables and
+placed by set-based statements that find every id in the database (``_write``; the driver is
+reached only through ``bulk``).
 
 Superseding: a newer upload of the same kind (and agency) for the same inspection supersedes
 the older one. The older Upload row, its raw file and its validation issues are kept (status

@@ -50,9 +50,14 @@ STAGE_CHILD = Stage(
 )
 
 
+def child_key(facts: ChildFacts) -> str:
+    """The child's key as the database holds it (cut to the column's length)."""
+    return (facts.la_child_id or "")[:64]
+
+
 def child_row(facts: ChildFacts) -> tuple[Any, ...]:
     return (
-        (facts.la_child_id or "")[:64],
+        child_key(facts),
         (facts.given_name or "")[:100],
         (facts.family_name or "")[:100],
         facts.dob,
@@ -86,11 +91,15 @@ STAGE_RECORD = Stage(
 )
 
 
+def record_key(record: RecordFacts) -> tuple[str, str]:
+    """The record's key as the database holds it (cut to the columns' lengths)."""
+    return (record.agency or "")[:60], (record.person_id or "")[:100]
+
+
 def record_row(n: int, record: RecordFacts) -> tuple[Any, ...]:
     return (
         n,
-        (record.agency or "")[:60],
-        (record.person_id or "")[:100],
+        *record_key(record),
         (record.la_child_id or "")[:64],
         (record.nhs_number or "")[:20],
         (record.upn or "")[:20],
@@ -148,15 +157,23 @@ class Rows:
 
 
 def prepare(staged: Staged) -> Rows:
-    children = (
-        [child_row(facts) for facts in staged.children.values()] if staged.creates_children else []
-    )
-    numbers: dict[tuple[str, str], int] = {}
-    records = []
-    for n, (key, record) in enumerate(staged.records.items()):
-        numbers[key] = n
-        records.append(record_row(n, record))
-    return Rows(children=children, records=records, events=_events(staged, numbers))
+    """The staging rows of a read file. Keys are cut to their column lengths, so two keys
+    that differ only beyond them (a hostile file's 200-character ids) would be one row in the
+    database: the first is kept, and the events of a later one go to it."""
+    children: dict[str, tuple[Any, ...]] = {}
+    for facts in staged.children.values() if staged.creates_children else ():
+        if child_key(facts) not in children:
+            children[child_key(facts)] = child_row(facts)
+    numbers: dict[tuple[str, str], int] = {}  # each record's number, by its key in ``staged``
+    kept: dict[tuple[str, str], int] = {}  # the number of the record kept for each cut key
+    records: list[tuple[Any, ...]] = []
+    for key, record in staged.records.items():
+        cut = record_key(record)
+        if cut not in kept:
+            kept[cut] = len(records)
+            records.append(record_row(len(records), record))
+        numbers[key] = kept[cut]
+    return Rows(children=list(children.values()), records=records, events=_events(staged, numbers))
 
 
 def _events(staged: Staged, numbers: dict[tuple[str, str], int]) -> list[tuple[Any, ...]]:

@@ -247,3 +247,26 @@ async def test_bad_files_are_refused_with_a_specific_message_and_nothing_written
         )
     assert await every_table_count() == before
     assert not (db.uploads_dir / str(inspection.id)).exists()
+
+
+async def test_ids_that_differ_only_beyond_their_column_are_one_record_with_every_event(
+    db, tmp_path
+):
+    """person_id is kept to 100 characters: two ids alike in those are one source record, and
+    each of their events is written once, with it."""
+    inspection = await make_inspection()
+    alike = "P" * 100
+    csv = tmp_path / "police.csv"
+    csv.write_text(
+        "record_id,person_id,event_date,event_type\n"
+        f"r1,{alike}A,01/10/2026,missing_episode\n"
+        f"r2,{alike}B,02/10/2026,missing_episode\n"
+    )
+    summary = await import_file(inspection.id, csv, "agency", "police", db)
+    (record,) = await SourceRecord.filter(inspection_id=inspection.id)
+    events = await Event.filter(inspection_id=inspection.id).order_by("start")
+    assert (record.person_id, summary.events) == (alike, 2)
+    assert [(e.start, e.record_id) for e in events] == [
+        (date(2026, 10, 1), record.id),
+        (date(2026, 10, 2), record.id),
+    ]
