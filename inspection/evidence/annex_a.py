@@ -25,6 +25,7 @@ from inspection.evidence.staged import (
     INFO,
     WARNING,
     ChildFacts,
+    EventFacts,
     EvidenceFileError,
     Issue,
     RecordFacts,
@@ -665,7 +666,9 @@ def _child_row(
             start, basis = _eighteenth_birthday(dob), "18th birthday"
         attributes["start_basis"] = basis
         staged.events.append(
-            (key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker)
+            EventFacts(
+                key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker
+            )
         )
         return
     for kind, date_key, end_key in where.events:
@@ -676,7 +679,7 @@ def _child_row(
             continue
         end = row.get(end_key) if end_key else None
         staged.events.append(
-            (key, AGENCY, kind, when, end, sheet, excel_row, attributes, team, worker)
+            EventFacts(key, AGENCY, kind, when, end, sheet, excel_row, attributes, team, worker)
         )
 
 

@@ -41,7 +41,6 @@ from inspection.models import (
     Audit,
     Child,
     Concern,
-    Identifier,
     Inspection,
     Rubric,
     Sample,
@@ -194,9 +193,6 @@ class ExportContext:
                 y, m, d = day[:4], day[5:7], day[8:10]
                 for text in (f"{d}/{m}/{y}", day, f"{d}-{m}-{y}", f"{d}.{m}.{y}"):
                     repl[text] = "[dob]"
-        for value in await Identifier.filter(inspection_id=iid).values_list("value", flat=True):
-            if len(str(value)) >= 3:
-                repl[str(value).lower()] = "[id]"
         for rec in await _rows(_RECORD_IDENTITIES, iid):
             for key in ("la_child_id", "nhs_number", "upn", "person_id"):
                 if len(rec[key] or "") >= 3:

@@ -9,7 +9,7 @@ from inspection.models.audit import (
     Rubric,
     Score,
 )
-from inspection.models.children import Child, Event, Identifier, LinkDecision, SourceRecord
+from inspection.models.children import Child, Event, LinkDecision, SourceRecord
 from inspection.models.core import (
     AccessLog,
     Inspection,
@@ -30,7 +30,6 @@ __all__ = [
     "Child",
     "Concern",
     "Event",
-    "Identifier",
     "Inspection",
     "Invitation",
     "LinkDecision",

@@ -103,26 +103,9 @@ class SourceRecord(Model):
 
     class Meta:
         table = "source_record"
-        # (inspection_id, agency, person_id) was dropped: no query looks records up that way
-        # (the loader keeps the ids it reserved), and keeping it cost every load.
+        # No index on (inspection_id, agency, person_id): no query looks records up that way
+        # (the loader joins a file's records to its own staging table by upload).
         indexes = (("inspection_id", "child_id"),)
-
-
-class Identifier(Model):
-    id = fields.IntField(primary_key=True)
-    inspection_id = fields.IntField(db_index=True)
-    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
-        "models.Child", related_name="identifiers", on_delete=fields.CASCADE
-    )
-    scheme = fields.CharField(max_length=40)  # la_child_id nhs_number upn police_id ...
-    value = fields.CharField(max_length=100)
-    source_upload: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Upload", related_name="identifiers", null=True, on_delete=fields.CASCADE
-    )
-
-    class Meta:
-        table = "identifier"
-        indexes = (("inspection_id", "scheme", "value"),)
 
 
 class Event(Model):

@@ -25,8 +25,9 @@ import pytest
 from inspection.audit.audits import audit_values, create_audit, get_audit, submit_audit
 from inspection.audit.moderation import set_plan
 from inspection.db import UNAVAILABLE_MESSAGE, database_down
-from inspection.evidence import load
+from inspection.evidence.bulk import Bulk, Stage
 from inspection.evidence.load import table_counts
+from inspection.evidence.rows import STAGE_EVENT
 from inspection.models import Audit, AuditRevision, Moderation, Score
 from inspection.web.app import create_app
 from inspection.web.routes import evidence as evidence_routes
@@ -269,17 +270,17 @@ async def test_import_cut_off_while_writing_events_loads_nothing_and_the_app_rec
     inspection = await make_inspection()
     await make_user(inspection, "lead@x.test", "lead_inspector")
     annex = ROOT / "fixtures" / "demo" / "annex_a.xlsx"
-    original = load._Writer.insert
+    original = Bulk.stage
     pending = [True]
 
-    async def insert(writer: Any, table: str, *args: Any, **kwargs: Any) -> int:
+    async def stage(bulk: Bulk, table: Stage, *args: Any, **kwargs: Any) -> int:
         # Children and source records are already written in this transaction; events next.
-        if table == "event" and pending:
+        if table is STAGE_EVENT and pending:
             pending.clear()
             await fault.strike()
-        return await original(writer, table, *args, **kwargs)
+        return await original(bulk, table, *args, **kwargs)
 
-    monkeypatch.setattr(load._Writer, "insert", insert)
+    monkeypatch.setattr(Bulk, "stage", stage)
     before = await table_counts()
     async with signed_in(db, "lead@x.test") as client:
         status = await _upload(client, inspection.id, annex)
@@ -298,7 +299,7 @@ async def test_import_cut_off_while_writing_events_loads_nothing_and_the_app_rec
 
 
 def _cli_counts(url: str) -> dict[str, int]:
-    tables = ("upload", "validation_issue", "child", "source_record", "event", "identifier")
+    tables = ("upload", "validation_issue", "child", "source_record", "event")
     if url.startswith("sqlite"):
         with sqlite3.connect(url.removeprefix("sqlite://")) as conn:
             return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
