@@ -202,7 +202,9 @@ async def linkage_run(request: Request) -> Response:
 async def linkage_job(request: Request) -> Response:
     """A linkage run's progress (the fragment polls itself), then what it did."""
     inspection, _role = await require_inspection(request, EDITORS)
-    job = await queue.of_inspection(inspection.id, request.path_params["job_id"], JobKind.LINKAGE)
+    job = await queue.of_inspection(
+        inspection.id, request.path_params["linkage_job_id"], JobKind.LINKAGE
+    )
     if job is None:
         raise not_found()
     counts = ""
@@ -421,7 +423,11 @@ routes = [
     ),
     Route("/inspections/{inspection_id:id}/linkage", linkage, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/linkage/run", linkage_run, methods=["POST"]),
-    Route("/inspections/{inspection_id:id}/linkage/jobs/{job_id}", linkage_job, methods=["GET"]),
+    Route(
+        "/inspections/{inspection_id:id}/linkage/jobs/{linkage_job_id}",
+        linkage_job,
+        methods=["GET"],
+    ),
     Route("/inspections/{inspection_id:id}/linkage/blind", linkage_blind, methods=["POST"]),
     Route(
         "/inspections/{inspection_id:id}/linkage/{decision_id:id}",
