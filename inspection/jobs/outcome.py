@@ -8,16 +8,24 @@ from typing import Any
 from inspection.models import Job, JobStatus
 
 
-def loaded_message(summary: dict[str, Any]) -> str:
-    """What an import that finished did."""
-    name = summary["filename"]
+def loaded_message(summary: dict[str, Any], name: str) -> str:
+    """What the import of the file sent as ``name`` did, once finished."""
     if summary["status"] == "already_loaded":
-        return f"{name} is the same file as one already loaded; nothing was changed."
+        if summary["filename"] == name:
+            return f"{name} is already loaded; nothing was changed."
+        return (
+            f"{name} is the same file as {summary['filename']}, already loaded; nothing was "
+            "changed."
+        )
     issues = summary.get("issues", {})
     return (
-        f"{name} loaded: {issues.get('error', 0)} errors, {issues.get('warning', 0)} warnings, "
-        f"{issues.get('info', 0)} notes."
+        f"{name} loaded: {_count(issues.get('error', 0), 'error')}, "
+        f"{_count(issues.get('warning', 0), 'warning')}, {_count(issues.get('info', 0), 'note')}."
     )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def linked_message(counts: dict[str, Any]) -> str:

@@ -60,9 +60,9 @@ def _failed_import(exc: Exception) -> Ended:
     return Ended(JobStatus.FAILED, message, cause=exc)
 
 
-def _loaded(summary: ImportSummary) -> Ended:
+def _loaded(summary: ImportSummary, name: str) -> Ended:
     doc = summary.as_dict()
-    return Ended(JobStatus.DONE, loaded_message(doc), doc, summary.upload_id)
+    return Ended(JobStatus.DONE, loaded_message(doc, name), doc, summary.upload_id)
 
 
 async def _starter(job: Job) -> User | None:
@@ -95,7 +95,7 @@ async def run_import(job: Job, settings: Settings, report: Report) -> Ended:
     finally:
         if held is not None:  # loaded or refused, the raw file goes (a loaded one was copied)
             await asyncio.to_thread(held.release)
-    return _loaded(summary)
+    return _loaded(summary, file.name)
 
 
 async def run_linkage(job: Job, report: Report) -> Ended:
@@ -141,7 +141,7 @@ async def run_batch(
             progress=progress,
         )
     except BatchStopped as stopped:
-        answered = [_answer(o) for o in stopped.answered]
+        answered = [_answer(o, f.name) for o, f in zip(stopped.answered, files, strict=False)]
         cause = stopped.__cause__ or stopped
         here = _failed_import(cause) if isinstance(cause, Exception) else None
         rest = Ended(JobStatus.FAILED, "Nothing was loaded: loading had stopped before this file.")
@@ -150,8 +150,10 @@ async def run_batch(
         return ended, stopped
     except EvidenceFileError as exc:  # no such inspection
         return [_failed_import(exc)] * len(jobs), exc
-    return [_answer(o) for o in outcomes], None
+    return [_answer(o, f.name) for o, f in zip(outcomes, files, strict=True)], None
 
 
-def _answer(outcome: ImportSummary | EvidenceFileError) -> Ended:
-    return _failed_import(outcome) if isinstance(outcome, EvidenceFileError) else _loaded(outcome)
+def _answer(outcome: ImportSummary | EvidenceFileError, name: str) -> Ended:
+    if isinstance(outcome, EvidenceFileError):
+        return _failed_import(outcome)
+    return _loaded(outcome, name)
