@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from inspection.evidence import incoming
 from inspection.models import Job, JobKind, JobStatus, User
+from inspection.models.columns import fits
 
 ENDED_MESSAGE = {
     JobKind.IMPORT: (
@@ -163,7 +164,9 @@ async def waiting_files() -> frozenset[Path]:
 
 async def of_inspection(inspection_id: int, token: str, kind: JobKind) -> Job | None:
     """The inspection's job of that kind named ``token``, or None (another inspection's job is
-    not found either)."""
+    not found either, nor a token no job could have)."""
+    if not token or not fits(Job, "token", token):
+        return None
     return await Job.get_or_none(inspection_id=inspection_id, token=token, kind=kind)
 
 

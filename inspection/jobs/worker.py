@@ -33,6 +33,8 @@ class Worker:
     def __init__(self, settings: Settings, name: str) -> None:
         self.settings = settings
         self.name = name
+        # One job at a time per worker, however many callers wake it.
+        self._one_at_a_time: asyncio.Lock | None = None
 
     async def claim(self, job: Job | None = None) -> Job | None:
         return await queue.claim(
@@ -78,14 +80,17 @@ class Worker:
 
     async def run_next(self) -> bool:
         """Claim and run the oldest queued job; whether there was one."""
-        job = await self.claim()
-        if job is None:
-            return False
-        try:
-            await self.run(job)
-        except LostJob as exc:
-            log.warning("%s", exc)
-        return True
+        if self._one_at_a_time is None:
+            self._one_at_a_time = asyncio.Lock()
+        async with self._one_at_a_time:
+            job = await self.claim()
+            if job is None:
+                return False
+            try:
+                await self.run(job)
+            except LostJob as exc:
+                log.warning("%s", exc)
+            return True
 
     async def drain(self) -> int:
         """Run queued jobs until there are none; how many ran."""

@@ -189,6 +189,9 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     page.get_by_role("link", name="Linkage review").click()
     page.wait_for_url(f"**{base}/linkage")
     page.get_by_role("button", name="Run linkage").click()
+    page.wait_for_url(f"**{base}/linkage/jobs/*")  # its progress, polled until it ends
+    page.get_by_role("heading", name="Linkage finished").wait_for()
+    page.get_by_role("link", name="Go to the linkage review").click()
     page.wait_for_url(f"**{base}/linkage?records=*")
     banner = page.get_by_role("alert")
     assert "460 records are now 242 children." in banner.inner_text()
