@@ -21,8 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Claim the jobs the web pages and other commands queue and run them, renewing each "
             "job's lease while it runs. On start and every few seconds, a job whose worker "
             "ended (its lease passed, INSPECTION_JOB_LEASE_SECONDS) is marked failed with the "
-            "reason and its raw file removed. Stop with Ctrl-C or SIGTERM: a job running then "
-            "is rolled back and said so once its lease passes."
+            "reason and its raw file removed. Ctrl-C or SIGTERM stops it once the job it is "
+            "running has ended; a worker killed mid-job leaves nothing half-written, and its "
+            "job is said so once its lease has passed."
         ),
     )
     worker.add_argument("--once", action="store_true", help="run the jobs waiting now, then stop")
