@@ -130,7 +130,9 @@ def _import_bundle(args: argparse.Namespace) -> int:
             printer.close()
             # Say what became of the files before it, then why it stopped (the cause: the
             # database going away is said in plain words by run_with_db).
-            _report(args, args.files, stopped.answered, stopped=stopped.file)
+            # The jobs' files stand for the ones given, in the same order.
+            here = args.files[len(stopped.answered)]
+            _report(args, args.files, stopped.answered, stopped=here)
             if isinstance(stopped.__cause__, LoaderGone):
                 raise BadInput(str(stopped.__cause__)) from stopped
             raise stopped.__cause__ or stopped from None
