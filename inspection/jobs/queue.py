@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import socket
 import time
@@ -24,8 +25,9 @@ from tortoise.transactions import in_transaction
 
 from inspection.evidence import incoming
 from inspection.models import Job, JobKind, JobStatus, User
-from inspection.models.columns import fits
 
+# A job's token as ``enqueue`` makes it: URL-safe base64, as long as the column at most.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,24}")
 ENDED_MESSAGE = {
     JobKind.IMPORT: (
         "The import stopped before it finished (the process running it ended). Nothing was "
@@ -165,7 +167,7 @@ async def waiting_files() -> frozenset[Path]:
 async def of_inspection(inspection_id: int, token: str, kind: JobKind) -> Job | None:
     """The inspection's job of that kind named ``token``, or None (another inspection's job is
     not found either, nor a token no job could have)."""
-    if not token or not fits(Job, "token", token):
+    if not TOKEN.fullmatch(token):  # not one ``secrets.token_urlsafe`` makes (NUL, too long)
         return None
     return await Job.get_or_none(inspection_id=inspection_id, token=token, kind=kind)
 
