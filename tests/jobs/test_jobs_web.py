@@ -4,8 +4,10 @@ worker's job is said so, and the evidence page lists every attempt."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import time
+from pathlib import Path
 
 import httpx2
 
@@ -70,7 +72,7 @@ async def test_a_poll_answered_by_another_app_reads_the_job_row(db, tmp_path):
         assert "HX-Trigger" not in waiting.headers
         job = await Job.get(inspection_id=inspection.id)
         assert job.status == JobStatus.QUEUED and job.raw_path
-        assert incoming.files_of(db.data_dir, inspection.id) == [incoming.Path(job.raw_path)]
+        assert incoming.files_of(db.data_dir, inspection.id) == [Path(job.raw_path)]
 
         # A worker elsewhere (here: this test) claims and runs it.
         assert await Worker(db, "a job worker").drain() == 1
@@ -98,7 +100,7 @@ async def test_an_ended_worker_s_import_is_failed_with_the_reason_and_its_file_r
     inspection = await make_inspection()
     lead = await make_user("lead@example.org", "lead_inspector")
     await member(inspection, lead)
-    raw = incoming.receive(db.data_dir, inspection.id, __import__("io").BytesIO(b"x"), ".xlsx")
+    raw = incoming.receive(db.data_dir, inspection.id, io.BytesIO(b"x"), ".xlsx")
     job = await queue.enqueue(
         inspection.id, JobKind.IMPORT, lead, "annex.xlsx", {"path": str(raw.path)}, raw.path
     )
