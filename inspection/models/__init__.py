@@ -21,6 +21,7 @@ from inspection.models.core import (
     User,
 )
 from inspection.models.evidence import Upload, ValidationIssue
+from inspection.models.jobs import Job, JobKind, JobStatus
 from inspection.models.sampling import Sample, SampleMember
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "Event",
     "Inspection",
     "Invitation",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "LinkDecision",
     "LocalAuthority",
     "Membership",

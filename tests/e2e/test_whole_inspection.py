@@ -456,6 +456,14 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     )
     assert heading(lead) == "Linkage review"
     walk.click(lead, "lead", lead.get_by_role("button", name="Run linkage"), "runs linkage")
+    lead.wait_for_url(f"**{base}/linkage/jobs/*")  # its progress, polled until it ends
+    lead.get_by_role("heading", name="Linkage finished").wait_for()
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("link", name="Go to the linkage review"),
+        "opens the review queue",
+    )
     lead.wait_for_url(f"**{base}/linkage?records=*")
     assert "460 records are now 242 children." in banner(lead)
     assert "3 pairs waiting for a decision." in banner(lead)

@@ -30,7 +30,6 @@ from inspection.evidence.load import table_counts
 from inspection.evidence.rows import STAGE_EVENT
 from inspection.models import Audit, AuditRevision, Moderation, Score
 from inspection.web.app import create_app
-from inspection.web.routes import evidence as evidence_routes
 from tests.audit.helpers import ALL_GOOD, PASSWORD, make_inspection, make_sample, make_user
 from tests.conftest import run_async, run_cli
 from tests.reliability.faults import Fault
@@ -47,6 +46,7 @@ async def signed_in(db: Any, email: str) -> AsyncIterator[httpx2.AsyncClient]:
     app = create_app(db, manage_database=False)
     transport = httpx2.ASGITransport(app=app)
     async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        client.app = app  # type: ignore[attr-defined]
         r = await client.post("/login", data={"email": email, "password": PASSWORD})
         assert r.status_code == 303
         yield client
@@ -260,7 +260,7 @@ async def _upload(client: httpx2.AsyncClient, inspection_id: int, path: Path) ->
     assert poll is not None
     # Let the import finish before asking: a request in flight at the very moment the connection
     # is cut fails too (503), which is right but not what this test is about.
-    await asyncio.gather(*list(evidence_routes._TASKS))
+    await client.app.state.jobs.idle()  # type: ignore[attr-defined]
     return await _poll(client, poll.group(1))
 
 

@@ -100,6 +100,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/children/{{child_id:id}}/link/{{other_id:id}}"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/linkage"): Policy("inspection", READERS),
     ("POST", f"{_I}/linkage/run"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/linkage/jobs/{{linkage_job_id}}"): Policy("inspection", EDITORS),
     ("POST", f"{_I}/linkage/blind"): Policy("inspection", LEADS),
     ("POST", f"{_I}/linkage/{{decision_id:id}}"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/samples"): Policy("inspection", READERS),

@@ -20,7 +20,7 @@ from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
 from tests.security.policy import POLICY, route_keys
-from tests.security.world import ROLES, Case, World, build_world, forget_jobs, missing_case
+from tests.security.world import ROLES, Case, World, build_world, missing_case
 
 Form = Callable[[Case], dict[str, str]]
 
@@ -108,6 +108,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/linkage/blind"): Spec(303, lambda c: {"blind": "off"}),
     ("GET", f"{_I}/linkage"): Spec(200),
     ("POST", f"{_I}/linkage/run"): Spec(303, _no_form),
+    ("GET", f"{_I}/linkage/jobs/{{linkage_job_id}}"): Spec(200),
     ("POST", f"{_I}/linkage/{{decision_id:id}}"): Spec(
         303, lambda c: {"decision": "reject", "reason": "not the same child"}, _pending_again
     ),
@@ -153,7 +154,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
-OBJECT_PARAMS |= {"job_id", "agency", "other_id", "member_id"}
+OBJECT_PARAMS |= {"job_id", "linkage_job_id", "agency", "other_id", "member_id"}
 
 
 @pytest_asyncio.fixture
@@ -169,7 +170,6 @@ async def client(db: Settings) -> AsyncIterator[httpx2.AsyncClient]:
 async def world(db: Settings) -> AsyncIterator[World]:
     w = await build_world()
     yield w
-    forget_jobs(w)
 
 
 def _path(template: str, params: dict[str, Any]) -> str:

@@ -43,7 +43,7 @@ from inspection.models import (
 from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
-from tests.security.world import ROLES, World, build_world, forget_jobs
+from tests.security.world import ROLES, World, build_world
 
 A, L, I, LA, Q = (  # noqa: E741
     Role.ADMIN,
@@ -324,7 +324,6 @@ async def client(db: Settings) -> AsyncIterator[httpx2.AsyncClient]:
 async def world(db: Settings) -> AsyncIterator[World]:
     w = await build_world()
     yield w
-    forget_jobs(w)
 
 
 async def _get(client: httpx2.AsyncClient, world: World, role: Role, path: str) -> httpx2.Response:

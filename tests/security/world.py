@@ -17,12 +17,16 @@ from typing import Any
 from inspection.audit.rubric import default_rubric
 from inspection.inspections import add_member
 from inspection.invitations import invite_user
+from inspection.jobs import queue
 from inspection.models import (
     Audit,
     Child,
     Concern,
     Event,
     Inspection,
+    Job,
+    JobKind,
+    JobStatus,
     LinkDecision,
     LocalAuthority,
     Moderation,
@@ -36,7 +40,6 @@ from inspection.models import (
     ValidationIssue,
 )
 from inspection.models.core import Role
-from inspection.web.routes.evidence import JOBS, Job
 from inspection.web.sessions import COOKIE_NAME
 
 ROLES = tuple(Role)
@@ -73,6 +76,7 @@ class Case:
             "concern_id": self.concern_id,
             "upload_id": self.upload_id,
             "job_id": self.job_id,
+            "linkage_job_id": self.extra.get("linkage_job_id", "no-such-job"),
             "agency": self.extra.get("agency", "police"),
             "action": "respond",
             "user_id": self.extra.get("user_id", 10_000_000),
@@ -329,14 +333,17 @@ async def build_inspection(
         responded_at=datetime.now(UTC),
         actions=[{"at": "2026-11-20T10:00:00", "by": inspector.name, "action": "raised"}],
     )
-    job = Job(
-        id=secrets.token_urlsafe(12),
-        inspection_id=inspection.id,
-        filename="annex_a.xlsx",
-        status="failed",
-        error=f"Nothing was loaded: {text}",
+    job = await queue.enqueue(inspection.id, JobKind.IMPORT, None, "annex_a.xlsx")
+    await Job.filter(id=job.id).update(
+        status=JobStatus.FAILED, message=f"Nothing was loaded: {text}"
     )
-    JOBS[job.id] = job
+    linkage_job = await queue.enqueue(inspection.id, JobKind.LINKAGE)
+    counts = dict.fromkeys(
+        ("records", "children", "deterministic_links", "auto_linked", "for_review"), 1
+    )
+    await Job.filter(id=linkage_job.id).update(
+        status=JobStatus.DONE, message="1 records are now 1 children.", outcome=counts
+    )
     return Case(
         inspection_id=inspection.id,
         child_id=children[0].id,
@@ -350,7 +357,8 @@ async def build_inspection(
         draft_audit_id=draft.id,
         concern_id=concern.id,
         upload_id=upload.id,
-        job_id=job.id,
+        job_id=job.token,
+        extra={"linkage_job_id": linkage_job.token},
     )
 
 
@@ -394,8 +402,3 @@ async def missing_case(world: World) -> Case:
         job_id="no-such-job",
         extra={"agency": "nonexistent"},
     )
-
-
-def forget_jobs(world: World) -> None:
-    for case in (world.own, world.other):
-        JOBS.pop(case.job_id, None)

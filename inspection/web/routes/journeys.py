@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from inspection.jobs import queue
 from inspection.journey.build import JourneyNotFound, journey_for_child, sources_of
 from inspection.journey.chronology import chronology_csv, chronology_rows
 from inspection.journey.decisions import LinkError, decide, merge_children, split_record
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import for_journey
-from inspection.journey.linkage import link_inspection
 from inspection.journey.review import (
     CHILDREN_FILTERS,
     children_page,
@@ -24,6 +24,7 @@ from inspection.journey.review import (
     set_blind_review,
 )
 from inspection.journey.timeline import timeline_for
+from inspection.models import JobKind, JobStatus
 from inspection.models.ids import ROW_ID
 from inspection.web.access import (
     EDITORS,
@@ -33,6 +34,7 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
+from inspection.web.jobs import job_context, wake_worker
 from inspection.web.params import form_id_or_none, form_text, query_text
 from inspection.web.templating import render
 
@@ -186,14 +188,38 @@ async def linkage_blind(request: Request) -> Response:
 
 
 async def linkage_run(request: Request) -> Response:
-    """Link every record of the inspection now (people's decisions are respected)."""
+    """Start a linkage run of every record of the inspection (people's decisions are respected)
+    as a job, and show its progress."""
     inspection, _role = await require_inspection(request, EDITORS)
-    result = (await link_inspection(inspection.id)).as_dict()
-    counts = "&".join(f"{k}={int(result[k])}" for k in RUN_COUNTS)
-    await log_access(
-        request, "link-run", inspection.id, "inspection", str(inspection.id), detail=counts
+    job = await queue.enqueue(inspection.id, JobKind.LINKAGE, request.state.user)
+    await log_access(request, "link-run", inspection.id, "inspection", str(inspection.id))
+    wake_worker(request)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/linkage/jobs/{job.token}", status_code=303
     )
-    return RedirectResponse(f"/inspections/{inspection.id}/linkage?{counts}", status_code=303)
+
+
+async def linkage_job(request: Request) -> Response:
+    """A linkage run's progress (the fragment polls itself), then what it did."""
+    inspection, _role = await require_inspection(request, EDITORS)
+    job = await queue.of_inspection(
+        inspection.id, request.path_params["linkage_job_id"], JobKind.LINKAGE
+    )
+    if job is None:
+        raise not_found()
+    counts = ""
+    if job.status == JobStatus.DONE:
+        counts = "&".join(f"{k}={int(job.outcome[k])}" for k in RUN_COUNTS)
+    return render(
+        request,
+        "linkage_job.html",
+        {
+            "inspection": inspection,
+            **job_context(job),
+            "counts": counts,
+        },
+        fragment="_linkage_progress.html",
+    )
 
 
 async def _user_id(request: Request) -> int | None:
@@ -397,6 +423,11 @@ routes = [
     ),
     Route("/inspections/{inspection_id:id}/linkage", linkage, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/linkage/run", linkage_run, methods=["POST"]),
+    Route(
+        "/inspections/{inspection_id:id}/linkage/jobs/{linkage_job_id}",
+        linkage_job,
+        methods=["GET"],
+    ),
     Route("/inspections/{inspection_id:id}/linkage/blind", linkage_blind, methods=["POST"]),
     Route(
         "/inspections/{inspection_id:id}/linkage/{decision_id:id}",
