@@ -278,7 +278,8 @@ async def main():
             "SELECT inspection_id, id, 'upn', 'A123' FROM child;"
         )
     before = await tables(config)
-    await upgrade(config)
+    await migrate(config=config.tortoise_config(), target="models.0011_no_identifier_table")
+    await Tortoise.close_connections()
     after = await tables(config)
     async with database(config):
         from inspection.models import Child
