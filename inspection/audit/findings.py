@@ -24,6 +24,7 @@ from typing import Any
 
 from inspection.audit import scoring
 from inspection.audit.moderation import OVERALL, chosen_for_second_marking
+from inspection.audit.rubric import grade_labels
 from inspection.audit.visibility import (
     SUBMITTED,
     Viewer,
@@ -241,17 +242,14 @@ def _first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[d
 
 def _domain_rows(judged: list[Judged], definition: dict[str, Any]) -> list[dict[str, Any]]:
     good = scoring.good_or_better(definition)
-    scale = definition["scale"]
-    na = definition.get("not_applicable")
+    labels = grade_labels(definition)
     rows = []
     for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
         key = d["key"]
         dist = []
-        for g in [*scale, *([na] if na else [])]:
-            ids = [j.audit_id for j in judged if j.grades.get(key) == g["value"]]
-            dist.append(
-                {"grade": g["value"], "label": g["label"], "count": len(ids), "audit_ids": ids}
-            )
+        for value, label in labels.items():
+            ids = [j.audit_id for j in judged if j.grades.get(key) == value]
+            dist.append({"grade": value, "label": label, "count": len(ids), "audit_ids": ids})
         graded = [
             (j.audit_id, j.grades[key] in good, j.weight)
             for j in judged

@@ -17,6 +17,7 @@ from typing import Any
 
 from inspection.audit import scoring
 from inspection.audit.agreement import Agreement, agreement
+from inspection.audit.rubric import grade_labels
 from inspection.models import Audit, Moderation, ModerationPlan, Sample, SampleMember, Score, User
 
 ACTIVE_STATUSES = ("selected", "replacement")
@@ -288,10 +289,7 @@ async def agreement_report(
 
 def disagreements(pair: Pair) -> list[dict[str, Any]]:
     definition = pair.first.rubric.definition
-    labels = {g["value"]: g["label"] for g in definition["scale"]}
-    na = definition.get("not_applicable")
-    if na:
-        labels[na["value"]] = na["label"]
+    labels = grade_labels(definition)
     out = []
     for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
         a, b = pair.first_grades.get(d["key"], ""), pair.second_grades.get(d["key"], "")

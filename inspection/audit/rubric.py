@@ -177,8 +177,10 @@ def domains(definition: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def grade_labels(definition: dict[str, Any]) -> dict[str, str]:
-    labels = {g["value"]: g["label"] for g in definition["scale"]}
+    """Stored grade value → the label people read: the scale, best first, then "not
+    applicable" (labelled so when the rubric gives it no label)."""
+    labels = {str(g["value"]): str(g["label"]) for g in definition["scale"]}
     na = definition.get("not_applicable")
     if na:
-        labels[na["value"]] = na["label"]
+        labels[str(na["value"])] = str(na.get("label") or "Not applicable")
     return labels

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspection.audit.rubric import grade_labels
+
 OVERALL_FIELDS = ("overall", "overall_reason", "strengths", "improvements", "themes")
 
 
@@ -74,7 +76,7 @@ def missing_items(definition: dict[str, Any], values: dict[str, Any]) -> list[st
     allowed = set(ranks(definition))
     na = (definition.get("not_applicable") or {}).get("value")
     needs_evidence = set(definition.get("evidence_required_for", []))
-    labels = {g["value"]: g["label"] for g in definition["scale"]}
+    labels = grade_labels(definition)
     for domain in definition["domains"]:
         key, title = domain["key"], domain["title"]
         grade = str(values.get(grade_key(key), "") or "")

@@ -50,14 +50,14 @@ from inspection.audit.audits import (
     normalise_values,
     save_audit,
 )
-from inspection.audit.rubric import default_rubric
+from inspection.audit.rubric import default_rubric, grade_labels
 from inspection.audit.visibility import NotAMember, viewer_for, visible_audits
 from inspection.evidence.files import check_workbook_bytes
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
 from inspection.evidence.staged import EvidenceFileError
 from inspection.export.cells import append_row, neutralise, write_text
 from inspection.export.log import log_export
-from inspection.export.tables import IN_SAMPLE, grade_labels
+from inspection.export.tables import IN_SAMPLE
 from inspection.export.workbook import (
     HEADER_ALIGN,
     HEADER_FILL,

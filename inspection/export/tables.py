@@ -24,6 +24,7 @@ from tortoise.expressions import Q, Subquery
 from inspection.audit.concerns import visible_concerns
 from inspection.audit.findings import findings
 from inspection.audit.moderation import OVERALL, agreement_report, submitted_pairs
+from inspection.audit.rubric import grade_labels
 from inspection.audit.visibility import Viewer, shown_to, visible_audits
 from inspection.export.pseudonymise import (
     Pseudonymiser,
@@ -76,18 +77,6 @@ class Table:
     def dicts(self) -> list[dict[str, Any]]:
         keys = [c.key for c in self.columns]
         return [dict(zip(keys, row, strict=True)) for row in self.rows]
-
-
-def grade_labels(definition: dict[str, Any]) -> dict[str, str]:
-    """Stored grade value → the label people read (scale, then "not applicable")."""
-    scale = definition.get("scale")
-    if not scale:
-        return {g: g for g in OFSTED_GRADES}
-    labels = {str(g["value"]): str(g["label"]) for g in scale}
-    na = definition.get("not_applicable")
-    if na:
-        labels[str(na["value"])] = str(na.get("label") or na["value"])
-    return labels
 
 
 def rubric_grades(definition: dict[str, Any]) -> list[str]:

@@ -3,11 +3,12 @@ import re
 
 import pytest
 
-from inspection.audit import scoring
+from inspection.audit import findings, scoring
 from inspection.audit.rubric import (
     RubricError,
     builtin_rubric_files,
     ensure_builtin_rubrics,
+    grade_labels,
     register_rubric,
     validate_definition,
 )
@@ -115,3 +116,19 @@ def test_missing_items_lists_what_is_missing():
     complete = {f"grade:{k['key']}": "good" for k in d["domains"]}
     complete.update(strengths="s", improvements="i")
     assert scoring.missing_items(d, complete) == []
+
+
+def test_one_grade_scale_names_every_grade_the_same_way():
+    d = {**_child_help(), "not_applicable": {"value": "not_applicable"}}
+    assert validate_definition(d) == []
+    labels = {
+        "outstanding": "Outstanding",
+        "good": "Good",
+        "requires_improvement": "Requires improvement to be good",
+        "inadequate": "Inadequate",
+        "not_applicable": "Not applicable",
+    }
+    assert grade_labels(d) == labels
+    # The findings (page, CLI and workbook) break every domain down by the same labels.
+    rows = findings._domain_rows([], d)
+    assert [g["label"] for g in rows[0]["distribution"]] == list(labels.values())
