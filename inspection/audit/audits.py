@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from inspection.audit import scoring
 from inspection.audit.moderation import selected_member_ids
 from inspection.audit.rubric import default_rubric
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import LEAD_ROLES, Viewer, may_see_audit, visible_audits
 from inspection.models import (
     Audit,
@@ -33,6 +34,7 @@ from inspection.models import (
 )
 from inspection.models.core import Role
 from inspection.models.ids import BIG_ROW_ID
+from inspection.sampling.status import IN_SAMPLE
 
 AUDITOR_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
 
@@ -201,7 +203,7 @@ async def open_audit(inspection_id: int, audit_id: int, user: User, role: Role) 
 
 
 def may_edit(audit: Audit, user: User, role: Role) -> bool:
-    return audit.status == "draft" and (audit.auditor_id == user.id or role in LEAD_ROLES)
+    return audit.status == AuditStatus.DRAFT and (audit.auditor_id == user.id or role in LEAD_ROLES)
 
 
 def _started(existing: Audit, auditor: User, marking: str) -> Audit:
@@ -215,7 +217,7 @@ async def create_audit(
     inspection_id: int,
     member_id: int,
     auditor: User,
-    marking: str = "first",
+    marking: str = Marking.FIRST,
     rubric: Rubric | None = None,
 ) -> Audit:
     """Start the first or second marking of a sample member; returns an existing one if any.
@@ -224,7 +226,7 @@ async def create_audit(
     so of requests that start the same marking at once (a double click, two auditors) exactly
     one creates it, and every other gets that one back, or, for another auditor, the refusal.
     """
-    if marking not in ("first", "second"):
+    if marking not in tuple(Marking):
         raise AuditError("Marking is either first or second.")
     found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
         "sample_id", "child_id"
@@ -237,9 +239,9 @@ async def create_audit(
     if existing is not None:
         return _started(existing, auditor, marking)
     first = None
-    if marking == "second":
+    if marking == Marking.SECOND:
         first = await Audit.get_or_none(
-            inspection_id=inspection_id, member_id=member_id, marking="first"
+            inspection_id=inspection_id, member_id=member_id, marking=Marking.FIRST
         )
         if first is None:
             raise AuditError("A second marking needs a first marking to compare with.")
@@ -317,7 +319,7 @@ async def save_audit(
             id=audit.id,
             inspection_id=inspection_id,
             version=base_version,
-            status="draft",
+            status=AuditStatus.DRAFT,
         ).update(
             version=base_version + 1,
             overall=yours["overall"],
@@ -419,8 +421,8 @@ async def submit_audit(
     overall = scoring.final_overall(definition, values)
     # The status change and its revision are one unit: a cut connection leaves neither.
     async with in_transaction():
-        updated = await Audit.filter(id=audit.id, version=version, status="draft").update(
-            status="submitted",
+        updated = await Audit.filter(id=audit.id, version=version, status=AuditStatus.DRAFT).update(
+            status=AuditStatus.SUBMITTED,
             submitted_at=datetime.now(UTC),
             overall=overall,
             proposed_overall=scoring.propose_overall(
@@ -483,11 +485,11 @@ def second_marking_state(chosen: bool, first: dict[str, Any] | None, second: Any
     return SecondMarking.READY
 
 
-def may_start(row: dict[str, Any]) -> list[str]:
+def may_start(row: dict[str, Any]) -> list[Marking]:
     """The markings of a board row the user may start (each one ``create_audit`` accepts)."""
-    out = ["first"] if row["first"] is None else []
+    out = [Marking.FIRST] if row[Marking.FIRST] is None else []
     if row["second_state"] is SecondMarking.READY:
-        out.append("second")
+        out.append(Marking.SECOND)
     return out
 
 
@@ -508,9 +510,9 @@ def next_in_list(rows: list[dict[str, Any]], after_member_id: int | None) -> Nex
     at = next((i for i, r in enumerate(rows) if r["member"]["id"] == after_member_id), -1)
     ordered = rows[at + 1 :] + rows[: at + 1]
     for row in ordered:
-        for marking in ("first", "second"):
+        for marking in (Marking.FIRST, Marking.SECOND):
             a = row[marking]
-            if a is not None and a["mine"] and a["status"] == "draft":
+            if a is not None and a["mine"] and a["status"] == AuditStatus.DRAFT:
                 return NextChild(row["member"]["id"], row["child"], marking, a["id"])
     for row in ordered:
         for marking in row["may_start"]:
@@ -525,7 +527,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
     members = (
         await SampleMember.filter(
             inspection_id=inspection_id,
-            status__in=["selected", "replacement"],
+            status__in=IN_SAMPLE,
         )
         .order_by("sample_id", "stratum", "order", "id")
         .values("id", "sample_id", "child_id", "stratum", "order", "status")
@@ -552,7 +554,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
             "child": children.get(m["child_id"]),
             "second_marking": m["id"] in selected[sid],
         }
-        for marking in ("first", "second"):
+        for marking in (Marking.FIRST, Marking.SECOND):
             a = by_member.get((m["id"], marking))
             hidden = a is not None and a.id not in seen
             row[marking] = (

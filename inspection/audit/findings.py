@@ -25,8 +25,8 @@ from typing import Any
 from inspection.audit import scoring
 from inspection.audit.moderation import OVERALL, chosen_for_second_marking
 from inspection.audit.rubric import grade_labels
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import (
-    SUBMITTED,
     Viewer,
     marking_of,
     round_viewers,
@@ -236,7 +236,11 @@ def _as_list(value: Any) -> list[Any]:
 def _first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[dict[str, Any]]:
     """The submitted first markings among ``rows`` that are in ``seen``, oldest first."""
     return [
-        r for r in rows if r["marking"] == "first" and r["status"] == SUBMITTED and r["id"] in seen
+        r
+        for r in rows
+        if r["marking"] == Marking.FIRST
+        and r["status"] == AuditStatus.SUBMITTED
+        and r["id"] in seen
     ]
 
 

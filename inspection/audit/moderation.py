@@ -18,9 +18,10 @@ from typing import Any
 from inspection.audit import scoring
 from inspection.audit.agreement import Agreement, agreement
 from inspection.audit.rubric import grade_labels
+from inspection.audit.status import AuditStatus, Marking
 from inspection.models import Audit, Moderation, ModerationPlan, Sample, SampleMember, Score, User
+from inspection.sampling.status import IN_SAMPLE
 
-ACTIVE_STATUSES = ("selected", "replacement")
 OVERALL = "overall"
 # Agreement from fewer pairs than this is shown with a warning: too few to say much.
 FEW_PAIRS = 10
@@ -98,8 +99,8 @@ def is_worst_first(audit: dict[str, Any]) -> bool:
     """A submitted first marking whose overall grade is the worst on its rubric's scale
     (``audit`` holds ``marking``, ``status``, ``overall`` and the rubric's ``definition``)."""
     return (
-        audit["marking"] == "first"
-        and audit["status"] == "submitted"
+        audit["marking"] == Marking.FIRST
+        and audit["status"] == AuditStatus.SUBMITTED
         and bool(audit["overall"])
         and audit["overall"] == scoring.worst_value(audit["definition"])
     )
@@ -111,16 +112,16 @@ async def selected_member_ids(sample_id: int) -> set[int]:
     if plan is None:
         return set()
     sample = await Sample.filter(id=sample_id).only("id", "seed").get()
-    members = await SampleMember.filter(
-        sample_id=sample_id, status__in=ACTIVE_STATUSES
-    ).values_list("id", flat=True)
+    members = await SampleMember.filter(sample_id=sample_id, status__in=IN_SAMPLE).values_list(
+        "id", flat=True
+    )
     member_ids = [int(m) for m in members]  # type: ignore[call-overload]
     worst: set[int] = set()
     if plan.include_inadequate:
         rows = await Audit.filter(
             member_id__in=member_ids,
-            marking="first",
-            status="submitted",
+            marking=Marking.FIRST,
+            status=AuditStatus.SUBMITTED,
         ).prefetch_related("rubric")
         worst = {
             a.member_id
@@ -150,7 +151,7 @@ async def chosen_for_second_marking(
     plans: dict[int, tuple[str, float, bool]] = {}
     for row in await SampleMember.filter(
         inspection_id__in=sorted(inspection_ids),
-        status__in=ACTIVE_STATUSES,
+        status__in=IN_SAMPLE,
         sample__moderation_plans__id__isnull=False,
     ).values(
         "id",
@@ -191,7 +192,7 @@ async def submitted_pairs(
     kept only when both of its markings are among them.
     """
     query = Audit.filter(
-        inspection_id=inspection_id, status="submitted", member_id__not_isnull=True
+        inspection_id=inspection_id, status=AuditStatus.SUBMITTED, member_id__not_isnull=True
     )
     if sample_id is not None:
         query = query.filter(member__sample_id=sample_id)
@@ -212,8 +213,8 @@ async def submitted_pairs(
         mods.setdefault((m.first_audit_id, m.second_audit_id), {})[m.domain] = m
     for member_id in sorted(by_member):
         both = by_member[member_id]
-        if "first" in both and "second" in both:
-            f, s = both["first"], both["second"]
+        if Marking.FIRST in both and Marking.SECOND in both:
+            f, s = both[Marking.FIRST], both[Marking.SECOND]
             fg = {**scores.get(f.id, {}), OVERALL: f.overall}
             sg = {**scores.get(s.id, {}), OVERALL: s.overall}
             pairs.append(Pair(member_id, f, s, fg, sg, mods.get((f.id, s.id), {})))

@@ -51,13 +51,13 @@ from inspection.audit.audits import (
     save_audit,
 )
 from inspection.audit.rubric import default_rubric, grade_labels
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import NotAMember, viewer_for, visible_audits
 from inspection.evidence.files import check_workbook_bytes
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
 from inspection.evidence.staged import EvidenceFileError
 from inspection.export.cells import append_row, neutralise, write_text
 from inspection.export.log import log_export
-from inspection.export.tables import IN_SAMPLE
 from inspection.export.workbook import (
     HEADER_ALIGN,
     HEADER_FILL,
@@ -68,6 +68,7 @@ from inspection.export.workbook import (
 )
 from inspection.models import Audit, Child, Rubric, Sample, SampleMember, User
 from inspection.models.core import Role
+from inspection.sampling.status import IN_SAMPLE
 from inspection.settings import DEFAULT_MAX_UPLOAD_BYTES
 
 META_SHEET = "_pack"
@@ -251,7 +252,7 @@ async def build_offline_pack(
         for a in await Audit.filter(
             inspection_id=inspection_id,
             member_id__in=[m.id for m in in_sample],
-            marking="first",
+            marking=Marking.FIRST,
         ).prefetch_related("rubric")
         if a.member_id is not None
     }
@@ -809,7 +810,7 @@ async def _check_online(
         a.member_id: a
         for a in await Audit.filter(
             inspection_id=inspection_id,
-            marking="first",
+            marking=Marking.FIRST,
             member_id__in=[c.member.id for c in changes],
         ).prefetch_related("auditor")
     }
@@ -833,7 +834,7 @@ async def _check_online(
                 )
             )
             continue
-        if audit.status != "draft":
+        if audit.status != AuditStatus.DRAFT:
             result.problems.append(
                 Problem(
                     change.sheet,
@@ -873,7 +874,9 @@ async def _save(
 ) -> None:
     audit = change.audit
     if audit is None:
-        audit = await create_audit(inspection_id, change.member.id, user, "first", change.rubric)
+        audit = await create_audit(
+            inspection_id, change.member.id, user, Marking.FIRST, change.rubric
+        )
         result.created += 1
     else:
         result.updated += 1

@@ -52,11 +52,10 @@ from inspection.models import (
     User,
     ValidationIssue,
 )
+from inspection.sampling.status import IN_SAMPLE
 
 LONDON = ZoneInfo("Europe/London")
 OFSTED_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
-# Sample members whose journeys are exported: the children actually in the sample.
-IN_SAMPLE = ("selected", "replacement")
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from inspection.audit.moderation import (
     submitted_pairs,
 )
 from inspection.audit.rubric import grade_labels
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.csv import table_csv
 from inspection.export.tables import feedback_table, load_context
@@ -104,7 +105,7 @@ async def start_audit(request: Request) -> Response:
             inspection.id,
             form_id(form, "member", "Choose the child to audit."),
             current_user(request),
-            form_text(form, "marking") or "first",
+            form_text(form, "marking") or Marking.FIRST,
         )
     except AuditNotFound:
         raise not_found() from None
@@ -160,7 +161,7 @@ async def audit_page(request: Request) -> Response:
         str(audit.child_id or ""),
         f"audit {audit.id}",
     )
-    if request.query_params.get("submitted") == "yes" and audit.status == "submitted":
+    if request.query_params.get("submitted") == "yes" and audit.status == AuditStatus.SUBMITTED:
         return await _submitted_page(request, inspection, role, audit)
     ctx = await _audit_context(request, audit, role)
     return render(request, "audit.html", {"inspection": inspection, "role": role, **ctx})
@@ -472,8 +473,8 @@ async def findings_audits(request: Request) -> Response:
         await Audit.filter(
             inspection_id=inspection.id,
             id__in=sorted(seen.intersection(ids)),
-            marking="first",
-            status="submitted",
+            marking=Marking.FIRST,
+            status=AuditStatus.SUBMITTED,
         )
         .prefetch_related("member", "rubric")
         .order_by("id")
