@@ -50,7 +50,7 @@ COHORT_ORDER = [
     ("care_leaver", "Care leaver"),
     ("looked_after_start", "Child in care"),
     ("cp_plan_start", "Child protection plan"),
-    ("cin_plan_start", "Child in need plan"),
+    ("child_in_need", "Child in need"),
     ("early_help_start", "Early help"),
 ]
 NO_HELP_COHORT = "No help episode recorded"
@@ -140,11 +140,26 @@ class Judged:
     agencies: list[str]
 
 
-def cohort_of(kinds: set[str]) -> str:
-    for kind, label in COHORT_ORDER:
-        if kind in kinds:
+def cohort_of(events: Iterable[dict[str, Any]]) -> str:
+    """The most significant help a child's events show (``COHORT_ORDER``); a child in need is
+    one by ``kinds.child_in_need``, as sampling's children-in-need cohort counts them."""
+    found: set[str] = set()
+    for e in events:
+        found.add(e["kind"])
+        if e["kind"] in kinds.CHILD_IN_NEED_KINDS and kinds.child_in_need(
+            e["kind"], _as_dict(e["attributes"])
+        ):
+            found.add("child_in_need")
+    for key, label in COHORT_ORDER:
+        if key in found:
             return label
     return NO_HELP_COHORT
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """An event's details as stored (a mapping, or JSON text on SQLite)."""
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return loaded if isinstance(loaded, dict) else {}
 
 
 # What an audit row holds for the findings: the marking, its member and its child.
@@ -221,7 +236,7 @@ def _judged(
         weight=row["weight"] if row["member_id"] is not None else 1.0,
         stratum=(row["stratum"] if row["member_id"] is not None else "") or "(none)",
         team=str(team or "(not recorded)"),
-        cohort=cohort_of({e["kind"] for e in events}),
+        cohort=cohort_of(events),
         agencies=sorted({e["agency"] for e in events}) or ["(none)"],
     )
 
