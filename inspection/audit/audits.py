@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from inspection.audit import scoring
+from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.moderation import selected_member_ids
 from inspection.audit.rubric import default_rubric
 from inspection.audit.status import AuditStatus, Marking
@@ -78,19 +79,19 @@ class SaveResult:
     missing: list[str] = field(default_factory=list)
 
 
-def value_keys(definition: dict[str, Any]) -> list[str]:
+def value_keys(definition: RubricDefinition) -> list[str]:
     keys: list[str] = []
-    for d in definition["domains"]:
+    for d in definition.domains:
         keys += [
-            scoring.grade_key(d["key"]),
-            scoring.evidence_key(d["key"]),
-            scoring.cites_key(d["key"]),
+            scoring.grade_key(d.key),
+            scoring.evidence_key(d.key),
+            scoring.cites_key(d.key),
         ]
     return keys + list(scoring.OVERALL_FIELDS)
 
 
-def field_label(definition: dict[str, Any], key: str) -> str:
-    titles = {d["key"]: d["title"] for d in definition["domains"]}
+def field_label(definition: RubricDefinition, key: str) -> str:
+    titles = definition.titles
     kind, _, domain = key.partition(":")
     if domain:
         part = {"grade": "grade", "evidence": "evidence", "cites": "cited events"}[kind]
@@ -104,7 +105,7 @@ def field_label(definition: dict[str, Any], key: str) -> str:
     }.get(key, key)
 
 
-def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def normalise_values(definition: RubricDefinition, raw: dict[str, Any]) -> dict[str, Any]:
     """Only the rubric's fields, each in its one shape (text, sorted id list, theme list)."""
     out: dict[str, Any] = {}
     for key in value_keys(definition):
@@ -132,26 +133,26 @@ def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[st
     return out
 
 
-def grade_problems(definition: dict[str, Any], values: dict[str, Any]) -> list[str]:
+def grade_problems(definition: RubricDefinition, values: dict[str, Any]) -> list[str]:
     """What is wrong with the grades in ``values`` for this rubric version, field by field.
 
     A domain grade is blank (not graded yet), a grade of the scale, or "Not applicable" where
     the domain allows it; the overall judgement is blank (as proposed) or a grade of the scale.
     """
-    scale = sorted(definition["scale"], key=lambda g: int(g["rank"]))
-    allowed = {g["value"] for g in scale}
-    choices = ", ".join(g["label"] for g in scale[:-1]) + f" or {scale[-1]['label']}"
-    na = definition.get("not_applicable") or {}
+    scale = definition.scale
+    allowed = {g.value for g in scale}
+    choices = ", ".join(g.label for g in scale[:-1]) + f" or {scale[-1].label}"
+    na = definition.not_applicable
     problems = []
-    for domain in definition["domains"]:
-        key = scoring.grade_key(domain["key"])
+    for domain in definition.domains:
+        key = scoring.grade_key(domain.key)
         grade = values.get(key) or ""
         if not grade or grade in allowed:
             continue
         label = field_label(definition, key)
-        if na and grade == na.get("value"):
-            if not domain.get("allows_not_applicable"):
-                problems.append(f"{label} cannot be {na['label']}: this domain always applies.")
+        if na is not None and grade == na.value:
+            if not domain.allows_not_applicable:
+                problems.append(f"{label} cannot be {na.label}: this domain always applies.")
             continue
         problems.append(f"{label} must be {choices}.")
     overall = values.get("overall") or ""
@@ -162,7 +163,7 @@ def grade_problems(definition: dict[str, Any], values: dict[str, Any]) -> list[s
     return problems
 
 
-async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, Any]:
+async def audit_values(audit: Audit, definition: RubricDefinition) -> dict[str, Any]:
     scores = {s.domain: s for s in await Score.filter(audit_id=audit.id)}
     raw: dict[str, Any] = {
         "overall": audit.overall,
@@ -171,11 +172,11 @@ async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, An
         "improvements": audit.improvements,
         "themes": list(audit.themes or []),
     }
-    for d in definition["domains"]:
-        s = scores.get(d["key"])
-        raw[scoring.grade_key(d["key"])] = s.grade if s else ""
-        raw[scoring.evidence_key(d["key"])] = s.evidence if s else ""
-        raw[scoring.cites_key(d["key"])] = list(s.cited_events) if s else []
+    for d in definition.domains:
+        s = scores.get(d.key)
+        raw[scoring.grade_key(d.key)] = s.grade if s else ""
+        raw[scoring.evidence_key(d.key)] = s.evidence if s else ""
+        raw[scoring.cites_key(d.key)] = list(s.cited_events) if s else []
     return normalise_values(definition, raw)
 
 
@@ -267,7 +268,7 @@ async def create_audit(
                 inspection_id=inspection_id,
                 audit=audit,
                 version=1,
-                values=normalise_values(rubric.definition, {}),
+                values=normalise_values(definition_of(rubric), {}),
                 saved_by=auditor,
             )
     except IntegrityError:
@@ -303,7 +304,7 @@ async def save_audit(
     audit = await open_audit(inspection_id, audit_id, user, role)
     if not may_edit(audit, user, role):
         raise AuditError("This audit cannot be changed: it is submitted or it is not yours.")
-    definition = audit.rubric.definition
+    definition = definition_of(audit.rubric)
     yours = normalise_values(definition, raw_values)
     problems = grade_problems(definition, yours)
     if problems:  # checked against this audit's own rubric version, before anything is written
@@ -337,13 +338,13 @@ async def save_audit(
                 [
                     Score(
                         audit_id=audit.id,
-                        domain=d["key"],
-                        grade=yours[scoring.grade_key(d["key"])],
-                        evidence=yours[scoring.evidence_key(d["key"])],
-                        cited_events=yours[scoring.cites_key(d["key"])],
+                        domain=d.key,
+                        grade=yours[scoring.grade_key(d.key)],
+                        evidence=yours[scoring.evidence_key(d.key)],
+                        cited_events=yours[scoring.cites_key(d.key)],
                         inspection_id=inspection_id,
                     )
-                    for d in definition["domains"]
+                    for d in definition.domains
                 ],
                 on_conflict=("audit_id", "domain"),
                 update_fields=("grade", "evidence", "cited_events", "inspection_id"),
@@ -365,7 +366,7 @@ async def save_audit(
 async def _conflict(
     inspection_id: int,
     audit_id: int,
-    definition: dict[str, Any],
+    definition: RubricDefinition,
     base_version: int,
     yours: dict[str, Any],
 ) -> AuditConflict:
@@ -413,7 +414,7 @@ async def submit_audit(
     audit = await open_audit(inspection_id, audit_id, user, role)
     if not may_edit(audit, user, role):
         raise AuditError("This audit cannot be submitted: it is submitted or it is not yours.")
-    definition = audit.rubric.definition
+    definition = definition_of(audit.rubric)
     values = await audit_values(audit, definition)
     missing = scoring.missing_items(definition, values)
     if missing:

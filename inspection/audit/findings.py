@@ -22,9 +22,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from inspection.audit import scoring
-from inspection.audit.moderation import OVERALL, chosen_for_second_marking
-from inspection.audit.rubric import grade_labels
+from inspection.audit.definition import OVERALL, RubricDefinition, stored_definition
+from inspection.audit.moderation import chosen_for_second_marking
 from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import (
     Viewer,
@@ -130,7 +129,7 @@ class Judged:
 
     audit_id: int
     rubric: str
-    definition: dict[str, Any]
+    definition: RubricDefinition
     grades: dict[str, str]
     themes: list[str]
     weight: float
@@ -170,6 +169,7 @@ _AUDIT_JOINED = {
     "rubric_id": "rubric_id",
     "child_id": "child_id",
     "definition": "rubric__definition",
+    "sha256": "rubric__sha256",
     "sample_id": "member__sample_id",
     "weight": "member__weight",
     "stratum": "member__stratum",
@@ -186,15 +186,8 @@ async def _audit_rows(inspection_ids: Collection[int]) -> list[dict[str, Any]]:
         .order_by("id")
         .values(*_AUDIT_FIELDS, **_AUDIT_JOINED)
     )
-    definitions: dict[int, dict[str, Any]] = {}  # each rubric's definition read once
-    for row in rows:
-        known = definitions.get(row["rubric_id"])
-        if known is None:
-            known = row["definition"]
-            if isinstance(known, str):
-                known = json.loads(known)
-            definitions[row["rubric_id"]] = known
-        row["definition"] = known
+    for row in rows:  # each rubric's definition parsed once
+        row["definition"] = stored_definition(row.pop("sha256"), row["definition"])
     return rows
 
 
@@ -229,7 +222,7 @@ def _judged(
     team = row["child__team"] or next((e["team"] for e in events if e["team"]), "")
     return Judged(
         audit_id=row["id"],
-        rubric=f"{definition['code']} v{definition['version']}",
+        rubric=f"{definition.code} v{definition.version}",
         definition=definition,
         grades={**scores, OVERALL: row["overall"], **agreed},
         themes=list(_as_list(row["themes"])),
@@ -259,12 +252,12 @@ def _first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[d
     ]
 
 
-def _domain_rows(judged: list[Judged], definition: dict[str, Any]) -> list[dict[str, Any]]:
-    good = scoring.good_or_better(definition)
-    labels = grade_labels(definition)
+def _domain_rows(judged: list[Judged], definition: RubricDefinition) -> list[dict[str, Any]]:
+    good = definition.good_or_better
+    labels = definition.grade_labels
     rows = []
-    for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
-        key = d["key"]
+    for d in definition.domains_and_overall:
+        key = d.key
         dist = []
         for value, label in labels.items():
             ids = [j.audit_id for j in judged if j.grades.get(key) == value]
@@ -272,12 +265,12 @@ def _domain_rows(judged: list[Judged], definition: dict[str, Any]) -> list[dict[
         graded = [
             (j.audit_id, j.grades[key] in good, j.weight)
             for j in judged
-            if j.grades.get(key) in scoring.ranks(definition)
+            if j.grades.get(key) in definition.ranks
         ]
         rows.append(
             {
                 "domain": key,
-                "title": d["title"],
+                "title": d.title,
                 "distribution": dist,
                 "good_or_better": asdict(share_good(graded)),
             }
@@ -286,10 +279,10 @@ def _domain_rows(judged: list[Judged], definition: dict[str, Any]) -> list[dict[
 
 
 def _breakdown(
-    judged: list[Judged], definition: dict[str, Any], group_of: Any
+    judged: list[Judged], definition: RubricDefinition, group_of: Any
 ) -> list[dict[str, Any]]:
-    good = scoring.good_or_better(definition)
-    ranks = scoring.ranks(definition)
+    good = definition.good_or_better
+    ranks = definition.ranks
     groups: dict[str, list[tuple[int, bool, float]]] = {}
     for j in judged:
         grade = j.grades.get(OVERALL, "")
@@ -330,11 +323,11 @@ def _trend_row(round_: dict[str, Any], judged: list[Judged]) -> dict[str, Any]:
     rows = [
         (
             j.audit_id,
-            j.grades.get(OVERALL, "") in scoring.good_or_better(j.definition),
+            j.grades.get(OVERALL, "") in j.definition.good_or_better,
             j.weight,
         )
         for j in judged
-        if j.grades.get(OVERALL, "") in scoring.ranks(j.definition)
+        if j.grades.get(OVERALL, "") in j.definition.ranks
     ]
     return {
         "inspection_id": round_["id"],
@@ -362,7 +355,7 @@ def _rubric_rows(judged: list[Judged]) -> list[dict[str, Any]]:
         rubrics.append(
             {
                 "rubric": name,
-                "title": definition.get("title") or name,
+                "title": definition.title or name,
                 "audits": len(rows),
                 "audit_ids": [j.audit_id for j in rows],
                 "weighted": len({j.weight for j in rows}) > 1,
