@@ -22,8 +22,9 @@ from tortoise import connections
 from tortoise.expressions import Q, Subquery
 
 from inspection.audit.concerns import visible_concerns
+from inspection.audit.definition import definition_of
 from inspection.audit.findings import findings
-from inspection.audit.moderation import OVERALL, agreement_report, submitted_pairs
+from inspection.audit.moderation import agreement_report, submitted_pairs
 from inspection.audit.visibility import Viewer, shown_to, visible_audits
 from inspection.export.pseudonymise import (
     Pseudonymiser,
@@ -50,11 +51,9 @@ from inspection.models import (
     User,
     ValidationIssue,
 )
+from inspection.sampling.status import IN_SAMPLE
 
 LONDON = ZoneInfo("Europe/London")
-OFSTED_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
-# Sample members whose journeys are exported: the children actually in the sample.
-IN_SAMPLE = ("selected", "replacement")
 
 
 @dataclass(frozen=True)
@@ -75,45 +74,6 @@ class Table:
     def dicts(self) -> list[dict[str, Any]]:
         keys = [c.key for c in self.columns]
         return [dict(zip(keys, row, strict=True)) for row in self.rows]
-
-
-def grade_labels(definition: dict[str, Any]) -> dict[str, str]:
-    """Stored grade value → the label people read (scale, then "not applicable")."""
-    scale = definition.get("scale")
-    if not scale:
-        return {g: g for g in OFSTED_GRADES}
-    labels = {str(g["value"]): str(g["label"]) for g in scale}
-    na = definition.get("not_applicable")
-    if na:
-        labels[str(na["value"])] = str(na.get("label") or na["value"])
-    return labels
-
-
-def rubric_grades(definition: dict[str, Any]) -> list[str]:
-    """The grade labels a rubric allows, in its order (best first, then "not applicable")."""
-    return list(grade_labels(definition).values())
-
-
-@dataclass(frozen=True)
-class Domain:
-    key: str
-    title: str
-    evidence_for: frozenset[str]  # grade values that need written evidence
-    allows_not_applicable: bool
-
-
-def rubric_domains(definition: dict[str, Any]) -> list[Domain]:
-    """The rubric's domains; evidence is required for the grades in ``evidence_required_for``."""
-    needs = frozenset(str(v) for v in definition.get("evidence_required_for", []))
-    return [
-        Domain(
-            str(d["key"]),
-            str(d.get("title") or d["key"]),
-            needs,
-            bool(d.get("allows_not_applicable")),
-        )
-        for d in definition.get("domains", [])
-    ]
 
 
 def local(value: datetime | None) -> datetime | None:
@@ -159,7 +119,7 @@ class ExportContext:
         if not value:
             return ""
         rubric = self.rubrics.get(rubric_id)
-        return grade_labels(rubric.definition).get(value, value) if rubric else value
+        return definition_of(rubric).grade_labels.get(value, value) if rubric else value
 
     def user(self, user_id: int | None) -> str:
         return "" if user_id is None else self.users.get(user_id, f"user {user_id}")
@@ -396,7 +356,7 @@ def _domain_order(ctx: ExportContext) -> dict[tuple[int, str], tuple[int, str]]:
     """(rubric id, domain key) → (position, title)."""
     order = {}
     for rubric in ctx.rubrics.values():
-        for i, d in enumerate(rubric_domains(rubric.definition)):
+        for i, d in enumerate(definition_of(rubric).domains):
             order[(rubric.id, d.key)] = (i, d.title)
     return order
 
@@ -450,7 +410,7 @@ async def audits_table(ctx: ExportContext) -> Table:
     """Audits, wide: one row per audit, a grade column per domain."""
     domains: list[tuple[str, str]] = []
     for rubric in _ordered_rubrics(ctx):
-        for d in rubric_domains(rubric.definition):
+        for d in definition_of(rubric).domains:
             if d.key not in [k for k, _ in domains]:
                 domains.append((d.key, d.title))
     columns = [
@@ -527,18 +487,16 @@ async def moderation_table(ctx: ExportContext) -> Table:
     )
     for pair in await submitted_pairs(ctx.inspection.id, audit_ids=ctx.seen):
         rubric = pair.first.rubric
-        definition = rubric.definition
-        domains = [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]
-        for d in domains:
-            g1 = pair.first_grades.get(d["key"], "")
-            g2 = pair.second_grades.get(d["key"], "")
-            agreed = pair.agreed.get(d["key"])
+        for d in definition_of(rubric).domains_and_overall:
+            g1 = pair.first_grades.get(d.key, "")
+            g2 = pair.second_grades.get(d.key, "")
+            agreed = pair.agreed.get(d.key)
             table.rows.append(
                 (
                     pair.member_id,
                     ctx.child(pair.first.child_id),
                     f"{rubric.code} v{rubric.version}",
-                    d["title"],
+                    d.title,
                     pair.first.id,
                     ctx.user(pair.first.auditor_id),
                     ctx.grade(rubric.id, g1),
@@ -792,7 +750,7 @@ async def summary_table(ctx: ExportContext) -> Table:
     doc = await findings(ctx.inspection.id, ctx.viewer, with_indicators=False)
     labels: list[str] = []
     for rubric in _ordered_rubrics(ctx):
-        labels.extend(g for g in rubric_grades(rubric.definition) if g not in labels)
+        labels.extend(g for g in definition_of(rubric).grade_labels.values() if g not in labels)
     for r in doc["rubrics"]:
         for d in r["domains"]:
             labels.extend(g["label"] for g in d["distribution"] if g["label"] not in labels)

@@ -23,18 +23,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from inspection.audit.definition import definition_of
+from inspection.audit.rubric import default_definition
 from inspection.audit.visibility import viewer_for
 from inspection.export.cells import append_row, cell_value
 from inspection.export.log import log_export
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
-    OFSTED_GRADES,
     ExportContext,
     Table,
     about_rows,
     all_tables,
     load_context,
-    rubric_grades,
 )
 from inspection.models import User
 
@@ -66,8 +66,8 @@ class WorkbookExport:
 def _grades(ctx: ExportContext) -> list[str]:
     grades: list[str] = []
     for rubric in ctx.rubrics.values():
-        grades.extend(g for g in rubric_grades(rubric.definition) if g not in grades)
-    return grades or list(OFSTED_GRADES)
+        grades.extend(g for g in definition_of(rubric).grade_labels.values() if g not in grades)
+    return grades or list(default_definition().grade_labels.values())
 
 
 def _fit_widths(ws: Worksheet, widths: list[int]) -> None:

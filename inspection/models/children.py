@@ -12,6 +12,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from inspection.journey.decision_kinds import DecisionKind
+
 
 class JSONTextField(fields.JSONField):
     """JSON kept as the text it was written in: PostgreSQL ``json``, not ``jsonb``.
@@ -175,7 +177,7 @@ class LinkDecision(Model):
     child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
         "models.Child", related_name="link_decisions", null=True, on_delete=fields.SET_NULL
     )
-    decision = fields.CharField(max_length=20)  # pending accept reject split merge
+    decision = fields.CharEnumField(DecisionKind, max_length=20)
     probability = fields.FloatField(null=True)
     evidence: Any = fields.JSONField(default=dict)
     decided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(

@@ -23,6 +23,7 @@ import httpx2
 import pytest
 
 from inspection.audit.audits import audit_values, create_audit, get_audit, submit_audit
+from inspection.audit.definition import definition_of
 from inspection.audit.moderation import set_plan
 from inspection.db import UNAVAILABLE_MESSAGE, database_down
 from inspection.evidence.bulk import Bulk, Stage
@@ -93,7 +94,7 @@ async def assert_revisions_consistent(audit_id: int) -> None:
     )
     revisions = list(await AuditRevision.filter(audit_id=audit_id).order_by("version"))
     assert [r.version for r in revisions] == list(range(1, audit.version + 1))
-    stored = await audit_values(audit, audit.rubric.definition)
+    stored = await audit_values(audit, definition_of(audit.rubric))
     assert revisions[-1].values == stored
 
 

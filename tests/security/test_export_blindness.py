@@ -24,6 +24,7 @@ import pytest
 import pytest_asyncio
 from openpyxl import load_workbook
 
+from inspection.audit.definition import definition_of
 from inspection.audit.rubric import default_rubric
 from inspection.export.csv import build_csv, csv_zip
 from inspection.export.offline import build_offline_pack
@@ -141,7 +142,7 @@ async def _blind_inspection(world: World, state: str) -> Blind:
         inspection_id=inspection.id, sample=sample, share=1.0, include_inadequate=False
     )
     rubric = await default_rubric()
-    domains = [d["key"] for d in rubric.definition["domains"]]
+    domains = [d.key for d in definition_of(rubric).domains]
     statuses = {
         "draft": {FIRST: "draft"},
         "one submitted": {FIRST: "submitted", SECOND: "draft"},

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from inspection.audit.definition import definition_of
 from inspection.audit.rubric import default_rubric
 from inspection.inspections import add_member
 from inspection.invitations import invite_user
@@ -280,7 +281,7 @@ async def build_inspection(
     await SampleMember.filter(id=members[1].id).update(
         status="replaced", replaced_by_id=replacement.id, reason=text, changed_by_id=lead.id
     )
-    domains = [d["key"] for d in rubric.definition["domains"]]
+    domains = [d.key for d in definition_of(rubric).domains]
 
     async def audit(member: SampleMember, auditor: User, marking: str, status: str) -> Audit:
         row = await Audit.create(

@@ -27,6 +27,7 @@ from inspection.audit.audits import (
     submit_audit,
     value_keys,
 )
+from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.findings import findings
 from inspection.audit.moderation import (
     FEW_PAIRS,
@@ -39,7 +40,7 @@ from inspection.audit.moderation import (
     set_plan,
     submitted_pairs,
 )
-from inspection.audit.rubric import grade_labels
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.csv import table_csv
 from inspection.export.tables import feedback_table, load_context
@@ -62,7 +63,7 @@ OUT_OF_DATE = "This page is out of date: reload the audit and make your change a
 PAIR_MISSING = "Choose the pair of markings to moderate."
 
 
-def _form_values(definition: dict[str, Any], form: FormData) -> dict[str, Any]:
+def _form_values(definition: RubricDefinition, form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in value_keys(definition):
         if key.startswith("cites:"):
@@ -104,7 +105,7 @@ async def start_audit(request: Request) -> Response:
             inspection.id,
             form_id(form, "member", "Choose the child to audit."),
             current_user(request),
-            form_text(form, "marking") or "first",
+            form_text(form, "marking") or Marking.FIRST,
         )
     except AuditNotFound:
         raise not_found() from None
@@ -118,7 +119,7 @@ async def _audit_context(
 ) -> dict[str, Any]:
     inspection_id = audit.inspection_id
     user = current_user(request)
-    definition = audit.rubric.definition
+    definition = definition_of(audit.rubric)
     stored = await audit_values(audit, definition)
     values = values if values is not None else stored
     events = await child_events(inspection_id, audit.child_id)
@@ -132,7 +133,7 @@ async def _audit_context(
         "audit": audit,
         "definition": definition,
         "values": values,
-        "labels": grade_labels(definition),
+        "labels": definition.grade_labels,
         "events": events,
         "event_by_id": event_by_id,
         "proposed": scoring.propose_overall(definition, scoring.domain_grades(definition, values)),
@@ -160,7 +161,7 @@ async def audit_page(request: Request) -> Response:
         str(audit.child_id or ""),
         f"audit {audit.id}",
     )
-    if request.query_params.get("submitted") == "yes" and audit.status == "submitted":
+    if request.query_params.get("submitted") == "yes" and audit.status == AuditStatus.SUBMITTED:
         return await _submitted_page(request, inspection, role, audit)
     ctx = await _audit_context(request, audit, role)
     return render(request, "audit.html", {"inspection": inspection, "role": role, **ctx})
@@ -198,7 +199,7 @@ async def save(request: Request) -> Response:
     base = form_number(
         form, "overwrite_version" if form.get("overwrite_version") else "version", OUT_OF_DATE
     )
-    raw = _form_values(audit.rubric.definition, form)
+    raw = _form_values(definition_of(audit.rubric), form)
     try:
         result = await save_audit(inspection.id, audit.id, user, role, base, raw)
     except AuditConflict as conflict:
@@ -229,7 +230,7 @@ async def save(request: Request) -> Response:
             "inspection": inspection,
             "audit": audit,
             "result": result,
-            "labels": grade_labels(audit.rubric.definition),
+            "labels": definition_of(audit.rubric).grade_labels,
         },
     )
 
@@ -243,7 +244,7 @@ async def submit(request: Request) -> Response:
     except AuditNotFound:
         raise not_found() from None
     form = await request.form()
-    raw = _form_values(audit.rubric.definition, form)
+    raw = _form_values(definition_of(audit.rubric), form)
     try:
         audit, missing = await submit_audit(
             inspection.id, audit.id, user, role, form_number(form, "version", OUT_OF_DATE), raw
@@ -337,8 +338,8 @@ async def _moderation(
                 {
                     "pair": p,
                     "rows": disagreements(p),
-                    "labels": grade_labels(p.first.rubric.definition),
-                    "scale": p.first.rubric.definition["scale"],
+                    "labels": definition_of(p.first.rubric).grade_labels,
+                    "scale": definition_of(p.first.rubric).scale,
                 }
                 for p in pairs
             ],
@@ -472,8 +473,8 @@ async def findings_audits(request: Request) -> Response:
         await Audit.filter(
             inspection_id=inspection.id,
             id__in=sorted(seen.intersection(ids)),
-            marking="first",
-            status="submitted",
+            marking=Marking.FIRST,
+            status=AuditStatus.SUBMITTED,
         )
         .prefetch_related("member", "rubric")
         .order_by("id")
@@ -481,7 +482,7 @@ async def findings_audits(request: Request) -> Response:
     rows = [
         {
             "audit": a,
-            "overall": grade_labels(a.rubric.definition).get(a.overall, a.overall),
+            "overall": definition_of(a.rubric).grade_labels.get(a.overall, a.overall),
             "stratum": a.member.stratum if a.member else "",
         }
         for a in audits

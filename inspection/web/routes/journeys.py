@@ -12,6 +12,7 @@ from starlette.routing import Route
 from inspection.jobs import queue
 from inspection.journey.build import JourneyNotFound, journey_for_child, sources_of
 from inspection.journey.chronology import chronology_csv, chronology_rows
+from inspection.journey.decision_kinds import DecisionKind
 from inspection.journey.decisions import LinkError, decide, merge_children, split_record
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import for_journey
@@ -231,7 +232,7 @@ async def linkage_decide(request: Request) -> Response:
     inspection, _role = await require_inspection(request, EDITORS)
     form = await request.form()
     decision_id = int(request.path_params["decision_id"])
-    accept = form_text(form, "decision") == "accept"
+    accept = form_text(form, "decision") == DecisionKind.ACCEPT
     try:
         d = await decide(
             inspection.id, decision_id, accept, await _user_id(request), form_text(form, "reason")
