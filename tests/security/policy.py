@@ -94,7 +94,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/children/{{child_id:id}}"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Policy("inspection", READERS),
-    ("POST", f"{_I}/children/{{child_id:id}}/split"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Policy(
+        "inspection", EDITORS
+    ),
+    ("POST", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Policy(
+        "inspection", EDITORS, "only with a reason, after the confirmation page"
+    ),
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Policy("inspection", EDITORS),
     ("POST", f"{_I}/children/{{child_id:id}}/link-search"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/children/{{child_id:id}}/link/{{other_id:id}}"): Policy("inspection", EDITORS),

@@ -97,8 +97,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/children/{{child_id:id}}"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Spec(200),
-    ("POST", f"{_I}/children/{{child_id:id}}/split"): Spec(
-        400, lambda c: {"record_id": "x", "reason": ""}
+    ("GET", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Spec(200),
+    ("POST", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Spec(
+        400, lambda c: {"reason": ""}
     ),
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Spec(
         400, lambda c: {"other_child_id": "x", "reason": ""}
@@ -153,7 +154,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
-OBJECT_PARAMS |= {"job_id", "agency", "other_id", "member_id"}
+OBJECT_PARAMS |= {"job_id", "agency", "other_id", "member_id", "record_id"}
 
 
 @pytest_asyncio.fixture
@@ -363,9 +364,9 @@ async def test_ids_of_another_inspection_in_a_form_change_nothing(client, world)
             400,
         ),
         (
-            f"{i}/children/{own.child_id}/split",
-            {"record_id": str(other.record_id), "reason": "forged"},
-            400,
+            f"{i}/children/{own.child_id}/records/{other.record_id}/not-this-child",
+            {"reason": "forged"},
+            404,
         ),
         (
             f"{i}/children/{own.child_id}/merge",

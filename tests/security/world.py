@@ -66,6 +66,7 @@ class Case:
             "inspection_id": self.inspection_id,
             "child_id": self.child_id,
             "other_id": self.other_child_id,
+            "record_id": self.record_id,
             "decision_id": self.decision_id,
             "sample_id": self.sample_id,
             "member_id": self.member_id,
