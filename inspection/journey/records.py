@@ -104,10 +104,10 @@ async def linked_records(inspection_id: int, child_id: int) -> list[LinkedRecord
         )
     )
     counts: dict[int, int] = {}
-    for record_id in await Event.filter(
+    for event in await Event.filter(
         inspection_id=inspection_id, record_id__in=[r["id"] for r in rows]
-    ).values_list("record_id", flat=True):
-        counts[record_id] = counts.get(record_id, 0) + 1
+    ).values("record_id"):
+        counts[event["record_id"]] = counts.get(event["record_id"], 0) + 1
     return [
         LinkedRecord(
             id=r["id"],
