@@ -301,8 +301,8 @@ async def test_not_this_child_asks_first_then_separates_the_record_with_a_reason
     ) in text
     assert "Confirm: not this child" in text
     assert (
-        f'<a class="govuk-link" href="/inspections/{insp.id}/children/{child.id}#records">Cancel</a>'
-        in page.text
+        f'<a class="govuk-link" href="/inspections/{insp.id}/children/{child.id}#records">'
+        "Cancel</a>" in page.text
     )
     assert (await SourceRecord.get(id=police.id)).child_id == child.id  # nothing yet
 
