@@ -3,7 +3,8 @@
 Only geometry and words live here; the template draws them. Help is drawn as bars (from start
 to end, or to the reference date while open), everything else as markers; first need and first
 help as vertical lines across every lane. Every mark links to its event in the list below the
-timeline (``#event-N``, N its place in ``journey.events``) and carries that event in words.
+timeline (``#event-N``, N the event's id, as the audit page links to it) and carries that event
+in words.
 
 A journey whose dates are far apart (one event fifty years before the rest) is not squeezed
 into a few pixels: a stretch of more than ``GAP_YEARS`` years where nothing happens, and that is
@@ -226,7 +227,7 @@ def timeline_for(journey: Journey) -> Timeline:
     ]
     by_agency = {lane.agency: lane for lane in lanes}
     shown: set[str] = set()
-    for number, ev in enumerate(events, start=1):
+    for ev in events:
         lane = by_agency[ev.agency]
         category = _category(ev.kind)
         shown.add(category)
@@ -248,7 +249,7 @@ def timeline_for(journey: Journey) -> Timeline:
                 colour=COLOURS[category],
                 title=f"{when}: {ev.label} ({ev.agency_label})",
                 event_id=ev.id,
-                anchor=f"event-{number}",
+                anchor=f"event-{ev.id}",
             )
         )
     need_x = _x_of(segments, journey.first_need) if journey.first_need else None

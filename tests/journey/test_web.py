@@ -261,19 +261,30 @@ async def test_timeline_key_and_every_mark_a_link_to_its_event(client):
         "Dashed red line: the first sign of need",
         "Green line: help started",
     ]
+    from inspection.journey.build import journey_for_child
+
+    ids = {e.kind: e.id for e in (await journey_for_child(insp.id, child.id)).events}
     marks = re.findall(
         r'<a href="#(event-\d+)" class="app-timeline__mark" aria-label="([^"]+)"', html
     )
     assert marks == [
         (
-            "event-2",
+            f"event-{ids['referral']}",
             "03/02/2025: Referral to children&#39;s social care (Children&#39;s social care)",
         ),
-        ("event-3", "01/03/2025: Child in need plan started (Children&#39;s social care)"),
-        ("event-1", "20/01/2025: Police domestic abuse notification (Police)"),
+        (
+            f"event-{ids['cin_plan_start']}",
+            "01/03/2025: Child in need plan started (Children&#39;s social care)",
+        ),
+        (
+            f"event-{ids['police_domestic_abuse']}",
+            "20/01/2025: Police domestic abuse notification (Police)",
+        ),
     ]
     rows = re.findall(r'<tr class="govuk-table__row app-event" id="(event-\d+)"', html)
-    assert rows == ["event-1", "event-2", "event-3"]
+    assert rows == [
+        f"event-{ids[k]}" for k in ("police_domestic_abuse", "referral", "cin_plan_start")
+    ]
     assert "font-family: arial, sans-serif" not in html  # the font comes from the stylesheet
     css = (await client.get("/static/app.css")).text
     assert ".app-timeline{width:100%;height:auto;font-family:arial,sans-serif}" in css
