@@ -84,6 +84,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
     ("GET", _I): Spec(200),
     ("POST", f"{_I}/members"): Spec(400, lambda c: {"email": "", "role": "inspector"}),
+    ("GET", f"{_I}/members/{{user_id:id}}/remove"): Spec(200, None, _membership),
+    ("POST", f"{_I}/members/{{user_id:id}}/remove"): Spec(303, _no_form, _membership),
     ("GET", f"{_I}/purge"): Spec(200),
     ("POST", f"{_I}/purge"): Spec(409, _no_form),
     ("GET", f"{_I}/evidence"): Spec(200),
@@ -154,7 +156,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
-OBJECT_PARAMS |= {"job_id", "agency", "other_id", "member_id", "record_id"}
+OBJECT_PARAMS |= {"job_id", "agency", "other_id", "member_id", "record_id", "user_id"}
 
 
 @pytest_asyncio.fixture

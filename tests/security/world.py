@@ -369,6 +369,10 @@ async def build_world(text: str = "note", user_name: str | None = None) -> World
     other = await build_inspection("E02", text, strangers)
     # the person the admin pages act on: not signed in anywhere in the tests
     own.extra["user_id"] = strangers[Role.INSPECTOR].id
+    # and the person the other inspection's team page acts on
+    other.extra["user_id"] = (
+        await _user("member@other.example.org", Role.INSPECTOR, "Other member")
+    ).id
     # a set-password link that works, so that its page and form are reached
     invited = await invite_user("invited@example.org", "Invited Person", "inspector", None)
     own.extra["token"] = invited.token
