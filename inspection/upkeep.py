@@ -3,7 +3,8 @@
 - Raw uploads left in ``incoming/`` by an import whose process died (a crash, a killed
   worker), once nobody holds them and they are older than ``incoming_max_age_minutes``;
 - any file still kept for an inspection that was purged;
-- sign-in counts whose window has ended.
+- sign-in counts whose window has ended;
+- set-password links that were used, ended or expired.
 
 Every step is safe to run in several processes at once.
 """
@@ -14,6 +15,7 @@ import asyncio
 from dataclasses import dataclass
 
 from inspection.evidence import incoming
+from inspection.invitations import forget_finished
 from inspection.retention import sweep_purged
 from inspection.settings import Settings
 from inspection.throttle import forget_ended
@@ -24,6 +26,7 @@ class UpkeepReport:
     incoming_files: int
     purged_files: int
     sign_in_counts: int
+    invitations: int
 
 
 async def upkeep(settings: Settings) -> UpkeepReport:
@@ -33,4 +36,5 @@ async def upkeep(settings: Settings) -> UpkeepReport:
     )
     purged = await sweep_purged(settings.data_dir)
     counts = await forget_ended(settings.sign_in_throttle())
-    return UpkeepReport(stale, purged, counts)
+    links = await forget_finished()
+    return UpkeepReport(stale, purged, counts, links)
