@@ -9,6 +9,7 @@ from inspection.journey.linkage import link_inspection
 from inspection.models import AccessLog, Child, LinkDecision, SourceRecord
 from inspection.web.app import create_app
 from tests.journey import factory as f
+from tests.web.crawl import offences
 
 PASSWORD = "correct horse battery"
 
@@ -302,6 +303,8 @@ async def test_not_this_child_asks_first_then_separates_the_record_with_a_reason
 
     page = await client.get(confirm_url)
     assert page.status_code == 200
+    assert offences(confirm_url, page.text, set()) == []
+    assert offences(f"/inspections/{insp.id}/children/{child.id}", journey.text, set()) == []
     text = _text(page.text)
     assert "Is this record not Oliver Brown?" in text
     assert "Police PP1 (police.csv)" in text
