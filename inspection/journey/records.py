@@ -26,6 +26,7 @@ _BY_IDENTIFIER = {
     "la_child_id": "By the authority's child id",
     "nhs_number": "By NHS number",
     "upn": "By unique pupil number (UPN)",
+    "agency_id": "By the agency's own person id",
 }
 
 
