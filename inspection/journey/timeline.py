@@ -103,6 +103,7 @@ class Timeline:
     segments: list[Segment] = field(default_factory=list)
     breaks: list[float] = field(default_factory=list)  # the x of each break's middle
     legend: list[tuple[str, str, str]] = field(default_factory=list)  # category, colour, words
+    marks: list[Mark] = field(default_factory=list)  # every lane's, in date order (tab order)
     need_label_x: float = 0.0
     need_label_anchor: str = "start"
     help_label_x: float = 0.0
@@ -227,6 +228,7 @@ def timeline_for(journey: Journey) -> Timeline:
     ]
     by_agency = {lane.agency: lane for lane in lanes}
     shown: set[str] = set()
+    marks: list[Mark] = []
     for ev in events:
         lane = by_agency[ev.agency]
         category = _category(ev.kind)
@@ -239,19 +241,19 @@ def timeline_for(journey: Journey) -> Timeline:
         when = ev.start.strftime("%d/%m/%Y")
         if ev.end:
             when += " to " + ev.end.strftime("%d/%m/%Y")
-        lane.marks.append(
-            Mark(
-                x=x,
-                y=lane.y,
-                width=width,
-                kind=ev.kind,
-                category=category,
-                colour=COLOURS[category],
-                title=f"{when}: {ev.label} ({ev.agency_label})",
-                event_id=ev.id,
-                anchor=f"event-{ev.id}",
-            )
+        mark = Mark(
+            x=x,
+            y=lane.y,
+            width=width,
+            kind=ev.kind,
+            category=category,
+            colour=COLOURS[category],
+            title=f"{when}: {ev.label} ({ev.agency_label})",
+            event_id=ev.id,
+            anchor=f"event-{ev.id}",
         )
+        lane.marks.append(mark)
+        marks.append(mark)
     need_x = _x_of(segments, journey.first_need) if journey.first_need else None
     help_x = _x_of(segments, journey.first_help) if journey.first_help else None
     need_label = _label_place(need_x) if need_x is not None else (0.0, "start")
@@ -270,6 +272,7 @@ def timeline_for(journey: Journey) -> Timeline:
         segments=segments,
         breaks=[round(s.x2 + BREAK / 2, 1) for s in segments[:-1]],
         legend=[(c, COLOURS[c], words) for c, words in LEGEND.items() if c in shown],
+        marks=marks,
         need_label_x=need_label[0],
         need_label_anchor=need_label[1],
         help_label_x=help_label[0],
