@@ -109,16 +109,14 @@ async def remove_team_member(inspection: Inspection, user_id: int) -> User:
     return membership.user
 
 
-async def removed_member_name(inspection_id: int, user_id: str) -> str:
+async def removed_member_name(inspection_id: int, user_id: int) -> str:
     """The name of someone taken off the team from the inspection's page ("" unless the access
     log records that removal and they are no longer a member)."""
-    if not user_id.isdigit():
-        return ""
     removed = await AccessLog.exists(
-        inspection_id=inspection_id, action="remove-member", object_id=user_id
+        inspection_id=inspection_id, action="remove-member", object_id=str(user_id)
     )
-    member = await Membership.exists(inspection_id=inspection_id, user_id=int(user_id))
-    user = await User.get_or_none(id=int(user_id)) if removed and not member else None
+    member = await Membership.exists(inspection_id=inspection_id, user_id=user_id)
+    user = await User.get_or_none(id=user_id) if removed and not member else None
     return user.name if user else ""
 
 

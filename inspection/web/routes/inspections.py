@@ -19,6 +19,7 @@ from inspection.inspections import (
 )
 from inspection.models import LocalAuthority, Membership, User
 from inspection.models.core import InspectionKind, Role
+from inspection.models.ids import ROW_ID
 from inspection.overview import Overview, TaskStatus, inspection_overview, may_open
 from inspection.retention import PurgeReport, purge_allowed, purge_due
 from inspection.web.access import (
@@ -139,7 +140,7 @@ async def overview_page(
     added: str = "",
     status_code: int = 200,
     purged: PurgeReport | None = None,
-    removed: str = "",
+    removed: int | None = None,
 ) -> Response:
     """The overview; ``purged``: what a purge just removed, said in a banner."""
     inspection, role = await require_inspection(request, READERS)
@@ -170,10 +171,8 @@ async def overview_page(
 
 async def overview(request: Request) -> Response:
     added = request.query_params.get("added", "")
-    removed = request.query_params.get("removed", "")
-    return await overview_page(
-        request, added=added if added.isdigit() else "", removed=removed[:12]
-    )
+    removed = ROW_ID.parse(request.query_params.get("removed", ""))
+    return await overview_page(request, added=added if added.isdigit() else "", removed=removed)
 
 
 async def remove_team_member_page(request: Request) -> Response:
