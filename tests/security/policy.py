@@ -75,8 +75,8 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/invitations/{token}"): Policy("public", note="a one-time, expiring token"),
     ("GET", _I): Policy("inspection", READERS),
     ("POST", f"{_I}/members"): Policy("inspection", LEADS),
-    ("GET", f"{_I}/members/{{user_id:id}}/remove"): Policy("inspection", LEADS),
-    ("POST", f"{_I}/members/{{user_id:id}}/remove"): Policy(
+    ("GET", f"{_I}/members/{{person_id:id}}/remove"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/members/{{person_id:id}}/remove"): Policy(
         "inspection", LEADS, "never the only lead inspector"
     ),
     ("GET", f"{_I}/purge"): Policy(

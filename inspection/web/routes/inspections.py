@@ -179,7 +179,7 @@ async def remove_team_member_page(request: Request) -> Response:
     """Remove a member of the team: what it does, Confirm or Cancel (GET); the member leaves
     the team only when confirmed (POST), and the removal is logged."""
     inspection, role = await require_inspection(request, LEADS)
-    user_id = int(request.path_params["user_id"])
+    user_id = int(request.path_params["person_id"])
     member = next((m for m in await _team(inspection.id) if m["user_id"] == str(user_id)), None)
     if member is None:
         raise not_found()
@@ -246,7 +246,7 @@ routes = [
     Route("/inspections/{inspection_id:id}", overview, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/members", add_team_member, methods=["POST"]),
     Route(
-        "/inspections/{inspection_id:id}/members/{user_id:id}/remove",
+        "/inspections/{inspection_id:id}/members/{person_id:id}/remove",
         remove_team_member_page,
         methods=["GET", "POST"],
     ),
