@@ -4,7 +4,8 @@
 - raw uploads left in ``incoming/`` by an import whose process died (a crash, a killed
   worker), once nobody holds them and they are older than ``incoming_max_age_minutes``;
 - any file still kept for an inspection that was purged;
-- sign-in counts whose window has ended.
+- sign-in counts whose window has ended;
+- set-password links that were used, ended or expired.
 
 Every step is safe to run in several processes at once.
 """
@@ -15,6 +16,7 @@ import asyncio
 from dataclasses import dataclass
 
 from inspection.evidence import incoming
+from inspection.invitations import forget_finished
 from inspection.jobs import queue
 from inspection.retention import sweep_purged
 from inspection.settings import Settings
@@ -26,6 +28,7 @@ class UpkeepReport:
     incoming_files: int
     purged_files: int
     sign_in_counts: int
+    invitations: int
 
 
 async def upkeep(settings: Settings) -> UpkeepReport:
@@ -42,4 +45,5 @@ async def upkeep(settings: Settings) -> UpkeepReport:
     )
     purged = await sweep_purged(settings.data_dir)
     counts = await forget_ended(settings.sign_in_throttle())
-    return UpkeepReport(stale, purged, counts)
+    links = await forget_finished()
+    return UpkeepReport(stale, purged, counts, links)

@@ -29,12 +29,14 @@ from inspection.models import (
     Child,
     Event,
     Rubric,
+    Sample,
     SampleMember,
     Score,
     User,
 )
 from inspection.models.core import Role
 from inspection.models.ids import BIG_ROW_ID
+from inspection.sampling.population import stratum_label
 from inspection.sampling.status import IN_SAMPLE
 
 AUDITOR_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
@@ -544,6 +546,10 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
             inspection_id=inspection_id, id__in=[m["child_id"] for m in members if m["child_id"]]
         )
     }
+    stratified = {
+        s["id"]: (s["params"] or {}).get("stratify_by")
+        for s in await Sample.filter(inspection_id=inspection_id).values("id", "params")
+    }
     selected: dict[int, set[int]] = {}
     rows = []
     for m in members:
@@ -552,6 +558,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
             selected[sid] = await selected_member_ids(sid)
         row: dict[str, Any] = {
             "member": m,
+            "stratum_label": stratum_label(stratified.get(sid), m["stratum"] or ""),
             "child": children.get(m["child_id"]),
             "second_marking": m["id"] in selected[sid],
         }

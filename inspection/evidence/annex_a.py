@@ -18,7 +18,14 @@ from typing import Any, NamedTuple
 
 from inspection.evidence import codes, values
 from inspection.evidence.files import check_spreadsheet
-from inspection.evidence.headers import LIST9_CURRENT_KEYS, LISTS, Column, ListSchema, header_key
+from inspection.evidence.headers import (
+    LIST9_CURRENT_KEYS,
+    LISTS,
+    Column,
+    ListSchema,
+    header_key,
+    list_of_sheet,
+)
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, Sheets, sheets
 from inspection.evidence.staged import (
     ERROR,
@@ -48,15 +55,11 @@ _NOT_LISTS = frozenset(
         "Notes",
     )
 )
-_LIST_NAME = re.compile(r"^\s*list\s*[_\-\s]?\s*(\d{1,2})\b", re.IGNORECASE)
 _TITLE = re.compile(r"^\s*list\s*(\d{1,2})\s*[:.\-–]", re.IGNORECASE)
 
 _CHILD_KEYS = frozenset(
     {"child_id", "gender", "ethnicity", "dob", "age", "disability", "team", "worker"}
 )
-_SHEET_NAMES: dict[str, int] = {
-    header_key(name): schema.number for schema in LISTS.values() for name in schema.sheet_names
-}
 _DISTINCT: dict[int, frozenset[str]] = {}
 for _n, _schema in LISTS.items():
     _others = set().union(*(set(s.index) for m, s in LISTS.items() if m != _n))
@@ -66,10 +69,7 @@ Progress = Callable[[str, float], None]
 
 
 def _sheet_hint(name: str) -> int | None:
-    match = _LIST_NAME.match(name)
-    if match and int(match.group(1)) in LISTS:
-        return int(match.group(1))
-    return _SHEET_NAMES.get(header_key(name))
+    return list_of_sheet(name)
 
 
 def find_list(name: str, rows: list[list[Any]]) -> tuple[ListSchema, int] | None:

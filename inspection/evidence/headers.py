@@ -670,3 +670,17 @@ LISTS: dict[int, ListSchema] = {
 
 # Annex A says "Case status" in 2019 and "Case Status" now: the key makes them one header.
 LIST9_CURRENT_KEYS = frozenset(c.key for c in LISTS[9].columns if c.since > 2019)
+
+
+_LIST_SHEET = re.compile(r"^\s*list\s*[_\-\s]?\s*(\d{1,2})\b", re.IGNORECASE)
+_SHEET_LISTS: dict[str, int] = {
+    header_key(name): schema.number for schema in LISTS.values() for name in schema.sheet_names
+}
+
+
+def list_of_sheet(name: str) -> int | None:
+    """The Annex A list a sheet's name says it holds (``List_6``, ``Children in Need``)."""
+    match = _LIST_SHEET.match(name)
+    if match and int(match.group(1)) in LISTS:
+        return int(match.group(1))
+    return _SHEET_LISTS.get(header_key(name))

@@ -13,7 +13,6 @@ from starlette.templating import Jinja2Templates
 from inspection.access_log import action_label
 from inspection.evidence.labels import source_kind_label
 from inspection.journey import kinds
-from inspection.journey.chronology import detail_items
 from inspection.journey.profile import display_name
 from inspection.models.core import Role
 from inspection.overview import NAVIGATION_PARENT, SECTION_TITLES, Section, sections_for
@@ -81,7 +80,6 @@ templates.env.filters["short_hash"] = _short_hash
 templates.env.filters["agency_label"] = kinds.agency_label
 templates.env.filters["kind_label"] = kinds.label
 templates.env.filters["action_label"] = action_label
-templates.env.filters["event_details"] = detail_items
 templates.env.filters["source_kind_label"] = source_kind_label
 templates.env.filters["method_label"] = method_label
 templates.env.filters["table_name"] = _table_name

@@ -48,6 +48,14 @@ async def _membership(case: Case) -> None:
     )
 
 
+async def _team_member(case: Case) -> None:
+    await Membership.get_or_create(
+        user_id=case.extra["team_member_id"],
+        inspection_id=case.inspection_id,
+        defaults={"role": Role.INSPECTOR},
+    )
+
+
 async def _pending_again(case: Case) -> None:
     await LinkDecision.filter(id=case.decision_id).update(
         decision="pending", decided_by_id=None, decided_at=None, reason=""
@@ -84,6 +92,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
     ("GET", _I): Spec(200),
     ("POST", f"{_I}/members"): Spec(400, lambda c: {"email": "", "role": "inspector"}),
+    ("GET", f"{_I}/members/{{person_id:id}}/remove"): Spec(200, None, _team_member),
+    ("POST", f"{_I}/members/{{person_id:id}}/remove"): Spec(303, _no_form, _team_member),
     ("GET", f"{_I}/purge"): Spec(200),
     ("POST", f"{_I}/purge"): Spec(409, _no_form),
     ("GET", f"{_I}/evidence"): Spec(200),
@@ -97,8 +107,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/children/{{child_id:id}}"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Spec(200),
-    ("POST", f"{_I}/children/{{child_id:id}}/split"): Spec(
-        400, lambda c: {"record_id": "x", "reason": ""}
+    ("GET", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Spec(200),
+    ("POST", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Spec(
+        400, lambda c: {"reason": ""}
     ),
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Spec(
         400, lambda c: {"other_child_id": "x", "reason": ""}
@@ -154,7 +165,15 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
-OBJECT_PARAMS |= {"job_id", "linkage_job_id", "agency", "other_id", "member_id"}
+OBJECT_PARAMS |= {
+    "job_id",
+    "linkage_job_id",
+    "agency",
+    "other_id",
+    "member_id",
+    "record_id",
+    "person_id",
+}
 
 
 @pytest_asyncio.fixture
@@ -363,9 +382,9 @@ async def test_ids_of_another_inspection_in_a_form_change_nothing(client, world)
             400,
         ),
         (
-            f"{i}/children/{own.child_id}/split",
-            {"record_id": str(other.record_id), "reason": "forged"},
-            400,
+            f"{i}/children/{own.child_id}/records/{other.record_id}/not-this-child",
+            {"reason": "forged"},
+            404,
         ),
         (
             f"{i}/children/{own.child_id}/merge",

@@ -286,6 +286,8 @@ def test_the_forms_found_are_the_forms_the_templates_have(shared):
         ("POST", "/admin/users/{user_id:id}/password-link"),
         ("POST", "/admin/users/{user_id:id}/deactivate"),
         ("POST", "/admin/users/{user_id:id}/memberships/{inspection_id:id}/remove"),
+        # a lead's confirmation that a member leaves the team: the member is the path
+        ("POST", "/inspections/{inspection_id:id}/members/{person_id:id}/remove"),
     }
     # Offered only for a deactivated person; the world's person is active (the admin tests
     # reactivate one).

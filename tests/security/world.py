@@ -30,6 +30,7 @@ from inspection.models import (
     JobStatus,
     LinkDecision,
     LocalAuthority,
+    Membership,
     Moderation,
     Sample,
     SampleMember,
@@ -70,6 +71,7 @@ class Case:
             "inspection_id": self.inspection_id,
             "child_id": self.child_id,
             "other_id": self.other_child_id,
+            "record_id": self.record_id,
             "decision_id": self.decision_id,
             "sample_id": self.sample_id,
             "member_id": self.member_id,
@@ -81,6 +83,7 @@ class Case:
             "agency": self.extra.get("agency", "police"),
             "action": "respond",
             "user_id": self.extra.get("user_id", 10_000_000),
+            "person_id": self.extra.get("team_member_id", 10_000_000),
             "token": self.extra.get("token", "not-a-token"),
         }
 
@@ -377,6 +380,13 @@ async def build_world(text: str = "note", user_name: str | None = None) -> World
     other = await build_inspection("E02", text, strangers)
     # the person the admin pages act on: not signed in anywhere in the tests
     own.extra["user_id"] = strangers[Role.INSPECTOR].id
+    # a member of each team who is not signed in anywhere: the one a lead may remove
+    for case, code in ((own, "e01"), (other, "e02")):
+        person = await _user(f"team@{code}.example.org", Role.INSPECTOR, "Tess Team")
+        await Membership.create(
+            user_id=person.id, inspection_id=case.inspection_id, role=Role.INSPECTOR
+        )
+        case.extra["team_member_id"] = person.id
     # a set-password link that works, so that its page and form are reached
     invited = await invite_user("invited@example.org", "Invited Person", "inspector", None)
     own.extra["token"] = invited.token
