@@ -19,6 +19,7 @@ import asyncpg
 import httpx2
 import pytest
 
+from inspection.synthetic import generate
 from tests.conftest import ROOT, is_postgres, run_async, run_cli
 from tests.web.conftest import PASSWORD
 
@@ -115,14 +116,23 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+@pytest.fixture(scope="module")
+def large_annex(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An Annex A of 8,000 people: its import lasts several heartbeats, long enough to be
+    killed in the middle (the demo's loads in less than one)."""
+    out = tmp_path_factory.mktemp("large")
+    generate(8000, 1, out)
+    return out / "annex_a.xlsx"
+
+
 def test_kill_9_of_a_job_worker_mid_import_loads_nothing_and_the_job_fails_honestly(
-    cli_env, tmp_path
+    cli_env, tmp_path, large_annex
 ):
     env = {**cli_env, "INSPECTION_JOB_LEASE_SECONDS": "2"}
     inspection = _inspection(env, "KIL")
     before = _counts(env)
     out = subprocess.run(
-        [sys.executable, "-c", ENQUEUE, str(inspection), str(ANNEX)],
+        [sys.executable, "-c", ENQUEUE, str(inspection), str(large_annex)],
         env=env,
         cwd=ROOT,
         capture_output=True,
