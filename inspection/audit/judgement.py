@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from inspection.models import Inspection, User
 
 MAX_LENGTH = 20_000
-EMPTY = "Enter the inspectors' judgement"
+EMPTY = "Enter the inspectors’ judgement"
 TOO_LONG = f"The judgement must be {MAX_LENGTH:,} characters or fewer"
 
 

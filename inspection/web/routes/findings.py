@@ -24,7 +24,7 @@ from inspection.web.templating import render
 # A segment narrower than this share of its bar has no number written inside it (the table
 # under the chart has every number).
 LABELLED_FROM = 0.07
-SAVED = "The inspectors' judgement has been saved"
+SAVED = "The inspectors’ judgement has been saved"
 
 
 def ink_on(colour: str) -> str:
