@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 
+from inspection.evidence.labels import source_kind_label
 from tests.conftest import ROOT
 from tests.e2e.conftest import assert_accessible, sign_in
 
@@ -60,8 +61,12 @@ def upload(page: Any, inspection_id: int, path: Path, kind: str, agency: str = "
     """Upload one file through the form and wait for the progress fragment to finish."""
     if not page.url.endswith(f"/inspections/{inspection_id}/evidence"):
         page.goto(f"/inspections/{inspection_id}/evidence")
-    page.get_by_label("Kind of file").select_option(kind)
-    page.get_by_label("Agency (for an agency extract)").fill(agency)
+    page.get_by_role("radio", name=source_kind_label(kind)).check()
+    agency_field = page.get_by_label("Agency the extract comes from")
+    # The agency's name is asked for with an agency extract only.
+    assert agency_field.is_visible() == (kind == "agency")
+    if agency:
+        agency_field.fill(agency)
     page.get_by_label("File", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="Upload and check").click()
     # The fragment polls itself while loading; its heading says how the file ended.
@@ -105,15 +110,24 @@ def test_messy_annex_a_validation_report(page):
     issues = page.locator("#issues")
     assert issues.locator("p").first.inner_text().startswith("8 issues.")
     assert issues.locator("tbody tr").count() == 8
+    # Problems are grouped by what is wrong, with their counts; each group opens to its cells.
+    groups = issues.locator("summary")
+    counts: dict[str, int] = {}
+    for title in groups.all_inner_texts():
+        about, counted = title.rsplit(" — ", 1)
+        kind = "duplicate" if about.startswith("The same record appears twice") else about
+        counts[kind] = counts.get(kind, 0) + int(counted.split()[0])
+    assert counts.pop("duplicate") == 6
+    assert sum(n for about, n in counts.items() if " is blank in List " in about) == 2
+    for group in groups.all():
+        group.click()
     text = issues.inner_text()
-    assert text.count("duplicate_row") == 6
-    assert text.count("missing_value") == 2
     assert "'Ethnicity' is blank; every row of List 3 should have it." in text
     assert "this looks like the same record twice. Both rows were loaded." in text
     # The sheet renamed "Contacts" was still read as List 1.
     rows_read = page.locator("table", has_text="Rows read")
     assert rows_read.locator("tr", has_text="Contacts").first.inner_text().split("\t")[:2] == [
-        "List 1",
+        "List 1: Contacts",
         "Contacts",
     ]
     assert_accessible(page)
@@ -167,7 +181,12 @@ def test_a_whole_inspection(browser, live_server, tmp_path):
     )
     lists = page.locator("#upload-progress table tbody tr")
     assert lists.count() == 11
-    assert lists.nth(5).inner_text().split("\t") == ["List 6 (List_6)", "98", "98", "0"]
+    assert lists.nth(5).inner_text().split("\t") == [
+        "List 6: Children in Need (List_6)",
+        "98",
+        "98",
+        "0",
+    ]
     assert_accessible(page)
     page.get_by_role("link", name="Read the validation report").click()
     page.wait_for_url(re.compile(r".*/evidence/uploads/\d+$"))
