@@ -203,8 +203,8 @@ async def test_the_agency_field_is_revealed_only_for_an_agency_extract(db):
     ]
     # Only the agency extract's choice controls the agency field; the field sits in its
     # conditional reveal, hidden while another kind is chosen (and shown without scripts).
-    assert ["data-aria-controls" in r for r in radios] == [False, False, True]
-    assert 'data-aria-controls="conditional-agency"' in radios[2]
+    assert ["data-reveals" in r for r in radios] == [False, False, True]
+    assert 'data-reveals="conditional-agency"' in radios[2]
     assert "checked" in radios[0]
     reveal = page.index(
         '<div class="govuk-radios__conditional govuk-radios__conditional--hidden"'
