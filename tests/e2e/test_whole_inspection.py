@@ -139,6 +139,29 @@ def test_messy_annex_a_validation_report(page):
     assert_accessible(page)
 
 
+def test_the_agency_is_asked_for_only_with_an_agency_extract(page, browser, live_server):
+    sign_in(page)
+    inspection_id = create_inspection(page, "E2E upload form")
+    page.goto(f"/inspections/{inspection_id}/evidence")
+    agency = page.get_by_label("Agency the extract comes from")
+    assert page.get_by_role("radio", name="Annex A workbook").is_checked()
+    assert not agency.is_visible()
+    page.get_by_role("radio", name="Partner-agency extract").check()
+    assert agency.is_visible()
+    assert_accessible(page)
+    page.get_by_role("radio", name="CIN census").check()
+    assert not agency.is_visible()
+    # Without scripts the question is always there, for whoever chooses an agency extract.
+    plain = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        no_script = plain.new_page()
+        sign_in(no_script)
+        no_script.goto(f"/inspections/{inspection_id}/evidence")
+        assert no_script.get_by_label("Agency the extract comes from").is_visible()
+    finally:
+        plain.close()
+
+
 def test_a_whole_inspection(browser, live_server, tmp_path):
     lead = browser.new_context(base_url=live_server.url, accept_downloads=True)
     page = lead.new_page()
