@@ -22,7 +22,7 @@ import json
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from inspection.audit import scoring
@@ -253,11 +253,12 @@ def judgement_of(round_: dict[str, Any]) -> dict[str, Any] | None:
     text = str(round_.get("judgement") or "").strip()
     if not text:
         return None
+    at = round_.get("judgement_at")
     return {
         "text": text,
         "paragraphs": [" ".join(p.split()) for p in text.split("\n\n") if p.strip()],
         "written_by": round_.get("judgement_by__name") or "",
-        "written_at": round_.get("judgement_at"),
+        "written_at": at.isoformat() if isinstance(at, datetime) else at,
     }
 
 

@@ -4,6 +4,7 @@ in one chart with its table, then the detail; the workbook shows the same figure
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -11,7 +12,9 @@ from html.parser import HTMLParser
 import httpx2
 from openpyxl import load_workbook
 
+from inspection.audit.findings import findings
 from inspection.audit.rubric import default_rubric
+from inspection.audit.visibility import COMMAND_LINE
 from inspection.export.workbook import build_workbook
 from inspection.models import Audit, Inspection, SampleMember, Score, User
 from inspection.web.app import create_app
@@ -169,6 +172,12 @@ async def test_the_page_opens_with_the_judgement_a_lead_wrote(db):
     assert (await qa.get(f"{base}/findings/judgement")).status_code == 404
     assert (await qa.post(f"{base}/findings/judgement", data={"judgement": "x"})).status_code == 404
     assert (await Inspection.get(id=inspection.id)).judgement == JUDGEMENT
+
+    # The findings (what the page, the export and `inspection findings --json` show) carry it.
+    doc = await findings(inspection.id, COMMAND_LINE)
+    assert (doc["judgement"]["text"], doc["judgement"]["written_by"]) == (JUDGEMENT, "lead")
+    assert datetime.fromisoformat(doc["judgement"]["written_at"]).strftime("%d/%m/%Y") == today
+    assert json.loads(json.dumps(doc))["judgement"] == doc["judgement"]
 
     # The workbook holds the same judgement, on the sheet after About.
     export = await build_workbook(inspection.id, lead, pseudonymise=False)
