@@ -135,7 +135,13 @@ async def issue_report(
     rule: str = "",
     limit: int | None = PAGE_LIMIT,
 ) -> IssueReport | None:
-    """The upload's issues (filtered by list, severity and rule), or None if no such upload."""
+    """The upload's issues (filtered by list, severity and rule), or None if no such upload.
+
+    ``groups`` always holds every group with its counts; with a ``limit`` (the page passes 0)
+    the first groups also hold their first ``CELLS_SHOWN`` cells. ``issues`` lists the issues
+    one by one: the first ``limit`` of them, every one with ``None`` (the download), none
+    with 0.
+    """
     upload = await Upload.get_or_none(id=upload_id, inspection_id=inspection_id)
     if upload is None:
         return None
