@@ -10,7 +10,10 @@ viewer may see, in this round and in every earlier round of the trend, so that n
 a grade its reader could not open (a second marker never sees a share that includes the first
 marking they are blind to).
 
-Every figure carries ``audit_ids``: the audits it was computed from.
+Every figure carries ``audit_ids``: the audits it was computed from, and ``few``: whether it
+rests on fewer than ``FEW_AUDITS`` graded audits, too few to say much about the authority's
+practice (the page and the workbook warn). The findings open with the inspectors' written
+judgement of the round (``judgement``, written by a lead: ``inspection.audit.judgement``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import json
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from inspection.audit.definition import OVERALL, RubricDefinition, stored_definition
@@ -45,6 +48,10 @@ from inspection.journey.indicators import aggregate, for_journey
 from inspection.models import Audit, Moderation, Score
 
 Z95 = 1.959963984540054
+# A share from fewer graded audits than this is shown with a warning: with so few children the
+# 95% interval is at least 30 percentage points wide, and over 50 for a share near a half
+# (nine audits, 5 good: 27% to 81%).
+FEW_AUDITS = 10
 COHORT_ORDER = [
     ("care_leaver", "Care leaver"),
     ("looked_after_start", "Child in care"),
@@ -93,6 +100,7 @@ class Share:
     weighted_high: float | None
     audit_ids: list[int]
     good_audit_ids: list[int]
+    few: bool  # fewer than FEW_AUDITS graded audits
 
 
 def share_good(rows: list[tuple[int, bool, float]]) -> Share:
@@ -120,6 +128,7 @@ def share_good(rows: list[tuple[int, bool, float]]) -> Share:
         weighted_high=w_ci.high if w_ci else None,
         audit_ids=sorted(a for a, _, _ in rows),
         good_audit_ids=sorted(a for a, g, _ in rows if g),
+        few=n < FEW_AUDITS,
     )
 
 
@@ -252,6 +261,20 @@ def _first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[d
     ]
 
 
+def judgement_of(round_: dict[str, Any]) -> dict[str, Any] | None:
+    """The written judgement of a round (a row of ``round_viewers``), or None if none yet."""
+    text = str(round_.get("judgement") or "").strip()
+    if not text:
+        return None
+    at = round_.get("judgement_at")
+    return {
+        "text": text,
+        "paragraphs": [" ".join(p.split()) for p in text.split("\n\n") if p.strip()],
+        "written_by": round_.get("judgement_by__name") or "",
+        "written_at": at.isoformat() if isinstance(at, datetime) else at,
+    }
+
+
 def _domain_rows(judged: list[Judged], definition: RubricDefinition) -> list[dict[str, Any]]:
     good = definition.good_or_better
     labels = definition.grade_labels
@@ -359,6 +382,8 @@ def _rubric_rows(judged: list[Judged]) -> list[dict[str, Any]]:
                 "audits": len(rows),
                 "audit_ids": [j.audit_id for j in rows],
                 "weighted": len({j.weight for j in rows}) > 1,
+                "scale": [{"value": g.value, "label": g.label} for g in definition.scale],
+                "not_applicable": definition.not_applicable_value,
                 "domains": _domain_rows(rows, definition),
                 "by_stratum": _breakdown(rows, definition, lambda j: [j.stratum]),
                 "by_team": _breakdown(rows, definition, lambda j: [j.team]),
@@ -426,6 +451,7 @@ async def findings(
         _trend_row(r, [_judged(x, {}, agreed.get(x["id"], {}), []) for x in firsts[r["id"]]])
         for r in rounds
     ]
+    here_round = next(r for r in rounds if r["id"] == inspection_id)
     indicators: dict[str, Any] = {"available": False}
     if with_indicators:
         children = {
@@ -433,7 +459,6 @@ async def findings(
             for r in here
             if r["child__id"] is not None
         }
-        here_round = next(r for r in rounds if r["id"] == inspection_id)
         indicators = indicator_rows(
             journeys_from_rows(
                 list(children.values()), events, _as_date(here_round["reference_date"])
@@ -442,7 +467,9 @@ async def findings(
     return {
         "inspection_id": inspection_id,
         "sample_id": sample_id,
+        "judgement": judgement_of(here_round),
         "audits": len(judged),
+        "few_audits": FEW_AUDITS,
         "rubrics": _rubric_rows(judged),
         "trend": trend,
         "journey_indicators": indicators,

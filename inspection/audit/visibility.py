@@ -175,24 +175,35 @@ def visible_among(
     return frozenset(seen)
 
 
+_ROUND_FIELDS = (
+    "id",
+    "title",
+    "reference_date",
+    "judgement",
+    "judgement_at",
+    "judgement_by__name",
+)
+
+
 async def round_viewers(
     inspection_id: int, viewer: Viewer
 ) -> tuple[list[dict[str, Any]], dict[int, Viewer]]:
     """The rounds of this inspection's local authority that ``viewer`` may see (``id``,
-    ``title``, ``reference_date``; oldest first), and the viewer as they are in each (their
-    role there): one query. Raises ``NotAMember`` if they may not see this inspection."""
+    ``title``, ``reference_date`` and the written judgement: ``judgement``, ``judgement_at``,
+    ``judgement_by__name``; oldest first), and the viewer as they are in each (their role
+    there): one query. Raises ``NotAMember`` if they may not see this inspection."""
     rounds = Inspection.filter(
         la_id=Subquery(Inspection.filter(id=inspection_id).values("la_id"))
     ).order_by("reference_date", "id")
     user = viewer.user
     if user is None or user.role == Role.ADMIN:
-        rows = list(await rounds.values("id", "title", "reference_date"))
+        rows = list(await rounds.values(*_ROUND_FIELDS))
         as_viewer = COMMAND_LINE if user is None else Viewer(user, Role.ADMIN)
         viewers = {int(r["id"]): as_viewer for r in rows}
     else:
         rows = list(
             await rounds.filter(memberships__user_id=user.id).values(
-                "id", "title", "reference_date", role="memberships__role"
+                *_ROUND_FIELDS, role="memberships__role"
             )
         )
         viewers = {int(r["id"]): Viewer(user, Role(r["role"])) for r in rows}

@@ -338,7 +338,7 @@ class _Sheet:
     def __init__(self, name: str, schema: ListSchema, placed: list[_Placed]) -> None:
         self.name = name
         self.number = schema.number
-        self.list_name = f"List {schema.number}"
+        self.list_name = schema.name
         self.positions = {column.key: (index, head) for index, column, head, _ in placed}
         # The list's events whose date column the sheet has.
         self.events = tuple(e for e in schema.events if e.date in self.positions)
@@ -356,7 +356,7 @@ def _read_list(
 ) -> None:
     """Read one list's rows: header, then the rows normalised column by column, then each row
     checked and turned into child facts and events in order."""
-    table = ctx.staged.table(f"List {schema.number}", sheet)
+    table = ctx.staged.table(schema.name, sheet)
     table.sheet = sheet
     table.header_row = header_index + 1
     placed, fatal = _read_header(ctx, sheet, schema, header_index, rows[header_index])
@@ -421,7 +421,7 @@ def _read_header(
     """The sheet's recognised columns, and the header of a missing column without which no row
     can be loaded ("" when there is none). Unknown, repeated and missing columns are issues."""
     staged = ctx.staged
-    list_name = f"List {schema.number}"
+    list_name = schema.name
     placed: list[_Placed] = []
     seen: set[str] = set()
     for index, cell in enumerate(header):

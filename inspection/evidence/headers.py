@@ -75,6 +75,17 @@ class ListSchema:
     def match(self, header: object) -> Column | None:
         return self.index.get(header_key(header))
 
+    @property
+    def name(self) -> str:
+        """What the list is called in the app: ``List 6``."""
+        return f"List {self.number}"
+
+    @property
+    def label(self) -> str:
+        """The list by its number and title, as the template's title row has it:
+        ``List 6: Children in Need``."""
+        return f"{self.name}: {self.title}"
+
 
 def _child_columns(disability: bool) -> tuple[Column, ...]:
     cols = [
@@ -277,7 +288,7 @@ LISTS: dict[int, ListSchema] = {
     ),
     5: ListSchema(
         5,
-        "Section 47 enquiries and ICPCs",
+        "Section 47 enquiries and Initial Child Protection Conferences",
         (
             "sec47 and icpc",
             "section 47",

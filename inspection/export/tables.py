@@ -23,7 +23,7 @@ from tortoise.expressions import Q, Subquery
 
 from inspection.audit.concerns import visible_concerns
 from inspection.audit.definition import definition_of
-from inspection.audit.findings import findings
+from inspection.audit.findings import FEW_AUDITS, findings
 from inspection.audit.moderation import agreement_report, submitted_pairs
 from inspection.audit.visibility import Viewer, shown_to, visible_audits
 from inspection.export.pseudonymise import (
@@ -744,10 +744,44 @@ async def concerns_table(ctx: ExportContext) -> Table:
     return table
 
 
-async def summary_table(ctx: ExportContext) -> Table:
-    """The audit findings (``inspection.audit.findings``): grade counts per domain and the
-    share good or better with its 95% Wilson interval, raw and design-weighted."""
+NO_JUDGEMENT = "The lead inspector has not written the judgement yet."
+FEW_NOTE = "Too few to say much"
+
+
+async def findings_tables(ctx: ExportContext) -> tuple[Table, Table]:
+    """The inspectors' judgement and the summary of the findings, from one computation of the
+    findings (``inspection.audit.findings``): what the findings page shows."""
     doc = await findings(ctx.inspection.id, ctx.viewer, with_indicators=False)
+    return judgement_table(ctx, doc), summary_table(ctx, doc)
+
+
+def judgement_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
+    """The judgement the inspectors wrote (``doc["judgement"]``), who wrote it and when."""
+    table = Table(
+        "judgement",
+        "Judgement",
+        "The inspectors' summary judgement of this round, as the findings page opens with it.",
+        [
+            Column("judgement", "Judgement"),
+            Column("written_by", "Written by"),
+            Column("written_at", "Written at", "datetime"),
+        ],
+    )
+    written = doc["judgement"]
+    if written is None:
+        table.rows.append((NO_JUDGEMENT, None, None))
+    else:
+        at = written["written_at"]
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at)
+        table.rows.append((ctx.text(written["text"]), written["written_by"] or None, local(at)))
+    return table
+
+
+def summary_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
+    """The audit findings (``doc``, from ``inspection.audit.findings``): grade counts per domain
+    and the share good or better with its 95% Wilson interval, raw and design-weighted, and
+    whether it rests on too few graded audits to say much."""
     labels: list[str] = []
     for rubric in _ordered_rubrics(ctx):
         labels.extend(g for g in definition_of(rubric).grade_labels.values() if g not in labels)
@@ -767,13 +801,15 @@ async def summary_table(ctx: ExportContext) -> Table:
         Column("weighted_low", "Weighted 95% from", "percent"),
         Column("weighted_high", "Weighted 95% to", "percent"),
         Column("effective_n", "Effective sample size", "float"),
+        Column("few", f"Fewer than {FEW_AUDITS} graded audits"),
     ]
     table = Table(
         "summary",
         "Summary",
         "The findings: grade distributions of submitted first "
         "markings (agreed grades where moderated), share good or better with 95% "
-        "Wilson intervals, and design-weighted estimates.",
+        "Wilson intervals, and design-weighted estimates; a share from fewer than "
+        f"{FEW_AUDITS} graded audits is marked too few to say much.",
         columns,
     )
     for r in doc["rubrics"]:
@@ -794,6 +830,7 @@ async def summary_table(ctx: ExportContext) -> Table:
                     _pct(share["weighted_low"]),
                     _pct(share["weighted_high"]),
                     None if share["effective_n"] is None else round(share["effective_n"], 2),
+                    FEW_NOTE if share["few"] else "",
                 )
             )
     return table
@@ -801,8 +838,10 @@ async def summary_table(ctx: ExportContext) -> Table:
 
 async def all_tables(ctx: ExportContext) -> list[Table]:
     """Every table, in sheet order (after About)."""
+    judgement, summary = await findings_tables(ctx)
     return [
-        await summary_table(ctx),
+        judgement,
+        summary,
         await samples_table(ctx),
         await scores_table(ctx),
         await audits_table(ctx),

@@ -244,6 +244,15 @@ def summary_sheet(wb: Workbook, table: Table, grades: list[str]) -> Worksheet:
     return ws
 
 
+def judgement_sheet(wb: Workbook, table: Table, grades: list[str]) -> Worksheet:
+    """The inspectors' judgement: its text wrapped in a wide first column."""
+    ws = table_sheet(wb, table, grades)
+    ws.column_dimensions["A"].width = 100
+    for (cell,) in ws.iter_rows(min_row=2, min_col=1, max_col=1):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return ws
+
+
 def _deterministic_zip(data: bytes, when: datetime) -> bytes:
     """Re-pack with every entry dated ``when`` so equal content gives equal bytes."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
@@ -307,9 +316,12 @@ async def build_workbook(
     grades = _grades(ctx)
     wb = Workbook()
     about_sheet(wb, about)
-    summary_sheet(wb, tables[0], grades)
-    for table in tables[1:]:
-        if table.sheet in wb.sheetnames:
+    for table in tables:
+        if table.name == "summary":
+            summary_sheet(wb, table, grades)
+        elif table.name == "judgement":
+            judgement_sheet(wb, table, grades)
+        elif table.sheet in wb.sheetnames:
             append_table(wb[table.sheet], table)
         else:
             table_sheet(wb, table, grades)

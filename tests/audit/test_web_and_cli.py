@@ -72,12 +72,12 @@ async def test_audit_in_the_browser_autosave_conflict_blind_and_findings(db):
     findings_page = await qa.get(f"{base}/findings")
     assert findings_page.status_code == 200
     assert "0 submitted first markings that you may see." in findings_page.text
-    assert '<svg class="app-chart" role="img"' not in findings_page.text
+    assert 'class="app-grade-chart" role="img"' not in findings_page.text
     assert (await qa.get(f"{base}/moderation")).status_code == 404
     cl = await _client(db, "lead@x.test")
     findings_page = await cl.get(f"{base}/findings")
     assert "1 submitted first marking that you may see." in findings_page.text
-    assert '<svg class="app-chart" role="img"' in findings_page.text
+    assert 'class="app-grade-chart" role="img"' in findings_page.text
     assert f"{base}/findings/audits?ids={first_id}" in findings_page.text
     assert (await cl.get(f"{base}/moderation")).status_code == 200
 

@@ -146,6 +146,8 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/findings"): Policy(
         "inspection", READERS, "computed from the audits the user may see"
     ),
+    ("GET", f"{_I}/findings/judgement"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/findings/judgement"): Policy("inspection", LEADS),
     ("GET", f"{_I}/findings/audits"): Policy(
         "inspection", READERS, "lists only audits the user may see"
     ),

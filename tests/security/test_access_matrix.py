@@ -154,6 +154,8 @@ SPECS: dict[tuple[str, str], Spec] = {
         },
     ),
     ("GET", f"{_I}/findings"): Spec(200),
+    ("GET", f"{_I}/findings/judgement"): Spec(200),
+    ("POST", f"{_I}/findings/judgement"): Spec(400, lambda c: {"judgement": " "}),
     ("GET", f"{_I}/findings/audits"): Spec(200),
     ("GET", f"{_I}/concerns"): Spec(200),
     ("GET", f"{_I}/concerns/{{concern_id:id}}"): Spec(200),

@@ -1,4 +1,4 @@
-"""Audits, second marking and moderation, findings, and concerns about children."""
+"""Audits, second marking and moderation, and concerns about children."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from inspection.audit.audits import (
     value_keys,
 )
 from inspection.audit.definition import RubricDefinition, definition_of
-from inspection.audit.findings import findings
 from inspection.audit.moderation import (
     FEW_PAIRS,
     AgreedGradeRefused,
@@ -56,7 +55,7 @@ from inspection.web.access import (
     not_found,
 )
 from inspection.web.access import require_inspection as require
-from inspection.web.params import form_id, form_number, form_text, query_id, query_ids
+from inspection.web.params import form_id, form_number, form_text, query_id
 from inspection.web.templating import is_htmx, render
 
 OUT_OF_DATE = "This page is out of date: reload the audit and make your change again."
@@ -404,101 +403,6 @@ async def moderation_agree(request: Request) -> Response:
     )
 
 
-CHART_WIDTH = 300
-BAR_HEIGHT = 22
-
-
-def _bars(items: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
-    """Finished geometry for one horizontal bar chart (all arithmetic before rendering)."""
-    bars = []
-    for i, item in enumerate(items):
-        share = item["count"] / total if total else 0.0
-        bars.append(
-            {
-                **item,
-                "y": i * (BAR_HEIGHT + 6),
-                "width": round(share * CHART_WIDTH, 1),
-                "share": share,
-            }
-        )
-    return bars
-
-
-def _trace(inspection_id: int, ids: list[int]) -> str:
-    return f"/inspections/{inspection_id}/findings/audits?ids={','.join(map(str, ids))}"
-
-
-async def findings_page(request: Request) -> Response:
-    inspection, role = await require(request, READERS)
-    user = current_user(request)
-    sample_id = query_id(request, "sample")
-    doc = await findings(inspection.id, Viewer(user, role), sample_id)
-    charts = []
-    for r in doc["rubrics"]:
-        for d in r["domains"]:
-            total = sum(x["count"] for x in d["distribution"])
-            charts.append(
-                {
-                    "rubric": r["rubric"],
-                    "domain": d,
-                    "bars": _bars(d["distribution"], total),
-                    "total": total,
-                    "height": len(d["distribution"]) * (BAR_HEIGHT + 6),
-                }
-            )
-    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
-    return render(
-        request,
-        "findings.html",
-        {
-            "inspection": inspection,
-            "role": role,
-            "doc": doc,
-            "charts": charts,
-            "samples": samples,
-            "sample_id": sample_id,
-            "trace": _trace,
-            "chart_width": CHART_WIDTH,
-            "bar_height": BAR_HEIGHT,
-        },
-    )
-
-
-async def findings_audits(request: Request) -> Response:
-    """The audits one figure came from, of those the user may see."""
-    inspection, role = await require(request, READERS)
-    ids = query_ids(request, "ids")
-    seen = await visible_audits(inspection.id, Viewer(current_user(request), role))
-    audits = list(
-        await Audit.filter(
-            inspection_id=inspection.id,
-            id__in=sorted(seen.intersection(ids)),
-            marking=Marking.FIRST,
-            status=AuditStatus.SUBMITTED,
-        )
-        .prefetch_related("member", "rubric")
-        .order_by("id")
-    )
-    rows = [
-        {
-            "audit": a,
-            "overall": definition_of(a.rubric).grade_labels.get(a.overall, a.overall),
-            "stratum": a.member.stratum if a.member else "",
-        }
-        for a in audits
-    ]
-    return render(
-        request,
-        "findings_audits.html",
-        {
-            "inspection": inspection,
-            "role": role,
-            "rows": rows,
-            "can_open": role in EDITORS,
-        },
-    )
-
-
 async def concerns_page(request: Request) -> Response:
     inspection, role = await require(request, READERS)
     viewer = Viewer(current_user(request), role)
@@ -601,8 +505,6 @@ routes = [
     Route(f"{_P}/moderation", moderation_page, methods=["GET"]),
     Route(f"{_P}/moderation/plan", moderation_plan, methods=["POST"]),
     Route(f"{_P}/moderation/agree", moderation_agree, methods=["POST"]),
-    Route(f"{_P}/findings", findings_page, methods=["GET"]),
-    Route(f"{_P}/findings/audits", findings_audits, methods=["GET"]),
     Route(f"{_P}/concerns", concerns_page, methods=["GET"]),
     Route(f"{_P}/concerns/{{concern_id:id}}", concern_page, methods=["GET"]),
     Route(f"{_P}/concerns/{{concern_id:id}}/{{action:str}}", concern_action, methods=["POST"]),
