@@ -2,9 +2,10 @@
 
 Prints rows per second, peak memory and the ratio to a floor measured in the same run: reading
 the same files with the fastest plain readers (python-calamine for the workbook, ``csv.reader``
-for the CSVs, ``xml.etree`` for the XML) plus asyncpg ``copy_records_to_table`` of as many rows
-as the import wrote into the real event table, its keys checked (rolled back). Targets: ratio
-<= 2.0, peak memory <= 2 GiB.
+for the CSVs, ``xml.etree`` for the XML) plus asyncpg ``copy_records_to_table`` of the very rows
+the import wrote (children, source records, events, validation issues) into the real tables,
+with their keys and indexes (rolled back). Targets: ratio <= 1.5, peak memory <= 1 GiB. The
+machine's other work slows either side: compare ratios of one run, not times across runs.
 
     python bench/bench_import.py [CHILDREN] [POSTGRES_URL]
 
@@ -36,7 +37,6 @@ from tortoise import Tortoise
 from inspection.db import upgrade
 from inspection.evidence.bundle import import_files
 from inspection.evidence.load import EvidenceFile
-from inspection.evidence.rows import EVENT_HEAD
 from inspection.models import Inspection, LocalAuthority
 from inspection.settings import Settings, tortoise_config
 
@@ -156,39 +156,69 @@ def read_floor(directory: Path) -> float:
     return time.perf_counter() - start
 
 
-async def copy_floor(database: str, rows: int) -> float:
-    """COPY of as many rows as the import wrote into the real ``event`` table, rolled back:
-    its primary key, its index and its four foreign keys checked, as the import's own rows
-    are. Integrity is part of the job, so the floor pays for it too."""
+# The tables an import writes, parents first, and the keys each row holds to another of them.
+FLOOR_TABLES = (
+    ("child", ()),
+    ("source_record", (("child_id", "child"),)),
+    ("event", (("child_id", "child"), ("record_id", "source_record"))),
+    ("validation_issue", ()),
+)
+
+
+async def copy_floor(database: str) -> tuple[float, int]:
+    """COPY of the very rows the import wrote (children, source records, events, issues) into
+    the real tables, for a second inspection and upload, rolled back: every primary key,
+    unique index, index and foreign key checked and maintained, as for the import's own rows.
+    The rows are read back and given their new ids before the clock starts; only the COPYs
+    are timed. Integrity is part of the job, so the floor pays for it too."""
     conn = await asyncpg.connect(_url(database))
     try:
-        parents = await conn.fetch(
-            "SELECT inspection_id, child_id, id AS record_id, upload_id FROM source_record "
-            "WHERE child_id IS NOT NULL"
-        )
-        records = [
-            (
-                *parents[n % len(parents)],
-                "social_care",
-                "contact",
-                date(2026, 10, 1),
-                None,
-                "List_1",
-                3,
-                '{"source":"6","original":{"source":"q) 6: Police"}}',
-                "Assessment Team North",
-                "Sam Smith",
-            )
-            for n in range(rows)
-        ]
-        columns = ["inspection_id", "child_id", "record_id", "upload_id", *EVENT_HEAD[1:]]
         transaction = conn.transaction()
         await transaction.start()
+        inspection_id = await conn.fetchval(
+            "INSERT INTO inspection (la_id, kind, title, reference_date, status, created_at) "
+            "SELECT la_id, kind, 'floor', reference_date, status, created_at FROM inspection "
+            "LIMIT 1 RETURNING id"
+        )
+        upload_id = await conn.fetchval(
+            "INSERT INTO upload (inspection_id, source_kind, agency, filename, sha256, "
+            "size_bytes, stored_path, uploaded_at, status, summary) SELECT $1, source_kind, "
+            "agency, filename, 'floor', size_bytes, '', uploaded_at, status, '{}' FROM upload "
+            "LIMIT 1 RETURNING id",
+            inspection_id,
+        )
+        offsets = {
+            table: await conn.fetchval(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            for table, _ in FLOOR_TABLES
+        }
+        batches = []
+        for table, keys in FLOOR_TABLES:
+            found = await conn.fetch(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
+            if not found:
+                continue
+            columns = list(found[0].keys())
+            shifted = {"id": table, **dict(keys)}
+            at = {column: columns.index(column) for column in shifted}
+            inspection_at = columns.index("inspection_id")
+            upload_at = columns.index("upload_id") if "upload_id" in columns else None
+            records = []
+            for row in found:
+                values = list(row)
+                for column, parent in shifted.items():
+                    if values[at[column]] is not None:
+                        values[at[column]] += offsets[parent]
+                values[inspection_at] = inspection_id
+                if upload_at is not None:
+                    values[upload_at] = upload_id
+                records.append(tuple(values))
+            batches.append((table, columns, records))
+        del found
         start = time.perf_counter()
-        await conn.copy_records_to_table("event", records=records, columns=columns)
+        for table, columns, records in batches:
+            await conn.copy_records_to_table(table, records=records, columns=columns)
         seconds = time.perf_counter() - start
         await transaction.rollback()
-        return seconds
+        return seconds, sum(len(records) for _, _, records in batches)
     finally:
         await conn.close()
 
@@ -235,7 +265,7 @@ def main() -> None:
             )
             peak = watch.stop()
             read_seconds = read_floor(directory)
-            copy_seconds = asyncio.run(copy_floor(database, written))
+            copy_seconds, copied = asyncio.run(copy_floor(database))
         finally:
             asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     floor = read_seconds + copy_seconds
@@ -245,13 +275,13 @@ def main() -> None:
     )
     print(
         f"peak memory (resident, the importing process and its loaders together): "
-        f"{peak:,.0f} MiB (target <= 2,048 MiB)"
+        f"{peak:,.0f} MiB (target <= 1,024 MiB)"
     )
     print(
-        f"floor: plain reads {read_seconds:.2f} s + COPY of {written:,} rows into the event "
-        f"table (keys checked, index kept) {copy_seconds:.2f} s = {floor:.2f} s"
+        f"floor: plain reads {read_seconds:.2f} s + COPY of the same {copied:,} rows into the "
+        f"real tables (keys checked, indexes kept) {copy_seconds:.2f} s = {floor:.2f} s"
     )
-    print(f"ratio import / floor: {seconds / floor:.2f} (target <= 2.0)")
+    print(f"ratio import / floor: {seconds / floor:.2f} (target <= 1.5)")
 
 
 if __name__ == "__main__":

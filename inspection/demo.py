@@ -13,12 +13,11 @@ from pathlib import Path
 
 from inspection import db
 from inspection.accounts import create_user
-from inspection.evidence.bundle import import_files
-from inspection.evidence.load import EvidenceFile
 from inspection.evidence.staged import EvidenceFileError
 from inspection.inspections import add_local_authority, add_member, create_inspection
-from inspection.journey.linkage import link_inspection
-from inspection.models import Child, Inspection, LocalAuthority, User
+from inspection.jobs.runner import import_work
+from inspection.jobs.worker import start_here
+from inspection.models import Child, Inspection, JobKind, JobStatus, LocalAuthority, User
 from inspection.models.core import Role
 from inspection.settings import Settings
 
@@ -85,18 +84,29 @@ DEMO_FILES = [
 
 
 async def load_demo_evidence(inspection: Inspection, user: User, config: Settings) -> str:
-    """Load the committed fixtures into the demo inspection and link them.
+    """Load the committed fixtures into the demo inspection and link them, as jobs run here
+    (the same jobs a browser upload and a linkage run are).
 
     Each file is recognised by its hash, so a second run loads nothing again.
     """
-    files = [EvidenceFile(FIXTURE_DIR / name, kind, agency) for name, kind, agency in DEMO_FILES]
+    files = [
+        (name, import_work(FIXTURE_DIR / name, kind, agency)) for name, kind, agency in DEMO_FILES
+    ]
+    worker, jobs = await start_here(
+        config, "inspection demo", inspection.id, JobKind.IMPORT, files, user
+    )
     loaded = 0
-    for outcome in await import_files(inspection.id, files, config, uploaded_by=user):
-        if isinstance(outcome, EvidenceFileError):  # the committed fixtures always load
-            raise outcome
-        loaded += outcome.status == "loaded"
+    for ended in await worker.run_batch(jobs):
+        if ended.status != JobStatus.DONE:  # the committed fixtures always load
+            raise EvidenceFileError(ended.message)
+        loaded += ended.outcome["status"] == "loaded"
     if loaded:
-        await link_inspection(inspection.id)
+        worker, jobs = await start_here(
+            config, "inspection demo", inspection.id, JobKind.LINKAGE, started_by=user
+        )
+        ended = await worker.run(jobs[0])
+        if ended.status != JobStatus.DONE:
+            raise RuntimeError(ended.message)
     children = await Child.filter(inspection_id=inspection.id).count()
     return (
         f"inspection {inspection.id} '{inspection.title}' with {children} children "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from inspection.models import Inspection, LocalAuthority, Membership, User
+from inspection.models import AccessLog, Inspection, LocalAuthority, Membership, User
 from inspection.models.columns import fits, max_length
 from inspection.models.core import InspectionKind, Role
 
@@ -82,6 +82,43 @@ async def remove_member(inspection: Inspection, user: User) -> None:
     removed = await Membership.filter(inspection_id=inspection.id, user_id=user.id).delete()
     if not removed:
         raise InspectionError(f"{user.name} is not in the team of {inspection.title}.")
+
+
+async def only_lead(inspection_id: int, user_id: int) -> bool:
+    """True when ``user_id`` is the inspection's one lead inspector: the team would have no
+    lead without them."""
+    leads = await Membership.filter(
+        inspection_id=inspection_id, role=Role.LEAD_INSPECTOR
+    ).values_list("user_id", flat=True)
+    return list(leads) == [user_id]
+
+
+async def remove_team_member(inspection: Inspection, user_id: int) -> User:
+    """Take a member off the team from the inspection's own page. The one lead inspector stays:
+    the team would have nobody to run it (add another lead first)."""
+    membership = await Membership.get_or_none(
+        inspection_id=inspection.id, user_id=user_id
+    ).prefetch_related("user")
+    if membership is None:
+        raise InspectionError(f"That person is not in the team of {inspection.title}.")
+    if await only_lead(inspection.id, user_id):
+        raise InspectionError(
+            f"{membership.user.name} is the only lead inspector: add another lead inspector "
+            "to the team before removing them."
+        )
+    await membership.delete()
+    return membership.user
+
+
+async def removed_member_name(inspection_id: int, user_id: int) -> str:
+    """The name of someone taken off the team from the inspection's page ("" unless the access
+    log records that removal and they are no longer a member)."""
+    removed = await AccessLog.exists(
+        inspection_id=inspection_id, action="remove-member", object_id=str(user_id)
+    )
+    member = await Membership.exists(inspection_id=inspection_id, user_id=user_id)
+    user = await User.get_or_none(id=user_id) if removed and not member else None
+    return user.name if user else ""
 
 
 async def visible_inspections(user: User) -> list[Inspection]:

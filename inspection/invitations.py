@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from inspection.accounts import (
@@ -143,6 +144,15 @@ async def deactivate(user: User, by: User | None) -> None:
             used_at=datetime.now(UTC)
         )
     user.active = False
+
+
+async def forget_finished(now: datetime | None = None) -> int:
+    """Delete the links that can no longer be used (used, ended by a newer link or a
+    deactivation, or expired): only their hashes were kept, and nothing reads them again.
+    How many were deleted."""
+    when = now or datetime.now(UTC)
+    finished = Q(used_at__isnull=False) | Q(expires_at__lte=when)
+    return int(await Invitation.filter(finished).delete())
 
 
 async def reactivate(user: User) -> None:

@@ -13,7 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from inspection.audit.moderation import selected_member_ids
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, concerns_seen, visible_audits
+from inspection.journey.decision_kinds import DecisionKind
 from inspection.models import (
     AccessLog,
     Audit,
@@ -27,8 +29,8 @@ from inspection.models import (
     Upload,
 )
 from inspection.models.core import EDITORS, LEADS, READERS, Role
+from inspection.sampling.status import IN_SAMPLE
 
-ACTIVE_MEMBERS = ("selected", "replacement")
 EXPORT_ACTIONS = ("export-xlsx", "export-csv", "export-offline-pack")
 
 
@@ -191,9 +193,13 @@ async def _linkage(inspection_id: int, has_evidence: bool) -> Task:
     if not has_evidence:
         return Task(title, section, TaskStatus.CANNOT_START, "Load evidence first")
     unlinked = await SourceRecord.filter(inspection_id=inspection_id, child_id__isnull=True).count()
-    pending = await LinkDecision.filter(inspection_id=inspection_id, decision="pending").count()
+    pending = await LinkDecision.filter(
+        inspection_id=inspection_id, decision=DecisionKind.PENDING
+    ).count()
     decided = (
-        await LinkDecision.filter(inspection_id=inspection_id).exclude(decision="pending").count()
+        await LinkDecision.filter(inspection_id=inspection_id)
+        .exclude(decision=DecisionKind.PENDING)
+        .count()
     )
     if unlinked:
         return Task(
@@ -228,9 +234,7 @@ async def _samples(inspection_id: int) -> tuple[Task, list[int]]:
             "No sample drawn",
             "Draw a sample of children to audit",
         ), []
-    children = await SampleMember.filter(
-        sample_id__in=sample_ids, status__in=ACTIVE_MEMBERS
-    ).count()
+    children = await SampleMember.filter(sample_id__in=sample_ids, status__in=IN_SAMPLE).count()
     summary = f"{_count(len(sample_ids), 'sample')} of {_count(children, 'child', 'children')}"
     return Task(title, section, TaskStatus.COMPLETED, summary), sample_ids
 
@@ -239,13 +243,11 @@ async def _audits(sample_ids: list[int], seen: frozenset[int]) -> tuple[Task, in
     title, section = "Audits", Section.AUDITS
     if not sample_ids:
         return Task(title, section, TaskStatus.CANNOT_START, "Draw a sample first"), 0, False
-    to_audit = await SampleMember.filter(
-        sample_id__in=sample_ids, status__in=ACTIVE_MEMBERS
-    ).count()
+    to_audit = await SampleMember.filter(sample_id__in=sample_ids, status__in=IN_SAMPLE).count()
     firsts = await Audit.filter(
-        id__in=sorted(seen), member__sample_id__in=sample_ids, marking="first"
+        id__in=sorted(seen), member__sample_id__in=sample_ids, marking=Marking.FIRST
     ).values_list("status", flat=True)
-    submitted = sum(1 for s in firsts if s == "submitted")
+    submitted = sum(1 for s in firsts if s == AuditStatus.SUBMITTED)
     summary = f"{submitted} of {to_audit} audits submitted"
     if not firsts:
         return (
@@ -287,7 +289,10 @@ async def _moderation(sample_ids: list[int], submitted: int, seen: frozenset[int
     for sample_id in planned:
         chosen |= await selected_member_ids(sample_id)
     done = await Audit.filter(
-        id__in=sorted(seen), member_id__in=sorted(chosen), marking="second", status="submitted"
+        id__in=sorted(seen),
+        member_id__in=sorted(chosen),
+        marking=Marking.SECOND,
+        status=AuditStatus.SUBMITTED,
     ).count()
     summary = f"{done} of {len(chosen)} second markings submitted"
     if done < len(chosen):

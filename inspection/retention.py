@@ -3,7 +3,7 @@
 What stays: the inspection, its samples' design (seed, method, hashes), the audits' grades and
 the agreement figures, so findings can still be reproduced as figures; and an access-log entry
 recording the purge, who asked for it, the title they typed, their reason and what was
-removed. What goes: children, every source record, identifier and event, link decisions,
+removed. What goes: children, every source record and event, link decisions,
 validation issues' original values, every file that holds child data (the raw uploads kept
 under ``uploads/<inspection>/``, the stored files the uploads name, and any upload waiting in
 ``incoming/<inspection>/``), evidence, feedback, moderation and concern text, and the audits'
@@ -33,7 +33,6 @@ from inspection.models import (
     Child,
     Concern,
     Event,
-    Identifier,
     Inspection,
     LinkDecision,
     Moderation,
@@ -61,7 +60,6 @@ class PurgeReport:
     children: int
     records: int
     events: int
-    identifiers: int
     link_decisions: int
     files: int
     concerns: int
@@ -72,7 +70,6 @@ class PurgeReport:
             (self.children, "child", "children"),
             (self.records, "agency record", "agency records"),
             (self.events, "event", "events"),
-            (self.identifiers, "identifier", "identifiers"),
             (self.link_decisions, "link decision", "link decisions"),
             (self.files, "file of uploaded evidence", "files of uploaded evidence"),
             (self.concerns, "concern's text", "concerns' text"),
@@ -157,7 +154,6 @@ async def purge_preview(inspection_id: int, data_dir: Path) -> PurgeReport:
         children=await Child.filter(inspection_id=inspection_id).count(),
         records=await SourceRecord.filter(inspection_id=inspection_id).count(),
         events=await Event.filter(inspection_id=inspection_id).count(),
-        identifiers=await Identifier.filter(inspection_id=inspection_id).count(),
         link_decisions=await LinkDecision.filter(inspection_id=inspection_id).count(),
         files=len(files) + len(waiting),
         concerns=await Concern.filter(inspection_id=inspection_id).count(),
@@ -196,7 +192,6 @@ async def purge_inspection(
         children = await Child.filter(inspection_id=inspection_id).count()
         concerns = await Concern.filter(inspection_id=inspection_id)
         events = await Event.filter(inspection_id=inspection_id).delete()
-        identifiers = await Identifier.filter(inspection_id=inspection_id).delete()
         decisions = await LinkDecision.filter(inspection_id=inspection_id).delete()
         records = await SourceRecord.filter(inspection_id=inspection_id).delete()
         await SampleMember.filter(inspection_id=inspection_id).update(child_id=None)
@@ -226,7 +221,6 @@ async def purge_inspection(
             children=children,
             records=records,
             events=events,
-            identifiers=identifiers,
             link_decisions=decisions,
             files=len(files) + len(waiting),
             concerns=len(concerns),

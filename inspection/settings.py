@@ -50,6 +50,10 @@ class Settings:
     login_window_seconds: int = 300
     retention_days: int = 365
     incoming_max_age_minutes: int = 60
+    # A running job whose worker has not renewed its lease for this long is taken as ended.
+    job_lease_seconds: float = 60.0
+    # Whether the web process runs a job worker of its own (``serve --no-worker`` turns it off).
+    in_process_worker: bool = True
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -131,9 +135,26 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         https=env.get("INSPECTION_HTTPS", "").lower() in {"1", "true", "yes"},
         retention_days=int(env.get("INSPECTION_RETENTION_DAYS", "365")),
         incoming_max_age_minutes=int(env.get("INSPECTION_INCOMING_MAX_AGE_MINUTES", "60")),
+        job_lease_seconds=_lease_seconds(env),
+        in_process_worker=env.get("INSPECTION_IN_PROCESS_WORKER", "1").lower()
+        not in {"0", "false", "no"},
         allowed_hosts=allowed_hosts(env.get("INSPECTION_ALLOWED_HOSTS", "")),
         trusted_proxies=trusted_proxies(env.get("INSPECTION_TRUSTED_PROXIES", "")),
     )
+
+
+def _lease_seconds(env: Mapping[str, str]) -> float:
+    text = env.get("INSPECTION_JOB_LEASE_SECONDS", "").strip() or "60"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= 86400:
+        raise SettingsError(
+            "INSPECTION_JOB_LEASE_SECONDS must be a number of seconds from 1 to 86400, "
+            f"not '{text}'."
+        )
+    return seconds
 
 
 def _megabytes(env: Mapping[str, str], key: str, default: int) -> int:

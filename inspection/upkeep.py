@@ -1,9 +1,11 @@
 """Upkeep of what the app keeps, run when the web app starts and then every few minutes.
 
-- Raw uploads left in ``incoming/`` by an import whose process died (a crash, a killed
+- Jobs whose worker ended, marked failed with the reason (``jobs.queue.expire``);
+- raw uploads left in ``incoming/`` by an import whose process died (a crash, a killed
   worker), once nobody holds them and they are older than ``incoming_max_age_minutes``;
 - any file still kept for an inspection that was purged;
-- sign-in counts whose window has ended.
+- sign-in counts whose window has ended;
+- set-password links that were used, ended or expired.
 
 Every step is safe to run in several processes at once.
 """
@@ -14,6 +16,8 @@ import asyncio
 from dataclasses import dataclass
 
 from inspection.evidence import incoming
+from inspection.invitations import forget_finished
+from inspection.jobs import queue
 from inspection.retention import sweep_purged
 from inspection.settings import Settings
 from inspection.throttle import forget_ended
@@ -24,13 +28,22 @@ class UpkeepReport:
     incoming_files: int
     purged_files: int
     sign_in_counts: int
+    invitations: int
 
 
 async def upkeep(settings: Settings) -> UpkeepReport:
     """One round of upkeep; what it removed."""
+    # The jobs of workers that ended are said so (and their raw files removed) even where no
+    # worker runs; the raw files of queued jobs are kept for them.
+    await queue.expire()
     stale = await asyncio.to_thread(
-        incoming.sweep, settings.data_dir, settings.incoming_max_age_minutes * 60
+        incoming.sweep,
+        settings.data_dir,
+        settings.incoming_max_age_minutes * 60,
+        None,
+        await queue.waiting_files(),
     )
     purged = await sweep_purged(settings.data_dir)
     counts = await forget_ended(settings.sign_in_throttle())
-    return UpkeepReport(stale, purged, counts)
+    links = await forget_finished()
+    return UpkeepReport(stale, purged, counts, links)

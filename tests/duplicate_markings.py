@@ -23,6 +23,7 @@ from tortoise import Tortoise
 from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate
 
+from inspection.audit.definition import definition_of
 from inspection.audit.rubric import default_rubric
 from inspection.db import database, upgrade
 from inspection.models import (
@@ -46,7 +47,7 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 async def populate() -> dict[str, int]:
     """The audits by name (``m1_blank``...) with their ids."""
     rubric = await default_rubric()
-    domains = [d["key"] for d in rubric.definition["domains"]]
+    domains = [d.key for d in definition_of(rubric).domains]
     la = await LocalAuthority.create(code="E09", name="Authority E09")
     users = {
         name: await User.create(email=f"{name}@x.test", name=name, password_hash="x", role=role)

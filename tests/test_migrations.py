@@ -241,3 +241,58 @@ def test_keys_that_point_at_nothing_are_cleared_by_the_rule_and_then_refused(tmp
         "a dangling child key": "refused",
         "next event id": 41,
     }
+
+
+NO_IDENTIFIER = """
+import asyncio, json
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
+from inspection.db import database, upgrade
+from inspection.settings import load
+
+TABLES = {
+    "postgres": "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'",
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
+}
+
+async def tables(config):
+    async with database(config):
+        conn = Tortoise.get_connection("default")
+        _, rows = await conn.execute_query(TABLES[config.dialect])
+        return sorted(dict(r)["name"] for r in rows)
+
+async def main():
+    config = load()
+    await migrate(config=config.tortoise_config(), target="models.0010_invitations")
+    await Tortoise.close_connections()
+    async with database(config):
+        conn = Tortoise.get_connection("default")
+        await conn.execute_script(
+            "INSERT INTO local_authority (code, name) VALUES ('E1', 'A');"
+            "INSERT INTO inspection (la_id, kind, title, reference_date, status, created_at) "
+            "SELECT id, 'jtai', 'T', '2026-11-02', 'open', '2026-11-02' FROM local_authority;"
+            "INSERT INTO child (inspection_id, la_child_id, given_name, family_name, sex, "
+            "ethnicity, disability, postcode, team, worker, attributes) SELECT id, 'C1', '', '', "
+            "'', '', '', '', '', '', '{}' FROM inspection;"
+            "INSERT INTO identifier (inspection_id, child_id, scheme, value) "
+            "SELECT inspection_id, id, 'upn', 'A123' FROM child;"
+        )
+    before = await tables(config)
+    await migrate(config=config.tortoise_config(), target="models.0011_no_identifier_table")
+    await Tortoise.close_connections()
+    after = await tables(config)
+    async with database(config):
+        from inspection.models import Child
+        children = await Child.all().values_list("la_child_id", flat=True)
+    print(json.dumps({"dropped": sorted(set(before) - set(after)),
+                      "added": sorted(set(after) - set(before)), "children": children}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_identifier_table_nothing_wrote_is_dropped_and_children_are_kept(tmp_path):
+    """0011_no_identifier_table on a database whose identifier table holds a row: the table
+    goes, no other table does, and the child it named stays."""
+    found = _run_on_a_new_database(tmp_path, "identifier", ["-c", NO_IDENTIFIER])
+    assert found == {"dropped": ["identifier"], "added": [], "children": ["C1"]}

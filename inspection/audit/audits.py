@@ -18,8 +18,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from inspection.audit import scoring
+from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.moderation import selected_member_ids
 from inspection.audit.rubric import default_rubric
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import LEAD_ROLES, Viewer, may_see_audit, visible_audits
 from inspection.models import (
     Audit,
@@ -27,12 +29,15 @@ from inspection.models import (
     Child,
     Event,
     Rubric,
+    Sample,
     SampleMember,
     Score,
     User,
 )
 from inspection.models.core import Role
 from inspection.models.ids import BIG_ROW_ID
+from inspection.sampling.population import stratum_label
+from inspection.sampling.status import IN_SAMPLE
 
 AUDITOR_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
 
@@ -76,19 +81,19 @@ class SaveResult:
     missing: list[str] = field(default_factory=list)
 
 
-def value_keys(definition: dict[str, Any]) -> list[str]:
+def value_keys(definition: RubricDefinition) -> list[str]:
     keys: list[str] = []
-    for d in definition["domains"]:
+    for d in definition.domains:
         keys += [
-            scoring.grade_key(d["key"]),
-            scoring.evidence_key(d["key"]),
-            scoring.cites_key(d["key"]),
+            scoring.grade_key(d.key),
+            scoring.evidence_key(d.key),
+            scoring.cites_key(d.key),
         ]
     return keys + list(scoring.OVERALL_FIELDS)
 
 
-def field_label(definition: dict[str, Any], key: str) -> str:
-    titles = {d["key"]: d["title"] for d in definition["domains"]}
+def field_label(definition: RubricDefinition, key: str) -> str:
+    titles = definition.titles
     kind, _, domain = key.partition(":")
     if domain:
         part = {"grade": "grade", "evidence": "evidence", "cites": "cited events"}[kind]
@@ -102,7 +107,7 @@ def field_label(definition: dict[str, Any], key: str) -> str:
     }.get(key, key)
 
 
-def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def normalise_values(definition: RubricDefinition, raw: dict[str, Any]) -> dict[str, Any]:
     """Only the rubric's fields, each in its one shape (text, sorted id list, theme list)."""
     out: dict[str, Any] = {}
     for key in value_keys(definition):
@@ -130,26 +135,26 @@ def normalise_values(definition: dict[str, Any], raw: dict[str, Any]) -> dict[st
     return out
 
 
-def grade_problems(definition: dict[str, Any], values: dict[str, Any]) -> list[str]:
+def grade_problems(definition: RubricDefinition, values: dict[str, Any]) -> list[str]:
     """What is wrong with the grades in ``values`` for this rubric version, field by field.
 
     A domain grade is blank (not graded yet), a grade of the scale, or "Not applicable" where
     the domain allows it; the overall judgement is blank (as proposed) or a grade of the scale.
     """
-    scale = sorted(definition["scale"], key=lambda g: int(g["rank"]))
-    allowed = {g["value"] for g in scale}
-    choices = ", ".join(g["label"] for g in scale[:-1]) + f" or {scale[-1]['label']}"
-    na = definition.get("not_applicable") or {}
+    scale = definition.scale
+    allowed = {g.value for g in scale}
+    choices = ", ".join(g.label for g in scale[:-1]) + f" or {scale[-1].label}"
+    na = definition.not_applicable
     problems = []
-    for domain in definition["domains"]:
-        key = scoring.grade_key(domain["key"])
+    for domain in definition.domains:
+        key = scoring.grade_key(domain.key)
         grade = values.get(key) or ""
         if not grade or grade in allowed:
             continue
         label = field_label(definition, key)
-        if na and grade == na.get("value"):
-            if not domain.get("allows_not_applicable"):
-                problems.append(f"{label} cannot be {na['label']}: this domain always applies.")
+        if na is not None and grade == na.value:
+            if not domain.allows_not_applicable:
+                problems.append(f"{label} cannot be {na.label}: this domain always applies.")
             continue
         problems.append(f"{label} must be {choices}.")
     overall = values.get("overall") or ""
@@ -160,7 +165,7 @@ def grade_problems(definition: dict[str, Any], values: dict[str, Any]) -> list[s
     return problems
 
 
-async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, Any]:
+async def audit_values(audit: Audit, definition: RubricDefinition) -> dict[str, Any]:
     scores = {s.domain: s for s in await Score.filter(audit_id=audit.id)}
     raw: dict[str, Any] = {
         "overall": audit.overall,
@@ -169,11 +174,11 @@ async def audit_values(audit: Audit, definition: dict[str, Any]) -> dict[str, An
         "improvements": audit.improvements,
         "themes": list(audit.themes or []),
     }
-    for d in definition["domains"]:
-        s = scores.get(d["key"])
-        raw[scoring.grade_key(d["key"])] = s.grade if s else ""
-        raw[scoring.evidence_key(d["key"])] = s.evidence if s else ""
-        raw[scoring.cites_key(d["key"])] = list(s.cited_events) if s else []
+    for d in definition.domains:
+        s = scores.get(d.key)
+        raw[scoring.grade_key(d.key)] = s.grade if s else ""
+        raw[scoring.evidence_key(d.key)] = s.evidence if s else ""
+        raw[scoring.cites_key(d.key)] = list(s.cited_events) if s else []
     return normalise_values(definition, raw)
 
 
@@ -201,7 +206,7 @@ async def open_audit(inspection_id: int, audit_id: int, user: User, role: Role) 
 
 
 def may_edit(audit: Audit, user: User, role: Role) -> bool:
-    return audit.status == "draft" and (audit.auditor_id == user.id or role in LEAD_ROLES)
+    return audit.status == AuditStatus.DRAFT and (audit.auditor_id == user.id or role in LEAD_ROLES)
 
 
 def _started(existing: Audit, auditor: User, marking: str) -> Audit:
@@ -215,7 +220,7 @@ async def create_audit(
     inspection_id: int,
     member_id: int,
     auditor: User,
-    marking: str = "first",
+    marking: str = Marking.FIRST,
     rubric: Rubric | None = None,
 ) -> Audit:
     """Start the first or second marking of a sample member; returns an existing one if any.
@@ -224,7 +229,7 @@ async def create_audit(
     so of requests that start the same marking at once (a double click, two auditors) exactly
     one creates it, and every other gets that one back, or, for another auditor, the refusal.
     """
-    if marking not in ("first", "second"):
+    if marking not in tuple(Marking):
         raise AuditError("Marking is either first or second.")
     found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
         "sample_id", "child_id"
@@ -237,9 +242,9 @@ async def create_audit(
     if existing is not None:
         return _started(existing, auditor, marking)
     first = None
-    if marking == "second":
+    if marking == Marking.SECOND:
         first = await Audit.get_or_none(
-            inspection_id=inspection_id, member_id=member_id, marking="first"
+            inspection_id=inspection_id, member_id=member_id, marking=Marking.FIRST
         )
         if first is None:
             raise AuditError("A second marking needs a first marking to compare with.")
@@ -265,7 +270,7 @@ async def create_audit(
                 inspection_id=inspection_id,
                 audit=audit,
                 version=1,
-                values=normalise_values(rubric.definition, {}),
+                values=normalise_values(definition_of(rubric), {}),
                 saved_by=auditor,
             )
     except IntegrityError:
@@ -301,7 +306,7 @@ async def save_audit(
     audit = await open_audit(inspection_id, audit_id, user, role)
     if not may_edit(audit, user, role):
         raise AuditError("This audit cannot be changed: it is submitted or it is not yours.")
-    definition = audit.rubric.definition
+    definition = definition_of(audit.rubric)
     yours = normalise_values(definition, raw_values)
     problems = grade_problems(definition, yours)
     if problems:  # checked against this audit's own rubric version, before anything is written
@@ -317,7 +322,7 @@ async def save_audit(
             id=audit.id,
             inspection_id=inspection_id,
             version=base_version,
-            status="draft",
+            status=AuditStatus.DRAFT,
         ).update(
             version=base_version + 1,
             overall=yours["overall"],
@@ -335,13 +340,13 @@ async def save_audit(
                 [
                     Score(
                         audit_id=audit.id,
-                        domain=d["key"],
-                        grade=yours[scoring.grade_key(d["key"])],
-                        evidence=yours[scoring.evidence_key(d["key"])],
-                        cited_events=yours[scoring.cites_key(d["key"])],
+                        domain=d.key,
+                        grade=yours[scoring.grade_key(d.key)],
+                        evidence=yours[scoring.evidence_key(d.key)],
+                        cited_events=yours[scoring.cites_key(d.key)],
                         inspection_id=inspection_id,
                     )
-                    for d in definition["domains"]
+                    for d in definition.domains
                 ],
                 on_conflict=("audit_id", "domain"),
                 update_fields=("grade", "evidence", "cited_events", "inspection_id"),
@@ -363,7 +368,7 @@ async def save_audit(
 async def _conflict(
     inspection_id: int,
     audit_id: int,
-    definition: dict[str, Any],
+    definition: RubricDefinition,
     base_version: int,
     yours: dict[str, Any],
 ) -> AuditConflict:
@@ -411,7 +416,7 @@ async def submit_audit(
     audit = await open_audit(inspection_id, audit_id, user, role)
     if not may_edit(audit, user, role):
         raise AuditError("This audit cannot be submitted: it is submitted or it is not yours.")
-    definition = audit.rubric.definition
+    definition = definition_of(audit.rubric)
     values = await audit_values(audit, definition)
     missing = scoring.missing_items(definition, values)
     if missing:
@@ -419,8 +424,8 @@ async def submit_audit(
     overall = scoring.final_overall(definition, values)
     # The status change and its revision are one unit: a cut connection leaves neither.
     async with in_transaction():
-        updated = await Audit.filter(id=audit.id, version=version, status="draft").update(
-            status="submitted",
+        updated = await Audit.filter(id=audit.id, version=version, status=AuditStatus.DRAFT).update(
+            status=AuditStatus.SUBMITTED,
             submitted_at=datetime.now(UTC),
             overall=overall,
             proposed_overall=scoring.propose_overall(
@@ -483,11 +488,11 @@ def second_marking_state(chosen: bool, first: dict[str, Any] | None, second: Any
     return SecondMarking.READY
 
 
-def may_start(row: dict[str, Any]) -> list[str]:
+def may_start(row: dict[str, Any]) -> list[Marking]:
     """The markings of a board row the user may start (each one ``create_audit`` accepts)."""
-    out = ["first"] if row["first"] is None else []
+    out = [Marking.FIRST] if row[Marking.FIRST] is None else []
     if row["second_state"] is SecondMarking.READY:
-        out.append("second")
+        out.append(Marking.SECOND)
     return out
 
 
@@ -508,9 +513,9 @@ def next_in_list(rows: list[dict[str, Any]], after_member_id: int | None) -> Nex
     at = next((i for i, r in enumerate(rows) if r["member"]["id"] == after_member_id), -1)
     ordered = rows[at + 1 :] + rows[: at + 1]
     for row in ordered:
-        for marking in ("first", "second"):
+        for marking in (Marking.FIRST, Marking.SECOND):
             a = row[marking]
-            if a is not None and a["mine"] and a["status"] == "draft":
+            if a is not None and a["mine"] and a["status"] == AuditStatus.DRAFT:
                 return NextChild(row["member"]["id"], row["child"], marking, a["id"])
     for row in ordered:
         for marking in row["may_start"]:
@@ -525,7 +530,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
     members = (
         await SampleMember.filter(
             inspection_id=inspection_id,
-            status__in=["selected", "replacement"],
+            status__in=IN_SAMPLE,
         )
         .order_by("sample_id", "stratum", "order", "id")
         .values("id", "sample_id", "child_id", "stratum", "order", "status")
@@ -541,6 +546,10 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
             inspection_id=inspection_id, id__in=[m["child_id"] for m in members if m["child_id"]]
         )
     }
+    stratified = {
+        s["id"]: (s["params"] or {}).get("stratify_by")
+        for s in await Sample.filter(inspection_id=inspection_id).values("id", "params")
+    }
     selected: dict[int, set[int]] = {}
     rows = []
     for m in members:
@@ -549,10 +558,11 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
             selected[sid] = await selected_member_ids(sid)
         row: dict[str, Any] = {
             "member": m,
+            "stratum_label": stratum_label(stratified.get(sid), m["stratum"] or ""),
             "child": children.get(m["child_id"]),
             "second_marking": m["id"] in selected[sid],
         }
-        for marking in ("first", "second"):
+        for marking in (Marking.FIRST, Marking.SECOND):
             a = by_member.get((m["id"], marking))
             hidden = a is not None and a.id not in seen
             row[marking] = (

@@ -10,7 +10,10 @@ viewer may see, in this round and in every earlier round of the trend, so that n
 a grade its reader could not open (a second marker never sees a share that includes the first
 marking they are blind to).
 
-Every figure carries ``audit_ids``: the audits it was computed from.
+Every figure carries ``audit_ids``: the audits it was computed from, and ``few``: whether it
+rests on fewer than ``FEW_AUDITS`` graded audits, too few to say much about the authority's
+practice (the page and the workbook warn). The findings open with the inspectors' written
+judgement of the round (``judgement``, written by a lead: ``inspection.audit.judgement``).
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ import json
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from inspection.audit import scoring
-from inspection.audit.moderation import OVERALL, chosen_for_second_marking
+from inspection.audit.definition import OVERALL, RubricDefinition, stored_definition
+from inspection.audit.moderation import chosen_for_second_marking
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import (
-    SUBMITTED,
     Viewer,
     marking_of,
     round_viewers,
@@ -45,11 +48,15 @@ from inspection.journey.indicators import aggregate, for_journey
 from inspection.models import Audit, Moderation, Score
 
 Z95 = 1.959963984540054
+# A share from fewer graded audits than this is shown with a warning: with so few children the
+# 95% interval is at least 30 percentage points wide, and over 50 for a share near a half
+# (nine audits, 5 good: 27% to 81%).
+FEW_AUDITS = 10
 COHORT_ORDER = [
     ("care_leaver", "Care leaver"),
     ("looked_after_start", "Child in care"),
     ("cp_plan_start", "Child protection plan"),
-    ("cin_plan_start", "Child in need plan"),
+    ("child_in_need", "Child in need"),
     ("early_help_start", "Early help"),
 ]
 NO_HELP_COHORT = "No help episode recorded"
@@ -93,6 +100,7 @@ class Share:
     weighted_high: float | None
     audit_ids: list[int]
     good_audit_ids: list[int]
+    few: bool  # fewer than FEW_AUDITS graded audits
 
 
 def share_good(rows: list[tuple[int, bool, float]]) -> Share:
@@ -120,6 +128,7 @@ def share_good(rows: list[tuple[int, bool, float]]) -> Share:
         weighted_high=w_ci.high if w_ci else None,
         audit_ids=sorted(a for a, _, _ in rows),
         good_audit_ids=sorted(a for a, g, _ in rows if g),
+        few=n < FEW_AUDITS,
     )
 
 
@@ -129,7 +138,7 @@ class Judged:
 
     audit_id: int
     rubric: str
-    definition: dict[str, Any]
+    definition: RubricDefinition
     grades: dict[str, str]
     themes: list[str]
     weight: float
@@ -139,11 +148,26 @@ class Judged:
     agencies: list[str]
 
 
-def cohort_of(kinds: set[str]) -> str:
-    for kind, label in COHORT_ORDER:
-        if kind in kinds:
+def cohort_of(events: Iterable[dict[str, Any]]) -> str:
+    """The most significant help a child's events show (``COHORT_ORDER``); a child in need is
+    one by ``kinds.child_in_need``, as sampling's children-in-need cohort counts them."""
+    found: set[str] = set()
+    for e in events:
+        found.add(e["kind"])
+        if e["kind"] in kinds.CHILD_IN_NEED_KINDS and kinds.child_in_need(
+            e["kind"], _as_dict(e["attributes"])
+        ):
+            found.add("child_in_need")
+    for key, label in COHORT_ORDER:
+        if key in found:
             return label
     return NO_HELP_COHORT
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """An event's details as stored (a mapping, or JSON text on SQLite)."""
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return loaded if isinstance(loaded, dict) else {}
 
 
 # What an audit row holds for the findings: the marking, its member and its child.
@@ -154,6 +178,7 @@ _AUDIT_JOINED = {
     "rubric_id": "rubric_id",
     "child_id": "child_id",
     "definition": "rubric__definition",
+    "sha256": "rubric__sha256",
     "sample_id": "member__sample_id",
     "weight": "member__weight",
     "stratum": "member__stratum",
@@ -170,15 +195,8 @@ async def _audit_rows(inspection_ids: Collection[int]) -> list[dict[str, Any]]:
         .order_by("id")
         .values(*_AUDIT_FIELDS, **_AUDIT_JOINED)
     )
-    definitions: dict[int, dict[str, Any]] = {}  # each rubric's definition read once
-    for row in rows:
-        known = definitions.get(row["rubric_id"])
-        if known is None:
-            known = row["definition"]
-            if isinstance(known, str):
-                known = json.loads(known)
-            definitions[row["rubric_id"]] = known
-        row["definition"] = known
+    for row in rows:  # each rubric's definition parsed once
+        row["definition"] = stored_definition(row.pop("sha256"), row["definition"])
     return rows
 
 
@@ -213,14 +231,14 @@ def _judged(
     team = row["child__team"] or next((e["team"] for e in events if e["team"]), "")
     return Judged(
         audit_id=row["id"],
-        rubric=f"{definition['code']} v{definition['version']}",
+        rubric=f"{definition.code} v{definition.version}",
         definition=definition,
         grades={**scores, OVERALL: row["overall"], **agreed},
         themes=list(_as_list(row["themes"])),
         weight=row["weight"] if row["member_id"] is not None else 1.0,
         stratum=(row["stratum"] if row["member_id"] is not None else "") or "(none)",
         team=str(team or "(not recorded)"),
-        cohort=cohort_of({e["kind"] for e in events}),
+        cohort=cohort_of(events),
         agencies=sorted({e["agency"] for e in events}) or ["(none)"],
     )
 
@@ -235,32 +253,47 @@ def _as_list(value: Any) -> list[Any]:
 def _first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[dict[str, Any]]:
     """The submitted first markings among ``rows`` that are in ``seen``, oldest first."""
     return [
-        r for r in rows if r["marking"] == "first" and r["status"] == SUBMITTED and r["id"] in seen
+        r
+        for r in rows
+        if r["marking"] == Marking.FIRST
+        and r["status"] == AuditStatus.SUBMITTED
+        and r["id"] in seen
     ]
 
 
-def _domain_rows(judged: list[Judged], definition: dict[str, Any]) -> list[dict[str, Any]]:
-    good = scoring.good_or_better(definition)
-    scale = definition["scale"]
-    na = definition.get("not_applicable")
+def judgement_of(round_: dict[str, Any]) -> dict[str, Any] | None:
+    """The written judgement of a round (a row of ``round_viewers``), or None if none yet."""
+    text = str(round_.get("judgement") or "").strip()
+    if not text:
+        return None
+    at = round_.get("judgement_at")
+    return {
+        "text": text,
+        "paragraphs": [" ".join(p.split()) for p in text.split("\n\n") if p.strip()],
+        "written_by": round_.get("judgement_by__name") or "",
+        "written_at": at.isoformat() if isinstance(at, datetime) else at,
+    }
+
+
+def _domain_rows(judged: list[Judged], definition: RubricDefinition) -> list[dict[str, Any]]:
+    good = definition.good_or_better
+    labels = definition.grade_labels
     rows = []
-    for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
-        key = d["key"]
+    for d in definition.domains_and_overall:
+        key = d.key
         dist = []
-        for g in [*scale, *([na] if na else [])]:
-            ids = [j.audit_id for j in judged if j.grades.get(key) == g["value"]]
-            dist.append(
-                {"grade": g["value"], "label": g["label"], "count": len(ids), "audit_ids": ids}
-            )
+        for value, label in labels.items():
+            ids = [j.audit_id for j in judged if j.grades.get(key) == value]
+            dist.append({"grade": value, "label": label, "count": len(ids), "audit_ids": ids})
         graded = [
             (j.audit_id, j.grades[key] in good, j.weight)
             for j in judged
-            if j.grades.get(key) in scoring.ranks(definition)
+            if j.grades.get(key) in definition.ranks
         ]
         rows.append(
             {
                 "domain": key,
-                "title": d["title"],
+                "title": d.title,
                 "distribution": dist,
                 "good_or_better": asdict(share_good(graded)),
             }
@@ -269,10 +302,10 @@ def _domain_rows(judged: list[Judged], definition: dict[str, Any]) -> list[dict[
 
 
 def _breakdown(
-    judged: list[Judged], definition: dict[str, Any], group_of: Any
+    judged: list[Judged], definition: RubricDefinition, group_of: Any
 ) -> list[dict[str, Any]]:
-    good = scoring.good_or_better(definition)
-    ranks = scoring.ranks(definition)
+    good = definition.good_or_better
+    ranks = definition.ranks
     groups: dict[str, list[tuple[int, bool, float]]] = {}
     for j in judged:
         grade = j.grades.get(OVERALL, "")
@@ -313,11 +346,11 @@ def _trend_row(round_: dict[str, Any], judged: list[Judged]) -> dict[str, Any]:
     rows = [
         (
             j.audit_id,
-            j.grades.get(OVERALL, "") in scoring.good_or_better(j.definition),
+            j.grades.get(OVERALL, "") in j.definition.good_or_better,
             j.weight,
         )
         for j in judged
-        if j.grades.get(OVERALL, "") in scoring.ranks(j.definition)
+        if j.grades.get(OVERALL, "") in j.definition.ranks
     ]
     return {
         "inspection_id": round_["id"],
@@ -345,10 +378,12 @@ def _rubric_rows(judged: list[Judged]) -> list[dict[str, Any]]:
         rubrics.append(
             {
                 "rubric": name,
-                "title": definition.get("title") or name,
+                "title": definition.title or name,
                 "audits": len(rows),
                 "audit_ids": [j.audit_id for j in rows],
                 "weighted": len({j.weight for j in rows}) > 1,
+                "scale": [{"value": g.value, "label": g.label} for g in definition.scale],
+                "not_applicable": definition.not_applicable_value,
                 "domains": _domain_rows(rows, definition),
                 "by_stratum": _breakdown(rows, definition, lambda j: [j.stratum]),
                 "by_team": _breakdown(rows, definition, lambda j: [j.team]),
@@ -416,6 +451,7 @@ async def findings(
         _trend_row(r, [_judged(x, {}, agreed.get(x["id"], {}), []) for x in firsts[r["id"]]])
         for r in rounds
     ]
+    here_round = next(r for r in rounds if r["id"] == inspection_id)
     indicators: dict[str, Any] = {"available": False}
     if with_indicators:
         children = {
@@ -423,7 +459,6 @@ async def findings(
             for r in here
             if r["child__id"] is not None
         }
-        here_round = next(r for r in rounds if r["id"] == inspection_id)
         indicators = indicator_rows(
             journeys_from_rows(
                 list(children.values()), events, _as_date(here_round["reference_date"])
@@ -432,7 +467,9 @@ async def findings(
     return {
         "inspection_id": inspection_id,
         "sample_id": sample_id,
+        "judgement": judgement_of(here_round),
         "audits": len(judged),
+        "few_audits": FEW_AUDITS,
         "rubrics": _rubric_rows(judged),
         "trend": trend,
         "journey_indicators": indicators,

@@ -15,12 +15,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from inspection.audit import scoring
 from inspection.audit.agreement import Agreement, agreement
+from inspection.audit.definition import OVERALL, RubricDefinition, definition_of
+from inspection.audit.status import AuditStatus, Marking
 from inspection.models import Audit, Moderation, ModerationPlan, Sample, SampleMember, Score, User
+from inspection.sampling.status import IN_SAMPLE
 
-ACTIVE_STATUSES = ("selected", "replacement")
-OVERALL = "overall"
 # Agreement from fewer pairs than this is shown with a warning: too few to say much.
 FEW_PAIRS = 10
 
@@ -97,10 +97,10 @@ def is_worst_first(audit: dict[str, Any]) -> bool:
     """A submitted first marking whose overall grade is the worst on its rubric's scale
     (``audit`` holds ``marking``, ``status``, ``overall`` and the rubric's ``definition``)."""
     return (
-        audit["marking"] == "first"
-        and audit["status"] == "submitted"
+        audit["marking"] == Marking.FIRST
+        and audit["status"] == AuditStatus.SUBMITTED
         and bool(audit["overall"])
-        and audit["overall"] == scoring.worst_value(audit["definition"])
+        and audit["overall"] == audit["definition"].worst_value
     )
 
 
@@ -110,16 +110,16 @@ async def selected_member_ids(sample_id: int) -> set[int]:
     if plan is None:
         return set()
     sample = await Sample.filter(id=sample_id).only("id", "seed").get()
-    members = await SampleMember.filter(
-        sample_id=sample_id, status__in=ACTIVE_STATUSES
-    ).values_list("id", flat=True)
+    members = await SampleMember.filter(sample_id=sample_id, status__in=IN_SAMPLE).values_list(
+        "id", flat=True
+    )
     member_ids = [int(m) for m in members]  # type: ignore[call-overload]
     worst: set[int] = set()
     if plan.include_inadequate:
         rows = await Audit.filter(
             member_id__in=member_ids,
-            marking="first",
-            status="submitted",
+            marking=Marking.FIRST,
+            status=AuditStatus.SUBMITTED,
         ).prefetch_related("rubric")
         worst = {
             a.member_id
@@ -130,7 +130,7 @@ async def selected_member_ids(sample_id: int) -> set[int]:
                     "marking": a.marking,
                     "status": a.status,
                     "overall": a.overall,
-                    "definition": a.rubric.definition,
+                    "definition": definition_of(a.rubric),
                 }
             )
         }
@@ -149,7 +149,7 @@ async def chosen_for_second_marking(
     plans: dict[int, tuple[str, float, bool]] = {}
     for row in await SampleMember.filter(
         inspection_id__in=sorted(inspection_ids),
-        status__in=ACTIVE_STATUSES,
+        status__in=IN_SAMPLE,
         sample__moderation_plans__id__isnull=False,
     ).values(
         "id",
@@ -190,7 +190,7 @@ async def submitted_pairs(
     kept only when both of its markings are among them.
     """
     query = Audit.filter(
-        inspection_id=inspection_id, status="submitted", member_id__not_isnull=True
+        inspection_id=inspection_id, status=AuditStatus.SUBMITTED, member_id__not_isnull=True
     )
     if sample_id is not None:
         query = query.filter(member__sample_id=sample_id)
@@ -211,8 +211,8 @@ async def submitted_pairs(
         mods.setdefault((m.first_audit_id, m.second_audit_id), {})[m.domain] = m
     for member_id in sorted(by_member):
         both = by_member[member_id]
-        if "first" in both and "second" in both:
-            f, s = both["first"], both["second"]
+        if Marking.FIRST in both and Marking.SECOND in both:
+            f, s = both[Marking.FIRST], both[Marking.SECOND]
             fg = {**scores.get(f.id, {}), OVERALL: f.overall}
             sg = {**scores.get(s.id, {}), OVERALL: s.overall}
             pairs.append(Pair(member_id, f, s, fg, sg, mods.get((f.id, s.id), {})))
@@ -220,11 +220,11 @@ async def submitted_pairs(
 
 
 def _domain_agreement(
-    definition: dict[str, Any],
+    definition: RubricDefinition,
     pairs: list[Pair],
     domain: str,
 ) -> tuple[Agreement, int]:
-    rank = scoring.ranks(definition)
+    rank = definition.ranks
     first, second, left_out = [], [], 0
     for p in pairs:
         a, b = p.first_grades.get(domain, ""), p.second_grades.get(domain, "")
@@ -249,33 +249,33 @@ async def agreement_report(
         by_rubric.setdefault(p.first.rubric_id, []).append(p)
     rubrics = []
     for rubric_pairs in by_rubric.values():
-        definition = rubric_pairs[0].first.rubric.definition
+        definition = definition_of(rubric_pairs[0].first.rubric)
         rows = []
         pooled_first: list[int] = []
         pooled_second: list[int] = []
-        rank = scoring.ranks(definition)
-        for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
-            stats, left_out = _domain_agreement(definition, rubric_pairs, d["key"])
+        rank = definition.ranks
+        for d in definition.domains_and_overall:
+            stats, left_out = _domain_agreement(definition, rubric_pairs, d.key)
             rows.append(
                 {
-                    "domain": d["key"],
-                    "title": d["title"],
+                    "domain": d.key,
+                    "title": d.title,
                     "left_out": left_out,
                     "few": stats.pairs < FEW_PAIRS,
                     **stats.__dict__,
                 }
             )
-            if d["key"] != OVERALL:
+            if d.key != OVERALL:
                 for p in rubric_pairs:
-                    a, b = p.first_grades.get(d["key"], ""), p.second_grades.get(d["key"], "")
+                    a, b = p.first_grades.get(d.key, ""), p.second_grades.get(d.key, "")
                     if a in rank and b in rank:
                         pooled_first.append(rank[a] - 1)
                         pooled_second.append(rank[b] - 1)
         pooled = agreement(pooled_first, pooled_second, len(rank))
         rubrics.append(
             {
-                "rubric": f"{definition['code']} v{definition['version']}",
-                "title": f"{definition['title']} (version {definition['version']})",
+                "rubric": f"{definition.code} v{definition.version}",
+                "title": f"{definition.title} (version {definition.version})",
                 "pairs": len(rubric_pairs),
                 "few": [r["title"] for r in rows if r["few"]],
                 "domains": rows,
@@ -287,19 +287,16 @@ async def agreement_report(
 
 
 def disagreements(pair: Pair) -> list[dict[str, Any]]:
-    definition = pair.first.rubric.definition
-    labels = {g["value"]: g["label"] for g in definition["scale"]}
-    na = definition.get("not_applicable")
-    if na:
-        labels[na["value"]] = na["label"]
+    definition = definition_of(pair.first.rubric)
+    labels = definition.grade_labels
     out = []
-    for d in [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]:
-        a, b = pair.first_grades.get(d["key"], ""), pair.second_grades.get(d["key"], "")
-        agreed = pair.agreed.get(d["key"])
+    for d in definition.domains_and_overall:
+        a, b = pair.first_grades.get(d.key, ""), pair.second_grades.get(d.key, "")
+        agreed = pair.agreed.get(d.key)
         out.append(
             {
-                "domain": d["key"],
-                "title": d["title"],
+                "domain": d.key,
+                "title": d.title,
                 "first": a,
                 "second": b,
                 "first_label": labels.get(a, a),
@@ -325,13 +322,13 @@ async def record_agreed_grade(
     pair = pairs.get((first_audit_id, second_audit_id))
     if pair is None:
         raise ModerationError("Both markings must be submitted before they can be moderated.")
-    definition = pair.first.rubric.definition
-    allowed = set(scoring.ranks(definition))
-    keys = {d["key"]: d for d in definition["domains"]}
-    na = (definition.get("not_applicable") or {}).get("value")
+    definition = definition_of(pair.first.rubric)
+    allowed = set(definition.ranks)
+    keys = {d.key: d for d in definition.domains}
+    na = definition.not_applicable_value
     if domain != OVERALL and domain not in keys:
         raise ModerationError(f"'{domain}' is not a domain of this rubric.")
-    if domain != OVERALL and keys[domain].get("allows_not_applicable") and na:
+    if domain != OVERALL and keys[domain].allows_not_applicable and na:
         allowed.add(na)
     errors = {}
     if not grade:

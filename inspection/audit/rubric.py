@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from inspection.audit.definition import RubricDefinition, definition_of, stored_definition
 from inspection.models import Rubric
 
 RUBRICS_DIR = Path(__file__).parent / "rubrics"
@@ -113,8 +115,20 @@ def load_rubric_file(path: Path) -> RubricFile:
     return RubricFile(path, definition, definition_sha256(definition))
 
 
-def builtin_rubric_files() -> list[RubricFile]:
-    return [load_rubric_file(p) for p in sorted(RUBRICS_DIR.glob("*.json"))]
+@cache
+def builtin_rubric_files() -> tuple[RubricFile, ...]:
+    """The versioned rubric data files, read and validated once."""
+    return tuple(load_rubric_file(p) for p in sorted(RUBRICS_DIR.glob("*.json")))
+
+
+def default_definition() -> RubricDefinition:
+    """The default rubric's definition, typed (from its data file)."""
+    found = next(
+        f
+        for f in builtin_rubric_files()
+        if (f.definition["code"], f.definition["version"]) == DEFAULT_RUBRIC
+    )
+    return stored_definition(found.sha256, found.definition)
 
 
 async def register_rubric(definition: dict[str, Any]) -> Rubric:
@@ -165,20 +179,8 @@ async def rubric_list() -> list[dict[str, Any]]:
             "version": r.version,
             "title": r.title,
             "sha256": r.sha256,
-            "domains": [d["key"] for d in r.definition["domains"]],
+            "domains": [d.key for d in definition_of(r).domains],
             "default": (r.code, r.version) == DEFAULT_RUBRIC,
         }
         for r in rows
     ]
-
-
-def domains(definition: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(definition["domains"])
-
-
-def grade_labels(definition: dict[str, Any]) -> dict[str, str]:
-    labels = {g["value"]: g["label"] for g in definition["scale"]}
-    na = definition.get("not_applicable")
-    if na:
-        labels[na["value"]] = na["label"]
-    return labels

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspection.audit.definition import RubricDefinition
+
 OVERALL_FIELDS = ("overall", "overall_reason", "strengths", "improvements", "themes")
 
 
@@ -31,62 +33,46 @@ def cites_key(domain: str) -> str:
     return f"cites:{domain}"
 
 
-def ranks(definition: dict[str, Any]) -> dict[str, int]:
-    return {g["value"]: int(g["rank"]) for g in definition["scale"]}
-
-
-def by_rank(definition: dict[str, Any]) -> dict[int, str]:
-    return {int(g["rank"]): g["value"] for g in definition["scale"]}
-
-
-def worst_value(definition: dict[str, Any]) -> str:
-    return by_rank(definition)[max(by_rank(definition))]
-
-
-def good_or_better(definition: dict[str, Any]) -> set[str]:
-    return {g["value"] for g in definition["scale"] if g.get("good_or_better")}
-
-
-def propose_overall(definition: dict[str, Any], grades: dict[str, str]) -> str:
+def propose_overall(rubric: RubricDefinition, grades: dict[str, str]) -> str:
     """The proposed overall grade value from the domain grades (``{domain: grade value}``)."""
-    rank_of = ranks(definition)
-    value_of = by_rank(definition)
+    rank_of = rubric.ranks
+    value_of = rubric.by_rank
     graded = {d: rank_of[g] for d, g in grades.items() if g in rank_of}
     if not graded:
         return ""
-    rule = definition.get("overall_rule", {})
+    rule = rubric.overall_rule
     worst = max(value_of)
-    if any(graded.get(d) == worst for d in rule.get("inadequate_if_inadequate", [])):
+    if any(graded.get(d) == worst for d in rule.inadequate_if_inadequate):
         return value_of[worst]
     ordered = sorted(graded.values())
     median = ordered[len(ordered) // 2]  # odd: the middle; even: the worse of the two middles
-    limit = max((graded[d] for d in rule.get("no_better_than", []) if d in graded), default=0)
+    limit = max((graded[d] for d in rule.no_better_than if d in graded), default=0)
     return value_of[max(median, limit)]
 
 
-def domain_grades(definition: dict[str, Any], values: dict[str, Any]) -> dict[str, str]:
-    return {d["key"]: str(values.get(grade_key(d["key"]), "") or "") for d in definition["domains"]}
+def domain_grades(rubric: RubricDefinition, values: dict[str, Any]) -> dict[str, str]:
+    return {d.key: str(values.get(grade_key(d.key), "") or "") for d in rubric.domains}
 
 
-def missing_items(definition: dict[str, Any], values: dict[str, Any]) -> list[str]:
+def missing_items(rubric: RubricDefinition, values: dict[str, Any]) -> list[str]:
     """What must be done before the audit can be submitted, in the order of the form."""
     missing: list[str] = []
-    allowed = set(ranks(definition))
-    na = (definition.get("not_applicable") or {}).get("value")
-    needs_evidence = set(definition.get("evidence_required_for", []))
-    labels = {g["value"]: g["label"] for g in definition["scale"]}
-    for domain in definition["domains"]:
-        key, title = domain["key"], domain["title"]
+    allowed = set(rubric.ranks)
+    na = rubric.not_applicable_value
+    needs_evidence = set(rubric.evidence_required_for)
+    labels = rubric.grade_labels
+    for domain in rubric.domains:
+        key, title = domain.key, domain.title
         grade = str(values.get(grade_key(key), "") or "")
         if not grade:
             missing.append(f"{title}: choose a grade.")
-        elif grade == na and not domain.get("allows_not_applicable"):
+        elif grade == na and not domain.allows_not_applicable:
             missing.append(f"{title}: this domain always applies, so choose a grade.")
         elif grade != na and grade not in allowed:
             missing.append(f"{title}: '{grade}' is not a grade on this scale.")
         if grade in needs_evidence and not str(values.get(evidence_key(key), "")).strip():
             missing.append(f"{title}: write the evidence for {labels[grade]}.")
-    proposed = propose_overall(definition, domain_grades(definition, values))
+    proposed = propose_overall(rubric, domain_grades(rubric, values))
     overall = str(values.get("overall", "") or "")
     if overall and overall not in allowed:
         missing.append(f"Overall judgement: '{overall}' is not a grade on this scale.")
@@ -103,7 +89,7 @@ def missing_items(definition: dict[str, Any], values: dict[str, Any]) -> list[st
     return missing
 
 
-def final_overall(definition: dict[str, Any], values: dict[str, Any]) -> str:
+def final_overall(rubric: RubricDefinition, values: dict[str, Any]) -> str:
     """The overall judgement: the auditor's own grade when given, else the proposal."""
     overall = str(values.get("overall", "") or "")
-    return overall or propose_overall(definition, domain_grades(definition, values))
+    return overall or propose_overall(rubric, domain_grades(rubric, values))

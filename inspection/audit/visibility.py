@@ -38,12 +38,12 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from inspection.audit.moderation import selected_member_ids
+from inspection.audit.status import AuditStatus, other_marking
 from inspection.inspections import membership_role
 from inspection.models import Audit, Concern, Inspection, Membership, SampleMember, User
 from inspection.models.core import Role
 
 LEAD_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
-SUBMITTED = "submitted"
 
 
 class NotAMember(LookupError):
@@ -105,13 +105,17 @@ def sees(viewer: Viewer, audit: Marking, other: Marking | None, chosen: bool) ->
     of the same child (if any); ``chosen``: the child is chosen for second marking."""
     if viewer.user_id is not None and audit.auditor_id == viewer.user_id:
         return True
-    if other is not None and audit.status == SUBMITTED and other.status == SUBMITTED:
+    if (
+        other is not None
+        and audit.status == AuditStatus.SUBMITTED
+        and other.status == AuditStatus.SUBMITTED
+    ):
         return True
     if other is not None and viewer.user_id is not None and other.auditor_id == viewer.user_id:
         return False
     if viewer.leads:
         return True
-    return audit.status == SUBMITTED and not chosen
+    return audit.status == AuditStatus.SUBMITTED and not chosen
 
 
 def marking_of(row: dict[str, object]) -> Marking:
@@ -162,7 +166,7 @@ def visible_among(
     seen = set()
     for m in rows:
         other = (
-            by_member.get((m.member_id, "second" if m.marking == "first" else "first"))
+            by_member.get((m.member_id, other_marking(m.marking)))
             if m.member_id is not None
             else None
         )
@@ -171,24 +175,35 @@ def visible_among(
     return frozenset(seen)
 
 
+_ROUND_FIELDS = (
+    "id",
+    "title",
+    "reference_date",
+    "judgement",
+    "judgement_at",
+    "judgement_by__name",
+)
+
+
 async def round_viewers(
     inspection_id: int, viewer: Viewer
 ) -> tuple[list[dict[str, Any]], dict[int, Viewer]]:
     """The rounds of this inspection's local authority that ``viewer`` may see (``id``,
-    ``title``, ``reference_date``; oldest first), and the viewer as they are in each (their
-    role there): one query. Raises ``NotAMember`` if they may not see this inspection."""
+    ``title``, ``reference_date`` and the written judgement: ``judgement``, ``judgement_at``,
+    ``judgement_by__name``; oldest first), and the viewer as they are in each (their role
+    there): one query. Raises ``NotAMember`` if they may not see this inspection."""
     rounds = Inspection.filter(
         la_id=Subquery(Inspection.filter(id=inspection_id).values("la_id"))
     ).order_by("reference_date", "id")
     user = viewer.user
     if user is None or user.role == Role.ADMIN:
-        rows = list(await rounds.values("id", "title", "reference_date"))
+        rows = list(await rounds.values(*_ROUND_FIELDS))
         as_viewer = COMMAND_LINE if user is None else Viewer(user, Role.ADMIN)
         viewers = {int(r["id"]): as_viewer for r in rows}
     else:
         rows = list(
             await rounds.filter(memberships__user_id=user.id).values(
-                "id", "title", "reference_date", role="memberships__role"
+                *_ROUND_FIELDS, role="memberships__role"
             )
         )
         viewers = {int(r["id"]): Viewer(user, Role(r["role"])) for r in rows}
@@ -209,14 +224,14 @@ async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
         found = await Audit.filter(
             inspection_id=audit.inspection_id,
             member_id=audit.member_id,
-            marking="second" if audit.marking == "first" else "first",
+            marking=other_marking(audit.marking),
         ).values(*_FIELDS)
         other = marking_of(found[0]) if found else None
     # Whether the child is chosen for second marking matters only to rule 5 (a submitted
     # marking, a viewer who is not a lead): asked only then.
     chosen = (
         audit.member_id is not None
-        and audit.status == SUBMITTED
+        and audit.status == AuditStatus.SUBMITTED
         and not viewer.leads
         and bool(await _chosen([audit.member_id]))
     )

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "inspection.cli.admin",
     "inspection.cli.synth",
     "inspection.cli.serve",
+    "inspection.cli.worker",
     "inspection.cli.importing",
     "inspection.cli.link",
     "inspection.cli.journey",

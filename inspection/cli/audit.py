@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from typing import Any
 
 from inspection.audit.findings import findings
@@ -56,6 +57,11 @@ def _pct(value: float | None) -> str:
 
 def _text(doc: dict[str, Any]) -> str:
     lines = [f"Inspection {doc['inspection_id']}: {doc['audits']} submitted audits."]
+    written = doc["judgement"]
+    if written:
+        at = written["written_at"]
+        when = datetime.fromisoformat(at).strftime("%d/%m/%Y") if at else ""
+        lines += [f"The inspectors' judgement ({written['written_by']}, {when}):", written["text"]]
     for r in doc["rubrics"]:
         lines.append(f"{r['rubric']}:")
         for d in r["domains"]:
@@ -63,6 +69,7 @@ def _text(doc: dict[str, Any]) -> str:
             lines.append(
                 f"  {d['title']}: good or better {g['good']}/{g['n']} "
                 f"{_pct(g['share'])} (95% CI {_pct(g['low'])} to {_pct(g['high'])})"
+                + (f" (too few to say much: fewer than {doc['few_audits']})" if g["few"] else "")
             )
     return "\n".join(lines)
 

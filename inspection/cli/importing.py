@@ -1,5 +1,8 @@
 """``inspection import annex-a|cin-census|agency FILE --inspection ID`` and
-``inspection import bundle KIND=FILE … --inspection ID`` (an authority's evidence in one go)."""
+``inspection import bundle KIND=FILE … --inspection ID`` (an authority's evidence in one go).
+
+Each file is an import job (``inspection.jobs``), enqueued held by this process and run here,
+with its progress on stderr; the evidence page lists it with the browser's uploads."""
 
 from __future__ import annotations
 
@@ -10,9 +13,14 @@ from typing import Any
 
 from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.evidence.bundle import BatchStopped, LoaderGone, import_files
-from inspection.evidence.load import EvidenceFile, ImportSummary, import_file
+from inspection.cli.progress import ProgressPrinter
+from inspection.db import database_down
+from inspection.evidence.bundle import BatchStopped, LoaderGone
+from inspection.evidence.load import EvidenceFile, ImportSummary
 from inspection.evidence.staged import EvidenceFileError
+from inspection.jobs.runner import Ended, import_work
+from inspection.jobs.worker import start_here
+from inspection.models import Inspection, JobKind, JobStatus
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,18 +65,38 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     config = settings_module.load()
+    path = Path(args.file).absolute()
 
     async def work() -> ImportSummary:
+        await _require_inspection(args.inspection)
+        work = import_work(path, args.source_kind, getattr(args, "agency", None))
+        worker, jobs = await start_here(
+            config, "inspection import", args.inspection, JobKind.IMPORT, [(path.name, work)]
+        )
+        printer = ProgressPrinter()
         try:
-            return await import_file(
-                args.inspection, args.file, args.source_kind, getattr(args, "agency", None), config
-            )
-        except EvidenceFileError as exc:
-            raise BadInput(f"Nothing was loaded: {exc}") from exc
+            ended = await worker.run(jobs[0], echo=printer)
+        finally:
+            printer.close()
+        return _summary(ended)
 
     summary = run_with_db(work)
     emit(args, summary.as_dict(), lambda: describe(summary))
     return 0
+
+
+async def _require_inspection(inspection_id: int) -> None:
+    if not await Inspection.exists(id=inspection_id):
+        raise BadInput(f"Nothing was loaded: There is no inspection {inspection_id}.")
+
+
+def _summary(ended: Ended) -> ImportSummary:
+    """The import's summary, or the reason it failed said as the command line says it."""
+    if ended.status == JobStatus.DONE:
+        return ImportSummary(**ended.outcome)
+    if ended.cause is not None and database_down(ended.cause):
+        raise ended.cause  # said in plain words by run_with_db
+    raise BadInput(ended.message)
 
 
 def _bundle_file(text: str) -> EvidenceFile:
@@ -88,21 +116,43 @@ def _import_bundle(args: argparse.Namespace) -> int:
     config = settings_module.load()
 
     async def work() -> list[ImportSummary | EvidenceFileError]:
+        await _require_inspection(args.inspection)
+        files = [
+            (f.name, import_work(f.path.absolute(), f.source_kind, f.agency)) for f in args.files
+        ]
+        worker, jobs = await start_here(
+            config, "inspection import bundle", args.inspection, JobKind.IMPORT, files
+        )
+        printer = ProgressPrinter()
         try:
-            return await import_files(args.inspection, args.files, config)
-        except EvidenceFileError as exc:  # no such inspection
-            raise BadInput(f"Nothing was loaded: {exc}") from exc
+            ended = await worker.run_batch(jobs, echo=printer)
         except BatchStopped as stopped:
+            printer.close()
             # Say what became of the files before it, then why it stopped (the cause: the
             # database going away is said in plain words by run_with_db).
-            _report(args, args.files, stopped.answered, stopped=stopped.file)
+            # The jobs' files stand for the ones given, in the same order.
+            here = args.files[len(stopped.answered)]
+            _report(args, args.files, stopped.answered, stopped=here)
             if isinstance(stopped.__cause__, LoaderGone):
                 raise BadInput(str(stopped.__cause__)) from stopped
             raise stopped.__cause__ or stopped from None
+        except EvidenceFileError as exc:  # the inspection was purged
+            printer.close()
+            raise BadInput(f"Nothing was loaded: {exc}") from exc
+        printer.close()
+        return [_outcome(end) for end in ended]
 
     outcomes = run_with_db(work)
     refused = _report(args, args.files, outcomes)
     return 1 if refused else 0
+
+
+def _outcome(ended: Ended) -> ImportSummary | EvidenceFileError:
+    if ended.status == JobStatus.DONE:
+        return ImportSummary(**ended.outcome)
+    if isinstance(ended.cause, EvidenceFileError):
+        return ended.cause
+    return EvidenceFileError(ended.message)
 
 
 def _report(

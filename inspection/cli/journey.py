@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from typing import Any
 
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.journey.indicators import LABELS as INDICATOR_LABELS
+from inspection.journey.kinds import agency_label
 from inspection.models import Child, Inspection
 
 
@@ -43,6 +46,8 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
                 "source_sheet": e.source_sheet,
                 "source_row": e.source_row,
                 "details": e.details,
+                "detail_lines": [f"{label}: {text}" for label, text in e.detail_lines],
+                "recorded_by": e.recorded_by,
                 "also_reported_by": e.also_reported_by,
             }
             for e in journey.events
@@ -63,6 +68,19 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def _day(value: date | None) -> str:
+    """A date as people read it here: dd/mm/yyyy (the JSON keeps ISO dates for machines)."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _words(value: Any) -> str:
+    if value is None:
+        return "Not recorded"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
 def _show(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
         from inspection.journey.build import journey_for_child
@@ -80,16 +98,20 @@ def _show(args: argparse.Namespace) -> int:
 
     def text() -> str:
         lines = [
-            f"Child {args.child}: first need {doc['first_need'] or 'none recorded'}, "
-            f"help started {doc['first_help'] or 'not yet'}."
+            f"Child {args.child}: first need {_day(doc['first_need']) or 'none recorded'}, "
+            f"help started {_day(doc['first_help']) or 'not yet'}."
         ]
         for e in doc["events"]:
-            end = f" to {e['end_date']}" if e["end_date"] else ""
+            end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
             lines.append(
-                f"{e['date']}{end}  {e['agency']:<12} {e['what_happened']}  "
-                f"[{e['source_file']} {e['source_sheet']} row {e['source_row']}]"
+                f"{_day(e['date'])}{end}  {agency_label(e['agency'])}: {e['what_happened']}  "
+                f"[{e['recorded_by']}]"
             )
-        lines.append("Indicators: " + ", ".join(f"{k}={v}" for k, v in doc["indicators"].items()))
+            lines += [f"    {line}" for line in e["detail_lines"]]
+        lines.append("Indicators:")
+        lines += [
+            f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()
+        ]
         return "\n".join(lines)
 
     emit(args, doc, text)

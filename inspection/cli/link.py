@@ -1,11 +1,16 @@
-"""``inspection link --inspection ID``: link every source record to a child."""
+"""``inspection link --inspection ID``: link every source record to a child (a linkage job,
+run here, with its progress on stderr)."""
 
 from __future__ import annotations
 
 import argparse
 
+from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.models import Inspection
+from inspection.cli.progress import ProgressPrinter
+from inspection.db import database_down
+from inspection.jobs.worker import start_here
+from inspection.models import Inspection, JobKind, JobStatus
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,13 +21,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _link(args: argparse.Namespace) -> int:
-    async def work() -> dict[str, object]:
-        from inspection.journey.linkage import link_inspection
+    config = settings_module.load()
 
+    async def work() -> dict[str, object]:
         if not await Inspection.exists(id=args.inspection):
             raise BadInput(f"There is no inspection {args.inspection}.")
-        result = await link_inspection(args.inspection)
-        return result.as_dict()
+        worker, jobs = await start_here(config, "inspection link", args.inspection, JobKind.LINKAGE)
+        printer = ProgressPrinter()
+        try:
+            ended = await worker.run(jobs[0], echo=printer)
+        finally:
+            printer.close()
+        if ended.status != JobStatus.DONE:
+            if ended.cause is not None and database_down(ended.cause):
+                raise ended.cause  # said in plain words by run_with_db
+            raise BadInput(ended.message)
+        return ended.outcome
 
     doc = run_with_db(work)
 

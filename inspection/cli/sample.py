@@ -12,6 +12,7 @@ from inspection.sampling import population as pop
 from inspection.sampling import service
 from inspection.sampling.draw import ALLOCATIONS
 from inspection.sampling.size import SizeError, sample_size, sizes_by_stratum
+from inspection.sampling.status import MemberStatus
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -191,8 +192,8 @@ def _draw(args: argparse.Namespace) -> int:
 
 
 def _draw_text(doc: dict[str, Any]) -> str:
-    selected = [m for m in doc["members"] if m["status"] == "selected"]
-    reserves = [m for m in doc["members"] if m["status"] == "reserve"]
+    selected = [m for m in doc["members"] if m["status"] == MemberStatus.SELECTED]
+    reserves = [m for m in doc["members"] if m["status"] == MemberStatus.RESERVE]
     lines = [
         f"Sample {doc['id']}: {doc['method']}, {len(selected)} selected and "
         f"{len(reserves)} in reserve from a population of {doc['population']['size']}.",

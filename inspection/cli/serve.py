@@ -23,8 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers",
         type=int,
         default=1,
-        help="processes serving requests (default 1); more than one needs PostgreSQL, and a "
-        "browser upload's progress page is kept by the process that took the upload",
+        help="processes serving requests (default 1); more than one needs PostgreSQL",
+    )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run no job worker inside the web processes: imports and linkage runs wait for "
+        "`inspection worker` processes (by default each web process runs one)",
     )
     serve.set_defaults(handler=_serve)
 
@@ -37,14 +42,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=_demo)
 
 
-def serve(host: str, port: int, workers: int = 1) -> None:
+def serve(host: str, port: int, workers: int = 1, job_worker: bool = True) -> None:
     """uvicorn with ``workers`` processes, each building the app from the environment
-    (``inspection.web.asgi:app``). Several workers share one PostgreSQL database."""
+    (``inspection.web.asgi:app``). Several workers share one PostgreSQL database. Each runs a
+    job worker of its own unless ``job_worker`` is false."""
     import uvicorn
 
     if workers < 1:
         raise BadInput("--workers must be 1 or more.")
     allow_served_host(host, os.environ)
+    if not job_worker:
+        os.environ["INSPECTION_IN_PROCESS_WORKER"] = "0"
     # Read (and, the first time, create) the stored secret once, before any worker starts, so
     # that every worker reads the same one.
     config = settings_module.load()
@@ -89,7 +97,7 @@ def allow_served_host(host: str, environ: MutableMapping[str, str]) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    serve(args.host, args.port, args.workers)
+    serve(args.host, args.port, args.workers, job_worker=not args.no_worker)
     return 0
 
 

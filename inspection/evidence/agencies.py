@@ -27,6 +27,7 @@ from inspection.evidence.staged import (
     INFO,
     WARNING,
     ChildFacts,
+    EventFacts,
     EvidenceFileError,
     Issue,
     RecordFacts,
@@ -862,11 +863,13 @@ class _AgencyRows:
         events = self.staged.events
         kept_end = end if kind in _ENDED_KINDS else None
         events.append(
-            (key, self.agency, kind, start, kept_end, self.sheet, row, attributes, "", worker)
+            EventFacts(
+                key, self.agency, kind, start, kept_end, self.sheet, row, attributes, "", worker
+            )
         )
         if kind == "early_help_start" and end is not None:
             events.append(
-                (
+                EventFacts(
                     key,
                     self.agency,
                     "early_help_end",

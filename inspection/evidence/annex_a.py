@@ -18,13 +18,21 @@ from typing import Any, NamedTuple
 
 from inspection.evidence import codes, values
 from inspection.evidence.files import check_spreadsheet
-from inspection.evidence.headers import LIST9_CURRENT_KEYS, LISTS, Column, ListSchema, header_key
+from inspection.evidence.headers import (
+    LIST9_CURRENT_KEYS,
+    LISTS,
+    Column,
+    ListSchema,
+    header_key,
+    list_of_sheet,
+)
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, Sheets, sheets
 from inspection.evidence.staged import (
     ERROR,
     INFO,
     WARNING,
     ChildFacts,
+    EventFacts,
     EvidenceFileError,
     Issue,
     RecordFacts,
@@ -47,66 +55,11 @@ _NOT_LISTS = frozenset(
         "Notes",
     )
 )
-_LIST_NAME = re.compile(r"^\s*list\s*[_\-\s]?\s*(\d{1,2})\b", re.IGNORECASE)
 _TITLE = re.compile(r"^\s*list\s*(\d{1,2})\s*[:.\-–]", re.IGNORECASE)
 
-# (event kind, date column, end column for the event's end) per list; see docs/evidence.md.
-EVENTS: dict[int, tuple[tuple[str, str, str], ...]] = {
-    1: (("contact", "contact_date", ""),),
-    2: (("early_help_start", "eh_start", ""),),
-    3: (("referral", "referral_date", ""),),
-    4: (
-        ("assessment_start", "assessment_start", ""),
-        ("assessment_authorised", "assessment_authorised", ""),
-    ),
-    5: (("strategy_discussion", "strategy_date", ""), ("icpc", "icpc_date", "")),
-    # CIN Start Date is the start of the episode of need, i.e. the referral date, not a plan.
-    6: (("referral", "cin_start", "cin_closure"),),
-    7: (
-        ("cp_plan_start", "cp_start", "cp_end"),
-        ("cp_review", "latest_review", ""),
-        ("cp_plan_end", "cp_end", ""),
-    ),
-    8: (
-        ("looked_after_start", "lac_start", "lac_end"),
-        ("placement_change", "placement_start", ""),
-        ("looked_after_end", "lac_end", ""),
-    ),
-    9: (),
-    10: (
-        ("looked_after_start", "entered_care", ""),
-        ("adoption_decision", "adoption_decision", ""),
-        ("placement_order", "placement_order", ""),
-        ("adoption_match", "adoption_match", ""),
-        ("placed_for_adoption", "placed_for_adoption", ""),
-        ("adoption_order", "adoption_order", ""),
-    ),
-}
-# Pairs (earlier, later) that cannot be the other way round.
-ORDER: dict[int, tuple[tuple[str, str], ...]] = {
-    2: (("eh_start", "eh_end"),),
-    4: (("assessment_start", "assessment_authorised"),),
-    5: (("strategy_date", "icpc_date"),),
-    6: (("cin_start", "cin_closure"),),
-    7: (("cp_start", "cp_end"), ("cp_start", "latest_review")),
-    8: (("lac_start", "lac_end"), ("legal_status_start", "lac_end")),
-    10: (
-        ("adoption_decision", "adoption_order"),
-        ("placement_order", "adoption_order"),
-        ("placed_for_adoption", "adoption_order"),
-    ),
-    11: (
-        ("stage1_start", "stage1_end"),
-        ("stage2_start", "stage2_end"),
-        ("application", "approved"),
-    ),
-}
 _CHILD_KEYS = frozenset(
     {"child_id", "gender", "ethnicity", "dob", "age", "disability", "team", "worker"}
 )
-_SHEET_NAMES: dict[str, int] = {
-    header_key(name): schema.number for schema in LISTS.values() for name in schema.sheet_names
-}
 _DISTINCT: dict[int, frozenset[str]] = {}
 for _n, _schema in LISTS.items():
     _others = set().union(*(set(s.index) for m, s in LISTS.items() if m != _n))
@@ -116,10 +69,7 @@ Progress = Callable[[str, float], None]
 
 
 def _sheet_hint(name: str) -> int | None:
-    match = _LIST_NAME.match(name)
-    if match and int(match.group(1)) in LISTS:
-        return int(match.group(1))
-    return _SHEET_NAMES.get(header_key(name))
+    return list_of_sheet(name)
 
 
 def find_list(name: str, rows: list[list[Any]]) -> tuple[ListSchema, int] | None:
@@ -388,10 +338,10 @@ class _Sheet:
     def __init__(self, name: str, schema: ListSchema, placed: list[_Placed]) -> None:
         self.name = name
         self.number = schema.number
-        self.list_name = f"List {schema.number}"
+        self.list_name = schema.name
         self.positions = {column.key: (index, head) for index, column, head, _ in placed}
-        # The list's events (see EVENTS) whose date column the sheet has.
-        self.events = tuple(e for e in EVENTS.get(schema.number, ()) if e[1] in self.positions)
+        # The list's events whose date column the sheet has.
+        self.events = tuple(e for e in schema.events if e.date in self.positions)
 
     def cells(self, raw: list[Any], excel_row: int) -> _Cells:
         return _Cells(raw, excel_row, self.positions)
@@ -406,7 +356,7 @@ def _read_list(
 ) -> None:
     """Read one list's rows: header, then the rows normalised column by column, then each row
     checked and turned into child facts and events in order."""
-    table = ctx.staged.table(f"List {schema.number}", sheet)
+    table = ctx.staged.table(schema.name, sheet)
     table.sheet = sheet
     table.header_row = header_index + 1
     placed, fatal = _read_header(ctx, sheet, schema, header_index, rows[header_index])
@@ -429,7 +379,7 @@ def _read_list(
         sheet,
         ctx.reference_date,
         ctx.staged.issues,
-        ORDER.get(schema.number, ()),
+        schema.order,
     )
     # Rows with a problem cell or that fail a check go through every check as they are;
     # the others can only repeat an earlier row.
@@ -471,7 +421,7 @@ def _read_header(
     """The sheet's recognised columns, and the header of a missing column without which no row
     can be loaded ("" when there is none). Unknown, repeated and missing columns are issues."""
     staged = ctx.staged
-    list_name = f"List {schema.number}"
+    list_name = schema.name
     placed: list[_Placed] = []
     seen: set[str] = set()
     for index, cell in enumerate(header):
@@ -665,18 +615,22 @@ def _child_row(
             start, basis = _eighteenth_birthday(dob), "18th birthday"
         attributes["start_basis"] = basis
         staged.events.append(
-            (key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker)
+            EventFacts(
+                key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker
+            )
         )
         return
-    for kind, date_key, end_key in where.events:
-        when: date | None = row.get(date_key)
+    for event in where.events:
+        when: date | None = row.get(event.date)
         if when is None:
             continue
-        if kind == "placement_change" and when == row.get("lac_start"):
+        if event.kind == "placement_change" and when == row.get("lac_start"):
             continue
-        end = row.get(end_key) if end_key else None
+        end = row.get(event.end) if event.end else None
         staged.events.append(
-            (key, AGENCY, kind, when, end, sheet, excel_row, attributes, team, worker)
+            EventFacts(
+                key, AGENCY, event.kind, when, end, sheet, excel_row, attributes, team, worker
+            )
         )
 
 
@@ -737,4 +691,4 @@ def _adopter_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-__all__ = ["AGENCY", "EVENTS", "find_list", "read_annex_a", "WARNING"]
+__all__ = ["AGENCY", "find_list", "read_annex_a", "WARNING"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import pickle
 import threading
@@ -254,13 +253,10 @@ def serve(connection: Connection, job: _Job) -> None:
     """A loader process: load one file, then end.
 
     Its address space is capped (the read-memory setting), so that a file whose reading
-    outgrows it ends this process, refused, and nothing else. The cyclic garbage collector is
-    paused throughout: a file's rows are hundreds of thousands
-    of objects that live until it is written, and a collection would walk them all. At the
-    end of a write the process leaves at once (``os._exit``) instead of freeing them one by
-    one; the operating system takes its memory back whole."""
+    outgrows it ends this process, refused, and nothing else. At the end of a write the
+    process leaves at once (``os._exit``) instead of freeing the file's rows one by one; the
+    operating system takes its memory back whole."""
     cap_this_process(job.settings.read_memory_bytes)
-    gc.disable()
     asyncio.run(_serve(connection, job))
 
 

@@ -25,6 +25,7 @@ from inspection.evidence.staged import (
     ERROR,
     WARNING,
     ChildFacts,
+    EventFacts,
     EvidenceFileError,
     Issue,
     RecordFacts,
@@ -268,7 +269,7 @@ class _ChildReader:
         if start is None:
             return
         self.staged.events.append(
-            ((AGENCY, la_id), AGENCY, kind, start, end, SHEET, row, attributes, "", "")
+            EventFacts((AGENCY, la_id), AGENCY, kind, start, end, SHEET, row, attributes)
         )
 
     def _episode(self, la_id: str, episode: Element, row: int, dob: date | None) -> None:

@@ -3,7 +3,8 @@
 ``annex_a_codes_v2019_2024.json`` (beside this module) holds every list of the Ofsted
 template's ``Codes_used`` sheet (August 2019) plus the codes added since (marked
 ``since: 2023``). Next year's changes are an edit of that file (or a new versioned file
-named in ``CODES_FILE``), not a code change.
+named in ``CODES_FILE``), not a code change. ``cin_census_codes_v2024.json`` adds the CIN
+census lists Annex A has no column for (the factors identified at the end of an assessment).
 
 A raw value is matched, after trimming and case-folding, against: the canonical code, the
 template's preferred spelling (``a) Male``), the label (``Male``), ``CODE: label`` and
@@ -18,8 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 CODES_FILE = Path(__file__).parent / "annex_a_codes_v2019_2024.json"
+CIN_CENSUS_CODES_FILE = Path(__file__).parent / "cin_census_codes_v2024.json"
 
 _PREFIX = re.compile(r"^[a-z]{1,2}\d?\)\s*", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^([A-Za-z0-9]{1,4})\s*(?::|\s-\s|\s–\s|-(?=\s))\s*(.*)$")
@@ -40,11 +43,19 @@ def _key(text: str) -> str:
 
 
 @cache
+def _entries() -> dict[str, list[dict[str, Any]]]:
+    """Every code list as its file holds it: name → entries."""
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for path in (CODES_FILE, CIN_CENSUS_CODES_FILE):
+        lists.update(json.loads(path.read_text(encoding="utf-8"))["lists"])
+    return lists
+
+
+@cache
 def code_lists() -> dict[str, dict[str, Code]]:
     """Every code list: name → canonical code → Code."""
-    doc = json.loads(CODES_FILE.read_text(encoding="utf-8"))
     lists: dict[str, dict[str, Code]] = {}
-    for name, entries in doc["lists"].items():
+    for name, entries in _entries().items():
         lists[name] = {
             e["code"]: Code(e["code"], e["label"], e["preferred"], int(e.get("since", 2019)))
             for e in entries
@@ -58,10 +69,9 @@ def codes_version() -> str:
 
 @cache
 def _lookup(list_name: str) -> dict[str, str]:
-    doc = json.loads(CODES_FILE.read_text(encoding="utf-8"))
     table: dict[str, str] = {}
     ambiguous: set[str] = set()
-    for entry in doc["lists"][list_name]:
+    for entry in _entries()[list_name]:
         code = entry["code"]
         spellings = [
             code,
@@ -80,7 +90,7 @@ def _lookup(list_name: str) -> dict[str, str]:
     # A label shared by several codes (1A-1D are all "Individual") identifies none of them.
     for key in ambiguous:
         table.pop(key, None)
-    for entry in doc["lists"][list_name]:  # the codes themselves always win
+    for entry in _entries()[list_name]:  # the codes themselves always win
         table[_key(entry["code"])] = entry["code"]
     return table
 

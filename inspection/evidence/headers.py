@@ -42,7 +42,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ListEvent:
+    """An event each row of a list records: its kind (``journey.kinds``), the column holding
+    its date, and the column holding its end, if it has one (docs/evidence.md)."""
+
+    kind: str
+    date: str
+    end: str = ""
+
+
+@dataclass(frozen=True)
 class ListSchema:
+    """One Annex A list: its number, title, sheet names, columns, the events its rows record
+    and the pairs of date columns (earlier, later) that cannot be the other way round."""
+
     number: int
     title: str
     sheet_names: tuple[str, ...]
@@ -50,6 +63,8 @@ class ListSchema:
     primary_date: str = ""  # the column whose date places the row in the journey
     key: tuple[str, ...] = ()  # duplicate key (domain.md §3)
     child_list: bool = True
+    events: tuple[ListEvent, ...] = ()
+    order: tuple[tuple[str, str], ...] = ()
     index: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +74,17 @@ class ListSchema:
 
     def match(self, header: object) -> Column | None:
         return self.index.get(header_key(header))
+
+    @property
+    def name(self) -> str:
+        """What the list is called in the app: ``List 6``."""
+        return f"List {self.number}"
+
+    @property
+    def label(self) -> str:
+        """The list by its number and title, as the template's title row has it:
+        ``List 6: Children in Need``."""
+        return f"{self.name}: {self.title}"
 
 
 def _child_columns(disability: bool) -> tuple[Column, ...]:
@@ -133,6 +159,7 @@ LISTS: dict[int, ListSchema] = {
         ),
         "contact_date",
         ("child_id", "contact_date", "source"),
+        events=(ListEvent("contact", "contact_date"),),
     ),
     2: ListSchema(
         2,
@@ -162,6 +189,8 @@ LISTS: dict[int, ListSchema] = {
         ),
         "eh_start",
         ("child_id", "eh_start"),
+        events=(ListEvent("early_help_start", "eh_start"),),
+        order=(("eh_start", "eh_end"),),
     ),
     3: ListSchema(
         3,
@@ -205,6 +234,7 @@ LISTS: dict[int, ListSchema] = {
         ),
         "referral_date",
         ("child_id", "referral_date", "source"),
+        events=(ListEvent("referral", "referral_date"),),
     ),
     4: ListSchema(
         4,
@@ -250,10 +280,15 @@ LISTS: dict[int, ListSchema] = {
         ),
         "assessment_start",
         ("child_id", "assessment_start"),
+        events=(
+            ListEvent("assessment_start", "assessment_start"),
+            ListEvent("assessment_authorised", "assessment_authorised"),
+        ),
+        order=(("assessment_start", "assessment_authorised"),),
     ),
     5: ListSchema(
         5,
-        "Section 47 enquiries and ICPCs",
+        "Section 47 enquiries and Initial Child Protection Conferences",
         (
             "sec47 and icpc",
             "section 47",
@@ -302,6 +337,11 @@ LISTS: dict[int, ListSchema] = {
         ),
         "strategy_date",
         ("child_id", "strategy_date"),
+        events=(
+            ListEvent("strategy_discussion", "strategy_date"),
+            ListEvent("icpc", "icpc_date"),
+        ),
+        order=(("strategy_date", "icpc_date"),),
     ),
     6: ListSchema(
         6,
@@ -340,6 +380,9 @@ LISTS: dict[int, ListSchema] = {
         ),
         "cin_start",
         ("child_id", "cin_start"),
+        # CIN Start Date is the start of the episode of need, i.e. the referral date, not a plan.
+        events=(ListEvent("referral", "cin_start", "cin_closure"),),
+        order=(("cin_start", "cin_closure"),),
     ),
     7: ListSchema(
         7,
@@ -396,6 +439,12 @@ LISTS: dict[int, ListSchema] = {
         ),
         "cp_start",
         ("child_id", "cp_start"),
+        events=(
+            ListEvent("cp_plan_start", "cp_start", "cp_end"),
+            ListEvent("cp_review", "latest_review"),
+            ListEvent("cp_plan_end", "cp_end"),
+        ),
+        order=(("cp_start", "cp_end"), ("cp_start", "latest_review")),
     ),
     8: ListSchema(
         8,
@@ -500,6 +549,12 @@ LISTS: dict[int, ListSchema] = {
         ),
         "lac_start",
         ("child_id", "lac_start"),
+        events=(
+            ListEvent("looked_after_start", "lac_start", "lac_end"),
+            ListEvent("placement_change", "placement_start"),
+            ListEvent("looked_after_end", "lac_end"),
+        ),
+        order=(("lac_start", "lac_end"), ("legal_status_start", "lac_end")),
     ),
     9: ListSchema(
         9,
@@ -564,6 +619,19 @@ LISTS: dict[int, ListSchema] = {
         ),
         "",
         ("child_id",),
+        events=(
+            ListEvent("looked_after_start", "entered_care"),
+            ListEvent("adoption_decision", "adoption_decision"),
+            ListEvent("placement_order", "placement_order"),
+            ListEvent("adoption_match", "adoption_match"),
+            ListEvent("placed_for_adoption", "placed_for_adoption"),
+            ListEvent("adoption_order", "adoption_order"),
+        ),
+        order=(
+            ("adoption_decision", "adoption_order"),
+            ("placement_order", "adoption_order"),
+            ("placed_for_adoption", "adoption_order"),
+        ),
     ),
     11: ListSchema(
         11,
@@ -603,8 +671,27 @@ LISTS: dict[int, ListSchema] = {
         "",
         ("adopter_id",),
         child_list=False,
+        order=(
+            ("stage1_start", "stage1_end"),
+            ("stage2_start", "stage2_end"),
+            ("application", "approved"),
+        ),
     ),
 }
 
 # Annex A says "Case status" in 2019 and "Case Status" now: the key makes them one header.
 LIST9_CURRENT_KEYS = frozenset(c.key for c in LISTS[9].columns if c.since > 2019)
+
+
+_LIST_SHEET = re.compile(r"^\s*list\s*[_\-\s]?\s*(\d{1,2})\b", re.IGNORECASE)
+_SHEET_LISTS: dict[str, int] = {
+    header_key(name): schema.number for schema in LISTS.values() for name in schema.sheet_names
+}
+
+
+def list_of_sheet(name: str) -> int | None:
+    """The Annex A list a sheet's name says it holds (``List_6``, ``Children in Need``)."""
+    match = _LIST_SHEET.match(name)
+    if match and int(match.group(1)) in LISTS:
+        return int(match.group(1))
+    return _SHEET_LISTS.get(header_key(name))

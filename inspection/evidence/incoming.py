@@ -8,6 +8,11 @@ a file in use from one left behind by a process that died (the lock ends with th
 ``sweep`` removes only files that nobody holds and that are older than a given age, and
 ``remove_for_inspection`` (a purge) every file of one inspection. Locks are ``flock``
 locks: the data directory must be on a local file system (not NFS).
+
+A browser upload is imported by a job (``inspection.jobs``), perhaps in another process: the
+web process writes the file and ``hand_over``s it (lets go without removing it), and the worker
+that claims the job ``hold``s it while importing. Between the two, the queued job names the
+file, and ``sweep`` is told to keep it.
 """
 
 from __future__ import annotations
@@ -42,6 +47,22 @@ class IncomingFile:
         finally:
             os.close(self._fd)
 
+    def hand_over(self) -> Path:
+        """Let go of the file without removing it (a job will import it); its path."""
+        os.close(self._fd)
+        return self.path
+
+
+def hold(path: Path) -> IncomingFile | None:
+    """Take hold of a file handed over, waiting while another process holds it; None when it
+    is no longer there (blocking I/O)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return IncomingFile(path, fd)
+
 
 def receive(data_dir: Path, inspection_id: int, source: BinaryIO, suffix: str) -> IncomingFile:
     """Write ``source`` to a new file of the inspection, held until released (blocking I/O).
@@ -63,7 +84,7 @@ def receive(data_dir: Path, inspection_id: int, source: BinaryIO, suffix: str) -
     return IncomingFile(path, fd)
 
 
-def _remove_unless_held(path: Path) -> bool:
+def remove_unless_held(path: Path) -> bool:
     """Remove ``path`` if no process holds it; whether it was removed."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -93,9 +114,15 @@ def _files(folder: Path) -> list[Path]:
     return found
 
 
-def sweep(data_dir: Path, older_than_seconds: float, now: float | None = None) -> int:
+def sweep(
+    data_dir: Path,
+    older_than_seconds: float,
+    now: float | None = None,
+    keep: frozenset[Path] = frozenset(),
+) -> int:
     """Remove the files nobody holds that were last written more than ``older_than_seconds``
-    ago (left by an import whose process died); the number removed (blocking I/O)."""
+    ago (left by an import whose process died), except those in ``keep`` (waiting for their
+    job); the number removed (blocking I/O)."""
     cutoff = (time.time() if now is None else now) - older_than_seconds
     removed = 0
     for path in _files(incoming_root(data_dir)):
@@ -103,7 +130,7 @@ def sweep(data_dir: Path, older_than_seconds: float, now: float | None = None) -
             stale = path.stat().st_mtime < cutoff
         except FileNotFoundError:
             continue
-        if stale and _remove_unless_held(path):
+        if stale and path not in keep and remove_unless_held(path):
             removed += 1
     return removed
 

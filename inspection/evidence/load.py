@@ -5,11 +5,13 @@
 whole file (``EvidenceFileError``, nothing written, not even an Upload row) when the file is
 unusable; recognises a file already loaded into the inspection by its sha256; otherwise reads
 it (in a worker thread), then writes the upload, children, source records, events and
-validation issues in one transaction (COPY on PostgreSQL, batched inserts on SQLite).
+validation issues in one transaction: the file's rows are copied into staging tables and
+placed by set-based statements that find every id in the database (``_write``; the driver is
+reached only through ``bulk``).
 
 Superseding: a newer upload of the same kind (and agency) for the same inspection supersedes
 the older one. The older Upload row, its raw file and its validation issues are kept (status
-``superseded``, ``superseded_by`` set); its source records, identifiers and events are deleted
+``superseded``, ``superseded_by`` set); its source records and events are deleted
 in the same transaction, so nothing from it is counted any more. Children are kept: they are
 shared by every source and may already be sampled or audited.
 """
@@ -17,43 +19,28 @@ shared by every source and may already be sampled or audited.
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
-import json
 import shutil
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import orjson
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
+from inspection.evidence.bulk import Bulk, quoted
 from inspection.evidence.codes import codes_version
 from inspection.evidence.reading import DEFAULT_READ_MEMORY
-from inspection.evidence.rows import (
-    CHILD_HEAD,
-    CHILD_TAIL,
-    EVENT_HEAD,
-    EVENT_TAIL,
-    RECORD_HEAD,
-    RECORD_TAIL,
-    Rows,
-    encode_json,
-    prepare,
-)
-from inspection.evidence.staged import EvidenceFileError, Staged
+from inspection.evidence.rows import STAGE_CHILD, STAGE_EVENT, STAGE_RECORD, Rows, prepare
+from inspection.evidence.staged import EvidenceFileError, Issue, Staged
 from inspection.models import Inspection, Upload, User
 from inspection.settings import Settings
 
 SOURCE_KINDS = ("annex-a", "cin-census", "agency")
-SQLITE_BATCH = 2000
 Progress = Callable[[str, float], None]
+WRITE_MEMORY_MB = 64  # PostgreSQL's memory for the write's sorts and hashes (work_mem)
 
 ISSUE_COLUMNS = (
     "inspection_id",
@@ -125,35 +112,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-_gc_lock = threading.Lock()
-_gc_readers = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a file is read.
-
-    Reading builds hundreds of thousands of small objects that all stay alive; each full
-    collection would walk all of them again (a third of the time on a large CIN census).
-    Reference counting still frees everything that is dropped. Shared by concurrent readers;
-    a collector already paused (a loader process pauses it for its whole life) stays paused.
-    """
-    global _gc_readers, _gc_was_enabled
-    with _gc_lock:
-        _gc_readers += 1
-        if _gc_readers == 1:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_readers -= 1
-            if _gc_readers == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 def read_file(
     path: Path,
     source_kind: str,
@@ -165,10 +123,9 @@ def read_file(
     memory_bytes: int = DEFAULT_READ_MEMORY,
 ) -> Staged:
     """Read and validate a file without touching the database."""
-    with _no_cycle_collection():
-        return _read(
-            path, source_kind, agency, reference_date, max_bytes, progress, filename, memory_bytes
-        )
+    return _read(
+        path, source_kind, agency, reference_date, max_bytes, progress, filename, memory_bytes
+    )
 
 
 def _read(
@@ -310,18 +267,17 @@ def _read_and_prepare(
     filename: str,
 ) -> tuple[Staged, Rows]:
     """The file read and validated, and its rows made, before any transaction begins."""
-    with _no_cycle_collection():
-        staged = _read(
-            path,
-            source_kind,
-            agency,
-            inspection.reference_date,
-            settings.max_upload_bytes,
-            progress,
-            filename,
-            settings.read_memory_bytes,
-        )
-        return staged, prepare(staged, inspection.id)
+    staged = _read(
+        path,
+        source_kind,
+        agency,
+        inspection.reference_date,
+        settings.max_upload_bytes,
+        progress,
+        filename,
+        settings.read_memory_bytes,
+    )
+    return staged, prepare(staged)
 
 
 async def _loaded(inspection_id: int, sha256: str) -> ImportSummary | None:
@@ -351,18 +307,17 @@ async def _store_and_write(
         stored.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(shutil.copyfile, read.file.path, stored)
     try:
-        with _no_cycle_collection():  # the rows built for COPY, like the reader's, all live
-            summary = await _write(
-                inspection_id,
-                read.staged,
-                read.rows,
-                name,
-                read.sha256,
-                read.size,
-                stored,
-                uploaded_by,
-                settings,
-            )
+        summary = await _write(
+            inspection_id,
+            read.staged,
+            read.rows,
+            name,
+            read.sha256,
+            read.size,
+            stored,
+            uploaded_by,
+            settings,
+        )
     except BaseException:
         if created_file:
             stored.unlink(missing_ok=True)
@@ -377,88 +332,26 @@ def _stored_path(settings: Settings, inspection_id: int, sha256: str, name: str)
     return settings.uploads_dir / str(inspection_id) / f"{sha256}{suffix}"
 
 
-class _Writer:
-    """Bulk writes inside one transaction: COPY on PostgreSQL, executemany on SQLite."""
-
-    def __init__(self, connection: Any, dialect: str) -> None:
-        self.connection = connection
-        self.dialect = dialect
-
-    async def insert(
-        self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
-    ) -> int:
-        """Insert ``rows`` (JSON columns already encoded as text, see ``rows.encode_json``)."""
-        if self.dialect == "postgres":
-            # One COPY per table, fed by a generator: PostgreSQL stores the first rows while
-            # Python is still encoding the later ones.
-            status = await self.connection._connection.copy_records_to_table(
-                table, records=rows, columns=list(columns)
-            )
-            return int(status.rsplit(" ", 1)[-1])
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})'  # noqa: S608
-        count = 0
-        batch: list[tuple[Any, ...]] = []
-        for row in rows:
-            batch.append(_for_sqlite(row))
-            if len(batch) >= SQLITE_BATCH:
-                await self.connection.execute_many(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            await self.connection.execute_many(sql, batch)
-            count += len(batch)
-        return count
-
-    async def fetch(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        if self.dialect == "postgres":
-            numbered = sql
-            for index in range(len(params)):
-                numbered = numbered.replace("?", f"${index + 1}", 1)
-            rows = await self.connection._connection.fetch(numbered, *params)
-            return [dict(r) for r in rows]
-        _, rows = await self.connection.execute_query(sql, list(params))
-        return [dict(r) for r in rows]
-
-    async def execute(self, sql: str, params: Sequence[Any]) -> None:
-        await self.fetch(sql, params)
-
-    async def reserve_ids(self, table: str, count: int) -> list[int]:
-        """``count`` fresh ids from the table's own sequence (PostgreSQL), in one round trip,
-        so rows can be COPYed with their ids and need not be read back."""
-        if not count:
-            return []
-        ids = await self.connection._connection.fetchval(
-            # MATERIALIZED: the sequence is looked up once, not once per id (8x faster).
-            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence($1, 'id')::regclass AS seq) "
-            "SELECT array_agg(nextval(s.seq)) FROM s, generate_series(1, $2)",
-            table,
-            count,
-        )
-        return list(ids)
-
-    async def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        if self.dialect == "postgres":
-            numbered = sql
-            for index in range(len(rows[0])):
-                numbered = numbered.replace("?", f"${index + 1}", 1)
-            await self.connection._connection.executemany(numbered, rows)
-        else:
-            await self.connection.execute_many(sql, [_for_sqlite(r) for r in rows])
-
-
-def _for_sqlite(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(
-        v.isoformat() if isinstance(v, date) else (int(v) if isinstance(v, bool) else v)
-        for v in row
-    )
-
-
 def _cut(text: str | None, length: int) -> str:
     return (text or "")[:length]
+
+
+def _issue_row(inspection_id: int, upload_id: int, issue: Issue) -> tuple[Any, ...]:
+    return (
+        inspection_id,
+        upload_id,
+        _cut(issue.sheet, 100),
+        _cut(issue.list_name, 40),
+        issue.row,
+        _cut(issue.column, 200),
+        _cut(issue.cell, 16),
+        issue.value,
+        _cut(issue.rule, 60),
+        issue.severity,
+        issue.message,
+        issue.rejected,
+        issue.count,
+    )
 
 
 async def _write(
@@ -472,9 +365,14 @@ async def _write(
     uploaded_by: User | None,
     settings: Settings,
 ) -> ImportSummary:
-    dialect = settings.dialect
+    """Write one file in one transaction: the upload, then the file's rows copied into
+    staging tables, then set-based statements that place them, every id found by the
+    database (children by la_child_id, records by their place in the file)."""
     async with in_transaction("default") as tx:
-        writer = _Writer(tx, dialect)
+        bulk = Bulk(tx, settings.dialect)
+        if bulk.postgres:
+            # The joins sort a file's events by child: in memory, not in temporary files.
+            await bulk.execute(f"SET LOCAL work_mem = '{WRITE_MEMORY_MB}MB'")
         upload = await Upload.create(
             inspection_id=inspection_id,
             source_kind=staged.source_kind,
@@ -488,35 +386,19 @@ async def _write(
             summary={},
             using_db=tx,
         )
-        superseded = await _supersede(writer, tx, inspection_id, upload)
-        child_ids = await _write_children(writer, inspection_id, rows)
-        record_ids, record_child_ids = await _write_records(writer, upload.id, rows, child_ids)
-        events = await writer.insert(
-            "event",
-            EVENT_HEAD + EVENT_TAIL,
-            _event_rows(upload.id, rows, record_ids, record_child_ids),
-        )
-        await writer.insert(
+        superseded = await _supersede(bulk, tx, inspection_id, upload)
+        if rows.children:
+            await bulk.stage(STAGE_CHILD, rows.children)
+            await _write_children(bulk, inspection_id)
+        await bulk.stage(STAGE_RECORD, rows.records)
+        await bulk.execute(_RECORDS_SQL, [inspection_id, upload.id, inspection_id])
+        await bulk.stage(STAGE_EVENT, rows.events)
+        events = await bulk.execute(_EVENTS_SQL, [inspection_id, upload.id, upload.id])
+        await bulk.drop_stages()
+        await bulk.copy(
             "validation_issue",
             ISSUE_COLUMNS,
-            (
-                (
-                    inspection_id,
-                    upload.id,
-                    _cut(i.sheet, 100),
-                    _cut(i.list_name, 40),
-                    i.row,
-                    _cut(i.column, 200),
-                    _cut(i.cell, 16),
-                    i.value,
-                    _cut(i.rule, 60),
-                    i.severity,
-                    i.message,
-                    i.rejected,
-                    i.count,
-                )
-                for i in staged.issues
-            ),
+            (_issue_row(inspection_id, upload.id, issue) for issue in staged.issues),
         )
         summary = ImportSummary(
             upload_id=upload.id,
@@ -542,27 +424,6 @@ async def _write(
     return summary
 
 
-def _event_rows(
-    upload_id: int, rows: Rows, record_ids: np.ndarray, child_ids: np.ndarray
-) -> Iterator[tuple[Any, ...]]:
-    """Event rows in child order, each its prepared head and a tail of ids.
-
-    In child order, each child's index entries go to the same few index pages instead of
-    pages all over the index (a third of the cost of writing events). The order is otherwise
-    the readers' (a stable sort), so the events of one source row stay together.
-    """
-    event_children = child_ids[rows.event_records]
-    order = np.argsort(event_children, kind="stable")
-    heads = rows.events
-    for index, record_id, child_id in zip(
-        order.tolist(),
-        record_ids[rows.event_records[order]].tolist(),
-        event_children[order].tolist(),
-        strict=True,
-    ):
-        yield heads[index] + (upload_id, record_id, child_id or None)
-
-
 def _table_doc(table: Any, staged: Staged) -> dict[str, Any]:
     doc = {
         "name": table.name,
@@ -582,7 +443,7 @@ def _table_doc(table: Any, staged: Staged) -> dict[str, Any]:
     return doc
 
 
-async def _supersede(writer: _Writer, tx: Any, inspection_id: int, upload: Upload) -> list[int]:
+async def _supersede(bulk: Bulk, tx: Any, inspection_id: int, upload: Upload) -> list[int]:
     older = (
         await Upload.filter(
             inspection_id=inspection_id,
@@ -595,215 +456,120 @@ async def _supersede(writer: _Writer, tx: Any, inspection_id: int, upload: Uploa
     )
     ids = []
     for old in older:
-        await writer.execute('DELETE FROM "event" WHERE upload_id = ?', [old.id])
-        await writer.execute('DELETE FROM "identifier" WHERE source_upload_id = ?', [old.id])
-        await writer.execute('DELETE FROM "source_record" WHERE upload_id = ?', [old.id])
-        await writer.execute(
-            'UPDATE "upload" SET status = ?, superseded_by_id = ? WHERE id = ?',
+        await bulk.execute('DELETE FROM "event" WHERE upload_id = {}', [old.id])
+        await bulk.execute('DELETE FROM "source_record" WHERE upload_id = {}', [old.id])
+        await bulk.execute(
+            'UPDATE "upload" SET status = {}, superseded_by_id = {} WHERE id = {}',
             ["superseded", upload.id, old.id],
         )
         ids.append(old.id)
     return ids
 
 
-async def _write_children(writer: _Writer, inspection_id: int, rows: Rows) -> dict[str, int]:
-    """la_child_id → child id, after creating/updating, for every child of the inspection
-    (SQLite) or every child this file names (PostgreSQL)."""
-    postgres = writer.dialect == "postgres"
-    if postgres:
-        # Only the children this file names are read, ids only: the old attributes are merged
-        # in the UPDATE itself (jsonb ||) and new children get ids reserved from the sequence.
-        found = (
-            await writer.connection._connection.fetch(
-                'SELECT id, la_child_id FROM "child" WHERE inspection_id = $1 '
-                "AND la_child_id = ANY($2::varchar[])",
-                inspection_id,
-                rows.named,
-            )
-            if rows.named
-            else []
-        )
-        ids: dict[str, int] = {r[1]: r[0] for r in found}
-        attributes: dict[str, Any] = {}
-    else:
-        known = await writer.fetch(
-            'SELECT id, la_child_id, attributes FROM "child" WHERE inspection_id = ? '
-            "AND la_child_id IS NOT NULL",
-            [inspection_id],
-        )
-        ids = {r["la_child_id"]: r["id"] for r in known}
-        attributes = {r["la_child_id"]: r["attributes"] for r in known}
-    if not rows.children:
-        return ids
-    new = []
-    updates = []
-    for row in rows.children:  # CHILD_HEAD order
-        child_id = ids.get(row[1])
-        if child_id is None:
-            new.append(row)
-        elif postgres:
-            updates.append((*row[2:11], child_id))
-        else:
-            old = attributes[row[1]]
-            old = json.loads(old) if isinstance(old, str) else (old or {})
-            merged = encode_json({**old, **orjson.loads(row[10])})
-            updates.append((*row[2:10], merged, child_id))
-    if postgres:
-        reserved = await writer.reserve_ids("child", len(new))
-        await writer.insert(
-            "child",
-            CHILD_HEAD + CHILD_TAIL,
-            (row + (child_id,) for row, child_id in zip(new, reserved, strict=True)),
-        )
-        ids.update((row[1], child_id) for row, child_id in zip(new, reserved, strict=True))
-    else:
-        await writer.insert("child", CHILD_HEAD, new)
-    # The latest upload wins for each characteristic it actually gives.
-    await _update_children(writer, updates)
-    if new and not postgres:
-        known = await writer.fetch(
-            'SELECT id, la_child_id FROM "child" WHERE inspection_id = ? '
-            "AND la_child_id IS NOT NULL",
-            [inspection_id],
-        )
-        ids = {r["la_child_id"]: r["id"] for r in known}
-    return ids
-
-
-# What each characteristic becomes when an upload gives it (u) for a child already known (c).
-_CHILD_UPDATE = {
-    "given_name": "CASE WHEN u.given_name <> '' THEN u.given_name ELSE c.given_name END",
-    "family_name": "CASE WHEN u.family_name <> '' THEN u.family_name ELSE c.family_name END",
-    "dob": "COALESCE(u.dob, c.dob)",
-    "sex": "CASE WHEN u.sex <> '' THEN u.sex ELSE c.sex END",
-    "ethnicity": "CASE WHEN u.ethnicity <> '' THEN u.ethnicity ELSE c.ethnicity END",
-    "disability": "CASE WHEN u.disability <> '' THEN u.disability ELSE c.disability END",
-    "team": "CASE WHEN u.team <> '' THEN u.team ELSE c.team END",
-    "worker": "CASE WHEN u.worker <> '' THEN u.worker ELSE c.worker END",
-    "attributes": "c.attributes || u.attributes",
-}
-# One UPDATE for every child of an upload; a child whose characteristics would not change is
-# not rewritten (a census that repeats what Annex A said rewrites nothing).
-_CHILD_UPDATE_SQL = (
-    'UPDATE "child" AS c SET '
-    + ", ".join(f"{column} = {value}" for column, value in _CHILD_UPDATE.items())
-    + " FROM child_update AS u WHERE c.id = u.id AND ("
-    + ", ".join(_CHILD_UPDATE.values())
-    + ") IS DISTINCT FROM ("
-    + ", ".join(f"c.{column}" for column in _CHILD_UPDATE)
-    + ")"
-)
-# The temporary table's columns: what a prepared child row gives (CHILD_HEAD's given_name to
-# attributes, row[2:11]) and the child's id.
-_UPDATE_COLUMNS = (*CHILD_HEAD[2:11], "id")
-
-
-async def _update_children(writer: _Writer, updates: list[tuple[Any, ...]]) -> None:
-    """Apply characteristic updates: on PostgreSQL COPY into a temporary table and one UPDATE."""
-    if not updates:
-        return
-    if writer.dialect == "postgres":
-        conn = writer.connection._connection
-        await conn.execute(
-            "CREATE TEMPORARY TABLE child_update (given_name text, family_name text, dob date, "
-            "sex text, ethnicity text, disability text, team text, worker text, "
-            "attributes jsonb, id int) ON COMMIT DROP"
-        )
-        await conn.copy_records_to_table(
-            "child_update", records=updates, columns=list(_UPDATE_COLUMNS)
-        )
-        await conn.execute(_CHILD_UPDATE_SQL)
-        return
-    await writer.execute_many(
-        'UPDATE "child" SET '
-        "given_name = CASE WHEN ? <> '' THEN ? ELSE given_name END, "
-        "family_name = CASE WHEN ? <> '' THEN ? ELSE family_name END, "
-        "dob = COALESCE(?, dob), "
-        "sex = CASE WHEN ? <> '' THEN ? ELSE sex END, "
-        "ethnicity = CASE WHEN ? <> '' THEN ? ELSE ethnicity END, "
-        "disability = CASE WHEN ? <> '' THEN ? ELSE disability END, "
-        "team = CASE WHEN ? <> '' THEN ? ELSE team END, "
-        "worker = CASE WHEN ? <> '' THEN ? ELSE worker END, "
-        "attributes = ? WHERE id = ?",
-        [_update_params(u) for u in updates],
-    )
-
-
-def _update_params(update: tuple[Any, ...]) -> tuple[Any, ...]:
-    given, family, dob, sex, ethnicity, disability, team, worker, attributes, child_id = update
-    params = (
-        given,
-        given,
-        family,
-        family,
-        dob,
-        sex,
-        sex,
-        ethnicity,
-        ethnicity,
-        disability,
-        disability,
-        team,
-        team,
-        worker,
-        worker,
-        attributes,
-        child_id,
-    )
-    return params
-
-
-async def _write_records(
-    writer: _Writer, upload_id: int, rows: Rows, child_ids: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each record's id and child id (0 for none), by its position in ``rows.records``.
-
-    Records are written in child order (index entries in order, as for events); on PostgreSQL
-    with ids reserved from the table's sequence, so nothing is read back."""
-    find = child_ids.get
-    child_of = np.fromiter(
-        (find(la_id, 0) if la_id else 0 for la_id in rows.record_children),
-        dtype=np.int64,
-        count=len(rows.records),
-    )
-    order = np.argsort(child_of, kind="stable")
-    order_list, children = order.tolist(), child_of[order].tolist()
-    heads = rows.records
-    record_ids = np.zeros(len(heads), dtype=np.int64)
-    if writer.dialect == "postgres":
-        reserved = await writer.reserve_ids("source_record", len(heads))
-        await writer.insert(
-            "source_record",
-            RECORD_HEAD + RECORD_TAIL + ("id",),
-            (
-                heads[index] + (upload_id, child or None, "la_child_id" if child else "", ident)
-                for index, child, ident in zip(order_list, children, reserved, strict=True)
-            ),
-        )
-        record_ids[order] = reserved
-        return record_ids, child_of
-    await writer.insert(
-        "source_record",
-        RECORD_HEAD + RECORD_TAIL,
-        (
-            heads[index] + (upload_id, child or None, "la_child_id" if child else "")
-            for index, child in zip(order_list, children, strict=True)
+# What each characteristic becomes when an upload gives it (u) for a child already known (c):
+# the latest upload wins for each characteristic it actually gives.
+def _child_update(postgres: bool) -> dict[str, str]:
+    kept = {
+        column: f"CASE WHEN u.{column} <> '' THEN u.{column} ELSE c.{column} END"
+        for column in ("given_name", "family_name", "sex", "ethnicity", "disability")
+    }
+    return {
+        **kept,
+        "dob": "COALESCE(u.dob, c.dob)",
+        "team": "CASE WHEN u.team <> '' THEN u.team ELSE c.team END",
+        "worker": "CASE WHEN u.worker <> '' THEN u.worker ELSE c.worker END",
+        # Attribute by attribute, the upload's over the child's.
+        "attributes": (
+            "c.attributes || u.attributes" if postgres else "json_patch(c.attributes, u.attributes)"
         ),
+    }
+
+
+def _child_update_sql(postgres: bool) -> str:
+    """One UPDATE for every known child a file gives; a child whose characteristics would not
+    change is not rewritten (a census that repeats what Annex A said rewrites nothing)."""
+    update = _child_update(postgres)
+    changed = (
+        "("
+        + ", ".join(update.values())
+        + ") IS DISTINCT FROM ("
+        + ", ".join(f"c.{column}" for column in update)
+        + ")"
     )
-    fetched = await writer.fetch(
-        'SELECT id, agency, person_id FROM "source_record" WHERE upload_id = ?', [upload_id]
+    if not postgres:
+        # Characteristics are compared one by one (SQLite compares no JSON as a row value).
+        changed = " OR ".join(f"({value}) IS NOT c.{column}" for column, value in update.items())
+    return (
+        'UPDATE "child" AS c SET '
+        + ", ".join(f"{column} = {value}" for column, value in update.items())
+        + ' FROM "stage_child" AS u WHERE c.inspection_id = {} AND c.la_child_id = u.la_child_id'
+        + f" AND ({changed})"
     )
-    ids = {(r["agency"], r["person_id"]): r["id"] for r in fetched}
-    # Rows are written with their keys cut to the column lengths (head[1], head[2]).
-    record_ids[:] = [ids[(head[1], head[2])] for head in heads]
-    return record_ids, child_of
+
+
+_CHILD_COLUMNS = (
+    "la_child_id",
+    "given_name",
+    "family_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "disability",
+    "team",
+    "worker",
+    "attributes",
+)
+# New children, in la_child_id order (the unique index's).
+_NEW_CHILDREN_SQL = (
+    'INSERT INTO "child" (inspection_id, postcode, '
+    + ", ".join(_CHILD_COLUMNS)
+    + ") SELECT {}, '', "
+    + ", ".join(f"u.{column}" for column in _CHILD_COLUMNS)
+    + ' FROM "stage_child" AS u WHERE NOT EXISTS (SELECT 1 FROM "child" AS c '
+    "WHERE c.inspection_id = {} AND c.la_child_id = u.la_child_id) ORDER BY u.la_child_id"
+)
+
+
+async def _write_children(bulk: Bulk, inspection_id: int) -> None:
+    """Update the children the inspection already has, then add the new ones."""
+    await bulk.execute(_child_update_sql(bulk.postgres), [inspection_id])
+    await bulk.execute(_NEW_CHILDREN_SQL, [inspection_id, inspection_id])
+
+
+_RECORD_COLUMNS = STAGE_RECORD.column_names[1:]
+# Each record with its child found by la_child_id, in child order (each child's index entries
+# then go to the same few index pages), in file order within a child.
+_RECORDS_SQL = (
+    'INSERT INTO "source_record" (inspection_id, upload_id, '
+    + ", ".join(_RECORD_COLUMNS)
+    + ", child_id, link_method, link_probability, link_evidence) SELECT {}, {}, "
+    + ", ".join(f"s.{column}" for column in _RECORD_COLUMNS)
+    + ", c.id, CASE WHEN c.id IS NULL THEN '' ELSE 'la_child_id' END, NULL, '{{}}' "
+    'FROM "stage_record" AS s LEFT JOIN "child" AS c ON c.inspection_id = {} '
+    "AND c.la_child_id = s.la_child_id AND s.la_child_id <> '' "
+    "ORDER BY c.id NULLS FIRST, s.n"
+)
+_EVENT_COLUMNS = STAGE_EVENT.column_names[2:]
+# Each event with its record (found by the record's place in the file) and the record's child,
+# in child order, in file order within a child (so the events of one source row stay together).
+_EVENTS_SQL = (
+    'INSERT INTO "event" (inspection_id, upload_id, '
+    + ", ".join(quoted(column) for column in _EVENT_COLUMNS)
+    + ", record_id, child_id) SELECT {}, {}, "
+    + ", ".join(f"e.{quoted(column)}" for column in _EVENT_COLUMNS)
+    + ', r.id, r.child_id FROM "stage_event" AS e '
+    'JOIN "stage_record" AS s ON s.n = e.record_n '
+    'JOIN "source_record" AS r ON r.upload_id = {} AND r.agency = s.agency '
+    "AND r.person_id = s.person_id "
+    "ORDER BY r.child_id NULLS FIRST, e.n"
+)
 
 
 async def table_counts() -> dict[str, int]:
     """Rows in every evidence-related table (tests use it to prove nothing was written)."""
     conn = Tortoise.get_connection("default")
     counts = {}
-    for table in ("upload", "validation_issue", "child", "source_record", "event", "identifier"):
+    for table in ("upload", "validation_issue", "child", "source_record", "event"):
         _, rows = await conn.execute_query(f'SELECT COUNT(*) AS n FROM "{table}"')  # noqa: S608
         counts[table] = int(dict(rows[0])["n"])
     return counts

@@ -1,5 +1,11 @@
 """The validation report of one upload: one function computes it; the page, its fragment and
-the xlsx download are renderings of that one result."""
+the xlsx download are renderings of that one result.
+
+Problems are grouped by what is wrong: one group per rule, list (or table), sheet, column,
+severity and whether the rows were loaded, with the number of places it stands for ("Date of
+Referral is after the reference date in List 3: Referral: 37 rows"), and the first
+``CELLS_SHOWN`` of its cells (sheet, row, column, value). The download has every cell.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
-from tortoise.functions import Sum
+from tortoise.functions import Count, Sum
 
+from inspection.evidence.labels import list_label, rule_label
 from inspection.export.cells import append_row
 from inspection.models import Upload, ValidationIssue
 
@@ -29,6 +36,55 @@ ISSUE_HEADERS = (
     "Places",
 )
 PAGE_LIMIT = 1000
+CELLS_SHOWN = 20  # cells listed under each group on the page; the download has them all
+GROUPS_SHOWN = 200  # groups with their cells on the page; the download has them all
+GROUP_FIELDS = ("rule", "severity", "list_name", "sheet", "column", "row_rejected")
+GROUP_HEADERS = (
+    "Severity",
+    "List or table",
+    "Sheet",
+    "Column",
+    "What is wrong",
+    "Rows not loaded",
+    "Rows or places",
+)
+
+
+@dataclass
+class IssueGroup:
+    """The problems of one kind: one rule, in one column of one list, of one severity."""
+
+    rule: str
+    severity: str
+    list_name: str
+    sheet: str
+    column: str
+    rejected: bool
+    places: int  # the places the problems stand for
+    issues: int  # the stored issues (a problem repeated many times is stored once)
+    in_rows: bool  # every place is a row (else some are a column or the file)
+    cells: list[dict[str, Any]] = field(default_factory=list)  # the first CELLS_SHOWN
+
+    @property
+    def about(self) -> str:
+        """What is wrong, in words: "Date of Referral is after the reference date"."""
+        return rule_label(self.rule).describe(self.column)
+
+    @property
+    def title(self) -> str:
+        where = list_label(self.list_name) if self.list_name else self.sheet
+        return f"{self.about} in {where}" if where else self.about
+
+    @property
+    def counted(self) -> str:
+        """ "37 rows", "1 row", "2 places"."""
+        unit = "row" if self.in_rows else "place"
+        return f"{self.places:,} {unit}{'' if self.places == 1 else 's'}"
+
+    @property
+    def more(self) -> int:
+        """Stored issues not listed under the group on the page."""
+        return self.issues - len(self.cells)
 
 
 @dataclass
@@ -39,6 +95,7 @@ class IssueReport:
     filters: dict[str, str]
     options: dict[str, list[str]] = field(default_factory=dict)
     places: int = 0  # the places they stand for: a repeated problem is one issue, many places
+    groups: list[IssueGroup] = field(default_factory=list)  # by rule, column and list
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -78,7 +135,13 @@ async def issue_report(
     rule: str = "",
     limit: int | None = PAGE_LIMIT,
 ) -> IssueReport | None:
-    """The upload's issues (filtered by list, severity and rule), or None if no such upload."""
+    """The upload's issues (filtered by list, severity and rule), or None if no such upload.
+
+    ``groups`` always holds every group with its counts; with a ``limit`` (the page passes 0)
+    the first groups also hold their first ``CELLS_SHOWN`` cells. ``issues`` lists the issues
+    one by one: the first ``limit`` of them, every one with ``None`` (the download), none
+    with 0.
+    """
     upload = await Upload.get_or_none(id=upload_id, inspection_id=inspection_id)
     if upload is None:
         return None
@@ -109,10 +172,11 @@ async def issue_report(
         query = query.filter(rule=rule)
     total = await query.count()
     counted = await query.annotate(places=Sum("count")).values("places")
-    query = query.order_by("id")
+    groups = await _groups(query, cells=CELLS_SHOWN if limit is not None else 0)
+    ordered = query.order_by("id")
     if limit is not None:
-        query = query.limit(limit)
-    issues = [_doc(i) for i in await query]
+        ordered = ordered.limit(limit)
+    issues = [_doc(i) for i in await ordered] if limit != 0 else []
     return IssueReport(
         upload,
         issues,
@@ -120,7 +184,55 @@ async def issue_report(
         filters,
         offered,
         int(counted[0]["places"] or 0) if counted else 0,
+        groups,
     )
+
+
+async def _groups(query: Any, cells: int) -> list[IssueGroup]:
+    """The problems of ``query`` grouped by kind, worst first, each with its first ``cells``
+    cells (for the first ``GROUPS_SHOWN`` groups): one query, and one per group shown."""
+    rows = (
+        await query.annotate(places=Sum("count"), issues=Count("id"), in_rows=Count("source_row"))
+        .group_by(*GROUP_FIELDS)
+        .values(*GROUP_FIELDS, "places", "issues", "in_rows")
+    )
+    groups = [
+        IssueGroup(
+            rule=str(r["rule"]),
+            severity=str(r["severity"]),
+            list_name=str(r["list_name"]),
+            sheet=str(r["sheet"]),
+            column=str(r["column"]),
+            rejected=bool(r["row_rejected"]),
+            places=int(r["places"] or 0),
+            issues=int(r["issues"]),
+            in_rows=int(r["in_rows"]) == int(r["issues"]),
+        )
+        for r in rows
+    ]
+    groups.sort(
+        key=lambda g: (
+            SEVERITY_ORDER.get(g.severity, 9),
+            _list_order(g.list_name or g.sheet),
+            -g.places,
+            g.about,
+        )
+    )
+    for group in groups[:GROUPS_SHOWN] if cells else []:
+        found = (
+            await query.filter(
+                rule=group.rule,
+                severity=group.severity,
+                list_name=group.list_name,
+                sheet=group.sheet,
+                column=group.column,
+                row_rejected=group.rejected,
+            )
+            .order_by("id")
+            .limit(cells)
+        )
+        group.cells = [_doc(i) for i in found]
+    return groups
 
 
 def _list_order(name: object) -> tuple[int, str]:
@@ -178,6 +290,21 @@ def issues_workbook(report: IssueReport) -> bytes:
                 counts.get("error", 0),
                 counts.get("warning", 0),
                 counts.get("info", 0),
+            ],
+        )
+    by_rule = book.create_sheet("By rule")
+    append_row(by_rule, list(GROUP_HEADERS))
+    for group in report.groups:
+        append_row(
+            by_rule,
+            [
+                group.severity,
+                list_label(group.list_name) if group.list_name else "",
+                group.sheet,
+                group.column,
+                group.about,
+                "yes" if group.rejected else "no",
+                group.places,
             ],
         )
     sheet = book.create_sheet("Issues")

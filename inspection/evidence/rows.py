@@ -1,10 +1,13 @@
-"""A read file's table rows, made before its transaction begins.
+"""A read file's staging rows, made before its transaction begins.
 
 Everything about a row that does not depend on what the database already holds is made here,
 right after the file is read (in a batch, while the file before it is still being written):
-values cut to their column lengths, attributes encoded as JSON text, each event's source
-record found. The write then adds only what the database decides (the upload's id, children's
-and records' ids) by joining a short tail to each row, and orders the rows by child.
+values cut to their column lengths, attributes encoded as JSON text, each record numbered and
+each event given its record's number. The write copies these rows into the staging tables
+below and lets the database find every id (``load._write``).
+
+Each staging row is made from the reader's named facts by one function beside its table, so a
+row's values are in its table's column order by construction.
 """
 
 from __future__ import annotations
@@ -12,49 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import orjson
 
-from inspection.evidence.staged import Staged
-from inspection.models.children import IDENTITY_FIELDS
-
-# Column order of the prepared rows; the write appends each table's TAIL columns.
-CHILD_HEAD = (
-    "inspection_id",
-    "la_child_id",
-    "given_name",
-    "family_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "disability",
-    "team",
-    "worker",
-    "attributes",
-    "postcode",
-)
-CHILD_TAIL = ("id",)
-RECORD_HEAD = (
-    "inspection_id",
-    *IDENTITY_FIELDS,
-    "address",
-    "link_probability",
-    "link_evidence",
-)
-RECORD_TAIL = ("upload_id", "child_id", "link_method")
-EVENT_HEAD = (
-    "inspection_id",
-    "agency",
-    "kind",
-    "start",
-    "end",
-    "source_sheet",
-    "source_row",
-    "attributes",
-    "team",
-    "worker",
-)
-EVENT_TAIL = ("upload_id", "record_id", "child_id")
+from inspection.evidence.bulk import Stage
+from inspection.evidence.staged import ChildFacts, EventFacts, RecordFacts, Staged
 
 _JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
@@ -67,103 +31,159 @@ def encode_json(value: Any) -> str:
     return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
 
 
+# The children a file gives, keyed by la_child_id (Annex A, the CIN census, the social-care
+# person list create children; other extracts only name them).
+STAGE_CHILD = Stage(
+    "stage_child",
+    (
+        ("la_child_id", "text"),
+        ("given_name", "text"),
+        ("family_name", "text"),
+        ("dob", "date"),
+        ("sex", "text"),
+        ("ethnicity", "text"),
+        ("disability", "text"),
+        ("team", "text"),
+        ("worker", "text"),
+        ("attributes", "jsonb"),
+    ),
+)
+
+
+def child_key(facts: ChildFacts) -> str:
+    """The child's key as the database holds it (cut to the column's length)."""
+    return (facts.la_child_id or "")[:64]
+
+
+def child_row(facts: ChildFacts) -> tuple[Any, ...]:
+    return (
+        child_key(facts),
+        (facts.given_name or "")[:100],
+        (facts.family_name or "")[:100],
+        facts.dob,
+        (facts.sex or "")[:1],
+        (facts.ethnicity or "")[:10],
+        (facts.disability or "")[:1],
+        (facts.team or "")[:100],
+        (facts.worker or "")[:100],
+        encode_json(facts.attributes),
+    )
+
+
+# One person as the file records them; ``n`` is the record's place in the file.
+STAGE_RECORD = Stage(
+    "stage_record",
+    (
+        ("n", "int"),
+        ("agency", "text"),
+        ("person_id", "text"),
+        ("la_child_id", "text"),
+        ("nhs_number", "text"),
+        ("upn", "text"),
+        ("given_name", "text"),
+        ("family_name", "text"),
+        ("dob", "date"),
+        ("sex", "text"),
+        ("postcode", "text"),
+        ("address", "text"),
+    ),
+    sqlite_indexes=(("n",), ("agency", "person_id")),
+)
+
+
+def record_key(record: RecordFacts) -> tuple[str, str]:
+    """The record's key as the database holds it (cut to the columns' lengths)."""
+    return (record.agency or "")[:60], (record.person_id or "")[:100]
+
+
+def record_row(n: int, record: RecordFacts) -> tuple[Any, ...]:
+    return (
+        n,
+        *record_key(record),
+        (record.la_child_id or "")[:64],
+        (record.nhs_number or "")[:20],
+        (record.upn or "")[:20],
+        (record.given_name or "")[:100],
+        (record.family_name or "")[:100],
+        record.dob,
+        (record.sex or "")[:1],
+        (record.postcode or "")[:10],
+        (record.address or "")[:200],
+    )
+
+
+# One event; ``n`` is its place in the file, ``record_n`` its record's.
+STAGE_EVENT = Stage(
+    "stage_event",
+    (
+        ("n", "int"),
+        ("record_n", "int"),
+        ("agency", "text"),
+        ("kind", "text"),
+        ("start", "date"),
+        ("end", "date"),
+        ("source_sheet", "text"),
+        ("source_row", "int"),
+        ("attributes", "json"),
+        ("team", "text"),
+        ("worker", "text"),
+    ),
+)
+
+
+def event_row(n: int, record_n: int, event: EventFacts, attributes: str) -> tuple[Any, ...]:
+    return (
+        n,
+        record_n,
+        (event.agency or "")[:60],
+        (event.kind or "")[:60],
+        event.start,
+        event.end,
+        (event.sheet or "")[:100],
+        event.row,
+        attributes,
+        (event.team or "")[:100],
+        (event.worker or "")[:100],
+    )
+
+
 @dataclass
 class Rows:
-    """One file's rows, each in its table's HEAD column order."""
+    """One file's staging rows, each in its stage's column order."""
 
-    children: list[tuple[Any, ...]]  # in la_child_id order (the unique index's)
-    named: list[str]  # every la_child_id the file names, as its records and children give it
-    records: list[tuple[Any, ...]]  # in the reader's order
-    record_children: list[str]  # each record's la_child_id ('' when it gives none)
-    events: list[tuple[Any, ...]]  # in the reader's order
-    event_records: np.ndarray  # each event's record, as its position in ``records``
+    children: list[tuple[Any, ...]]
+    records: list[tuple[Any, ...]]
+    events: list[tuple[Any, ...]]
 
 
-def prepare(staged: Staged, inspection_id: int) -> Rows:
-    children = sorted(
-        (
-            (
-                inspection_id,
-                (facts.la_child_id or "")[:64],
-                (facts.given_name or "")[:100],
-                (facts.family_name or "")[:100],
-                facts.dob,
-                (facts.sex or "")[:1],
-                (facts.ethnicity or "")[:10],
-                (facts.disability or "")[:1],
-                (facts.team or "")[:100],
-                (facts.worker or "")[:100],
-                encode_json(facts.attributes),
-                "",
-            )
-            for facts in (staged.children.values() if staged.creates_children else ())
-        ),
-        key=lambda row: row[1],
-    )
+def prepare(staged: Staged) -> Rows:
+    """The staging rows of a read file. Keys are cut to their column lengths, so two keys
+    that differ only beyond them (a hostile file's 200-character ids) would be one row in the
+    database: the first is kept, and the events of a later one go to it."""
+    children: dict[str, tuple[Any, ...]] = {}
+    for facts in staged.children.values() if staged.creates_children else ():
+        if child_key(facts) not in children:
+            children[child_key(facts)] = child_row(facts)
+    numbers: dict[tuple[str, str], int] = {}  # each record's number, by its key in ``staged``
+    kept: dict[tuple[str, str], int] = {}  # the number of the record kept for each cut key
     records: list[tuple[Any, ...]] = []
-    record_children: list[str] = []
-    for record in staged.records.values():
-        # The cuts are inlined: this runs once per person.
-        records.append(
-            (
-                inspection_id,
-                (record.agency or "")[:60],
-                (record.person_id or "")[:100],
-                (record.la_child_id or "")[:64],
-                (record.nhs_number or "")[:20],
-                (record.upn or "")[:20],
-                (record.given_name or "")[:100],
-                (record.family_name or "")[:100],
-                record.dob,
-                (record.sex or "")[:1],
-                (record.postcode or "")[:10],
-                (record.address or "")[:200],
-                None,
-                "{}",  # link_evidence, as JSON text
-            )
-        )
-        record_children.append(record.la_child_id or "")
-    named = {la_id for la_id in record_children if la_id}
-    named.update(row[1] for row in children)
-    return Rows(
-        children=children,
-        named=sorted(named),
-        records=records,
-        record_children=record_children,
-        events=_events(staged, inspection_id),
-        event_records=_event_records(staged),
-    )
+    for key, record in staged.records.items():
+        cut = record_key(record)
+        if cut not in kept:
+            kept[cut] = len(records)
+            records.append(record_row(len(records), record))
+        numbers[key] = kept[cut]
+    return Rows(children=list(children.values()), records=records, events=_events(staged, numbers))
 
 
-def _events(staged: Staged, inspection_id: int) -> list[tuple[Any, ...]]:
+def _events(staged: Staged, numbers: dict[tuple[str, str], int]) -> list[tuple[Any, ...]]:
     """Readers share one attributes dict between the events of one source row (a start and
     its end), next to each other: it is encoded once."""
     rows: list[tuple[Any, ...]] = []
-    append = rows.append
     shared: dict[str, Any] | None = None
     text = ""
-    for _, agency, kind, start, end, sheet, row, attributes, team, worker in staged.events:
-        if attributes is not shared:
-            shared, text = attributes, encode_json(attributes)
-        append(
-            (
-                inspection_id,
-                (agency or "")[:60],
-                (kind or "")[:60],
-                start,
-                end,
-                (sheet or "")[:100],
-                row,
-                text,
-                (team or "")[:100],
-                (worker or "")[:100],
-            )
-        )
+    for n, event in enumerate(staged.events):
+        if event.attributes is not shared:
+            shared, text = event.attributes, encode_json(event.attributes)
+        rows.append(event_row(n, numbers[event.record], event, text))
     return rows
-
-
-def _event_records(staged: Staged) -> np.ndarray:
-    position = {key: index for index, key in enumerate(staged.records)}
-    return np.fromiter(
-        (position[event[0]] for event in staged.events), dtype=np.int64, count=len(staged.events)
-    )

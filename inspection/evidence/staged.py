@@ -211,10 +211,21 @@ class RecordFacts:
     address: str = ""
 
 
-# (record key, agency, kind, start, end, sheet, row, attributes, team, worker)
-EventRow = tuple[
-    tuple[str, str], str, str, date, date | None, str, int | None, dict[str, Any], str, str
-]
+@dataclass(slots=True)
+class EventFacts:
+    """One event as a source gave it, and the record (``Staged.records`` key) it came from."""
+
+    record: tuple[str, str]
+    agency: str
+    kind: str
+    start: date
+    end: date | None
+    sheet: str
+    row: int | None
+    # Shared by the events of one source row (a start and its end): encoded once.
+    attributes: dict[str, Any]
+    team: str = ""
+    worker: str = ""
 
 
 @dataclass
@@ -225,7 +236,7 @@ class Staged:
     issues: IssueLog = field(default_factory=IssueLog)
     children: dict[str, ChildFacts] = field(default_factory=dict)
     records: dict[tuple[str, str], RecordFacts] = field(default_factory=dict)
-    events: list[EventRow] = field(default_factory=list)
+    events: list[EventFacts] = field(default_factory=list)
     # Annex A, CIN census and the social-care person list create children keyed by la_child_id.
     creates_children: bool = True
     extra: dict[str, Any] = field(default_factory=dict)

@@ -50,14 +50,15 @@ from inspection.audit.audits import (
     normalise_values,
     save_audit,
 )
+from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.rubric import default_rubric
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import NotAMember, viewer_for, visible_audits
 from inspection.evidence.files import check_workbook_bytes
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
 from inspection.evidence.staged import EvidenceFileError
 from inspection.export.cells import append_row, neutralise, write_text
 from inspection.export.log import log_export
-from inspection.export.tables import IN_SAMPLE, grade_labels
 from inspection.export.workbook import (
     HEADER_ALIGN,
     HEADER_FILL,
@@ -68,6 +69,7 @@ from inspection.export.workbook import (
 )
 from inspection.models import Audit, Child, Rubric, Sample, SampleMember, User
 from inspection.models.core import Role
+from inspection.sampling.status import IN_SAMPLE
 from inspection.settings import DEFAULT_MAX_UPLOAD_BYTES
 
 META_SHEET = "_pack"
@@ -185,10 +187,10 @@ def sheet_title(rubric: Rubric) -> str:
     return title[:31]
 
 
-def pack_headers(definition: dict[str, Any]) -> list[str]:
+def pack_headers(definition: RubricDefinition) -> list[str]:
     headers = list(FIXED_HEADERS)
-    for d in definition["domains"]:
-        headers += [f"{d['title']}: grade", f"{d['title']}: evidence"]
+    for d in definition.domains:
+        headers += [f"{d.title}: grade", f"{d.title}: evidence"]
     headers.append("Overall judgement")
     headers += [label for _, label in FEEDBACK]
     return headers
@@ -251,7 +253,7 @@ async def build_offline_pack(
         for a in await Audit.filter(
             inspection_id=inspection_id,
             member_id__in=[m.id for m in in_sample],
-            marking="first",
+            marking=Marking.FIRST,
         ).prefetch_related("rubric")
         if a.member_id is not None
     }
@@ -347,10 +349,10 @@ async def _rubric_sheet(
     audits: dict[int, Audit],
     children: dict[int, dict[str, Any]],
 ) -> None:
-    definition = rubric.definition
-    labels = grade_labels(definition)
-    scale = [str(g["label"]) for g in definition["scale"]]
-    na = definition.get("not_applicable")
+    definition = definition_of(rubric)
+    labels = definition.grade_labels
+    scale = [str(g.label) for g in definition.scale]
+    na = definition.not_applicable
     ws = wb.create_sheet(sheet_title(rubric))
     headers = pack_headers(definition)
     for i, header in enumerate(headers, start=1):
@@ -362,9 +364,9 @@ async def _rubric_sheet(
     ws.freeze_panes = "C2"
     last = len(members) + 1
     col = len(FIXED_HEADERS) + 1
-    for d in definition["domains"]:
+    for d in definition.domains:
         letter = get_column_letter(col)
-        choices = scale + ([str(na["label"])] if na and d.get("allows_not_applicable") else [])
+        choices = scale + ([str(na.label)] if na and d.allows_not_applicable else [])
         dv = grade_list_validation(choices, wb)
         dv.add(f"{letter}2:{letter}{max(last, 2)}")
         ws.add_data_validation(dv)
@@ -398,10 +400,10 @@ async def _rubric_sheet(
         write_text(ws, r, 4, member.stratum)
         write_text(ws, r, 5, audit.status if audit else "not started")
         c = len(FIXED_HEADERS) + 1
-        for d in definition["domains"]:
-            grade = values[scoring.grade_key(d["key"])]
+        for d in definition.domains:
+            grade = values[scoring.grade_key(d.key)]
             write_text(ws, r, c, labels.get(grade, grade))
-            write_text(ws, r, c + 1, values[scoring.evidence_key(d["key"])])
+            write_text(ws, r, c + 1, values[scoring.evidence_key(d.key)])
             c += 2
         write_text(ws, r, c, labels.get(values["overall"], values["overall"]))
         for i, (key, _) in enumerate(FEEDBACK, start=1):
@@ -499,10 +501,10 @@ def _read_meta(book: PackBook) -> tuple[dict[str, str], list[_MetaRow]] | None:
     return head, rows
 
 
-def _grade_lookup(definition: dict[str, Any]) -> dict[str, str]:
+def _grade_lookup(definition: RubricDefinition) -> dict[str, str]:
     """Label or value, in any case → stored value."""
     out = {}
-    for value, label in grade_labels(definition).items():
+    for value, label in definition.grade_labels.items():
         out[value.lower()] = value
         out[label.lower()] = value
     return out
@@ -668,7 +670,7 @@ def _check_sheet(
     sample: Sample,
     result: ImportResult,
 ) -> list[_Change]:
-    definition = rubric.definition
+    definition = definition_of(rubric)
     expected = pack_headers(definition)
     found = [_cell_text(value) for value in (cell_rows[0] if cell_rows else [])]
     found += [""] * (len(expected) - len(found))
@@ -685,11 +687,11 @@ def _check_sheet(
     if result.problems:
         return []
     lookup = _grade_lookup(definition)
-    scale_values = set(scoring.ranks(definition))
-    na = (definition.get("not_applicable") or {}).get("value")
-    labels = grade_labels(definition)
-    scale_labels = ", ".join(str(g["label"]) for g in definition["scale"])
-    needs_evidence = set(definition.get("evidence_required_for", []))
+    scale_values = set(definition.ranks)
+    na = definition.not_applicable_value
+    labels = definition.grade_labels
+    scale_labels = ", ".join(str(g.label) for g in definition.scale)
+    needs_evidence = set(definition.evidence_required_for)
     seen: dict[int, int] = {}
     changes = []
     for r, row in enumerate(cell_rows[1:], start=2):
@@ -734,7 +736,7 @@ def _check_sheet(
         seen[member_id] = r
         raw: dict[str, Any] = {}
         col = len(FIXED_HEADERS)
-        for d in definition["domains"]:
+        for d in definition.domains:
             grade_text, evidence = texts[col], texts[col + 1]
             grade_cell = f"{get_column_letter(col + 1)}{r}"
             grade = lookup.get(grade_text.lower(), "") if grade_text else ""
@@ -744,19 +746,19 @@ def _check_sheet(
                         sheet,
                         grade_cell,
                         (
-                            f"'{neutralise(grade_text)}' is not a grade for {d['title']}; "
+                            f"'{neutralise(grade_text)}' is not a grade for {d.title}; "
                             f"choose one of {scale_labels}"
-                            + (f" or {labels[na]}" if na and d.get("allows_not_applicable") else "")
+                            + (f" or {labels[na]}" if na and d.allows_not_applicable else "")
                             + "."
                         ),
                     )
                 )
-            elif grade and grade == na and not d.get("allows_not_applicable"):
+            elif grade and grade == na and not d.allows_not_applicable:
                 result.problems.append(
                     Problem(
                         sheet,
                         grade_cell,
-                        (f"{d['title']} always applies, so '{labels[na]}' cannot be chosen."),
+                        (f"{d.title} always applies, so '{labels[na]}' cannot be chosen."),
                     )
                 )
             elif grade in needs_evidence and not evidence:
@@ -765,13 +767,13 @@ def _check_sheet(
                         sheet,
                         f"{get_column_letter(col + 2)}{r}",
                         (
-                            f"write the evidence for {d['title']}: the rubric requires it for "
+                            f"write the evidence for {d.title}: the rubric requires it for "
                             f"{labels[grade]}."
                         ),
                     )
                 )
-            raw[scoring.grade_key(d["key"])] = grade
-            raw[scoring.evidence_key(d["key"])] = evidence
+            raw[scoring.grade_key(d.key)] = grade
+            raw[scoring.evidence_key(d.key)] = evidence
             col += 2
         overall_text = texts[col]
         overall = lookup.get(overall_text.lower(), "") if overall_text else ""
@@ -809,7 +811,7 @@ async def _check_online(
         a.member_id: a
         for a in await Audit.filter(
             inspection_id=inspection_id,
-            marking="first",
+            marking=Marking.FIRST,
             member_id__in=[c.member.id for c in changes],
         ).prefetch_related("auditor")
     }
@@ -833,7 +835,7 @@ async def _check_online(
                 )
             )
             continue
-        if audit.status != "draft":
+        if audit.status != AuditStatus.DRAFT:
             result.problems.append(
                 Problem(
                     change.sheet,
@@ -873,13 +875,15 @@ async def _save(
 ) -> None:
     audit = change.audit
     if audit is None:
-        audit = await create_audit(inspection_id, change.member.id, user, "first", change.rubric)
+        audit = await create_audit(
+            inspection_id, change.member.id, user, Marking.FIRST, change.rubric
+        )
         result.created += 1
     else:
         result.updated += 1
-    definition = change.rubric.definition
+    definition = definition_of(change.rubric)
     merged = {**await audit_values(audit, definition), **change.values}
-    for d in definition["domains"]:  # cited events cannot be edited offline: keep them
-        key = scoring.cites_key(d["key"])
+    for d in definition.domains:  # cited events cannot be edited offline: keep them
+        key = scoring.cites_key(d.key)
         merged[key] = (await audit_values(audit, definition))[key]
     await save_audit(inspection_id, audit.id, user, role, audit.version, merged)

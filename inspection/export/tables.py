@@ -22,8 +22,9 @@ from tortoise import connections
 from tortoise.expressions import Q, Subquery
 
 from inspection.audit.concerns import visible_concerns
-from inspection.audit.findings import findings
-from inspection.audit.moderation import OVERALL, agreement_report, submitted_pairs
+from inspection.audit.definition import definition_of
+from inspection.audit.findings import FEW_AUDITS, findings
+from inspection.audit.moderation import agreement_report, submitted_pairs
 from inspection.audit.visibility import Viewer, shown_to, visible_audits
 from inspection.export.pseudonymise import (
     Pseudonymiser,
@@ -41,7 +42,6 @@ from inspection.models import (
     Audit,
     Child,
     Concern,
-    Identifier,
     Inspection,
     Rubric,
     Sample,
@@ -51,11 +51,9 @@ from inspection.models import (
     User,
     ValidationIssue,
 )
+from inspection.sampling.status import IN_SAMPLE
 
 LONDON = ZoneInfo("Europe/London")
-OFSTED_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
-# Sample members whose journeys are exported: the children actually in the sample.
-IN_SAMPLE = ("selected", "replacement")
 
 
 @dataclass(frozen=True)
@@ -76,45 +74,6 @@ class Table:
     def dicts(self) -> list[dict[str, Any]]:
         keys = [c.key for c in self.columns]
         return [dict(zip(keys, row, strict=True)) for row in self.rows]
-
-
-def grade_labels(definition: dict[str, Any]) -> dict[str, str]:
-    """Stored grade value → the label people read (scale, then "not applicable")."""
-    scale = definition.get("scale")
-    if not scale:
-        return {g: g for g in OFSTED_GRADES}
-    labels = {str(g["value"]): str(g["label"]) for g in scale}
-    na = definition.get("not_applicable")
-    if na:
-        labels[str(na["value"])] = str(na.get("label") or na["value"])
-    return labels
-
-
-def rubric_grades(definition: dict[str, Any]) -> list[str]:
-    """The grade labels a rubric allows, in its order (best first, then "not applicable")."""
-    return list(grade_labels(definition).values())
-
-
-@dataclass(frozen=True)
-class Domain:
-    key: str
-    title: str
-    evidence_for: frozenset[str]  # grade values that need written evidence
-    allows_not_applicable: bool
-
-
-def rubric_domains(definition: dict[str, Any]) -> list[Domain]:
-    """The rubric's domains; evidence is required for the grades in ``evidence_required_for``."""
-    needs = frozenset(str(v) for v in definition.get("evidence_required_for", []))
-    return [
-        Domain(
-            str(d["key"]),
-            str(d.get("title") or d["key"]),
-            needs,
-            bool(d.get("allows_not_applicable")),
-        )
-        for d in definition.get("domains", [])
-    ]
 
 
 def local(value: datetime | None) -> datetime | None:
@@ -160,7 +119,7 @@ class ExportContext:
         if not value:
             return ""
         rubric = self.rubrics.get(rubric_id)
-        return grade_labels(rubric.definition).get(value, value) if rubric else value
+        return definition_of(rubric).grade_labels.get(value, value) if rubric else value
 
     def user(self, user_id: int | None) -> str:
         return "" if user_id is None else self.users.get(user_id, f"user {user_id}")
@@ -194,9 +153,6 @@ class ExportContext:
                 y, m, d = day[:4], day[5:7], day[8:10]
                 for text in (f"{d}/{m}/{y}", day, f"{d}-{m}-{y}", f"{d}.{m}.{y}"):
                     repl[text] = "[dob]"
-        for value in await Identifier.filter(inspection_id=iid).values_list("value", flat=True):
-            if len(str(value)) >= 3:
-                repl[str(value).lower()] = "[id]"
         for rec in await _rows(_RECORD_IDENTITIES, iid):
             for key in ("la_child_id", "nhs_number", "upn", "person_id"):
                 if len(rec[key] or "") >= 3:
@@ -400,7 +356,7 @@ def _domain_order(ctx: ExportContext) -> dict[tuple[int, str], tuple[int, str]]:
     """(rubric id, domain key) → (position, title)."""
     order = {}
     for rubric in ctx.rubrics.values():
-        for i, d in enumerate(rubric_domains(rubric.definition)):
+        for i, d in enumerate(definition_of(rubric).domains):
             order[(rubric.id, d.key)] = (i, d.title)
     return order
 
@@ -454,7 +410,7 @@ async def audits_table(ctx: ExportContext) -> Table:
     """Audits, wide: one row per audit, a grade column per domain."""
     domains: list[tuple[str, str]] = []
     for rubric in _ordered_rubrics(ctx):
-        for d in rubric_domains(rubric.definition):
+        for d in definition_of(rubric).domains:
             if d.key not in [k for k, _ in domains]:
                 domains.append((d.key, d.title))
     columns = [
@@ -531,18 +487,16 @@ async def moderation_table(ctx: ExportContext) -> Table:
     )
     for pair in await submitted_pairs(ctx.inspection.id, audit_ids=ctx.seen):
         rubric = pair.first.rubric
-        definition = rubric.definition
-        domains = [*definition["domains"], {"key": OVERALL, "title": "Overall judgement"}]
-        for d in domains:
-            g1 = pair.first_grades.get(d["key"], "")
-            g2 = pair.second_grades.get(d["key"], "")
-            agreed = pair.agreed.get(d["key"])
+        for d in definition_of(rubric).domains_and_overall:
+            g1 = pair.first_grades.get(d.key, "")
+            g2 = pair.second_grades.get(d.key, "")
+            agreed = pair.agreed.get(d.key)
             table.rows.append(
                 (
                     pair.member_id,
                     ctx.child(pair.first.child_id),
                     f"{rubric.code} v{rubric.version}",
-                    d["title"],
+                    d.title,
                     pair.first.id,
                     ctx.user(pair.first.auditor_id),
                     ctx.grade(rubric.id, g1),
@@ -790,13 +744,47 @@ async def concerns_table(ctx: ExportContext) -> Table:
     return table
 
 
-async def summary_table(ctx: ExportContext) -> Table:
-    """The audit findings (``inspection.audit.findings``): grade counts per domain and the
-    share good or better with its 95% Wilson interval, raw and design-weighted."""
+NO_JUDGEMENT = "The lead inspector has not written the judgement yet."
+FEW_NOTE = "Too few to say much"
+
+
+async def findings_tables(ctx: ExportContext) -> tuple[Table, Table]:
+    """The inspectors' judgement and the summary of the findings, from one computation of the
+    findings (``inspection.audit.findings``): what the findings page shows."""
     doc = await findings(ctx.inspection.id, ctx.viewer, with_indicators=False)
+    return judgement_table(ctx, doc), summary_table(ctx, doc)
+
+
+def judgement_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
+    """The judgement the inspectors wrote (``doc["judgement"]``), who wrote it and when."""
+    table = Table(
+        "judgement",
+        "Judgement",
+        "The inspectors' summary judgement of this round, as the findings page opens with it.",
+        [
+            Column("judgement", "Judgement"),
+            Column("written_by", "Written by"),
+            Column("written_at", "Written at", "datetime"),
+        ],
+    )
+    written = doc["judgement"]
+    if written is None:
+        table.rows.append((NO_JUDGEMENT, None, None))
+    else:
+        at = written["written_at"]
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at)
+        table.rows.append((ctx.text(written["text"]), written["written_by"] or None, local(at)))
+    return table
+
+
+def summary_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
+    """The audit findings (``doc``, from ``inspection.audit.findings``): grade counts per domain
+    and the share good or better with its 95% Wilson interval, raw and design-weighted, and
+    whether it rests on too few graded audits to say much."""
     labels: list[str] = []
     for rubric in _ordered_rubrics(ctx):
-        labels.extend(g for g in rubric_grades(rubric.definition) if g not in labels)
+        labels.extend(g for g in definition_of(rubric).grade_labels.values() if g not in labels)
     for r in doc["rubrics"]:
         for d in r["domains"]:
             labels.extend(g["label"] for g in d["distribution"] if g["label"] not in labels)
@@ -813,13 +801,15 @@ async def summary_table(ctx: ExportContext) -> Table:
         Column("weighted_low", "Weighted 95% from", "percent"),
         Column("weighted_high", "Weighted 95% to", "percent"),
         Column("effective_n", "Effective sample size", "float"),
+        Column("few", f"Fewer than {FEW_AUDITS} graded audits"),
     ]
     table = Table(
         "summary",
         "Summary",
         "The findings: grade distributions of submitted first "
         "markings (agreed grades where moderated), share good or better with 95% "
-        "Wilson intervals, and design-weighted estimates.",
+        "Wilson intervals, and design-weighted estimates; a share from fewer than "
+        f"{FEW_AUDITS} graded audits is marked too few to say much.",
         columns,
     )
     for r in doc["rubrics"]:
@@ -840,6 +830,7 @@ async def summary_table(ctx: ExportContext) -> Table:
                     _pct(share["weighted_low"]),
                     _pct(share["weighted_high"]),
                     None if share["effective_n"] is None else round(share["effective_n"], 2),
+                    FEW_NOTE if share["few"] else "",
                 )
             )
     return table
@@ -847,8 +838,10 @@ async def summary_table(ctx: ExportContext) -> Table:
 
 async def all_tables(ctx: ExportContext) -> list[Table]:
     """Every table, in sheet order (after About)."""
+    judgement, summary = await findings_tables(ctx)
     return [
-        await summary_table(ctx),
+        judgement,
+        summary,
         await samples_table(ctx),
         await scores_table(ctx),
         await audits_table(ctx),

@@ -23,18 +23,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from inspection.audit.definition import definition_of
+from inspection.audit.rubric import default_definition
 from inspection.audit.visibility import viewer_for
 from inspection.export.cells import append_row, cell_value
 from inspection.export.log import log_export
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
-    OFSTED_GRADES,
     ExportContext,
     Table,
     about_rows,
     all_tables,
     load_context,
-    rubric_grades,
 )
 from inspection.models import User
 
@@ -66,8 +66,8 @@ class WorkbookExport:
 def _grades(ctx: ExportContext) -> list[str]:
     grades: list[str] = []
     for rubric in ctx.rubrics.values():
-        grades.extend(g for g in rubric_grades(rubric.definition) if g not in grades)
-    return grades or list(OFSTED_GRADES)
+        grades.extend(g for g in definition_of(rubric).grade_labels.values() if g not in grades)
+    return grades or list(default_definition().grade_labels.values())
 
 
 def _fit_widths(ws: Worksheet, widths: list[int]) -> None:
@@ -244,6 +244,15 @@ def summary_sheet(wb: Workbook, table: Table, grades: list[str]) -> Worksheet:
     return ws
 
 
+def judgement_sheet(wb: Workbook, table: Table, grades: list[str]) -> Worksheet:
+    """The inspectors' judgement: its text wrapped in a wide first column."""
+    ws = table_sheet(wb, table, grades)
+    ws.column_dimensions["A"].width = 100
+    for (cell,) in ws.iter_rows(min_row=2, min_col=1, max_col=1):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return ws
+
+
 def _deterministic_zip(data: bytes, when: datetime) -> bytes:
     """Re-pack with every entry dated ``when`` so equal content gives equal bytes."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
@@ -307,9 +316,12 @@ async def build_workbook(
     grades = _grades(ctx)
     wb = Workbook()
     about_sheet(wb, about)
-    summary_sheet(wb, tables[0], grades)
-    for table in tables[1:]:
-        if table.sheet in wb.sheetnames:
+    for table in tables:
+        if table.name == "summary":
+            summary_sheet(wb, table, grades)
+        elif table.name == "judgement":
+            judgement_sheet(wb, table, grades)
+        elif table.sheet in wb.sheetnames:
             append_table(wb[table.sheet], table)
         else:
             table_sheet(wb, table, grades)

@@ -14,7 +14,8 @@ from typing import Any
 
 from tortoise import connections
 
-from inspection.journey import kinds
+from inspection.evidence.headers import list_of_sheet
+from inspection.journey import details, kinds
 from inspection.models import Child, SourceRecord, Upload
 from inspection.models.children import IDENTITY_FIELDS
 
@@ -38,6 +39,40 @@ class ChildSummary:
 
 
 @dataclass
+class Recording:
+    """One source's record of an event: which source, where in which file, what it said."""
+
+    source: str  # "Annex A List 6", "CIN census", "Police extract"
+    file: str
+    sheet: str
+    row: int | None
+    details: dict[str, Any]
+
+    @property
+    def place(self) -> str:
+        """Where it is: "annex_a.xlsx, List_6, row 4" (an agency extract's rows have no sheet
+        worth naming: the loader records the agency there)."""
+        where = self.file
+        if self.sheet and not self.source.endswith(" extract"):
+            where += f", {self.sheet}"
+        if self.row is not None:
+            where += f", row {self.row}"
+        return where
+
+
+def source_name(source_kind: str, agency: str, sheet: str, filename: str) -> str:
+    """A source as people name it: "Annex A List 6", "CIN census", "Police extract"."""
+    if source_kind == "annex-a":
+        number = list_of_sheet(sheet) if sheet else None
+        return f"Annex A List {number}" if number else "Annex A"
+    if source_kind == "cin-census":
+        return "CIN census"
+    if source_kind == "agency":
+        return f"{kinds.agency_label(agency)} extract"
+    return filename
+
+
+@dataclass
 class JourneyEvent:
     id: int
     start: date
@@ -52,10 +87,36 @@ class JourneyEvent:
     team: str = ""
     worker: str = ""
     also_reported_by: list[str] = field(default_factory=list)
+    # Every source that recorded this event, the first (``source_file``'s) first.
+    recordings: list[Recording] = field(default_factory=list)
 
     @property
     def agency_label(self) -> str:
         return kinds.agency_label(self.agency)
+
+    @property
+    def detail_lines(self) -> list[tuple[str, str]]:
+        """What the sources recorded, as labelled sentences (``journey.details``), then the
+        team and worker: the page, the chronology and the exports show these."""
+        lines = details.merged(
+            details.lines_of(self.kind, self.start, r.details) for r in self.recordings
+        )
+        if self.team:
+            lines.append(("Team", self.team))
+        if self.worker and ("Lead professional", self.worker) not in lines:
+            lines.append(("Worker", self.worker))
+        return lines
+
+    @property
+    def recorded_by(self) -> str:
+        """The sources that recorded it: "Annex A List 6 and CIN census"."""
+        names: list[str] = []
+        for r in self.recordings:
+            if r.source not in names:
+                names.append(r.source)
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @dataclass
@@ -147,10 +208,18 @@ CHILD_FIELDS = (
 )
 
 
-def _events(rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str]]) -> list[JourneyEvent]:
-    """Events of one child, ordered, with the same event reported by two sources kept once."""
+def _events(
+    rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str, str]]
+) -> list[JourneyEvent]:
+    """Events of one child, ordered, each event once.
+
+    Two rows are one event when they have the same kind and date, and either come from
+    different files (two sources, or a file loaded twice) or what they record does not differ
+    (an Annex A referral in List 3 and again in List 6); the event keeps every source's details
+    and says who recorded it. Rows of one file that differ (two contacts on a day from two
+    sources) stay two events."""
     out: list[JourneyEvent] = []
-    kept: dict[tuple[str, date], tuple[JourneyEvent, int]] = {}
+    kept: dict[tuple[str, date], list[tuple[JourneyEvent, int]]] = {}
     decorated = []
     for r in rows:
         upload = uploads.get(r["upload_id"])
@@ -159,19 +228,26 @@ def _events(rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str]]) -> 
         start = _as_date(r["start"])
         assert start is not None
         decorated.append(
-            (start, kinds.ORDER.get(r["kind"], 99), r["agency"], r["id"], start, r, upload[0])
+            (start, kinds.ORDER.get(r["kind"], 99), r["agency"], r["id"], start, r, upload)
         )
     decorated.sort(key=lambda d: d[:4])
-    for _s, _o, _a, _i, start, r, filename in decorated:
+    for _s, _o, _a, _i, start, r, (filename, _status, source_kind) in decorated:
         key = (r["kind"], start)
-        previous = kept.get(key)
         end = _as_date(r["end"])
-        if previous is not None and previous[1] != r["upload_id"]:
-            first = previous[0]
-            if first.end is None and end is not None:
-                first.end = end
-            if filename not in first.also_reported_by and filename != first.source_file:
-                first.also_reported_by.append(filename)
+        recording = Recording(
+            source=source_name(source_kind, r["agency"], r["source_sheet"] or "", filename),
+            file=filename,
+            sheet=r["source_sheet"] or "",
+            row=r["source_row"],
+            details=_as_dict(r["attributes"]),
+        )
+        same = _same_event(kept.get(key, []), r["upload_id"], r["kind"], start, recording)
+        if same is not None:
+            if same.end is None and end is not None:
+                same.end = end
+            if filename not in same.also_reported_by and filename != same.source_file:
+                same.also_reported_by.append(filename)
+            same.recordings.append(recording)
             continue
         event = JourneyEvent(
             id=r["id"],
@@ -183,13 +259,34 @@ def _events(rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str]]) -> 
             source_file=filename,
             source_sheet=r["source_sheet"],
             source_row=r["source_row"],
-            details=_as_dict(r["attributes"]),
+            details=recording.details,
             team=r["team"] or "",
             worker=r["worker"] or "",
+            recordings=[recording],
         )
-        kept.setdefault(key, (event, r["upload_id"]))
+        kept.setdefault(key, []).append((event, r["upload_id"]))
         out.append(event)
     return out
+
+
+def _same_event(
+    candidates: list[tuple[JourneyEvent, int]],
+    upload_id: int,
+    kind: str,
+    start: date,
+    recording: Recording,
+) -> JourneyEvent | None:
+    """The event already kept that this recording is another record of, if any."""
+    if not candidates:
+        return None
+    lines = details.lines_of(kind, start, recording.details)
+    for event, first_upload in candidates:
+        recorded = details.merged(
+            details.lines_of(kind, start, r.details) for r in event.recordings
+        )
+        if first_upload != upload_id or details.agree(recorded, lines):
+            return event
+    return None
 
 
 def episodes_of(events: list[JourneyEvent]) -> list[Episode]:
@@ -237,7 +334,7 @@ def episodes_of(events: list[JourneyEvent]) -> list[Episode]:
 def _assemble(
     child: ChildSummary,
     rows: list[dict[str, Any]],
-    uploads: dict[int, tuple[str, str]],
+    uploads: dict[int, tuple[str, str, str]],
     reference: date | None,
 ) -> Journey:
     events = _events(rows, uploads)
@@ -253,9 +350,11 @@ def _assemble(
     )
 
 
-async def _uploads(inspection_id: int) -> dict[int, tuple[str, str]]:
-    rows = await Upload.filter(inspection_id=inspection_id).values("id", "filename", "status")
-    return {r["id"]: (r["filename"], r["status"]) for r in rows}
+async def _uploads(inspection_id: int) -> dict[int, tuple[str, str, str]]:
+    rows = await Upload.filter(inspection_id=inspection_id).values(
+        "id", "filename", "status", "source_kind"
+    )
+    return {r["id"]: (r["filename"], r["status"], r["source_kind"]) for r in rows}
 
 
 class JourneyNotFound(Exception):
@@ -265,7 +364,8 @@ class JourneyNotFound(Exception):
 _CHILD_EVENT_SQL = (
     'SELECT e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
     "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
-    "u.status AS upload_status FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
+    "u.status AS upload_status, u.source_kind AS upload_kind "
+    "FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
     "AND u.inspection_id = e.inspection_id WHERE e.inspection_id = {p1} AND e.child_id = {p2}"
 )
 
@@ -285,7 +385,7 @@ async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
     sql = _CHILD_EVENT_SQL.format(p1="$1" if postgres else "?", p2="$2" if postgres else "?")
     events = list(await conn.execute_query_dict(sql, [inspection_id, child_id]))
     uploads = {
-        r["upload_id"]: (r["upload_filename"], r["upload_status"])
+        r["upload_id"]: (r["upload_filename"], r["upload_status"], r["upload_kind"])
         for r in events
         if r["upload_filename"] is not None
     }
@@ -295,7 +395,8 @@ async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
 _EVENTS_OF_SQL = (
     'SELECT e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
     "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
-    "u.status AS upload_status FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
+    "u.status AS upload_status, u.source_kind AS upload_kind "
+    "FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
     "AND u.inspection_id = e.inspection_id WHERE e.inspection_id = {p} AND e.child_id {among}"
 )
 
@@ -306,7 +407,8 @@ SQLITE_CHUNK = 30_000
 
 async def event_rows(inspection_id: int, child_ids: Collection[int]) -> list[dict[str, Any]]:
     """The events of some children, each with the file it came from and that file's status
-    (``upload_filename``, ``upload_status``): one query (on SQLite, one per 30,000 children).
+    (``upload_filename``, ``upload_status``, ``upload_kind``): one query (on SQLite, one per
+    30,000 children).
     Read as plain rows (dates and details decoded by ``_assemble``), not as model objects."""
     wanted = sorted({int(c) for c in child_ids})
     if not wanted:
@@ -329,7 +431,7 @@ def journeys_from_rows(
     """Journeys from rows already read: ``children`` with ``CHILD_FIELDS``, ``events`` as
     ``event_rows`` gives them (a row of a child not in ``children`` is ignored)."""
     uploads = {
-        r["upload_id"]: (r["upload_filename"], r["upload_status"])
+        r["upload_id"]: (r["upload_filename"], r["upload_status"], r["upload_kind"])
         for r in events
         if r["upload_filename"] is not None
     }
@@ -364,7 +466,11 @@ async def journeys_for_inspection(
         events = await _event_rows(inspection_id, None)
         for row in events:
             upload = uploads.get(row["upload_id"])
-            row["upload_filename"], row["upload_status"] = upload or (None, None)
+            row["upload_filename"], row["upload_status"], row["upload_kind"] = upload or (
+                None,
+                None,
+                None,
+            )
     else:
         events = await event_rows(inspection_id, wanted)
     return journeys_from_rows(children, events, ref)

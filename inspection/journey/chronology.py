@@ -2,65 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from inspection.export.cells import csv_text
-from inspection.journey import kinds
+from inspection.journey import details, kinds
 from inspection.journey.build import Journey, JourneyEvent
 
 COLUMNS = ("date", "end_date", "agency", "what_happened", "source", "details")
 HEADERS = ("Date", "End date", "Agency", "What happened", "Source", "Details")
-_HIDDEN = {"original", "raw"}
-
-
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-_SLUG = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
-
-
-def _detail_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(_detail_value(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')} {_detail_value(v)}" for k, v in value.items())
-    text = str(value)
-    iso = _ISO_DATE.match(text)
-    if iso and len(text) in (10, 19) or iso and "T" in text[10:11]:
-        return f"{iso.group(3)}/{iso.group(2)}/{iso.group(1)}"
-    if _SLUG.match(text):
-        return text.replace("_", " ").capitalize()
-    return text
-
-
-def detail_items(ev: JourneyEvent) -> list[tuple[str, str]]:
-    """An event's recorded details as (label, words): the page and the chronology show these."""
-    return [
-        (key.replace("_", " ").capitalize(), _detail_value(value))
-        for key, value in ev.details.items()
-        if key not in _HIDDEN and value not in (None, "", [], {})
-    ]
 
 
 def _details_text(ev: JourneyEvent) -> str:
-    parts = [f"{label}: {text}" for label, text in detail_items(ev)]
-    if ev.team:
-        parts.append(f"Team: {ev.team}")
-    if ev.worker:
-        parts.append(f"Worker: {ev.worker}")
-    if ev.also_reported_by:
-        parts.append("Also reported in " + ", ".join(ev.also_reported_by))
-    return "; ".join(parts)
+    return details.sentence(ev.detail_lines)
 
 
 def _source(ev: JourneyEvent) -> str:
-    where = ev.source_file
-    if ev.source_sheet:
-        where += f", {ev.source_sheet}"
-    if ev.source_row is not None:
-        where += f", row {ev.source_row}"
-    return where
+    if len(ev.recordings) < 2:
+        return ev.recordings[0].place if ev.recordings else ev.source_file
+    return f"Recorded by: {ev.recorded_by} ({'; '.join(r.place for r in ev.recordings)})"
 
 
 def chronology_rows(journey: Journey) -> list[dict[str, Any]]:

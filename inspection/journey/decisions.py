@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
+from inspection.journey.decision_kinds import DecisionKind
 from inspection.journey.linkage import unreferenced
 from inspection.models import Child, Event, LinkDecision, SourceRecord
 
@@ -29,9 +30,9 @@ async def _decide(
     inspection_id: int, decision_id: int, accept: bool, user_id: int | None, reason: str
 ) -> LinkDecision:
     d = await LinkDecision.get_or_none(id=decision_id, inspection_id=inspection_id)
-    if d is None or d.decision != "pending":
+    if d is None or d.decision != DecisionKind.PENDING:
         raise LinkError("That link is not waiting for a decision.")
-    d.decision = "accept" if accept else "reject"
+    d.decision = DecisionKind.ACCEPT if accept else DecisionKind.REJECT
     d.decided_by_id = user_id
     d.decided_at = datetime.now(UTC)
     d.reason = reason.strip()
@@ -42,7 +43,7 @@ async def _decide(
 
 async def _apply_pair(inspection_id: int, d: LinkDecision) -> None:
     """Apply an accepted pair at once (records of the right child move to the left one)."""
-    if d.decision != "accept":
+    if d.decision != DecisionKind.ACCEPT:
         return
     left = await SourceRecord.get(id=d.left_record_id, inspection_id=inspection_id)
     right = await SourceRecord.get(id=d.right_record_id, inspection_id=inspection_id)
@@ -85,7 +86,7 @@ async def _split_record(
         inspection_id=inspection_id,
         left_record_id=record_id,
         child_id=old_child,
-        decision="split",
+        decision=DecisionKind.SPLIT,
         # how the record had been linked: a split of the model's link is a label against it
         evidence={"kept_apart_from": sorted(others), "link_method": record.link_method},
         decided_by_id=user_id,
@@ -105,7 +106,7 @@ async def _split_record(
         child_id=new.id,
         link_method="manual",
         link_probability=None,
-        link_evidence={"decision": d.id, "kind": "split"},
+        link_evidence={"decision": d.id, "kind": DecisionKind.SPLIT},
     )
     await Event.filter(inspection_id=inspection_id, record_id=record_id).update(child_id=new.id)
     return d
@@ -169,7 +170,7 @@ async def _merge_children(
             left_record_id=left.id,
             right_record_id=right.id,
             child_id=keep.id,
-            decision="merge",
+            decision=DecisionKind.MERGE,
             evidence={"from_child": other.id},
             decided_by_id=user_id,
             decided_at=datetime.now(UTC),
@@ -179,7 +180,7 @@ async def _merge_children(
         child_id=keep.id,
         link_method="manual",
         link_probability=None,
-        link_evidence={"decision": d.id if d else None, "kind": "merge"},
+        link_evidence={"decision": d.id if d else None, "kind": DecisionKind.MERGE},
     )
     await Event.filter(inspection_id=inspection_id, child_id=other.id).update(child_id=keep.id)
     if not other.la_child_id and await unreferenced([other.id]):

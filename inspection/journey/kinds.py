@@ -4,6 +4,9 @@ or an outcome of care)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # In the order the journey tools use, for events on the same day.
 LABELS: dict[str, str] = {
     "contact": "Contact to children's social care",
@@ -63,6 +66,18 @@ OUTCOME_KINDS = frozenset(
 PROCESS_KINDS = frozenset(
     {"assessment_start", "assessment_authorised", "strategy_discussion", "icpc", "cp_review"}
 )
+# The events that can make a child a child in need (``child_in_need`` says which do).
+CHILD_IN_NEED_KINDS = ("cin_plan_start", "referral")
+
+
+def child_in_need(kind: str, details: Mapping[str, Any]) -> bool:
+    """Whether an event makes its child a child in need: a child-in-need plan (CIN census), or
+    the referral that opened a child-in-need episode (Annex A List 6 and the CIN census record
+    an episode by its referral date; their loaders mark it ``episode_start``). Sampling's
+    children-in-need cohort and the findings' breakdown by help both ask this."""
+    return kind == "cin_plan_start" or (kind == "referral" and bool(details.get("episode_start")))
+
+
 # First need: the earliest event that is not help, the end of help, or an outcome of care.
 NEED_EXCLUDED = HELP_KINDS | END_KINDS | OUTCOME_KINDS
 

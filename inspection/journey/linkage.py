@@ -30,6 +30,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from inspection.journey import names
+from inspection.journey.decision_kinds import DecisionKind
 from inspection.models import Child, Event, LinkDecision, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 
@@ -58,8 +59,8 @@ PROBABILISTIC = "probabilistic"  # the link method of a record joined by the mod
 FAMILY_AGREES = ("same", "similar spelling", "shares a part (double-barrelled)")
 # a record with no given name is told from its twin of the other sex by sex alone
 SEX_DISAGREE = "different"
-MANUAL_JOIN = ("accept", "merge")
-MANUAL_APART = ("reject", "split")
+MANUAL_JOIN = (DecisionKind.ACCEPT, DecisionKind.MERGE)
+MANUAL_APART = (DecisionKind.REJECT, DecisionKind.SPLIT)
 
 
 @dataclass
@@ -660,7 +661,7 @@ async def link_inspection(inspection_id: int, seed: int = 1) -> LinkResult:
     decided_pairs: set[tuple[int, int]] = set()
     for d in decisions:
         left, right = d["left_record_id"], d["right_record_id"]
-        if d["decision"] == "split":
+        if d["decision"] == DecisionKind.SPLIT:
             for other in d["evidence"].get("kept_apart_from", []):
                 apart.append((left, other))
         elif left is not None and right is not None:
@@ -963,7 +964,7 @@ async def _save_pending(
 ) -> int:
     """One question per pair of children (the strongest pair of their records), each with how
     many records the answer would join (the queue puts the largest first)."""
-    await LinkDecision.filter(inspection_id=inspection_id, decision="pending").delete()
+    await LinkDecision.filter(inspection_id=inspection_id, decision=DecisionKind.PENDING).delete()
     seen: set[tuple[int, int]] = set()
     objs: list[LinkDecision] = []
     for a, b, prob, evidence in pending:
@@ -979,7 +980,7 @@ async def _save_pending(
                 inspection_id=inspection_id,
                 left_record_id=a,
                 right_record_id=b,
-                decision="pending",
+                decision=DecisionKind.PENDING,
                 probability=prob,
                 evidence={
                     **evidence,

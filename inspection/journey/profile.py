@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from inspection.evidence import codes
 from inspection.models import Child, Event
 
 # The kinds of event that put a child in a legal status, most significant first, with the
@@ -75,7 +76,8 @@ def legal_status(
     attributes: Mapping[str, Any] | None = None,
 ) -> str:
     """The most significant episode open at the reference date, in words; a looked-after
-    child's legal status code from list 8 follows in brackets when the authority gave one."""
+    child's legal status from list 8 follows in brackets, named by its code list, when the
+    authority gave one."""
     open_kinds = [
         kind
         for kind, start, end in episodes
@@ -89,7 +91,7 @@ def legal_status(
     label = STATUS_LABELS[kind]
     code = str((attributes or {}).get("legal_status") or "").strip()
     if kind == "looked_after_start" and code:
-        return f"{label} ({code})"
+        return f"{label} ({codes.label('legal_status', code)})"
     return label
 
 

@@ -9,11 +9,14 @@ from typing import Any
 from tortoise.expressions import Case, Q, Subquery, When
 from tortoise.functions import Lower
 
+from inspection.audit.status import AuditStatus
 from inspection.journey.comparison_words import comparison_sentences
+from inspection.journey.decision_kinds import DecisionKind
 from inspection.journey.profile import profiles
 from inspection.models import Audit, Child, Inspection, LinkDecision, SampleMember, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 from inspection.models.columns import fits
+from inspection.sampling.status import IN_SAMPLE
 
 PAGE_SIZE = 100
 _RECORD_FIELDS = ("id", *IDENTITY_FIELDS, "child_id")
@@ -42,7 +45,7 @@ class ChildrenPage:
 
 
 def _submitted_children(inspection_id: int) -> Any:
-    return Audit.filter(inspection_id=inspection_id, status="submitted")
+    return Audit.filter(inspection_id=inspection_id, status=AuditStatus.SUBMITTED)
 
 
 async def children_page(
@@ -63,7 +66,7 @@ async def children_page(
             | Q(la_child_id__icontains=word)
         )
     active = SampleMember.filter(
-        inspection_id=inspection_id, status__in=["selected", "replacement"], child_id__isnull=False
+        inspection_id=inspection_id, status__in=IN_SAMPLE, child_id__isnull=False
     )
     if show == "sampled":
         filtered = filtered.filter(id__in=Subquery(active.values("child_id")))
@@ -152,9 +155,9 @@ async def review_queue(inspection_id: int, limit: int = 200) -> ReviewQueue:
     (an option of the inspection) the rows carry no probability and no evidence."""
     inspection = await Inspection.get(id=inspection_id)
     blind = inspection.blind_link_review
-    every = await LinkDecision.filter(inspection_id=inspection_id, decision="pending").values(
-        "id", "probability", "evidence", "left_record_id", "right_record_id"
-    )
+    every = await LinkDecision.filter(
+        inspection_id=inspection_id, decision=DecisionKind.PENDING
+    ).values("id", "probability", "evidence", "left_record_id", "right_record_id")
     record_ids = {r[k] for r in every for k in ("left_record_id", "right_record_id")}
     child_of = (
         dict(
@@ -188,7 +191,7 @@ async def review_queue(inspection_id: int, limit: int = 200) -> ReviewQueue:
             row["evidence"] = {}
     decided = (
         await LinkDecision.filter(inspection_id=inspection_id)
-        .exclude(decision="pending")
+        .exclude(decision=DecisionKind.PENDING)
         .order_by("-id")
         .limit(100)
         .values(
@@ -283,13 +286,14 @@ async def link_accuracy(inspection_id: int) -> LinkAccuracy:
     """Precision and recall of linkage estimated from people's settled decisions."""
     agreed = wrong = missed = 0
     for d in await LinkDecision.filter(
-        inspection_id=inspection_id, decision__in=["accept", "reject", "split", "merge"]
+        inspection_id=inspection_id,
+        decision__in=[k for k in DecisionKind if k != DecisionKind.PENDING],
     ).values("decision", "evidence"):
-        if d["decision"] == "accept":
+        if d["decision"] == DecisionKind.ACCEPT:
             agreed += 1
-        elif d["decision"] == "reject":
+        elif d["decision"] == DecisionKind.REJECT:
             wrong += 1
-        elif d["decision"] == "merge":
+        elif d["decision"] == DecisionKind.MERGE:
             missed += 1
         elif (d["evidence"] or {}).get("link_method") == "probabilistic":
             wrong += 1  # a record the model had joined, separated by a person

@@ -9,7 +9,7 @@ from inspection.models.audit import (
     Rubric,
     Score,
 )
-from inspection.models.children import Child, Event, Identifier, LinkDecision, SourceRecord
+from inspection.models.children import Child, Event, LinkDecision, SourceRecord
 from inspection.models.core import (
     AccessLog,
     Inspection,
@@ -21,6 +21,7 @@ from inspection.models.core import (
     User,
 )
 from inspection.models.evidence import Upload, ValidationIssue
+from inspection.models.jobs import Job, JobKind, JobStatus
 from inspection.models.sampling import Sample, SampleMember
 
 __all__ = [
@@ -30,9 +31,11 @@ __all__ = [
     "Child",
     "Concern",
     "Event",
-    "Identifier",
     "Inspection",
     "Invitation",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "LinkDecision",
     "LocalAuthority",
     "Membership",

@@ -7,6 +7,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from inspection.audit.status import AuditStatus, Marking
+
 
 class Rubric(Model):
     id = fields.IntField(primary_key=True)
@@ -43,8 +45,8 @@ class Audit(Model):
     rubric: fields.ForeignKeyRelation[Rubric] = fields.ForeignKeyField(
         "models.Rubric", related_name="audits", on_delete=fields.RESTRICT
     )
-    marking = fields.CharField(max_length=10, default="first")  # first | second
-    status = fields.CharField(max_length=20, default="draft")  # draft | submitted
+    marking = fields.CharEnumField(Marking, max_length=10, default=Marking.FIRST)
+    status = fields.CharEnumField(AuditStatus, max_length=20, default=AuditStatus.DRAFT)
     proposed_overall = fields.CharField(max_length=40, default="")
     overall = fields.CharField(max_length=40, default="")
     overall_reason = fields.TextField(default="")

@@ -12,6 +12,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from inspection.journey.decision_kinds import DecisionKind
+
 
 class JSONTextField(fields.JSONField):
     """JSON kept as the text it was written in: PostgreSQL ``json``, not ``jsonb``.
@@ -103,26 +105,9 @@ class SourceRecord(Model):
 
     class Meta:
         table = "source_record"
-        # (inspection_id, agency, person_id) was dropped: no query looks records up that way
-        # (the loader keeps the ids it reserved), and keeping it cost every load.
+        # No index on (inspection_id, agency, person_id): no query looks records up that way
+        # (the loader joins a file's records to its own staging table by upload).
         indexes = (("inspection_id", "child_id"),)
-
-
-class Identifier(Model):
-    id = fields.IntField(primary_key=True)
-    inspection_id = fields.IntField(db_index=True)
-    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
-        "models.Child", related_name="identifiers", on_delete=fields.CASCADE
-    )
-    scheme = fields.CharField(max_length=40)  # la_child_id nhs_number upn police_id ...
-    value = fields.CharField(max_length=100)
-    source_upload: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Upload", related_name="identifiers", null=True, on_delete=fields.CASCADE
-    )
-
-    class Meta:
-        table = "identifier"
-        indexes = (("inspection_id", "scheme", "value"),)
 
 
 class Event(Model):
@@ -192,7 +177,7 @@ class LinkDecision(Model):
     child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
         "models.Child", related_name="link_decisions", null=True, on_delete=fields.SET_NULL
     )
-    decision = fields.CharField(max_length=20)  # pending accept reject split merge
+    decision = fields.CharEnumField(DecisionKind, max_length=20)
     probability = fields.FloatField(null=True)
     evidence: Any = fields.JSONField(default=dict)
     decided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(

@@ -123,6 +123,13 @@ class Inspection(Model):
     purged_at = fields.DatetimeField(null=True)
     # The linkage review page shows reviewers the records only, not the model's probability.
     blind_link_review = fields.BooleanField(default=False)
+    # The inspectors' summary judgement of the round, written by a lead: what the findings page
+    # opens with and the workbook's Judgement sheet holds (``inspection.audit.findings``).
+    judgement = fields.TextField(default="")
+    judgement_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="judgements", null=True, on_delete=fields.SET_NULL
+    )
+    judgement_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "inspection"

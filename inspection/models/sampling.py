@@ -7,6 +7,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from inspection.sampling.status import MemberStatus
+
 
 class Sample(Model):
     id = fields.IntField(primary_key=True)
@@ -51,7 +53,7 @@ class SampleMember(Model):
     inclusion_probability = fields.FloatField()
     weight = fields.FloatField()
     order = fields.IntField()  # position in the drawn order within the stratum
-    status = fields.CharField(max_length=20)  # selected | reserve | replaced | replacement
+    status = fields.CharEnumField(MemberStatus, max_length=20)
     replaced_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.SampleMember", related_name="replaces", null=True, on_delete=fields.SET_NULL
     )

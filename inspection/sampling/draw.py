@@ -51,6 +51,8 @@ from typing import Any
 
 import numpy as np
 
+from inspection.sampling.status import MemberStatus
+
 ALGORITHM = "pcg64-argsort-v1"
 ALLOCATIONS = ("simple", "proportional", "equal", "minimum", "quota")
 
@@ -78,11 +80,11 @@ class Draw:
 
     @property
     def selected(self) -> list[Drawn]:
-        return [m for m in self.members if m.role == "selected"]
+        return [m for m in self.members if m.role == MemberStatus.SELECTED]
 
     @property
     def reserves(self) -> list[Drawn]:
-        return [m for m in self.members if m.role == "reserve"]
+        return [m for m in self.members if m.role == MemberStatus.RESERVE]
 
 
 @dataclass(frozen=True)
@@ -278,7 +280,7 @@ def draw(
         probability = chosen / count
         weight = count / chosen
         for order, index in enumerate(drawn_order(seed, stratum, count, chosen + spare)):
-            role = "selected" if order < chosen else "reserve"
+            role = MemberStatus.SELECTED if order < chosen else MemberStatus.RESERVE
             key = frame.keys[int(positions[index])]
             members.append(Drawn(key, stratum, order, role, probability, weight))
     return Draw(ALGORITHM, sizes, {s: allocation.get(s, 0) for s in sizes}, members)

@@ -34,12 +34,11 @@ COHORTS: dict[str, dict[str, Any]] = {
     "referrals": {"label": "Referrals (list 3)", "kinds": ["referral"]},
     "assessments": {"label": "Assessments (list 4)", "kinds": ["assessment_start"]},
     "s47": {"label": "Section 47 enquiries (list 5)", "kinds": ["strategy_discussion"]},
-    # A child-in-need episode: a CIN plan (CIN census), or the referral that opened an episode
-    # (Annex A List 6 records the episode by its referral date).
+    # Children in need by the journey's one definition (a CIN plan, or an episode's referral).
     "children_in_need": {
         "label": "Children in need (list 6)",
-        "kinds": ["cin_plan_start"],
-        "episode_referrals": True,
+        "kinds": list(kinds.CHILD_IN_NEED_KINDS),
+        "counts": kinds.child_in_need,
     },
     "child_protection": {"label": "Child protection (list 7)", "kinds": ["cp_plan_start"]},
     "in_care": {"label": "Children in care (list 8)", "kinds": ["looked_after_start"]},
@@ -304,20 +303,15 @@ async def build(
     children = Child.filter(inspection_id=inspection_id)
     if "cohort" in spec:
         cohort = COHORTS[spec["cohort"]]
-        ids = {
-            int(i)
-            for i in await _cohort_events(inspection_id, spec, cohort["kinds"])
-            .distinct()
-            .values_list("child_id", flat=True)
-        }
-        if cohort.get("episode_referrals"):
-            referrals = await _cohort_events(inspection_id, spec, ["referral"]).values(
-                "child_id", "attributes"
-            )
-            ids |= {
+        events = _cohort_events(inspection_id, spec, cohort["kinds"])
+        counts = cohort.get("counts")
+        if counts is None:
+            ids = {int(i) for i in await events.distinct().values_list("child_id", flat=True)}
+        else:
+            ids = {
                 int(r["child_id"])
-                for r in referrals
-                if (r["attributes"] or {}).get("episode_start")
+                for r in await events.values("child_id", "kind", "attributes")
+                if counts(r["kind"], r["attributes"] or {})
             }
         children = children.filter(id__in=sorted(ids)) if ids else children.filter(id=-1)
     else:

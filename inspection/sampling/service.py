@@ -16,10 +16,12 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from inspection.audit.status import AuditStatus
 from inspection.journey import profile
 from inspection.models import Audit, Child, Inspection, Sample, SampleMember, User
 from inspection.sampling import draw as drawing
 from inspection.sampling import population as pop
+from inspection.sampling.status import IN_SAMPLE, MemberStatus
 from inspection.sampling.verify import StoredMember, Verification, method_name, verify_record
 
 DEFAULT_EXCLUDE_MONTHS = 12
@@ -64,7 +66,7 @@ async def recently_audited(inspection: Inspection, months: int) -> set[str]:
     end = datetime.combine(inspection.reference_date, time.max, UTC)
     audits = Audit.filter(
         inspection__la_id=inspection.la_id,  # type: ignore[attr-defined]
-        status="submitted",
+        status=AuditStatus.SUBMITTED,
         submitted_at__gte=start,
         submitted_at__lte=end,
     ).exclude(inspection_id=inspection.id)
@@ -236,7 +238,7 @@ async def replace_member(
         member = await SampleMember.filter(id=member_id, sample_id=sample.id).using_db(conn).first()
         if member is None:
             raise SamplingError(f"There is no member {member_id} in sample {sample_id}.")
-        if member.status not in ("selected", "replacement"):
+        if member.status not in IN_SAMPLE:
             raise SamplingError(
                 f"Member {member_id} is {member.status}: only a selected member "
                 "or a replacement can be replaced."
@@ -249,7 +251,11 @@ async def replace_member(
         replacement_ids = {r.replaced_by_id for r in rows}
         used = {(r.population_key, r.order) for r in rows if r.id in replacement_ids}
         reserve = next(
-            (r for r in rows if r.status == "reserve" and (r.population_key, r.order) not in used),
+            (
+                r
+                for r in rows
+                if r.status == MemberStatus.RESERVE and (r.population_key, r.order) not in used
+            ),
             None,
         )
         if reserve is None:
@@ -267,7 +273,7 @@ async def replace_member(
             inclusion_probability=reserve.inclusion_probability,
             weight=reserve.weight,
             order=reserve.order,
-            status="replacement",
+            status=MemberStatus.REPLACEMENT,
             reason=reason,
             changed_by=user,
             changed_at=now,
@@ -277,7 +283,7 @@ async def replace_member(
             SampleMember.filter(id=member.id)
             .using_db(conn)
             .update(
-                status="replaced",
+                status=MemberStatus.REPLACED,
                 replaced_by_id=replacement.id,
                 reason=reason,
                 changed_by_id=user.id if user else None,
@@ -361,7 +367,10 @@ async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
     replacement_ids = {r.replaced_by_id for r in rows if r.replaced_by_id}
     chosen: dict[str, int] = {}
     for r in rows:
-        if r.status in ("selected", "replaced") and r.id not in replacement_ids:
+        if (
+            r.status in (MemberStatus.SELECTED, MemberStatus.REPLACED)
+            and r.id not in replacement_ids
+        ):
             chosen[r.stratum] = chosen.get(r.stratum, 0) + 1
     members: list[dict[str, Any]] = [
         {
@@ -396,13 +405,20 @@ async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
         in_stratum = [m for m in members if m["stratum"] == stratum]
         shown = []
         for m in in_stratum:
-            if m["status"] == "reserve" and (m["population_key"], m["order"]) in used:
+            if m["status"] == MemberStatus.RESERVE and (m["population_key"], m["order"]) in used:
                 continue
             replaced_by = by_id.get(m["replaced_by"]) if m["replaced_by"] else None
             shown.append({**m, "replaced_by_name": replaced_by["name"] if replaced_by else None})
-        rank = {"selected": 0, "replacement": 0, "replaced": 0, "reserve": 1}
+        rank = {
+            MemberStatus.SELECTED: 0,
+            MemberStatus.REPLACEMENT: 0,
+            MemberStatus.REPLACED: 0,
+            MemberStatus.RESERVE: 1,
+        }
         shown.sort(key=lambda m: (rank.get(m["status"], 2), m["name"].casefold()))
-        weights = sorted({round(m["weight"], 3) for m in in_stratum if m["status"] != "reserve"})
+        weights = sorted(
+            {round(m["weight"], 3) for m in in_stratum if m["status"] != MemberStatus.RESERVE}
+        )
         groups.append(
             {
                 "stratum": stratum,
@@ -461,7 +477,7 @@ async def member_document(inspection_id: int, sample_id: int, member_id: int) ->
             "stratum_label": pop.stratum_label(field, member["stratum"]),
             "replaced_by_member": replaced_by,
             "replaces": replaces,
-            "replaceable": member["status"] in ("selected", "replacement"),
+            "replaceable": member["status"] in IN_SAMPLE,
         },
     }
 

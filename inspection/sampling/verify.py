@@ -23,6 +23,7 @@ from inspection.sampling.draw import (
     seed_bytes,
     snapshot_hash,
 )
+from inspection.sampling.status import MemberStatus
 
 
 def method_name(params: Mapping[str, Any]) -> str:
@@ -182,14 +183,16 @@ def verify_record(
 
 
 def _drawn_role(member: StoredMember) -> str:
-    return "reserve" if member.status == "reserve" else "selected"
+    return MemberStatus.RESERVE if member.status == MemberStatus.RESERVE else MemberStatus.SELECTED
 
 
 def _check_members(
     report: Verification, expected: Sequence[Any], members: Sequence[StoredMember]
 ) -> None:
     replacement_ids = {m.replaced_by_id for m in members if m.replaced_by_id is not None}
-    drawn = [m for m in members if m.id not in replacement_ids and m.status != "replacement"]
+    drawn = [
+        m for m in members if m.id not in replacement_ids and m.status != MemberStatus.REPLACEMENT
+    ]
     want = {(m.stratum, m.order): m for m in expected}
     have: dict[tuple[str, int], StoredMember] = {}
     problems: list[str] = []
@@ -239,11 +242,11 @@ def _check_replacements(report: Verification, members: Sequence[StoredMember]) -
     replacement_ids = {m.replaced_by_id for m in members if m.replaced_by_id is not None}
     reserves: dict[str, list[StoredMember]] = {}
     for member in sorted(members, key=lambda m: m.order):
-        if member.status == "reserve":
+        if member.status == MemberStatus.RESERVE:
             reserves.setdefault(member.stratum, []).append(member)
     problems: list[str] = []
     for member in members:
-        if member.status == "replaced":
+        if member.status == MemberStatus.REPLACED:
             if member.replaced_by_id not in by_id:
                 problems.append(f"member {member.id} is replaced but its replacement is missing")
             if not member.reason.strip():
@@ -254,7 +257,7 @@ def _check_replacements(report: Verification, members: Sequence[StoredMember]) -
     for member_id in sorted(i for i in replacement_ids if i in by_id):
         used.setdefault(by_id[member_id].stratum, []).append(by_id[member_id])
     for member in members:
-        if member.status == "replacement" and member.id not in replacement_ids:
+        if member.status == MemberStatus.REPLACEMENT and member.id not in replacement_ids:
             problems.append(f"member {member.id} is a replacement for nobody")
     for member in members:
         if member.replaced_by_id in by_id and (

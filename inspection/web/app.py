@@ -21,6 +21,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from inspection.db import DATABASE_DOWN, UNAVAILABLE_MESSAGE, database_down
+from inspection.jobs.worker import InProcessWorker
 from inspection.settings import Settings
 from inspection.upkeep import upkeep
 from inspection.web.routes import all_routes
@@ -110,9 +111,18 @@ def create_app(settings: Settings, manage_database: bool = True) -> Starlette:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         async with RegisterTortoise(app, config=settings.tortoise_config()):
             task = asyncio.create_task(_keep_up(settings))
+            stop = asyncio.Event()
+            worker = app.state.jobs
+            working = asyncio.create_task(worker.serve(stop)) if worker else None
             try:
                 yield
             finally:
+                stop.set()
+                if working is not None:
+                    # A job running now is left to end with its lease (and be said so).
+                    working.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await working
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -128,4 +138,8 @@ def create_app(settings: Settings, manage_database: bool = True) -> Starlette:
         max_body_size=settings.max_upload_bytes,
     )
     app.state.settings = settings
+    # The job worker inside this process (``serve --no-worker`` leaves jobs to
+    # ``inspection worker``): woken by the jobs enqueued here and, once the app has started,
+    # looking for others every second.
+    app.state.jobs = InProcessWorker(settings) if settings.in_process_worker else None
     return app

@@ -11,9 +11,13 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inspection.access_log import action_label
-from inspection.evidence.labels import source_kind_label, upload_status_label
+from inspection.evidence.labels import (
+    list_label,
+    rule_label,
+    source_kind_label,
+    upload_status_label,
+)
 from inspection.journey import kinds
-from inspection.journey.chronology import detail_items
 from inspection.journey.profile import display_name
 from inspection.models.core import Role
 from inspection.overview import NAVIGATION_PARENT, SECTION_TITLES, Section, sections_for
@@ -50,8 +54,18 @@ def _grade_class(grade: str | None) -> str:
 
 
 def _table_name(name: str | None) -> str:
-    """A table read from a file: an agency extract's table is named by its agency."""
+    """A table read from a file: an Annex A list by its title, an agency extract's table by
+    its agency."""
+    return kinds.AGENCY_LABELS.get(name or "", list_label(name or ""))
+
+
+def _sheet_name(name: str | None) -> str:
+    """A sheet as the file names it; an agency extract's table by its agency."""
     return kinds.AGENCY_LABELS.get(name or "", name or "")
+
+
+def _rule_name(rule: str) -> str:
+    return rule_label(rule).name
 
 
 def _short_hash(value: str | None) -> str:
@@ -81,11 +95,12 @@ templates.env.filters["short_hash"] = _short_hash
 templates.env.filters["agency_label"] = kinds.agency_label
 templates.env.filters["kind_label"] = kinds.label
 templates.env.filters["action_label"] = action_label
-templates.env.filters["event_details"] = detail_items
 templates.env.filters["source_kind_label"] = source_kind_label
 templates.env.filters["upload_status_label"] = upload_status_label
 templates.env.filters["method_label"] = method_label
 templates.env.filters["table_name"] = _table_name
+templates.env.filters["sheet_name"] = _sheet_name
+templates.env.filters["rule_name"] = _rule_name
 templates.env.filters["grade_class"] = _grade_class
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from inspection.audit.definition import definition_of
 from inspection.audit.findings import findings
 from inspection.audit.rubric import default_rubric
 from inspection.audit.visibility import COMMAND_LINE, Viewer, visible_audits
@@ -26,7 +27,7 @@ async def _round(reference: date, n: int, auditor: User, second: User) -> Inspec
     await ModerationPlan.create(inspection_id=inspection.id, sample=sample, share=0.25)
     rubric = await default_rubric()
     grades = ["good", "requires_improvement", "outstanding", "inadequate"]
-    domains = [d["key"] for d in rubric.definition["domains"]]
+    domains = [d.key for d in definition_of(rubric).domains]
     for i, member in enumerate(members):
         audit = await Audit.create(
             inspection=inspection,

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from inspection.audit import scoring
+from inspection.audit import findings, scoring
+from inspection.audit.definition import Domain, Grade, NotApplicable, OverallRule, parse_definition
 from inspection.audit.rubric import (
     RubricError,
     builtin_rubric_files,
@@ -77,8 +78,8 @@ def _child_help():
 
 
 def test_overall_rule():
-    d = _child_help()
-    base = {k["key"]: "good" for k in d["domains"]}
+    d = parse_definition(_child_help())
+    base = {k.key: "good" for k in d.domains}
     assert scoring.propose_overall(d, base) == "good"
     assert scoring.propose_overall(d, {**base, "need_and_risk": "inadequate"}) == "inadequate"
     assert scoring.propose_overall(d, {**base, "impact": "inadequate"}) == "inadequate"
@@ -97,7 +98,7 @@ def test_overall_rule():
 
 
 def test_missing_items_lists_what_is_missing():
-    d = _child_help()
+    d = parse_definition(_child_help())
     values = {"grade:child_seen": "inadequate", "grade:impact": "not_applicable", "overall": "good"}
     missing = scoring.missing_items(d, values)
     assert missing[0] == (
@@ -112,6 +113,49 @@ def test_missing_items_lists_what_is_missing():
         "Overall judgement: you changed the proposed grade, so write your reason for it." in missing
     )
     assert "Feedback: write the strengths to feed back to the practitioner or team." in missing
-    complete = {f"grade:{k['key']}": "good" for k in d["domains"]}
+    complete = {f"grade:{k.key}": "good" for k in d.domains}
     complete.update(strengths="s", improvements="i")
     assert scoring.missing_items(d, complete) == []
+
+
+def test_one_grade_scale_names_every_grade_the_same_way():
+    d = {**_child_help(), "not_applicable": {"value": "not_applicable"}}
+    assert validate_definition(d) == []
+    labels = {
+        "outstanding": "Outstanding",
+        "good": "Good",
+        "requires_improvement": "Requires improvement to be good",
+        "inadequate": "Inadequate",
+        "not_applicable": "Not applicable",
+    }
+    typed = parse_definition(d)
+    assert typed.grade_labels == labels
+    # The findings (page, CLI and workbook) break every domain down by the same labels.
+    rows = findings._domain_rows([], typed)
+    assert [g["label"] for g in rows[0]["distribution"]] == list(labels.values())
+
+
+def test_every_rubric_file_reads_as_one_typed_definition():
+    for f in builtin_rubric_files():
+        raw = f.definition
+        typed = parse_definition(raw)
+        assert (typed.code, typed.version, typed.title) == (
+            raw["code"],
+            raw["version"],
+            raw["title"],
+        )
+        assert [g.rank for g in typed.scale] == list(range(1, len(raw["scale"]) + 1))
+        assert typed.worst_value == typed.by_rank[len(typed.scale)]
+        assert [d.key for d in typed.domains] == [d["key"] for d in raw["domains"]]
+        assert typed.domains_and_overall[-1].key == "overall"
+    child_help = parse_definition(_child_help())
+    assert child_help.scale[0] == Grade("outstanding", "Outstanding", 1, True)
+    assert child_help.scale[-1] == Grade("inadequate", "Inadequate", 4, False)
+    assert child_help.not_applicable == NotApplicable("not_applicable", "Not applicable")
+    assert child_help.overall_rule == OverallRule(("need_and_risk", "impact"), ("impact",))
+    assert child_help.good_or_better == {"outstanding", "good"}
+    assert child_help.evidence_required_for == ("requires_improvement", "inadequate")
+    impact = child_help.domains[-1]
+    assert isinstance(impact, Domain)
+    assert (impact.key, impact.allows_not_applicable, impact.impact) == ("impact", False, True)
+    assert child_help.name == "child_help v1"

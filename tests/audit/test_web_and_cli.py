@@ -72,12 +72,12 @@ async def test_audit_in_the_browser_autosave_conflict_blind_and_findings(db):
     findings_page = await qa.get(f"{base}/findings")
     assert findings_page.status_code == 200
     assert "0 submitted first markings that you may see." in findings_page.text
-    assert '<svg class="app-chart" role="img"' not in findings_page.text
+    assert 'class="app-grade-chart" role="img"' not in findings_page.text
     assert (await qa.get(f"{base}/moderation")).status_code == 404
     cl = await _client(db, "lead@x.test")
     findings_page = await cl.get(f"{base}/findings")
     assert "1 submitted first marking that you may see." in findings_page.text
-    assert '<svg class="app-chart" role="img"' in findings_page.text
+    assert 'class="app-grade-chart" role="img"' in findings_page.text
     assert f"{base}/findings/audits?ids={first_id}" in findings_page.text
     assert (await cl.get(f"{base}/moderation")).status_code == 200
 
@@ -157,3 +157,23 @@ async def test_the_agreed_grade_has_no_default_and_a_refusal_keeps_what_was_type
         "domain", "agreed_grade", "reason"
     ) == [("impact", "good", "Agreed.")]
     await client.aclose()
+
+
+async def test_the_audits_board_names_strata_in_words(db):
+    from inspection.models import Sample, SampleMember
+
+    inspection = await make_inspection()
+    sample, members = await make_sample(inspection, n=2)
+    await Sample.filter(id=sample.id).update(params={"stratify_by": "age_band"})
+    await SampleMember.filter(id=members[0].id).update(stratum="1-4")
+    await SampleMember.filter(id=members[1].id).update(stratum="under 1")
+    await make_user(inspection, "lead@x.test", "lead_inspector")
+    lead = await _client(db, "lead@x.test")
+    board = (await lead.get(f"/inspections/{inspection.id}/audits")).text
+    assert f'id="member-{members[0].id}">' in board
+    cells = [board.split(f'id="member-{m.id}">')[1].split("</td>")[1].strip() for m in members]
+    assert cells == [
+        '<td class="govuk-table__cell">Aged 1–4',
+        '<td class="govuk-table__cell">Under 1',
+    ]
+    assert '<td class="govuk-table__cell">1-4</td>' not in board

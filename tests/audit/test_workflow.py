@@ -13,6 +13,7 @@ from inspection.audit.audits import (
     submit_audit,
 )
 from inspection.audit.concerns import ConcernError, close, raise_concern, respond, visible_concerns
+from inspection.audit.definition import definition_of
 from inspection.audit.findings import find_figure_ids, findings, wilson
 from inspection.audit.moderation import (
     agreement_report,
@@ -69,7 +70,7 @@ async def test_autosave_conflict_refuses_and_keeps_both(db):
     }
     assert conflict.yours["evidence:child_seen"] == "Seen alone at school, twice."
     current = await Audit.get(id=audit.id).prefetch_related("rubric")
-    stored = await audit_values(current, current.rubric.definition)
+    stored = await audit_values(current, definition_of(current.rubric))
     assert stored["strengths"] == "Lead's note."
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from inspection.evidence.labels import source_kind_label
 from tests.conftest import ROOT
 from tests.e2e.conftest import (
     ADMIN,
@@ -74,8 +75,12 @@ def upload(page: Any, inspection_id: int, path: Path, kind: str, agency: str = "
     """Upload one file through the form and wait for the progress fragment to finish."""
     if not page.url.endswith(f"/inspections/{inspection_id}/evidence"):
         page.goto(f"/inspections/{inspection_id}/evidence")
-    page.get_by_label("Kind of file").select_option(kind)
-    page.get_by_label("Agency (for an agency extract)").fill(agency)
+    page.get_by_role("radio", name=source_kind_label(kind)).check()
+    agency_field = page.get_by_label("Agency the extract comes from")
+    # The agency's name is asked for with an agency extract only.
+    assert agency_field.is_visible() == (kind == "agency")
+    if agency:
+        agency_field.fill(agency)
     page.get_by_label("File", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="Upload and check").click()
     # The fragment polls itself while loading; its heading says how the file ended.
@@ -94,6 +99,12 @@ def save_and_wait(page: Any, inspection_id: int, audit_id: int) -> None:
     )
 
 
+def fill_audit(page: Any, grades: dict[str, str], evidence: dict[str, str]) -> None:
+    for domain in DOMAINS:
+        page.locator(f"#{domain}-{grades[domain]}").check()
+        page.locator(f"#{domain}-evidence").fill(evidence[domain])
+
+
 def test_messy_annex_a_validation_report(page):
     sign_in(page)
     inspection_id = create_inspection(page, "E2E messy files")
@@ -109,15 +120,24 @@ def test_messy_annex_a_validation_report(page):
     issues = page.locator("#issues")
     assert issues.locator("p").first.inner_text().startswith("8 issues.")
     assert issues.locator("tbody tr").count() == 8
+    # Problems are grouped by what is wrong, with their counts; each group opens to its cells.
+    groups = issues.locator("summary")
+    counts: dict[str, int] = {}
+    for title in groups.all_inner_texts():
+        about, counted = title.rsplit(" — ", 1)
+        kind = "duplicate" if about.startswith("The same record appears twice") else about
+        counts[kind] = counts.get(kind, 0) + int(counted.split()[0])
+    assert counts.pop("duplicate") == 6
+    assert sum(n for about, n in counts.items() if " is blank in List " in about) == 2
+    for group in groups.all():
+        group.click()
     text = issues.inner_text()
-    assert text.count("duplicate_row") == 6
-    assert text.count("missing_value") == 2
     assert "'Ethnicity' is blank; every row of List 3 should have it." in text
     assert "this looks like the same record twice. Both rows were loaded." in text
     # The sheet renamed "Contacts" was still read as List 1.
     rows_read = page.locator("table", has_text="Rows read")
     assert rows_read.locator("tr", has_text="Contacts").first.inner_text().split("\t")[:2] == [
-        "List 1",
+        "List 1: Contacts",
         "Contacts",
     ]
     assert_accessible(page)
@@ -127,6 +147,29 @@ def test_messy_annex_a_validation_report(page):
     issues.locator("p", has_text="2 issues.").wait_for()
     assert issues.locator("tbody tr").count() == 2
     assert_accessible(page)
+
+
+def test_the_agency_is_asked_for_only_with_an_agency_extract(page, browser, live_server):
+    sign_in(page)
+    inspection_id = create_inspection(page, "E2E upload form")
+    page.goto(f"/inspections/{inspection_id}/evidence")
+    agency = page.get_by_label("Agency the extract comes from")
+    assert page.get_by_role("radio", name="Annex A workbook").is_checked()
+    assert not agency.is_visible()
+    page.get_by_role("radio", name="Partner-agency extract").check()
+    assert agency.is_visible()
+    assert_accessible(page)
+    page.get_by_role("radio", name="CIN census").check()
+    assert not agency.is_visible()
+    # Without scripts the question is always there, for whoever chooses an agency extract.
+    plain = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        no_script = plain.new_page()
+        sign_in(no_script)
+        no_script.goto(f"/inspections/{inspection_id}/evidence")
+        assert no_script.get_by_label("Agency the extract comes from").is_visible()
+    finally:
+        plain.close()
 
 
 class Walk:
@@ -256,9 +299,9 @@ def add_to_team(walk: Walk, page: Any, key: str, role_value: str) -> None:
 
 def upload_file(walk: Walk, page: Any, path: Path, kind: str, agency: str = "") -> None:
     """Upload one file through the form and wait for the result to show in the page."""
-    page.get_by_label("Kind of file").select_option(kind)
+    page.get_by_role("radio", name=source_kind_label(kind)).check()
     if agency:
-        page.get_by_label(re.compile(r"^Agency")).fill(agency)
+        page.get_by_label("Agency the extract comes from").fill(agency)
     page.get_by_label("File", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="Upload and check").click()
     walk.step("lead", f"uploads {path.name}")
@@ -300,8 +343,9 @@ def fill_and_submit(
 
 
 def share_rows(page: Any) -> dict[str, tuple[str, str]]:
-    """The findings page's "Share judged good or better": domain → ("k of n", share text)."""
-    table = page.locator("table", has_text="Share judged good or better").first
+    """The findings page's "Share of graded audits judged good or better": domain → ("k of n",
+    share text)."""
+    table = page.locator("table", has_text="Share of graded audits judged good or better").first
     rows = {}
     for text in table.locator("tbody tr").all_inner_texts():
         cells = text.split("\t")
@@ -455,6 +499,14 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     )
     assert heading(lead) == "Linkage review"
     walk.click(lead, "lead", lead.get_by_role("button", name="Run linkage"), "runs linkage")
+    lead.wait_for_url(f"**{base}/linkage/jobs/*")  # its progress, polled until it ends
+    lead.get_by_role("heading", name="Linkage finished").wait_for()
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("link", name="Go to the linkage review"),
+        "opens the review queue",
+    )
     lead.wait_for_url(f"**{base}/linkage?records=*")
     assert "460 records are now 242 children." in banner(lead)
     assert "3 pairs waiting for a decision." in banner(lead)

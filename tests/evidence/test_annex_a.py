@@ -216,14 +216,14 @@ def test_messy_workbook_loads_with_exactly_the_expected_issues(tmp_path):
             ("warning", "care_status_mismatch", "List_8", "A3", "C8", False),
         ]
     )
-    events = {(e[0][1], e[2], e[3]) for e in staged.events}
+    events = {(e.record[1], e.kind, e.start) for e in staged.events}
     assert ("C2", "contact", date(2026, 10, 1)) in events  # serial 46296 = 01/10/2026
     assert staged.children["C1"].sex == "M" and staged.children["C2"].sex == "F"
     assert staged.children["C1"].team == "Team A"  # the non-breaking space became a space
-    contact = next(e for e in staged.events if e[0][1] == "C1" and e[2] == "contact")
-    assert contact[7]["source"] == "6"
-    assert contact[7]["original"] == {"source": "q) 6: Police"}
-    assert contact[6] == 3  # Excel row
+    contact = next(e for e in staged.events if e.record[1] == "C1" and e.kind == "contact")
+    assert contact.attributes["source"] == "6"
+    assert contact.attributes["original"] == {"source": "q) 6: Police"}
+    assert contact.row == 3  # Excel row
 
 
 def test_accepted_plus_rejected_is_rows_in_the_file_for_every_list(tmp_path):
@@ -286,8 +286,8 @@ def test_both_list_9_layouts_load(tmp_path, layout):
         "2019 (13 columns)" if layout == "2019" else "current (17 columns)",
     )
     (event,) = staged.events
-    assert event[2:5] == ("care_leaver", date(2024, 2, 1), None)
-    assert event[7]["start_basis"] == "18th birthday"
+    assert (event.kind, event.start, event.end) == ("care_leaver", date(2024, 2, 1), None)
+    assert event.attributes["start_basis"] == "18th birthday"
     expected = (
         []
         if layout == "2019"
@@ -295,8 +295,11 @@ def test_both_list_9_layouts_load(tmp_path, layout):
     )
     assert issues_of(staged) == expected
     if layout == "current":
-        assert event[7]["activity"] == "F4" and event[7]["eligibility"] == "Eligible child"
-        assert event[7]["latest_contact"] == "2026-10-15"
+        assert (
+            event.attributes["activity"] == "F4"
+            and event.attributes["eligibility"] == "Eligible child"
+        )
+        assert event.attributes["latest_contact"] == "2026-10-15"
 
 
 def test_lists_10_and_11_load(tmp_path):
@@ -371,7 +374,7 @@ def test_lists_10_and_11_load(tmp_path):
             },
         )
     )
-    assert [e[2] for e in staged.events] == [
+    assert [e.kind for e in staged.events] == [
         "looked_after_start",
         "adoption_decision",
         "placement_order",
@@ -469,7 +472,7 @@ def test_sheets_in_any_order_are_read_in_list_order(tmp_path):
     shuffled = read(write_workbook(tmp_path / "shuffled.xlsx", {3: lists[3], 1: lists[1]}))
     for staged in (in_order, shuffled):
         assert list(staged.tables) == ["List 1", "List 3"]
-        assert [(e[2], e[3], e[5]) for e in staged.events] == [
+        assert [(e.kind, e.start, e.sheet) for e in staged.events] == [
             ("contact", date(2026, 10, 1), "List_1"),
             ("referral", date(2026, 10, 2), "List_3"),
             ("referral", date(2026, 10, 3), "List_3"),

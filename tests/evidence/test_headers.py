@@ -1,4 +1,6 @@
 from inspection.evidence.headers import LISTS, header_key
+from inspection.journey import kinds
+from inspection.synthetic import codes as synthetic_codes
 
 
 def test_header_key_ignores_case_spacing_quotes_question_mark_and_yn_typo():
@@ -38,3 +40,24 @@ def test_known_variants_match_their_column():
 
 def test_unknown_header_does_not_match():
     assert LISTS[1].match("Favourite colour") is None
+
+
+def test_each_list_names_its_events_and_date_order_from_its_own_columns():
+    for number, schema in LISTS.items():
+        keys = {c.key for c in schema.columns}
+        for event in schema.events:
+            assert event.kind in kinds.LABELS, (number, event)
+            assert {event.date, event.end} - {""} <= keys, (number, event)
+        for earlier, later in schema.order:
+            assert {earlier, later} <= keys, (number, earlier, later)
+    assert [e.kind for e in LISTS[6].events] == ["referral"]
+    assert (LISTS[6].events[0].date, LISTS[6].events[0].end) == ("cin_start", "cin_closure")
+    assert not LISTS[9].events and not LISTS[11].events
+
+
+def test_the_synthetic_workbook_writes_every_lists_columns_as_the_reader_knows_them():
+    for number, schema in LISTS.items():
+        written = [schema.match(h) for h in synthetic_codes.HEADERS[number]]
+        assert None not in written, number
+        current = [c for c in schema.columns if c.since <= 2019]
+        assert written == current, number

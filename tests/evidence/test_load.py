@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from inspection.evidence import load
+from inspection.evidence.bulk import Bulk
 from inspection.evidence.load import import_file
 from inspection.evidence.staged import EvidenceFileError
 from inspection.models import Child, Event, SourceRecord, Upload, ValidationIssue
@@ -110,16 +111,15 @@ async def test_a_failure_mid_load_leaves_the_database_exactly_as_before(db, tmp_
         inspection.id, write_workbook(tmp_path / "first.xlsx", {1: L1[:1]}), "annex-a", None, db
     )
     before = await every_table_count()
-    original = load._Writer.insert
+    original = Bulk.execute
 
-    async def failing_insert(self, table, columns, rows):
-        if table == "event":
-            rows = list(rows)
-            await original(self, table, columns, rows[:1])  # some rows written, then it fails
-            raise RuntimeError("disk full")
-        return await original(self, table, columns, rows)
+    async def failing_execute(self, statement, params=()):
+        changed = await original(self, statement, params)
+        if statement.startswith('INSERT INTO "event"'):
+            raise RuntimeError("disk full")  # the events written, then it fails
+        return changed
 
-    monkeypatch.setattr(load._Writer, "insert", failing_insert)
+    monkeypatch.setattr(Bulk, "execute", failing_execute)
     path = write_workbook(tmp_path / "second.xlsx", {1: L1})
     with pytest.raises(RuntimeError, match="disk full"):
         await import_file(inspection.id, path, "annex-a", None, db)
@@ -247,3 +247,26 @@ async def test_bad_files_are_refused_with_a_specific_message_and_nothing_written
         )
     assert await every_table_count() == before
     assert not (db.uploads_dir / str(inspection.id)).exists()
+
+
+async def test_ids_that_differ_only_beyond_their_column_are_one_record_with_every_event(
+    db, tmp_path
+):
+    """person_id is kept to 100 characters: two ids alike in those are one source record, and
+    each of their events is written once, with it."""
+    inspection = await make_inspection()
+    alike = "P" * 100
+    csv = tmp_path / "police.csv"
+    csv.write_text(
+        "record_id,person_id,event_date,event_type\n"
+        f"r1,{alike}A,01/10/2026,missing_episode\n"
+        f"r2,{alike}B,02/10/2026,missing_episode\n"
+    )
+    summary = await import_file(inspection.id, csv, "agency", "police", db)
+    (record,) = await SourceRecord.filter(inspection_id=inspection.id)
+    events = await Event.filter(inspection_id=inspection.id).order_by("start")
+    assert (record.person_id, summary.events) == (alike, 2)
+    assert [(e.start, e.record_id) for e in events] == [
+        (date(2026, 10, 1), record.id),
+        (date(2026, 10, 2), record.id),
+    ]

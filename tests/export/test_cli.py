@@ -36,7 +36,7 @@ def test_export_commands(cli_env, tmp_path):
     assert doc["pseudonymised"] is True and doc["file"] == str(out)
     assert doc["rows"]["sample"] == 0
     wb = load_workbook(out)
-    assert wb.sheetnames[:3] == ["About", "Summary", "Sample"]
+    assert wb.sheetnames[:4] == ["About", "Judgement", "Summary", "Sample"]
     assert wb["About"]["B3"].value == f"Spring audit (inspection {iid})"
 
     result = run_cli(

@@ -60,7 +60,7 @@ async def test_workbook_survives_libreoffice(db, tmp_path):
     assert back["Audits"]["L5"].value == "Inadequate"
     # And the Sample sheet (the first table of the default csv filter) as CSV.
     convert(
-        src, tmp_path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,3"
+        src, tmp_path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,4"
     )
     text = (tmp_path / "converted" / "export-Sample.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))

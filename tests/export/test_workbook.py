@@ -9,6 +9,7 @@ from tests.export.factory import EXPORTED_AT, HYPERLINK, build_world
 
 SHEETS = [
     "About",
+    "Judgement",
     "Summary",
     "Sample",
     "Audits",

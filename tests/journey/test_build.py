@@ -156,7 +156,7 @@ async def test_chronology_rows_and_csv(db):
         r for r in rows if r["what_happened"].startswith("Child protection plan started")
     )
     assert first_plan["what_happened"] == "Child protection plan started (help started)"
-    assert first_plan["details"] == "Seen alone: N"
+    assert first_plan["details"] == "Child seen alone: No"
     text = chronology_csv(j)
     lines = text.split("\r\n")
     assert lines[0] == "Date,End date,Agency,What happened,Source,Details"

@@ -78,6 +78,25 @@ def test_link_then_show_a_journey(cli_env, tmp_path):
     ]
     assert journey["indicators"]["days_to_help"] == 27
     assert journey["indicators"]["agencies_before_help"] == 1
+    assert journey["events"][0]["detail_lines"] == [
+        "The agency's record reference: OCC1",
+        "What the agency recorded: Children present",
+    ]
+
+    out = run_cli(["journey", "show", "--inspection", str(inspection), "--child", "J100"], cli_env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[:7] == [
+        "Child J100: first need 05/01/2024, help started 01/02/2024.",
+        "05/01/2024  Police: Police domestic abuse notification  [Police extract]",
+        "    The agency's record reference: OCC1",
+        "    What the agency recorded: Children present",
+        "01/02/2024  Early help: Early help started  [Early help extract]",
+        "    The agency's record reference: EHE1",
+        "    Lead professional: Family support team",
+    ]
+    assert "  Days from first sign of need to help starting (the child's wait): 27" in lines
+    assert not any("2024-" in line for line in lines)
 
 
 def test_unknown_child_is_bad_input(cli_env):

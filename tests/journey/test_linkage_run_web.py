@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import httpx2
@@ -9,7 +10,7 @@ import pytest_asyncio
 
 from inspection.accounts import create_user
 from inspection.inspections import add_member
-from inspection.models import AccessLog, LinkDecision, SourceRecord
+from inspection.models import AccessLog, Job, JobKind, LinkDecision, SourceRecord
 from inspection.web.app import create_app
 from tests.journey import factory as f
 
@@ -22,6 +23,7 @@ async def client(db):
     async with httpx2.AsyncClient(
         transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
     ) as c:
+        c.app = app  # type: ignore[attr-defined]
         yield c
 
 
@@ -57,11 +59,21 @@ async def test_run_linkage_links_and_shows_the_counts(client):
     assert f'action="/inspections/{insp.id}/linkage/run"' in page.text
     response = await client.post(f"/inspections/{insp.id}/linkage/run")
     assert response.status_code == 303
-    location = response.headers["location"]
+    job = await Job.get(inspection_id=insp.id, kind=JobKind.LINKAGE)
+    assert response.headers["location"] == f"/inspections/{insp.id}/linkage/jobs/{job.token}"
+    await client.app.state.jobs.idle()  # the worker of this process ran it
+    done = await client.get(response.headers["location"], headers={"HX-Request": "true"})
+    assert "hx-trigger" not in done.text
+    assert (
+        "3 records are now 2 children: 0 joined by a shared identifier, 1 joined "
+        "automatically by match probability, 1 pair waiting for a decision."
+    ) in done.text
+    location = re.search(r'href="([^"]+/linkage\?[^"]+)"', done.text).group(1)
     assert location == (
-        f"/inspections/{insp.id}/linkage?records=3&children=2&deterministic_links=0"
-        "&auto_linked=1&for_review=1"
+        f"/inspections/{insp.id}/linkage?records=3&amp;children=2&amp;deterministic_links=0"
+        "&amp;auto_linked=1&amp;for_review=1"
     )
+    location = location.replace("&amp;", "&")
     children = dict(
         await SourceRecord.filter(inspection_id=insp.id).values_list("person_id", "child_id")
     )

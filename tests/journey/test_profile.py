@@ -27,5 +27,7 @@ def test_legal_status_is_the_most_significant_open_episode():
     cp_ended = ("cp_plan_start", date(2025, 1, 1), date(2025, 6, 1))
     assert legal_status([cin, cp_ended], REF) == "Child in need"
     care = ("looked_after_start", date(2026, 2, 1), None)
-    assert legal_status([cin, care], REF, {"legal_status": "C2"}) == "Looked after (C2)"
+    assert (
+        legal_status([cin, care], REF, {"legal_status": "C2"}) == "Looked after (Full care order)"
+    )
     assert legal_status([("cp_plan_start", date(2026, 12, 1), None)], REF) == "No plan open"

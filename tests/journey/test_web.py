@@ -9,6 +9,7 @@ from inspection.journey.linkage import link_inspection
 from inspection.models import AccessLog, Child, LinkDecision, SourceRecord
 from inspection.web.app import create_app
 from tests.journey import factory as f
+from tests.web.crawl import offences
 
 PASSWORD = "correct horse battery"
 
@@ -60,9 +61,9 @@ async def test_journey_page_shows_every_agency_and_is_logged(client):
     response = await client.get(f"/inspections/{insp.id}/children/{child.id}")
     assert response.status_code == 200
     html = response.text
-    assert html.count("<svg") == 1
+    assert html.count('<svg class="app-timeline"') == 1
     assert ">Children&#39;s social care</text>" in html and ">Police</text>" in html
-    assert "<title>20/01/2025: Police domestic abuse notification</title>" in html
+    assert "<title>20/01/2025: Police domestic abuse notification (Police)</title>" in html
     assert "First need 20/01/2025" in html and "Help 01/03/2025" in html
     rows = html.split("What happened, in order")[1]
     assert (
@@ -206,3 +207,146 @@ async def test_children_list_names_sorts_filters_and_pages(client):
     assert "200 of 205 children match." in search.text
     assert "Showing 101 to 200." in " ".join(re.sub(r"<[^>]+>", " ", search.text).split())
     assert nameless.id
+
+
+def _text(html: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").split())
+
+
+async def test_events_read_as_labelled_sentences_and_a_duplicate_is_shown_once(client):
+    from inspection.models import Upload
+
+    insp, _user, child = await _setup(client)
+    annex = await f.upload(insp, "annex_a.xlsx")
+    sc = await f.record(insp, annex, "social_care", "LA1", la_child_id="LA1", child=child)
+    census_up = await Upload.create(
+        inspection=insp, source_kind="cin-census", filename="cin_census.xml", sha256="c"
+    )
+    census = await f.record(insp, census_up, "social_care", "LA1", la_child_id="LA1", child=child)
+    plan = {"cp_start": "2025-04-02", "initial_category": "NEG", "latest_category": "NEG"}
+    await f.event(
+        insp,
+        sc,
+        "cp_plan_start",
+        date(2025, 4, 2),
+        sheet="List_7",
+        attributes={**plan, "last_visit": "2025-06-30", "previous_plans": 2},
+    )
+    await f.event(
+        insp, census, "cp_plan_start", date(2025, 4, 2), sheet="Child", row=3, attributes=plan
+    )
+    html = (await client.get(f"/inspections/{insp.id}/children/{child.id}")).text
+    events = html.split("What happened, in order")[1].split("Records linked to this child")[0]
+    assert events.count("Child protection plan started") == 1
+    assert (
+        "<li>Category of abuse: Neglect</li><li>Date of the last statutory visit: 30/06/2025</li>"
+        "<li>Number of previous child protection plans: 2</li>"
+    ) in events
+    assert "Recorded by: Annex A List 7 and CIN census" in events
+    assert "annex_a" not in _text(events).split("Recorded by")[0]
+    for raw in ("NEG", "initial_category", "{", "2025-04-02"):
+        assert raw not in events
+
+
+async def test_timeline_key_and_every_mark_a_link_to_its_event(client):
+    import re
+
+    insp, _user, child = await _setup(client)
+    html = (await client.get(f"/inspections/{insp.id}/children/{child.id}")).text
+    key = html.split('id="timeline-key"')[1].split("</ul>")[0]
+    assert re.findall(r"</svg> ([^<]+)</li>", key) == [
+        "Sign of need (from any agency)",
+        "Help: early help or a plan, from its start to its end (or to the reference date)",
+        "Dashed red line: the first sign of need",
+        "Green line: help started",
+    ]
+    from inspection.journey.build import journey_for_child
+
+    ids = {e.kind: e.id for e in (await journey_for_child(insp.id, child.id)).events}
+    marks = re.findall(
+        r'<a href="#(event-\d+)" class="app-timeline__mark" aria-label="([^"]+)"', html
+    )
+    assert marks == [  # in date order, whatever their lane: the order Tab takes them
+        (
+            f"event-{ids['police_domestic_abuse']}",
+            "20/01/2025: Police domestic abuse notification (Police)",
+        ),
+        (
+            f"event-{ids['referral']}",
+            "03/02/2025: Referral to children&#39;s social care (Children&#39;s social care)",
+        ),
+        (
+            f"event-{ids['cin_plan_start']}",
+            "01/03/2025: Child in need plan started (Children&#39;s social care)",
+        ),
+    ]
+    rows = re.findall(r'<tr class="govuk-table__row app-event" id="(event-\d+)"', html)
+    assert rows == [
+        f"event-{ids[k]}" for k in ("police_domestic_abuse", "referral", "cin_plan_start")
+    ]
+    assert "font-family: arial, sans-serif" not in html  # the font comes from the stylesheet
+    css = (await client.get("/static/app.css")).text
+    assert ".app-timeline{width:100%;height:auto;font-family:arial,sans-serif}" in css
+
+
+async def test_not_this_child_asks_first_then_separates_the_record_with_a_reason(client):
+    insp, user, child = await _setup(client)
+    police = await SourceRecord.get(inspection_id=insp.id, person_id="PP1")
+    assert police.child_id == child.id
+    journey = await client.get(f"/inspections/{insp.id}/children/{child.id}")
+    confirm_url = f"/inspections/{insp.id}/children/{child.id}/records/{police.id}/not-this-child"
+    assert journey.text.count(">Not this child<span") == 2  # one per record, a link not a form
+    assert f'href="{confirm_url}"' in journey.text
+    assert "/split" not in journey.text
+
+    page = await client.get(confirm_url)
+    assert page.status_code == 200
+    assert offences(confirm_url, page.text, set()) == []
+    assert offences(f"/inspections/{insp.id}/children/{child.id}", journey.text, set()) == []
+    text = _text(page.text)
+    assert "Is this record not Oliver Brown?" in text
+    assert "Police PP1 (police.csv)" in text
+    assert (
+        "What will happen The record and its 1 event leave Oliver Brown's journey, chronology "
+        "and indicators. The record becomes a child of its own, known to the police only. "
+        "Linkage will not join it to Oliver Brown's other records again."
+    ) in text
+    assert "Confirm: not this child" in text
+    assert (
+        f'<a class="govuk-link" href="/inspections/{insp.id}/children/{child.id}#records">'
+        "Cancel</a>" in page.text
+    )
+    assert (await SourceRecord.get(id=police.id)).child_id == child.id  # nothing yet
+
+    blank = await client.post(confirm_url, data={"reason": "  "})
+    assert blank.status_code == 400
+    assert "Enter why this record is not this child" in blank.text
+    assert 'class="govuk-error-summary"' in blank.text
+    assert (await SourceRecord.get(id=police.id)).child_id == child.id
+    assert await LinkDecision.filter(decision="split").count() == 0
+
+    done = await client.post(confirm_url, data={"reason": "Police hold a different date of birth"})
+    assert done.status_code == 303
+    assert (
+        done.headers["location"]
+        == f"/inspections/{insp.id}/children/{child.id}?separated={police.id}"
+    )
+    moved = await SourceRecord.get(id=police.id)
+    assert moved.child_id != child.id
+    decision = await LinkDecision.get(decision="split")
+    assert (decision.left_record_id, decision.reason, decision.decided_by_id) == (
+        police.id,
+        "Police hold a different date of birth",
+        user.id,
+    )
+    log = await AccessLog.filter(action="link-split").values_list("object_id", "detail")
+    assert log == [(str(police.id), "Police hold a different date of birth")]
+    after = await client.get(done.headers["location"])
+    assert "The police record PP1 is no longer part of this child&#39;s journey." in after.text
+    assert "Police domestic abuse notification" not in after.text
+    # the other record is now the child's only one: nothing is offered to separate
+    assert "Not this child" not in after.text
+    again = await client.get(confirm_url)
+    assert again.status_code == 404

@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from inspection.cli import main
-from inspection.evidence import load
+from inspection.evidence.bulk import Bulk, Stage
+from inspection.evidence.rows import STAGE_EVENT
 from inspection.settings import load as load_settings
 from tests.reliability.faults import SqliteDisk, terminate_backends
 
@@ -19,20 +20,20 @@ def install() -> None:
     if config.dialect == "sqlite":
         disk = SqliteDisk()
         disk.install(setattr)
-    original = load._Writer.insert
+    original = Bulk.stage
     pending = [True]
 
-    async def insert(writer: Any, table: str, *args: Any, **kwargs: Any) -> int:
-        if table == "event" and pending:
+    async def stage(bulk: Bulk, table: Stage, *args: Any, **kwargs: Any) -> int:
+        if table is STAGE_EVENT and pending:
             pending.clear()
             if disk is not None:
                 disk.armed = True
             else:
                 assert await terminate_backends(config.database_url) > 0
             sys.stderr.write("(test: database cut off)\n")
-        return await original(writer, table, *args, **kwargs)
+        return await original(bulk, table, *args, **kwargs)
 
-    load._Writer.insert = insert  # type: ignore[method-assign]
+    Bulk.stage = stage  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from inspection.audit.audits import (
     save_audit,
     submit_audit,
 )
+from inspection.audit.definition import definition_of
 from inspection.audit.moderation import set_plan
 from inspection.models import Audit, AuditRevision
 from inspection.web.app import create_app
@@ -66,7 +67,7 @@ async def test_twenty_saves_from_one_version_exactly_one_wins(db):
     assert {c.current_version for c in losers} == {2}
     stored = await get_audit(inspection.id, audit.id)
     assert stored.version == 2 and stored.strengths == f"Tab {won}."
-    values = await audit_values(stored, stored.rubric.definition)
+    values = await audit_values(stored, definition_of(stored.rubric))
     assert values["grade:impact"] == ("good" if won % 3 else "inadequate")
     # Every loser is shown the winner's values as "theirs" and keeps its own as "yours".
     assert {c.theirs["strengths"] for c in losers} == {f"Tab {won}."}
@@ -87,7 +88,7 @@ async def test_eight_editors_who_reload_on_conflict_lose_no_update(db):
     async def edit(domain: str) -> None:
         for _ in range(50):
             current = await get_audit(inspection.id, audit.id)
-            values = await audit_values(current, current.rubric.definition)
+            values = await audit_values(current, definition_of(current.rubric))
             values[f"grade:{domain}"] = "good"
             values[f"evidence:{domain}"] = f"Evidence for {domain}."
             try:
@@ -102,7 +103,7 @@ async def test_eight_editors_who_reload_on_conflict_lose_no_update(db):
 
     await asyncio.gather(*(edit(d) for d in DOMAINS))
     stored = await get_audit(inspection.id, audit.id)
-    values = await audit_values(stored, stored.rubric.definition)
+    values = await audit_values(stored, definition_of(stored.rubric))
     assert {d: values[f"grade:{d}"] for d in DOMAINS} == dict.fromkeys(DOMAINS, "good")
     assert {d: values[f"evidence:{d}"] for d in DOMAINS} == {
         d: f"Evidence for {d}." for d in DOMAINS

@@ -75,6 +75,10 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/invitations/{token}"): Policy("public", note="a one-time, expiring token"),
     ("GET", _I): Policy("inspection", READERS),
     ("POST", f"{_I}/members"): Policy("inspection", LEADS),
+    ("GET", f"{_I}/members/{{person_id:id}}/remove"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/members/{{person_id:id}}/remove"): Policy(
+        "inspection", LEADS, "never the only lead inspector"
+    ),
     ("GET", f"{_I}/purge"): Policy(
         "inspection", ADMIN, "asks for the title and a reason, or says when purging is allowed"
     ),
@@ -94,12 +98,18 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/children/{{child_id:id}}"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Policy("inspection", READERS),
-    ("POST", f"{_I}/children/{{child_id:id}}/split"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Policy(
+        "inspection", EDITORS
+    ),
+    ("POST", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Policy(
+        "inspection", EDITORS, "only with a reason, after the confirmation page"
+    ),
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Policy("inspection", EDITORS),
     ("POST", f"{_I}/children/{{child_id:id}}/link-search"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/children/{{child_id:id}}/link/{{other_id:id}}"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/linkage"): Policy("inspection", READERS),
     ("POST", f"{_I}/linkage/run"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/linkage/jobs/{{linkage_job_id}}"): Policy("inspection", EDITORS),
     ("POST", f"{_I}/linkage/blind"): Policy("inspection", LEADS),
     ("POST", f"{_I}/linkage/{{decision_id:id}}"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/samples"): Policy("inspection", READERS),
@@ -136,6 +146,8 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/findings"): Policy(
         "inspection", READERS, "computed from the audits the user may see"
     ),
+    ("GET", f"{_I}/findings/judgement"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/findings/judgement"): Policy("inspection", LEADS),
     ("GET", f"{_I}/findings/audits"): Policy(
         "inspection", READERS, "lists only audits the user may see"
     ),

@@ -14,7 +14,7 @@ from inspection.models import AccessLog
 from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
-from tests.security.world import World, build_world, forget_jobs
+from tests.security.world import World, build_world
 
 
 @pytest_asyncio.fixture
@@ -30,7 +30,6 @@ async def client(db: Settings) -> AsyncIterator[httpx2.AsyncClient]:
 async def world(db: Settings) -> AsyncIterator[World]:
     w = await build_world()
     yield w
-    forget_jobs(w)
 
 
 async def _entries_after(start: int) -> list[tuple[object, ...]]:

@@ -20,7 +20,7 @@ from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
 from tests.security.policy import POLICY, route_keys
-from tests.security.world import ROLES, Case, World, build_world, forget_jobs, missing_case
+from tests.security.world import ROLES, Case, World, build_world, missing_case
 
 Form = Callable[[Case], dict[str, str]]
 
@@ -43,6 +43,14 @@ async def _reactivate(case: Case) -> None:
 async def _membership(case: Case) -> None:
     await Membership.get_or_create(
         user_id=case.extra["user_id"],
+        inspection_id=case.inspection_id,
+        defaults={"role": Role.INSPECTOR},
+    )
+
+
+async def _team_member(case: Case) -> None:
+    await Membership.get_or_create(
+        user_id=case.extra["team_member_id"],
         inspection_id=case.inspection_id,
         defaults={"role": Role.INSPECTOR},
     )
@@ -84,6 +92,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
     ("GET", _I): Spec(200),
     ("POST", f"{_I}/members"): Spec(400, lambda c: {"email": "", "role": "inspector"}),
+    ("GET", f"{_I}/members/{{person_id:id}}/remove"): Spec(200, None, _team_member),
+    ("POST", f"{_I}/members/{{person_id:id}}/remove"): Spec(303, _no_form, _team_member),
     ("GET", f"{_I}/purge"): Spec(200),
     ("POST", f"{_I}/purge"): Spec(409, _no_form),
     ("GET", f"{_I}/evidence"): Spec(200),
@@ -97,8 +107,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/children/{{child_id:id}}"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Spec(200),
-    ("POST", f"{_I}/children/{{child_id:id}}/split"): Spec(
-        400, lambda c: {"record_id": "x", "reason": ""}
+    ("GET", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Spec(200),
+    ("POST", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Spec(
+        400, lambda c: {"reason": ""}
     ),
     ("POST", f"{_I}/children/{{child_id:id}}/merge"): Spec(
         400, lambda c: {"other_child_id": "x", "reason": ""}
@@ -108,6 +119,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/linkage/blind"): Spec(303, lambda c: {"blind": "off"}),
     ("GET", f"{_I}/linkage"): Spec(200),
     ("POST", f"{_I}/linkage/run"): Spec(303, _no_form),
+    ("GET", f"{_I}/linkage/jobs/{{linkage_job_id}}"): Spec(200),
     ("POST", f"{_I}/linkage/{{decision_id:id}}"): Spec(
         303, lambda c: {"decision": "reject", "reason": "not the same child"}, _pending_again
     ),
@@ -142,6 +154,8 @@ SPECS: dict[tuple[str, str], Spec] = {
         },
     ),
     ("GET", f"{_I}/findings"): Spec(200),
+    ("GET", f"{_I}/findings/judgement"): Spec(200),
+    ("POST", f"{_I}/findings/judgement"): Spec(400, lambda c: {"judgement": " "}),
     ("GET", f"{_I}/findings/audits"): Spec(200),
     ("GET", f"{_I}/concerns"): Spec(200),
     ("GET", f"{_I}/concerns/{{concern_id:id}}"): Spec(200),
@@ -153,7 +167,15 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
-OBJECT_PARAMS |= {"job_id", "agency", "other_id", "member_id"}
+OBJECT_PARAMS |= {
+    "job_id",
+    "linkage_job_id",
+    "agency",
+    "other_id",
+    "member_id",
+    "record_id",
+    "person_id",
+}
 
 
 @pytest_asyncio.fixture
@@ -169,7 +191,6 @@ async def client(db: Settings) -> AsyncIterator[httpx2.AsyncClient]:
 async def world(db: Settings) -> AsyncIterator[World]:
     w = await build_world()
     yield w
-    forget_jobs(w)
 
 
 def _path(template: str, params: dict[str, Any]) -> str:
@@ -363,9 +384,9 @@ async def test_ids_of_another_inspection_in_a_form_change_nothing(client, world)
             400,
         ),
         (
-            f"{i}/children/{own.child_id}/split",
-            {"record_id": str(other.record_id), "reason": "forged"},
-            400,
+            f"{i}/children/{own.child_id}/records/{other.record_id}/not-this-child",
+            {"reason": "forged"},
+            404,
         ),
         (
             f"{i}/children/{own.child_id}/merge",

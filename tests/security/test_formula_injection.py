@@ -38,7 +38,7 @@ from inspection.models import (
 from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
-from tests.security.world import World, build_world, forget_jobs
+from tests.security.world import World, build_world
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FIELDS = (
@@ -229,7 +229,6 @@ async def world(db: Settings) -> AsyncIterator[World]:
     w = await build_world(user_name=hostile("user name"))
     await _make_hostile(w)
     yield w
-    forget_jobs(w)
 
 
 async def _download(client: httpx2.AsyncClient, world: World, role: Role, path: str) -> Any:

@@ -15,7 +15,7 @@ from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
 from tests.evidence.workbooks import HEADERS, write_workbook
-from tests.security.world import World, build_world, forget_jobs
+from tests.security.world import World, build_world
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 RAW = ("<script>alert(1)", "<img src=x")
@@ -35,7 +35,6 @@ async def client(db: Settings) -> AsyncIterator[httpx2.AsyncClient]:
 async def world(db: Settings) -> AsyncIterator[World]:
     w = await build_world(text=HOSTILE, user_name=HOSTILE)
     yield w
-    forget_jobs(w)
 
 
 async def _page(client: httpx2.AsyncClient, world: World, path: str, role: Role) -> str:

@@ -15,6 +15,7 @@ from inspection.web.templating import TEMPLATES_DIR
 # Path parameters that are not database ids, and why they carry no child data.
 NON_ID_PARAMS = {
     "job_id": "a random token naming an import job",
+    "linkage_job_id": "a random token naming a linkage job",
     "agency": "one of the fixed template names (police, health...)",
     "action": "respond or close",
     "token": "a random one-time token for setting a password, stored hashed",

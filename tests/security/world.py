@@ -14,17 +14,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from inspection.audit.definition import definition_of
 from inspection.audit.rubric import default_rubric
 from inspection.inspections import add_member
 from inspection.invitations import invite_user
+from inspection.jobs import queue
 from inspection.models import (
     Audit,
     Child,
     Concern,
     Event,
     Inspection,
+    Job,
+    JobKind,
+    JobStatus,
     LinkDecision,
     LocalAuthority,
+    Membership,
     Moderation,
     Sample,
     SampleMember,
@@ -36,7 +42,6 @@ from inspection.models import (
     ValidationIssue,
 )
 from inspection.models.core import Role
-from inspection.web.routes.evidence import JOBS, Job
 from inspection.web.sessions import COOKIE_NAME
 
 ROLES = tuple(Role)
@@ -66,6 +71,7 @@ class Case:
             "inspection_id": self.inspection_id,
             "child_id": self.child_id,
             "other_id": self.other_child_id,
+            "record_id": self.record_id,
             "decision_id": self.decision_id,
             "sample_id": self.sample_id,
             "member_id": self.member_id,
@@ -73,9 +79,11 @@ class Case:
             "concern_id": self.concern_id,
             "upload_id": self.upload_id,
             "job_id": self.job_id,
+            "linkage_job_id": self.extra.get("linkage_job_id", "no-such-job"),
             "agency": self.extra.get("agency", "police"),
             "action": "respond",
             "user_id": self.extra.get("user_id", 10_000_000),
+            "person_id": self.extra.get("team_member_id", 10_000_000),
             "token": self.extra.get("token", "not-a-token"),
         }
 
@@ -276,7 +284,7 @@ async def build_inspection(
     await SampleMember.filter(id=members[1].id).update(
         status="replaced", replaced_by_id=replacement.id, reason=text, changed_by_id=lead.id
     )
-    domains = [d["key"] for d in rubric.definition["domains"]]
+    domains = [d.key for d in definition_of(rubric).domains]
 
     async def audit(member: SampleMember, auditor: User, marking: str, status: str) -> Audit:
         row = await Audit.create(
@@ -329,14 +337,17 @@ async def build_inspection(
         responded_at=datetime.now(UTC),
         actions=[{"at": "2026-11-20T10:00:00", "by": inspector.name, "action": "raised"}],
     )
-    job = Job(
-        id=secrets.token_urlsafe(12),
-        inspection_id=inspection.id,
-        filename="annex_a.xlsx",
-        status="failed",
-        error=f"Nothing was loaded: {text}",
+    job = await queue.enqueue(inspection.id, JobKind.IMPORT, None, "annex_a.xlsx")
+    await Job.filter(id=job.id).update(
+        status=JobStatus.FAILED, message=f"Nothing was loaded: {text}"
     )
-    JOBS[job.id] = job
+    linkage_job = await queue.enqueue(inspection.id, JobKind.LINKAGE)
+    counts = dict.fromkeys(
+        ("records", "children", "deterministic_links", "auto_linked", "for_review"), 1
+    )
+    await Job.filter(id=linkage_job.id).update(
+        status=JobStatus.DONE, message="1 records are now 1 children.", outcome=counts
+    )
     return Case(
         inspection_id=inspection.id,
         child_id=children[0].id,
@@ -350,7 +361,8 @@ async def build_inspection(
         draft_audit_id=draft.id,
         concern_id=concern.id,
         upload_id=upload.id,
-        job_id=job.id,
+        job_id=job.token,
+        extra={"linkage_job_id": linkage_job.token},
     )
 
 
@@ -368,6 +380,13 @@ async def build_world(text: str = "note", user_name: str | None = None) -> World
     other = await build_inspection("E02", text, strangers)
     # the person the admin pages act on: not signed in anywhere in the tests
     own.extra["user_id"] = strangers[Role.INSPECTOR].id
+    # a member of each team who is not signed in anywhere: the one a lead may remove
+    for case, code in ((own, "e01"), (other, "e02")):
+        person = await _user(f"team@{code}.example.org", Role.INSPECTOR, "Tess Team")
+        await Membership.create(
+            user_id=person.id, inspection_id=case.inspection_id, role=Role.INSPECTOR
+        )
+        case.extra["team_member_id"] = person.id
     # a set-password link that works, so that its page and form are reached
     invited = await invite_user("invited@example.org", "Invited Person", "inspector", None)
     own.extra["token"] = invited.token
@@ -394,8 +413,3 @@ async def missing_case(world: World) -> Case:
         job_id="no-such-job",
         extra={"agency": "nonexistent"},
     )
-
-
-def forget_jobs(world: World) -> None:
-    for case in (world.own, world.other):
-        JOBS.pop(case.job_id, None)

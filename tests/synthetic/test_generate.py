@@ -9,6 +9,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from inspection.cli import main
+from inspection.evidence import agencies
+from inspection.journey import kinds
 from inspection.synthetic import FILES, generate
 from inspection.synthetic.journeys import PARTNER_KINDS, birthday
 from inspection.synthetic.truth import HELP_KINDS, NEED_KINDS
@@ -339,3 +341,20 @@ def test_committed_demo_fixture_is_what_the_generator_writes(tmp_path: Path) -> 
     generate(300, SEED, tmp_path, date(2026, 11, 2))
     for name in TEXT_FILES:
         assert (tmp_path / name).read_bytes() == (fixture / name).read_bytes(), name
+
+
+def test_the_generator_speaks_only_the_importers_and_the_journeys_vocabulary(
+    clean: tuple[Path, dict], truth: dict
+) -> None:
+    out = clean[0]
+    typed = set()
+    for agency in ("police", "health", "education", "early_help"):
+        with open(out / f"{agency}.csv", newline="") as fh:
+            typed |= {(agency, row["event_type"]) for row in csv.DictReader(fh)}
+    known = {(agency, t) for agency, types in agencies.KINDS.items() for t in types}
+    assert typed <= known
+    assert {a for a, _ in typed} == {"police", "health", "education", "early_help"}
+    told = {(e["agency"], e["kind"]) for child in truth["children"] for e in child["events"]}
+    assert {kind for _, kind in told} <= set(kinds.LABELS)
+    assert {agency for agency, _ in told} <= set(kinds.AGENCY_LABELS)
+    assert set(PARTNER_KINDS.values()) <= set(kinds.LABELS)

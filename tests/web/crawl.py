@@ -63,6 +63,7 @@ DOWNLOADS = re.compile(r"\.(csv|xlsx|zip)$")
 # The page types of an inspection a lead inspector reaches by following links (ids as {id}).
 LEAD_PAGES = {
     "/inspections/{id}",
+    "/inspections/{id}/members/{id}/remove",
     "/inspections/{id}/evidence",
     "/inspections/{id}/evidence/uploads/{id}",
     "/inspections/{id}/children",

@@ -139,7 +139,6 @@ async def test_purge_asks_for_the_title_and_a_reason_and_keeps_what_was_typed(ap
         "2 children",
         "2 agency records",
         "2 events",
-        "0 identifiers",
         "0 link decisions",
         "4 files of uploaded evidence",
         "0 concerns' text",
@@ -182,7 +181,6 @@ async def test_purge_asks_for_the_title_and_a_reason_and_keeps_what_was_typed(ap
         "2 children removed",
         "2 agency records removed",
         "2 events removed",
-        "0 identifiers removed",
         "0 link decisions removed",
         "4 files of uploaded evidence removed",
         "0 concerns' text removed",
@@ -190,7 +188,7 @@ async def test_purge_asks_for_the_title_and_a_reason_and_keeps_what_was_typed(ap
     assert "The child data of this inspection was purged." in done.text
     entry = await AccessLog.get(action="purge")
     assert entry.detail == (
-        "Removed 2 children, 2 agency records, 2 events, 0 identifiers, 0 link decisions, "
+        "Removed 2 children, 2 agency records, 2 events, 0 link decisions, "
         "4 files of uploaded evidence and 0 concerns' text. Reason: End of the retention "
         "period Title typed: test   INSPECTION"
     )

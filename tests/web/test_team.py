@@ -75,6 +75,52 @@ async def test_an_inspector_cannot_add_members_and_sees_no_form(app_client):
     assert not await Membership.filter(user_id=other.id).exists()
 
 
+async def test_lead_removes_a_member_after_confirming_and_never_the_only_lead(app_client):
+    inspection = await make_inspection()
+    lead = await make_user("lead@example.org", "lead_inspector")
+    other = await make_user("ina@example.org", "inspector")
+    await member(inspection, lead)
+    await member(inspection, other)
+    await sign_in(app_client, lead.email)
+    url = f"/inspections/{inspection.id}"
+    remove = f"{url}/members/{other.id}/remove"
+    page = await app_client.get(url)
+    assert f'href="{remove}">Remove<span class="govuk-visually-hidden"> Ina from the team' in (
+        page.text
+    )
+    assert f"{url}/members/{lead.id}/remove" not in page.text
+    assert "The only lead inspector" in page.text
+
+    confirm = await app_client.get(remove)
+    assert confirm.status_code == 200
+    assert "Remove Ina from the team?" in confirm.text
+    assert "will no longer see this inspection" in confirm.text
+    assert f'<a class="govuk-link" href="{url}#team">Cancel</a>' in confirm.text
+    assert await Membership.filter(inspection_id=inspection.id).count() == 2
+
+    done = await app_client.post(remove)
+    assert done.status_code == 303
+    assert done.headers["location"] == f"{url}?removed={other.id}#team"
+    assert not await Membership.exists(inspection_id=inspection.id, user_id=other.id)
+    after = await app_client.get(f"{url}?removed={other.id}")
+    assert "Ina is no longer in the team." in after.text
+    log = await AccessLog.filter(action="remove-member").values_list(
+        "user_id", "object_id", "detail"
+    )
+    assert log == [(lead.id, str(other.id), "Inspector")]
+
+    # the only lead: the page says why, and a forged request changes nothing
+    own = await app_client.get(f"{url}/members/{lead.id}/remove")
+    assert "Lead is the only lead inspector: add another lead inspector" in own.text
+    assert "Remove Lead</button>" not in own.text
+    refused = await app_client.post(f"{url}/members/{lead.id}/remove")
+    assert refused.status_code == 400
+    assert await Membership.exists(inspection_id=inspection.id, user_id=lead.id)
+    assert await AccessLog.filter(action="remove-member").count() == 1
+    # an address naming someone never removed says nothing
+    assert "no longer in the team" not in (await app_client.get(f"{url}?removed={lead.id}")).text
+
+
 async def test_team_shows_roles_by_their_labels_and_not_the_admin_who_created_it(app_client):
     la = await add_local_authority("T02", "Authority T02")
     admin = await make_user("admin@example.org", "admin")

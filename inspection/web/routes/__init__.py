@@ -16,6 +16,7 @@ AREA_MODULES = [
     "inspection.web.routes.journeys",
     "inspection.web.routes.sampling",
     "inspection.web.routes.audits",
+    "inspection.web.routes.findings",
     "inspection.web.routes.admin",
     "inspection.web.routes.people",
     "inspection.web.routes.exports",

@@ -1,4 +1,4 @@
-"""Audits, second marking and moderation, findings, and concerns about children."""
+"""Audits, second marking and moderation, and concerns about children."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from inspection.audit.audits import (
     submit_audit,
     value_keys,
 )
-from inspection.audit.findings import findings
+from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.moderation import (
     FEW_PAIRS,
     AgreedGradeRefused,
@@ -39,7 +39,7 @@ from inspection.audit.moderation import (
     set_plan,
     submitted_pairs,
 )
-from inspection.audit.rubric import grade_labels
+from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.csv import table_csv
 from inspection.export.tables import feedback_table, load_context
@@ -55,14 +55,14 @@ from inspection.web.access import (
     not_found,
 )
 from inspection.web.access import require_inspection as require
-from inspection.web.params import form_id, form_number, form_text, query_id, query_ids
+from inspection.web.params import form_id, form_number, form_text, query_id
 from inspection.web.templating import is_htmx, render
 
 OUT_OF_DATE = "This page is out of date: reload the audit and make your change again."
 PAIR_MISSING = "Choose the pair of markings to moderate."
 
 
-def _form_values(definition: dict[str, Any], form: FormData) -> dict[str, Any]:
+def _form_values(definition: RubricDefinition, form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in value_keys(definition):
         if key.startswith("cites:"):
@@ -104,7 +104,7 @@ async def start_audit(request: Request) -> Response:
             inspection.id,
             form_id(form, "member", "Choose the child to audit."),
             current_user(request),
-            form_text(form, "marking") or "first",
+            form_text(form, "marking") or Marking.FIRST,
         )
     except AuditNotFound:
         raise not_found() from None
@@ -118,7 +118,7 @@ async def _audit_context(
 ) -> dict[str, Any]:
     inspection_id = audit.inspection_id
     user = current_user(request)
-    definition = audit.rubric.definition
+    definition = definition_of(audit.rubric)
     stored = await audit_values(audit, definition)
     values = values if values is not None else stored
     events = await child_events(inspection_id, audit.child_id)
@@ -132,7 +132,7 @@ async def _audit_context(
         "audit": audit,
         "definition": definition,
         "values": values,
-        "labels": grade_labels(definition),
+        "labels": definition.grade_labels,
         "events": events,
         "event_by_id": event_by_id,
         "proposed": scoring.propose_overall(definition, scoring.domain_grades(definition, values)),
@@ -160,7 +160,7 @@ async def audit_page(request: Request) -> Response:
         str(audit.child_id or ""),
         f"audit {audit.id}",
     )
-    if request.query_params.get("submitted") == "yes" and audit.status == "submitted":
+    if request.query_params.get("submitted") == "yes" and audit.status == AuditStatus.SUBMITTED:
         return await _submitted_page(request, inspection, role, audit)
     ctx = await _audit_context(request, audit, role)
     return render(request, "audit.html", {"inspection": inspection, "role": role, **ctx})
@@ -198,7 +198,7 @@ async def save(request: Request) -> Response:
     base = form_number(
         form, "overwrite_version" if form.get("overwrite_version") else "version", OUT_OF_DATE
     )
-    raw = _form_values(audit.rubric.definition, form)
+    raw = _form_values(definition_of(audit.rubric), form)
     try:
         result = await save_audit(inspection.id, audit.id, user, role, base, raw)
     except AuditConflict as conflict:
@@ -229,7 +229,7 @@ async def save(request: Request) -> Response:
             "inspection": inspection,
             "audit": audit,
             "result": result,
-            "labels": grade_labels(audit.rubric.definition),
+            "labels": definition_of(audit.rubric).grade_labels,
         },
     )
 
@@ -243,7 +243,7 @@ async def submit(request: Request) -> Response:
     except AuditNotFound:
         raise not_found() from None
     form = await request.form()
-    raw = _form_values(audit.rubric.definition, form)
+    raw = _form_values(definition_of(audit.rubric), form)
     try:
         audit, missing = await submit_audit(
             inspection.id, audit.id, user, role, form_number(form, "version", OUT_OF_DATE), raw
@@ -337,8 +337,8 @@ async def _moderation(
                 {
                     "pair": p,
                     "rows": disagreements(p),
-                    "labels": grade_labels(p.first.rubric.definition),
-                    "scale": p.first.rubric.definition["scale"],
+                    "labels": definition_of(p.first.rubric).grade_labels,
+                    "scale": definition_of(p.first.rubric).scale,
                 }
                 for p in pairs
             ],
@@ -400,101 +400,6 @@ async def moderation_agree(request: Request) -> Response:
         return await _moderation(request, inspection, role, refused=refused)
     return RedirectResponse(
         f"/inspections/{inspection.id}/moderation#pair-{first}", status_code=303
-    )
-
-
-CHART_WIDTH = 300
-BAR_HEIGHT = 22
-
-
-def _bars(items: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
-    """Finished geometry for one horizontal bar chart (all arithmetic before rendering)."""
-    bars = []
-    for i, item in enumerate(items):
-        share = item["count"] / total if total else 0.0
-        bars.append(
-            {
-                **item,
-                "y": i * (BAR_HEIGHT + 6),
-                "width": round(share * CHART_WIDTH, 1),
-                "share": share,
-            }
-        )
-    return bars
-
-
-def _trace(inspection_id: int, ids: list[int]) -> str:
-    return f"/inspections/{inspection_id}/findings/audits?ids={','.join(map(str, ids))}"
-
-
-async def findings_page(request: Request) -> Response:
-    inspection, role = await require(request, READERS)
-    user = current_user(request)
-    sample_id = query_id(request, "sample")
-    doc = await findings(inspection.id, Viewer(user, role), sample_id)
-    charts = []
-    for r in doc["rubrics"]:
-        for d in r["domains"]:
-            total = sum(x["count"] for x in d["distribution"])
-            charts.append(
-                {
-                    "rubric": r["rubric"],
-                    "domain": d,
-                    "bars": _bars(d["distribution"], total),
-                    "total": total,
-                    "height": len(d["distribution"]) * (BAR_HEIGHT + 6),
-                }
-            )
-    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
-    return render(
-        request,
-        "findings.html",
-        {
-            "inspection": inspection,
-            "role": role,
-            "doc": doc,
-            "charts": charts,
-            "samples": samples,
-            "sample_id": sample_id,
-            "trace": _trace,
-            "chart_width": CHART_WIDTH,
-            "bar_height": BAR_HEIGHT,
-        },
-    )
-
-
-async def findings_audits(request: Request) -> Response:
-    """The audits one figure came from, of those the user may see."""
-    inspection, role = await require(request, READERS)
-    ids = query_ids(request, "ids")
-    seen = await visible_audits(inspection.id, Viewer(current_user(request), role))
-    audits = list(
-        await Audit.filter(
-            inspection_id=inspection.id,
-            id__in=sorted(seen.intersection(ids)),
-            marking="first",
-            status="submitted",
-        )
-        .prefetch_related("member", "rubric")
-        .order_by("id")
-    )
-    rows = [
-        {
-            "audit": a,
-            "overall": grade_labels(a.rubric.definition).get(a.overall, a.overall),
-            "stratum": a.member.stratum if a.member else "",
-        }
-        for a in audits
-    ]
-    return render(
-        request,
-        "findings_audits.html",
-        {
-            "inspection": inspection,
-            "role": role,
-            "rows": rows,
-            "can_open": role in EDITORS,
-        },
     )
 
 
@@ -600,8 +505,6 @@ routes = [
     Route(f"{_P}/moderation", moderation_page, methods=["GET"]),
     Route(f"{_P}/moderation/plan", moderation_plan, methods=["POST"]),
     Route(f"{_P}/moderation/agree", moderation_agree, methods=["POST"]),
-    Route(f"{_P}/findings", findings_page, methods=["GET"]),
-    Route(f"{_P}/findings/audits", findings_audits, methods=["GET"]),
     Route(f"{_P}/concerns", concerns_page, methods=["GET"]),
     Route(f"{_P}/concerns/{{concern_id:id}}", concern_page, methods=["GET"]),
     Route(f"{_P}/concerns/{{concern_id:id}}/{{action:str}}", concern_action, methods=["POST"]),

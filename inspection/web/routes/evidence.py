@@ -1,35 +1,35 @@
 """Evidence: upload a file, watch it load, read (and download) its validation report.
 
-The upload is a self-replacing component (contact-app pattern): the POST saves the file,
-starts ``import_file`` as a background task and answers with a progress fragment that polls
-itself (``hx-trigger="load delay:500ms"``) until the import has finished, when it becomes the
-summary with a link to the report. Jobs live in this process's memory; the upload itself is
-only written, all at once, when the import succeeds.
+The upload is a self-replacing component (contact-app pattern): the POST saves the raw file,
+enqueues an import job (``inspection.jobs``) and answers with a progress fragment that polls
+itself (``hx-trigger="load delay:500ms"``). The fragment reads the job's row, so any web
+process answers any poll; once the job has ended it shows the summary with a link to the
+report, or why nothing was loaded, and tells the page (``HX-Trigger: evidence-changed``) to
+refresh its list of uploads and attempts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.db import database_down
 from inspection.evidence.agencies import KINDS
-from inspection.evidence.incoming import IncomingFile, receive
-from inspection.evidence.load import SOURCE_KINDS, import_file
+from inspection.evidence.incoming import receive
+from inspection.evidence.load import SOURCE_KINDS
 from inspection.evidence.report import issue_report, issues_workbook
-from inspection.evidence.staged import EvidenceFileError
+from inspection.jobs import queue
+from inspection.jobs.outcome import describe
+from inspection.jobs.runner import import_work
 from inspection.journey.kinds import agency_code
-from inspection.models import Upload
+from inspection.models import Job, JobKind, Upload
 from inspection.models.columns import fits, max_length
 from inspection.web.access import EDITORS, READERS, log_access, not_found, require_inspection
+from inspection.web.jobs import job_context, wake_worker
 from inspection.web.params import form_text, query_text
 from inspection.web.templating import render
 
@@ -37,83 +37,35 @@ DOCS_TEMPLATES = Path(__file__).resolve().parents[3] / "docs" / "templates"
 AGENCIES = (*KINDS, "social_care")
 TEMPLATES = (*AGENCIES, "other")  # agency_other.csv: the same columns, for any other agency
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The event the page listens for to refresh its uploads and attempts.
+CHANGED = "evidence-changed"
 
 
-@dataclass
-class Job:
-    id: str
-    inspection_id: int
-    filename: str
-    status: str = "running"  # running | done | failed
-    stage: str = "Waiting to start"
-    fraction: float = 0.0
-    upload_id: int | None = None
-    result: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-
-
-JOBS: dict[str, Job] = {}
-_TASKS: set[asyncio.Task[None]] = set()
-
-
-async def _run(
-    job: Job, raw: IncomingFile, kind: str, agency: str, request_settings: Any, user: Any
-) -> None:
-    path = raw.path
-
-    def progress(stage: str, fraction: float) -> None:
-        job.stage, job.fraction = stage, fraction
-
-    try:
-        summary = await import_file(
-            job.inspection_id,
-            path,
-            kind,
-            agency or None,
-            request_settings,
-            uploaded_by=user,
-            progress=progress,
-            filename=job.filename,
-        )
-        job.upload_id = summary.upload_id
-        job.result = summary.as_dict()
-        job.status = "done"
-    except EvidenceFileError as exc:
-        job.error, job.status = f"Nothing was loaded: {exc}", "failed"
-    except Exception as exc:  # the transaction rolled back; say so rather than hang
-        if database_down(exc):  # it rolled back with the connection
-            job.error = "Nothing was loaded: the database is not answering. Try again in a moment."
-        else:
-            job.error = f"Nothing was loaded: the import failed ({exc.__class__.__name__}: {exc})."
-        job.status = "failed"
-    finally:
-        # Loaded or refused, the raw file goes now (a loaded file was copied to uploads/).
-        await asyncio.to_thread(raw.release)
-
-
-def _forget_old_jobs(keep: int = 200) -> None:
-    """Finished jobs are kept for their pages to be re-read; only the latest ``keep``."""
-    finished = [key for key, job in JOBS.items() if job.status != "running"]
-    for key in finished[: max(0, len(finished) - keep)]:
-        del JOBS[key]
+async def _lists(inspection_id: int) -> dict[str, object]:
+    """The uploads and every attempt to load a file, newest first."""
+    attempts = await queue.attempts(inspection_id, JobKind.IMPORT)
+    return {
+        "uploads": await Upload.filter(inspection_id=inspection_id).order_by("-id"),
+        "attempts": [(job, describe(job)) for job in attempts],
+    }
 
 
 async def evidence_page(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
-    uploads = await Upload.filter(inspection_id=inspection.id).order_by("-id")
     return render(
         request,
         "evidence.html",
         {
             "inspection": inspection,
             "role": role,
-            "uploads": uploads,
+            **await _lists(inspection.id),
             "kinds": SOURCE_KINDS,
             "agencies": AGENCIES,
             "templates": TEMPLATES,
             "can_upload": role in EDITORS,
             "error": "",
         },
+        fragment="_evidence_lists.html",
     )
 
 
@@ -138,14 +90,13 @@ async def start_upload(request: Request) -> Response:
         error = f"Give the file a name of {limit} characters or fewer, then upload it again."
     if error:
         await form.close()  # a file sent with a refused form is not kept
-        uploads = await Upload.filter(inspection_id=inspection.id).order_by("-id")
         return render(
             request,
             "evidence.html",
             {
                 "inspection": inspection,
                 "role": role,
-                "uploads": uploads,
+                **await _lists(inspection.id),
                 "kinds": SOURCE_KINDS,
                 "agencies": AGENCIES,
                 "templates": TEMPLATES,
@@ -158,37 +109,46 @@ async def start_upload(request: Request) -> Response:
         )
     assert isinstance(upload, UploadFile)
     filename = Path(upload.filename or "upload").name
-    job = Job(id=secrets.token_urlsafe(12), inspection_id=inspection.id, filename=filename)
     try:
         raw = await asyncio.to_thread(
             receive, settings.data_dir, inspection.id, upload.file, Path(filename).suffix
         )
     finally:
         await upload.close()
-    _forget_old_jobs()
-    JOBS[job.id] = job
-    task = asyncio.create_task(_run(job, raw, kind, agency, settings, request.state.user))
-    _TASKS.add(task)
-    task.add_done_callback(_TASKS.discard)
-    url = f"/inspections/{inspection.id}/evidence/jobs/{job.id}"
+    try:
+        job = await queue.enqueue(
+            inspection.id,
+            JobKind.IMPORT,
+            request.state.user,
+            filename,
+            import_work(raw.path, kind, agency),
+            raw.path,
+        )
+    except BaseException:
+        await asyncio.to_thread(raw.release)  # not queued: the file goes
+        raise
+    await asyncio.to_thread(raw.hand_over)
+    wake_worker(request)
+    url = f"/inspections/{inspection.id}/evidence/jobs/{job.token}"
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(url, status_code=303)
-    return render(
-        request, "_evidence_progress.html", {"inspection": inspection, "job": job, "error": ""}
-    )
+    return render(request, "_evidence_progress.html", _job_context(inspection, job))
+
+
+def _job_context(inspection: object, job: Job) -> dict[str, object]:
+    return {"inspection": inspection, **job_context(job), "error": ""}
 
 
 async def job_status(request: Request) -> Response:
     inspection, _ = await require_inspection(request, EDITORS)
-    job = JOBS.get(request.path_params["job_id"])
-    if job is None or job.inspection_id != inspection.id:
+    job = await queue.of_inspection(inspection.id, request.path_params["job_id"], JobKind.IMPORT)
+    if job is None:
         raise not_found()
-    return render(
-        request,
-        "evidence_job.html",
-        {"inspection": inspection, "job": job, "error": ""},
-        fragment="_evidence_progress.html",
-    )
+    context = _job_context(inspection, job)
+    response = render(request, "evidence_job.html", context, fragment="_evidence_progress.html")
+    if context["ended"]:
+        response.headers["HX-Trigger"] = CHANGED
+    return response
 
 
 async def upload_report(request: Request) -> Response:
@@ -199,6 +159,7 @@ async def upload_report(request: Request) -> Response:
         query_text(request, "list"),
         query_text(request, "severity"),
         query_text(request, "rule"),
+        limit=0,  # the page lists each group's first cells; the download has every issue
     )
     if report is None:
         raise not_found()
@@ -265,4 +226,4 @@ routes = [
     ),
 ]
 
-__all__ = ["JOBS", "routes"]
+__all__ = ["routes"]

@@ -13,10 +13,13 @@ from inspection.inspections import (
     InspectionError,
     add_member,
     create_inspection,
+    remove_team_member,
+    removed_member_name,
     visible_inspections,
 )
 from inspection.models import LocalAuthority, Membership, User
 from inspection.models.core import InspectionKind, Role
+from inspection.models.ids import ROW_ID
 from inspection.overview import Overview, TaskStatus, inspection_overview, may_open
 from inspection.retention import PurgeReport, purge_allowed, purge_due
 from inspection.web.access import (
@@ -116,6 +119,7 @@ async def _team(inspection_id: int) -> list[dict[str, str]]:
         .order_by("user__name", "id")
         .values("user_id", "user__name", "user__email", "role", "is_la_contact")
     )
+    leads = [r["user_id"] for r in rows if r["role"] == Role.LEAD_INSPECTOR]
     return [
         {
             "user_id": str(r["user_id"]),
@@ -123,6 +127,7 @@ async def _team(inspection_id: int) -> list[dict[str, str]]:
             "email": r["user__email"],
             "role": Role(r["role"]).label,
             "la_contact": "Yes" if r["is_la_contact"] else "",
+            "removable": "yes" if leads != [r["user_id"]] else "",
         }
         for r in rows
     ]
@@ -135,6 +140,7 @@ async def overview_page(
     added: str = "",
     status_code: int = 200,
     purged: PurgeReport | None = None,
+    removed: int | None = None,
 ) -> Response:
     """The overview; ``purged``: what a purge just removed, said in a banner."""
     inspection, role = await require_inspection(request, READERS)
@@ -157,6 +163,7 @@ async def overview_page(
             "team_errors": errors or {},
             "team_values": values or {"role": Role.INSPECTOR.value},
             "added": added,
+            "removed": await removed_member_name(inspection.id, removed) if removed else "",
         },
         status_code=status_code,
     )
@@ -164,7 +171,34 @@ async def overview_page(
 
 async def overview(request: Request) -> Response:
     added = request.query_params.get("added", "")
-    return await overview_page(request, added=added if added.isdigit() else "")
+    removed = ROW_ID.parse(request.query_params.get("removed", ""))
+    return await overview_page(request, added=added if added.isdigit() else "", removed=removed)
+
+
+async def remove_team_member_page(request: Request) -> Response:
+    """Remove a member of the team: what it does, Confirm or Cancel (GET); the member leaves
+    the team only when confirmed (POST), and the removal is logged."""
+    inspection, role = await require_inspection(request, LEADS)
+    user_id = int(request.path_params["person_id"])
+    member = next((m for m in await _team(inspection.id) if m["user_id"] == str(user_id)), None)
+    if member is None:
+        raise not_found()
+    context = {"inspection": inspection, "role": role, "member": member, "error": ""}
+    if request.method == "GET":
+        return render(request, "inspection_member_remove.html", context)
+    try:
+        person = await remove_team_member(inspection, user_id)
+    except InspectionError as exc:
+        context["error"] = str(exc)
+        return render(request, "inspection_member_remove.html", context, status_code=400)
+    await log_access(
+        request, "remove-member", inspection.id, "user", str(person.id), detail=member["role"]
+    )
+    if person.id == current_user(request).id:
+        return RedirectResponse("/inspections", status_code=303)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}?removed={person.id}#team", status_code=303
+    )
 
 
 async def add_team_member(request: Request) -> Response:
@@ -211,4 +245,9 @@ routes = [
     Route("/inspections", create, methods=["POST"]),
     Route("/inspections/{inspection_id:id}", overview, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/members", add_team_member, methods=["POST"]),
+    Route(
+        "/inspections/{inspection_id:id}/members/{person_id:id}/remove",
+        remove_team_member_page,
+        methods=["GET", "POST"],
+    ),
 ]

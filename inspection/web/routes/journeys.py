@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.journey.build import JourneyNotFound, journey_for_child, sources_of
+from inspection.jobs import queue
+from inspection.journey.build import JourneyNotFound, journey_for_child
 from inspection.journey.chronology import chronology_csv, chronology_rows
+from inspection.journey.decision_kinds import DecisionKind
 from inspection.journey.decisions import LinkError, decide, merge_children, split_record
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import for_journey
-from inspection.journey.linkage import link_inspection
+from inspection.journey.records import linked_record, linked_records, separated_from
 from inspection.journey.review import (
     CHILDREN_FILTERS,
     children_page,
@@ -24,6 +26,7 @@ from inspection.journey.review import (
     set_blind_review,
 )
 from inspection.journey.timeline import timeline_for
+from inspection.models import JobKind, JobStatus
 from inspection.models.ids import ROW_ID
 from inspection.web.access import (
     EDITORS,
@@ -33,6 +36,7 @@ from inspection.web.access import (
     not_found,
     require_inspection,
 )
+from inspection.web.jobs import job_context, wake_worker
 from inspection.web.params import form_id_or_none, form_text, query_text
 from inspection.web.templating import render
 
@@ -87,8 +91,8 @@ async def children(request: Request) -> Response:
     )
 
 
-async def _journey(request: Request) -> tuple[Any, Any, Any]:
-    inspection, role = await require_inspection(request, READERS)
+async def _journey(request: Request, roles: Any = READERS) -> tuple[Any, Any, Any]:
+    inspection, role = await require_inspection(request, roles)
     try:
         journey = await journey_for_child(inspection.id, int(request.path_params["child_id"]))
     except JourneyNotFound:
@@ -109,10 +113,20 @@ async def journey(request: Request) -> Response:
             "journey": j,
             "timeline": timeline_for(j),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
-            "sources": await sources_of(inspection.id, j.child.id),
+            "sources": await linked_records(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
+            "banner": await _separated_banner(request, inspection.id, j.child.id),
         },
     )
+
+
+async def _separated_banner(request: Request, inspection_id: int, child_id: int) -> str:
+    """After "Not this child": which record was separated (read back from the decision, so the
+    address cannot make the page say anything)."""
+    record_id = ROW_ID.parse(request.query_params.get("separated", ""))
+    if record_id is None:
+        return ""
+    return await separated_from(inspection_id, child_id, record_id)
 
 
 async def chronology(request: Request) -> Response:
@@ -186,14 +200,38 @@ async def linkage_blind(request: Request) -> Response:
 
 
 async def linkage_run(request: Request) -> Response:
-    """Link every record of the inspection now (people's decisions are respected)."""
+    """Start a linkage run of every record of the inspection (people's decisions are respected)
+    as a job, and show its progress."""
     inspection, _role = await require_inspection(request, EDITORS)
-    result = (await link_inspection(inspection.id)).as_dict()
-    counts = "&".join(f"{k}={int(result[k])}" for k in RUN_COUNTS)
-    await log_access(
-        request, "link-run", inspection.id, "inspection", str(inspection.id), detail=counts
+    job = await queue.enqueue(inspection.id, JobKind.LINKAGE, request.state.user)
+    await log_access(request, "link-run", inspection.id, "inspection", str(inspection.id))
+    wake_worker(request)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/linkage/jobs/{job.token}", status_code=303
     )
-    return RedirectResponse(f"/inspections/{inspection.id}/linkage?{counts}", status_code=303)
+
+
+async def linkage_job(request: Request) -> Response:
+    """A linkage run's progress (the fragment polls itself), then what it did."""
+    inspection, _role = await require_inspection(request, EDITORS)
+    job = await queue.of_inspection(
+        inspection.id, request.path_params["linkage_job_id"], JobKind.LINKAGE
+    )
+    if job is None:
+        raise not_found()
+    counts = ""
+    if job.status == JobStatus.DONE:
+        counts = "&".join(f"{k}={int(job.outcome[k])}" for k in RUN_COUNTS)
+    return render(
+        request,
+        "linkage_job.html",
+        {
+            "inspection": inspection,
+            **job_context(job),
+            "counts": counts,
+        },
+        fragment="_linkage_progress.html",
+    )
 
 
 async def _user_id(request: Request) -> int | None:
@@ -205,7 +243,7 @@ async def linkage_decide(request: Request) -> Response:
     inspection, _role = await require_inspection(request, EDITORS)
     form = await request.form()
     decision_id = int(request.path_params["decision_id"])
-    accept = form_text(form, "decision") == "accept"
+    accept = form_text(form, "decision") == DecisionKind.ACCEPT
     try:
         d = await decide(
             inspection.id, decision_id, accept, await _user_id(request), form_text(form, "reason")
@@ -223,25 +261,44 @@ async def linkage_decide(request: Request) -> Response:
     return RedirectResponse(f"/inspections/{inspection.id}/linkage", status_code=303)
 
 
-async def split(request: Request) -> Response:
-    inspection, _role = await require_inspection(request, EDITORS)
+async def not_this_child(request: Request) -> Response:
+    """ "Not this child": what separating one record from the child will do, a reason, Confirm
+    or Cancel (GET); the record is separated only when confirmed with a reason (POST)."""
+    inspection, role, j = await _journey(request, EDITORS)
+    record = await linked_record(inspection.id, j.child.id, int(request.path_params["record_id"]))
+    if record is None:
+        raise not_found()
+    records = await linked_records(inspection.id, j.child.id)
+    context: dict[str, Any] = {
+        "inspection": inspection,
+        "role": role,
+        "journey": j,
+        "record": record,
+        "only_record": len(records) < 2,
+        "reason": "",
+        "errors": {},
+    }
+    if request.method == "GET":
+        await log_access(request, "view-journey", inspection.id, "child", str(j.child.id))
+        return render(request, "journey_not_this_child.html", context)
     form = await request.form()
-    child_id = request.path_params["child_id"]
-    record_id = form_id_or_none(form, "record_id")
-    if record_id is None:
-        return await _journey_error(
-            request, inspection.id, child_id, "Choose the record to split off."
-        )
+    reason = form_text(form, "reason").strip()[:500]
+    context["reason"] = reason
+    if not reason:
+        context["errors"] = {"reason": "Enter why this record is not this child"}
+        return render(request, "journey_not_this_child.html", context, status_code=400)
     try:
-        d = await split_record(
-            inspection.id, record_id, await _user_id(request), form_text(form, "reason")
-        )
+        d = await split_record(inspection.id, record.id, await _user_id(request), reason)
     except LinkError as exc:
-        return await _journey_error(request, inspection.id, child_id, str(exc))
+        context["errors"] = {"reason": str(exc)}
+        return render(request, "journey_not_this_child.html", context, status_code=400)
     await log_access(
-        request, "link-split", inspection.id, "source_record", str(record_id), detail=d.reason
+        request, "link-split", inspection.id, "source_record", str(record.id), detail=d.reason
     )
-    return RedirectResponse(f"/inspections/{inspection.id}/children/{child_id}", status_code=303)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/children/{j.child.id}?separated={record.id}",
+        status_code=303,
+    )
 
 
 async def merge(request: Request) -> Response:
@@ -342,8 +399,8 @@ async def link_confirm(request: Request) -> Response:
             "role": role,
             "keep": keep,
             "other": other,
-            "keep_sources": await sources_of(inspection.id, keep.child.id),
-            "other_sources": await sources_of(inspection.id, other.child.id),
+            "keep_sources": await linked_records(inspection.id, keep.child.id),
+            "other_sources": await linked_records(inspection.id, other.child.id),
         },
     )
 
@@ -362,7 +419,7 @@ async def _journey_error(
             "journey": j,
             "timeline": timeline_for(j),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
-            "sources": await sources_of(inspection_id, j.child.id),
+            "sources": await linked_records(inspection_id, j.child.id),
             "can_edit": True,
             "error": message,
         },
@@ -383,7 +440,12 @@ routes = [
         chronology_export,
         methods=["GET"],
     ),
-    Route("/inspections/{inspection_id:id}/children/{child_id:id}/split", split, methods=["POST"]),
+    Route(
+        "/inspections/{inspection_id:id}/children/{child_id:id}/records/{record_id:id}"
+        "/not-this-child",
+        not_this_child,
+        methods=["GET", "POST"],
+    ),
     Route("/inspections/{inspection_id:id}/children/{child_id:id}/merge", merge, methods=["POST"]),
     Route(
         "/inspections/{inspection_id:id}/children/{child_id:id}/link-search",
@@ -397,6 +459,11 @@ routes = [
     ),
     Route("/inspections/{inspection_id:id}/linkage", linkage, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/linkage/run", linkage_run, methods=["POST"]),
+    Route(
+        "/inspections/{inspection_id:id}/linkage/jobs/{linkage_job_id}",
+        linkage_job,
+        methods=["GET"],
+    ),
     Route("/inspections/{inspection_id:id}/linkage/blind", linkage_blind, methods=["POST"]),
     Route(
         "/inspections/{inspection_id:id}/linkage/{decision_id:id}",

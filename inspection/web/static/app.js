@@ -30,3 +30,26 @@ function labelTables(root) {
 }
 labelTables(document);
 document.body.addEventListener("htmx:load", (event) => labelTables(event.target));
+
+// A radio that reveals a follow-up question (data-reveals: the id of its
+// govuk-radios__conditional): shown while the radio is checked, hidden otherwise. GOV.UK
+// Frontend's own reveal sets aria-expanded on the radio, which ARIA does not allow there
+// (govuk-frontend issue 979) and axe reports; this keeps its markup and styles, and
+// aria-controls only (the radios carry no data-module, so GOV.UK Frontend leaves them
+// alone). Without scripts every question stays shown.
+function syncReveals(root) {
+  for (const radio of root.querySelectorAll('input[type="radio"][data-reveals]')) {
+    const target = document.getElementById(radio.dataset.reveals);
+    if (!target) continue;
+    radio.setAttribute("aria-controls", target.id);
+    target.classList.toggle("govuk-radios__conditional--hidden", !radio.checked);
+  }
+}
+syncReveals(document);
+document.addEventListener("change", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.type === "radio") {
+    syncReveals(event.target.form || document);
+  }
+});
+window.addEventListener("pageshow", () => syncReveals(document));
+document.body.addEventListener("htmx:load", (event) => syncReveals(event.target));
