@@ -9,19 +9,17 @@ from typing import Any
 
 from inspection.evidence import codes
 from inspection.journey import kinds
+from inspection.journey.comparison_words import FIELD_LABELS
 from inspection.models import Event, LinkDecision, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 
-FIELD_NAMES = {
-    "given": "given name",
-    "family": "family name",
-    "dob": "date of birth",
-    "sex": "sex",
-    "postcode": "postcode",
-    "nhs": "NHS number",
-    "upn": "UPN",
-    "la_id": "authority's child id",
-}
+
+def _in_sentence(label: str) -> str:
+    """A field's label inside a sentence: "Date of birth" → "date of birth", "NHS number" kept."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+FIELD_NAMES = {field: _in_sentence(label) for field, label in FIELD_LABELS.items()}
 _BY_IDENTIFIER = {
     "la_child_id": "By the authority's child id",
     "nhs_number": "By NHS number",
