@@ -6,7 +6,8 @@ recording the purge, who asked for it, the title they typed, their reason and wh
 removed. What goes: children, every source record and event, link decisions,
 validation issues' original values, every file that holds child data (the raw uploads kept
 under ``uploads/<inspection>/``, the stored files the uploads name, and any upload waiting in
-``incoming/<inspection>/``), evidence, feedback, moderation and concern text, and the audits'
+``incoming/<inspection>/``), evidence, feedback, moderation and concern text, the written
+judgement (who wrote it and when stay), and the audits'
 saved revisions.
 
 A purge is asked for deliberately: the admin types the inspection's title and gives a reason
@@ -215,7 +216,9 @@ async def purge_inspection(
         await Child.filter(inspection_id=inspection_id).delete()
         inspection.purged_at = datetime.now(UTC)
         inspection.status = "purged"
-        await inspection.save(update_fields=["purged_at", "status"])
+        if inspection.judgement:  # it may name children; who wrote it and when stay
+            inspection.judgement = "(purged)"
+        await inspection.save(update_fields=["purged_at", "status", "judgement"])
         report = PurgeReport(
             inspection_id=inspection_id,
             children=children,

@@ -52,7 +52,7 @@ def test_cin_census_assessment_in_words():
         ("Referral led to no further action", "No"),
         (
             "Factors identified at the end of the assessment",
-            "Neglect, Domestic abuse: a parent or carer, No factors identified",
+            "Neglect, Domestic abuse: concerns about a parent or carer, No factors identified",
         ),
     ]
 

@@ -253,7 +253,7 @@ async def test_purge_is_refused_while_an_upload_is_being_imported(app_client, se
     assert done.status_code == 200
 
 
-async def test_purge_clears_revisions_moderation_reasons_and_concern_actions(app_client, settings):
+async def test_purge_clears_revisions_moderation_reasons_concern_actions_and_the_judgement(app_client, settings):
     from tests.security.world import build_world
 
     world = await build_world()
@@ -270,6 +270,10 @@ async def test_purge_clears_revisions_moderation_reasons_and_concern_actions(app
         await Concern.filter(id=case.concern_id).update(
             actions=[{"at": "2026-11-20T10:00:00", "by": "I", "action": "raised", "text": "x"}]
         )
+    for case in (world.own, world.other):
+        await Inspection.filter(id=case.inspection_id).update(
+            judgement="Jayden's plan did not keep him safe."
+        )
     assert await Moderation.filter(inspection_id=own).exclude(reason="").exists()
     response = await app_client.post(
         f"/inspections/{own}/purge",
@@ -283,8 +287,10 @@ async def test_purge_clears_revisions_moderation_reasons_and_concern_actions(app
         assert (concern.text, concern.response) == ("(purged)", "(purged)")
         assert concern.actions and all("text" not in a for a in concern.actions)
         assert all(set(a) >= {"action"} for a in concern.actions)
+    assert (await Inspection.get(id=own)).judgement == "(purged)"
     other = world.other.inspection_id
     assert await AuditRevision.filter(inspection_id=other).exists()
+    assert (await Inspection.get(id=other)).judgement == "Jayden's plan did not keep him safe."
 
 
 async def test_purge_refuses_a_wrong_title_whoever_calls_it(settings):
