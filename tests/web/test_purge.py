@@ -253,7 +253,9 @@ async def test_purge_is_refused_while_an_upload_is_being_imported(app_client, se
     assert done.status_code == 200
 
 
-async def test_purge_clears_revisions_moderation_reasons_concern_actions_and_the_judgement(app_client, settings):
+async def test_purge_clears_revisions_moderation_reasons_concern_actions_and_the_judgement(
+    app_client, settings
+):
     from tests.security.world import build_world
 
     world = await build_world()
