@@ -14,6 +14,7 @@ from inspection.access_log import action_label
 from inspection.evidence.labels import (
     list_label,
     rule_label,
+    sex_label,
     source_kind_label,
     upload_status_label,
 )
@@ -97,6 +98,7 @@ templates.env.filters["kind_label"] = kinds.label
 templates.env.filters["action_label"] = action_label
 templates.env.filters["source_kind_label"] = source_kind_label
 templates.env.filters["upload_status_label"] = upload_status_label
+templates.env.filters["sex_label"] = sex_label
 templates.env.filters["method_label"] = method_label
 templates.env.filters["table_name"] = _table_name
 templates.env.filters["sheet_name"] = _sheet_name

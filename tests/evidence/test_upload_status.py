@@ -28,6 +28,18 @@ async def test_uploads_table_tags_each_status_with_its_label(db):
     async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
         await sign_in(client, lead.email)
         page = await client.get(f"/inspections/{inspection.id}/evidence")
+        report = await client.get(f"/inspections/{inspection.id}/evidence/uploads/{old.id}")
     assert page.status_code == 200
     tags = re.findall(r'<strong class="govuk-tag (govuk-tag--\w+)">([^<]*)</strong>', page.text)
     assert tags == [("govuk-tag--green", "Loaded"), ("govuk-tag--grey", "Superseded")]
+    # The report says the same in words; the fingerprint is kept out of the way, explained.
+    assert report.status_code == 200
+    status = re.search(
+        r'Status</dt><dd class="govuk-summary-list__value">([^<]*)</dd>', report.text
+    )
+    assert status is not None and status.group(1) == "Superseded"
+    assert "File fingerprint" not in report.text
+    assert (
+        "A file is recognised by its fingerprint (SHA-256, beginning aaaaaaaa…): the same file "
+        "uploaded again has the same fingerprint, so it is recognised as already loaded."
+    ) in report.text.replace("\n", " ")

@@ -77,6 +77,10 @@ async def test_each_pair_says_how_its_fields_compare_in_sentences(client):
     listed = "".join(f"<li>{s}</li>" for s in erin).replace("'", "&#39;")
     assert listed in page.text
     assert "dob: " not in page.text and "la id" not in page.text
+    # Agencies and sex in words, as the code tables name them.
+    assert "Health H2 · " in page.text and "Police PP2 · " in page.text
+    assert '<td class="govuk-table__cell">Female</td>' in page.text
+    assert '<td class="govuk-table__cell">F</td>' not in page.text
 
 
 async def test_queue_puts_a_child_in_a_sample_before_a_larger_cluster(db):
