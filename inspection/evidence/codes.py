@@ -118,3 +118,13 @@ def canonical(list_name: str, raw: str) -> str | None:
 def label(list_name: str, code: str) -> str:
     entry = code_lists()[list_name].get(code)
     return entry.label if entry else code
+
+
+def sex_label(value: str | None) -> str:
+    """A person's recorded sex in words ("M" is "Male"), by the Annex A gender codes; a value
+    the codes do not know is shown as the source recorded it, and nothing as "Not recorded"."""
+    text = (value or "").strip()
+    if not text:
+        return "Not recorded"
+    code = canonical("gender", text)
+    return label("gender", code) if code else text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspection.evidence.codes import canonical, label
 from inspection.evidence.headers import LISTS
 from inspection.evidence.load import SOURCE_KINDS
 
@@ -105,13 +104,3 @@ UPLOAD_STATUS_LABELS: dict[str, str] = {
 
 def upload_status_label(status: str) -> str:
     return UPLOAD_STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
-
-
-def sex_label(value: str | None) -> str:
-    """A person's recorded sex in words ("M" is "Male"), by the Annex A gender codes; a value
-    the codes do not know is shown as the source recorded it, and nothing as "Not recorded"."""
-    text = (value or "").strip()
-    if not text:
-        return "Not recorded"
-    code = canonical("gender", text)
-    return label("gender", code) if code else text

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from inspection.evidence import codes
+from tortoise.functions import Count
+
+from inspection.evidence.codes import sex_label
 from inspection.journey import kinds
 from inspection.journey.comparison_words import FIELD_LABELS
-from inspection.models import Event, LinkDecision, SourceRecord
+from inspection.models import LinkDecision, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 
 
@@ -83,15 +85,12 @@ def linked_by(method: str, probability: float | None, evidence: dict[str, Any] |
     return "Not linked yet"
 
 
-def _sex(value: str) -> str:
-    code = codes.canonical("gender", value) if value else None
-    return codes.label("gender", code) if code else "Not recorded"
-
-
 async def linked_records(inspection_id: int, child_id: int) -> list[LinkedRecord]:
     """The source records linked to a child, agency by agency, with how each was linked."""
     rows = (
         await SourceRecord.filter(inspection_id=inspection_id, child_id=child_id)
+        .annotate(event_count=Count("events"))
+        .group_by("id", "upload__filename")
         .order_by("agency", "id")
         .values(
             "id",
@@ -100,13 +99,9 @@ async def linked_records(inspection_id: int, child_id: int) -> list[LinkedRecord
             "link_probability",
             "link_evidence",
             "upload__filename",
+            "event_count",
         )
     )
-    counts: dict[int, int] = {}
-    for event in await Event.filter(
-        inspection_id=inspection_id, record_id__in=[r["id"] for r in rows]
-    ).values("record_id"):
-        counts[event["record_id"]] = counts.get(event["record_id"], 0) + 1
     return [
         LinkedRecord(
             id=r["id"],
@@ -115,12 +110,12 @@ async def linked_records(inspection_id: int, child_id: int) -> list[LinkedRecord
             file=r["upload__filename"] or "",
             name=f"{r['given_name'] or ''} {r['family_name'] or ''}".strip(),
             dob=r["dob"],
-            sex=_sex(r["sex"] or ""),
+            sex=sex_label(r["sex"]),
             postcode=r["postcode"] or "",
             nhs_number=r["nhs_number"] or "",
             upn=r["upn"] or "",
             linked_by=linked_by(r["link_method"] or "", r["link_probability"], r["link_evidence"]),
-            events=counts.get(r["id"], 0),
+            events=r["event_count"],
         )
         for r in rows
     ]

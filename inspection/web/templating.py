@@ -11,10 +11,10 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inspection.access_log import action_label
+from inspection.evidence.codes import sex_label
 from inspection.evidence.labels import (
     list_label,
     rule_label,
-    sex_label,
     source_kind_label,
     upload_status_label,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspection.evidence.labels import sex_label
+from inspection.evidence.codes import sex_label
 
 
 @pytest.mark.parametrize(
