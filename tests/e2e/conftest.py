@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,10 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import ROOT, drop_database, new_database_url, run_cli
+from tests.web.crawl import DOWNLOADS
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -177,3 +180,31 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def assert_accessible(page: Any) -> None:
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=2)
+
+
+def page_type(path: str) -> str:
+    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
+
+
+def inspection_pages(page: Any, inspection_id: int) -> dict[str, str]:
+    """One address of each page type of the inspection, found by following links."""
+    found: dict[str, str] = {}
+    queue = ["/inspections", f"/inspections/{inspection_id}"]
+    while queue:
+        url = queue.pop(0)
+        kind = page_type(urlsplit(url).path)
+        if kind in found:
+            continue
+        page.goto(url)
+        found[kind] = url
+        for href in page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => e.getAttribute('href'))"
+        ):
+            target = urlsplit(href)
+            if target.scheme or target.netloc or DOWNLOADS.search(target.path):
+                continue
+            if not target.path.startswith(f"/inspections/{inspection_id}"):
+                continue
+            if page_type(target.path) not in found:
+                queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return found

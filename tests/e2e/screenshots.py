@@ -18,11 +18,16 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_SETUP, serve_app, sign_in
-from tests.web.crawl import DOWNLOADS
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    E2E_SETUP,
+    inspection_pages,
+    serve_app,
+    sign_in,
+)
 
 WIDTHS = (1366, 390)
 # Page types of an inspection (ids as {id}) and the name of their screenshot.
@@ -55,34 +60,6 @@ ADMIN_PAGES = {
     "/inspections/new": "inspection-new",
 }
 WIDTH = """() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"""
-
-
-def page_type(path: str) -> str:
-    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
-
-
-def inspection_pages(page: Any, inspection_id: int) -> dict[str, str]:
-    """One address of each page type of the inspection, found by following links."""
-    found: dict[str, str] = {}
-    queue = ["/inspections", f"/inspections/{inspection_id}"]
-    while queue:
-        url = queue.pop(0)
-        kind = page_type(urlsplit(url).path)
-        if kind in found:
-            continue
-        page.goto(url)
-        found[kind] = url
-        for href in page.eval_on_selector_all(
-            "a[href]", "els => els.map(e => e.getAttribute('href'))"
-        ):
-            target = urlsplit(href)
-            if target.scheme or target.netloc or DOWNLOADS.search(target.path):
-                continue
-            if not target.path.startswith(f"/inspections/{inspection_id}"):
-                continue
-            if page_type(target.path) not in found:
-                queue.append(target.path + (f"?{target.query}" if target.query else ""))
-    return found
 
 
 class Camera:

@@ -8,17 +8,14 @@ overview, one page of each type.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import LiveServer, axe_violations, sign_in
-from tests.web.crawl import DOWNLOADS, LEAD_PAGES
+from tests.e2e.conftest import LiveServer, axe_violations, inspection_pages, sign_in
+from tests.web.crawl import LEAD_PAGES
 
 WIDTHS = (390, 1366)
 # Every page type the lead must reach.
@@ -46,10 +43,6 @@ MEASURE = """() => {
 }"""
 
 
-def page_type(path: str) -> str:
-    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
-
-
 @pytest.fixture(scope="module")
 def seeded(live_server: LiveServer) -> int:
     result = subprocess.run(
@@ -64,33 +57,6 @@ def seeded(live_server: LiveServer) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
-def _pages(page: Any, inspection_id: int) -> dict[str, str]:
-    """One address of each page type, found by following links."""
-    found: dict[str, str] = {}
-    queue = ["/inspections", f"/inspections/{inspection_id}"]
-    while queue:
-        url = queue.pop(0)
-        kind = page_type(urlsplit(url).path)
-        if kind in found:
-            continue
-        page.goto(url)
-        found[kind] = url
-        for href in page.eval_on_selector_all(
-            "a[href]", "els => els.map(e => e.getAttribute('href'))"
-        ):
-            target = urlsplit(href)
-            if (
-                target.scheme
-                or target.netloc
-                or not target.path.startswith(f"/inspections/{inspection_id}")
-            ):
-                continue
-            if DOWNLOADS.search(target.path) or page_type(target.path) in found:
-                continue
-            queue.append(target.path + (f"?{target.query}" if target.query else ""))
-    return found
-
-
 def _overlap(a: list[float], b: list[float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -101,7 +67,7 @@ def test_every_page_fits_a_small_screen_and_passes_axe(browser, live_server, see
     page.set_default_timeout(20000)
     try:
         sign_in(page)
-        pages = _pages(page, seeded)
+        pages = inspection_pages(page, seeded)
         missing = PAGE_TYPES - set(pages)
         assert not missing, f"not reached: {sorted(missing)}"
         problems: list[str] = []
