@@ -93,7 +93,9 @@ async def _upload(inspection: Inspection) -> Upload:
 
 
 def _summaries(html: str) -> list[str]:
-    return re.findall(r'<span class="govuk-details__summary-text">([^<]+)</span>', html)
+    """The titles of the report's groups of problems (the details inside its issues section)."""
+    issues = html[html.index('<div id="issues">') :]
+    return re.findall(r'<span class="govuk-details__summary-text">([^<]+)</span>', issues)
 
 
 async def _client(db) -> httpx2.AsyncClient:
