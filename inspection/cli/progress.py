@@ -7,9 +7,11 @@ import sys
 import threading
 from typing import TextIO
 
-from inspection.models import Job
+from inspection.models import Job, JobKind
 
 WIDTH = 30
+# What a job without a file is called on its progress line.
+NAMES = {JobKind.LINKAGE: "Linkage", JobKind.SAMPLE_CHECK: "Sample check"}
 
 
 class ProgressPrinter:
@@ -21,7 +23,7 @@ class ProgressPrinter:
         self._lock = threading.Lock()  # a file's progress is also reported from its reader
 
     def __call__(self, job: Job, stage: str, fraction: float) -> None:
-        name = job.filename or "Linkage"
+        name = job.filename or NAMES.get(JobKind(job.kind), str(job.kind))
         percent = round(max(0.0, min(1.0, fraction)) * 100)
         with self._lock:
             if self._tty:

@@ -6,13 +6,19 @@ import argparse
 from datetime import date
 from typing import Any
 
+from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.models import User
+from inspection.cli.progress import ProgressPrinter
+from inspection.db import database_down
+from inspection.jobs.runner import sample_check_work
+from inspection.jobs.worker import start_here
+from inspection.models import JobKind, JobStatus, User
 from inspection.sampling import population as pop
 from inspection.sampling import service
 from inspection.sampling.draw import ALLOCATIONS
 from inspection.sampling.size import SizeError, sample_size, sizes_by_stratum
 from inspection.sampling.status import MemberStatus
+from inspection.sampling.verify import Verification
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -211,25 +217,38 @@ def _draw_text(doc: dict[str, Any]) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    config = settings_module.load()
+
     async def work() -> dict[str, Any]:
+        if not await service.sample_exists(args.inspection, args.sample):
+            raise BadInput(f"There is no sample {args.sample} in inspection {args.inspection}.")
+        worker, jobs = await start_here(
+            config,
+            "inspection sample verify",
+            args.inspection,
+            JobKind.SAMPLE_CHECK,
+            [("", sample_check_work(args.sample))],
+        )
+        printer = ProgressPrinter()
         try:
-            report = await service.verify(args.inspection, args.sample)
-        except service.SamplingError as exc:
-            raise BadInput(str(exc)) from exc
-        return {
-            "sample": args.sample,
-            "identical": report.ok,
-            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
-        }
+            ended = await worker.run(jobs[0], echo=printer)
+        finally:
+            printer.close()
+        if ended.status != JobStatus.DONE:
+            if ended.cause is not None and database_down(ended.cause):
+                raise ended.cause  # said in plain words by run_with_db
+            raise BadInput(ended.message)
+        return {"sample": args.sample, **ended.outcome}
 
     doc = run_with_db(work)
+    checks = Verification.from_dict(doc)
 
     def text() -> str:
         if doc["identical"]:
             return f"Sample {doc['sample']} is identical to a fresh draw from its stored record."
         return "\n".join(
             [f"Sample {doc['sample']} does NOT match its stored record:"]
-            + [f"  {c['name']}: {c['detail']}" for c in doc["checks"] if not c["ok"]]
+            + [f"  {c.label}: {c.detail}" for c in checks.failed]
         )
 
     emit(args, doc, text)

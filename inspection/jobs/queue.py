@@ -36,6 +36,10 @@ ENDED_MESSAGE = {
     JobKind.LINKAGE: (
         "Linkage stopped before it finished (the process running it ended). Run linkage again."
     ),
+    JobKind.SAMPLE_CHECK: (
+        "The check of the sample stopped before it finished (the process running it ended). "
+        "Verify the sample again."
+    ),
 }
 
 
@@ -125,24 +129,45 @@ async def finish(
     return bool(updated)
 
 
+# Jobs that write nothing are queued again when their worker ends, this many times at most;
+# the others (an import, a linkage run) fail with a plain reason and are started again by a
+# person, who knows whether the file or the moment was at fault.
+RETRIED = {JobKind.SAMPLE_CHECK: 2}
+
+
 async def expire(now: float | None = None) -> list[Job]:
-    """Mark failed every running job whose lease has passed (its worker ended), with the plain
-    reason, and remove its raw file; the jobs so ended. Nothing half-written is left by such a
-    job: an import and a linkage run each write in one transaction, rolled back when the
-    process ends."""
+    """Every running job whose lease has passed (its worker ended): queued again if it is of a
+    kind that writes nothing and has retries left, else marked failed with the plain reason and
+    its raw file removed; the jobs so handled. Nothing half-written is left by such a job: an
+    import and a linkage run each write in one transaction, rolled back when the process
+    ends."""
     cutoff = time.time() if now is None else now
     ended: list[Job] = []
     for job in await Job.filter(status=JobStatus.RUNNING, lease_until__lt=cutoff):
+        kind = JobKind(job.kind)
+        retries = int(job.work.get("retries", 0))
+        changes: dict[str, Any]
+        if retries < RETRIED.get(kind, 0):
+            changes = {
+                "status": JobStatus.QUEUED,
+                "stage": "Waiting to start again (the process running it ended)",
+                "fraction": 0.0,
+                "worker": "",
+                "started_at": None,
+                "work": {**job.work, "retries": retries + 1},
+            }
+        else:
+            changes = {
+                "status": JobStatus.FAILED,
+                "message": ENDED_MESSAGE[kind],
+                "finished_at": datetime.now(UTC),
+            }
         updated = await Job.filter(
             id=job.id, status=JobStatus.RUNNING, lease_until=job.lease_until
-        ).update(
-            status=JobStatus.FAILED,
-            message=ENDED_MESSAGE[JobKind(job.kind)],
-            finished_at=datetime.now(UTC),
-            lease_until=None,
-        )
+        ).update(lease_until=None, **changes)
         if updated:
-            await remove_raw_file(job)
+            if changes["status"] == JobStatus.FAILED:
+                await remove_raw_file(job)
             ended.append(job)
     return ended
 

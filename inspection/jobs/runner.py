@@ -2,8 +2,9 @@
 
 An import is ``evidence.load.import_file`` (one transaction: loaded whole or not at all); a
 batch of imports is ``evidence.bundle.import_files`` (each file its own job and transaction);
-a linkage run is ``journey.linkage.link_inspection``. A browser upload's raw file is held while
-its import runs and removed when it ends, however it ends.
+a linkage run is ``journey.linkage.link_inspection``; a sample's verification is
+``sampling.service.verify`` (it reads, and writes nothing). A browser upload's raw file is
+held while its import runs and removed when it ends, however it ends.
 """
 
 from __future__ import annotations
@@ -114,9 +115,39 @@ async def run_linkage(job: Job, report: Report) -> Ended:
     return Ended(JobStatus.DONE, linked_message(counts), counts)
 
 
+def sample_check_work(sample_id: int) -> dict[str, Any]:
+    """A sample verification job's ``work``: the sample."""
+    return {"sample_id": sample_id}
+
+
+async def run_sample_check(job: Job, report: Report) -> Ended:
+    from inspection.sampling import service
+
+    report(job.id, "Drawing the sample again from its stored record", 0.2)
+    try:
+        verification = await service.verify(
+            job.inspection_id,  # type: ignore[attr-defined]
+            int(job.work["sample_id"]),
+        )
+    except Exception as exc:
+        return Ended(
+            JobStatus.FAILED,
+            f"The sample could not be checked ({exc.__class__.__name__}: {exc}). Verify it again.",
+            cause=exc,
+        )
+    message = (
+        "Identical: a fresh draw from the stored record gives exactly this sample."
+        if verification.ok
+        else "This sample does not match its stored record."
+    )
+    return Ended(JobStatus.DONE, message, verification.as_dict())
+
+
 async def run_one(job: Job, settings: Settings, report: Report) -> Ended:
     if job.kind == JobKind.IMPORT:
         return await run_import(job, settings, report)
+    if job.kind == JobKind.SAMPLE_CHECK:
+        return await run_sample_check(job, report)
     return await run_linkage(job, report)
 
 

@@ -129,10 +129,11 @@ async def start_here(
     files: Sequence[tuple[str, dict[str, object]]] = (),
     started_by: User | None = None,
 ) -> tuple[Worker, list[Job]]:
-    """Jobs enqueued already held by a worker of this process, to run here: one per file
-    (``(name, work)``) for imports, else one; the worker and the jobs."""
+    """Jobs enqueued already held by a worker of this process, to run here: one per
+    ``(name, work)`` (a file to import, a sample to check), else one with no work; the worker
+    and the jobs."""
     worker = Worker(settings, queue.worker_name(role))
-    wanted = files if kind == JobKind.IMPORT else [("", {})]
+    wanted = files or [("", {})]
     jobs = [
         await queue.enqueue(
             inspection_id,

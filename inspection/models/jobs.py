@@ -1,4 +1,5 @@
-"""Durable jobs: long work (an import, a linkage run) stored as a row that any process can read.
+"""Durable jobs: long work (an import, a linkage run, a sample's verification) stored as a row
+that any process can read.
 
 A web process only enqueues a job and reads its row; a worker claims it, keeps a lease on it
 while it runs and writes its progress, outcome and the message shown to the user
@@ -17,6 +18,7 @@ from tortoise.models import Model
 class JobKind(StrEnum):
     IMPORT = "import"
     LINKAGE = "linkage"
+    SAMPLE_CHECK = "sample-verification"
 
 
 class JobStatus(StrEnum):

@@ -212,6 +212,10 @@ async def draw_sample(
     return sample
 
 
+async def sample_exists(inspection_id: int, sample_id: int) -> bool:
+    return await Sample.filter(id=sample_id, inspection_id=inspection_id).exists()
+
+
 async def _sample(inspection_id: int, sample_id: int) -> Sample:
     sample = await Sample.get_or_none(id=sample_id, inspection_id=inspection_id)
     if sample is None:

@@ -60,11 +60,30 @@ class StoredMember:
     reason: str = ""
 
 
+# Each check as pages and the command line name it.
+CHECK_LABELS = {
+    "seed": "Seed",
+    "params": "Method and settings",
+    "population_snapshot": "Population snapshot",
+    "population_order": "Order of the population",
+    "population_size": "Size of the population",
+    "population_hash": "Fingerprint of the population",
+    "draw": "The draw, recomputed",
+    "result_hash": "Fingerprint of the result",
+    "members": "The children chosen",
+    "replacements": "Replacements",
+}
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     ok: bool
     detail: str
+
+    @property
+    def label(self) -> str:
+        return CHECK_LABELS.get(self.name, self.name.replace("_", " ").capitalize())
 
 
 @dataclass
@@ -82,6 +101,17 @@ class Verification:
     def add(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append(Check(name, ok, detail))
         return ok
+
+    def as_dict(self) -> dict[str, Any]:
+        """The checks as a job's outcome keeps them."""
+        return {
+            "identical": self.ok,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Verification:
+        return cls([Check(str(c["name"]), bool(c["ok"]), str(c["detail"])) for c in doc["checks"]])
 
 
 def _frame(population_ids: Sequence[Any]) -> Frame | None:

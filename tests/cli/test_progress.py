@@ -4,7 +4,7 @@ stage otherwise."""
 import io
 
 from inspection.cli.progress import ProgressPrinter
-from inspection.models import Job
+from inspection.models import Job, JobKind
 
 
 class Terminal(io.StringIO):
@@ -30,6 +30,11 @@ def test_elsewhere_each_stage_is_one_line_and_a_repeated_stage_is_not_printed_ag
     show = ProgressPrinter(out)
     show(Job(filename="police.csv"), "Reading the file", 0.0)
     show(Job(filename="police.csv"), "Reading the file", 0.5)
-    show(Job(filename=""), "Linking records", 0.1)
+    show(Job(filename="", kind=JobKind.LINKAGE), "Linking records", 0.1)
+    show(Job(filename="", kind=JobKind.SAMPLE_CHECK), "Drawing the sample again", 0.2)
     show.close()
-    assert out.getvalue() == ("police.csv: Reading the file (0%)\nLinkage: Linking records (10%)\n")
+    assert out.getvalue() == (
+        "police.csv: Reading the file (0%)\n"
+        "Linkage: Linking records (10%)\n"
+        "Sample check: Drawing the sample again (20%)\n"
+    )

@@ -134,7 +134,7 @@ def test_draw_is_identical_across_processes_and_verifies(cli_env):
     )
     assert tampered.returncode == 1
     assert tampered.stdout.startswith(f"Sample {one['id']} does NOT match its stored record:\n")
-    assert "  result_hash: The recomputed draw hashes to" in tampered.stdout
+    assert "  Fingerprint of the result: The recomputed draw hashes to" in tampered.stdout
 
 
 def test_draw_without_a_seed_uses_a_fresh_random_one(cli_env):

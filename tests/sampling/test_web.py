@@ -1,6 +1,10 @@
+import asyncio
 import re
 
-from inspection.models import AccessLog, Child, SampleMember
+from inspection.jobs import queue
+from inspection.jobs.runner import sample_check_work
+from inspection.jobs.worker import Worker
+from inspection.models import AccessLog, Child, Job, JobKind, SampleMember
 from inspection.sampling import service
 from tests.sampling.helpers import authority
 from tests.web.conftest import app_client, make_user, member, sign_in  # noqa: F401
@@ -92,7 +96,7 @@ async def test_the_window_is_typed_as_day_month_and_year(app_client):  # noqa: F
     assert "from 01/01/2026 to 31/12/2026" in sample.text
 
 
-async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
+async def test_draw_view_verify_and_replace(app_client, db):  # noqa: F811
     inspection, user = await _signed_in(app_client)
     drawn = await app_client.post(
         f"/inspections/{inspection.id}/samples",
@@ -120,9 +124,38 @@ async def test_draw_view_verify_and_replace(app_client):  # noqa: F811
         )
     assert await AccessLog.filter(action="view_sample", object_id=str(sample_id)).count() == 1
 
-    verified = await app_client.post(f"{location}/verify", headers={"HX-Request": "true"})
-    assert verified.status_code == 200
+    started = await app_client.post(f"{location}/verify", headers={"HX-Request": "true"})
+    assert started.status_code == 303
+    job = await Job.get(inspection_id=inspection.id, kind=JobKind.SAMPLE_CHECK)
+    assert started.headers["location"] == f"{location}/verifications/{job.token}"
+    # a verification no worker has taken yet: its fragment polls itself
+    queued = await queue.enqueue(
+        inspection.id, JobKind.SAMPLE_CHECK, work=sample_check_work(sample_id)
+    )
+    waiting = await app_client.get(
+        f"{location}/verifications/{queued.token}", headers={"HX-Request": "true"}
+    )
+    assert "Checking the sample: Waiting to start." in waiting.text
+    assert 'hx-trigger="load delay:500ms"' in waiting.text and "<html" not in waiting.text
+    await Worker(db, "a job worker").drain()  # any worker runs them; this process's may too
+    for _ in range(400):  # the one this process's worker took may still be running
+        if await Job.filter(kind=JobKind.SAMPLE_CHECK, status="done").count() == 2:
+            break
+        await asyncio.sleep(0.025)
+    assert await Job.filter(kind=JobKind.SAMPLE_CHECK, status="done").count() == 2
+    verified = await app_client.get(started.headers["location"], headers={"HX-Request": "true"})
     assert "Identical" in verified.text and "<html" not in verified.text
+    assert "hx-trigger" not in verified.text
+    checks = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', verified.text)
+    assert checks[:3] == ["Seed", "Method and settings", "Fingerprint of the population"]
+    assert verified.text.count("Passed") == len(checks) and "Failed" not in verified.text
+    # without JavaScript the same address is the sample's page, its provenance open
+    whole = await app_client.get(started.headers["location"])
+    assert "<html" in whole.text and '<details class="govuk-details" id="provenance" open>' in (
+        whole.text
+    )
+    elsewhere = await app_client.get(f"{location}/verifications/not-a-job")
+    assert elsewhere.status_code == 404
 
     selected = next(m for m in members if m.status == "selected" and m.stratum == "N")
     reserve = next(m for m in members if m.status == "reserve" and m.stratum == "N")

@@ -117,6 +117,9 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", f"{_I}/samples/preview"): Policy("inspection", EDITORS),
     ("GET", f"{_I}/samples/{{sample_id:id}}"): Policy("inspection", READERS),
     ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Policy("inspection", READERS),
+    ("GET", f"{_I}/samples/{{sample_id:id}}/verifications/{{verification_id}}"): Policy(
+        "inspection", READERS
+    ),
     ("GET", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}"): Policy(
         "inspection", READERS
     ),

@@ -127,7 +127,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/samples"): Spec(400, lambda c: {"size": "lots"}),
     ("POST", f"{_I}/samples/preview"): Spec(200, _no_form),
     ("GET", f"{_I}/samples/{{sample_id:id}}"): Spec(200),
-    ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Spec(200, _no_form),
+    ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Spec(303, _no_form),
+    ("GET", f"{_I}/samples/{{sample_id:id}}/verifications/{{verification_id}}"): Spec(200),
     ("GET", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}"): Spec(200),
     ("POST", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}/replace"): Spec(
         400, lambda c: {"reason": ""}
@@ -170,6 +171,7 @@ OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id
 OBJECT_PARAMS |= {
     "job_id",
     "linkage_job_id",
+    "verification_id",
     "agency",
     "other_id",
     "member_id",

@@ -16,6 +16,7 @@ from inspection.web.templating import TEMPLATES_DIR
 NON_ID_PARAMS = {
     "job_id": "a random token naming an import job",
     "linkage_job_id": "a random token naming a linkage job",
+    "verification_id": "a random token naming a sample's verification job",
     "agency": "one of the fixed template names (police, health...)",
     "action": "respond or close",
     "token": "a random one-time token for setting a password, stored hashed",

@@ -19,6 +19,7 @@ from inspection.audit.rubric import default_rubric
 from inspection.inspections import add_member
 from inspection.invitations import invite_user
 from inspection.jobs import queue
+from inspection.jobs.runner import sample_check_work
 from inspection.models import (
     Audit,
     Child,
@@ -80,6 +81,7 @@ class Case:
             "upload_id": self.upload_id,
             "job_id": self.job_id,
             "linkage_job_id": self.extra.get("linkage_job_id", "no-such-job"),
+            "verification_id": self.extra.get("verification_id", "no-such-job"),
             "agency": self.extra.get("agency", "police"),
             "action": "respond",
             "user_id": self.extra.get("user_id", 10_000_000),
@@ -348,6 +350,14 @@ async def build_inspection(
     await Job.filter(id=linkage_job.id).update(
         status=JobStatus.DONE, message="1 records are now 1 children.", outcome=counts
     )
+    check = await queue.enqueue(
+        inspection.id, JobKind.SAMPLE_CHECK, work=sample_check_work(sample.id)
+    )
+    await Job.filter(id=check.id).update(
+        status=JobStatus.DONE,
+        message="Identical.",
+        outcome={"identical": True, "checks": [{"name": "seed", "ok": True, "detail": "Fine."}]},
+    )
     return Case(
         inspection_id=inspection.id,
         child_id=children[0].id,
@@ -362,7 +372,7 @@ async def build_inspection(
         concern_id=concern.id,
         upload_id=upload.id,
         job_id=job.token,
-        extra={"linkage_job_id": linkage_job.token},
+        extra={"linkage_job_id": linkage_job.token, "verification_id": check.token},
     )
 
 

@@ -10,10 +10,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from inspection.jobs import queue
+from inspection.jobs.runner import sample_check_work
 from inspection.journey import indicators as journey_indicators
+from inspection.models import JobKind, JobStatus
 from inspection.sampling import population as pop
 from inspection.sampling import service
 from inspection.sampling.draw import ALLOCATIONS
+from inspection.sampling.verify import Verification
 from inspection.web.access import (
     EDITORS,
     READERS,
@@ -23,6 +27,7 @@ from inspection.web.access import (
     require_inspection,
 )
 from inspection.web.date_input import DateField, read_date
+from inspection.web.jobs import job_context, wake_worker
 from inspection.web.params import form_text
 from inspection.web.templating import is_htmx, render
 
@@ -279,12 +284,39 @@ async def sample_page(request: Request) -> Response:
 
 
 async def verify(request: Request) -> Response:
+    """Start the sample's verification as a job, and show its progress then its checks."""
     inspection, role = await require_inspection(request, READERS)
-    context = await _sample_context(request, inspection, role)
-    context["verification"] = await service.verify(inspection.id, context["sample"]["id"])
-    await log_access(
-        request, "verify_sample", inspection.id, "sample", str(context["sample"]["id"])
+    sample_id = int(request.path_params["sample_id"])
+    if not await service.sample_exists(inspection.id, sample_id):
+        raise not_found()
+    job = await queue.enqueue(
+        inspection.id,
+        JobKind.SAMPLE_CHECK,
+        request.state.user,
+        work=sample_check_work(sample_id),
     )
+    await log_access(request, "verify_sample", inspection.id, "sample", str(sample_id))
+    wake_worker(request)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/samples/{sample_id}/verifications/{job.token}",
+        status_code=303,
+    )
+
+
+async def verification_page(request: Request) -> Response:
+    """A verification's progress (the fragment polls itself), then its checks."""
+    inspection, role = await require_inspection(request, READERS)
+    sample_id = int(request.path_params["sample_id"])
+    job = await queue.of_inspection(
+        inspection.id, request.path_params["verification_id"], JobKind.SAMPLE_CHECK
+    )
+    if job is None or int(job.work.get("sample_id", 0)) != sample_id:
+        raise not_found()
+    context = await _sample_context(request, inspection, role)
+    context.update(job_context(job))
+    if job.status == JobStatus.DONE:
+        context["verification"] = Verification.from_dict(job.outcome)
+    context["open_verification"] = True
     return render(request, "sampling_sample.html", context, fragment="_sampling_verify.html")
 
 
@@ -354,6 +386,11 @@ routes = [
     Route("/inspections/{inspection_id:id}/samples/{sample_id:id}", sample_page, methods=["GET"]),
     Route(
         "/inspections/{inspection_id:id}/samples/{sample_id:id}/verify", verify, methods=["POST"]
+    ),
+    Route(
+        "/inspections/{inspection_id:id}/samples/{sample_id:id}/verifications/{verification_id}",
+        verification_page,
+        methods=["GET"],
     ),
     Route(
         "/inspections/{inspection_id:id}/samples/{sample_id:id}/members/{member_id:id}",
