@@ -17,6 +17,10 @@ class InspectionError(ValueError):
         self.field = field
 
 
+class NotAMember(InspectionError):
+    """The person is not in the inspection's team."""
+
+
 # Roles a person can hold in one inspection's team (admin is a whole-service role).
 MEMBER_ROLES = (Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR, Role.QA_VIEWER)
 
@@ -77,13 +81,6 @@ async def add_member(
     return membership
 
 
-async def remove_member(inspection: Inspection, user: User) -> None:
-    """``user`` leaves ``inspection``'s team (and no longer sees it, unless an admin)."""
-    removed = await Membership.filter(inspection_id=inspection.id, user_id=user.id).delete()
-    if not removed:
-        raise InspectionError(f"{user.name} is not in the team of {inspection.title}.")
-
-
 async def only_lead(inspection_id: int, user_id: int) -> bool:
     """True when ``user_id`` is the inspection's one lead inspector: the team would have no
     lead without them."""
@@ -93,14 +90,17 @@ async def only_lead(inspection_id: int, user_id: int) -> bool:
     return list(leads) == [user_id]
 
 
-async def remove_team_member(inspection: Inspection, user_id: int) -> User:
-    """Take a member off the team from the inspection's own page. The one lead inspector stays:
-    the team would have nobody to run it (add another lead first)."""
+async def remove_member(inspection: Inspection, user_id: int) -> User:
+    """Take a member off the team (they no longer see it, unless an admin), whoever asks: a
+    lead on the inspection's page, an administrator, the command line. The one lead inspector
+    stays: the team would have nobody to run it (add another lead first)."""
     membership = await Membership.get_or_none(
         inspection_id=inspection.id, user_id=user_id
     ).prefetch_related("user")
     if membership is None:
-        raise InspectionError(f"That person is not in the team of {inspection.title}.")
+        person = await User.get_or_none(id=user_id)
+        who = person.name if person else "That person"
+        raise NotAMember(f"{who} is not in the team of {inspection.title}.")
     if await only_lead(inspection.id, user_id):
         raise InspectionError(
             f"{membership.user.name} is the only lead inspector: add another lead inspector "

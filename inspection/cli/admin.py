@@ -270,7 +270,7 @@ def _remove_member(args: argparse.Namespace) -> int:
             raise BadInput(f"There is no inspection {args.inspection}.")
         user = await _user(args.user)
         try:
-            await remove_member(inspection, user)
+            await remove_member(inspection, user.id)
         except InspectionError as exc:
             raise BadInput(str(exc)) from exc
         return {"inspection": inspection.id, "user": user.email}

@@ -22,7 +22,7 @@ from inspection.models import (
 )
 from inspection.models.core import Role
 from inspection.web.app import create_app
-from tests.web.conftest import PASSWORD, make_inspection, make_user, sign_in
+from tests.web.conftest import PASSWORD, make_inspection, make_user, member, sign_in
 
 NEW_PASSWORD = "a password of my own"
 LINK = re.compile(
@@ -348,6 +348,30 @@ async def test_admin_adds_and_removes_a_membership(app_client, db):
     again = await app_client.post(f"/admin/users/{sam.id}/memberships/{inspection.id}/remove")
     assert again.status_code == 404
     assert len(await _log("remove-member")) == 1
+
+
+async def test_the_only_lead_stays_in_the_team_whoever_removes_them(app_client, db):
+    await _admin(app_client)
+    inspection = await make_inspection("Northshire JTAI", "NTH")
+    lee = await make_user("lee@example.org", "lead_inspector")
+    await member(inspection, lee, "lead_inspector")
+    refused = await app_client.post(f"/admin/users/{lee.id}/memberships/{inspection.id}/remove")
+    assert refused.status_code == 400
+    message = (
+        "Lee is the only lead inspector: add another lead inspector to the team before "
+        "removing them."
+    )
+    assert re.findall(r'<li><a href="#([\w-]+)">([^<]+)</a></li>', refused.text) == [
+        ("inspections", message)
+    ]
+    assert await Membership.filter(user_id=lee.id, inspection_id=inspection.id).exists()
+    assert await _log("remove-member") == []
+    # with a second lead, the first may go
+    kim = await make_user("kim@example.org", "lead_inspector")
+    await member(inspection, kim, "lead_inspector")
+    removed = await app_client.post(f"/admin/users/{lee.id}/memberships/{inspection.id}/remove")
+    assert removed.status_code == 303
+    assert not await Membership.filter(user_id=lee.id).exists()
 
 
 async def test_admin_deactivates_and_reactivates_a_user(app_client, db):

@@ -13,7 +13,7 @@ from inspection.inspections import (
     InspectionError,
     add_member,
     create_inspection,
-    remove_team_member,
+    remove_member,
     removed_member_name,
     visible_inspections,
 )
@@ -187,7 +187,7 @@ async def remove_team_member_page(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "inspection_member_remove.html", context)
     try:
-        person = await remove_team_member(inspection, user_id)
+        person = await remove_member(inspection, user_id)
     except InspectionError as exc:
         context["error"] = str(exc)
         return render(request, "inspection_member_remove.html", context, status_code=400)

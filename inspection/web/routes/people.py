@@ -14,6 +14,7 @@ from inspection.accounts import AccountError, new_account_problems
 from inspection.inspections import (
     MEMBER_ROLES,
     InspectionError,
+    NotAMember,
     add_local_authority,
     add_member,
     remove_member,
@@ -314,9 +315,11 @@ async def remove_membership(request: Request) -> Response:
     if inspection is None:
         raise not_found()
     try:
-        await remove_member(inspection, person)
-    except InspectionError:
+        await remove_member(inspection, person.id)
+    except NotAMember:
         raise not_found() from None
+    except InspectionError as exc:
+        return await _user_page(request, person, {"inspections": str(exc)}, status_code=400)
     await log_access(request, "remove-member", inspection.id, "user", str(person.id))
     return RedirectResponse(
         f"/admin/users/{person.id}?done=removed&inspection={inspection.id}", status_code=303
