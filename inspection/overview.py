@@ -13,8 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from inspection.audit.moderation import selected_member_ids
-from inspection.audit.status import AuditStatus, Marking
+from inspection.audit.status import AuditStatus, ConcernStatus, Marking
 from inspection.audit.visibility import Viewer, concerns_seen, visible_audits
+from inspection.evidence.upload_status import UploadStatus
 from inspection.journey.decision_kinds import DecisionKind
 from inspection.models import (
     AccessLog,
@@ -158,7 +159,7 @@ async def _team(inspection_id: int) -> Task:
 
 
 async def _evidence(inspection_id: int) -> tuple[Task, bool]:
-    rows = await Upload.filter(inspection_id=inspection_id, status="loaded").values(
+    rows = await Upload.filter(inspection_id=inspection_id, status=UploadStatus.LOADED).values(
         "source_kind", "summary"
     )
     warnings = sum(int(((r["summary"] or {}).get("issues") or {}).get("warning", 0)) for r in rows)
@@ -344,5 +345,5 @@ async def inspection_overview(inspection_id: int, viewer: Viewer) -> Overview:
     concerns = await concerns_seen(inspection_id, viewer)
     return Overview(
         tasks=[team, evidence, linkage, samples, audits, moderation, findings, exports],
-        open_concerns=await concerns.filter(status="open").count(),
+        open_concerns=await concerns.filter(status=ConcernStatus.OPEN).count(),
     )

@@ -4,9 +4,10 @@ stored as exactly that string and read back as its member."""
 from tortoise import connections
 
 from inspection.audit.rubric import default_rubric
-from inspection.audit.status import AuditStatus, Marking, other_marking
+from inspection.audit.status import AuditStatus, ConcernStatus, Marking, other_marking
+from inspection.evidence.upload_status import UploadStatus
 from inspection.journey.decision_kinds import DecisionKind
-from inspection.models import Audit, LinkDecision, SampleMember, SourceRecord, Upload
+from inspection.models import Audit, Concern, LinkDecision, SampleMember, SourceRecord, Upload
 from inspection.sampling.status import IN_SAMPLE, MemberStatus
 from tests.audit.helpers import make_inspection, make_sample
 
@@ -17,6 +18,11 @@ def test_the_stored_strings_are_todays():
     assert [s.value for s in MemberStatus] == ["selected", "reserve", "replaced", "replacement"]
     assert [d.value for d in DecisionKind] == ["pending", "accept", "reject", "split", "merge"]
     assert IN_SAMPLE == ("selected", "replacement")
+    assert [s.value for s in ConcernStatus] == ["open", "responded", "closed"]
+    assert [s.value for s in UploadStatus] == ["loaded", "superseded"]
+    assert [s.label for s in ConcernStatus] == ["Open", "Responded to", "Closed"]
+    assert [s.label for s in UploadStatus] == ["Loaded", "Superseded"]
+    assert [s.label for s in AuditStatus] == ["Draft", "Submitted"]
     assert (other_marking("first"), other_marking(Marking.SECOND)) == ("second", "first")
 
 
@@ -65,3 +71,15 @@ async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(
         )
         assert await _stored("link_decision", "decision", d.id) == decision.value
         assert (await LinkDecision.get(id=d.id)).decision is decision
+        assert (await LinkDecision.get(id=d.id)).decision is decision
+    assert (await _stored("upload", "status", upload.id), upload.status) == ("loaded", "loaded")
+    upload.status = UploadStatus.SUPERSEDED
+    await upload.save()
+    assert await _stored("upload", "status", upload.id) == "superseded"
+    assert (await Upload.get(id=upload.id)).status is UploadStatus.SUPERSEDED
+    for status in ConcernStatus:
+        concern = await Concern.create(
+            inspection=inspection, child_id=members[0].child_id, text="A worry", status=status
+        )
+        assert await _stored("concern", "status", concern.id) == status.value
+        assert (await Concern.get(id=concern.id)).status is status

@@ -535,7 +535,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
         .order_by("sample_id", "stratum", "order", "id")
         .values("id", "sample_id", "child_id", "stratum", "order", "status")
     )
-    audits = await Audit.filter(inspection_id=inspection_id).prefetch_related("auditor")
+    audits = await Audit.filter(inspection_id=inspection_id).prefetch_related("auditor", "rubric")
     seen = await visible_audits(inspection_id, Viewer(user, role))
     by_member: dict[tuple[int, str], Audit] = {
         (a.member_id, a.marking): a for a in audits if a.member_id is not None
@@ -571,8 +571,12 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
                 else {
                     "id": a.id,
                     "status": a.status,
+                    "status_label": AuditStatus(a.status).label,
                     "auditor": a.auditor.name if a.auditor else "",
                     "overall": "" if hidden else a.overall,
+                    "overall_label": ""
+                    if hidden or not a.overall
+                    else definition_of(a.rubric).grade_labels.get(a.overall, a.overall),
                     "hidden": hidden,
                     "mine": a.auditor_id == user.id,
                 }

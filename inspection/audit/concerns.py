@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from inspection.audit.status import ConcernStatus
 from inspection.audit.visibility import LEAD_ROLES, Viewer, concerns_seen, sees_every_concern
 from inspection.models import Audit, Concern, Membership, User
 from inspection.models.core import Role
@@ -64,7 +65,7 @@ async def raise_concern(
         audit=audit,
         raised_by=user,
         text=text.strip(),
-        status="open",
+        status=ConcernStatus.OPEN,
         actions=[_action(user, "raised", text.strip())],
     )
 
@@ -92,12 +93,12 @@ async def respond(
     concern = await get_concern(inspection_id, concern_id, user, role)
     if not await may_respond(user, role, inspection_id):
         raise ConcernError("Only the lead inspector or the authority's named contact responds.")
-    if concern.status == "closed":
+    if concern.status == ConcernStatus.CLOSED:
         raise ConcernError("This concern is closed.")
     if not text.strip():
         raise ConcernError("Write the response: what has been done to keep the child safe.")
     concern.response = (concern.response + "\n\n" if concern.response else "") + text.strip()
-    concern.status = "responded"
+    concern.status = ConcernStatus.RESPONDED
     concern.responded_by = user
     concern.responded_at = datetime.now(UTC)
     concern.actions = [*concern.actions, _action(user, "responded", text.strip())]
@@ -113,9 +114,9 @@ async def close(
         raise ConcernError("Only a lead inspector can close a concern.")
     if not concern.response.strip():
         raise ConcernError("A concern cannot be closed until a response has been recorded.")
-    if concern.status == "closed":
+    if concern.status == ConcernStatus.CLOSED:
         raise ConcernError("This concern is already closed.")
-    concern.status = "closed"
+    concern.status = ConcernStatus.CLOSED
     concern.actions = [*concern.actions, _action(user, "closed", note.strip())]
     await concern.save()
     return concern

@@ -1,4 +1,4 @@
-"""Where an audit stands, and which marking of a child it is."""
+"""Where an audit stands, which marking of a child it is, and where a concern stands."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ class AuditStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
 
 class Marking(StrEnum):
     FIRST = "first"
@@ -18,3 +22,16 @@ class Marking(StrEnum):
 def other_marking(marking: str) -> Marking:
     """The marking the other auditor of the same child makes."""
     return Marking.SECOND if marking == Marking.FIRST else Marking.FIRST
+
+
+class ConcernStatus(StrEnum):
+    """A concern about a child's safety: raised (open), answered by the lead or the authority's
+    contact (responded), then closed by a lead once the response is recorded."""
+
+    OPEN = "open"
+    RESPONDED = "responded"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "responded": "Responded to", "closed": "Closed"}[self.value]

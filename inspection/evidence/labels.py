@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from inspection.evidence.headers import LISTS
 from inspection.evidence.load import SOURCE_KINDS
+from inspection.evidence.upload_status import UploadStatus
 
 SOURCE_KIND_LABELS: dict[str, str] = {
     "annex-a": "Annex A workbook",
@@ -95,12 +96,6 @@ def rule_label(rule: str) -> RuleLabel:
     return RULE_LABELS.get(rule, RuleLabel(words, words))
 
 
-# An upload's status as its tag on the evidence page says it.
-UPLOAD_STATUS_LABELS: dict[str, str] = {
-    "loaded": "Loaded",
-    "superseded": "Superseded",
-}
-
-
 def upload_status_label(status: str) -> str:
-    return UPLOAD_STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+    """An upload's status as its tag on the evidence page says it."""
+    return UploadStatus(status).label

@@ -35,6 +35,7 @@ from inspection.evidence.codes import codes_version
 from inspection.evidence.reading import DEFAULT_READ_MEMORY
 from inspection.evidence.rows import STAGE_CHILD, STAGE_EVENT, STAGE_RECORD, Rows, prepare
 from inspection.evidence.staged import EvidenceFileError, Issue, Staged
+from inspection.evidence.upload_status import UploadStatus
 from inspection.models import Inspection, Upload, User
 from inspection.settings import Settings
 
@@ -382,7 +383,7 @@ async def _write(
             size_bytes=size,
             stored_path=str(stored)[:500],
             uploaded_by=uploaded_by,
-            status="loaded",
+            status=UploadStatus.LOADED,
             summary={},
             using_db=tx,
         )
@@ -449,7 +450,7 @@ async def _supersede(bulk: Bulk, tx: Any, inspection_id: int, upload: Upload) ->
             inspection_id=inspection_id,
             source_kind=upload.source_kind,
             agency=upload.agency,
-            status="loaded",
+            status=UploadStatus.LOADED,
         )
         .exclude(id=upload.id)
         .using_db(tx)
@@ -460,7 +461,7 @@ async def _supersede(bulk: Bulk, tx: Any, inspection_id: int, upload: Upload) ->
         await bulk.execute('DELETE FROM "source_record" WHERE upload_id = {}', [old.id])
         await bulk.execute(
             'UPDATE "upload" SET status = {}, superseded_by_id = {} WHERE id = {}',
-            ["superseded", upload.id, old.id],
+            [UploadStatus.SUPERSEDED.value, upload.id, old.id],
         )
         ids.append(old.id)
     return ids

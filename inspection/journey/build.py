@@ -15,6 +15,7 @@ from typing import Any
 from tortoise import connections
 
 from inspection.evidence.headers import list_of_sheet
+from inspection.evidence.upload_status import UploadStatus
 from inspection.journey import details, kinds
 from inspection.models import Child, SourceRecord, Upload
 from inspection.models.children import IDENTITY_FIELDS
@@ -223,7 +224,7 @@ def _events(
     decorated = []
     for r in rows:
         upload = uploads.get(r["upload_id"])
-        if upload is None or upload[1] == "superseded":
+        if upload is None or upload[1] == UploadStatus.SUPERSEDED:
             continue
         start = _as_date(r["start"])
         assert start is not None

@@ -7,7 +7,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from inspection.audit.status import AuditStatus, Marking
+from inspection.audit.status import AuditStatus, ConcernStatus, Marking
 
 
 class Rubric(Model):
@@ -125,7 +125,7 @@ class Concern(Model):
     )
     raised_at = fields.DatetimeField(auto_now_add=True)
     text = fields.TextField()
-    status = fields.CharField(max_length=20, default="open")  # open | responded | closed
+    status = fields.CharEnumField(ConcernStatus, max_length=20, default=ConcernStatus.OPEN)
     response = fields.TextField(default="")
     responded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="concern_responses", null=True, on_delete=fields.SET_NULL

@@ -7,6 +7,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from inspection.evidence.upload_status import UploadStatus
+
 
 class Upload(Model):
     id = fields.IntField(primary_key=True)
@@ -23,7 +25,7 @@ class Upload(Model):
         "models.User", related_name="uploads", null=True, on_delete=fields.SET_NULL
     )
     uploaded_at = fields.DatetimeField(auto_now_add=True)
-    status = fields.CharField(max_length=20, default="loaded")  # loaded | superseded
+    status = fields.CharEnumField(UploadStatus, max_length=20, default=UploadStatus.LOADED)
     superseded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Upload", related_name="supersedes", null=True, on_delete=fields.SET_NULL
     )

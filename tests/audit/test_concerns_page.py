@@ -56,6 +56,7 @@ async def test_the_concerns_list_names_the_child_and_links_to_journey_and_audit(
         f'<a class="govuk-link" href="{audit_url}">The first marking'
         '<span class="govuk-visually-hidden"> of Child1 Test</span></a>'
     ) in row
+    assert '<strong class="govuk-tag govuk-tag--red">Open</strong>' in row
     logged = await AccessLog.filter(id__gt=before).values_list(
         "user_id", "action", "object_type", "object_id"
     )

@@ -64,6 +64,7 @@ async def test_audit_in_the_browser_autosave_conflict_blind_and_findings(db):
     assert (await c2.get(f"{base}/audits/{second.id}")).status_code == 200
     board = await c2.get(f"{base}/audits")
     assert "blind until both are submitted" in board.text
+    assert "· Submitted (blind until both are submitted)" in " ".join(board.text.split())
 
     qa = await _client(db, "qa@x.test")
     assert (await qa.get(f"{base}/audits")).status_code == 404
