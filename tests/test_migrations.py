@@ -105,7 +105,8 @@ asyncio.run(schema())
 
 def test_migrated_database_has_the_loading_schema_the_models_declare(tmp_path):
     """The migrations, not only generate_schemas, leave event and source_record with every
-    foreign key the models declare and one index each besides the primary key, and event
+    foreign key the models declare, the indexes they declare besides the primary key (a
+    child's events and records; an event's record, which journeys and deletes read), and event
     attributes as json text (the loader's speed depends on it)."""
     found = _run_on_a_new_database(tmp_path, "schema", ["-c", MIGRATED_SCHEMA])
     # Event attributes are json (the text as written) on PostgreSQL; SQLite's JSON is text.
@@ -113,7 +114,7 @@ def test_migrated_database_has_the_loading_schema_the_models_declare(tmp_path):
     assert found == {
         "event": {
             "foreign_keys": 4,
-            "indexes": ["(id)", "(inspection_id, child_id)"],
+            "indexes": ["(id)", "(inspection_id, child_id)", "(record_id)"],
             "attributes": "json",
         },
         "source_record": {

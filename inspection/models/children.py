@@ -150,10 +150,13 @@ class Event(Model):
 
     class Meta:
         table = "event"
-        # Only (inspection_id, child_id): every journey reads a child's events. An index on
-        # kind served only the sampling cohorts, which read a large share of the events anyway,
-        # and maintaining it was a third of the cost of loading events.
-        indexes = (("inspection_id", "child_id"),)
+        # (inspection_id, child_id): every journey reads a child's events. (record_id): the
+        # journey counts each linked record's events, and the database checks that no event
+        # still points at a record it deletes (a superseded file's records, a purge); without
+        # it both read every event of the database (migration 0017). An index on kind served
+        # only the sampling cohorts, which read a large share of the events anyway, and
+        # maintaining it was a third of the cost of loading events.
+        indexes = (("inspection_id", "child_id"), ("record_id",))
 
 
 class LinkDecision(Model):
