@@ -18,9 +18,10 @@ from xml.etree.ElementTree import Element, ParseError, fromstring  # noqa: S405
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
-from inspection.evidence import codes, values
+from inspection.evidence import codes, identifiers, values
 from inspection.evidence.decoding import check_declared_encoding
 from inspection.evidence.files import check_size
+from inspection.evidence.identifiers import Scheme
 from inspection.evidence.staged import (
     ERROR,
     WARNING,
@@ -239,6 +240,16 @@ class _ChildReader:
                 la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob
             )
             upn = self._text(ids, "UPN") or ""
+            why = identifiers.upn_problem(upn)
+            if why:
+                self._issue(
+                    WARNING,
+                    "invalid_identifier",
+                    identifiers.message(Scheme.UPN, upn, why),
+                    row,
+                    "UPN",
+                    upn,
+                )
             self.staged.records[(AGENCY, la_id)] = RecordFacts(
                 AGENCY, la_id, la_child_id=la_id, upn=upn, dob=dob, sex=sex
             )
