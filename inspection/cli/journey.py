@@ -31,6 +31,7 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
             "given_name": child.given_name,
             "family_name": child.family_name,
             "dob": child.dob,
+            "death_date": child.death_date,
             "sex": child.sex,
         },
         "first_need": journey.first_need,
@@ -101,6 +102,8 @@ def _show(args: argparse.Namespace) -> int:
             f"Child {args.child}: first need {_day(doc['first_need']) or 'none recorded'}, "
             f"help started {_day(doc['first_help']) or 'not yet'}."
         ]
+        if doc["child"]["death_date"]:
+            lines.insert(0, f"This child died on {_day(doc['child']['death_date'])}.")
         for e in doc["events"]:
             end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
             lines.append(

@@ -206,6 +206,17 @@ class _ChildReader:
             )
             return False, 0
         dob = self._date(ids, "PersonBirthDate", row)
+        died = self._date(ids, "PersonDeathDate", row)
+        if died is not None and dob is not None and died < dob:
+            self._issue(
+                WARNING,
+                "death_before_birth",
+                f"<PersonDeathDate> {died:%d/%m/%Y} is before <PersonBirthDate> "
+                f"{dob:%d/%m/%Y}; both were loaded as given.",
+                row,
+                "PersonDeathDate",
+                f"{died:%Y-%m-%d}",
+            )
         sex_raw = self._text(ids, "Sex")
         gender_raw = self._text(ids, "GenderCurrent")
         sex = ""
@@ -237,7 +248,7 @@ class _ChildReader:
         facts = self.staged.children.get(la_id)
         if facts is None:
             facts = self.staged.children[la_id] = ChildFacts(
-                la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob
+                la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob, death_date=died
             )
             upn = self._text(ids, "UPN") or ""
             why = identifiers.upn_problem(upn)
@@ -254,6 +265,8 @@ class _ChildReader:
                 AGENCY, la_id, la_child_id=la_id, upn=upn, dob=dob, sex=sex
             )
         else:
+            if died is not None and facts.death_date is None:
+                facts.death_date = died
             self._issue(
                 WARNING,
                 "duplicate_row",
