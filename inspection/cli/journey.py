@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.journey import consistency
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.kinds import agency_label
 from inspection.models import Child, Inspection
@@ -66,6 +67,10 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
             for ep in journey.episodes
         ],
         "indicators": indicators,
+        "inconsistencies": [
+            {"rule": f.rule, "severity": f.severity, "message": f.message}
+            for f in consistency.check(journey)
+        ],
     }
 
 
@@ -111,6 +116,9 @@ def _show(args: argparse.Namespace) -> int:
                 f"[{e['recorded_by']}]"
             )
             lines += [f"    {line}" for line in e["detail_lines"]]
+        if doc["inconsistencies"]:
+            lines.append("Records that do not agree:")
+            lines += [f"  {f['message']}" for f in doc["inconsistencies"]]
         lines.append("Indicators:")
         lines += [
             f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()

@@ -92,11 +92,11 @@ async def test_a_living_child_has_no_death_shown(db, client, tmp_path):
 
 async def test_a_death_before_birth_is_a_warning(db, tmp_path):
     _, summary, child = await _load(db, tmp_path, "<PersonDeathDate>2014-01-01</PersonDeathDate>")
-    (issue,) = await ValidationIssue.filter(upload_id=summary.upload_id, rule="death_before_birth")
+    (issue,) = await ValidationIssue.filter(upload_id=summary.upload_id, rule="cin_8535Q")
     assert (issue.severity, issue.column, issue.message) == (
         "warning",
         "PersonDeathDate",
-        "<PersonDeathDate> 01/01/2014 is before <PersonBirthDate> 04/03/2015; both were loaded "
-        "as given.",
+        "The child's date of death 01/01/2014 is before their date of birth 04/03/2015 (CIN "
+        "census rule 8535Q); both were loaded as given.",
     )
     assert child.death_date == date(2014, 1, 1)
