@@ -30,7 +30,6 @@ from inspection.models import (
     AccessLog,
     Audit,
     AuditRevision,
-    Child,
     Concern,
     LocalAuthority,
     Moderation,
@@ -66,12 +65,17 @@ async def populate() -> dict[str, int]:
     )
     members = []
     for i in range(5):
-        child = await Child.create(inspection_id=iid, la_child_id=f"C{i}", given_name=f"C{i}")
+        await conn.execute_query(
+            "INSERT INTO child (inspection_id, la_child_id, given_name, family_name, sex, "
+            "ethnicity, disability, postcode, team, worker, attributes) "
+            f"VALUES ({iid}, 'C{i}', 'C{i}', '', '', '', '', '', '', '', '{{}}')"
+        )
+        _, made = await conn.execute_query("SELECT MAX(id) AS id FROM child")
         members.append(
             await SampleMember.create(
                 inspection_id=iid,
                 sample=sample,
-                child=child,
+                child_id=int(dict(made[0])["id"]),
                 population_key=f"C{i}",
                 inclusion_probability=1.0,
                 weight=1.0,
