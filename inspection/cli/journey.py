@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.journey import consistency
+from inspection.journey import consistency, recorded
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.kinds import agency_label
 from inspection.models import Child, Inspection
@@ -67,6 +67,7 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
             for ep in journey.episodes
         ],
         "indicators": indicators,
+        "recorded_differences": recorded.differences(journey.events),
         "inconsistencies": [
             {"rule": f.rule, "severity": f.severity, "message": f.message}
             for f in consistency.check(journey)
@@ -123,6 +124,7 @@ def _show(args: argparse.Namespace) -> int:
         lines += [
             f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()
         ]
+        lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]
         return "\n".join(lines)
 
     emit(args, doc, text)

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inspection.jobs import queue
-from inspection.journey import consistency
+from inspection.journey import consistency, recorded
 from inspection.journey.build import JourneyNotFound, journey_for_child
 from inspection.journey.chronology import chronology_csv, chronology_rows
 from inspection.journey.decision_kinds import DecisionKind
@@ -114,6 +114,7 @@ async def journey(request: Request) -> Response:
             "journey": j,
             "timeline": timeline_for(j),
             "inconsistencies": consistency.check(j),
+            "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
             "sources": await linked_records(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
@@ -427,6 +428,7 @@ async def _journey_error(
             "journey": j,
             "timeline": timeline_for(j),
             "inconsistencies": consistency.check(j),
+            "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
             "sources": await linked_records(inspection_id, j.child.id),
             "can_edit": True,
