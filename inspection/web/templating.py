@@ -24,6 +24,7 @@ from inspection.models.core import Role
 from inspection.overview import NAVIGATION_PARENT, SECTION_TITLES, Section, sections_for
 from inspection.sampling.service import sample_name
 from inspection.sampling.verify import method_label
+from inspection.uk_time import uk_datetime
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -31,11 +32,13 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
 def _date(value: date | datetime | str | None, fmt: str = "%d/%m/%Y") -> str:
-    """A date (or a stored ISO timestamp) as dd/mm/yyyy, or ``fmt``."""
+    """A date (or a stored ISO timestamp) as dd/mm/yyyy, or ``fmt``; a time in UK time."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return uk_datetime(value, fmt)
     return value.strftime(fmt)
 
 
