@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inspection.access_log import action_label
+from inspection.audit.status import AuditStatus, ConcernStatus
 from inspection.evidence.codes import sex_label
 from inspection.evidence.labels import (
     list_label,
@@ -93,6 +94,8 @@ def _child_name(child: Any) -> str:
 
 
 templates.env.filters["uk_date"] = _date
+templates.env.filters["audit_status_label"] = lambda status: AuditStatus(status).label
+templates.env.filters["concern_status_label"] = lambda status: ConcernStatus(status).label
 templates.env.filters["sample_name"] = _sample_name
 templates.env.filters["child_name"] = _child_name
 templates.env.filters["short_hash"] = _short_hash
