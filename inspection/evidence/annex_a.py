@@ -463,8 +463,11 @@ def _read_header(
                     column.header,
                 )
             )
-            if column.key in ("child_id", "adopter_id") or column.key == schema.primary_date:
+            if column.key in ("child_id", "adopter_id"):
                 fatal = column.header
+    if schema.placing_dates and not seen.intersection(schema.placing_dates):
+        # No column that could place a row: the main date's is the one missing.
+        fatal = fatal or next(c.header for c in schema.columns if c.key == schema.placing_dates[0])
     return placed, fatal
 
 

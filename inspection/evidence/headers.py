@@ -65,6 +65,8 @@ class ListSchema:
     child_list: bool = True
     events: tuple[ListEvent, ...] = ()
     order: tuple[tuple[str, str], ...] = ()
+    # List 9 records no event date of its own: each row is placed as a care leaver anyway.
+    placed_without_date: bool = False
     index: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +76,14 @@ class ListSchema:
 
     def match(self, header: object) -> Column | None:
         return self.index.get(header_key(header))
+
+    @property
+    def placing_dates(self) -> tuple[str, ...]:
+        """The date columns any one of which places a row in the child's journey (its events'
+        dates, main date first); none when every row is placed without one."""
+        if self.placed_without_date or not self.child_list:
+            return ()
+        return tuple(dict.fromkeys(e.date for e in self.events))
 
     @property
     def name(self) -> str:
