@@ -622,7 +622,6 @@ def _child_row(
                 key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker
             )
         )
-        return
     for event in where.events:
         when: date | None = row.get(event.date)
         if when is None:
