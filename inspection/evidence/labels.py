@@ -60,6 +60,10 @@ RULE_LABELS: dict[str, RuleLabel] = {
         "Placed by its other dates",
         "{column} is blank or not a date, so the row was placed by its other dates",
     ),
+    "census_after_reference_date": RuleLabel(
+        "Census after the reference date",
+        "The census's own reference date is after the inspection's",
+    ),
     "missing_identifier": RuleLabel(
         "Row without an identifier", "The row has no {column}, so it was not loaded"
     ),
