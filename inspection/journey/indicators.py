@@ -145,6 +145,48 @@ def _contact_nfa(contact: JourneyEvent, later: list[JourneyEvent]) -> bool:
     )
 
 
+def _recorded(events: list[JourneyEvent], kind: str, key: str) -> int | None:
+    """The largest count a source recorded under ``key`` on events of ``kind`` (None when no
+    source gave one that is a whole number)."""
+    found: list[int] = []
+    for ev in events:
+        if ev.kind != kind:
+            continue
+        for recording in [ev.details, *(r.details for r in ev.recordings)]:
+            value = recording.get(key)
+            try:
+                number = float(value) if value not in (None, "") else None
+            except (TypeError, ValueError):
+                number = None
+            if number is not None and number.is_integer() and number >= 0:
+                found.append(int(number))
+    return max(found, default=None)
+
+
+def recorded_previous_plans(journey: Journey) -> int | None:
+    """The number of previous child protection plans the sources record (Annex A List 7,
+    the CIN census ``NumberOfPreviousCPP``), the largest any gives."""
+    return _recorded(journey.events, "cp_plan_start", "previous_plans")
+
+
+def count_differences(journey: Journey) -> list[str]:
+    """Where a count the sources record differs from what the journey itself shows, in plain
+    English: the journey page says so beside the indicators."""
+    recorded = recorded_previous_plans(journey)
+    if recorded is None:
+        return []
+    plans = sorted(e.start for e in journey.events if e.kind == "cp_plan_start")
+    earlier = max(0, len(plans) - 1)
+    if recorded == earlier:
+        return []
+    shown = "no earlier plan" if earlier == 0 else f"{earlier} earlier plan" + "s" * (earlier > 1)
+    return [
+        f"The records give {recorded} previous child protection plan"
+        + "s" * (recorded != 1)
+        + f", but the journey shows {shown}: the repeat plans indicator uses the larger."
+    ]
+
+
 def for_journey(journey: Journey) -> Indicators:
     events = journey.events
     first_help = journey.first_help
@@ -184,7 +226,7 @@ def for_journey(journey: Journey) -> Indicators:
         "re_referrals_12m": re_referrals,
         "step_down_up": _step_down_up(events),
         "returns_after_help_12m": returns,
-        "repeat_cp_plans": max(0, cp_plans - 1),
+        "repeat_cp_plans": max(max(0, cp_plans - 1), recorded_previous_plans(journey) or 0),
         "placement_moves_12m": moves,
         "missing_episodes": sum(1 for e in events if e.kind == "missing_episode"),
         "seen": _flag(events, _is_seen),

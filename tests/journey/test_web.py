@@ -246,6 +246,15 @@ async def test_events_read_as_labelled_sentences_and_a_duplicate_is_shown_once(c
     ) in events
     assert "Recorded by: Annex A List 7 and CIN census" in events
     assert "annex_a" not in _text(events).split("Recorded by")[0]
+    # the recorded previous plans feed the indicator, and the page says how they differ
+    indicators = html.split("Indicators")[1].split("What happened, in order")[0]
+    assert 'Repeat child protection plans</dt><dd class="govuk-summary-list__value">2<' in (
+        indicators
+    )
+    assert (
+        '<div class="govuk-inset-text">The records give 2 previous child protection plans, but '
+        "the journey shows no earlier plan: the repeat plans indicator uses the larger.</div>"
+    ) in indicators
     for raw in ("NEG", "initial_category", "{", "2025-04-02"):
         assert raw not in events
 

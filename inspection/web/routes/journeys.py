@@ -15,7 +15,7 @@ from inspection.journey.chronology import chronology_csv, chronology_rows
 from inspection.journey.decision_kinds import DecisionKind
 from inspection.journey.decisions import LinkError, decide, merge_children, split_record
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
-from inspection.journey.indicators import for_journey
+from inspection.journey.indicators import count_differences, for_journey
 from inspection.journey.records import linked_record, linked_records, separated_from
 from inspection.journey.review import (
     CHILDREN_FILTERS,
@@ -113,6 +113,7 @@ async def journey(request: Request) -> Response:
             "journey": j,
             "timeline": timeline_for(j),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
+            "count_differences": count_differences(j),
             "sources": await linked_records(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
             "banner": await _separated_banner(request, inspection.id, j.child.id),
@@ -419,6 +420,7 @@ async def _journey_error(
             "journey": j,
             "timeline": timeline_for(j),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
+            "count_differences": count_differences(j),
             "sources": await linked_records(inspection_id, j.child.id),
             "can_edit": True,
             "error": message,
