@@ -207,7 +207,8 @@ class _ChildReader:
         self, parent: Element | None, name: str, row: int, future: bool = False
     ) -> date | None:
         """The date in ``parent``'s element ``name``; an issue when it is not one, or when it
-        is after the reference date (unless ``future``: an unborn child's expected birth)."""
+        is after the reference date (unless ``future``: an unborn child's expected birth, a
+        conference's target date)."""
         raw = self._text(parent, name)
         if raw is None:
             return None
@@ -431,7 +432,8 @@ class _ChildReader:
                 row,
                 attributes,
             )
-            due = self._date(s47, "InitialCPCtarget", row)
+            # a conference due after the reference date is no mistake
+            due = self._date(s47, "InitialCPCtarget", row, future=True)
             self._add(la_id, "icpc_due", due, row, attributes)
             conference = self._date(s47, "DateOfInitialCPC", row)
             self._add(la_id, "icpc", conference, row, attributes)

@@ -219,3 +219,14 @@ def test_an_unborn_childs_expected_birth_after_the_reference_date_is_no_warning(
     assert [(i.rule, i.sheet, i.value) for i in staged.issues] == [
         ("census_after_reference_date", "Header", "2027-03-31")
     ]
+
+
+def test_a_conference_due_after_the_reference_date_is_no_warning(tmp_path: Path):
+    text = CENSUS.read_text().replace(
+        "<InitialCPCtarget>2025-01-29", "<InitialCPCtarget>2026-11-07"
+    )
+    path = tmp_path / "c.xml"
+    path.write_text(text)
+    staged = read_cin_census(path, REFERENCE, MAX)
+    assert [e.start for e in staged.events if e.kind == "icpc_due"] == [date(2026, 11, 7)]
+    assert [i.rule for i in staged.issues] == ["census_after_reference_date"]
