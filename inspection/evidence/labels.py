@@ -57,6 +57,10 @@ RULE_LABELS: dict[str, RuleLabel] = {
     "missing_date": RuleLabel(
         "Row without its date", "{column} is blank or not a date, so the row was not loaded"
     ),
+    "placed_by_other_dates": RuleLabel(
+        "Placed by its other dates",
+        "{column} is blank or not a date, so the row was placed by its other dates",
+    ),
     "missing_identifier": RuleLabel(
         "Row without an identifier", "The row has no {column}, so it was not loaded"
     ),
