@@ -113,6 +113,7 @@ async def make(inspection_id: int, work: dict[str, Any], user: User | None) -> M
 
     Raises ``NotAMember`` for a person no longer a member, ``PackError`` for a pack that cannot
     be made."""
+    await viewer_for(user, inspection_id)  # NotAMember, whatever the format
     export_format = ExportFormat(work["format"])
     pseudonymise = bool(work.get("pseudonymise", True))
     if export_format == ExportFormat.WORKBOOK:
