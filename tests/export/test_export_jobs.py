@@ -24,7 +24,7 @@ from inspection.retention import sweep_purged
 from inspection.upkeep import upkeep
 from inspection.web.app import create_app
 from tests.export.factory import build_world
-from tests.export.made import export_file, made, started
+from tests.export.made import made, started
 from tests.web.conftest import make_user, sign_in
 
 ENDED = (
@@ -44,6 +44,14 @@ async def _member(world, email: str, role: str):
     user = await make_user(email, role)
     await add_member(world.inspection, user, role)
     return user
+
+
+def _kept(path: Path | str) -> bool:
+    return Path(path).is_file()
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
 
 
 def _values(book) -> dict[str, list[tuple[object, ...]]]:
@@ -173,12 +181,12 @@ async def test_an_export_is_removed_after_its_time_and_with_the_inspection(db, t
         location = await started(client, f"{base}/workbook")
         job = await made(db, location)
         path = Path(job.work["file"])
-        assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
+        assert _kept(path) and _mode(path) == 0o600
         assert path.parent.parent == db.data_dir / "exports"
         assert (await upkeep(db)).exports == 0  # within its time it stays
-        assert path.is_file()
+        assert _kept(path)
         report = await upkeep(dataclasses.replace(db, export_keep_minutes=0))
-        assert report.exports == 1 and not path.exists()
+        assert report.exports == 1 and not _kept(path)
         page = await client.get(location)
         assert "The QA workbook was kept until" in page.text
         assert "and has been removed. Make it again from the" in page.text
@@ -188,12 +196,12 @@ async def test_an_export_is_removed_after_its_time_and_with_the_inspection(db, t
         # past its time, a file not yet swept is not given either
         second = await made(db, await started(client, f"{base}/tables"))
         assert stored.stored_file(second, now=time.time() + 3601) is None
-        assert not Path(second.work["file"]).exists()
+        assert not _kept(second.work["file"])
         third = await made(db, await started(client, f"{base}/tables"))
-    assert Path(third.work["file"]).is_file()
+    assert _kept(third.work["file"])
     await Inspection.filter(id=world.inspection.id).update(purged_at=datetime.now(UTC))
     assert await sweep_purged(db.data_dir) == 1
-    assert not Path(third.work["file"]).exists()
+    assert not _kept(third.work["file"])
     assert await AccessLog.filter(action__startswith="export").count() == 0
 
 
@@ -203,7 +211,9 @@ async def test_an_export_whose_worker_ended_leaves_no_partial_file_and_is_made_a
     work, partial = stored.export_work(
         db.data_dir, world.inspection.id, ExportFormat.WORKBOOK, role="lead_inspector"
     )
-    job = await queue.enqueue(world.inspection.id, JobKind.EXPORT, user, work=work, raw_path=partial)
+    job = await queue.enqueue(
+        world.inspection.id, JobKind.EXPORT, user, work=work, raw_path=partial
+    )
 
     async def die_writing(job: Job) -> None:
         claimed = await queue.claim("a worker that dies", lease_seconds=30, job_id=job.id)
@@ -211,15 +221,15 @@ async def test_an_export_whose_worker_ended_leaves_no_partial_file_and_is_made_a
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(b"PK half a workbook")  # nobody holds it: its writer ended
         assert [j.id for j in await queue.expire(now=time.time() + 31)] == [job.id]
-        assert not partial.exists()
+        assert not _kept(partial)
 
     await die_writing(job)
     again = await Job.get(id=job.id)
     assert (again.status, again.work["retries"]) == (JobStatus.QUEUED, 1)
     assert await Worker(db, "another worker").drain() == 1
     done = await Job.get(id=job.id)
-    assert done.status == JobStatus.DONE and Path(work["file"]).is_file()
-    assert not partial.exists()
+    assert done.status == JobStatus.DONE and _kept(work["file"])
+    assert not _kept(partial)
 
     second = await queue.enqueue(
         world.inspection.id, JobKind.EXPORT, user, work=work, raw_path=partial
@@ -249,4 +259,4 @@ async def test_a_failed_export_says_why_on_its_page(db):
         assert "The offline audit pack could not be made" in page.text
         assert "you are no longer a member of this inspection." in page.text
         assert (await client.get(f"{location}/file")).status_code == 409
-    assert not Path(job.work["file"]).exists()
+    assert not _kept(job.work["file"])
