@@ -24,7 +24,7 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from inspection.export.log import ExportEntry
 from inspection.export.offline import build_offline_pack
 from inspection.export.tables import local
 from inspection.export.workbook import build_workbook
-from inspection.models import Job, User
+from inspection.models import Job, JobKind, JobStatus, User
 
 EXPORTS = "exports"
 PART = ".part"
@@ -76,18 +76,16 @@ def export_work(
     pseudonymise: bool = True,
     sample_id: int | None = None,
     role: str = "",
-    ip: str = "",
 ) -> tuple[dict[str, Any], Path]:
     """An export job's ``work`` and the path of its file while it is written (the job's raw
     file): the format, the choices, the maker's role in the inspection when they asked (the
-    file holds what that role may see), their address (for the access log) and the file."""
+    file holds what that role may see) and the file."""
     path = exports_root(data_dir) / str(inspection_id) / secrets.token_urlsafe(12)
     work = {
         "format": str(export_format),
         "pseudonymise": pseudonymise and export_format != ExportFormat.OFFLINE_PACK,
         "sample_id": sample_id,
         "role": role,
-        "ip": ip,
         "file": str(path),
     }
     return work, partial_path(path)
@@ -216,6 +214,50 @@ async def take(job: Job, user: User | None, ip: str = "") -> Taken | None:
     )
     media_type = MEDIA_TYPES[ExportFormat(job.work["format"])]
     return Taken(data, str(job.outcome["filename"]), media_type)
+
+
+@dataclass(frozen=True)
+class Recent:
+    """One of a person's exports still kept or being made, as the Spreadsheets page lists it."""
+
+    token: str
+    label: str
+    pseudonymised: bool
+    is_pack: bool
+    made_at: datetime | None
+    state: str
+
+
+async def recent(inspection_id: int, user: User, keep_minutes: int) -> list[Recent]:
+    """The exports ``user`` asked for in the inspection within the last ``keep_minutes``,
+    newest first, with their state in words."""
+    since = datetime.now(UTC) - timedelta(minutes=keep_minutes)
+    jobs = await Job.filter(
+        inspection_id=inspection_id,
+        kind=JobKind.EXPORT,
+        started_by_id=user.id,
+        created_at__gte=since,
+    ).order_by("-id")
+    out = []
+    for job in jobs:
+        export_format = ExportFormat(job.work["format"])
+        if job.status == JobStatus.DONE:
+            state = "Ready" if await asyncio.to_thread(stored_file, job) else "Removed"
+        elif job.status == JobStatus.FAILED:
+            state = "Not made"
+        else:
+            state = "Being made"
+        out.append(
+            Recent(
+                job.token,
+                FORMAT_LABELS[export_format],
+                bool(job.work.get("pseudonymise")),
+                export_format == ExportFormat.OFFLINE_PACK,
+                local(job.created_at),
+                state,
+            )
+        )
+    return out
 
 
 def remove(job: Job) -> None:

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from inspection.export import stored
 from inspection.export.stored import ExportFormat
+from inspection.export.tables import local
 from inspection.export.workbook import build_workbook
 from inspection.inspections import add_member
 from inspection.jobs import queue
@@ -119,6 +120,12 @@ async def test_the_button_starts_a_job_whose_page_offers_the_same_workbook(db):
         )
         again = await client.get(f"{location}/file")
         assert again.content == response.content
+        listed = await client.get(base)
+        assert (
+            f'<a class="govuk-link" href="{location}">The QA workbook (identifiable)</a></td>'
+            f'<td class="govuk-table__cell">{local(done.created_at):%d/%m/%Y %H:%M}</td>'
+            '<td class="govuk-table__cell">Ready</td>'
+        ) in listed.text
     direct = await build_workbook(world.inspection.id, user, pseudonymise=False, logged=False)
     got = load_workbook(io.BytesIO(response.content))
     assert got.sheetnames == load_workbook(io.BytesIO(direct.data)).sheetnames
@@ -141,6 +148,7 @@ async def test_nobody_else_can_open_or_download_an_export(db):
         await made(db, location)
         await client.post("/logout")
         await sign_in(client, other.email)
+        assert "Your recent exports" not in (await client.get(base)).text
         assert (await client.get(location)).status_code == 404
         assert (await client.get(f"{location}/file")).status_code == 404
         assert (await client.get(f"{base}/downloads/not-a-job")).status_code == 404

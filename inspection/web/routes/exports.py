@@ -61,6 +61,15 @@ async def exports_page(request: Request) -> Response:
             "samples": await _samples(inspection.id),
             "can_pack": role in EDITORS,
             "keep_minutes": request.app.state.settings.export_keep_minutes,
+            "recent": [
+                r
+                for r in await stored.recent(
+                    inspection.id,
+                    current_user(request),
+                    request.app.state.settings.export_keep_minutes,
+                )
+                if role in EDITORS or not r.is_pack
+            ],
         },
     )
 
@@ -85,7 +94,6 @@ async def _start(
         pseudonymise=pseudonymise,
         sample_id=sample_id,
         role=str(role),
-        ip=client_ip(request.scope),
     )
     job = await queue.enqueue(
         inspection.id, JobKind.EXPORT, current_user(request), work=work, raw_path=partial
