@@ -9,7 +9,9 @@ matrix (plain text) and the hostile-input tests (markup).
 
 from __future__ import annotations
 
+import atexit
 import secrets
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -388,11 +390,15 @@ async def build_inspection(
     )
 
 
+# Where the worlds' exports are kept (a world has no data directory), removed at exit.
+_EXPORTS = Path(tempfile.mkdtemp(prefix="world-exports-"))
+atexit.register(shutil.rmtree, _EXPORTS, True)
+
+
 async def _made_export(inspection_id: int, lead: User) -> Job:
-    """A workbook the inspection's lead made, ready for them to download (its file kept in a
-    folder of its own: the world has no data directory)."""
+    """A workbook the inspection's lead made, ready for them to download."""
     work, _ = stored.export_work(
-        Path(tempfile.mkdtemp(prefix="world-exports-")),
+        _EXPORTS,
         inspection_id,
         ExportFormat.WORKBOOK,
         role=Role.LEAD_INSPECTOR,
