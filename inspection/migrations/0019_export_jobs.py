@@ -8,7 +8,7 @@ from inspection.models.jobs import JobKind
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0017_event_record_index")]
+    dependencies = [("models", "0018_child_death_date")]
 
     initial = False
 
