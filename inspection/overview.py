@@ -326,7 +326,7 @@ async def _exports(inspection_id: int, has_children: bool) -> Task:
             section,
             TaskStatus.NOT_STARTED,
             "Nothing exported yet",
-            "Download the workbook or an offline audit pack",
+            "Make the workbook or an offline audit pack",
         )
     return Task(title, section, TaskStatus.COMPLETED, f"{_count(exported, 'export')} made")
 

@@ -6,7 +6,8 @@ recording the purge, who asked for it, the title they typed, their reason and wh
 removed. What goes: children, every source record and event, link decisions,
 validation issues' original values, every file that holds child data (the raw uploads kept
 under ``uploads/<inspection>/``, the stored files the uploads name, and any upload waiting in
-``incoming/<inspection>/``), evidence, feedback, moderation and concern text, the written
+``incoming/<inspection>/`` and any export kept for its maker under ``exports/<inspection>/``),
+evidence, feedback, moderation and concern text, the written
 judgement (who wrote it and when stay), and the audits'
 saved revisions.
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from inspection.evidence import incoming
+from inspection.export import stored
 from inspection.models import (
     AccessLog,
     Audit,
@@ -140,6 +142,11 @@ def _stored_files(data_dir: Path, inspection_id: int, named: list[str]) -> list[
     return list(found)
 
 
+def _waiting_files(data_dir: Path, inspection_id: int) -> list[Path]:
+    """Uploads waiting to be imported and exports kept for their maker (blocking I/O)."""
+    return incoming.files_of(data_dir, inspection_id) + stored.files_of(data_dir, inspection_id)
+
+
 async def _named_files(inspection_id: int) -> list[str]:
     paths = await Upload.filter(inspection_id=inspection_id).values_list("stored_path", flat=True)
     return [str(p) for p in paths if p]
@@ -149,7 +156,7 @@ async def purge_preview(inspection_id: int, data_dir: Path) -> PurgeReport:
     """What purging the inspection now would remove."""
     named = await _named_files(inspection_id)
     files = await asyncio.to_thread(_stored_files, data_dir, inspection_id, named)
-    waiting = await asyncio.to_thread(incoming.files_of, data_dir, inspection_id)
+    waiting = await asyncio.to_thread(_waiting_files, data_dir, inspection_id)
     return PurgeReport(
         inspection_id=inspection_id,
         children=await Child.filter(inspection_id=inspection_id).count(),
@@ -188,7 +195,7 @@ async def purge_inspection(
         )
     named = await _named_files(inspection_id)
     files = await asyncio.to_thread(_stored_files, data_dir, inspection_id, named)
-    waiting = await asyncio.to_thread(incoming.files_of, data_dir, inspection_id)
+    waiting = await asyncio.to_thread(_waiting_files, data_dir, inspection_id)
     async with in_transaction():
         children = await Child.filter(inspection_id=inspection_id).count()
         concerns = await Concern.filter(inspection_id=inspection_id)
@@ -249,6 +256,7 @@ def _remove_files(data_dir: Path, inspection_id: int, files: list[Path]) -> None
         path.unlink(missing_ok=True)
     shutil.rmtree(data_dir / "uploads" / str(inspection_id), ignore_errors=True)
     incoming.remove_for_inspection(data_dir, inspection_id)
+    stored.remove_for_inspection(data_dir, inspection_id)
 
 
 async def sweep_purged(data_dir: Path) -> int:
@@ -262,7 +270,7 @@ async def sweep_purged(data_dir: Path) -> int:
         removed = 0
         for inspection_id in purged:
             files = _stored_files(data_dir, inspection_id, [])
-            files += incoming.files_of(data_dir, inspection_id)
+            files += _waiting_files(data_dir, inspection_id)
             _remove_files(data_dir, inspection_id, files)
             removed += len(files)
         return removed

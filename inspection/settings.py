@@ -50,6 +50,8 @@ class Settings:
     login_window_seconds: int = 300
     retention_days: int = 365
     incoming_max_age_minutes: int = 60
+    # How long a finished export's file is kept for its maker to download.
+    export_keep_minutes: int = 60
     # A running job whose worker has not renewed its lease for this long is taken as ended.
     job_lease_seconds: float = 60.0
     # Whether the web process runs a job worker of its own (``serve --no-worker`` turns it off).
@@ -135,6 +137,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         https=env.get("INSPECTION_HTTPS", "").lower() in {"1", "true", "yes"},
         retention_days=int(env.get("INSPECTION_RETENTION_DAYS", "365")),
         incoming_max_age_minutes=int(env.get("INSPECTION_INCOMING_MAX_AGE_MINUTES", "60")),
+        export_keep_minutes=int(env.get("INSPECTION_EXPORT_KEEP_MINUTES", "60")),
         job_lease_seconds=_lease_seconds(env),
         in_process_worker=env.get("INSPECTION_IN_PROCESS_WORKER", "1").lower()
         not in {"0", "false", "no"},

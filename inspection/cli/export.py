@@ -1,5 +1,9 @@
 """``inspection export xlsx|csv|offline-pack`` and ``inspection import offline-pack``.
 
+An export runs as the same job as the Spreadsheets page's (``inspection.export.stored``), here,
+printing its progress on stderr; its file is then written out (logged as the page's download
+is) and the kept copy removed.
+
 Exports are pseudonymised unless ``--identifiable`` is given (``--pseudonymise`` is still
 accepted and changes nothing). What they hold of the audit work follows
 ``inspection.audit.visibility``: with ``--user EMAIL`` exactly what that person sees in the
@@ -13,18 +17,24 @@ The import sub-command lives in the ``import`` group (inspection/cli/importing.p
 from __future__ import annotations
 
 import argparse
+import asyncio
+import io
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from inspection import settings as settings_module
-from inspection.audit.visibility import NotAMember
+from inspection.audit.visibility import NotAMember, viewer_for
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.export.csv import build_csv, write_csv_dir
-from inspection.export.offline import PackError, build_offline_pack, import_offline_pack
-from inspection.export.workbook import build_workbook
+from inspection.cli.progress import ProgressPrinter
+from inspection.db import database_down
+from inspection.export import stored
+from inspection.export.offline import import_offline_pack
+from inspection.export.stored import ExportFormat
 from inspection.inspections import membership_role
-from inspection.models import Inspection, User
+from inspection.jobs.worker import start_here
+from inspection.models import Inspection, JobKind, JobStatus, Sample, User
 from inspection.models.core import Role
 
 
@@ -109,22 +119,73 @@ async def _inspection(inspection_id: int) -> None:
         raise BadInput(f"There is no inspection {inspection_id}.")
 
 
+async def _run_export(
+    args: argparse.Namespace,
+    export_format: ExportFormat,
+    sample_id: int | None = None,
+    pseudonymise: bool = True,
+) -> tuple[stored.Taken, dict[str, Any]]:
+    """Run the export as a job here, printing its progress; its file (logged as taken) and the
+    job's outcome."""
+    config = settings_module.load()
+    await _inspection(args.inspection)
+    if (
+        sample_id is not None
+        and not await Sample.filter(id=sample_id, inspection_id=args.inspection).exists()
+    ):
+        raise BadInput(f"There is no sample {sample_id} in inspection {args.inspection}.")
+    user = await _user(args.user)
+    try:
+        viewer = await viewer_for(user, args.inspection)
+    except NotAMember as exc:
+        raise BadInput(str(exc)) from exc
+    work, partial = stored.export_work(
+        config.data_dir,
+        args.inspection,
+        export_format,
+        pseudonymise=pseudonymise,
+        sample_id=sample_id,
+        role=str(viewer.role or ""),
+    )
+    worker, jobs = await start_here(
+        config,
+        "inspection export",
+        args.inspection,
+        JobKind.EXPORT,
+        [("", work)],
+        started_by=user,
+        raw_path=partial,
+    )
+    job = jobs[0]
+    printer = ProgressPrinter()
+    try:
+        ended = await worker.run(job, echo=printer)
+    finally:
+        printer.close()
+    if ended.status != JobStatus.DONE:
+        if ended.cause is not None and database_down(ended.cause):
+            raise ended.cause  # said in plain words by run_with_db
+        raise BadInput(ended.message)
+    await job.refresh_from_db()
+    taken = await stored.take(job, user)
+    await asyncio.to_thread(stored.remove, job)
+    if taken is None:  # removed by a purge meanwhile
+        raise BadInput("The export was removed before it could be written out.")
+    return taken, ended.outcome
+
+
 def _xlsx(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
-        await _inspection(args.inspection)
-        try:
-            export = await build_workbook(
-                args.inspection, await _user(args.user), pseudonymise=args.pseudonymise
-            )
-        except NotAMember as exc:
-            raise BadInput(str(exc)) from exc
-        args.out.write_bytes(export.data)
+        taken, outcome = await _run_export(
+            args, ExportFormat.WORKBOOK, pseudonymise=args.pseudonymise
+        )
+        args.out.write_bytes(taken.data)
         return {
             "file": str(args.out),
-            "export_id": export.export_id,
-            "pseudonymised": export.pseudonymised,
-            "bytes": len(export.data),
-            "rows": export.rows,
+            "export_id": outcome["export_id"],
+            "pseudonymised": outcome["pseudonymised"],
+            "bytes": len(taken.data),
+            "rows": outcome["rows"],
         }
 
     doc = run_with_db(work)
@@ -141,20 +202,16 @@ def _xlsx(args: argparse.Namespace) -> int:
 
 def _csv(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
-        await _inspection(args.inspection)
-        try:
-            export = await build_csv(
-                args.inspection, await _user(args.user), pseudonymise=args.pseudonymise
-            )
-        except NotAMember as exc:
-            raise BadInput(str(exc)) from exc
-        paths = write_csv_dir(export, args.out)
+        taken, outcome = await _run_export(
+            args, ExportFormat.TABLES, pseudonymise=args.pseudonymise
+        )
+        names = await asyncio.to_thread(_unzip, taken.data, args.out)
         return {
             "directory": str(args.out),
-            "files": [p.name for p in paths],
-            "export_id": export.export_id,
-            "pseudonymised": export.pseudonymised,
-            "rows": {name: text.count("\n") - 1 for name, text in export.files.items()},
+            "files": names,
+            "export_id": outcome["export_id"],
+            "pseudonymised": outcome["pseudonymised"],
+            "rows": outcome["rows"],
         }
 
     doc = run_with_db(work)
@@ -162,15 +219,21 @@ def _csv(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unzip(data: bytes, directory: Path) -> list[str]:
+    """The CSV files of the tables' zip written into ``directory``; their names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        for name in names:
+            (directory / Path(name).name).write_bytes(archive.read(name))
+    return [Path(name).name for name in names]
+
+
 def _pack(args: argparse.Namespace) -> int:
     async def work() -> dict[str, Any]:
-        await _inspection(args.inspection)
-        try:
-            pack = await build_offline_pack(args.inspection, args.sample, await _user(args.user))
-        except PackError as exc:
-            raise BadInput(str(exc)) from exc
-        args.out.write_bytes(pack.data)
-        return {"file": str(args.out), "pack_id": pack.pack_id, "members": pack.members}
+        taken, outcome = await _run_export(args, ExportFormat.OFFLINE_PACK, args.sample)
+        args.out.write_bytes(taken.data)
+        return {"file": str(args.out), "pack_id": outcome["pack_id"], "members": outcome["members"]}
 
     doc = run_with_db(work)
     emit(

@@ -11,7 +11,7 @@ from inspection.models import Job, JobKind
 
 WIDTH = 30
 # What a job without a file is called on its progress line.
-NAMES = {JobKind.LINKAGE: "Linkage", JobKind.SAMPLE_CHECK: "Sample check"}
+NAMES = {JobKind.LINKAGE: "Linkage", JobKind.SAMPLE_CHECK: "Sample check", JobKind.EXPORT: "Export"}
 
 
 class ProgressPrinter:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from inspection.audit.visibility import viewer_for
 from inspection.export.cells import csv_text
-from inspection.export.log import log_export
+from inspection.export.log import ExportEntry
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
     CSV_TABLES,
@@ -39,6 +39,7 @@ class CsvExport:
     files: dict[str, str]  # file name → text
     export_id: str
     pseudonymised: bool
+    entry: ExportEntry
 
 
 def table_csv(table: Table) -> str:
@@ -55,9 +56,11 @@ async def build_csv(
     key: bytes | None = None,
     ip: str = "",
     export_id: str | None = None,
+    logged: bool = True,
 ) -> CsvExport:
     """Every CSV table of an inspection as ``user`` may see it (``None``: the command line),
-    pseudonymised unless ``pseudonymise=False`` is chosen, logged as ``export-csv``.
+    pseudonymised unless ``pseudonymise=False`` is chosen, logged as ``export-csv`` (unless
+    ``logged=False``: a job's export, logged when its file is taken).
 
     Raises ``inspection.audit.visibility.NotAMember`` for a user who is not a member.
     """
@@ -74,17 +77,16 @@ async def build_csv(
     ]
     assert tuple(t.name for t in tables) == CSV_TABLES
     files = {f"{t.name}.csv": table_csv(t) for t in tables}
-    await log_export(
+    entry = ExportEntry(
         "export-csv",
-        inspection_id,
-        user,
         "inspection",
         str(inspection_id),
         f"export {export_id}; pseudonymised {'yes' if pseudonymise else 'no'}; csv; "
         + ", ".join(f"{t.name} {len(t.rows)}" for t in tables),
-        ip,
     )
-    return CsvExport(files, export_id, pseudonymise)
+    if logged:
+        await entry.log(inspection_id, user, ip)
+    return CsvExport(files, export_id, pseudonymise, entry)
 
 
 def write_csv_dir(export: CsvExport, directory: Path) -> list[Path]:

@@ -58,7 +58,7 @@ from inspection.evidence.files import check_workbook_bytes
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
 from inspection.evidence.staged import EvidenceFileError
 from inspection.export.cells import append_row, neutralise, write_text
-from inspection.export.log import log_export
+from inspection.export.log import ExportEntry, log_export
 from inspection.export.workbook import (
     HEADER_ALIGN,
     HEADER_FILL,
@@ -103,6 +103,7 @@ class PackExport:
     filename: str
     pack_id: str
     members: int
+    entry: ExportEntry
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,11 @@ async def build_offline_pack(
     now: datetime | None = None,
     ip: str = "",
     pack_id: str | None = None,
+    logged: bool = True,
 ) -> PackExport:
     """The offline audit pack of a sample (first markings) for ``user`` (``None``: the command
-    line), pre-filled with what they may see; logged as ``export-offline-pack``."""
+    line), pre-filled with what they may see; logged as ``export-offline-pack`` (unless
+    ``logged=False``: a job's pack, logged when its file is taken)."""
     # Not the population snapshot (one id per child of the population): what the pack shows.
     sample = (
         await Sample.filter(id=sample_id, inspection_id=inspection_id)
@@ -325,20 +328,20 @@ async def build_offline_pack(
     about["A1"].font = Font(bold=True)
     about.column_dimensions["A"].width = 140
     data = save_workbook(wb, now)
-    await log_export(
+    entry = ExportEntry(
         "export-offline-pack",
-        inspection_id,
-        user,
         "sample",
         str(sample.id),
         f"pack {pack_id}; pseudonymised no; {len(members)} members",
-        ip,
     )
+    if logged:
+        await entry.log(inspection_id, user, ip)
     return PackExport(
         data,
         f"offline-pack-inspection-{inspection_id}-sample-{sample.id}.xlsx",
         pack_id,
         len(members),
+        entry,
     )
 
 

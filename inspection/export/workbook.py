@@ -27,7 +27,7 @@ from inspection.audit.definition import definition_of
 from inspection.audit.rubric import default_definition
 from inspection.audit.visibility import viewer_for
 from inspection.export.cells import append_row, cell_value
-from inspection.export.log import log_export
+from inspection.export.log import ExportEntry
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
     ExportContext,
@@ -61,6 +61,7 @@ class WorkbookExport:
     export_id: str
     pseudonymised: bool
     rows: dict[str, int]
+    entry: ExportEntry
 
 
 def _grades(ctx: ExportContext) -> list[str]:
@@ -298,9 +299,11 @@ async def build_workbook(
     now: datetime | None = None,
     ip: str = "",
     export_id: str | None = None,
+    logged: bool = True,
 ) -> WorkbookExport:
     """The QA workbook of an inspection as ``user`` may see it (``None``: the command line),
-    pseudonymised unless ``pseudonymise=False`` is chosen, logged as ``export-xlsx``.
+    pseudonymised unless ``pseudonymise=False`` is chosen, logged as ``export-xlsx`` (unless
+    ``logged=False``: a job's export, logged when its file is taken).
 
     ``key`` fixes the pseudonymisation key (tests); by default each export draws its own.
     Raises ``inspection.audit.visibility.NotAMember`` for a user who is not a member.
@@ -327,16 +330,15 @@ async def build_workbook(
             table_sheet(wb, table, grades)
     data = save_workbook(wb, now)
     rows = {t.name: len(t.rows) for t in tables}
-    await log_export(
+    entry = ExportEntry(
         "export-xlsx",
-        inspection_id,
-        user,
         "inspection",
         str(inspection_id),
         f"export {export_id}; pseudonymised {'yes' if pseudonymise else 'no'}; xlsx; "
         + ", ".join(f"{k} {v}" for k, v in rows.items()),
-        ip,
     )
+    if logged:
+        await entry.log(inspection_id, user, ip)
     suffix = "-pseudonymised" if pseudonymise else ""
     filename = f"inspection-{inspection_id}-{now:%Y%m%d}{suffix}.xlsx"
-    return WorkbookExport(data, filename, export_id, pseudonymise, rows)
+    return WorkbookExport(data, filename, export_id, pseudonymise, rows, entry)

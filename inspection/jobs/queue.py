@@ -40,6 +40,10 @@ ENDED_MESSAGE = {
         "The check of the sample stopped before it finished (the process running it ended). "
         "Verify the sample again."
     ),
+    JobKind.EXPORT: (
+        "The export stopped before it finished (the process running it ended). Nothing was "
+        "kept. Make it again from the Spreadsheets page."
+    ),
 }
 
 
@@ -129,16 +133,18 @@ async def finish(
     return bool(updated)
 
 
-# Jobs that write nothing are queued again when their worker ends, this many times at most;
-# the others (an import, a linkage run) fail with a plain reason and are started again by a
-# person, who knows whether the file or the moment was at fault.
-RETRIED = {JobKind.SAMPLE_CHECK: 2}
+# Jobs that write nothing to the database are queued again when their worker ends, this many
+# times at most (an export's partial file is removed first); the others (an import, a linkage
+# run) fail with a plain reason and are started again by a person, who knows whether the file
+# or the moment was at fault.
+RETRIED = {JobKind.SAMPLE_CHECK: 2, JobKind.EXPORT: 2}
 
 
 async def expire(now: float | None = None) -> list[Job]:
     """Every running job whose lease has passed (its worker ended): queued again if it is of a
-    kind that writes nothing and has retries left, else marked failed with the plain reason and
-    its raw file removed; the jobs so handled. Nothing half-written is left by such a job: an
+    kind that writes nothing and has retries left, else marked failed with the plain reason;
+    either way its raw file (an upload, an export's partial file) removed; the jobs so
+    handled. Nothing half-written is left by such a job: an
     import and a linkage run each write in one transaction, rolled back when the process
     ends."""
     cutoff = time.time() if now is None else now
@@ -166,15 +172,14 @@ async def expire(now: float | None = None) -> list[Job]:
             id=job.id, status=JobStatus.RUNNING, lease_until=job.lease_until
         ).update(lease_until=None, **changes)
         if updated:
-            if changes["status"] == JobStatus.FAILED:
-                await remove_raw_file(job)
+            await remove_raw_file(job)  # a job queued again writes its file afresh
             ended.append(job)
     return ended
 
 
 async def remove_raw_file(job: Job) -> None:
-    """Remove the job's raw upload, unless a live process still holds it (blocking I/O in a
-    thread)."""
+    """Remove the job's raw upload (or an export's partial file), unless a live process still
+    holds it (blocking I/O in a thread)."""
     if job.raw_path:
         await asyncio.to_thread(incoming.remove_unless_held, Path(job.raw_path))
 

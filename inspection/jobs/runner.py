@@ -3,13 +3,16 @@
 An import is ``evidence.load.import_file`` (one transaction: loaded whole or not at all); a
 batch of imports is ``evidence.bundle.import_files`` (each file its own job and transaction);
 a linkage run is ``journey.linkage.link_inspection``; a sample's verification is
-``sampling.service.verify`` (it reads, and writes nothing). A browser upload's raw file is
-held while its import runs and removed when it ends, however it ends.
+``sampling.service.verify`` (it reads, and writes nothing); an export is
+``export.stored.make`` then ``keep`` (it writes a file, and nothing to the database). A
+browser upload's raw file is held while its import runs and removed when it ends, however it
+ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,11 +146,52 @@ async def run_sample_check(job: Job, report: Report) -> Ended:
     return Ended(JobStatus.DONE, message, verification.as_dict())
 
 
+async def run_export(job: Job, settings: Settings, report: Report) -> Ended:
+    from inspection.audit.visibility import NotAMember
+    from inspection.export import stored
+    from inspection.export.offline import PackError
+
+    export_format = stored.ExportFormat(job.work["format"])
+    label = stored.FORMAT_LABELS[export_format]
+    report(job.id, "Reading what you may see of the inspection", 0.1)
+    try:
+        made = await stored.make(
+            job.inspection_id,  # type: ignore[attr-defined]
+            job.work,
+            await _starter(job),
+        )
+        report(job.id, "Writing the file", 0.9)
+        await asyncio.to_thread(stored.keep, Path(job.work["file"]), made.data)
+    except NotAMember:
+        return Ended(
+            JobStatus.FAILED,
+            "The export was not made: you are no longer a member of this inspection.",
+        )
+    except PackError as exc:
+        return Ended(JobStatus.FAILED, f"The offline audit pack was not made: {exc}", cause=exc)
+    except Exception as exc:
+        return Ended(
+            JobStatus.FAILED,
+            f"{label} could not be made ({exc.__class__.__name__}: {exc}). Make it again.",
+            cause=exc,
+        )
+    outcome = {
+        "filename": made.filename,
+        "bytes": len(made.data),
+        "entry": made.entry.as_dict(),
+        "kept_until": time.time() + settings.export_keep_minutes * 60,
+        **made.summary,
+    }
+    return Ended(JobStatus.DONE, f"{label} is ready to download.", outcome)
+
+
 async def run_one(job: Job, settings: Settings, report: Report) -> Ended:
     if job.kind == JobKind.IMPORT:
         return await run_import(job, settings, report)
     if job.kind == JobKind.SAMPLE_CHECK:
         return await run_sample_check(job, report)
+    if job.kind == JobKind.EXPORT:
+        return await run_export(job, settings, report)
     return await run_linkage(job, report)
 
 

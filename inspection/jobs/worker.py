@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from inspection.jobs import queue
 from inspection.jobs.lease import Heartbeat
@@ -128,10 +129,11 @@ async def start_here(
     kind: JobKind,
     files: Sequence[tuple[str, dict[str, object]]] = (),
     started_by: User | None = None,
+    raw_path: Path | None = None,
 ) -> tuple[Worker, list[Job]]:
     """Jobs enqueued already held by a worker of this process, to run here: one per
-    ``(name, work)`` (a file to import, a sample to check), else one with no work; the worker
-    and the jobs."""
+    ``(name, work)`` (a file to import, a sample to check, an export with ``raw_path`` its
+    partial file), else one with no work; the worker and the jobs."""
     worker = Worker(settings, queue.worker_name(role))
     wanted = files or [("", {})]
     jobs = [
@@ -141,6 +143,7 @@ async def start_here(
             started_by,
             name,
             dict(work),
+            raw_path=raw_path,
             held_by=worker.name,
             lease_seconds=settings.job_lease_seconds,
         )

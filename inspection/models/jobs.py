@@ -1,5 +1,5 @@
-"""Durable jobs: long work (an import, a linkage run, a sample's verification) stored as a row
-that any process can read.
+"""Durable jobs: long work (an import, a linkage run, a sample's verification, an export)
+stored as a row that any process can read.
 
 A web process only enqueues a job and reads its row; a worker claims it, keeps a lease on it
 while it runs and writes its progress, outcome and the message shown to the user
@@ -19,6 +19,7 @@ class JobKind(StrEnum):
     IMPORT = "import"
     LINKAGE = "linkage"
     SAMPLE_CHECK = "sample-verification"
+    EXPORT = "export"
 
 
 class JobStatus(StrEnum):
@@ -50,9 +51,11 @@ class Job(Model):
     worker = fields.CharField(max_length=200, default="")
     lease_until = fields.FloatField(null=True)
     filename = fields.CharField(max_length=300, default="")
-    # What to do: for an import, the file's path, kind and agency.
+    # What to do: for an import, the file's path, kind and agency; for an export, its format,
+    # choices and where its file is kept.
     work: Any = fields.JSONField(default=dict)
-    # A browser upload's raw file under incoming/, removed when the job ends, however it ends.
+    # A browser upload's raw file under incoming/, removed when the job ends, however it ends;
+    # for an export, the file being written (removed if its worker ends before it is whole).
     raw_path = fields.CharField(max_length=500, default="")
     upload: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Upload", related_name="jobs", null=True, on_delete=fields.SET_NULL

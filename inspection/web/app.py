@@ -73,7 +73,7 @@ async def _keep_up(settings: Settings) -> None:
     while True:
         try:
             report = await upkeep(settings)
-            if report.incoming_files or report.purged_files:
+            if report.incoming_files or report.purged_files or report.exports:
                 log.info("upkeep removed %s", report)
         except Exception:
             log.exception("upkeep failed; trying again in %s s", UPKEEP_INTERVAL_SECONDS)

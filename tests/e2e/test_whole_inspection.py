@@ -723,8 +723,12 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     # --- the spreadsheets hold what the findings page showed ------------------------------
     walk.section(lead, "lead", "Exports")
     assert heading(lead) == "Spreadsheets: export and offline audit packs"
+    lead.get_by_role("button", name="Make the workbook (.xlsx)").click()
+    made = lead.locator("#workbook-export").get_by_role("link", name="Download the QA workbook")
+    made.wait_for()
+    walk.step("lead", "makes the workbook")
     with lead.expect_download() as info:
-        lead.get_by_role("button", name="Download the workbook (.xlsx)").click()
+        made.click()
     walk.step("lead", "downloads the workbook")
     workbook = tmp_path / "workbook.xlsx"
     info.value.save_as(workbook)
@@ -742,8 +746,11 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
         for r in summary_rows
     }
     assert in_workbook == shares
+    lead.get_by_role("button", name="Make the CSV files (.zip)").click()
+    made = lead.locator("#tables-export").get_by_role("link", name="Download the CSV tables")
+    made.wait_for()
     with lead.expect_download() as info:
-        lead.get_by_role("button", name="Download the CSV files (.zip)").click()
+        made.click()
     walk.step("lead", "downloads the CSV files")
     archive = tmp_path / "tables.zip"
     info.value.save_as(archive)

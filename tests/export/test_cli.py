@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from openpyxl import load_workbook
 
@@ -34,6 +35,13 @@ def test_export_commands(cli_env, tmp_path):
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["pseudonymised"] is True and doc["file"] == str(out)
+    # the same job as the page's, run here with its progress on stderr; its kept copy removed
+    assert result.stderr.splitlines() == [
+        "Export: Reading what you may see of the inspection (10%)",
+        "Export: Writing the file (90%)",
+    ]
+    kept = Path(cli_env["INSPECTION_DATA_DIR"]) / "exports" / str(iid)
+    assert kept.is_dir() and list(kept.iterdir()) == []
     assert doc["rows"]["sample"] == 0
     wb = load_workbook(out)
     assert wb.sheetnames[:4] == ["About", "Judgement", "Summary", "Sample"]

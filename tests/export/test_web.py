@@ -5,9 +5,10 @@ import httpx2
 from openpyxl import load_workbook
 
 from inspection.inspections import add_member
-from inspection.models import AccessLog, Audit, Score
+from inspection.models import AccessLog, Audit, Job, JobKind, Score
 from inspection.web.app import create_app
 from tests.export.factory import build_world
+from tests.export.made import export_file
 from tests.web.conftest import make_user, sign_in
 
 
@@ -29,20 +30,19 @@ async def test_downloads_are_logged_with_the_choice(db):
         assert (await sign_in(client, user.email)).status_code == 303
         page = await client.get(base)
         assert page.status_code == 200
-        assert f'action="{base}/workbook.xlsx"' in page.text
-        assert "offline-pack.xlsx" not in page.text  # viewers cannot take packs
-        response = await client.get(f"{base}/workbook.xlsx?pseudonymise=yes")
+        assert f'action="{base}/workbook"' in page.text
+        assert "offline-pack/make" not in page.text  # viewers cannot take packs
+        response = await export_file(client, db, f"{base}/workbook", {"pseudonymise": "yes"})
         assert response.status_code == 200
         assert response.headers["content-disposition"].endswith('-pseudonymised.xlsx"')
         wb = load_workbook(io.BytesIO(response.content))
         assert wb["Sample"]["E2"].value.startswith("P-")
-        response = await client.get(f"{base}/tables.zip?pseudonymise=no")
+        response = await export_file(client, db, f"{base}/tables", {"pseudonymise": "no"})
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             assert "sample.csv" in archive.namelist()
             assert "LA001" in archive.read("sample.csv").decode("utf-8-sig")
-        assert (
-            await client.get(f"{base}/samples/{world.sample.id}/offline-pack.xlsx")
-        ).status_code == 404
+        refused = await client.post(f"{base}/samples/{world.sample.id}/offline-pack/make")
+        assert refused.status_code == 404
     logs = (
         await AccessLog.filter(user_id=user.id, action__startswith="export")
         .order_by("id")
@@ -64,9 +64,10 @@ async def test_non_member_gets_not_found(db):
     )
     async with client:
         await sign_in(client, outsider.email)
-        response = await client.get(f"/inspections/{world.inspection.id}/exports/workbook.xlsx")
+        response = await client.post(f"/inspections/{world.inspection.id}/exports/workbook")
         assert response.status_code == 404
     assert await AccessLog.filter(action="export-xlsx").count() == 0
+    assert await Job.filter(kind=JobKind.EXPORT).count() == 0
 
 
 async def test_offline_pack_download_and_load(db):
@@ -77,8 +78,8 @@ async def test_offline_pack_download_and_load(db):
     async with client:
         assert (await sign_in(client, user.email)).status_code == 303
         page = await client.get(f"/inspections/{world.inspection.id}/exports")
-        assert f'href="{base}/offline-pack.xlsx"' in page.text
-        response = await client.get(f"{base}/offline-pack.xlsx")
+        assert f'action="{base}/offline-pack/make"' in page.text
+        response = await export_file(client, db, f"{base}/offline-pack/make")
         assert response.status_code == 200
         wb = load_workbook(io.BytesIO(response.content))
         ws = wb["mini v1"]
@@ -147,19 +148,19 @@ async def test_exports_are_pseudonymised_unless_identifiable_is_chosen(db):
             assert f'id="{form}-identifiable" name="pseudonymise" type="radio" value="no">' in (
                 page.text
             )
-        default = await client.get(f"{base}/workbook.xlsx")
+        default = await export_file(client, db, f"{base}/workbook")
         assert default.headers["content-disposition"].endswith('-pseudonymised.xlsx"')
         sheet = load_workbook(io.BytesIO(default.content))["Sample"]
         assert sheet["E2"].value.startswith("P-")
         assert "Given name" not in [c.value for c in sheet[1]]
-        chosen = await client.get(f"{base}/workbook.xlsx?pseudonymise=no")
+        chosen = await export_file(client, db, f"{base}/workbook", {"pseudonymise": "no"})
         assert not chosen.headers["content-disposition"].endswith('-pseudonymised.xlsx"')
         assert load_workbook(io.BytesIO(chosen.content))["Sample"]["E2"].value == "LA001"
-        zipped = await client.get(f"{base}/tables.zip")
+        zipped = await export_file(client, db, f"{base}/tables")
         with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
             sample = archive.read("sample.csv").decode("utf-8-sig")
         assert "LA001" not in sample and "Jayden" not in sample and ",P-" in sample
-        zipped = await client.get(f"{base}/tables.zip?pseudonymise=no")
+        zipped = await export_file(client, db, f"{base}/tables", {"pseudonymise": "no"})
         with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
             assert "LA001" in archive.read("sample.csv").decode("utf-8-sig")
     details = (

@@ -170,14 +170,22 @@ POLICY: dict[tuple[str, str], Policy] = {
         "as viewing; respond: leads and LA contacts; close: leads",
     ),
     ("GET", f"{_I}/exports"): Policy("inspection", READERS),
-    ("GET", f"{_I}/exports/workbook.xlsx"): Policy(
+    ("POST", f"{_I}/exports/workbook"): Policy(
         "inspection", READERS, "what the user may see; pseudonymised unless identifiable chosen"
     ),
-    ("GET", f"{_I}/exports/tables.zip"): Policy(
+    ("POST", f"{_I}/exports/tables"): Policy(
         "inspection", READERS, "what the user may see; pseudonymised unless identifiable chosen"
     ),
-    ("GET", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack.xlsx"): Policy(
+    ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack/make"): Policy(
         "inspection", EDITORS, "children whose first marking the user may not see are left out"
+    ),
+    ("GET", f"{_I}/exports/downloads/{{export_id}}"): Policy(
+        "inspection", frozenset({L}), "only its maker (here the lead), while they may make it"
+    ),
+    ("GET", f"{_I}/exports/downloads/{{export_id}}/file"): Policy(
+        "inspection",
+        frozenset({L}),
+        "only its maker (here the lead), in the role they made it in; each download logged",
     ),
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Policy("inspection", EDITORS),
     ("GET", "/static"): Policy("public", note="the stylesheet, scripts and fonts"),

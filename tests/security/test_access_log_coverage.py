@@ -14,6 +14,7 @@ from inspection.models import AccessLog
 from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
+from tests.export.made import BUTTONS, made, started
 from tests.security.world import World, build_world
 
 
@@ -59,13 +60,6 @@ async def test_every_view_and_export_of_a_child_is_logged(client, world):
             "inspection",
             str(own.inspection_id),
         ),
-        f"{i}/exports/workbook.xlsx": ("export-xlsx", "inspection", str(own.inspection_id)),
-        f"{i}/exports/tables.zip": ("export-csv", "inspection", str(own.inspection_id)),
-        f"{i}/exports/samples/{own.sample_id}/offline-pack.xlsx": (
-            "export-offline-pack",
-            "sample",
-            str(own.sample_id),
-        ),
         f"{i}/samples/{own.sample_id}": ("view_sample", "sample", str(own.sample_id)),
         f"{i}/samples/{own.sample_id}/members/{own.member_id}": (
             "view_sample",
@@ -85,6 +79,31 @@ async def test_every_view_and_export_of_a_child_is_logged(client, world):
         assert await _entries_after(start) == [
             (user.id, action, own.inspection_id, object_type, object_id)
         ], path
+
+
+async def test_every_export_is_logged_when_it_is_downloaded(client, db, world):
+    """An export's button and page read nothing of a child and log nothing; its file, made by
+    a job, is logged when it is downloaded, once per download."""
+    own = world.own
+    user = world.users[Role.LEAD_INSPECTOR]
+    headers = world.headers(Role.LEAD_INSPECTOR, **{"sec-fetch-site": "same-origin"})
+    expected = {
+        "workbook": ("export-xlsx", "inspection", str(own.inspection_id)),
+        "tables": ("export-csv", "inspection", str(own.inspection_id)),
+        "pack": ("export-offline-pack", "sample", str(own.sample_id)),
+    }
+    for button, (action, object_type, object_id) in expected.items():
+        path, data = BUTTONS[button]
+        start = await _last_id()
+        location = await started(client, path.format(**own.params()), data, headers)
+        await made(db, location)
+        assert (await client.get(location, headers=headers)).status_code == 200
+        assert await _entries_after(start) == [], button
+        response = await client.get(f"{location}/file", headers=headers)
+        assert response.status_code == 200, button
+        assert await _entries_after(start) == [
+            (user.id, action, own.inspection_id, object_type, object_id)
+        ], button
 
 
 async def test_a_refused_request_reads_nothing_and_is_not_logged_as_a_view(client, world):

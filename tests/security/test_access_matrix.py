@@ -162,9 +162,11 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/concerns/{{concern_id:id}}"): Spec(200),
     ("POST", f"{_I}/concerns/{{concern_id:id}}/{{action:str}}"): Spec(400, lambda c: {"text": ""}),
     ("GET", f"{_I}/exports"): Spec(200),
-    ("GET", f"{_I}/exports/workbook.xlsx"): Spec(200),
-    ("GET", f"{_I}/exports/tables.zip"): Spec(200),
-    ("GET", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack.xlsx"): Spec(200),
+    ("POST", f"{_I}/exports/workbook"): Spec(303, _no_form),
+    ("POST", f"{_I}/exports/tables"): Spec(303, _no_form),
+    ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack/make"): Spec(303, _no_form),
+    ("GET", f"{_I}/exports/downloads/{{export_id}}"): Spec(200),
+    ("GET", f"{_I}/exports/downloads/{{export_id}}/file"): Spec(200),
     ("POST", f"{_I}/exports/samples/{{sample_id:id}}/offline-pack"): Spec(400, _no_form),
 }
 OBJECT_PARAMS = {"child_id", "decision_id", "sample_id", "audit_id", "concern_id", "upload_id"}
@@ -172,6 +174,7 @@ OBJECT_PARAMS |= {
     "job_id",
     "linkage_job_id",
     "verification_id",
+    "export_id",
     "agency",
     "other_id",
     "member_id",

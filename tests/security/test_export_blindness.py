@@ -44,6 +44,7 @@ from inspection.models import (
 from inspection.models.core import Role
 from inspection.settings import Settings
 from inspection.web.app import create_app
+from tests.export.made import export_file
 from tests.security.world import ROLES, World, build_world
 
 A, L, I, LA, Q = (  # noqa: E741
@@ -331,28 +332,39 @@ async def _get(client: httpx2.AsyncClient, world: World, role: Role, path: str) 
     return await client.get(path, headers=world.headers(role))
 
 
+async def _made(
+    client: httpx2.AsyncClient, db: Settings, world: World, role: Role, path: str, choice: str
+) -> httpx2.Response:
+    """The file an export's button gives ``role``, made by a job as the page makes it."""
+    headers = world.headers(role, **{"sec-fetch-site": "same-origin"})
+    data = {"pseudonymise": choice} if choice else {}
+    return await export_file(client, db, path, data, headers)
+
+
 @pytest.mark.parametrize("state", STATES)
-async def test_every_export_route_shows_each_role_exactly_what_it_may_see(client, world, state):
+async def test_every_export_route_shows_each_role_exactly_what_it_may_see(client, db, world, state):
     blind = await _blind_inspection(world, state)
     base = f"/inspections/{blind.inspection_id}"
     for role in ROLES:
-        for query in ("", "?pseudonymise=yes", "?pseudonymise=no"):
-            book = await _get(client, world, role, f"{base}/exports/workbook.xlsx{query}")
+        for choice in ("", "yes", "no"):
+            book = await _made(client, db, world, role, f"{base}/exports/workbook", choice)
             assert book.status_code == 200
             _check_workbook(book.content, blind, role, state)
-            tables = await _get(client, world, role, f"{base}/exports/tables.zip{query}")
+            tables = await _made(client, db, world, role, f"{base}/exports/tables", choice)
             assert tables.status_code == 200
             _check_tables(tables.content, blind, role, state)
         feedback = await _get(client, world, role, f"{base}/audits/feedback.csv")
-        pack = await _get(
-            client, world, role, f"{base}/exports/samples/{blind.sample_id}/offline-pack.xlsx"
-        )
+        pack_button = f"{base}/exports/samples/{blind.sample_id}/offline-pack/make"
         if role in EDITORS:
+            pack = await _made(client, db, world, role, pack_button, "")
             assert (feedback.status_code, pack.status_code) == (200, 200)
             _check_feedback(feedback.text, blind, role, state)
             _check_pack(pack.content, blind, role, state)
         else:
-            assert (feedback.status_code, pack.status_code) == (404, 404)
+            refused = await client.post(
+                pack_button, headers=world.headers(role, **{"sec-fetch-site": "same-origin"})
+            )
+            assert (feedback.status_code, refused.status_code) == (404, 404)
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -282,6 +282,11 @@ def test_the_forms_found_are_the_forms_the_templates_have(shared):
         ("POST", "/logout"),
         ("POST", "/inspections/{inspection_id:id}/linkage/run"),
         ("POST", "/inspections/{inspection_id:id}/samples/{sample_id:id}/verify"),
+        # an offline pack holds no choice: the sample is the path
+        (
+            "POST",
+            "/inspections/{inspection_id:id}/exports/samples/{sample_id:id}/offline-pack/make",
+        ),
         # an admin's buttons on a person's page: the person and the inspection are the path
         ("POST", "/admin/users/{user_id:id}/password-link"),
         ("POST", "/admin/users/{user_id:id}/deactivate"),

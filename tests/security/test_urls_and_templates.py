@@ -17,6 +17,7 @@ NON_ID_PARAMS = {
     "job_id": "a random token naming an import job",
     "linkage_job_id": "a random token naming a linkage job",
     "verification_id": "a random token naming a sample's verification job",
+    "export_id": "a random token naming an export job",
     "agency": "one of the fixed template names (police, health...)",
     "action": "respond or close",
     "token": "a random one-time token for setting a password, stored hashed",
@@ -26,8 +27,6 @@ GET_FORMS = {
     ("evidence_report.html", "/inspections/{{ inspection.id }}/evidence/uploads/"): (
         "list, severity and rule of validation issues"
     ),
-    ("exports.html", "/inspections/{{ inspection.id }}/exports/workbook.xlsx"): "pseudonymise",
-    ("exports.html", "/inspections/{{ inspection.id }}/exports/tables.zip"): "pseudonymise",
     ("findings.html", "/inspections/{{ inspection.id }}/findings"): "a sample id",
 }
 CHILD_FIELDS = {

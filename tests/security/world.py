@@ -9,13 +9,21 @@ matrix (plain text) and the hostile-input tests (markup).
 
 from __future__ import annotations
 
+import atexit
 import secrets
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from inspection.audit.definition import definition_of
 from inspection.audit.rubric import default_rubric
+from inspection.export import stored
+from inspection.export.log import ExportEntry
+from inspection.export.stored import ExportFormat
 from inspection.inspections import add_member
 from inspection.invitations import invite_user
 from inspection.jobs import queue
@@ -82,6 +90,7 @@ class Case:
             "job_id": self.job_id,
             "linkage_job_id": self.extra.get("linkage_job_id", "no-such-job"),
             "verification_id": self.extra.get("verification_id", "no-such-job"),
+            "export_id": self.extra.get("export_id", "no-such-job"),
             "agency": self.extra.get("agency", "police"),
             "action": "respond",
             "user_id": self.extra.get("user_id", 10_000_000),
@@ -358,6 +367,7 @@ async def build_inspection(
         message="Identical.",
         outcome={"identical": True, "checks": [{"name": "seed", "ok": True, "detail": "Fine."}]},
     )
+    export = await _made_export(inspection.id, lead)
     return Case(
         inspection_id=inspection.id,
         child_id=children[0].id,
@@ -372,8 +382,40 @@ async def build_inspection(
         concern_id=concern.id,
         upload_id=upload.id,
         job_id=job.token,
-        extra={"linkage_job_id": linkage_job.token, "verification_id": check.token},
+        extra={
+            "linkage_job_id": linkage_job.token,
+            "verification_id": check.token,
+            "export_id": export.token,
+        },
     )
+
+
+# Where the worlds' exports are kept (a world has no data directory), removed at exit.
+_EXPORTS = Path(tempfile.mkdtemp(prefix="world-exports-"))
+atexit.register(shutil.rmtree, _EXPORTS, True)
+
+
+async def _made_export(inspection_id: int, lead: User) -> Job:
+    """A workbook the inspection's lead made, ready for them to download."""
+    work, _ = stored.export_work(
+        _EXPORTS,
+        inspection_id,
+        ExportFormat.WORKBOOK,
+        role=Role.LEAD_INSPECTOR,
+    )
+    stored.keep(Path(work["file"]), b"a workbook")
+    job = await queue.enqueue(inspection_id, JobKind.EXPORT, lead, work=work)
+    entry = ExportEntry("export-xlsx", "inspection", str(inspection_id), "export 0; xlsx")
+    await Job.filter(id=job.id).update(
+        status=JobStatus.DONE,
+        message="The QA workbook is ready to download.",
+        outcome={
+            "filename": f"inspection-{inspection_id}.xlsx",
+            "entry": entry.as_dict(),
+            "kept_until": time.time() + 3600,
+        },
+    )
+    return job
 
 
 async def build_world(text: str = "note", user_name: str | None = None) -> World:

@@ -223,7 +223,7 @@ async def test_task_list_of_the_demo_inspection(db):
             "Exports",
             "Not started",
             "Nothing exported yet",
-            "Download the workbook or an offline audit pack",
+            "Make the workbook or an offline audit pack",
         ),
     ]
     assert await _tasks(inspection.id, lead, Role.LEAD_INSPECTOR) == expected_lead

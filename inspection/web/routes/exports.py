@@ -1,48 +1,38 @@
-"""Spreadsheets: download the QA workbook or CSV tables, take and load offline audit packs.
+"""Spreadsheets: make the QA workbook, the CSV tables or an offline audit pack, and load packs.
 
-Thin shells over ``inspection.export``: every download is logged there (with the ip) as
-export-xlsx, export-csv or export-offline-pack; loading a pack as import-offline-pack. Each
-holds the audit work the signed-in user may see, and the workbook and the CSV files are
-pseudonymised unless identifiable is chosen (``?pseudonymise=no``).
+Making an export is a job (``inspection.export.stored``): the page's buttons post, the job is
+enqueued with the format and the choices (pseudonymised unless identifiable is chosen), and the
+answer is the export's own page, which polls until the file is ready and then offers it. Only
+the person who asked may download it, while the visibility rule still gives them what it holds;
+each download is logged there as export-xlsx, export-csv or export-offline-pack, with the ip.
+Loading a pack is logged as import-offline-pack.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inspection.export.csv import build_csv, csv_zip
-from inspection.export.offline import PackError, import_offline_pack
-from inspection.export.offline import build_offline_pack as make_pack
-from inspection.export.workbook import build_workbook
-from inspection.models import Sample, SampleMember
+from inspection.export import stored
+from inspection.export.offline import import_offline_pack
+from inspection.export.stored import ExportFormat
+from inspection.jobs import queue
+from inspection.models import Job, JobKind, JobStatus, Sample, SampleMember
 from inspection.sampling.service import sample_name
 from inspection.sampling.status import IN_SAMPLE
 from inspection.web.access import EDITORS, READERS, current_user, not_found, require_inspection
+from inspection.web.jobs import job_context, wake_worker
 from inspection.web.sessions import client_ip
 from inspection.web.templating import render
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(data: bytes, filename: str, media_type: str) -> Response:
-    return Response(
-        data,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def _pseudonymise(request: Request) -> bool:
-    """Pseudonymised unless the user deliberately chose identifiable."""
-    return request.query_params.get("pseudonymise") != "no"
+# Who may make (and take) each format: the pack is for auditors, as its loading is.
+MAKERS = {
+    ExportFormat.WORKBOOK: READERS,
+    ExportFormat.TABLES: READERS,
+    ExportFormat.OFFLINE_PACK: EDITORS,
+}
 
 
 async def _samples(inspection_id: int) -> list[dict[str, object]]:
@@ -70,48 +60,127 @@ async def exports_page(request: Request) -> Response:
             "role": role,
             "samples": await _samples(inspection.id),
             "can_pack": role in EDITORS,
+            "keep_minutes": request.app.state.settings.export_keep_minutes,
+            "recent": [
+                r
+                for r in await stored.recent(
+                    inspection.id,
+                    current_user(request),
+                    request.app.state.settings.export_keep_minutes,
+                )
+                if role in EDITORS or not r.is_pack
+            ],
         },
     )
 
 
-async def workbook(request: Request) -> Response:
-    inspection, _ = await require_inspection(request, READERS)
-    export = await build_workbook(
+async def _start(
+    request: Request, export_format: ExportFormat, sample_id: int | None = None
+) -> Response:
+    """Enqueue the export as a job and answer with its page."""
+    inspection, role = await require_inspection(request, MAKERS[export_format])
+    if (
+        sample_id is not None
+        and not await Sample.filter(id=sample_id, inspection_id=inspection.id).exists()
+    ):
+        raise not_found()
+    async with request.form() as form:
+        # Pseudonymised unless the user deliberately chose identifiable.
+        pseudonymise = form.get("pseudonymise") != "no"
+    work, partial = stored.export_work(
+        request.app.state.settings.data_dir,
         inspection.id,
-        current_user(request),
-        pseudonymise=_pseudonymise(request),
-        ip=client_ip(request.scope),
+        export_format,
+        pseudonymise=pseudonymise,
+        sample_id=sample_id,
+        role=str(role),
     )
-    return _download(export.data, export.filename, XLSX)
-
-
-async def tables_zip(request: Request) -> Response:
-    inspection, _ = await require_inspection(request, READERS)
-    pseudonymise = _pseudonymise(request)
-    export = await build_csv(
-        inspection.id, current_user(request), pseudonymise=pseudonymise, ip=client_ip(request.scope)
+    job = await queue.enqueue(
+        inspection.id, JobKind.EXPORT, current_user(request), work=work, raw_path=partial
     )
-    now = datetime.now(UTC)
-    suffix = "-pseudonymised" if pseudonymise else ""
-    return _download(
-        csv_zip(export, now),
-        f"inspection-{inspection.id}-{now:%Y%m%d}{suffix}-csv.zip",
-        "application/zip",
+    wake_worker(request)
+    return RedirectResponse(
+        f"/inspections/{inspection.id}/exports/downloads/{job.token}", status_code=303
     )
 
 
-async def offline_pack(request: Request) -> Response:
-    inspection, _ = await require_inspection(request, EDITORS)
-    try:
-        pack = await make_pack(
-            inspection.id,
-            int(request.path_params["sample_id"]),
-            current_user(request),
-            ip=client_ip(request.scope),
+async def make_workbook(request: Request) -> Response:
+    return await _start(request, ExportFormat.WORKBOOK)
+
+
+async def make_tables(request: Request) -> Response:
+    return await _start(request, ExportFormat.TABLES)
+
+
+async def make_pack(request: Request) -> Response:
+    return await _start(request, ExportFormat.OFFLINE_PACK, int(request.path_params["sample_id"]))
+
+
+async def _export_job(request: Request) -> tuple[object, object, Job]:
+    """The inspection, the role and the export named in the path, if the signed-in person
+    started it and may still make its format (404 otherwise, as for any export not theirs)."""
+    inspection, role = await require_inspection(request, READERS)
+    job = await queue.of_inspection(inspection.id, request.path_params["export_id"], JobKind.EXPORT)
+    user = current_user(request)
+    if (
+        job is None
+        or user is None
+        or job.started_by_id != user.id  # type: ignore[attr-defined]
+        or role not in MAKERS[ExportFormat(job.work["format"])]
+    ):
+        raise not_found()
+    return inspection, role, job
+
+
+def _context(inspection: object, role: object, job: Job) -> dict[str, object]:
+    export_format = ExportFormat(job.work["format"])
+    return {
+        "inspection": inspection,
+        "role": role,
+        "label": stored.FORMAT_LABELS[export_format],
+        "name": stored.FORMAT_NAMES[export_format],
+        "pseudonymised": bool(job.work.get("pseudonymise")),
+        "is_pack": export_format == ExportFormat.OFFLINE_PACK,
+        "kept_until": stored.kept_until(job) if job.status == JobStatus.DONE else None,
+        "removed": job.status == JobStatus.DONE and stored.stored_file(job) is None,
+        "refused": "",
+        **job_context(job),
+    }
+
+
+async def export_page(request: Request) -> Response:
+    """An export's progress (the fragment polls itself), then its download link."""
+    inspection, role, job = await _export_job(request)
+    return render(
+        request, "export_job.html", _context(inspection, role, job), fragment="_export_job.html"
+    )
+
+
+async def download(request: Request) -> Response:
+    """The finished export's file, for the person who asked, while the rule still allows."""
+    inspection, role, job = await _export_job(request)
+    context = _context(inspection, role, job)
+    if job.status != JobStatus.DONE:
+        return render(request, "export_job.html", context, status_code=409)
+    user = current_user(request)
+    if not await stored.may_take(job, user):
+        context["refused"] = (
+            "Your role in this inspection has changed since this export was made, so it may "
+            "hold what you can no longer see. Make it again from the Spreadsheets page."
         )
-    except PackError:
-        raise not_found() from None
-    return _download(pack.data, pack.filename, XLSX)
+        return render(request, "export_job.html", context, status_code=403)
+    taken = await stored.take(job, user, client_ip(request.scope))
+    if taken is None:
+        context["removed"] = True
+        return render(request, "export_job.html", context, status_code=410)
+    return Response(
+        taken.data,
+        media_type=taken.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{taken.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 async def load_pack(request: Request) -> Response:
@@ -168,11 +237,21 @@ async def load_pack(request: Request) -> Response:
 
 routes = [
     Route("/inspections/{inspection_id:id}/exports", exports_page, methods=["GET"]),
-    Route("/inspections/{inspection_id:id}/exports/workbook.xlsx", workbook, methods=["GET"]),
-    Route("/inspections/{inspection_id:id}/exports/tables.zip", tables_zip, methods=["GET"]),
+    Route("/inspections/{inspection_id:id}/exports/workbook", make_workbook, methods=["POST"]),
+    Route("/inspections/{inspection_id:id}/exports/tables", make_tables, methods=["POST"]),
     Route(
-        "/inspections/{inspection_id:id}/exports/samples/{sample_id:id}/offline-pack.xlsx",
-        offline_pack,
+        "/inspections/{inspection_id:id}/exports/samples/{sample_id:id}/offline-pack/make",
+        make_pack,
+        methods=["POST"],
+    ),
+    Route(
+        "/inspections/{inspection_id:id}/exports/downloads/{export_id}",
+        export_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:id}/exports/downloads/{export_id}/file",
+        download,
         methods=["GET"],
     ),
     Route(
