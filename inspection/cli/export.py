@@ -27,14 +27,13 @@ from typing import Any
 from inspection import settings as settings_module
 from inspection.audit.visibility import NotAMember, viewer_for
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.cli.progress import ProgressPrinter
-from inspection.db import database_down
+from inspection.cli.progress import run_to_the_end
 from inspection.export import stored
 from inspection.export.offline import import_offline_pack
 from inspection.export.stored import ExportFormat
 from inspection.inspections import membership_role
 from inspection.jobs.worker import start_here
-from inspection.models import Inspection, JobKind, JobStatus, Sample, User
+from inspection.models import Inspection, JobKind, Sample, User
 from inspection.models.core import Role
 
 
@@ -157,15 +156,7 @@ async def _run_export(
         raw_path=partial,
     )
     job = jobs[0]
-    printer = ProgressPrinter()
-    try:
-        ended = await worker.run(job, echo=printer)
-    finally:
-        printer.close()
-    if ended.status != JobStatus.DONE:
-        if ended.cause is not None and database_down(ended.cause):
-            raise ended.cause  # said in plain words by run_with_db
-        raise BadInput(ended.message)
+    ended = await run_to_the_end(worker, job)
     await job.refresh_from_db()
     taken = await stored.take(job, user)
     await asyncio.to_thread(stored.remove, job)

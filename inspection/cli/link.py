@@ -7,10 +7,9 @@ import argparse
 
 from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.cli.progress import ProgressPrinter
-from inspection.db import database_down
+from inspection.cli.progress import run_to_the_end
 from inspection.jobs.worker import start_here
-from inspection.models import Inspection, JobKind, JobStatus
+from inspection.models import Inspection, JobKind
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,15 +26,7 @@ def _link(args: argparse.Namespace) -> int:
         if not await Inspection.exists(id=args.inspection):
             raise BadInput(f"There is no inspection {args.inspection}.")
         worker, jobs = await start_here(config, "inspection link", args.inspection, JobKind.LINKAGE)
-        printer = ProgressPrinter()
-        try:
-            ended = await worker.run(jobs[0], echo=printer)
-        finally:
-            printer.close()
-        if ended.status != JobStatus.DONE:
-            if ended.cause is not None and database_down(ended.cause):
-                raise ended.cause  # said in plain words by run_with_db
-            raise BadInput(ended.message)
+        ended = await run_to_the_end(worker, jobs[0])
         return ended.outcome
 
     doc = run_with_db(work)

@@ -7,7 +7,11 @@ import sys
 import threading
 from typing import TextIO
 
-from inspection.models import Job, JobKind
+from inspection.cli.base import BadInput
+from inspection.db import database_down
+from inspection.jobs.runner import Ended
+from inspection.jobs.worker import Worker
+from inspection.models import Job, JobKind, JobStatus
 
 WIDTH = 30
 # What a job without a file is called on its progress line.
@@ -43,3 +47,20 @@ class ProgressPrinter:
                 self._stream.write("\n")
                 self._stream.flush()
                 self._drawn = False
+
+
+async def run_to_the_end(worker: Worker, job: Job) -> Ended:
+    """Run ``job`` here with its progress on stderr, as every command that starts one does.
+
+    A job that did not finish is the command's failure, in the job's own words (a database that
+    went away is raised as itself, for ``run_with_db`` to say so)."""
+    printer = ProgressPrinter()
+    try:
+        ended = await worker.run(job, echo=printer)
+    finally:
+        printer.close()
+    if ended.status != JobStatus.DONE:
+        if ended.cause is not None and database_down(ended.cause):
+            raise ended.cause
+        raise BadInput(ended.message)
+    return ended

@@ -8,11 +8,10 @@ from typing import Any
 
 from inspection import settings as settings_module
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
-from inspection.cli.progress import ProgressPrinter
-from inspection.db import database_down
+from inspection.cli.progress import run_to_the_end
 from inspection.jobs.runner import sample_check_work
 from inspection.jobs.worker import start_here
-from inspection.models import JobKind, JobStatus, User
+from inspection.models import JobKind, User
 from inspection.sampling import population as pop
 from inspection.sampling import service
 from inspection.sampling.draw import ALLOCATIONS
@@ -229,15 +228,7 @@ def _verify(args: argparse.Namespace) -> int:
             JobKind.SAMPLE_CHECK,
             [("", sample_check_work(args.sample))],
         )
-        printer = ProgressPrinter()
-        try:
-            ended = await worker.run(jobs[0], echo=printer)
-        finally:
-            printer.close()
-        if ended.status != JobStatus.DONE:
-            if ended.cause is not None and database_down(ended.cause):
-                raise ended.cause  # said in plain words by run_with_db
-            raise BadInput(ended.message)
+        ended = await run_to_the_end(worker, jobs[0])
         return {"sample": args.sample, **ended.outcome}
 
     doc = run_with_db(work)
