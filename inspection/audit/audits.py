@@ -304,6 +304,15 @@ async def save_audit(
 ) -> SaveResult:
     """Save a draft if nobody else saved since ``base_version``; otherwise raise AuditConflict."""
     audit = await open_audit(inspection_id, audit_id, user, role)
+    return await save_opened(audit, user, role, base_version, raw_values)
+
+
+async def save_opened(
+    audit: Audit, user: User, role: Role, base_version: int, raw_values: dict[str, Any]
+) -> SaveResult:
+    """``save_audit`` of an audit this user has just opened (``open_audit``): the page that
+    opened it to answer 404 saves it without reading it again."""
+    inspection_id = audit.inspection_id
     if not may_edit(audit, user, role):
         raise AuditError("This audit cannot be changed: it is submitted or it is not yours.")
     definition = definition_of(audit.rubric)

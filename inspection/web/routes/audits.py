@@ -23,7 +23,7 @@ from inspection.audit.audits import (
     may_edit,
     next_in_list,
     open_audit,
-    save_audit,
+    save_opened,
     submit_audit,
     value_keys,
 )
@@ -200,7 +200,7 @@ async def save(request: Request) -> Response:
     )
     raw = _form_values(definition_of(audit.rubric), form)
     try:
-        result = await save_audit(inspection.id, audit.id, user, role, base, raw)
+        result = await save_opened(audit, user, role, base, raw)
     except AuditConflict as conflict:
         ctx = await _audit_context(request, audit, role, conflict.yours)
         ctx["conflict"] = conflict
