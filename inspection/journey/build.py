@@ -368,10 +368,9 @@ class JourneyNotFound(Exception):
 # The child, the inspection's reference date and each of the child's events with the file it
 # came from: one row per event, or one row with no event (``e.id`` null) for a child without.
 _CHILD_EVENT_SQL = (
-    "SELECT c.id AS c_id, c.la_child_id AS c_la_child_id, c.given_name AS c_given_name, "
-    "c.family_name AS c_family_name, c.dob AS c_dob, c.sex AS c_sex, "
-    "c.ethnicity AS c_ethnicity, c.disability AS c_disability, c.team AS c_team, "
-    "c.worker AS c_worker, i.reference_date AS c_reference_date, "
+    "SELECT "
+    + "".join(f"c.{f} AS c_{f}, " for f in CHILD_FIELDS)
+    + "i.reference_date AS c_reference_date, "
     'e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
     "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
     "u.status AS upload_status, u.source_kind AS upload_kind "
