@@ -15,8 +15,11 @@ the floor (``/health``, which costs a request and no database work), it prints:
   and the ratio to the floor;
 - queries per request (counted on Tortoise's ``tortoise.db_client`` logger, in a separate
   pass, since that logging costs CPU of its own);
-- with ``--profile KIND``: cProfile's top functions for that kind, by own time and by
-  cumulative time.
+- with ``--profile KIND``: where that kind's CPU goes (a sampler on the process's CPU clock),
+  by own time and by time on the stack;
+- with ``--served``: the same requests sent over loopback to ``inspection serve`` (one
+  worker), each kind's CPU read from the server process's own counters (HTTP parsing
+  included, the client's share not).
 
 The database server's own CPU is not counted (``log_min_duration_statement`` and EXPLAIN
 ANALYZE are the tools for that). Asserts nothing.
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import signal
@@ -42,7 +46,7 @@ from tortoise import Tortoise
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_load import PASSWORD  # noqa: E402
+from bench.bench_load import PASSWORD, free_port, start_server, wait_for  # noqa: E402
 from inspection.models import Audit, Event, Inspection  # noqa: E402
 from inspection.settings import Settings, tortoise_config  # noqa: E402
 from inspection.web.app import create_app  # noqa: E402
@@ -180,6 +184,11 @@ async def main() -> None:
     parser.add_argument("--profile", nargs="*", default=[], choices=KINDS, help="sample these")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--statements", action="store_true", help="print one request's queries")
+    parser.add_argument(
+        "--served",
+        action="store_true",
+        help="also: the CPU of an `inspection serve` process answering the same requests",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
@@ -240,6 +249,62 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                     await sends[kind]()
             print(f"\n--- {kind}: where the CPU goes ({args.requests} requests) ---")
             print(sampler.report(args.top, args.requests))
+    if args.served:
+        await served(args, settings, email, inspection.id, audit.id, children)
+
+
+def _process_cpu(pid: int) -> float:
+    """Seconds of CPU (user and system) a process has used, from ``/proc/PID/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def served(
+    args: argparse.Namespace,
+    settings: Settings,
+    email: str,
+    inspection_id: int,
+    audit_id: int,
+    children: list[int],
+) -> None:
+    """The same requests sent over loopback to ``inspection serve`` (one worker, no job worker),
+    each kind's CPU read from the server process's counters: HTTP parsing included, the
+    client's share not."""
+    env = {
+        **os.environ,
+        "INSPECTION_DATABASE_URL": settings.database_url,
+        "INSPECTION_DATA_DIR": str(settings.data_dir),
+        "INSPECTION_SECRET_KEY": settings.secret_key,
+        "INSPECTION_IN_PROCESS_WORKER": "0",
+    }
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        proc = start_server(port, env, log)
+        try:
+            await wait_for(f"http://127.0.0.1:{port}", proc)
+            async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+                r = await c.post("/login", data={"email": email, "password": PASSWORD})
+                if r.status_code != 303:
+                    raise SystemExit(f"could not sign in {email}: {r.status_code}")
+                driver = Driver(c, inspection_id, audit_id, children)
+                print(f"\n{args.requests} requests of each kind, one at a time, served")
+                floor_cpu = 0.0
+                for kind in KINDS:
+                    send = getattr(driver, kind)
+                    for _ in range(10):
+                        await send()
+                    before = _process_cpu(proc.pid)
+                    for _ in range(args.requests):
+                        await send()
+                    cpu = (_process_cpu(proc.pid) - before) * 1000 / args.requests
+                    floor_cpu = floor_cpu or cpu or 1e-9
+                    print(
+                        f"  {kind:<9} server CPU {cpu:6.2f} ms/request "
+                        f"({cpu / floor_cpu:4.1f}x floor)"
+                    )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 if __name__ == "__main__":
