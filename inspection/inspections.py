@@ -136,15 +136,16 @@ async def membership_role(user: User, inspection_id: int) -> Role | None:
 
 
 async def inspection_for(user: User, inspection_id: int) -> tuple[Inspection, Role] | None:
-    """The inspection (with its local authority) and the user's role in it, in one query; or
-    ``None`` if they may not see it. An admin is an admin in every inspection, whatever
-    membership they also hold."""
+    """The inspection and the user's role in it, in one query; or ``None`` if they may not see
+    it (every request inside an inspection asks: a page that names the local authority reads
+    it itself). An admin is an admin in every inspection, whatever membership they also
+    hold."""
     if user.role == Role.ADMIN:
-        inspection = await Inspection.filter(id=inspection_id).select_related("la").first()
+        inspection = await Inspection.filter(id=inspection_id).first()
         return (inspection, Role.ADMIN) if inspection is not None else None
     membership = (
         await Membership.filter(user_id=user.id, inspection_id=inspection_id)
-        .select_related("inspection__la")
+        .select_related("inspection")
         .first()
     )
     if membership is None:

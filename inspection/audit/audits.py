@@ -182,11 +182,17 @@ async def audit_values(audit: Audit, definition: RubricDefinition) -> dict[str, 
     return normalise_values(definition, raw)
 
 
-async def get_audit(inspection_id: int, audit_id: int) -> Audit:
-    # One query: the audit joined with its rubric, member, child and auditor.
+# What a page about one audit shows beside it; saving needs only the rubric.
+AUDIT_PAGE_RELATED = ("rubric", "member", "child", "auditor")
+
+
+async def get_audit(
+    inspection_id: int, audit_id: int, related: tuple[str, ...] = AUDIT_PAGE_RELATED
+) -> Audit:
+    # One query: the audit joined with its rubric (and, for a page, member, child and auditor).
     audit = (
         await Audit.filter(id=audit_id, inspection_id=inspection_id)
-        .select_related("rubric", "member", "child", "auditor")
+        .select_related(*related)
         .first()
     )
     if audit is None:
@@ -194,12 +200,19 @@ async def get_audit(inspection_id: int, audit_id: int) -> Audit:
     return audit
 
 
-async def open_audit(inspection_id: int, audit_id: int, user: User, role: Role) -> Audit:
+async def open_audit(
+    inspection_id: int,
+    audit_id: int,
+    user: User,
+    role: Role,
+    related: tuple[str, ...] = AUDIT_PAGE_RELATED,
+) -> Audit:
     """The audit, if this user may see it at all (``inspection.audit.visibility``: hidden
-    blind markings and other auditors' drafts answer not found)."""
+    blind markings and other auditors' drafts answer not found), read with ``related``
+    (``("rubric",)`` to save it)."""
     if role not in AUDITOR_ROLES:
         raise AuditNotFound("There is no such audit.")
-    audit = await get_audit(inspection_id, audit_id)
+    audit = await get_audit(inspection_id, audit_id, related)
     if not await may_see_audit(audit, Viewer(user, role)):
         raise AuditNotFound("There is no such audit.")
     return audit
@@ -303,7 +316,16 @@ async def save_audit(
     raw_values: dict[str, Any],
 ) -> SaveResult:
     """Save a draft if nobody else saved since ``base_version``; otherwise raise AuditConflict."""
-    audit = await open_audit(inspection_id, audit_id, user, role)
+    audit = await open_audit(inspection_id, audit_id, user, role, ("rubric",))
+    return await save_opened(audit, user, role, base_version, raw_values)
+
+
+async def save_opened(
+    audit: Audit, user: User, role: Role, base_version: int, raw_values: dict[str, Any]
+) -> SaveResult:
+    """``save_audit`` of an audit this user has just opened (``open_audit``): the page that
+    opened it to answer 404 saves it without reading it again."""
+    inspection_id = audit.inspection_id
     if not may_edit(audit, user, role):
         raise AuditError("This audit cannot be changed: it is submitted or it is not yours.")
     definition = definition_of(audit.rubric)

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tortoise import connections
+
 from inspection.audit.definition import OVERALL, RubricDefinition, stored_definition
 from inspection.audit.moderation import chosen_for_second_marking
 from inspection.audit.status import AuditStatus, Marking
@@ -45,7 +47,7 @@ from inspection.journey.build import (
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import aggregate, for_journey
-from inspection.models import Audit, Moderation, Score
+from inspection.models import Moderation, Score
 
 Z95 = 1.959963984540054
 # A share from fewer graded audits than this is shown with a warning: with so few children the
@@ -170,32 +172,37 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-# What an audit row holds for the findings: the marking, its member and its child.
-_AUDIT_FIELDS = ("id", "inspection_id", "member_id", "marking", "status", "auditor_id")
-_AUDIT_JOINED = {
-    "overall": "overall",
-    "themes": "themes",
-    "rubric_id": "rubric_id",
-    "child_id": "child_id",
-    "definition": "rubric__definition",
-    "sha256": "rubric__sha256",
-    "sample_id": "member__sample_id",
-    "weight": "member__weight",
-    "stratum": "member__stratum",
-    **{f"child__{f}": f"child__{f}" for f in CHILD_FIELDS},
-}
+# What an audit row holds for the findings: the marking, its rubric, its member and its child.
+# A statement of its own rather than the query builder's: it reads every audit of every round
+# on each findings page, and the rubric's definition comes as text, parsed once per process
+# (``stored_definition``), not once per audit.
+_AUDIT_SQL = (
+    "SELECT a.id, a.inspection_id, a.member_id, a.marking, a.status, a.auditor_id, "
+    "a.overall, a.themes, a.rubric_id, a.child_id, r.definition, r.sha256, "
+    "m.sample_id, m.weight, m.stratum, "
+    + ", ".join(f"c.{f} AS child__{f}" for f in CHILD_FIELDS)
+    + " FROM audit a JOIN rubric r ON r.id = a.rubric_id "
+    "LEFT JOIN sample_member m ON m.id = a.member_id "
+    "LEFT JOIN child c ON c.id = a.child_id "
+    "WHERE a.inspection_id {among} ORDER BY a.id"
+)
 
 
 async def _audit_rows(inspection_ids: Collection[int]) -> list[dict[str, Any]]:
     """Every audit of these inspections with its rubric, sample member and child: one query."""
-    if not inspection_ids:
+    wanted = sorted({int(i) for i in inspection_ids})
+    if not wanted:
         return []
-    rows = list(
-        await Audit.filter(inspection_id__in=sorted(inspection_ids))
-        .order_by("id")
-        .values(*_AUDIT_FIELDS, **_AUDIT_JOINED)
-    )
-    for row in rows:  # each rubric's definition parsed once
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        sql = _AUDIT_SQL.format(among="= ANY($1::int[])")
+        rows = list(await conn.execute_query_dict(sql, [wanted]))
+    else:
+        sql = _AUDIT_SQL.format(among=f"IN ({', '.join('?' for _ in wanted)})")
+        rows = list(await conn.execute_query_dict(sql, wanted))
+    for row in rows:
+        row["marking"] = Marking(row["marking"])
+        row["status"] = AuditStatus(row["status"])
         row["definition"] = stored_definition(row.pop("sha256"), row["definition"])
     return rows
 
@@ -467,6 +474,7 @@ async def findings(
     return {
         "inspection_id": inspection_id,
         "sample_id": sample_id,
+        "authority": here_round["la__name"],
         "judgement": judgement_of(here_round),
         "audits": len(judged),
         "few_audits": FEW_AUDITS,

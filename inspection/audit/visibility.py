@@ -182,6 +182,7 @@ _ROUND_FIELDS = (
     "judgement",
     "judgement_at",
     "judgement_by__name",
+    "la__name",
 )
 
 
@@ -189,9 +190,10 @@ async def round_viewers(
     inspection_id: int, viewer: Viewer
 ) -> tuple[list[dict[str, Any]], dict[int, Viewer]]:
     """The rounds of this inspection's local authority that ``viewer`` may see (``id``,
-    ``title``, ``reference_date`` and the written judgement: ``judgement``, ``judgement_at``,
-    ``judgement_by__name``; oldest first), and the viewer as they are in each (their role
-    there): one query. Raises ``NotAMember`` if they may not see this inspection."""
+    ``title``, ``reference_date``, the authority's name ``la__name`` and the written judgement:
+    ``judgement``, ``judgement_at``, ``judgement_by__name``; oldest first), and the viewer as
+    they are in each (their role there): one query. Raises ``NotAMember`` if they may not see
+    this inspection."""
     rounds = Inspection.filter(
         la_id=Subquery(Inspection.filter(id=inspection_id).values("la_id"))
     ).order_by("reference_date", "id")

@@ -365,35 +365,42 @@ class JourneyNotFound(Exception):
     pass
 
 
+# The child, the inspection's reference date and each of the child's events with the file it
+# came from: one row per event, or one row with no event (``e.id`` null) for a child without.
 _CHILD_EVENT_SQL = (
-    'SELECT e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
+    "SELECT "
+    + "".join(f"c.{f} AS c_{f}, " for f in CHILD_FIELDS)
+    + "i.reference_date AS c_reference_date, "
+    'e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
     "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
     "u.status AS upload_status, u.source_kind AS upload_kind "
-    "FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
-    "AND u.inspection_id = e.inspection_id WHERE e.inspection_id = {p1} AND e.child_id = {p2}"
+    "FROM child c JOIN inspection i ON i.id = c.inspection_id "
+    "LEFT JOIN event e ON e.inspection_id = c.inspection_id AND e.child_id = c.id "
+    "LEFT JOIN upload u ON u.id = e.upload_id AND u.inspection_id = e.inspection_id "
+    "WHERE c.inspection_id = {p1} AND c.id = {p2}"
 )
 
 
 async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
     """One child's journey (raises ``JourneyNotFound`` if the child is not in the inspection).
 
-    Two queries: the child with the inspection's reference date, then the child's events with
-    the file each came from."""
-    rows = await Child.filter(inspection_id=inspection_id, id=child_id).values(
-        *CHILD_FIELDS, reference_date="inspection__reference_date"
-    )
-    if not rows:
-        raise JourneyNotFound(f"There is no child {child_id} in inspection {inspection_id}.")
+    One query: the child with the inspection's reference date and the child's events, each
+    with the file it came from."""
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     sql = _CHILD_EVENT_SQL.format(p1="$1" if postgres else "?", p2="$2" if postgres else "?")
-    events = list(await conn.execute_query_dict(sql, [inspection_id, child_id]))
+    rows = list(await conn.execute_query_dict(sql, [inspection_id, child_id]))
+    if not rows:
+        raise JourneyNotFound(f"There is no child {child_id} in inspection {inspection_id}.")
+    first = rows[0]
+    child = _child_summary({f: first[f"c_{f}"] for f in CHILD_FIELDS})
+    events = [r for r in rows if r["id"] is not None]
     uploads = {
         r["upload_id"]: (r["upload_filename"], r["upload_status"], r["upload_kind"])
         for r in events
         if r["upload_filename"] is not None
     }
-    return _assemble(_child_summary(rows[0]), events, uploads, _as_date(rows[0]["reference_date"]))
+    return _assemble(child, events, uploads, _as_date(first["c_reference_date"]))
 
 
 _EVENTS_OF_SQL = (

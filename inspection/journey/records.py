@@ -3,11 +3,12 @@ it says about the child, and how it came to be linked, in words."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tortoise.functions import Count
+from tortoise import connections
 
 from inspection.evidence.codes import sex_label
 from inspection.journey import kinds
@@ -85,37 +86,54 @@ def linked_by(method: str, probability: float | None, evidence: dict[str, Any] |
     return "Not linked yet"
 
 
+_LINKED_SQL = (
+    f"SELECT r.id, {', '.join(f'r.{f}' for f in IDENTITY_FIELDS)}, r.link_method, "
+    "r.link_probability, r.link_evidence, u.filename AS upload_filename, "
+    "COUNT(e.id) AS event_count "
+    "FROM source_record r LEFT JOIN upload u ON u.id = r.upload_id "
+    "LEFT JOIN event e ON e.record_id = r.id "
+    "WHERE r.inspection_id = {p1} AND r.child_id = {p2} "
+    "GROUP BY r.id, u.filename ORDER BY r.agency, r.id"
+)
+
+
+def _evidence(value: Any) -> dict[str, Any] | None:
+    """A record's link evidence as stored: a mapping, or JSON text."""
+    loaded = json.loads(value) if isinstance(value, (str, bytes)) else value
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _day(value: Any) -> date | None:
+    """A stored date (a date, or ISO text on SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 async def linked_records(inspection_id: int, child_id: int) -> list[LinkedRecord]:
-    """The source records linked to a child, agency by agency, with how each was linked."""
-    rows = (
-        await SourceRecord.filter(inspection_id=inspection_id, child_id=child_id)
-        .annotate(event_count=Count("events"))
-        .group_by("id", "upload__filename")
-        .order_by("agency", "id")
-        .values(
-            "id",
-            *IDENTITY_FIELDS,
-            "link_method",
-            "link_probability",
-            "link_evidence",
-            "upload__filename",
-            "event_count",
-        )
-    )
+    """The source records linked to a child, agency by agency, with how each was linked and
+    how many events came from it: one query (a statement of its own, as the journey's is: the
+    journey page sends it on every view)."""
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = _LINKED_SQL.format(p1="$1" if postgres else "?", p2="$2" if postgres else "?")
+    rows = await conn.execute_query_dict(sql, [inspection_id, child_id])
     return [
         LinkedRecord(
             id=r["id"],
             agency=kinds.agency_label(r["agency"]),
             person_id=r["person_id"] or r["la_child_id"] or "",
-            file=r["upload__filename"] or "",
+            file=r["upload_filename"] or "",
             name=f"{r['given_name'] or ''} {r['family_name'] or ''}".strip(),
-            dob=r["dob"],
+            dob=_day(r["dob"]),
             sex=sex_label(r["sex"]),
             postcode=r["postcode"] or "",
             nhs_number=r["nhs_number"] or "",
             upn=r["upn"] or "",
-            linked_by=linked_by(r["link_method"] or "", r["link_probability"], r["link_evidence"]),
-            events=r["event_count"],
+            linked_by=linked_by(
+                r["link_method"] or "", r["link_probability"], _evidence(r["link_evidence"])
+            ),
+            events=int(r["event_count"]),
         )
         for r in rows
     ]

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -29,7 +30,15 @@ from inspection.uk_time import uk_datetime
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# The templates are part of the installed code: read once per process, not checked on disk at
+# every page (Jinja's ``auto_reload``); a changed template takes effect when the server restarts.
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=jinja2.select_autoescape(),
+        auto_reload=False,
+    )
+)
 
 
 def _date(value: date | datetime | str | None, fmt: str = "%d/%m/%Y") -> str:

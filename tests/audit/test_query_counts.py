@@ -117,3 +117,44 @@ async def _clear() -> None:
     from tortoise.contrib.test import truncate_all_models
 
     await truncate_all_models()
+
+
+# What an autosave sends, whatever the rubric's size: the session, the membership, the audit
+# with its rubric, then (in one transaction) the audit's new version, every domain's score in
+# one upsert, and the revision.
+AUTOSAVE_QUERIES = 6
+
+
+async def test_an_autosave_reads_the_audit_once_and_writes_in_three_statements(db):
+    import httpx2
+
+    from inspection.audit.audits import create_audit
+    from inspection.models import AuditRevision
+    from inspection.web.app import create_app
+    from tests.audit.helpers import PASSWORD
+
+    inspection = await make_inspection("Q02", date(2026, 11, 1))
+    _sample, members = await make_sample(inspection, 2, seed="abc123")
+    auditor = await make_user(inspection, "saver@q.test", "inspector")
+    audit = await create_audit(inspection.id, members[0].id, auditor)
+    app = create_app(db, manage_database=False)
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        r = await client.post("/login", data={"email": auditor.email, "password": PASSWORD})
+        assert r.status_code == 303
+        url = f"/inspections/{inspection.id}/audits/{audit.id}/save"
+        counts = []
+        for version, grade in ((1, "good"), (2, "outstanding"), (3, "requires_improvement")):
+            form = {"version": str(version), "strengths": f"Note {version}.", "grade:impact": grade}
+            with count_queries() as queries:
+                saved = await client.post(url, data=form, headers={"HX-Request": "true"})
+            assert saved.status_code == 200
+            assert f'id="audit-version" value="{version + 1}"' in saved.text
+            counts.append(queries.count)
+            audit_reads = [s for s in queries.statements if s.upper().startswith("SELECT")]
+            assert sum('FROM "audit"' in s for s in audit_reads) == 1, audit_reads
+    assert counts == [AUTOSAVE_QUERIES] * 3, counts
+    stored = await Score.get(audit_id=audit.id, domain="impact")
+    assert stored.grade == "requires_improvement"
+    assert await AuditRevision.filter(audit_id=audit.id).count() == 4

@@ -89,6 +89,43 @@ async def test_journey_page_shows_every_agency_and_is_logged(client):
     ]
 
 
+# What a journey page sends: the session, the membership, the child with its events, the
+# access log's entry and the records linked to the child (with their events counted).
+JOURNEY_QUERIES = 5
+
+
+async def test_a_journey_page_costs_the_same_queries_however_many_events_and_records(client):
+    from tests.query_count import count_queries
+
+    insp, _user, child = await _setup(client)
+    url = f"/inspections/{insp.id}/children/{child.id}"
+    with count_queries() as queries:
+        first = await client.get(url)
+    assert first.status_code == 200
+    # each linked record with how many of the child's events came from it
+    assert "social_care.csv, 2 events" in first.text
+    assert "police.csv, 1 event<" in first.text
+    counts = [queries.count]
+    # more of the same: three more events from the police record, a third agency's record
+    police = await SourceRecord.get(inspection_id=insp.id, person_id="PP1")
+    for day in (2, 3, 4):
+        await f.event(insp, police, "police_domestic_abuse", date(2025, 4, day), row=7 + day)
+    health_up = await f.upload(insp, "health.csv", "health")
+    health = await f.record(
+        insp, health_up, "health", "H1", "Oliver", "Brown", date(2014, 5, 6), "M", "XS1 1AA"
+    )
+    await SourceRecord.filter(id=health.id).update(child_id=child.id, link_method="manual")
+    health.child_id = child.id
+    await f.event(insp, health, "health_concern", date(2025, 5, 1), row=2)
+    with count_queries() as queries:
+        second = await client.get(url)
+    assert "police.csv, 4 events" in second.text
+    assert "health.csv, 1 event<" in second.text
+    counts.append(queries.count)
+    assert counts == [JOURNEY_QUERIES, JOURNEY_QUERIES], counts
+    assert await AccessLog.filter(action="view-journey").count() == 2
+
+
 async def test_children_search_by_post_and_chronology_csv(client):
     insp, _user, child = await _setup(client)
     response = await client.post(

@@ -72,9 +72,9 @@ async def test_journey_autosave_and_health_take_few_round_trips(db, monkeypatch)
         with counting(monkeypatch) as sent:
             r = await client.get(f"/inspections/{inspection.id}/children/{child.id}")
         assert r.status_code == 200
-        # session+user, membership+inspection+authority, child+reference date,
-        # events+uploads, access log, source records
-        assert len(sent) == 6, sent
+        # session+user, membership+inspection, the child with its reference date and its
+        # events with their uploads (one statement), access log, source records
+        assert len(sent) == 5, sent
 
         url = f"/inspections/{inspection.id}/audits/{audit.id}/save"
         for version in (1, 2):  # the first save inserts the scores, the second updates them
@@ -86,7 +86,8 @@ async def test_journey_autosave_and_health_take_few_round_trips(db, monkeypatch)
                 )
             assert r.status_code == 200, r.text[:300]
             assert f'id="audit-version" value="{version + 1}"' in r.text
-            # session+user, membership+inspection, the audit (route), the audit (save), then
-            # BEGIN, the conditional UPDATE, one upsert of every score, the revision, COMMIT
-            assert len(sent) == 9, sent
+            # session+user, membership+inspection, the audit with its rubric (read once, by
+            # the route), then BEGIN, the conditional UPDATE, one upsert of every score, the
+            # revision, COMMIT
+            assert len(sent) == 8, sent
             assert sum(q.startswith('INSERT INTO "score"') for q in sent) == 1

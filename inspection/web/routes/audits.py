@@ -23,7 +23,7 @@ from inspection.audit.audits import (
     may_edit,
     next_in_list,
     open_audit,
-    save_audit,
+    save_opened,
     submit_audit,
     value_keys,
 )
@@ -191,7 +191,9 @@ async def save(request: Request) -> Response:
     audit_id = request.path_params["audit_id"]
     user = current_user(request)
     try:
-        audit = await open_audit(inspection.id, audit_id, user, role)
+        # An autosave needs the audit and its rubric only; the page's other parts are read
+        # again only to show a conflict.
+        audit = await open_audit(inspection.id, audit_id, user, role, ("rubric",))
     except AuditNotFound:
         raise not_found() from None
     form = await request.form()
@@ -200,8 +202,12 @@ async def save(request: Request) -> Response:
     )
     raw = _form_values(definition_of(audit.rubric), form)
     try:
-        result = await save_audit(inspection.id, audit.id, user, role, base, raw)
+        result = await save_opened(audit, user, role, base, raw)
     except AuditConflict as conflict:
+        try:
+            audit = await open_audit(inspection.id, audit.id, user, role)
+        except AuditNotFound:
+            raise not_found() from None
         ctx = await _audit_context(request, audit, role, conflict.yours)
         ctx["conflict"] = conflict
         return render(

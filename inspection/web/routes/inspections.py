@@ -144,6 +144,7 @@ async def overview_page(
 ) -> Response:
     """The overview; ``purged``: what a purge just removed, said in a banner."""
     inspection, role = await require_inspection(request, READERS)
+    await inspection.fetch_related("la")  # the page names the authority
     data = await inspection_overview(inspection.id, Viewer(current_user(request), role))
     retention_days = request.app.state.settings.retention_days
     return render(
