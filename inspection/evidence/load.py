@@ -323,12 +323,6 @@ async def _store_and_write(
         if created_file:
             stored.unlink(missing_ok=True)
         raise
-    if settings.dialect == "postgres":
-        # PostgreSQL plans by what it last measured of a table: right after a file has grown
-        # the children and records tenfold it would still plan for the few there were, and a
-        # pseudonymised export's lookup by ranges of names (``inspection.export.identities``)
-        # would read the whole inspection for each range instead of its index.
-        await Tortoise.get_connection("default").execute_script('ANALYZE "child", "source_record"')
     if progress:
         progress("Done", 1.0)
     return summary

@@ -139,10 +139,14 @@ def _ranges_sql(dialect: str, table: str, column: str, n: int) -> str:
     then the ranges as a JSON array of pairs on SQLite, two arrays on PostgreSQL)."""
     value = lowered(column, dialect, "r")
     if dialect == "postgres":
+        # Each range its own scan of the index (LATERAL, kept apart by OFFSET 0), whatever
+        # PostgreSQL last measured of the table: right after a file has grown it, it would
+        # plan for the few rows there were and read the whole inspection once per range.
         return (
-            f'SELECT {n} AS c, r."{column}" AS v FROM unnest($2::text[], $3::text[]) AS p(lo, hi) '
-            f'JOIN "{table}" AS r ON r.inspection_id = $1 AND {value} >= (p.lo COLLATE "C") '
-            f'AND {value} < (p.hi COLLATE "C")'
+            f"SELECT {n} AS c, s.v FROM unnest($2::text[], $3::text[]) AS p(lo, hi) "
+            f'CROSS JOIN LATERAL (SELECT r."{column}" AS v FROM "{table}" AS r '
+            f'WHERE r.inspection_id = $1 AND {value} >= (p.lo COLLATE "C") '
+            f'AND {value} < (p.hi COLLATE "C") OFFSET 0) AS s'
         )
     return (
         f'SELECT {n} AS c, r."{column}" AS v FROM json_each(?2) AS p CROSS JOIN "{table}" AS r '
@@ -194,7 +198,9 @@ async def hidden_in(inspection_id: int, texts: list[str]) -> dict[str, str]:
     if dates:
         if dialect == "postgres":
             rows = await conn.execute_query_dict(
-                "SELECT DISTINCT dob FROM child WHERE inspection_id = $1 AND dob = ANY($2::date[])",
+                "SELECT s.dob FROM unnest($2::date[]) AS d(day) CROSS JOIN LATERAL "
+                "(SELECT r.dob FROM child AS r WHERE r.inspection_id = $1 AND r.dob = d.day "
+                "LIMIT 1) AS s",
                 [inspection_id, dates],
             )
         else:
