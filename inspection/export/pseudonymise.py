@@ -63,18 +63,28 @@ class Pseudonymiser:
         return text
 
 
+def fold(text: str) -> str:
+    """``text`` in lower case, one character for one: where lowering would change the length
+    (İ), each character that lowers to more than one is kept as it is. Keys and the text they
+    are found in are folded alike."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
 _STARTS = re.compile(r"(?<!\w)(?=.)", re.DOTALL)  # where a key may begin
 _ENDS = re.compile(r"(?!\w)")  # where a key may end
 
 
 class Scrubber:
-    """Free text with every known key replaced: a key (lower-case) matches, in any case, where
+    """Free text with every known key replaced: a key (folded, ``fold``) matches, in any case, where
     no letter, digit or underscore touches it on either side; leftmost first, and the longest
     key at each place. The cost is the length of the text times the number of distinct key
     lengths, whatever the number of keys."""
 
     def __init__(self, replacements: dict[str, str]) -> None:
-        self._replacements = {k: v for k, v in replacements.items() if k}
+        self._replacements = {fold(k): v for k, v in replacements.items() if k}
         self._lengths = sorted({len(k) for k in self._replacements}, reverse=True)
 
     def __bool__(self) -> bool:
@@ -83,10 +93,7 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         if not text or not self._replacements:
             return text
-        # Lower-case one character at a time, so that positions in ``low`` are those of ``text``.
-        low = text.lower()
-        if len(low) != len(text):
-            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        low = fold(text)  # positions in ``low`` are those of ``text``
         ends = {m.start() for m in _ENDS.finditer(text)}
         out: list[str] = []
         done = 0

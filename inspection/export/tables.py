@@ -6,18 +6,18 @@ only what the person exporting may see (``inspection.audit.visibility``: the aud
 findings and concerns of ``ExportContext.seen`` and ``ExportContext.viewer``). With a
 ``Pseudonymiser`` in the context,
 child identifiers become keyed hashes, names are dropped, dates of birth become month and year,
-postcodes become districts and free text has every known child identifier, name and date of
-birth replaced.
+postcodes become districts and free text has every name and identifier of any person of the
+inspection and every child's date of birth replaced (``ExportContext.scrubbed``: each table's
+text is read first, and only what it could hold is asked of the database).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from tortoise import connections
 from tortoise.expressions import Q, Subquery
 
 from inspection.audit.concerns import visible_concerns
@@ -25,6 +25,7 @@ from inspection.audit.definition import definition_of
 from inspection.audit.findings import FEW_AUDITS, findings
 from inspection.audit.moderation import agreement_report, submitted_pairs
 from inspection.audit.visibility import Viewer, shown_to, visible_audits
+from inspection.export.identities import hidden_in
 from inspection.export.pseudonymise import (
     Pseudonymiser,
     Scrubber,
@@ -95,7 +96,7 @@ class ExportContext:
     pseudonymiser: Pseudonymiser | None = None
     journeys: dict[int, Journey] | None = None
     sampled: list[int] | None = None
-    _scrubber: Scrubber | None = None
+    _hidden: dict[str, str] = field(default_factory=dict)  # what text found so far holds
 
     @property
     def pseudonymised(self) -> bool:
@@ -120,63 +121,47 @@ class ExportContext:
     def user(self, user_id: int | None) -> str:
         return "" if user_id is None else self.users.get(user_id, f"user {user_id}")
 
-    def text(self, value: str | None) -> str:
-        """Free text; pseudonymised, every known child identifier, name and birth date hidden."""
+    def text(self, value: str | None) -> Any:
+        """Free text; pseudonymised, every name and identifier of any person of the inspection
+        and every child's date of birth in it hidden: then a ``FreeText`` until the table is
+        passed through ``scrubbed``, which hides them in all of its text at once."""
         value = value or ""
-        if self._scrubber is None or not value:
+        if self.pseudonymiser is None or not value:
             return value
-        return self._scrubber(value)
+        return FreeText(value)
 
-    async def prepare_scrubber(self) -> None:
-        """What free text must hide when pseudonymised: the identifiers, names (3 letters or
-        more) and dates of birth of every child of the inspection and of every record linked
-        or not, not only of the children the export names."""
-        if self.pseudonymiser is None:
-            return
-        repl: dict[str, str] = {}
-        iid = self.inspection.id
-        for la_child_id, given, family, dob in (
-            (r["la_child_id"], r["given_name"], r["family_name"], r["dob"])
-            for r in await _rows(_CHILD_IDENTITIES, iid)
-        ):
-            if la_child_id:
-                repl[str(la_child_id).lower()] = "[id]"
-            for name in (given, family):
-                if len(name or "") >= 3:
-                    repl[name.lower()] = "[name]"
-            if dob:
-                day = dob.isoformat() if isinstance(dob, date) else str(dob)[:10]
-                y, m, d = day[:4], day[5:7], day[8:10]
-                for text in (f"{d}/{m}/{y}", day, f"{d}-{m}-{y}", f"{d}.{m}.{y}"):
-                    repl[text] = "[dob]"
-        for rec in await _rows(_RECORD_IDENTITIES, iid):
-            for key in ("la_child_id", "nhs_number", "upn", "person_id"):
-                if len(rec[key] or "") >= 3:
-                    repl[rec[key].lower()] = "[id]"
-            for key in ("given_name", "family_name"):
-                if len(rec[key] or "") >= 3:
-                    repl[rec[key].lower()] = "[name]"
-        if repl:
-            self._scrubber = Scrubber(repl)
+    async def scrubbed(self, table: Table) -> Table:
+        """``table`` with each ``FreeText`` of its rows replaced by the text with every name,
+        identifier and date of birth it holds hidden (``inspection.export.identities``: only
+        what the text could hold is asked of the database, so the cost grows with the text,
+        not with the authority)."""
+        texts = [v.text for row in table.rows for v in row if isinstance(v, FreeText)]
+        if not texts:
+            return table
+        self._hidden.update(await hidden_in(self.inspection.id, texts))
+        scrub = Scrubber(self._hidden)
+        table.rows = [
+            tuple(scrub(v.text) if isinstance(v, FreeText) else v for v in row)
+            for row in table.rows
+        ]
+        return table
 
 
-# What a pseudonymised export hides, read as plain columns: every child and every record of the
-# inspection (tens of thousands of rows, so not turned into objects or parsed dates by the ORM).
-_CHILD_IDENTITIES = (
-    "SELECT la_child_id, given_name, family_name, dob FROM child WHERE inspection_id = {p}"
-)
-_RECORD_IDENTITIES = (
-    "SELECT la_child_id, nhs_number, upn, person_id, given_name, family_name "
-    "FROM source_record WHERE inspection_id = {p}"
-)
+class FreeText:
+    """Free text of a pseudonymised table not yet scrubbed (``ExportContext.scrubbed``). It is
+    no string, so a table that was not scrubbed cannot be written: a workbook refuses it and a
+    CSV file raises."""
 
+    __slots__ = ("text",)
 
-async def _rows(sql: str, inspection_id: int) -> list[dict[str, Any]]:
-    """One of the statements above for this inspection (a date of birth comes back as a date
-    on PostgreSQL and as its ISO text on SQLite)."""
-    conn = connections.get("default")
-    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
-    return list(await conn.execute_query_dict(sql.format(p=mark), [inspection_id]))
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        raise TypeError("free text of a pseudonymised export was not scrubbed")
+
+    def __repr__(self) -> str:
+        return "FreeText(…)"
 
 
 async def named_children(inspection_id: int) -> dict[int, dict[str, Any]]:
@@ -215,9 +200,7 @@ async def load_context(
     )
     rubrics = {r.id: r for r in await Rubric.filter(id__in=list(rubric_ids))}
     seen = await visible_audits(inspection_id, viewer)
-    ctx = ExportContext(inspection, identities, users, rubrics, viewer, seen, pseudonymiser)
-    await ctx.prepare_scrubber()
-    return ctx
+    return ExportContext(inspection, identities, users, rubrics, viewer, seen, pseudonymiser)
 
 
 def _ordered_rubrics(ctx: ExportContext) -> list[Rubric]:
@@ -306,7 +289,7 @@ async def samples_table(ctx: ExportContext) -> Table:
                 local(m["changed_at"]),
             )
         )
-    return table
+    return await ctx.scrubbed(table)
 
 
 async def _audits(ctx: ExportContext) -> list[dict[str, Any]]:
@@ -403,7 +386,7 @@ async def scores_table(ctx: ExportContext) -> Table:
                     cited,
                 )
             )
-    return table
+    return await ctx.scrubbed(table)
 
 
 async def audits_table(ctx: ExportContext) -> Table:
@@ -452,7 +435,7 @@ async def audits_table(ctx: ExportContext) -> Table:
                 *[ctx.grade(a["rubric_id"], grades[a["id"]].get(k, "")) for k, _ in domains],
             )
         )
-    return table
+    return await ctx.scrubbed(table)
 
 
 def _pct(value: float | None) -> float | None:
@@ -510,7 +493,7 @@ async def moderation_table(ctx: ExportContext) -> Table:
                     local(agreed.at) if agreed else None,
                 )
             )
-    return table
+    return await ctx.scrubbed(table)
 
 
 async def agreement_table(ctx: ExportContext) -> Table:
@@ -546,7 +529,7 @@ async def agreement_table(ctx: ExportContext) -> Table:
                     d["left_out"],
                 )
             )
-    return table
+    return await ctx.scrubbed(table)
 
 
 async def sampled_child_ids(ctx: ExportContext) -> list[int]:
@@ -612,7 +595,7 @@ async def journeys_table(ctx: ExportContext) -> Table:
                     ctx.text(row["details"]),
                 )
             )
-    return table
+    return await ctx.scrubbed(table)
 
 
 def _indicator_cell(value: Any) -> Any:
@@ -653,7 +636,7 @@ async def indicators_table(ctx: ExportContext) -> Table:
                 *[_indicator_cell(values.get(k)) for k in INDICATOR_KEYS],
             )
         )
-    return table
+    return await ctx.scrubbed(table)
 
 
 async def issues_table(ctx: ExportContext) -> Table:
@@ -699,7 +682,7 @@ async def issues_table(ctx: ExportContext) -> Table:
                 "yes" if i["row_rejected"] else "no",
             )
         )
-    return table
+    return await ctx.scrubbed(table)
 
 
 async def concerns_table(ctx: ExportContext) -> Table:
@@ -741,7 +724,7 @@ async def concerns_table(ctx: ExportContext) -> Table:
                 ctx.text(actions),
             )
         )
-    return table
+    return await ctx.scrubbed(table)
 
 
 NO_JUDGEMENT = "The lead inspector has not written the judgement yet."
@@ -752,7 +735,7 @@ async def findings_tables(ctx: ExportContext) -> tuple[Table, Table]:
     """The inspectors' judgement and the summary of the findings, from one computation of the
     findings (``inspection.audit.findings``): what the findings page shows."""
     doc = await findings(ctx.inspection.id, ctx.viewer, with_indicators=False)
-    return judgement_table(ctx, doc), summary_table(ctx, doc)
+    return await ctx.scrubbed(judgement_table(ctx, doc)), summary_table(ctx, doc)
 
 
 def judgement_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
@@ -898,7 +881,7 @@ async def feedback_table(ctx: ExportContext) -> Table:
                 ctx.text(a["improvements"]),
             )
         )
-    return table
+    return await ctx.scrubbed(table)
 
 
 async def about_rows(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from inspection.journey.decision_kinds import DecisionKind
@@ -24,6 +25,54 @@ class JSONTextField(fields.JSONField):
 
     class _db_postgres:
         SQL_TYPE = "JSON"
+
+
+def lowered(column: str, dialect: str, table: str = "") -> str:
+    """The SQL of ``column`` in lower case as the identity indexes hold it: only ASCII letters
+    are lowered, and values compare byte by byte (SQLite's ``lower`` and its binary
+    collation; PostgreSQL's ``lower`` under the "C" collation), so that a range of values
+    sharing a prefix is one range of the index on both databases."""
+    name = f'{table}."{column}"' if table else f'"{column}"'
+    return f'lower({name} COLLATE "C")' if dialect == "postgres" else f"lower({name})"
+
+
+class IdentityIndex(Index):
+    """An index on ``(inspection_id, lowered(column))``: a pseudonymised export looks up, by
+    the words of the text it exports, the names and identifiers that text holds
+    (``inspection.export.identities``), without reading every person of the inspection."""
+
+    def __init__(self, *, fields: tuple[str, ...] | list[str], name: str) -> None:
+        super().__init__(fields=fields, name=name)
+
+    def get_sql(self, schema_generator: Any, model: Any, safe: bool) -> str:
+        return identity_index_sql(
+            str(schema_generator.DIALECT), model._meta.db_table, self.fields[1], str(self.name)
+        )
+
+
+def identity_index_sql(dialect: str, table: str, column: str, name: str) -> str:
+    return (
+        f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
+        f'("inspection_id", {lowered(column, dialect)});'
+    )
+
+
+def identity_indexes(table: str, columns: tuple[str, ...]) -> tuple[IdentityIndex, ...]:
+    return tuple(
+        IdentityIndex(fields=("inspection_id", c), name=f"idx_{table}_lower_{c}") for c in columns
+    )
+
+
+# The columns a pseudonymised export hides from free text (``inspection.export.identities``).
+CHILD_IDENTITY_COLUMNS = ("la_child_id", "given_name", "family_name")
+RECORD_IDENTITY_COLUMNS = (
+    "la_child_id",
+    "nhs_number",
+    "upn",
+    "person_id",
+    "given_name",
+    "family_name",
+)
 
 
 class Child(Model):
@@ -48,6 +97,11 @@ class Child(Model):
     class Meta:
         table = "child"
         unique_together = (("inspection", "la_child_id"),)
+        # The dates of birth and the names and identifiers a pseudonymised export looks up.
+        indexes = (
+            Index(fields=("inspection_id", "dob")),
+            *identity_indexes("child", CHILD_IDENTITY_COLUMNS),
+        )
 
 
 # One person's identifiers as a source gave them: what linkage compares and the journey shows.
@@ -108,7 +162,11 @@ class SourceRecord(Model):
         table = "source_record"
         # No index on (inspection_id, agency, person_id): no query looks records up that way
         # (the loader joins a file's records to its own staging table by upload).
-        indexes = (("inspection_id", "child_id"),)
+        # The identity indexes: the names and identifiers a pseudonymised export looks up.
+        indexes = (
+            ("inspection_id", "child_id"),
+            *identity_indexes("source_record", RECORD_IDENTITY_COLUMNS),
+        )
 
 
 class Event(Model):
