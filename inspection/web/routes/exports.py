@@ -21,7 +21,7 @@ from inspection.export.offline import build_offline_pack as make_pack
 from inspection.export.workbook import build_workbook
 from inspection.models import Sample, SampleMember
 from inspection.sampling.service import sample_name
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import AUDITED
 from inspection.web.access import EDITORS, READERS, current_user, not_found, require_inspection
 from inspection.web.sessions import client_ip
 from inspection.web.templating import render
@@ -48,7 +48,7 @@ def _pseudonymise(request: Request) -> bool:
 async def _samples(inspection_id: int) -> list[dict[str, object]]:
     out = []
     for s in await Sample.filter(inspection_id=inspection_id).order_by("id"):
-        members = await SampleMember.filter(sample_id=s.id, status__in=IN_SAMPLE).count()
+        members = await SampleMember.filter(sample_id=s.id, status__in=AUDITED).count()
         out.append(
             {
                 "id": s.id,
