@@ -15,6 +15,7 @@ from inspection.db import database_down
 from inspection.jobs.runner import sample_check_work
 from inspection.jobs.worker import start_here
 from inspection.models import Child, Inspection, JobKind, JobStatus, User
+from inspection.models.columns import fits
 from inspection.sampling import population as pop
 from inspection.sampling import service, tracking
 from inspection.sampling.draw import ALLOCATIONS
@@ -365,7 +366,12 @@ async def _inspection_and_child(inspection_id: int, la_child_id: str) -> tuple[I
     inspection = await Inspection.get_or_none(id=inspection_id)
     if inspection is None:
         raise BadInput(f"There is no inspection {inspection_id}.")
-    child = await Child.get_or_none(inspection_id=inspection.id, la_child_id=la_child_id.strip())
+    la_child_id = la_child_id.strip()
+    child = (
+        await Child.get_or_none(inspection_id=inspection.id, la_child_id=la_child_id)
+        if fits(Child, "la_child_id", la_child_id)
+        else None
+    )
     if child is None:
         raise BadInput(
             f"Inspection {inspection_id} has no child with local authority ID {la_child_id}."

@@ -25,6 +25,7 @@ from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.journey import profile
 from inspection.models import Audit, Child, Inspection, Sample, SampleMember, User
+from inspection.models.columns import fits
 from inspection.sampling.service import sample_name
 from inspection.sampling.status import AUDITED, MemberStatus, SampleMethod
 
@@ -67,7 +68,12 @@ async def find_children(inspection_id: int, text: str) -> list[Match]:
     text = " ".join(text.split())
     if not text:
         return []
-    found = await Child.filter(inspection_id=inspection_id, la_child_id=text)
+    # an id longer than the column is nobody's (and is not sent)
+    found = (
+        await Child.filter(inspection_id=inspection_id, la_child_id=text)
+        if fits(Child, "la_child_id", text)
+        else []
+    )
     if not found:
         query = Child.filter(inspection_id=inspection_id)
         for word in text.split():

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from inspection.audit.findings import findings
+from inspection.audit.moderation import ModerationError, set_plan
 from inspection.audit.rubric import default_rubric
 from inspection.audit.visibility import COMMAND_LINE
-from inspection.models import Audit, Child, Sample, SampleMember, Score
+from inspection.models import Audit, Child, ModerationPlan, Sample, SampleMember, Score
 from inspection.sampling import service, tracking
 from inspection.sampling.status import MemberStatus, SampleMethod
 from tests.audit.helpers import make_inspection, make_sample, make_user
@@ -263,3 +264,17 @@ async def test_findings_keep_tracked_cases_out_of_the_estimates_and_count_them(d
     # breakdowns and the trend are of the sampled children only
     assert sum(g["n"] for g in rubric["by_team"]) == 5
     assert [(t["n"], t["sampled"], t["tracked"]) for t in after["trend"]] == [(5, 5, 0)]
+
+
+async def test_second_marking_is_planned_only_for_random_samples(db):
+    inspection, sample, _, lead, _, extra = await _world()
+    await tracking.track(inspection, extra[0], REASON, LINE, lead)
+    purposive = await tracking.purposive_sample(inspection.id)
+    with pytest.raises(ModerationError) as refused:
+        await set_plan(inspection.id, purposive.id, 0.5, True, lead)
+    assert str(refused.value) == (
+        "The tracked cases were chosen on purpose: plan second marking for a random sample."
+    )
+    assert await ModerationPlan.filter(inspection_id=inspection.id).count() == 0
+    await set_plan(inspection.id, sample.id, 0.5, True, lead)
+    assert await ModerationPlan.filter(sample_id=sample.id).count() == 1

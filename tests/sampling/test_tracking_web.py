@@ -4,12 +4,19 @@ instrument, stop tracking one; and who may do what."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime
 
-from inspection.models import AccessLog, Child, SampleMember
+from openpyxl import load_workbook
+
+from inspection.audit.rubric import default_rubric
+from inspection.export.workbook import build_workbook
+from inspection.models import AccessLog, Audit, Child, SampleMember, Score
+from inspection.sampling import tracking
 from inspection.sampling.status import MemberStatus
 from tests.audit.helpers import make_inspection, make_sample, make_user
+from tests.audit.test_findings_page import tables
 from tests.web.conftest import app_client, sign_in  # noqa: F401
 
 REASON = "Three contacts in a year, each closed with no further action."
@@ -172,3 +179,71 @@ async def test_stopping_tracking_asks_why_and_readers_only_read(app_client):  # 
     refused = await app_client.post(url, data={"child": "T0", "reason": REASON})
     assert refused.status_code == 404
     assert await SampleMember.filter(status=MemberStatus.TRACKED).count() == 0
+
+
+async def test_the_findings_page_and_the_workbook_show_tracked_cases_apart(
+    app_client,  # noqa: F811
+):
+    inspection, members, inspector = await _world()
+    rubric = await default_rubric()
+    ben = await Child.get(inspection=inspection, la_child_id="T2")
+    tracked = await tracking.track(inspection, ben, REASON, LINE, inspector)
+    for member, grade in ((members[0], "good"), (members[1], "inadequate"), (tracked, "good")):
+        audit = await Audit.create(
+            inspection=inspection,
+            member=member,
+            child_id=member.child_id,
+            auditor=inspector,
+            rubric=rubric,
+            status="submitted",
+            overall=grade,
+            submitted_at=datetime(2026, 11, 4, tzinfo=UTC),
+        )
+        for d in rubric.definition["domains"]:
+            await Score.create(
+                inspection_id=inspection.id, audit=audit, domain=d["key"], grade=grade
+            )
+    assert (await sign_in(app_client, "inspector@x.test")).status_code == 303
+    page = (await app_client.get(f"/inspections/{inspection.id}/findings")).text
+    assert _text(
+        re.search(r'<p class="govuk-body" id="findings-base">.*?</p>', page, re.S).group(0)
+    ) == (
+        "2 submitted first markings that you may see. These are of the 2 sampled children, and "
+        "every figure comes from them; 1 more, of the 1 tracked case chosen on purpose, is shown "
+        "beside them and left out of every estimate. A grade agreed at moderation replaces the "
+        "first marker’s grade; “Not applicable” is left out of every share. Each number links to "
+        "the audits it came from."
+    )
+    shares = tables(page)["Share of graded audits judged good or better"]
+    impact = next(r for r in shares if r[0][0].startswith("Impact"))
+    texts = [t for t, _ in impact]
+    assert texts[1] == "1 of 2"
+    assert texts[-2:] == ["1 of 1", "2 sampled, 1 tracked"]
+    # the trend has no tracked cases in it: no tracked column
+    trend = tables(page)["Overall grade good or better, round by round"]
+    assert [t for t, _ in trend[0]][-1] == "2 sampled"
+
+    export = await build_workbook(inspection.id, inspector, pseudonymise=False)
+    book = load_workbook(io.BytesIO(export.data))
+    sample = [tuple(r) for r in book["Sample"].iter_rows(values_only=True)]
+    header = sample[0]
+    tracked_rows = [r for r in sample[1:] if r[header.index("Tracked case")] == "Tracked case"]
+    assert [
+        (
+            r[header.index("Child")],
+            r[header.index("Weight")],
+            r[header.index("Reason")],
+            r[header.index("Line of enquiry")],
+            r[header.index("Method")],
+        )
+        for r in tracked_rows
+    ] == [("T2", 0, REASON, LINE, "purposive")]
+    summary = [tuple(r) for r in book["Summary"].iter_rows(values_only=True)]
+    columns = summary[0]
+    row = next(r for r in summary if r[1] and str(r[1]).startswith("Impact"))
+    assert (
+        row[columns.index("Graded")],
+        row[columns.index("Sampled children graded")],
+        row[columns.index("Tracked cases graded (in no estimate)")],
+        row[columns.index("Tracked cases good or better")],
+    ) == (2, 2, 1, 1)
