@@ -5,6 +5,7 @@ figure."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -278,3 +279,15 @@ async def test_second_marking_is_planned_only_for_random_samples(db):
     assert await ModerationPlan.filter(inspection_id=inspection.id).count() == 0
     await set_plan(inspection.id, sample.id, 0.5, True, lead)
     assert await ModerationPlan.filter(sample_id=sample.id).count() == 1
+
+
+async def test_two_first_children_tracked_at_once_share_one_purposive_sample(db):
+    inspection, _, _, lead, auditor, extra = await _world()
+    both = await asyncio.gather(
+        tracking.track(inspection, extra[0], REASON, LINE, lead),
+        tracking.track(inspection, extra[1], REASON, LINE, auditor),
+    )
+    samples = await Sample.filter(inspection_id=inspection.id, method="purposive")
+    assert len(samples) == 1
+    assert {m.sample_id for m in both} == {samples[0].id}
+    assert sorted(m.order for m in both) == [1, 2]
