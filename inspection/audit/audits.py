@@ -232,10 +232,12 @@ async def create_audit(
     if marking not in tuple(Marking):
         raise AuditError("Marking is either first or second.")
     found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
-        "sample_id", "child_id"
+        "sample_id", "child_id", "status"
     )
     if not found:
         raise AuditNotFound("There is no such sample member in this inspection.")
+    if found[0]["status"] == MemberStatus.UNTRACKED:
+        raise AuditError("This child is no longer a tracked case: track them again to audit them.")
     existing = await Audit.get_or_none(
         inspection_id=inspection_id, member_id=member_id, marking=marking
     )

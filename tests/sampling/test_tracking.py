@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from inspection.audit.audits import AuditError, create_audit
 from inspection.audit.findings import findings
 from inspection.audit.moderation import ModerationError, set_plan
 from inspection.audit.rubric import default_rubric
@@ -164,6 +165,12 @@ async def test_untracking_needs_a_reason_keeps_the_record_and_stops_once_audited
         ("Amelia Brown", "The family moved out of the area.", "a")
     ]
     assert doc["tracked"][0]["audit"]["status_label"] == "Draft"
+    with pytest.raises(AuditError) as refused:
+        await create_audit(inspection.id, amelia.id, auditor)
+    assert str(refused.value) == (
+        "This child is no longer a tracked case: track them again to audit them."
+    )
+    assert not await Audit.filter(member_id=amelia.id).exists()
     # no longer tracked, the child may be tracked again (a new record; the old one is kept)
     again = await tracking.track(inspection, extra[0], "Back in the area.", LINE, lead)
     assert again.id != amelia.id
