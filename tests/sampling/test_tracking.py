@@ -6,15 +6,18 @@ figure."""
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from inspection.audit.audits import AuditError, create_audit
 from inspection.audit.findings import findings
 from inspection.audit.moderation import ModerationError, set_plan
 from inspection.audit.rubric import default_rubric
 from inspection.audit.visibility import COMMAND_LINE
+from inspection.export.offline import build_offline_pack
 from inspection.models import Audit, Child, ModerationPlan, Sample, SampleMember, Score
 from inspection.sampling import service, tracking
 from inspection.sampling.status import MemberStatus, SampleMethod
@@ -298,3 +301,18 @@ async def test_two_first_children_tracked_at_once_share_one_purposive_sample(db)
     assert len(samples) == 1
     assert {m.sample_id for m in both} == {samples[0].id}
     assert sorted(m.order for m in both) == [1, 2]
+
+
+async def test_an_offline_pack_of_the_tracked_cases_holds_each_tracked_child(db):
+    inspection, _, _, lead, _, extra = await _world()
+    await tracking.track(inspection, extra[0], REASON, LINE, lead)
+    ended = await tracking.track(inspection, extra[1], REASON, LINE, lead)
+    await tracking.untrack(inspection, ended.id, "Moved away.", lead)
+    await tracking.track(inspection, extra[2], REASON, LINE, lead)
+    purposive = await tracking.purposive_sample(inspection.id)
+    pack = await build_offline_pack(inspection.id, purposive.id, lead)
+    book = load_workbook(io.BytesIO(pack.data))
+    sheet = next(ws for ws in book.worksheets if ws.title not in ("Instructions", "_pack"))
+    header = [c.value for c in sheet[1]]
+    children = [r[header.index("Child")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert children == ["T0", "T2"]
