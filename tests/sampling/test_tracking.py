@@ -17,6 +17,7 @@ from inspection.audit.findings import findings
 from inspection.audit.moderation import ModerationError, set_plan
 from inspection.audit.rubric import default_rubric
 from inspection.audit.visibility import COMMAND_LINE
+from inspection.cli.audit import _text as findings_text
 from inspection.export.offline import build_offline_pack
 from inspection.models import Audit, Child, ModerationPlan, Sample, SampleMember, Score
 from inspection.sampling import service, tracking
@@ -275,6 +276,13 @@ async def test_findings_keep_tracked_cases_out_of_the_estimates_and_count_them(d
     # breakdowns and the trend are of the sampled children only
     assert sum(g["n"] for g in rubric["by_team"]) == 5
     assert [(t["n"], t["sampled"], t["tracked"]) for t in after["trend"]] == [(5, 5, 0)]
+    # the command line's findings say the same
+    text = findings_text(after).splitlines()
+    assert text[1] == (
+        "And 3 of tracked cases (chosen on purpose), shown beside each domain and in no estimate."
+    )
+    impact_line = next(line for line in text if line.lstrip().startswith("Impact"))
+    assert impact_line.endswith("(too few to say much: fewer than 10); tracked cases 1/3")
 
 
 async def test_second_marking_is_planned_only_for_random_samples(db):
