@@ -30,7 +30,6 @@ from inspection.models import (
     AccessLog,
     Audit,
     AuditRevision,
-    Child,
     Concern,
     LocalAuthority,
     Moderation,
@@ -65,11 +64,17 @@ async def populate() -> dict[str, int]:
         inspection_id=iid, method="srs", seed="5eed", population_hash="h", population_size=9
     )
     for i in range(5):
-        child = await Child.create(inspection_id=iid, la_child_id=f"C{i}", given_name=f"C{i}")
+        await conn.execute_query(
+            "INSERT INTO child (inspection_id, la_child_id, given_name, family_name, sex, "
+            "ethnicity, disability, postcode, team, worker, attributes) "
+            f"VALUES ({iid}, 'C{i}', 'C{i}', '', '', '', '', '', '', '', '{{}}')"
+        )
+        _, made = await conn.execute_query("SELECT MAX(id) AS id FROM child")
+        child_id = int(dict(made[0])["id"])
         await conn.execute_query(
             "INSERT INTO sample_member (inspection_id, sample_id, child_id, population_key, "
             'stratum, inclusion_probability, weight, "order", status, reason) '
-            f"VALUES ({iid}, {sample.id}, {child.id}, 'C{i}', '', 1.0, 1.0, {i}, 'selected', '')"
+            f"VALUES ({iid}, {sample.id}, {child_id}, 'C{i}', '', 1.0, 1.0, {i}, 'selected', '')"
         )
     # Read back only the columns the schema at 0004 has.
     members = await SampleMember.filter(inspection_id=iid).order_by("id").only("id", "child_id")

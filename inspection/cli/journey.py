@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.journey import consistency, recorded
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.kinds import agency_label
 from inspection.models import Child, Inspection
@@ -31,6 +32,7 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
             "given_name": child.given_name,
             "family_name": child.family_name,
             "dob": child.dob,
+            "death_date": child.death_date,
             "sex": child.sex,
         },
         "first_need": journey.first_need,
@@ -65,6 +67,11 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
             for ep in journey.episodes
         ],
         "indicators": indicators,
+        "recorded_differences": recorded.differences(journey.events),
+        "inconsistencies": [
+            {"rule": f.rule, "severity": f.severity, "message": f.message}
+            for f in consistency.check(journey)
+        ],
     }
 
 
@@ -101,6 +108,8 @@ def _show(args: argparse.Namespace) -> int:
             f"Child {args.child}: first need {_day(doc['first_need']) or 'none recorded'}, "
             f"help started {_day(doc['first_help']) or 'not yet'}."
         ]
+        if doc["child"]["death_date"]:
+            lines.insert(0, f"This child died on {_day(doc['child']['death_date'])}.")
         for e in doc["events"]:
             end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
             lines.append(
@@ -108,10 +117,14 @@ def _show(args: argparse.Namespace) -> int:
                 f"[{e['recorded_by']}]"
             )
             lines += [f"    {line}" for line in e["detail_lines"]]
+        if doc["inconsistencies"]:
+            lines.append("Records that do not agree:")
+            lines += [f"  {f['message']}" for f in doc["inconsistencies"]]
         lines.append("Indicators:")
         lines += [
             f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()
         ]
+        lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]
         return "\n".join(lines)
 
     emit(args, doc, text)

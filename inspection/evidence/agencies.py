@@ -18,9 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from inspection.evidence import codes, values
+from inspection.evidence import codes, identifiers, values
 from inspection.evidence.decoding import WINDOWS_1252, DecodedText, Repair, decode_text, hex_bytes
 from inspection.evidence.files import OLE_MAGIC, ZIP_MAGIC, check_size, check_spreadsheet
+from inspection.evidence.identifiers import Scheme
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
 from inspection.evidence.staged import (
     ERROR,
@@ -421,6 +422,14 @@ class _PlainKindMemo(dict[str, tuple[str, str | None]]):
 _ENDED_KINDS = frozenset({"early_help_start", "missing_episode"})
 
 
+class _IdentifierMemo(dict[tuple[Scheme, str], str | None]):
+    """Why an identifier fails its check (None when it passes), each value checked once."""
+
+    def __missing__(self, key: tuple[Scheme, str]) -> str | None:
+        why = self[key] = identifiers.problem(*key)
+        return why
+
+
 class _AgencyRows:
     def __init__(
         self,
@@ -458,6 +467,7 @@ class _AgencyRows:
         self.dob_index = columns.get("date_of_birth")
         self.end_index = columns.get("event_end_date")
         self.rejected: set[int] = set()  # the rows rejected, by number
+        self.bad_identifier = _IdentifierMemo()
 
     def cell_rows(self, rows: Iterable[list[Any]], first_row: int) -> tuple[int, int]:
         """Read a workbook's rows, the first of them row ``first_row`` of the sheet, blank rows
@@ -531,6 +541,11 @@ class _AgencyRows:
                 ):
                     accepted += self.row(raw, row)
                     continue
+            if (nhs_number and self.bad_identifier[Scheme.NHS_NUMBER, nhs_number]) or (
+                upn and self.bad_identifier[Scheme.UPN, upn]
+            ):
+                accepted += self.row(raw, row)
+                continue
             # The row is plain: stage it.
             key = self._add_record(
                 RecordFacts(
@@ -681,6 +696,17 @@ class _AgencyRows:
                 row,
                 self._cell(raw, "sex", row),
             )
+        for scheme in Scheme:
+            given = text[scheme.value]
+            why = given and self.bad_identifier[scheme, given]
+            if why:
+                self._issue(
+                    WARNING,
+                    "invalid_identifier",
+                    identifiers.message(scheme, given, why),
+                    row,
+                    self._cell(raw, scheme.value, row),
+                )
         self._record(text, dob, sex, row, raw)
         if self.agency == IDENTITY_ONLY:
             return True

@@ -18,9 +18,10 @@ from xml.etree.ElementTree import Element, ParseError, fromstring  # noqa: S405
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
-from inspection.evidence import codes, values
+from inspection.evidence import codes, identifiers, plausibility, values
 from inspection.evidence.decoding import check_declared_encoding
 from inspection.evidence.files import check_size
+from inspection.evidence.identifiers import Scheme
 from inspection.evidence.staged import (
     ERROR,
     WARNING,
@@ -132,7 +133,22 @@ def read_cin_census(
         else:
             table.rejected += 1
     staged.extra["episodes"] = episodes
+    reader.header(root)
     return staged
+
+
+# The DfE's rules (CIN census validation) that a date of an episode is not before its referral.
+BEFORE_REFERRAL_RULES = (
+    ("1103", "AssessmentActualStartDate"),
+    ("4015", "CINPlanStartDate"),
+    ("2889", "S47ActualStartDate"),
+    ("1104", "DateOfInitialCPC"),
+    ("1105", "CPPstartDate"),
+)
+
+
+def _uk(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
 
 
 class _ChildReader:
@@ -153,7 +169,7 @@ class _ChildReader:
         severity: str,
         rule: str,
         message: str,
-        row: int,
+        row: int | None,
         column: str,
         value: str = "",
         rejected: bool = False,
@@ -205,6 +221,9 @@ class _ChildReader:
             )
             return False, 0
         dob = self._date(ids, "PersonBirthDate", row)
+        died = self._date(ids, "PersonDeathDate", row)
+        if died is not None and dob is not None and died < dob:
+            self._rule("8535Q", row, "PersonDeathDate", died, died=_uk(died), born=_uk(dob))
         sex_raw = self._text(ids, "Sex")
         gender_raw = self._text(ids, "GenderCurrent")
         sex = ""
@@ -236,13 +255,25 @@ class _ChildReader:
         facts = self.staged.children.get(la_id)
         if facts is None:
             facts = self.staged.children[la_id] = ChildFacts(
-                la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob
+                la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob, death_date=died
             )
             upn = self._text(ids, "UPN") or ""
+            why = identifiers.upn_problem(upn)
+            if why:
+                self._issue(
+                    WARNING,
+                    "invalid_identifier",
+                    identifiers.message(Scheme.UPN, upn, why),
+                    row,
+                    "UPN",
+                    upn,
+                )
             self.staged.records[(AGENCY, la_id)] = RecordFacts(
                 AGENCY, la_id, la_child_id=la_id, upn=upn, dob=dob, sex=sex
             )
         else:
+            if died is not None and facts.death_date is None:
+                facts.death_date = died
             self._issue(
                 WARNING,
                 "duplicate_row",
@@ -255,6 +286,12 @@ class _ChildReader:
         episodes = child.findall("CINdetails")
         for episode in episodes:
             self._episode(la_id, episode, row, dob)
+            self._episode_rules(episode, row)
+        if died is None and (facts.death_date is None):
+            for reason in child.iter("ReasonForClosure"):
+                if reason.text is not None and self.texts[reason.text] == "RC2":
+                    self._rule("8585Q", row, "ReasonForClosure", "RC2")
+                    break
         return True, len(episodes)
 
     def _add(
@@ -271,6 +308,39 @@ class _ChildReader:
         self.staged.events.append(
             EventFacts((AGENCY, la_id), AGENCY, kind, start, end, SHEET, row, attributes)
         )
+
+    def _rule(
+        self, rule_id: str, row: int | None, column: str, value: object, **values: str
+    ) -> None:
+        """An issue of a rule of ``plausibility``'s catalogue."""
+        found = plausibility.rule(rule_id)
+        shown = value.isoformat() if isinstance(value, date) else str(value)
+        self._issue(found.severity, found.issue_rule, found.message(**values), row, column, shown)
+
+    def header(self, root: Element) -> None:
+        """A census whose reference date is after the inspection's may be another year's
+        return (the issue is the file's, so it names no child's row)."""
+        raw = root.findtext("Header/CollectionDetails/ReferenceDate")
+        census = values.read_date(raw.strip())[0] if raw else None
+        if census is not None and census > self.reference_date:
+            reference = _uk(self.reference_date)
+            self._rule(
+                "PL06", None, "ReferenceDate", census, census=_uk(census), reference=reference
+            )
+
+    def _episode_rules(self, episode: Element, row: int) -> None:
+        """The DfE's rules that nothing in an episode starts before the referral opening it."""
+        raw = episode.findtext("CINreferralDate")
+        referral = self.dates[self.texts[raw]][0] if raw is not None else None
+        if referral is None:
+            return
+        for rule_id, name in BEFORE_REFERRAL_RULES:
+            for element in episode.iter(name):
+                if element.text is None:
+                    continue
+                when = self.dates[self.texts[element.text]][0]
+                if when is not None and when < referral:
+                    self._rule(rule_id, row, name, when, later=_uk(when), referral=_uk(referral))
 
     def _episode(self, la_id: str, episode: Element, row: int, dob: date | None) -> None:
         referral = self._date(episode, "CINreferralDate", row)

@@ -477,6 +477,7 @@ def _child_update(postgres: bool) -> dict[str, str]:
     return {
         **kept,
         "dob": "COALESCE(u.dob, c.dob)",
+        "death_date": "COALESCE(u.death_date, c.death_date)",
         "team": "CASE WHEN u.team <> '' THEN u.team ELSE c.team END",
         "worker": "CASE WHEN u.worker <> '' THEN u.worker ELSE c.worker END",
         # Attribute by attribute, the upload's over the child's.
@@ -519,6 +520,7 @@ _CHILD_COLUMNS = (
     "team",
     "worker",
     "attributes",
+    "death_date",
 )
 # New children, in la_child_id order (the unique index's).
 _NEW_CHILDREN_SQL = (

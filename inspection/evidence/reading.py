@@ -38,15 +38,19 @@ PRELOAD = (
     "inspection.evidence.agencies",
     "inspection.evidence.bundle",
 )
+# How reader and loader processes start: from a server process that has imported the reading
+# code and run nothing else (Python's forkserver, the default on Linux from Python 3.14), so
+# none inherits a connection or a thread. ``bench/bench_reader_start.py`` compares the methods.
+START_METHOD = "forkserver"
 _capped: int | None = None  # the cap of this process, when it was started capped
 
 
 def process_context() -> Any:
-    """The multiprocessing context readers and loaders start from: a server process that has
-    imported the reading code and run nothing else, so that no connection or thread is
-    inherited and a process starts at once."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
+    """The multiprocessing context readers and loaders start from (``START_METHOD``; a fork
+    server imports ``PRELOAD`` first, so a process it starts has the reading code at once)."""
+    context = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        context.set_forkserver_preload(list(PRELOAD))
     return context
 
 

@@ -46,6 +46,7 @@ STAGE_CHILD = Stage(
         ("team", "text"),
         ("worker", "text"),
         ("attributes", "jsonb"),
+        ("death_date", "date"),
     ),
 )
 
@@ -67,6 +68,7 @@ def child_row(facts: ChildFacts) -> tuple[Any, ...]:
         (facts.team or "")[:100],
         (facts.worker or "")[:100],
         encode_json(facts.attributes),
+        facts.death_date,
     )
 
 

@@ -190,6 +190,7 @@ class ChildFacts:
     dob: date | None = None
     disability: str = ""
     team: str = ""
+    death_date: date | None = None
     worker: str = ""
     given_name: str = ""
     family_name: str = ""

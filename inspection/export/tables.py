@@ -199,7 +199,7 @@ async def named_children(inspection_id: int) -> dict[int, dict[str, Any]]:
     rows = await Child.filter(
         Q(id__in=of(SampleMember)) | Q(id__in=of(Audit)) | Q(id__in=of(Concern)),
         inspection_id=inspection_id,
-    ).values("id", "la_child_id", "given_name", "family_name", "dob", "postcode")
+    ).values("id", "la_child_id", "given_name", "family_name", "dob", "death_date", "postcode")
     return {row["id"]: row for row in rows}
 
 
@@ -246,6 +246,7 @@ async def samples_table(ctx: ExportContext) -> Table:
         Column("child", "Child"),
         *names,
         Column("dob", "Month of birth" if ctx.pseudonymised else "Date of birth", "date"),
+        Column("died", "Month of death" if ctx.pseudonymised else "Date of death", "date"),
         Column("postcode", "Postcode district" if ctx.pseudonymised else "Postcode"),
         Column("stratum", "Stratum"),
         Column("order", "Order drawn", "int"),
@@ -285,9 +286,11 @@ async def samples_table(ctx: ExportContext) -> Table:
         sample = samples[m["sample_id"]]
         info = ctx.children.get(m["child_id"]) or {}
         dob: Any = info.get("dob")
+        died: Any = info.get("death_date")
         postcode = info.get("postcode") or ""
         if ctx.pseudonymised:
             dob = month_of_birth(dob)
+            died = month_of_birth(died)
             postcode = postcode_district(postcode)
             name_cells: tuple[Any, ...] = ()
         else:
@@ -301,6 +304,7 @@ async def samples_table(ctx: ExportContext) -> Table:
                 ctx.child(m["child_id"]),
                 *name_cells,
                 dob,
+                died,
                 postcode,
                 m["stratum"],
                 m["order"],

@@ -33,6 +33,7 @@ class ChildSummary:
     disability: str
     team: str
     worker: str
+    death_date: date | None = None
 
     @property
     def name(self) -> str:
@@ -192,6 +193,7 @@ def _child_summary(row: dict[str, Any]) -> ChildSummary:
         disability=row["disability"],
         team=row["team"],
         worker=row["worker"],
+        death_date=_as_date(row["death_date"]),
     )
 
 
@@ -206,6 +208,7 @@ CHILD_FIELDS = (
     "disability",
     "team",
     "worker",
+    "death_date",
 )
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
-from inspection.journey import kinds
+from inspection.journey import kinds, recorded
 from inspection.journey.build import Journey, JourneyEvent, journeys_for_inspection
 
 Indicators = dict[str, int | float | bool | None]
@@ -175,7 +175,6 @@ def for_journey(journey: Journey) -> Indicators:
         for e in events
         if e.kind == "placement_change" and reference - YEAR < e.start <= reference
     )
-    cp_plans = sum(1 for e in events if e.kind == "cp_plan_start")
     return {
         "days_to_help": days,
         "signals_before_help": len(before),
@@ -184,7 +183,7 @@ def for_journey(journey: Journey) -> Indicators:
         "re_referrals_12m": re_referrals,
         "step_down_up": _step_down_up(events),
         "returns_after_help_12m": returns,
-        "repeat_cp_plans": max(0, cp_plans - 1),
+        "repeat_cp_plans": recorded.repeat_plans(events),
         "placement_moves_12m": moves,
         "missing_episodes": sum(1 for e in events if e.kind == "missing_episode"),
         "seen": _flag(events, _is_seen),

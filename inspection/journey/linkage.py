@@ -21,6 +21,7 @@ import json
 import logging
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -29,6 +30,7 @@ import pandas as pd
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from inspection.evidence.identifiers import Scheme, valid
 from inspection.journey import names
 from inspection.journey.decision_kinds import DecisionKind
 from inspection.models import Child, Event, LinkDecision, SourceRecord
@@ -140,6 +142,12 @@ _MIDDLE_GIVEN = (
 )
 GIVEN_MIDDLE = "another of the child's given names"
 SWAPPED_FAMILY = "swapped with the given name"
+
+
+def _checked(scheme: Scheme, given: str | None, standard: Callable[[str], str]) -> str:
+    """An identifier as linkage compares it; blank when it fails its check, because a mistyped
+    identifier is never evidence that two records are one person."""
+    return standard(given or "") if valid(scheme, given or "") else ""
 
 
 def _identifier(column: str, label: str) -> dict[str, Any]:
@@ -409,8 +417,8 @@ async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
         out[r["id"]] = {
             **r,
             "la_id": la_id,
-            "nhs": names.digits(r["nhs_number"]),
-            "upn": names.upn_std(r["upn"]),
+            "nhs": _checked(Scheme.NHS_NUMBER, r["nhs_number"], names.digits),
+            "upn": _checked(Scheme.UPN, r["upn"], names.upn_std),
             "given": names.given_std(r["given_name"] or "") or None,
             "given_canon": names.given_canonical(r["given_name"] or "") or None,
             "given_parts": names.given_parts(r["given_name"] or "") or None,

@@ -36,6 +36,7 @@ class Profile:
     age: str
     legal_status: str
     team: str
+    died: date | None = None  # an inspector never audits a child without knowing
 
 
 def display_name(
@@ -121,7 +122,7 @@ async def profiles(
     if not ids:
         return {}
     children = await Child.filter(inspection_id=inspection_id, id__in=ids).values(
-        "id", "la_child_id", "given_name", "family_name", "dob", "team", "attributes"
+        "id", "la_child_id", "given_name", "family_name", "dob", "death_date", "team", "attributes"
     )
     episodes: dict[int, list[tuple[str, date, date | None]]] = {i: [] for i in ids}
     for child_id, kind, start, end in await Event.filter(
@@ -133,9 +134,10 @@ async def profiles(
         c["id"]: Profile(
             child_id=c["id"],
             name=display_name(c["given_name"], c["family_name"], c["la_child_id"], c["dob"]),
-            age=age_label(c["dob"], reference_date),
+            age=age_label(c["dob"], min(reference_date, c["death_date"] or reference_date)),
             legal_status=legal_status(episodes[c["id"]], reference_date, c["attributes"]),
             team=" ".join((c["team"] or "").split()) or teams.get(c["id"], "") or "Not recorded",
+            died=c["death_date"],
         )
         for c in children
     }

@@ -36,6 +36,7 @@ class Child(Model):
     given_name = fields.CharField(max_length=100, default="")
     family_name = fields.CharField(max_length=100, default="")
     dob = fields.DateField(null=True)
+    death_date = fields.DateField(null=True)  # from the CIN census's PersonDeathDate
     sex = fields.CharField(max_length=1, default="")  # M F U or blank
     ethnicity = fields.CharField(max_length=10, default="")
     disability = fields.CharField(max_length=1, default="")  # Y N or blank

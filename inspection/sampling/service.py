@@ -419,6 +419,7 @@ async def sample_document(inspection_id: int, sample_id: int) -> dict[str, Any]:
             "la_child_id": la_ids.get(r.child_id),
             "name": _child_name(children.get(r.child_id) if r.child_id else None, r.population_key),
             "age": children[r.child_id].age if r.child_id in children else "Not known",
+            "died": children[r.child_id].died if r.child_id in children else None,
             "legal_status": (
                 children[r.child_id].legal_status if r.child_id in children else "Not known"
             ),

@@ -11,7 +11,7 @@ CENSUS = """<?xml version="1.0" encoding="utf-8"?>
 <Message><Header><CollectionDetails><Collection>CIN</Collection></CollectionDetails></Header>
 <Children>
 <Child>
-<ChildIdentifiers><LAchildID>100001</LAchildID><UPN>A990123456789</UPN>
+<ChildIdentifiers><LAchildID>100001</LAchildID><UPN>E990123456789</UPN>
 <PersonBirthDate>2015-03-04</PersonBirthDate>{sex}</ChildIdentifiers>
 <ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics>
 <CINdetails><CINreferralDate>2024-01-10</CINreferralDate><ReferralSource>6</ReferralSource>
@@ -82,7 +82,7 @@ async def test_cin_census_with_gender_current_or_sex(db, tmp_path, sex_element, 
     assert events[7].attributes["initial_category"] == "NEG"
     record = await SourceRecord.get(inspection_id=inspection.id)
     assert (record.upn, record.child_id, record.link_method) == (
-        "A990123456789",
+        "E990123456789",
         child.id,
         "la_child_id",
     )

@@ -43,6 +43,7 @@ async def test_workbook_sheets_and_exact_cells(db):
         "Given name",
         "Family name",
         "Date of birth",
+        "Date of death",
         "Postcode",
         "Stratum",
         "Order drawn",
@@ -68,6 +69,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Jayden",
             "Smith",
             datetime(2015, 4, 3),
+            None,
             "LS6 2AB",
             "cin",
             1,
@@ -91,6 +93,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "'" + HYPERLINK,
             "Khan",
             datetime(2012, 9, 30),
+            None,
             "BD1 1AA",
             "cin",
             2,
@@ -114,6 +117,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Maya",
             "O'Neill",
             datetime(2019, 1, 15),
+            None,
             "HX1 4QT",
             "cin",
             3,
@@ -134,7 +138,7 @@ async def test_workbook_sheets_and_exact_cells(db):
     assert ws["F3"].data_type == "s"
     assert ws["H2"].number_format == "DD/MM/YYYY"
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:U4"
+    assert ws.auto_filter.ref == "A1:V4"
     assert ws.print_title_rows == "$1:$1"
     a = [x.id for x in world.audits]
     assert rows(wb["Audits"])[1:] == [
@@ -410,11 +414,11 @@ async def test_pseudonymised_workbook_holds_no_identifier_name_or_birth_date(db)
                 found += [(ws.title, cell.coordinate, f) for f in forbidden if f.lower() in text]
     assert found == []
     sample = rows(wb["Sample"])
-    assert sample[0][4:7] == ("Child", "Month of birth", "Postcode district")
-    assert [r[5:7] for r in sample[1:]] == [
-        ("2015-04", "LS6"),
-        ("2012-09", "BD1"),
-        ("2019-01", "HX1"),
+    assert sample[0][4:8] == ("Child", "Month of birth", "Month of death", "Postcode district")
+    assert [r[5:8] for r in sample[1:]] == [
+        ("2015-04", None, "LS6"),
+        ("2012-09", None, "BD1"),
+        ("2019-01", None, "HX1"),
     ]
     pseudonyms = [r[4] for r in sample[1:]]
     assert all(p.startswith("P-") for p in pseudonyms) and len(set(pseudonyms)) == 3

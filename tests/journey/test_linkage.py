@@ -28,7 +28,7 @@ async def test_deterministic_then_probabilistic_links_with_evidence(db):
         "M",
         "XS1 2AB",
         la_child_id="LA1",
-        nhs="4857773456",
+        nhs="4857773457",
         child=child,
     )
     h = await f.record(
@@ -41,7 +41,7 @@ async def test_deterministic_then_probabilistic_links_with_evidence(db):
         date(2015, 4, 3),
         "M",
         "XS1 2AB",
-        nhs="485 777 3456",
+        nhs="485 777 3457",
     )
     p = await f.record(
         insp, police, "police", "PP1", "Tommy", "Khan", date(2015, 3, 4), "M", "XS1 2AB"

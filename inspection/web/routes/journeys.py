@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inspection.jobs import queue
+from inspection.journey import consistency, recorded
 from inspection.journey.build import JourneyNotFound, journey_for_child
 from inspection.journey.chronology import chronology_csv, chronology_rows
 from inspection.journey.decision_kinds import DecisionKind
@@ -113,6 +114,8 @@ async def journey(request: Request) -> Response:
             "role": role,
             "journey": j,
             "timeline": timeline_for(j),
+            "inconsistencies": consistency.check(j),
+            "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
             "sources": await linked_records(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
@@ -137,7 +140,13 @@ async def chronology(request: Request) -> Response:
     return render(
         request,
         "chronology.html",
-        {"inspection": inspection, "role": role, "journey": j, "rows": chronology_rows(j)},
+        {
+            "inspection": inspection,
+            "role": role,
+            "journey": j,
+            "rows": chronology_rows(j),
+            "inconsistencies": consistency.check(j),
+        },
     )
 
 
@@ -420,6 +429,8 @@ async def _journey_error(
             "role": role,
             "journey": j,
             "timeline": timeline_for(j),
+            "inconsistencies": consistency.check(j),
+            "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
             "sources": await linked_records(inspection_id, j.child.id),
             "can_edit": True,

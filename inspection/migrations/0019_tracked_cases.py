@@ -25,7 +25,7 @@ async def add_tracking(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0017_event_record_index")]
+    dependencies = [("models", "0018_child_death_date")]
 
     initial = False
 

@@ -1,0 +1,148 @@
+"""Each census rule of the plausibility catalogue, with a census that breaks it and one that
+does not; and every rule of the catalogue is tested here or on the journey."""
+
+from datetime import date
+
+import pytest
+
+from inspection.evidence.load import import_file
+from inspection.evidence.plausibility import rules
+from inspection.models import ValidationIssue
+from tests.evidence.helpers import make_inspection
+from tests.journey.test_consistency import CASES as JOURNEY_CASES
+
+HEADER = (
+    "<Header><CollectionDetails><Collection>CIN</Collection><Year>2027</Year>"
+    "<ReferenceDate>{census}</ReferenceDate></CollectionDetails></Header>"
+)
+CHILD = (
+    "<Child><ChildIdentifiers><LAchildID>100001</LAchildID>"
+    "<PersonBirthDate>2015-03-04</PersonBirthDate>{died}<Sex>F</Sex></ChildIdentifiers>"
+    "<CINdetails><CINreferralDate>2024-01-10</CINreferralDate>{closure}{inside}</CINdetails>"
+    "</Child>"
+)
+
+
+def census(inside="", died="", closure="", reference="2026-03-31"):
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><Message>'
+        + HEADER.format(census=reference)
+        + "<Children>"
+        + CHILD.format(inside=inside, died=died, closure=closure)
+        + "</Children></Message>"
+    )
+
+
+CENSUS_CASES = [
+    (
+        "1103",
+        census(
+            "<Assessments><AssessmentActualStartDate>2024-01-09</AssessmentActualStartDate>"
+            "</Assessments>"
+        ),
+        census(
+            "<Assessments><AssessmentActualStartDate>2024-01-10</AssessmentActualStartDate>"
+            "</Assessments>"
+        ),
+        "AssessmentActualStartDate",
+        "The assessment start date 09/01/2024 cannot be before the referral date 10/01/2024 "
+        "(CIN census rule 1103).",
+    ),
+    (
+        "4015",
+        census("<CINPlanDates><CINPlanStartDate>2023-12-01</CINPlanStartDate></CINPlanDates>"),
+        census("<CINPlanDates><CINPlanStartDate>2024-02-01</CINPlanStartDate></CINPlanDates>"),
+        "CINPlanStartDate",
+        "The CIN plan start date 01/12/2023 cannot be before the referral date 10/01/2024 (CIN "
+        "census rule 4015).",
+    ),
+    (
+        "2889",
+        census("<Section47><S47ActualStartDate>2024-01-01</S47ActualStartDate></Section47>"),
+        census("<Section47><S47ActualStartDate>2024-01-11</S47ActualStartDate></Section47>"),
+        "S47ActualStartDate",
+        "The section 47 enquiry start date 01/01/2024 cannot be before the referral date "
+        "10/01/2024 (CIN census rule 2889).",
+    ),
+    (
+        "1104",
+        census("<Section47><DateOfInitialCPC>2024-01-05</DateOfInitialCPC></Section47>"),
+        census("<Section47><DateOfInitialCPC>2024-01-25</DateOfInitialCPC></Section47>"),
+        "DateOfInitialCPC",
+        "The date of the initial child protection conference 05/01/2024 cannot be before the "
+        "referral date 10/01/2024 (CIN census rule 1104).",
+    ),
+    (
+        "1105",
+        census(
+            "<ChildProtectionPlans><CPPstartDate>2024-01-05</CPPstartDate></ChildProtectionPlans>"
+        ),
+        census(
+            "<ChildProtectionPlans><CPPstartDate>2024-01-25</CPPstartDate></ChildProtectionPlans>"
+        ),
+        "CPPstartDate",
+        "The child protection plan start date 05/01/2024 cannot be before the referral date "
+        "10/01/2024 (CIN census rule 1105).",
+    ),
+    (
+        "8535Q",
+        census(died="<PersonDeathDate>2014-01-01</PersonDeathDate>"),
+        census(died="<PersonDeathDate>2024-06-01</PersonDeathDate>"),
+        "PersonDeathDate",
+        "The child's date of death 01/01/2014 is before their date of birth 04/03/2015 (CIN "
+        "census rule 8535Q); both were loaded as given.",
+    ),
+    (
+        "8585Q",
+        census(
+            closure="<CINclosureDate>2024-06-01</CINclosureDate>"
+            "<ReasonForClosure>RC2</ReasonForClosure>"
+        ),
+        census(
+            closure="<CINclosureDate>2024-06-01</CINclosureDate>"
+            "<ReasonForClosure>RC2</ReasonForClosure>",
+            died="<PersonDeathDate>2024-05-30</PersonDeathDate>",
+        ),
+        "ReasonForClosure",
+        "An episode was closed because the child died (RC2), but the child has no date of "
+        "death (CIN census rule 8585Q).",
+    ),
+    (
+        "PL06",
+        census(reference="2027-03-31"),
+        census(reference="2026-03-31"),
+        "ReferenceDate",
+        "The census's reference date 31/03/2027 is after the inspection's reference date "
+        "02/11/2026: it may be another year's return.",
+    ),
+]
+
+
+async def _issues(db, tmp_path, xml, code):
+    inspection = await make_inspection(code, reference=date(2026, 11, 2))
+    path = tmp_path / f"cin-{code}.xml"
+    path.write_text(xml)
+    summary = await import_file(inspection.id, path, "cin-census", None, db)
+    rule_ids = {r.issue_rule for r in rules().values()}
+    return [
+        (i.rule, i.column, i.message)
+        for i in await ValidationIssue.filter(upload_id=summary.upload_id).order_by("id")
+        if i.rule in rule_ids
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "broken", "kept", "column", "message"), CENSUS_CASES, ids=[c[0] for c in CENSUS_CASES]
+)
+async def test_each_census_rule_fires_on_a_census_that_breaks_it_only(
+    db, tmp_path, rule, broken, kept, column, message
+):
+    expected_rule = rule if rule.startswith("PL") else f"cin_{rule}"
+    assert await _issues(db, tmp_path, broken, "E01") == [(expected_rule, column, message)]
+    assert await _issues(db, tmp_path, kept, "E02") == []
+
+
+def test_every_rule_of_the_catalogue_is_tested_with_a_breaking_and_a_kept_record():
+    tested = {c[0] for c in CENSUS_CASES} | {c[0] for c in JOURNEY_CASES}
+    assert tested == set(rules())
+    assert {r.applies_to for r in rules().values()} == {"census", "journey"}

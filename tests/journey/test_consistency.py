@@ -1,0 +1,152 @@
+"""Each journey rule of the plausibility catalogue, with a journey that breaks it and one that
+does not; and the journey page saying so where it is read."""
+
+from datetime import date
+
+import httpx2
+import pytest
+import pytest_asyncio
+
+from inspection.accounts import create_user
+from inspection.inspections import add_member
+from inspection.journey.build import journey_for_child
+from inspection.journey.consistency import check
+from inspection.models import Child
+from inspection.web.app import create_app
+from tests.journey import factory as f
+
+PASSWORD = "correct horse battery"
+_made = iter(range(1, 1000))
+
+
+async def _journey(events, dob=date(2015, 3, 4), died=None):
+    """A child (the inspection's reference date is f.inspection's) with ``events``: (kind,
+    start, end) from social care."""
+    insp = await f.inspection(f"T{next(_made)}")
+    up = await f.upload(insp, "annex_a.xlsx")
+    child = await Child.create(
+        inspection=insp, la_child_id="LA1", given_name="Ada", dob=dob, death_date=died
+    )
+    record = await f.record(insp, up, "social_care", "LA1", la_child_id="LA1", child=child)
+    for kind, start, end in events:
+        await f.event(insp, record, kind, start, end)
+    return insp, child, await journey_for_child(insp.id, child.id)
+
+
+def _messages(journey):
+    return [(x.rule, x.message) for x in check(journey)]
+
+
+CASES = [
+    (
+        "PL01",
+        dict(events=[("police_concern", date(2014, 1, 2), None)]),
+        dict(events=[("referral", date(2014, 11, 2), None)]),  # pre-birth, 17 weeks before
+        "Police child concern notification on 02/01/2014 is more than 40 weeks before the "
+        "child was born (04/03/2015).",
+    ),
+    (
+        "PL02",
+        dict(events=[("school_concern", date(2025, 9, 1), None)], died=date(2025, 8, 2)),
+        dict(events=[("school_concern", date(2025, 7, 1), None)], died=date(2025, 8, 2)),
+        "School safeguarding concern on 01/09/2025 is after the child died (02/08/2025).",
+    ),
+    (
+        "PL03",
+        dict(events=[("referral", date(2000, 1, 2), None)], dob=date(1966, 5, 1)),
+        dict(events=[("looked_after_start", date(2020, 1, 2), None)], dob=date(2003, 5, 1)),
+        None,  # the message names the reference date: checked below
+    ),
+    (
+        "PL04",
+        dict(
+            events=[
+                ("strategy_discussion", date(2024, 6, 2), None),
+                ("referral", date(2024, 6, 20), None),
+            ]
+        ),
+        dict(
+            events=[
+                ("referral", date(2024, 6, 1), None),
+                ("strategy_discussion", date(2024, 6, 2), None),
+            ]
+        ),
+        "Strategy discussion (section 47 enquiry) on 02/06/2024 is before the referral of "
+        "20/06/2024 that opened its episode.",
+    ),
+    (
+        "PL05",
+        dict(
+            events=[
+                ("referral", date(2024, 1, 10), date(2024, 2, 1)),
+                ("assessment_start", date(2024, 1, 11), date(2024, 3, 1)),
+            ]
+        ),
+        dict(
+            events=[
+                ("referral", date(2024, 1, 10), date(2024, 4, 1)),
+                ("assessment_start", date(2024, 1, 11), date(2024, 3, 1)),
+            ]
+        ),
+        "The assessment was authorised on 01/03/2024, after its episode was closed on 01/02/2024.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "broken", "kept", "message"), CASES, ids=[c[0] for c in CASES])
+async def test_each_journey_rule_fires_on_a_journey_that_breaks_it_only(
+    db, rule, broken, kept, message
+):
+    _, _, journey = await _journey(**broken)
+    found = _messages(journey)
+    assert [r for r, _ in found] == [rule]
+    if message is not None:
+        assert found[0][1] == message
+    _, _, fine = await _journey(**kept)
+    assert _messages(fine) == []
+
+
+async def test_a_child_over_18_is_flagged_and_a_care_leaver_only_over_25(db):
+    _, _, journey = await _journey([("referral", date(2000, 1, 2), None)], dob=date(1966, 5, 1))
+    reference = journey.reference_date.strftime("%d/%m/%Y")
+    age = (
+        journey.reference_date.year
+        - 1966
+        - ((journey.reference_date.month, journey.reference_date.day) < (5, 1))
+    )
+    assert _messages(journey) == [
+        (
+            "PL03",
+            f"The child was {age} at the inspection's reference date {reference}: older than "
+            "18, the oldest children's services serve.",
+        )
+    ]
+    _, _, leaver = await _journey(
+        [("looked_after_start", date(1990, 1, 2), None)], dob=date(1966, 5, 1)
+    )
+    assert _messages(leaver)[0][1].endswith("older than 25, the oldest a care leaver is supported.")
+
+
+@pytest_asyncio.fixture
+async def client(db):
+    app = create_app(db, manage_database=False)
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        yield c
+
+
+async def test_the_journey_page_and_chronology_say_which_records_do_not_agree(db, client):
+    insp, child, _ = await _journey(
+        [("school_concern", date(2025, 9, 1), None)], died=date(2025, 8, 2)
+    )
+    user = await create_user("lead@example.org", "Lee Dinspector", "lead_inspector", PASSWORD)
+    await add_member(insp, user, "lead_inspector")
+    await client.post("/login", data={"email": user.email, "password": PASSWORD})
+    for page in ("", "/chronology"):
+        text = (await client.get(f"/inspections/{insp.id}/children/{child.id}{page}")).text
+        assert "Records that do not agree" in text
+        assert (
+            "<li>School safeguarding concern on 01/09/2025 is after the child died (02/08/2025)."
+            "</li>"
+        ) in text
