@@ -28,6 +28,7 @@ from inspection.models import (
 )
 from inspection.models.columns import fits
 from inspection.sampling.service import sample_name
+from inspection.uk_time import uk_datetime
 
 APPEND_ONLY_SQL = {
     "sqlite": [
@@ -293,7 +294,7 @@ async def _names(entries: list[AccessLog]) -> _Names:
 def _row(entry: AccessLog, names: _Names) -> dict[str, str]:
     inspection, about = names.of(entry)
     return {
-        "at": entry.at.strftime("%d/%m/%Y %H:%M:%S"),
+        "at": uk_datetime(entry.at, "%d/%m/%Y %H:%M:%S"),
         "user": entry.user_email,
         "action": action_label(entry.action),
         "inspection": inspection,

@@ -109,3 +109,12 @@ async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(
         )
         assert await _stored("concern", "status", concern.id) == status.value
         assert (await Concern.get(id=concern.id)).status is status
+
+
+def test_the_audit_page_names_statuses_by_their_labels():
+    from inspection.web.templating import templates
+
+    page = templates.env.from_string(
+        "{{ a|audit_status_label }} · {{ c|concern_status_label }}"
+    ).render(a="submitted", c="responded")
+    assert page == "Submitted · Responded to"

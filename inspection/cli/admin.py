@@ -20,6 +20,7 @@ from inspection.inspections import (
 from inspection.invitations import Link, deactivate, invite_user, new_link, reactivate
 from inspection.models import Inspection, User
 from inspection.models.core import InspectionKind, Role
+from inspection.uk_time import uk_datetime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -159,7 +160,7 @@ def _link_document(link: Link, base_url: str) -> dict[str, object]:
 
 def _link_text(doc: dict[str, object], what: str) -> str:
     expires = doc["expires_at"]
-    when = expires.strftime("%d/%m/%Y %H:%M UTC") if isinstance(expires, datetime) else ""
+    when = uk_datetime(expires) + " (UK time)" if isinstance(expires, datetime) else ""
     return (
         f"{what} Give {doc['name']} this link to set their password "
         f"(it works once, until {when}):\n{doc['link']}"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from inspection.evidence import codes, identifiers, values
+from inspection.evidence.dated import BIRTH, DateField, end, event, start
 from inspection.evidence.decoding import WINDOWS_1252, DecodedText, Repair, decode_text, hex_bytes
 from inspection.evidence.files import OLE_MAGIC, ZIP_MAGIC, check_size, check_spreadsheet
 from inspection.evidence.identifiers import Scheme
@@ -93,6 +94,26 @@ KINDS: dict[str, dict[str, str]] = {
     "early_help": {"early_help_episode": "early_help_start", "early_help_contact": "contact"},
 }
 IDENTITY_ONLY = "social_care"
+# Every date column of an extract and what becomes of it (docs/formats.md is written from
+# this; tests/evidence/test_dated_fields.py loads an extract that fills each one).
+DATE_COLUMNS: tuple[DateField, ...] = (
+    DateField("Agency extract", "date_of_birth", "date_of_birth", (BIRTH,)),
+    DateField(
+        "Agency extract",
+        "event_date",
+        "event_date",
+        (start(""),),
+    ),
+    DateField(
+        "Agency extract",
+        "event_end_date",
+        "event_end_date",
+        (
+            end(""),
+            event("early_help_end", "for an early_help_episode"),
+        ),
+    ),
+)
 _SNAKE = re.compile(r"[^a-z0-9]+")
 
 
@@ -416,10 +437,6 @@ class _PlainKindMemo(dict[str, tuple[str, str | None]]):
             kind = self.kinds.get(kind)
         found = self[cell] = (event_type, kind)
         return found
-
-
-# The kinds whose event keeps its end date; an early-help episode's end is also an event.
-_ENDED_KINDS = frozenset({"early_help_start", "missing_episode"})
 
 
 class _IdentifierMemo(dict[tuple[Scheme, str], str | None]):
@@ -876,7 +893,8 @@ class _AgencyRows:
         details: str,
         worker: str,
     ) -> None:
-        """Stage a row's event; an early-help episode's end is an event of its own. Both
+        """Stage a row's event, with its end when it has one; an early-help episode's end is
+        also an event of its own. Both
         share the row's attributes (the loader encodes them once): its event type as given,
         and the other fields it has."""
         attributes: dict[str, Any] = {"event_type": event_type}
@@ -887,11 +905,8 @@ class _AgencyRows:
         if worker:
             attributes["lead_professional"] = worker
         events = self.staged.events
-        kept_end = end if kind in _ENDED_KINDS else None
         events.append(
-            EventFacts(
-                key, self.agency, kind, start, kept_end, self.sheet, row, attributes, "", worker
-            )
+            EventFacts(key, self.agency, kind, start, end, self.sheet, row, attributes, "", worker)
         )
         if kind == "early_help_start" and end is not None:
             events.append(

@@ -463,8 +463,11 @@ def _read_header(
                     column.header,
                 )
             )
-            if column.key in ("child_id", "adopter_id") or column.key == schema.primary_date:
+            if column.key in ("child_id", "adopter_id"):
                 fatal = column.header
+    if schema.placing_dates and not seen.intersection(schema.placing_dates):
+        # No column that could place a row: the main date's is the one missing.
+        fatal = fatal or next(c.header for c in schema.columns if c.key == schema.placing_dates[0])
     return placed, fatal
 
 
@@ -619,7 +622,6 @@ def _child_row(
                 key, AGENCY, "care_leaver", start, None, sheet, excel_row, attributes, team, worker
             )
         )
-        return
     for event in where.events:
         when: date | None = row.get(event.date)
         if when is None:

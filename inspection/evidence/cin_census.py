@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from inspection.evidence import codes, identifiers, plausibility, values
+from inspection.evidence.dated import BIRTH, DateField, end, event, issue, start
 from inspection.evidence.decoding import check_declared_encoding
 from inspection.evidence.files import check_size
 from inspection.evidence.identifiers import Scheme
@@ -37,6 +38,45 @@ AGENCY = "social_care"
 SHEET = "Child"
 GENDER_CURRENT = {"1": "M", "2": "F", "0": "U", "9": "U"}
 SEX = {"M": "M", "F": "F", "U": "U"}
+
+
+def _element(path: str, *fates: Any) -> DateField:
+    return DateField(path.rsplit("/", 1)[0], path.rsplit("/", 1)[-1], path, fates)
+
+
+# Every date element of the return and what becomes of it (docs/formats.md is written from
+# this; tests/evidence/test_dated_fields.py loads a return that fills each one).
+DATE_ELEMENTS: tuple[DateField, ...] = (
+    _element(
+        "Header/CollectionDetails/ReferenceDate",
+        issue("PL06", "when it is after the inspection's reference date"),
+    ),
+    _element("ChildIdentifiers/PersonBirthDate", BIRTH),
+    _element("ChildIdentifiers/ExpectedPersonBirthDate", event("expected_birth")),
+    _element("ChildIdentifiers/PersonDeathDate", event("death")),
+    _element("CINdetails/CINreferralDate", start("referral")),
+    _element("CINdetails/CINclosureDate", end("referral")),
+    _element(
+        "CINdetails/DateOfInitialCPC",
+        event(
+            "icpc", "unless a Section47 of the episode gives the same date (then it is that one)"
+        ),
+    ),
+    _element("Assessments/AssessmentActualStartDate", start("assessment_start")),
+    _element(
+        "Assessments/AssessmentAuthorisationDate",
+        end("assessment_start"),
+        event("assessment_authorised"),
+    ),
+    _element("CINPlanDates/CINPlanStartDate", start("cin_plan_start")),
+    _element("CINPlanDates/CINPlanEndDate", end("cin_plan_start"), event("cin_plan_end")),
+    _element("Section47/S47ActualStartDate", event("strategy_discussion")),
+    _element("Section47/InitialCPCtarget", event("icpc_due")),
+    _element("Section47/DateOfInitialCPC", event("icpc")),
+    _element("ChildProtectionPlans/CPPstartDate", start("cp_plan_start")),
+    _element("ChildProtectionPlans/CPPendDate", end("cp_plan_start"), event("cp_plan_end")),
+    _element("ChildProtectionPlans/Reviews/CPPreviewDate", event("cp_review")),
+)
 
 
 _ASCII_ENCODINGS = frozenset(
@@ -123,6 +163,7 @@ def read_cin_census(
     staged = Staged(source_kind="cin-census", agency=AGENCY)
     table = staged.table("Children", SHEET)
     reader = _ChildReader(staged, reference_date)
+    reader.census_reference(root.find("Header/CollectionDetails"))
     episodes = 0
     for number, child in enumerate(children, start=1):
         table.rows += 1
@@ -133,7 +174,6 @@ def read_cin_census(
         else:
             table.rejected += 1
     staged.extra["episodes"] = episodes
-    reader.header(root)
     return staged
 
 
@@ -178,7 +218,12 @@ class _ChildReader:
             Issue(severity, rule, message, SHEET, "Children", row, column, "", value, rejected)
         )
 
-    def _date(self, parent: Element | None, name: str, row: int) -> date | None:
+    def _date(
+        self, parent: Element | None, name: str, row: int, future: bool = False
+    ) -> date | None:
+        """The date in ``parent``'s element ``name``; an issue when it is not one, or when it
+        is after the reference date (unless ``future``: an unborn child's expected birth, a
+        conference's target date)."""
         raw = self._text(parent, name)
         if raw is None:
             return None
@@ -193,7 +238,7 @@ class _ChildReader:
                 raw,
             )
             return None
-        if value is not None and value > self.reference_date:
+        if value is not None and value > self.reference_date and not future:
             self._issue(
                 WARNING,
                 "after_reference_date",
@@ -204,6 +249,32 @@ class _ChildReader:
                 raw,
             )
         return value
+
+    def census_reference(self, details: Element | None) -> None:
+        """The return's own reference date (the census day): kept, and a warning when it is
+        after the inspection's, so the census describes a later time than the inspection."""
+        raw = self._text(details, "ReferenceDate")
+        if raw is None:
+            return
+        value, readable = self.dates[raw]
+        if not readable or value is None:
+            self._header_issue(
+                WARNING,
+                "unreadable_date",
+                f"<ReferenceDate> '{raw}' in the header is not a date (YYYY-MM-DD).",
+                raw,
+            )
+            return
+        self.staged.extra["census_reference_date"] = value.isoformat()
+        if value > self.reference_date:
+            rule = plausibility.rule("PL06")
+            message = rule.message(census=_uk(value), reference=_uk(self.reference_date))
+            self._header_issue(rule.severity, rule.issue_rule, message, raw)
+
+    def _header_issue(self, severity: str, rule: str, message: str, value: str) -> None:
+        self.staged.issues.append(
+            Issue(severity, rule, message, "Header", "Header", None, "ReferenceDate", "", value)
+        )
 
     def child(self, child: Element, row: int) -> tuple[bool, int]:
         ids = child.find("ChildIdentifiers")
@@ -283,6 +354,9 @@ class _ChildReader:
                 "LAchildID",
                 la_id,
             )
+        expected = self._date(ids, "ExpectedPersonBirthDate", row, future=True)
+        self._add(la_id, "expected_birth", expected, row, {})
+        self._add(la_id, "death", died, row, {})
         episodes = child.findall("CINdetails")
         for episode in episodes:
             self._episode(la_id, episode, row, dob)
@@ -316,17 +390,6 @@ class _ChildReader:
         found = plausibility.rule(rule_id)
         shown = value.isoformat() if isinstance(value, date) else str(value)
         self._issue(found.severity, found.issue_rule, found.message(**values), row, column, shown)
-
-    def header(self, root: Element) -> None:
-        """A census whose reference date is after the inspection's may be another year's
-        return (the issue is the file's, so it names no child's row)."""
-        raw = root.findtext("Header/CollectionDetails/ReferenceDate")
-        census = values.read_date(raw.strip())[0] if raw else None
-        if census is not None and census > self.reference_date:
-            reference = _uk(self.reference_date)
-            self._rule(
-                "PL06", None, "ReferenceDate", census, census=_uk(census), reference=reference
-            )
 
     def _episode_rules(self, episode: Element, row: int) -> None:
         """The DfE's rules that nothing in an episode starts before the referral opening it."""
@@ -402,6 +465,7 @@ class _ChildReader:
             end = self._date(plan, "CINPlanEndDate", row)
             self._add(la_id, "cin_plan_start", start, row, {**base, "plan": True}, end)
             self._add(la_id, "cin_plan_end", end, row, {**base, "plan": True})
+        conferences: set[date] = set()
         for s47 in episode.iter("Section47"):
             attributes = {
                 **base,
@@ -421,7 +485,17 @@ class _ChildReader:
                 row,
                 attributes,
             )
-            self._add(la_id, "icpc", self._date(s47, "DateOfInitialCPC", row), row, attributes)
+            # a conference due after the reference date is no mistake
+            due = self._date(s47, "InitialCPCtarget", row, future=True)
+            self._add(la_id, "icpc_due", due, row, attributes)
+            conference = self._date(s47, "DateOfInitialCPC", row)
+            self._add(la_id, "icpc", conference, row, attributes)
+            if conference is not None:
+                conferences.add(conference)
+        # The episode's own conference date: once, when no enquiry of the episode gives it.
+        conference = self._date(episode, "DateOfInitialCPC", row)
+        if conference is not None and conference not in conferences:
+            self._add(la_id, "icpc", conference, row, base)
         for plan in episode.iter("ChildProtectionPlans"):
             attributes = {
                 **base,

@@ -49,6 +49,7 @@ class ListEvent:
     kind: str
     date: str
     end: str = ""
+    note: str = ""  # when the date is not an event of its own (docs/formats.md)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class ListSchema:
     child_list: bool = True
     events: tuple[ListEvent, ...] = ()
     order: tuple[tuple[str, str], ...] = ()
+    # List 9 records no event date of its own: each row is placed as a care leaver anyway.
+    placed_without_date: bool = False
     index: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +77,14 @@ class ListSchema:
 
     def match(self, header: object) -> Column | None:
         return self.index.get(header_key(header))
+
+    @property
+    def placing_dates(self) -> tuple[str, ...]:
+        """The date columns any one of which places a row in the child's journey (its events'
+        dates, main date first); none when every row is placed without one."""
+        if self.placed_without_date or not self.child_list:
+            return ()
+        return tuple(dict.fromkeys(e.date for e in self.events))
 
     @property
     def name(self) -> str:
@@ -189,7 +200,11 @@ LISTS: dict[int, ListSchema] = {
         ),
         "eh_start",
         ("child_id", "eh_start"),
-        events=(ListEvent("early_help_start", "eh_start"),),
+        events=(
+            ListEvent("early_help_start", "eh_start"),
+            # the assessment's completion, not the end of early help
+            ListEvent("early_help_assessment_completed", "eh_end"),
+        ),
         order=(("eh_start", "eh_end"),),
     ),
     3: ListSchema(
@@ -281,7 +296,7 @@ LISTS: dict[int, ListSchema] = {
         "assessment_start",
         ("child_id", "assessment_start"),
         events=(
-            ListEvent("assessment_start", "assessment_start"),
+            ListEvent("assessment_start", "assessment_start", "assessment_authorised"),
             ListEvent("assessment_authorised", "assessment_authorised"),
         ),
         order=(("assessment_start", "assessment_authorised"),),
@@ -381,7 +396,10 @@ LISTS: dict[int, ListSchema] = {
         "cin_start",
         ("child_id", "cin_start"),
         # CIN Start Date is the start of the episode of need, i.e. the referral date, not a plan.
-        events=(ListEvent("referral", "cin_start", "cin_closure"),),
+        events=(
+            ListEvent("referral", "cin_start", "cin_closure"),
+            ListEvent("child_seen", "last_seen"),
+        ),
         order=(("cin_start", "cin_closure"),),
     ),
     7: ListSchema(
@@ -442,6 +460,7 @@ LISTS: dict[int, ListSchema] = {
         events=(
             ListEvent("cp_plan_start", "cp_start", "cp_end"),
             ListEvent("cp_review", "latest_review"),
+            ListEvent("statutory_visit", "last_visit"),
             ListEvent("cp_plan_end", "cp_end"),
         ),
         order=(("cp_start", "cp_end"), ("cp_start", "latest_review")),
@@ -551,7 +570,17 @@ LISTS: dict[int, ListSchema] = {
         ("child_id", "lac_start"),
         events=(
             ListEvent("looked_after_start", "lac_start", "lac_end"),
-            ListEvent("placement_change", "placement_start"),
+            ListEvent("legal_status_start", "legal_status_start"),
+            ListEvent(
+                "placement_change",
+                "placement_start",
+                note="unless it is the date started to be looked after, whose event it is then",
+            ),
+            ListEvent("looked_after_review", "latest_review"),
+            ListEvent("social_work_visit", "last_visit"),
+            ListEvent("iro_contact", "last_iro"),
+            ListEvent("health_assessment", "last_health"),
+            ListEvent("dental_check", "last_dental"),
             ListEvent("looked_after_end", "lac_end"),
         ),
         order=(("lac_start", "lac_end"), ("legal_status_start", "lac_end")),
@@ -581,6 +610,12 @@ LISTS: dict[int, ListSchema] = {
         ),
         "",
         ("child_id",),
+        # each row is a care leaver (``care_leaver`` on the 18th birthday or reference date)
+        events=(
+            ListEvent("pathway_plan_review", "pathway_review"),
+            ListEvent("care_leaver_contact", "latest_contact"),
+        ),
+        placed_without_date=True,
     ),
     10: ListSchema(
         10,
@@ -626,6 +661,8 @@ LISTS: dict[int, ListSchema] = {
             ListEvent("adoption_match", "adoption_match"),
             ListEvent("placed_for_adoption", "placed_for_adoption"),
             ListEvent("adoption_order", "adoption_order"),
+            ListEvent("fostering_for_adoption", "ffa_date"),
+            ListEvent("adoption_decision_reversed", "no_longer_decision"),
         ),
         order=(
             ("adoption_decision", "adoption_order"),

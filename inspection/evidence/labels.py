@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inspection.evidence import plausibility
 from inspection.evidence.headers import LISTS
 from inspection.evidence.load import SOURCE_KINDS
 from inspection.evidence.upload_status import UploadStatus
@@ -56,6 +57,10 @@ RULE_LABELS: dict[str, RuleLabel] = {
     "missing_date": RuleLabel(
         "Row without its date", "{column} is blank or not a date, so the row was not loaded"
     ),
+    "placed_by_other_dates": RuleLabel(
+        "Placed by its other dates",
+        "{column} is blank or not a date, so the row was placed by its other dates",
+    ),
     "missing_identifier": RuleLabel(
         "Row without an identifier", "The row has no {column}, so it was not loaded"
     ),
@@ -87,11 +92,18 @@ RULE_LABELS: dict[str, RuleLabel] = {
         "Column given twice", "{column} is given twice; the second was not loaded"
     ),
     "missing_column": RuleLabel("Column missing", "A column of the format is missing"),
+    "invalid_identifier": RuleLabel(
+        "Identifier that fails its check", "{column} fails its check (mistyped?)"
+    ),
 }
 
 
 def rule_label(rule: str) -> RuleLabel:
-    """A rule by its name; a rule without one (none should be) by its words."""
+    """A rule by its name (a plausibility rule by its catalogue's); a rule without one (none
+    should be) by its words."""
+    catalogued = plausibility.by_issue_rule().get(rule)
+    if catalogued is not None:
+        return RuleLabel(catalogued.name, catalogued.name)
     words = rule.replace("_", " ").capitalize()
     return RULE_LABELS.get(rule, RuleLabel(words, words))
 

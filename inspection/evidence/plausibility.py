@@ -23,6 +23,7 @@ AppliesTo = Literal["census", "journey"]
 @dataclass(frozen=True)
 class Rule:
     id: str
+    name: str  # the rule in a few words, as a report's group names it
     scheme: str
     severity: str
     applies_to: AppliesTo
@@ -44,7 +45,13 @@ def rules() -> dict[str, Rule]:
     data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
     return {
         r["id"]: Rule(
-            r["id"], r["scheme"], r["severity"], r["applies_to"], tuple(r["cells"]), r["message"]
+            r["id"],
+            r["name"],
+            r["scheme"],
+            r["severity"],
+            r["applies_to"],
+            tuple(r["cells"]),
+            r["message"],
         )
         for r in data["rules"]
     }
@@ -52,3 +59,8 @@ def rules() -> dict[str, Rule]:
 
 def rule(rule_id: str) -> Rule:
     return rules()[rule_id]
+
+
+def by_issue_rule() -> dict[str, Rule]:
+    """Every rule by the name its validation issues carry (``cin_1103``, ``PL06``)."""
+    return {r.issue_rule: r for r in rules().values()}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
+from tortoise import connections
 from tortoise.functions import Count, Sum
 
 from inspection.evidence.labels import list_label, rule_label
@@ -172,7 +173,9 @@ async def issue_report(
         query = query.filter(rule=rule)
     total = await query.count()
     counted = await query.annotate(places=Sum("count")).values("places")
-    groups = await _groups(query, cells=CELLS_SHOWN if limit is not None else 0)
+    shown = CELLS_SHOWN if limit is not None else 0
+    where = {"inspection_id": inspection_id, "upload_id": upload_id, **_chosen(filters)}
+    groups = await _groups(query, where, cells=shown)
     ordered = query.order_by("id")
     if limit is not None:
         ordered = ordered.limit(limit)
@@ -188,9 +191,38 @@ async def issue_report(
     )
 
 
-async def _groups(query: Any, cells: int) -> list[IssueGroup]:
-    """The problems of ``query`` grouped by kind, worst first, each with its first ``cells``
-    cells (for the first ``GROUPS_SHOWN`` groups): one query, and one per group shown."""
+def _chosen(filters: dict[str, str]) -> dict[str, str]:
+    """The report's filters as the issue table's columns."""
+    columns = {"list": "list_name", "severity": "severity", "rule": "rule"}
+    return {columns[key]: value for key, value in filters.items() if value}
+
+
+# Each group's first cells, numbered within the group in the order they were found.
+_GROUP_COLUMNS = 'rule, severity, list_name, sheet, "column", row_rejected'
+_FIRST_CELLS_SQL = (
+    f"SELECT id, {_GROUP_COLUMNS} FROM (SELECT id, {_GROUP_COLUMNS}, ROW_NUMBER() OVER "
+    f'(PARTITION BY {_GROUP_COLUMNS} ORDER BY id) AS place FROM "validation_issue" '
+    "WHERE {where}) AS numbered WHERE place <= {cells}"
+)
+
+
+async def _first_cells(where: dict[str, Any], cells: int) -> list[dict[str, Any]]:
+    """The first ``cells`` issues (id and group) of every group of the issues ``where``
+    selects: one statement, whatever the number of groups."""
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    marks = [f"${n}" if postgres else "?" for n in range(1, len(where) + 1)]
+    condition = " AND ".join(
+        f'"{column}" = {mark}' for column, mark in zip(where, marks, strict=True)
+    )
+    sql = _FIRST_CELLS_SQL.format(where=condition, cells=int(cells))
+    return list(await conn.execute_query_dict(sql, list(where.values())))
+
+
+async def _groups(query: Any, where: dict[str, Any], cells: int) -> list[IssueGroup]:
+    """The problems of ``query`` (the issues ``where`` selects) grouped by kind, worst first,
+    each with its first ``cells`` cells for the first ``GROUPS_SHOWN`` groups: three queries
+    whatever the number of groups."""
     rows = (
         await query.annotate(places=Sum("count"), issues=Count("id"), in_rows=Count("source_row"))
         .group_by(*GROUP_FIELDS)
@@ -218,21 +250,26 @@ async def _groups(query: Any, cells: int) -> list[IssueGroup]:
             g.about,
         )
     )
-    for group in groups[:GROUPS_SHOWN] if cells else []:
-        found = (
-            await query.filter(
-                rule=group.rule,
-                severity=group.severity,
-                list_name=group.list_name,
-                sheet=group.sheet,
-                column=group.column,
-                row_rejected=group.rejected,
-            )
-            .order_by("id")
-            .limit(cells)
-        )
-        group.cells = [_doc(i) for i in found]
+    if not cells or not groups:
+        return groups
+    shown = {
+        _key(g.rule, g.severity, g.list_name, g.sheet, g.column, g.rejected): g
+        for g in groups[:GROUPS_SHOWN]
+    }
+    ids = [
+        int(r["id"])
+        for r in await _first_cells(where, cells)
+        if _key(*(r[f] for f in GROUP_FIELDS)) in shown
+    ]
+    for issue in await ValidationIssue.filter(id__in=ids).order_by("id") if ids else []:
+        group = shown.get(_key(*(getattr(issue, f) for f in GROUP_FIELDS)))
+        if group is not None:
+            group.cells.append(_doc(issue))
     return groups
+
+
+def _key(*fields: Any) -> tuple[str, ...]:
+    return tuple(str(f) for f in fields[:-1]) + (str(bool(fields[-1])),)
 
 
 def _list_order(name: object) -> tuple[int, str]:

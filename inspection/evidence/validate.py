@@ -1,7 +1,9 @@
 """Validation rules for Annex A rows and across lists.
 
 A row is rejected only when it cannot be placed in any child's journey: no child identifier,
-or no usable date for the event it records. Everything else is an issue on an accepted row.
+or none of its dates usable. A row whose main date is blank or unreadable but that has another
+date is placed by the dates it has, with a warning naming the missing one. Everything else is
+an issue on an accepted row.
 Rule ids (``rule`` of each issue) are listed in docs/evidence.md.
 """
 
@@ -26,19 +28,6 @@ class Cells(Protocol):
     def __getitem__(self, key: str) -> Cell: ...
 
     def get(self, key: str, default: Cell) -> Cell: ...
-
-
-# Lists 9 and 10 have no single date column: List 10 needs at least one of its milestones.
-ANY_OF_DATES = {
-    10: (
-        "entered_care",
-        "adoption_decision",
-        "placement_order",
-        "adoption_match",
-        "placed_for_adoption",
-        "adoption_order",
-    )
-}
 
 
 def _uk(value: date) -> str:
@@ -74,6 +63,8 @@ class RowChecks:
         self.held: dict[str, str] = {}
         self.mandatory = [c.key for c in schema.columns if c.mandatory]
         self.dates = [c.key for c in schema.columns if c.kind == "date"]
+        self.placing = schema.placing_dates
+        self.headers = {c.key: c.header for c in schema.columns}
         # Problems of single cells wait until the row is known to be accepted: a rejected row
         # carries only the reason it was rejected.
         self.pending: list[Issue] = []
@@ -135,8 +126,9 @@ class RowChecks:
         held, self.held = self.held, {}
         pending, self.pending = self.pending, []
         rejected = self._reject(row, cells, excel_row, held)
+        placement, self.pending = self.pending, []
         if not rejected:
-            self.issues.extend(pending)
+            self.issues.extend(placement + pending)
         return rejected
 
     def _reject(
@@ -156,35 +148,54 @@ class RowChecks:
                 True,
             )
             return True
+        placing = self.placing
+        if not placing:
+            return False
         primary = self.schema.primary_date
+        placed_by = [key for key in placing if row.get(key) is not None]
         if primary and row.get(primary) is None:
             cell = cells.get(primary, ("", "", ""))
-            head = cell[0] or next((c.header for c in self.schema.columns if c.key == primary), "")
-            if held.get(primary):
+            head = cell[0] or self.headers[primary]
+            unreadable = bool(held.get(primary))
+            if placed_by:
+                if primary not in cells:
+                    return False  # the sheet has no such column: reported once, as missing
+                by = ", ".join(f"'{cells[key][0]}'" for key in placed_by)
+                what = f"'{head}' is blank"
+                if unreadable:
+                    what = f"'{cell[2]}' in '{head}' is not a date"
+                self._add(
+                    WARNING,
+                    "placed_by_other_dates",
+                    f"{what}; the row was placed in the child's journey by {by}.",
+                    excel_row,
+                    (head, cell[1], cell[2]),
+                    pending=True,
+                )
+                return False
+            if unreadable:
                 message = (
-                    f"'{cell[2]}' in '{head}' is not a date, and without it the row "
-                    "cannot be placed in the child's journey; it was not loaded."
+                    f"'{cell[2]}' in '{head}' is not a date and the row has no other date, so "
+                    "it cannot be placed in the child's journey; it was not loaded."
                 )
                 rule = "unreadable_date"
             else:
                 message = (
-                    f"'{head}' is blank, and without it the row cannot be placed in the "
-                    "child's journey; it was not loaded."
+                    f"'{head}' is blank and the row has no other date, so it cannot be placed "
+                    "in the child's journey; it was not loaded."
                 )
                 rule = "missing_date"
             self._add(ERROR, rule, message, excel_row, (head, cell[1], cell[2]), True)
             return True
-        any_of = ANY_OF_DATES.get(self.schema.number)
-        if any_of and all(row.get(k) is None for k in any_of):
-            cell = cells.get(identity, ("", "", ""))
+        if not placed_by:
+            names = ", ".join(f"'{self.headers[key]}'" for key in placing)
             self._add(
                 ERROR,
                 "missing_date",
-                "The row has none of the adoption dates (entered "
-                "care, decision, placement order, match, placed, adoption order), so it "
-                "cannot be placed in the child's journey; it was not loaded.",
+                f"The row has none of the dates {names}, so it cannot be placed in the "
+                "child's journey; it was not loaded.",
                 excel_row,
-                cell,
+                cells.get(identity, ("", "", "")),
                 True,
             )
             return True
@@ -213,9 +224,8 @@ class RowChecks:
         primary = self.schema.primary_date
         if primary:
             flagged |= blank(primary)
-        any_of = ANY_OF_DATES.get(self.schema.number)
-        if any_of:
-            flagged |= set.intersection(*map(blank, any_of))
+        if self.placing:
+            flagged |= set.intersection(*map(blank, self.placing))
         for key in self.mandatory:
             if key in columns:
                 flagged |= blank(key)
@@ -244,8 +254,10 @@ class RowChecks:
         return zip(*(columns.get(key, blanks) for key in self.schema.key), strict=True)
 
     def row(self, row: dict[str, Any], cells: Cells, excel_row: int) -> None:
+        primary = self.schema.primary_date
         for key in self.mandatory:
-            if row.get(key) is None and key in cells:
+            # a blank main date was reported by ``reject``, as the row's placement
+            if row.get(key) is None and key in cells and key != primary:
                 cell = cells[key]
                 if values.text(cell[2]) is not None:  # unreadable: already reported as such
                     continue
@@ -270,7 +282,6 @@ class RowChecks:
                     cell,
                 )
         dob = row.get("dob")
-        primary = self.schema.primary_date
         event_date = row.get(primary) if primary else None
         if dob is not None and event_date is not None and row.get("age") != -1 and dob > event_date:
             head = cells[primary][0]

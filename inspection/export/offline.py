@@ -71,6 +71,7 @@ from inspection.models import Audit, Child, Rubric, Sample, SampleMember, User
 from inspection.models.core import Role
 from inspection.sampling.status import AUDITED
 from inspection.settings import DEFAULT_MAX_UPLOAD_BYTES
+from inspection.uk_time import uk_datetime
 
 META_SHEET = "_pack"
 PACK_FORMAT = "1"
@@ -299,7 +300,7 @@ async def build_offline_pack(
         await _rubric_sheet(wb, meta, rubric, rubric_members, audits, children)
     lines = [
         f"Offline audit pack {pack_id} for sample {sample.id} ({sample.purpose or sample.method}) "
-        f"of inspection {inspection_id}, made {now:%d/%m/%Y %H:%M} UTC"
+        f"of inspection {inspection_id}, made {uk_datetime(now)} (UK time)"
         + (f" by {user.name}." if user else "."),
         "One sheet per audit instrument (rubric). One row per child in the sample.",
         "Choose each grade from the drop-down and write the evidence beside it. Evidence is "

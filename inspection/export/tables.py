@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise import connections
 from tortoise.expressions import Q, Subquery
@@ -52,8 +51,7 @@ from inspection.models import (
     ValidationIssue,
 )
 from inspection.sampling.status import AUDITED, MemberStatus
-
-LONDON = ZoneInfo("Europe/London")
+from inspection.uk_time import in_uk
 
 
 @dataclass(frozen=True)
@@ -84,9 +82,7 @@ def local(value: datetime | None) -> datetime | None:
     """A stored (UTC) time as UK local time without zone, as Excel wants it."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LONDON).replace(tzinfo=None, microsecond=0)
+    return in_uk(value).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass

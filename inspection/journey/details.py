@@ -167,6 +167,11 @@ OWN_DATE: dict[str, frozenset[str]] = {
         )
     },
 }
+# Every other Annex A event: the column its date comes from (the census target likewise).
+for _schema in LISTS.values():
+    for _listed in _schema.events:
+        OWN_DATE.setdefault(_listed.kind, frozenset({_listed.date}))
+OWN_DATE.setdefault("icpc_due", frozenset({"initial_cpc_target"}))
 _START_BASIS = {"18th birthday": "the 18th birthday", "reference date": "the reference date"}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _WORDS = re.compile(r"[_\s]+")

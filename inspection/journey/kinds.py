@@ -9,13 +9,16 @@ from typing import Any
 
 # In the order the journey tools use, for events on the same day.
 LABELS: dict[str, str] = {
+    "expected_birth": "Expected to be born",
     "contact": "Contact to children's social care",
     "referral": "Referral to children's social care",
     "early_help_start": "Early help started",
     "early_help_end": "Early help ended",
+    "early_help_assessment_completed": "Early help assessment completed",
     "assessment_start": "Assessment started",
     "assessment_authorised": "Assessment authorised",
     "strategy_discussion": "Strategy discussion (section 47 enquiry)",
+    "icpc_due": "Initial child protection conference due",
     "icpc": "Initial child protection conference",
     "cin_plan_start": "Child in need plan started",
     "cin_plan_end": "Child in need plan ended",
@@ -23,6 +26,7 @@ LABELS: dict[str, str] = {
     "cp_plan_end": "Child protection plan ended",
     "looked_after_start": "Started to be looked after",
     "looked_after_end": "Stopped being looked after",
+    "legal_status_start": "Current legal status started",
     "placement_change": "Placement changed",
     "missing_episode": "Missing episode",
     "care_leaver": "Became a care leaver",
@@ -31,6 +35,8 @@ LABELS: dict[str, str] = {
     "adoption_match": "Matched with adopters",
     "placed_for_adoption": "Placed for adoption",
     "adoption_order": "Adoption order",
+    "fostering_for_adoption": "Placed for fostering for adoption or concurrent planning",
+    "adoption_decision_reversed": "Decision that the child should no longer be adopted",
     "police_domestic_abuse": "Police domestic abuse notification",
     "police_exploitation_concern": "Police child exploitation concern",
     "police_protection": "Police protection",
@@ -43,6 +49,16 @@ LABELS: dict[str, str] = {
     "elective_home_education": "Elective home education",
     "child_missing_education": "Child missing education",
     "cp_review": "Child protection review conference",
+    "looked_after_review": "Looked after review",
+    "child_seen": "Child seen",
+    "statutory_visit": "Statutory visit",
+    "social_work_visit": "Social work visit",
+    "iro_contact": "Independent reviewing officer visit or contact",
+    "health_assessment": "Health assessment",
+    "dental_check": "Dental check",
+    "pathway_plan_review": "Pathway plan review",
+    "care_leaver_contact": "Contact with the care leaver",
+    "death": "Died",
 }
 ORDER = {kind: i for i, kind in enumerate(LABELS)}
 
@@ -59,12 +75,38 @@ OUTCOME_KINDS = frozenset(
         "adoption_match",
         "placed_for_adoption",
         "adoption_order",
+        "fostering_for_adoption",
+        "adoption_decision_reversed",
+        "legal_status_start",
     }
 )
 # Steps in the authority's own response: they count for first need (they show need was seen)
 # but are not signals, and their dates never change an indicator other than a duration.
 PROCESS_KINDS = frozenset(
-    {"assessment_start", "assessment_authorised", "strategy_discussion", "icpc", "cp_review"}
+    {
+        "assessment_start",
+        "assessment_authorised",
+        "early_help_assessment_completed",
+        "strategy_discussion",
+        "icpc_due",
+        "icpc",
+        "cp_review",
+    }
+)
+# The authority's work with a child it already helps: visits, the child being seen, reviews
+# and checks. Neither signs of need nor help; they never open an episode or move first need.
+PRACTICE_KINDS = frozenset(
+    {
+        "looked_after_review",
+        "child_seen",
+        "statutory_visit",
+        "social_work_visit",
+        "iro_contact",
+        "health_assessment",
+        "dental_check",
+        "pathway_plan_review",
+        "care_leaver_contact",
+    }
 )
 # The events that can make a child a child in need (``child_in_need`` says which do).
 CHILD_IN_NEED_KINDS = ("cin_plan_start", "referral")
@@ -79,7 +121,9 @@ def child_in_need(kind: str, details: Mapping[str, Any]) -> bool:
 
 
 # First need: the earliest event that is not help, the end of help, or an outcome of care.
-NEED_EXCLUDED = HELP_KINDS | END_KINDS | OUTCOME_KINDS
+# A life's own dates: an unborn child's expected birth (the CIN census), a death.
+LIFE_KINDS = frozenset({"expected_birth", "death"})
+NEED_EXCLUDED = HELP_KINDS | END_KINDS | OUTCOME_KINDS | PRACTICE_KINDS | LIFE_KINDS
 
 AGENCY_LABELS = {
     "social_care": "Children's social care",

@@ -15,11 +15,14 @@ from inspection.journey.build import JourneyEvent
 
 
 def _count(value: object) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
+    """A whole, non-negative count as a source gave it ("10", 10, 10.0), else None."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
-    return number if number >= 0 else None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and number >= 0 else None
 
 
 def previous_plans(events: Sequence[JourneyEvent]) -> int | None:
@@ -60,8 +63,15 @@ def differences(events: Sequence[JourneyEvent]) -> list[str]:
         return []
     earlier = "earlier plan" if shown == 1 else "earlier plans"
     them = "plan" if recorded == 1 else "plans"
-    return [
+    said = (
         f"A child protection plan's record says the child had {recorded} previous {them}; the "
-        f"journey shows {shown} {earlier}. The indicator counts {max(shown, recorded)}: the "
-        "earlier plans may be from before the files loaded here, or from another authority."
-    ]
+        f"journey shows {shown} {earlier}."
+    )
+    if recorded > shown:
+        why = (
+            f" The indicator counts {recorded}: the earlier plans may be from before the files "
+            "loaded here, or from another authority."
+        )
+    else:
+        why = f" The indicator counts {shown}, the plans the journey shows."
+    return [said + why]

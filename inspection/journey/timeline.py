@@ -40,6 +40,8 @@ COLOURS = {  # GOV.UK palette, chosen to be told apart in print too
     "process": "#1d70b8",
     "end": "#505a5f",
     "outcome": "#4c2c92",
+    "practice": "#28a197",
+    "life": "#0b0c0c",
 }
 # The legend: what each kind of mark means, in the order it is listed.
 LEGEND = {
@@ -48,6 +50,8 @@ LEGEND = {
     "help": "Help: early help or a plan, from its start to its end (or to the reference date)",
     "end": "Help ended",
     "outcome": "Outcome of care (placement, leaving care, adoption)",
+    "practice": "Work with the child (visit, the child seen, review, health or dental check)",
+    "life": "Expected birth or death",
 }
 
 
@@ -119,6 +123,10 @@ def _category(kind: str) -> str:
         return "outcome"
     if kind in kinds.PROCESS_KINDS:
         return "process"
+    if kind in kinds.PRACTICE_KINDS:
+        return "practice"
+    if kind in kinds.LIFE_KINDS:
+        return "life"
     return "signal"
 
 

@@ -29,6 +29,7 @@ from inspection.sampling.verify import (
     verify_purposive,
     verify_record,
 )
+from inspection.uk_time import uk_datetime
 
 DEFAULT_EXCLUDE_MONTHS = 12
 
@@ -369,7 +370,7 @@ def verify_command(inspection_id: int, sample_id: int) -> str:
 
 def sample_name(purpose: str, drawn_at: datetime) -> str:
     """A sample as pages name it: its purpose, else when it was drawn."""
-    return purpose.strip() or f"Sample drawn on {drawn_at.strftime('%d/%m/%Y at %H:%M')}"
+    return purpose.strip() or f"Sample drawn on {uk_datetime(drawn_at, '%d/%m/%Y at %H:%M')}"
 
 
 def _child_name(child: profile.Profile | None, population_key: str) -> str:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inspection.access_log import action_label
+from inspection.audit.status import AuditStatus, ConcernStatus
 from inspection.evidence.codes import sex_label
 from inspection.evidence.labels import (
     list_label,
@@ -24,6 +25,7 @@ from inspection.models.core import Role
 from inspection.overview import NAVIGATION_PARENT, SECTION_TITLES, Section, sections_for
 from inspection.sampling.service import sample_name
 from inspection.sampling.verify import method_label
+from inspection.uk_time import uk_datetime
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -31,11 +33,13 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
 def _date(value: date | datetime | str | None, fmt: str = "%d/%m/%Y") -> str:
-    """A date (or a stored ISO timestamp) as dd/mm/yyyy, or ``fmt``."""
+    """A date (or a stored ISO timestamp) as dd/mm/yyyy, or ``fmt``; a time in UK time."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return uk_datetime(value, fmt)
     return value.strftime(fmt)
 
 
@@ -90,6 +94,8 @@ def _child_name(child: Any) -> str:
 
 
 templates.env.filters["uk_date"] = _date
+templates.env.filters["audit_status_label"] = lambda status: AuditStatus(status).label
+templates.env.filters["concern_status_label"] = lambda status: ConcernStatus(status).label
 templates.env.filters["sample_name"] = _sample_name
 templates.env.filters["child_name"] = _child_name
 templates.env.filters["short_hash"] = _short_hash

@@ -164,7 +164,7 @@ def test_an_audit_and_a_verification_by_keyboard_alone(page, live_server):
     assert page.locator(".govuk-panel__title").inner_text() == "Audit submitted"
     page.goto(f"{base}/audits/{audit_id}")
     main = page.locator("main").inner_text()
-    assert "Status: submitted" in main
+    assert "Status: Submitted" in main
     assert "Overall: Good" in main
     for domain in DOMAINS:
         assert page.evaluate(f"() => document.getElementById('{domain}-good').checked")

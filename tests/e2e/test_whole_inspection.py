@@ -620,7 +620,7 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
         first.get_by_role("link", name="View the submitted audit"),
         "views the audit",
     )
-    assert "Status: submitted" in first.locator("main").inner_text()
+    assert "Status: Submitted" in first.locator("main").inner_text()
     assert "Overall: Inadequate" in first.locator("main").inner_text()
     first.get_by_label(re.compile("^Raise a concern now")).fill(
         "No one has seen this child for three months."

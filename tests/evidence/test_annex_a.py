@@ -285,8 +285,16 @@ def test_both_list_9_layouts_load(tmp_path, layout):
         1,
         "2019 (13 columns)" if layout == "2019" else "current (17 columns)",
     )
-    (event,) = staged.events
+    event, *dated = staged.events
     assert (event.kind, event.start, event.end) == ("care_leaver", date(2024, 2, 1), None)
+    assert [(e.kind, e.start) for e in dated] == (
+        []
+        if layout == "2019"
+        else [
+            ("pathway_plan_review", date(2026, 10, 1)),
+            ("care_leaver_contact", date(2026, 10, 15)),
+        ]
+    )
     assert event.attributes["start_basis"] == "18th birthday"
     expected = (
         []

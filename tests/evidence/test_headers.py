@@ -50,9 +50,10 @@ def test_each_list_names_its_events_and_date_order_from_its_own_columns():
             assert {event.date, event.end} - {""} <= keys, (number, event)
         for earlier, later in schema.order:
             assert {earlier, later} <= keys, (number, earlier, later)
-    assert [e.kind for e in LISTS[6].events] == ["referral"]
+    assert [e.kind for e in LISTS[6].events] == ["referral", "child_seen"]
     assert (LISTS[6].events[0].date, LISTS[6].events[0].end) == ("cin_start", "cin_closure")
-    assert not LISTS[9].events and not LISTS[11].events
+    assert [e.kind for e in LISTS[9].events] == ["pathway_plan_review", "care_leaver_contact"]
+    assert LISTS[9].placing_dates == () and not LISTS[11].events
 
 
 def test_the_synthetic_workbook_writes_every_lists_columns_as_the_reader_knows_them():

@@ -146,3 +146,16 @@ def test_every_rule_of_the_catalogue_is_tested_with_a_breaking_and_a_kept_record
     tested = {c[0] for c in CENSUS_CASES} | {c[0] for c in JOURNEY_CASES}
     assert tested == set(rules())
     assert {r.applies_to for r in rules().values()} == {"census", "journey"}
+
+
+def test_a_report_names_every_rule_in_words():
+    from inspection.evidence.labels import rule_label
+
+    assert rule_label("cin_1103").name == "Assessment before the referral"
+    assert rule_label("PL06").name == "Another year's census"
+    assert rule_label("invalid_identifier").describe("nhs_number") == (
+        "nhs_number fails its check (mistyped?)"
+    )
+    for found in rules().values():
+        assert rule_label(found.issue_rule).name == found.name
+        assert found.id not in found.name

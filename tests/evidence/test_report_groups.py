@@ -218,3 +218,33 @@ async def test_the_agency_field_is_revealed_only_for_an_agency_extract(db):
         '<label class="govuk-label govuk-radios__label" for="source_kind">Annex A workbook</label>'
         in page
     )
+
+
+async def test_the_groups_cells_are_read_in_the_same_few_queries_however_many_groups(db):
+    from inspection.evidence.report import issue_report
+    from tests.query_count import count_queries
+
+    inspection = await make_inspection()
+    upload = await _upload(inspection)
+    with count_queries() as three_groups:
+        report = await issue_report(inspection.id, upload.id, limit=0)
+    assert report is not None and [len(g.cells) for g in report.groups] == [1, 20, 2]
+    for n in range(30):  # thirty more groups: one problem in each of thirty more columns
+        await ValidationIssue.create(
+            inspection_id=inspection.id,
+            upload=upload,
+            severity="warning",
+            rule="unknown_code",
+            message="not a code",
+            sheet="Referrals",
+            list_name="List 3",
+            source_row=5,
+            column=f"Column {n}",
+            cell=f"Z{n + 1}",
+            value="x",
+        )
+    with count_queries() as many_groups:
+        report = await issue_report(inspection.id, upload.id, limit=0)
+    assert report is not None and len(report.groups) == 33
+    assert all(len(g.cells) >= 1 for g in report.groups)
+    assert many_groups.count == three_groups.count

@@ -246,6 +246,16 @@ async def test_events_read_as_labelled_sentences_and_a_duplicate_is_shown_once(c
     ) in events
     assert "Recorded by: Annex A List 7 and CIN census" in events
     assert "annex_a" not in _text(events).split("Recorded by")[0]
+    # the recorded previous plans feed the indicator, and the page says how they differ
+    indicators = html.split("Indicators")[1].split("What happened, in order")[0]
+    assert 'Repeat child protection plans</dt><dd class="govuk-summary-list__value">2<' in (
+        indicators
+    )
+    assert (
+        '<div class="govuk-inset-text">A child protection plan&#39;s record says the child had 2 '
+        "previous plans; the journey shows 0 earlier plans. The indicator counts 2: the earlier "
+        "plans may be from before the files loaded here, or from another authority.</div>"
+    ) in indicators
     for raw in ("NEG", "initial_category", "{", "2025-04-02"):
         assert raw not in events
 

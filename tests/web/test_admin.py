@@ -21,6 +21,7 @@ from inspection.models import (
     User,
 )
 from inspection.models.core import Role
+from inspection.uk_time import uk_datetime
 from inspection.web.app import create_app
 from tests.web.conftest import PASSWORD, make_inspection, make_user, member, sign_in
 
@@ -154,10 +155,10 @@ async def test_an_invited_person_sets_their_own_password_once(app_client, db):
     text = _text(response.text)
     assert "Lena Lead is invited As lead inspector" in text
     assert "Give Lena Lead this link" in text
-    expires = (datetime.now(UTC) + timedelta(days=7)).strftime("%d/%m/%Y")
+    expires = uk_datetime(datetime.now(UTC) + timedelta(days=7), "%d/%m/%Y")
     assert re.search(
         r"The link is shown only now\. It works once, until "
-        rf"{re.escape(expires)} \d\d:\d\d \(UTC\)\.",
+        rf"{re.escape(expires)} \d\d:\d\d \(UK time\)\.",
         text,
     )
     lena = await User.get(email="lena@example.org")
