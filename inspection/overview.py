@@ -30,7 +30,7 @@ from inspection.models import (
     Upload,
 )
 from inspection.models.core import EDITORS, LEADS, READERS, Role
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import AUDITED, IN_SAMPLE, SampleMethod
 
 EXPORT_ACTIONS = ("export-xlsx", "export-csv", "export-offline-pack")
 
@@ -50,6 +50,7 @@ class Section(StrEnum):
     CHILDREN = "children"
     LINKAGE = "linkage"
     SAMPLES = "samples"
+    TRACKED = "tracked"
     AUDITS = "audits"
     MODERATION = "moderation"
     FINDINGS = "findings"
@@ -63,6 +64,7 @@ SECTION_TITLES: dict[Section, str] = {
     Section.CHILDREN: "Children",
     Section.LINKAGE: "Linkage review",
     Section.SAMPLES: "Samples",
+    Section.TRACKED: "Tracked cases",
     Section.AUDITS: "Audits",
     Section.MODERATION: "Moderation",
     Section.FINDINGS: "Findings",
@@ -80,6 +82,7 @@ NAVIGATION = (
     Section.EVIDENCE,
     Section.CHILDREN,
     Section.SAMPLES,
+    Section.TRACKED,
     Section.AUDITS,
     Section.MODERATION,
     Section.FINDINGS,
@@ -221,22 +224,21 @@ async def _samples(inspection_id: int) -> tuple[Task, list[int]]:
     title, section = "Samples", Section.SAMPLES
     if not await Child.filter(inspection_id=inspection_id).exists():
         return Task(title, section, TaskStatus.CANNOT_START, "Load evidence first"), []
-    sample_ids = [
-        int(i)  # type: ignore[call-overload]
-        for i in await Sample.filter(inspection_id=inspection_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-    ]
-    if not sample_ids:
+    samples = await Sample.filter(inspection_id=inspection_id).order_by("id").values("id", "method")
+    # every sample's children are audited; the task counts the random samples (tracked cases
+    # are chosen on the page of their own)
+    sample_ids = [int(s["id"]) for s in samples]
+    drawn = [int(s["id"]) for s in samples if s["method"] != SampleMethod.PURPOSIVE]
+    if not drawn:
         return Task(
             title,
             section,
             TaskStatus.NOT_STARTED,
             "No sample drawn",
             "Draw a sample of children to audit",
-        ), []
-    children = await SampleMember.filter(sample_id__in=sample_ids, status__in=IN_SAMPLE).count()
-    summary = f"{_count(len(sample_ids), 'sample')} of {_count(children, 'child', 'children')}"
+        ), sample_ids
+    children = await SampleMember.filter(sample_id__in=drawn, status__in=IN_SAMPLE).count()
+    summary = f"{_count(len(drawn), 'sample')} of {_count(children, 'child', 'children')}"
     return Task(title, section, TaskStatus.COMPLETED, summary), sample_ids
 
 
@@ -244,7 +246,7 @@ async def _audits(sample_ids: list[int], seen: frozenset[int]) -> tuple[Task, in
     title, section = "Audits", Section.AUDITS
     if not sample_ids:
         return Task(title, section, TaskStatus.CANNOT_START, "Draw a sample first"), 0, False
-    to_audit = await SampleMember.filter(sample_id__in=sample_ids, status__in=IN_SAMPLE).count()
+    to_audit = await SampleMember.filter(sample_id__in=sample_ids, status__in=AUDITED).count()
     firsts = await Audit.filter(
         id__in=sorted(seen), member__sample_id__in=sample_ids, marking=Marking.FIRST
     ).values_list("status", flat=True)

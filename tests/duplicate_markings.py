@@ -63,7 +63,6 @@ async def populate() -> dict[str, int]:
     sample = await Sample.create(
         inspection_id=iid, method="srs", seed="5eed", population_hash="h", population_size=9
     )
-    members = []
     for i in range(5):
         await conn.execute_query(
             "INSERT INTO child (inspection_id, la_child_id, given_name, family_name, sex, "
@@ -71,18 +70,14 @@ async def populate() -> dict[str, int]:
             f"VALUES ({iid}, 'C{i}', 'C{i}', '', '', '', '', '', '', '', '{{}}')"
         )
         _, made = await conn.execute_query("SELECT MAX(id) AS id FROM child")
-        members.append(
-            await SampleMember.create(
-                inspection_id=iid,
-                sample=sample,
-                child_id=int(dict(made[0])["id"]),
-                population_key=f"C{i}",
-                inclusion_probability=1.0,
-                weight=1.0,
-                order=i,
-                status="selected",
-            )
+        child_id = int(dict(made[0])["id"])
+        await conn.execute_query(
+            "INSERT INTO sample_member (inspection_id, sample_id, child_id, population_key, "
+            'stratum, inclusion_probability, weight, "order", status, reason) '
+            f"VALUES ({iid}, {sample.id}, {child_id}, 'C{i}', '', 1.0, 1.0, {i}, 'selected', '')"
         )
+    # Read back only the columns the schema at 0004 has.
+    members = await SampleMember.filter(inspection_id=iid).order_by("id").only("id", "child_id")
     audits: dict[str, int] = {}
 
     async def audit(

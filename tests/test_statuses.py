@@ -8,14 +8,40 @@ from inspection.audit.status import AuditStatus, ConcernStatus, Marking, other_m
 from inspection.evidence.upload_status import UploadStatus
 from inspection.journey.decision_kinds import DecisionKind
 from inspection.models import Audit, Concern, LinkDecision, SampleMember, SourceRecord, Upload
-from inspection.sampling.status import IN_SAMPLE, MemberStatus
+from inspection.sampling.status import AUDITED, IN_SAMPLE, MemberStatus, SampleMethod
 from tests.audit.helpers import make_inspection, make_sample
 
 
 def test_the_stored_strings_are_todays():
     assert [s.value for s in AuditStatus] == ["draft", "submitted"]
     assert [m.value for m in Marking] == ["first", "second"]
-    assert [s.value for s in MemberStatus] == ["selected", "reserve", "replaced", "replacement"]
+    assert [s.value for s in MemberStatus] == [
+        "selected",
+        "reserve",
+        "replaced",
+        "replacement",
+        "tracked",
+        "untracked",
+    ]
+    assert [s.label for s in MemberStatus] == [
+        "Selected",
+        "Reserve",
+        "Replaced",
+        "Replacement",
+        "Tracked case",
+        "No longer tracked",
+    ]
+    assert AUDITED == ("selected", "replacement", "tracked")
+    assert [m.value for m in SampleMethod] == [
+        "simple-random",
+        "stratified-proportional",
+        "stratified-equal",
+        "stratified-minimum",
+        "stratified-quota",
+        "purposive",
+    ]
+    assert SampleMethod.PURPOSIVE.label == "Tracked cases"
+    assert [m.random for m in SampleMethod] == [True] * 5 + [False]
     assert [d.value for d in DecisionKind] == ["pending", "accept", "reject", "split", "merge"]
     assert IN_SAMPLE == ("selected", "replacement")
     assert [s.value for s in ConcernStatus] == ["open", "responded", "closed"]
@@ -35,8 +61,8 @@ async def _stored(table: str, column: str, row_id: int) -> str:
 
 async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(db):
     inspection = await make_inspection()
-    _, members = await make_sample(inspection, n=5)
-    for member, status in zip(members[:4], MemberStatus, strict=True):
+    _, members = await make_sample(inspection, n=6)
+    for member, status in zip(members[:6], MemberStatus, strict=True):
         member.status = status
         await member.save()
         assert await _stored("sample_member", "status", member.id) == status.value

@@ -37,7 +37,7 @@ from inspection.models import (
 from inspection.models.core import Role
 from inspection.models.ids import BIG_ROW_ID
 from inspection.sampling.population import stratum_label
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import AUDITED, MemberStatus
 
 AUDITOR_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
 
@@ -245,10 +245,12 @@ async def create_audit(
     if marking not in tuple(Marking):
         raise AuditError("Marking is either first or second.")
     found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
-        "sample_id", "child_id"
+        "sample_id", "child_id", "status"
     )
     if not found:
         raise AuditNotFound("There is no such sample member in this inspection.")
+    if found[0]["status"] == MemberStatus.UNTRACKED:
+        raise AuditError("This child is no longer a tracked case: track them again to audit them.")
     existing = await Audit.get_or_none(
         inspection_id=inspection_id, member_id=member_id, marking=marking
     )
@@ -546,13 +548,14 @@ def next_in_list(rows: list[dict[str, Any]], after_member_id: int | None) -> Nex
 
 
 async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[str, Any]]:
-    """Every sample member with its first and second markings; a marking whose content the
+    """Every child to audit (in a random sample or a tracked case, ``tracked``) with their
+    first and second markings; a marking whose content the
     user may not see (``inspection.audit.visibility``) shows its auditor and status only.
     ``second_state`` and ``may_start`` say what the user may do next with each child."""
     members = (
         await SampleMember.filter(
             inspection_id=inspection_id,
-            status__in=IN_SAMPLE,
+            status__in=AUDITED,
         )
         .order_by("sample_id", "stratum", "order", "id")
         .values("id", "sample_id", "child_id", "stratum", "order", "status")
@@ -583,6 +586,7 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
             "stratum_label": stratum_label(stratified.get(sid), m["stratum"] or ""),
             "child": children.get(m["child_id"]),
             "second_marking": m["id"] in selected[sid],
+            "tracked": m["status"] == MemberStatus.TRACKED,
         }
         for marking in (Marking.FIRST, Marking.SECOND):
             a = by_member.get((m["id"], marking))

@@ -14,6 +14,13 @@ Every figure carries ``audit_ids``: the audits it was computed from, and ``few``
 rests on fewer than ``FEW_AUDITS`` graded audits, too few to say much about the authority's
 practice (the page and the workbook warn). The findings open with the inspectors' written
 judgement of the round (``judgement``, written by a lead: ``inspection.audit.judgement``).
+
+Tracked cases (children chosen on purpose: ``inspection.sampling.tracking``) are audited with the
+same instruments but kept out of every estimate: each figure (a share, a breakdown, the trend,
+the journey indicators) is computed from the sampled children only, and each domain also gives
+the tracked cases' grades beside it (``tracked``). Every share says how many sampled and how many
+tracked children stand behind it (``sampled``, ``tracked``); the findings count both
+(``children``).
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import aggregate, for_journey
 from inspection.models import Moderation, Score
+from inspection.sampling.status import MemberStatus
 
 Z95 = 1.959963984540054
 # A share from fewer graded audits than this is shown with a warning: with so few children the
@@ -103,20 +111,24 @@ class Share:
     audit_ids: list[int]
     good_audit_ids: list[int]
     few: bool  # fewer than FEW_AUDITS graded audits
+    sampled: int  # graded children behind the share drawn in a random sample
+    tracked: int  # graded children behind the share chosen on purpose (tracked cases)
 
 
-def share_good(rows: list[tuple[int, bool, float]]) -> Share:
-    """``rows`` = (audit id, good or better?, design weight) for graded cases only.
+def share_good(rows: list[tuple[int, bool, float]], *, tracked: bool = False) -> Share:
+    """``rows`` = (audit id, good or better?, design weight) for graded cases only, all of
+    sampled children or (``tracked``) all of tracked cases.
 
     Population estimate: the ratio estimator sum(w*y)/sum(w), with a Wilson interval computed
-    on Kish's effective sample size (sum w)^2 / sum(w^2).
+    on Kish's effective sample size (sum w)^2 / sum(w^2); none from tracked cases, which were
+    chosen on purpose and stand for nobody but themselves.
     """
     n = len(rows)
     good = sum(1 for _, g, _ in rows if g)
     ci = wilson(good, n)
-    total_w = sum(w for _, _, w in rows)
+    total_w = 0.0 if tracked else sum(w for _, _, w in rows)
     w_share = sum(w for _, g, w in rows if g) / total_w if total_w else None
-    n_eff = kish_effective_n(w for _, _, w in rows) if rows else None
+    n_eff = kish_effective_n(w for _, _, w in rows) if rows and not tracked else None
     w_ci = wilson(w_share * n_eff, n_eff) if w_share is not None and n_eff else None
     return Share(
         good=good,
@@ -131,6 +143,8 @@ def share_good(rows: list[tuple[int, bool, float]]) -> Share:
         audit_ids=sorted(a for a, _, _ in rows),
         good_audit_ids=sorted(a for a, g, _ in rows if g),
         few=n < FEW_AUDITS,
+        sampled=0 if tracked else n,
+        tracked=n if tracked else 0,
     )
 
 
@@ -148,6 +162,7 @@ class Judged:
     team: str
     cohort: str
     agencies: list[str]
+    tracked: bool = False  # a tracked case (chosen on purpose), not a sampled child
 
 
 def cohort_of(events: Iterable[dict[str, Any]]) -> str:
@@ -179,7 +194,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
 _AUDIT_SQL = (
     "SELECT a.id, a.inspection_id, a.member_id, a.marking, a.status, a.auditor_id, "
     "a.overall, a.themes, a.rubric_id, a.child_id, r.definition, r.sha256, "
-    "m.sample_id, m.weight, m.stratum, "
+    "m.sample_id, m.weight, m.stratum, m.status AS member_status, "
     + ", ".join(f"c.{f} AS child__{f}" for f in CHILD_FIELDS)
     + " FROM audit a JOIN rubric r ON r.id = a.rubric_id "
     "LEFT JOIN sample_member m ON m.id = a.member_id "
@@ -247,7 +262,13 @@ def _judged(
         team=str(team or "(not recorded)"),
         cohort=cohort_of(events),
         agencies=sorted({e["agency"] for e in events}) or ["(none)"],
+        tracked=is_tracked(row),
     )
+
+
+def is_tracked(row: dict[str, Any]) -> bool:
+    """An audit row of a tracked case (its member chosen on purpose, tracked still or not)."""
+    return row.get("member_status") in (MemberStatus.TRACKED, MemberStatus.UNTRACKED)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -283,26 +304,43 @@ def judgement_of(round_: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _domain_rows(judged: list[Judged], definition: RubricDefinition) -> list[dict[str, Any]]:
+    """Each domain's grades and share good or better from the sampled children, with the
+    tracked cases' grades and share beside them (``tracked``), never mixed in."""
     good = definition.good_or_better
     labels = definition.grade_labels
+    sampled = [j for j in judged if not j.tracked]
+    tracked = [j for j in judged if j.tracked]
     rows = []
     for d in definition.domains_and_overall:
         key = d.key
         dist = []
         for value, label in labels.items():
-            ids = [j.audit_id for j in judged if j.grades.get(key) == value]
-            dist.append({"grade": value, "label": label, "count": len(ids), "audit_ids": ids})
-        graded = [
-            (j.audit_id, j.grades[key] in good, j.weight)
-            for j in judged
-            if j.grades.get(key) in definition.ranks
-        ]
+            ids = [j.audit_id for j in sampled if j.grades.get(key) == value]
+            tracked_ids = [j.audit_id for j in tracked if j.grades.get(key) == value]
+            dist.append(
+                {
+                    "grade": value,
+                    "label": label,
+                    "count": len(ids),
+                    "audit_ids": ids,
+                    "tracked": {"count": len(tracked_ids), "audit_ids": tracked_ids},
+                }
+            )
+
+        def graded(among: list[Judged], key: str = key) -> list[tuple[int, bool, float]]:
+            return [
+                (j.audit_id, j.grades[key] in good, j.weight)
+                for j in among
+                if j.grades.get(key) in definition.ranks
+            ]
+
         rows.append(
             {
                 "domain": key,
                 "title": d.title,
                 "distribution": dist,
-                "good_or_better": asdict(share_good(graded)),
+                "good_or_better": asdict(share_good(graded(sampled))),
+                "tracked": asdict(share_good(graded(tracked), tracked=True)),
             }
         )
     return rows
@@ -372,12 +410,16 @@ def _as_date(value: Any) -> date:
 
 
 def _rubric_rows(judged: list[Judged]) -> list[dict[str, Any]]:
+    """Each instrument's figures: the domains (sampled, with tracked cases beside), and the
+    breakdowns and themes of the sampled children."""
     by_rubric: dict[str, list[Judged]] = {}
     for j in judged:
         by_rubric.setdefault(j.rubric, []).append(j)
     rubrics = []
-    for name, rows in by_rubric.items():
-        definition = rows[0].definition
+    for name, every in by_rubric.items():
+        definition = every[0].definition
+        rows = [j for j in every if not j.tracked]
+        tracked = [j for j in every if j.tracked]
         themes: dict[str, list[int]] = {}
         for j in rows:
             for t in j.themes:
@@ -388,10 +430,12 @@ def _rubric_rows(judged: list[Judged]) -> list[dict[str, Any]]:
                 "title": definition.title or name,
                 "audits": len(rows),
                 "audit_ids": [j.audit_id for j in rows],
+                "tracked_audits": len(tracked),
+                "tracked_audit_ids": [j.audit_id for j in tracked],
                 "weighted": len({j.weight for j in rows}) > 1,
                 "scale": [{"value": g.value, "label": g.label} for g in definition.scale],
                 "not_applicable": definition.not_applicable_value,
-                "domains": _domain_rows(rows, definition),
+                "domains": _domain_rows(every, definition),
                 "by_stratum": _breakdown(rows, definition, lambda j: [j.stratum]),
                 "by_team": _breakdown(rows, definition, lambda j: [j.team]),
                 "by_cohort": _breakdown(rows, definition, lambda j: [j.cohort]),
@@ -455,7 +499,14 @@ async def findings(
         for r in here
     ]
     trend = [
-        _trend_row(r, [_judged(x, {}, agreed.get(x["id"], {}), []) for x in firsts[r["id"]]])
+        _trend_row(
+            r,
+            [
+                _judged(x, {}, agreed.get(x["id"], {}), [])
+                for x in firsts[r["id"]]
+                if not is_tracked(x)
+            ],
+        )
         for r in rounds
     ]
     here_round = next(r for r in rounds if r["id"] == inspection_id)
@@ -464,7 +515,7 @@ async def findings(
         children = {
             r["child__id"]: {f: r[f"child__{f}"] for f in CHILD_FIELDS}
             for r in here
-            if r["child__id"] is not None
+            if r["child__id"] is not None and not is_tracked(r)
         }
         indicators = indicator_rows(
             journeys_from_rows(
@@ -476,7 +527,12 @@ async def findings(
         "sample_id": sample_id,
         "authority": here_round["la__name"],
         "judgement": judgement_of(here_round),
-        "audits": len(judged),
+        "audits": sum(1 for j in judged if not j.tracked),
+        "tracked_audits": sum(1 for j in judged if j.tracked),
+        "children": {
+            "sampled": len({r["child_id"] for r in here if not is_tracked(r)}),
+            "tracked": len({r["child_id"] for r in here if is_tracked(r)}),
+        },
         "few_audits": FEW_AUDITS,
         "rubrics": _rubric_rows(judged),
         "trend": trend,

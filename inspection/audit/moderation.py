@@ -19,7 +19,7 @@ from inspection.audit.agreement import Agreement, agreement
 from inspection.audit.definition import OVERALL, RubricDefinition, definition_of
 from inspection.audit.status import AuditStatus, Marking
 from inspection.models import Audit, Moderation, ModerationPlan, Sample, SampleMember, Score, User
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import IN_SAMPLE, SampleMethod
 
 # Agreement from fewer pairs than this is shown with a warning: too few to say much.
 FEW_PAIRS = 10
@@ -63,6 +63,10 @@ async def set_plan(
     sample = await Sample.get_or_none(id=sample_id, inspection_id=inspection_id)
     if sample is None:
         raise ModerationError("There is no such sample in this inspection.")
+    if sample.method == SampleMethod.PURPOSIVE:
+        raise ModerationError(
+            "The tracked cases were chosen on purpose: plan second marking for a random sample."
+        )
     if not 0 <= share <= 1:
         raise ModerationError("The share to second-mark must be between 0 and 1.")
     plan, _ = await ModerationPlan.update_or_create(

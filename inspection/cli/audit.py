@@ -57,6 +57,11 @@ def _pct(value: float | None) -> str:
 
 def _text(doc: dict[str, Any]) -> str:
     lines = [f"Inspection {doc['inspection_id']}: {doc['audits']} submitted audits."]
+    if doc["tracked_audits"]:
+        lines.append(
+            f"And {doc['tracked_audits']} of tracked cases (chosen on purpose), shown beside "
+            "each domain and in no estimate."
+        )
     written = doc["judgement"]
     if written:
         at = written["written_at"]
@@ -70,6 +75,11 @@ def _text(doc: dict[str, Any]) -> str:
                 f"  {d['title']}: good or better {g['good']}/{g['n']} "
                 f"{_pct(g['share'])} (95% CI {_pct(g['low'])} to {_pct(g['high'])})"
                 + (f" (too few to say much: fewer than {doc['few_audits']})" if g["few"] else "")
+                + (
+                    f"; tracked cases {d['tracked']['good']}/{d['tracked']['n']}"
+                    if d["tracked"]["n"]
+                    else ""
+                )
             )
     return "\n".join(lines)
 

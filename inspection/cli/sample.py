@@ -1,4 +1,5 @@
-"""``inspection sample draw|verify|size|replace``: seeded, verifiable case samples."""
+"""``inspection sample draw|verify|size|replace``: seeded, verifiable case samples; and
+``inspection sample track|untrack|tracked``: the tracked cases, chosen on purpose beside them."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from datetime import date
 from typing import Any
 
 from inspection import settings as settings_module
+from inspection.audit.visibility import COMMAND_LINE, NotAMember, viewer_for
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
 from inspection.cli.progress import run_to_the_end
 from inspection.jobs.runner import sample_check_work
 from inspection.jobs.worker import start_here
-from inspection.models import JobKind, User
+from inspection.models import Child, Inspection, JobKind, User
+from inspection.models.columns import fits
 from inspection.sampling import population as pop
-from inspection.sampling import service
+from inspection.sampling import service, tracking
 from inspection.sampling.draw import ALLOCATIONS
 from inspection.sampling.size import SizeError, sample_size, sizes_by_stratum
 from inspection.sampling.status import MemberStatus
@@ -96,6 +99,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     replace.add_argument("--by", help="e-mail of the user making the replacement")
     add_json_flag(replace)
     replace.set_defaults(handler=_replace)
+
+    track = samplesub.add_parser(
+        "track", help="track a child chosen on purpose (kept out of the estimates)"
+    )
+    track.add_argument("--inspection", required=True, type=int)
+    track.add_argument("--child", required=True, help="the child's local authority ID")
+    track.add_argument("--reason", required=True, help="why this child was chosen")
+    track.add_argument("--line-of-enquiry", default="", help="what their experience will test")
+    track.add_argument("--by", required=True, help="e-mail of the inspector choosing the child")
+    add_json_flag(track)
+    track.set_defaults(handler=_track)
+
+    untrack = samplesub.add_parser("untrack", help="stop tracking a child, with the reason")
+    untrack.add_argument("--inspection", required=True, type=int)
+    untrack.add_argument("--child", required=True, help="the child's local authority ID")
+    untrack.add_argument("--reason", required=True, help="why the child is no longer tracked")
+    untrack.add_argument("--by", help="e-mail of the person ending it")
+    add_json_flag(untrack)
+    untrack.set_defaults(handler=_untrack)
+
+    tracked = samplesub.add_parser("tracked", help="list the tracked cases")
+    tracked.add_argument("--inspection", required=True, type=int)
+    tracked.add_argument(
+        "--user",
+        help="e-mail of a member: audit grades as they see them (without it, as every "
+        "member may see them)",
+    )
+    add_json_flag(tracked)
+    tracked.set_defaults(handler=_tracked)
 
 
 def _iso_date(text: str) -> date:
@@ -235,6 +267,12 @@ def _verify(args: argparse.Namespace) -> int:
     checks = Verification.from_dict(doc)
 
     def text() -> str:
+        if checks.purposive:
+            head = (
+                f"Sample {doc['sample']} is the tracked cases: chosen on purpose, not drawn, so "
+                "there is no draw to repeat."
+            )
+            return "\n".join([head] + [f"  {c.label}: {c.detail}" for c in checks.checks])
         if doc["identical"]:
             return f"Sample {doc['sample']} is identical to a fresh draw from its stored record."
         return "\n".join(
@@ -312,4 +350,98 @@ def _replace(args: argparse.Namespace) -> int:
             f"(child {doc['population_key']}): {doc['reason']}"
         ),
     )
+    return 0
+
+
+async def _inspection_and_child(inspection_id: int, la_child_id: str) -> tuple[Inspection, Child]:
+    inspection = await Inspection.get_or_none(id=inspection_id)
+    if inspection is None:
+        raise BadInput(f"There is no inspection {inspection_id}.")
+    la_child_id = la_child_id.strip()
+    child = (
+        await Child.get_or_none(inspection_id=inspection.id, la_child_id=la_child_id)
+        if fits(Child, "la_child_id", la_child_id)
+        else None
+    )
+    if child is None:
+        raise BadInput(
+            f"Inspection {inspection_id} has no child with local authority ID {la_child_id}."
+        )
+    return inspection, child
+
+
+def _track(args: argparse.Namespace) -> int:
+    async def work() -> dict[str, Any]:
+        inspection, child = await _inspection_and_child(args.inspection, args.child)
+        try:
+            member = await tracking.track(
+                inspection, child, args.reason, args.line_of_enquiry, await _user(args.by)
+            )
+        except tracking.TrackingError as exc:
+            raise BadInput(str(exc)) from exc
+        return {
+            "inspection": inspection.id,
+            "sample": member.sample_id,
+            "member": member.id,
+            "child": child.la_child_id,
+            "name": tracking.display_name(child),
+            "reason": member.reason,
+            "line_of_enquiry": member.line_of_enquiry,
+        }
+
+    doc = run_with_db(work)
+    emit(
+        args, doc, lambda: f"{doc['name']} ({doc['child']}) is now a tracked case: {doc['reason']}"
+    )
+    return 0
+
+
+def _untrack(args: argparse.Namespace) -> int:
+    async def work() -> dict[str, Any]:
+        inspection, child = await _inspection_and_child(args.inspection, args.child)
+        member = await tracking.tracked_member(inspection.id, child.id)
+        if member is None:
+            raise BadInput(f"{tracking.display_name(child)} is not a tracked case.")
+        try:
+            await tracking.untrack(inspection, member.id, args.reason, await _user(args.by))
+        except tracking.TrackingError as exc:
+            raise BadInput(str(exc)) from exc
+        return {"child": child.la_child_id, "name": tracking.display_name(child)}
+
+    doc = run_with_db(work)
+    emit(args, doc, lambda: f"{doc['name']} ({doc['child']}) is no longer tracked.")
+    return 0
+
+
+def _tracked(args: argparse.Namespace) -> int:
+    async def work() -> dict[str, Any]:
+        if not await Inspection.exists(id=args.inspection):
+            raise BadInput(f"There is no inspection {args.inspection}.")
+        viewer = COMMAND_LINE
+        if args.user:
+            user = await _user(args.user)
+            try:
+                viewer = await viewer_for(user, args.inspection)
+            except NotAMember as exc:
+                raise BadInput(str(exc)) from exc
+        return await tracking.tracked_cases(args.inspection, viewer)
+
+    doc = run_with_db(work)
+
+    def text() -> str:
+        if not doc["tracked"]:
+            return "No child is tracked."
+        lines = [f"{len(doc['tracked'])} tracked case(s), in no estimate:"]
+        for c in doc["tracked"]:
+            audit = c["audit"]
+            where = f"audit {audit['status_label'].lower()}" if audit else "not audited yet"
+            line = f"; line of enquiry: {c['line_of_enquiry']}" if c["line_of_enquiry"] else ""
+            lines.append(
+                f"  {c['la_child_id'] or '(no local authority ID)'} {c['name']}: {c['reason']}"
+                f"{line} (chosen by {c['tracked_by'] or 'someone no longer recorded'} on "
+                f"{c['tracked_at'].strftime('%d/%m/%Y')}; {where})"
+            )
+        return "\n".join(lines)
+
+    emit(args, doc, text)
     return 0

@@ -69,7 +69,7 @@ from inspection.export.workbook import (
 )
 from inspection.models import Audit, Child, Rubric, Sample, SampleMember, User
 from inspection.models.core import Role
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import AUDITED
 from inspection.settings import DEFAULT_MAX_UPLOAD_BYTES
 from inspection.uk_time import uk_datetime
 
@@ -217,7 +217,7 @@ def _meta_row(meta: Worksheet, values: list[Any]) -> None:
 
 async def _pack_members(sample: Sample) -> list[SampleMember]:
     return list(
-        await SampleMember.filter(sample_id=sample.id, status__in=IN_SAMPLE).order_by(
+        await SampleMember.filter(sample_id=sample.id, status__in=AUDITED).order_by(
             "stratum", "order", "id"
         )
     )
@@ -714,7 +714,7 @@ def _check_sheet(
             )
             continue
         member = members.get(member_id)
-        if member is None or member.status not in IN_SAMPLE:
+        if member is None or member.status not in AUDITED:
             result.problems.append(
                 Problem(sheet, f"A{r}", f"member {member_id} is not in sample {sample.id}.")
             )

@@ -51,7 +51,7 @@ from inspection.models import (
     User,
     ValidationIssue,
 )
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import AUDITED, MemberStatus
 from inspection.uk_time import in_uk
 
 
@@ -73,6 +73,10 @@ class Table:
     def dicts(self) -> list[dict[str, Any]]:
         keys = [c.key for c in self.columns]
         return [dict(zip(keys, row, strict=True)) for row in self.rows]
+
+
+# How the Sample sheet marks a tracked case.
+TRACKED_MARK = "Tracked case"
 
 
 def local(value: datetime | None) -> datetime | None:
@@ -233,11 +237,15 @@ async def samples_table(ctx: ExportContext) -> Table:
         Column("reason", "Reason"),
         Column("changed_by", "Changed by"),
         Column("changed_at", "Changed at", "datetime"),
+        Column("tracked", "Tracked case"),
+        Column("line_of_enquiry", "Line of enquiry"),
     ]
     table = Table(
         "sample",
         "Sample",
-        "Every sample member: stratum, weight, status, replacements with reasons.",
+        "Every sample member: stratum, weight, status, replacements with reasons; and the "
+        "tracked cases (chosen on purpose, weight 0, in no estimate) with why each child was "
+        "chosen and the line of enquiry.",
         columns,
     )
     # Not the population snapshot (one id per child of the population): only what is shown.
@@ -287,6 +295,8 @@ async def samples_table(ctx: ExportContext) -> Table:
                 ctx.text(m["reason"]),
                 ctx.user(m["changed_by_id"]),
                 local(m["changed_at"]),
+                TRACKED_MARK if m["status"] == MemberStatus.TRACKED else None,
+                ctx.text(m["line_of_enquiry"]),
             )
         )
     return await ctx.scrubbed(table)
@@ -533,12 +543,12 @@ async def agreement_table(ctx: ExportContext) -> Table:
 
 
 async def sampled_child_ids(ctx: ExportContext) -> list[int]:
-    """The children in a sample (selected or replacement), in the order of their ids; asked
+    """The children audited (in a sample, or tracked cases), in the order of their ids; asked
     once per export."""
     if ctx.sampled is None:
         ids = (
             await SampleMember.filter(
-                inspection_id=ctx.inspection.id, status__in=IN_SAMPLE, child_id__isnull=False
+                inspection_id=ctx.inspection.id, status__in=AUDITED, child_id__isnull=False
             )
             .distinct()
             .values_list("child_id", flat=True)
@@ -784,6 +794,9 @@ def summary_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
         Column("weighted_low", "Weighted 95% from", "percent"),
         Column("weighted_high", "Weighted 95% to", "percent"),
         Column("effective_n", "Effective sample size", "float"),
+        Column("sampled", "Sampled children graded", "int"),
+        Column("tracked", "Tracked cases graded (in no estimate)", "int"),
+        Column("tracked_good", "Tracked cases good or better", "int"),
         Column("few", f"Fewer than {FEW_AUDITS} graded audits"),
     ]
     table = Table(
@@ -791,7 +804,8 @@ def summary_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
         "Summary",
         "The findings: grade distributions of submitted first "
         "markings (agreed grades where moderated), share good or better with 95% "
-        "Wilson intervals, and design-weighted estimates; a share from fewer than "
+        "Wilson intervals, and design-weighted estimates, all from the sampled children; the "
+        "tracked cases' grades beside them, in no estimate; a share from fewer than "
         f"{FEW_AUDITS} graded audits is marked too few to say much.",
         columns,
     )
@@ -813,6 +827,9 @@ def summary_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
                     _pct(share["weighted_low"]),
                     _pct(share["weighted_high"]),
                     None if share["effective_n"] is None else round(share["effective_n"], 2),
+                    share["sampled"],
+                    d["tracked"]["n"],
+                    d["tracked"]["good"],
                     FEW_NOTE if share["few"] else "",
                 )
             )

@@ -138,11 +138,18 @@ async def run_sample_check(job: Job, report: Report) -> Ended:
             f"The sample could not be checked ({exc.__class__.__name__}: {exc}). Verify it again.",
             cause=exc,
         )
-    message = (
-        "Identical: a fresh draw from the stored record gives exactly this sample."
-        if verification.ok
-        else "This sample does not match its stored record."
-    )
+    if verification.purposive:
+        message = (
+            "Chosen on purpose: every tracked case records who chose the child, when and why."
+            if verification.ok
+            else "The tracked cases' record is incomplete."
+        )
+    else:
+        message = (
+            "Identical: a fresh draw from the stored record gives exactly this sample."
+            if verification.ok
+            else "This sample does not match its stored record."
+        )
     return Ended(JobStatus.DONE, message, verification.as_dict())
 
 

@@ -16,7 +16,7 @@ from inspection.journey.profile import profiles
 from inspection.models import Audit, Child, Inspection, LinkDecision, SampleMember, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 from inspection.models.columns import fits
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import IN_SAMPLE, MemberStatus
 
 PAGE_SIZE = 100
 _RECORD_FIELDS = ("id", *IDENTITY_FIELDS, "child_id")
@@ -112,6 +112,11 @@ async def children_page(
     ):
         agencies[rec["child_id"]].add(rec["agency"])
     sampled = set(await active.filter(child_id__in=ids).values_list("child_id", flat=True))
+    tracked = set(
+        await SampleMember.filter(
+            inspection_id=inspection_id, status=MemberStatus.TRACKED, child_id__in=ids
+        ).values_list("child_id", flat=True)
+    )
     audited = set(
         await _submitted_children(inspection_id)
         .filter(child_id__in=ids)
@@ -126,6 +131,7 @@ async def children_page(
         r["agencies"] = sorted(agencies[r["id"]])
         r["profile"] = about[r["id"]]
         r["sampled"] = r["id"] in sampled
+        r["tracked"] = r["id"] in tracked
         r["audited"] = r["id"] in audited
     return ChildrenPage(
         total=total,

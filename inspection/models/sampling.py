@@ -62,12 +62,22 @@ class SampleMember(Model):
         "models.User", related_name="sample_changes", null=True, on_delete=fields.SET_NULL
     )
     changed_at = fields.DatetimeField(null=True)
+    # A tracked case (status ``tracked``): ``reason`` says why the inspector chose the child,
+    # ``changed_by`` and ``changed_at`` who chose them and when; this, what it tests.
+    line_of_enquiry = fields.TextField(default="")
+    # A tracked case no longer tracked (status ``untracked``): who ended it, when and why.
+    untracked_reason = fields.TextField(default="")
+    untracked_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="untracked_members", null=True, on_delete=fields.SET_NULL
+    )
+    untracked_at = fields.DatetimeField(null=True)
 
     # Foreign-key columns, declared for type checkers (Tortoise sets them).
     sample_id: int
     child_id: int | None
     replaced_by_id: int | None
     changed_by_id: int | None
+    untracked_by_id: int | None
 
     class Meta:
         table = "sample_member"

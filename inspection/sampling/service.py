@@ -21,8 +21,14 @@ from inspection.journey import profile
 from inspection.models import Audit, Child, Inspection, Sample, SampleMember, User
 from inspection.sampling import draw as drawing
 from inspection.sampling import population as pop
-from inspection.sampling.status import IN_SAMPLE, MemberStatus
-from inspection.sampling.verify import StoredMember, Verification, method_name, verify_record
+from inspection.sampling.status import IN_SAMPLE, MemberStatus, SampleMethod
+from inspection.sampling.verify import (
+    StoredMember,
+    Verification,
+    method_name,
+    verify_purposive,
+    verify_record,
+)
 from inspection.uk_time import uk_datetime
 
 DEFAULT_EXCLUDE_MONTHS = 12
@@ -299,9 +305,39 @@ async def replace_member(
 
 
 async def verify(inspection_id: int, sample_id: int) -> Verification:
-    """Recompute the stored draw and check every stored input against it."""
+    """Recompute the stored draw and check every stored input against it; of the tracked
+    cases (chosen on purpose, nothing to draw again), say who chose each child, when and why."""
     sample = await _sample(inspection_id, sample_id)
     rows = await SampleMember.filter(sample_id=sample.id).order_by("id")
+    if sample.method == SampleMethod.PURPOSIVE:
+        users = dict(
+            await User.filter(
+                id__in=sorted({r.changed_by_id for r in rows if r.changed_by_id})
+            ).values_list("id", "name")
+        )
+        return verify_purposive(
+            seed=sample.seed,
+            population_ids=sample.population_ids,
+            members=[
+                StoredMember(
+                    r.id,
+                    r.population_key,
+                    r.stratum,
+                    r.order,
+                    r.status,
+                    r.inclusion_probability,
+                    r.weight,
+                    r.replaced_by_id,
+                    r.reason,
+                    chosen_by=str(users.get(r.changed_by_id or 0, "")),
+                    chosen_at=r.changed_at,
+                    line_of_enquiry=r.line_of_enquiry,
+                    untracked_reason=r.untracked_reason,
+                    untracked_at=r.untracked_at,
+                )
+                for r in rows
+            ],
+        )
     members = [
         StoredMember(
             r.id,
@@ -489,7 +525,13 @@ async def member_document(inspection_id: int, sample_id: int, member_id: int) ->
 
 
 async def list_samples(inspection_id: int) -> list[dict[str, Any]]:
-    rows = await Sample.filter(inspection_id=inspection_id).order_by("-id")
+    """The random samples drawn (the tracked cases, chosen on purpose, have a page of their
+    own: ``inspection.sampling.tracking``)."""
+    rows = (
+        await Sample.filter(inspection_id=inspection_id)
+        .exclude(method=SampleMethod.PURPOSIVE)
+        .order_by("-id")
+    )
     return [
         {
             "id": s.id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from inspection.sampling.draw import (
@@ -23,28 +24,21 @@ from inspection.sampling.draw import (
     seed_bytes,
     snapshot_hash,
 )
-from inspection.sampling.status import MemberStatus
+from inspection.sampling.status import MemberStatus, SampleMethod
 
 
 def method_name(params: Mapping[str, Any]) -> str:
     allocation = params.get("allocation")
-    return "simple-random" if allocation == "simple" else f"stratified-{allocation}"
-
-
-ALLOCATION_LABELS = {
-    "proportional": "proportional allocation",
-    "equal": "the same number from each stratum",
-    "minimum": "proportional allocation with a minimum in each stratum",
-    "quota": "a quota for each stratum",
-}
+    name = "simple-random" if allocation == "simple" else f"stratified-{allocation}"
+    return SampleMethod(name) if name in tuple(SampleMethod) else name
 
 
 def method_label(method: str) -> str:
     """A sampling method as pages name it."""
-    if method == "simple-random":
-        return "Simple random sample"
+    if method in tuple(SampleMethod):
+        return SampleMethod(method).label
     allocation = method.removeprefix("stratified-")
-    return f"Stratified sample, {ALLOCATION_LABELS.get(allocation, allocation + ' allocation')}"
+    return f"Stratified sample, {allocation} allocation"
 
 
 @dataclass(frozen=True)
@@ -53,11 +47,18 @@ class StoredMember:
     key: str
     stratum: str
     order: int
-    status: str  # selected | reserve | replaced | replacement
+    status: str  # a MemberStatus
     probability: float
     weight: float
     replaced_by_id: int | None = None
     reason: str = ""
+    # A tracked case's record (``inspection.sampling.tracking``): who chose the child (their
+    # name), when, the line of enquiry, and if no longer tracked, when and why.
+    chosen_by: str = ""
+    chosen_at: datetime | None = None
+    line_of_enquiry: str = ""
+    untracked_reason: str = ""
+    untracked_at: datetime | None = None
 
 
 # Each check as pages and the command line name it.
@@ -72,6 +73,8 @@ CHECK_LABELS = {
     "result_hash": "Fingerprint of the result",
     "members": "The children chosen",
     "replacements": "Replacements",
+    "chosen_on_purpose": "Chosen on purpose",
+    "tracked_cases": "The tracked cases",
 }
 
 
@@ -93,6 +96,11 @@ class Verification:
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def purposive(self) -> bool:
+        """A check of tracked cases (chosen on purpose), not of a draw."""
+        return any(c.name == "chosen_on_purpose" for c in self.checks)
 
     @property
     def failed(self) -> list[Check]:
@@ -313,3 +321,60 @@ def _check_replacements(report: Verification, members: Sequence[StoredMember]) -
         if not problems
         else "; ".join(problems),
     )
+
+
+def verify_purposive(
+    *, seed: str, population_ids: Sequence[Any], members: Sequence[StoredMember]
+) -> Verification:
+    """What verification says of a purposive sample (the tracked cases): there is no draw to
+    repeat, since inspectors chose each child on purpose; and each tracked case records who
+    chose the child, when and why, and counts in no design-weighted estimate (weight 0)."""
+    report = Verification()
+    drawn = bool(seed) or bool(population_ids)
+    report.add(
+        "chosen_on_purpose",
+        not drawn,
+        "A purposive sample should have no seed and no population snapshot."
+        if drawn
+        else "Chosen on purpose by inspectors, not drawn at random: there is no seed and no "
+        "draw to repeat.",
+    )
+    problems: list[str] = []
+    accounts: list[str] = []
+    for m in members:
+        who = f"child record {m.key}"
+        if m.status not in (MemberStatus.TRACKED, MemberStatus.UNTRACKED):
+            problems.append(f"{who} is {m.status}, not a tracked case")
+            continue
+        if not m.reason.strip():
+            problems.append(f"{who} was tracked without a reason")
+        if not m.chosen_by or m.chosen_at is None:
+            problems.append(f"{who} does not say who chose them or when")
+        if m.weight != 0:
+            problems.append(f"{who} has design weight {m.weight:g}, not 0")
+        if m.status == MemberStatus.UNTRACKED and not m.untracked_reason.strip():
+            problems.append(f"{who} stopped being tracked without a reason")
+        on = m.chosen_at.strftime("%d/%m/%Y") if m.chosen_at else "a day not recorded"
+        line = f"; line of enquiry: {m.line_of_enquiry}" if m.line_of_enquiry else ""
+        ended = ""
+        if m.status == MemberStatus.UNTRACKED:
+            until = m.untracked_at.strftime("%d/%m/%Y") if m.untracked_at else "a day not recorded"
+            ended = f" No longer tracked since {until}: {m.untracked_reason}"
+        accounts.append(
+            f"{who.capitalize()}: chosen by {m.chosen_by or 'someone not recorded'} on {on}, "
+            f"because {m.reason}{line}.{ended}"
+        )
+    report.add(
+        "tracked_cases",
+        not problems,
+        " ".join(
+            [
+                f"{len(members)} tracked case(s), each recording who chose them, when and why, "
+                "with design weight 0.",
+                *accounts,
+            ]
+        )
+        if not problems
+        else "; ".join(problems),
+    )
+    return report

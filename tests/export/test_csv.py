@@ -21,13 +21,13 @@ async def test_csv_tables_exact_text(db, tmp_path):
     assert export.files["sample.csv"] == (
         "sample_id,purpose,method,member_id,child,given_name,family_name,dob,died,postcode,stratum,"
         "order,inclusion_probability,weight,status,replaced_by,replaced_by_child,reason,"
-        "changed_by,changed_at\r\n"
+        "changed_by,changed_at,tracked,line_of_enquiry\r\n"
         f"{s},JTAI tracked cases,srs,{m[0]},LA001,Jayden,Smith,2015-04-03,,LS6 2AB,cin,1,0.5,2.0,"
-        "selected,,,,,\r\n"
+        "selected,,,,,,,\r\n"
         f'{s},JTAI tracked cases,srs,{m[1]},LA002,"\'=HYPERLINK(""http://evil.example"",'
-        '""click"")",Khan,2012-09-30,,BD1 1AA,cin,2,0.5,2.0,selected,,,,,\r\n'
+        '""click"")",Khan,2012-09-30,,BD1 1AA,cin,2,0.5,2.0,selected,,,,,,,\r\n'
         f"{s},JTAI tracked cases,srs,{m[2]},LA003,Maya,O'Neill,2019-01-15,,HX1 4QT,cin,3,0.5,2.0,"
-        "selected,,,,,\r\n"
+        "selected,,,,,,,\r\n"
     )
     assert export.files["journeys.csv"].splitlines()[:4] == [
         "child,date,end_date,agency,what_happened,source,details",

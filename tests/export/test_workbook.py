@@ -55,6 +55,8 @@ async def test_workbook_sheets_and_exact_cells(db):
         "Reason",
         "Changed by",
         "Changed at",
+        "Tracked case",
+        "Line of enquiry",
     )
     m = [m.id for m in world.members]
     assert sample[1:] == [
@@ -74,6 +76,8 @@ async def test_workbook_sheets_and_exact_cells(db):
             0.5,
             2,
             "selected",
+            None,
+            None,
             None,
             None,
             None,
@@ -101,6 +105,8 @@ async def test_workbook_sheets_and_exact_cells(db):
             None,
             None,
             None,
+            None,
+            None,
         ),
         (
             world.sample.id,
@@ -123,6 +129,8 @@ async def test_workbook_sheets_and_exact_cells(db):
             None,
             None,
             None,
+            None,
+            None,
         ),
     ]
     # The LA's formula is text, not a formula, and dates are real dates shown DD/MM/YYYY.
@@ -130,7 +138,7 @@ async def test_workbook_sheets_and_exact_cells(db):
     assert ws["F3"].data_type == "s"
     assert ws["H2"].number_format == "DD/MM/YYYY"
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:T4"
+    assert ws.auto_filter.ref == "A1:V4"
     assert ws.print_title_rows == "$1:$1"
     a = [x.id for x in world.audits]
     assert rows(wb["Audits"])[1:] == [

@@ -228,7 +228,7 @@ async def test_children_list_names_sorts_filters_and_pages(client):
     assert names[:2] == ["Amy Adams", "ben adams"]
     assert sorted(names[2:4]) == ["Oliver Brown", "oliver brown"]
     assert names[4:] == ["Zed Zulu"] * 96
-    assert "Child Age Legal status Team Known to Sampled or audited" in text
+    assert "Child Age Legal status Team Known to Sampled, tracked or audited" in text
     assert "Child protection plan Safeguarding 2 Police, Children's social care In a sample" in (
         text.replace("&#39;", "'")
     )

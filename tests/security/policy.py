@@ -120,6 +120,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/samples/{{sample_id:id}}/verifications/{{verification_id}}"): Policy(
         "inspection", READERS
     ),
+    ("GET", f"{_I}/tracked"): Policy("inspection", READERS),
+    ("POST", f"{_I}/tracked"): Policy("inspection", EDITORS, "only with a reason"),
+    ("GET", f"{_I}/tracked/{{tracked_id:id}}/untrack"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/tracked/{{tracked_id:id}}/untrack"): Policy(
+        "inspection", EDITORS, "only with a reason, never once the child's audit has started"
+    ),
     ("GET", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}"): Policy(
         "inspection", READERS
     ),

@@ -152,10 +152,12 @@ async def test_the_audits_board_moderation_and_concerns_log_each_child_they_show
     i = f"/inspections/{own.inspection_id}"
     shown = sorted(
         await SampleMember.filter(
-            sample_id=own.sample_id, status__in=["selected", "replacement"]
+            inspection_id=own.inspection_id, status__in=["selected", "replacement", "tracked"]
         ).values_list("child_id", flat=True)
     )
-    assert len(shown) == 2  # the selected child and the replacement; the replaced one is not
+    # the selected child, the replacement and the tracked case; the replaced one as replaced is
+    # not (the world tracks the replaced child: it is listed as a tracked case)
+    assert len(shown) == 3
     for role, path, action, children in (
         (Role.INSPECTOR, f"{i}/audits", "view-audits-board", shown),
         (Role.LEAD_INSPECTOR, f"{i}/moderation", "view-moderation", [own.child_id]),

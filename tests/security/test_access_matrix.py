@@ -129,6 +129,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/samples/{{sample_id:id}}"): Spec(200),
     ("POST", f"{_I}/samples/{{sample_id:id}}/verify"): Spec(303, _no_form),
     ("GET", f"{_I}/samples/{{sample_id:id}}/verifications/{{verification_id}}"): Spec(200),
+    ("GET", f"{_I}/tracked"): Spec(200),
+    ("POST", f"{_I}/tracked"): Spec(400, _no_form),
+    ("GET", f"{_I}/tracked/{{tracked_id:id}}/untrack"): Spec(200),
+    ("POST", f"{_I}/tracked/{{tracked_id:id}}/untrack"): Spec(400, _no_form),
     ("GET", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}"): Spec(200),
     ("POST", f"{_I}/samples/{{sample_id:id}}/members/{{member_id:id}}/replace"): Spec(
         400, lambda c: {"reason": ""}
@@ -180,6 +184,7 @@ OBJECT_PARAMS |= {
     "member_id",
     "record_id",
     "person_id",
+    "tracked_id",
 }
 
 

@@ -51,6 +51,7 @@ from inspection.models import (
     ValidationIssue,
 )
 from inspection.models.core import Role
+from inspection.sampling import tracking
 from inspection.web.sessions import COOKIE_NAME
 
 ROLES = tuple(Role)
@@ -96,6 +97,7 @@ class Case:
             "user_id": self.extra.get("user_id", 10_000_000),
             "person_id": self.extra.get("team_member_id", 10_000_000),
             "token": self.extra.get("token", "not-a-token"),
+            "tracked_id": self.extra.get("tracked_id", 10_000_000),
         }
 
 
@@ -296,6 +298,8 @@ async def build_inspection(
         status="replaced", replaced_by_id=replacement.id, reason=text, changed_by_id=lead.id
     )
     domains = [d.key for d in definition_of(rubric).domains]
+    # the replaced child, chosen on purpose as a tracked case
+    tracked = await tracking.track(inspection, children[1], text, text, lead)
 
     async def audit(member: SampleMember, auditor: User, marking: str, status: str) -> Audit:
         row = await Audit.create(
@@ -386,6 +390,7 @@ async def build_inspection(
             "linkage_job_id": linkage_job.token,
             "verification_id": check.token,
             "export_id": export.token,
+            "tracked_id": tracked.id,
         },
     )
 

@@ -245,6 +245,7 @@ NAVIGATION_TITLES = [
     "Evidence",
     "Children",
     "Samples",
+    "Tracked cases",
     "Audits",
     "Moderation",
     "Findings",
@@ -277,9 +278,12 @@ async def test_every_inspection_page_has_the_service_navigation_and_a_way_back(d
             assert titles == NAVIGATION_TITLES, url
             current = re.findall(r'aria-current="(page|true)"><strong[^>]*>([^<]+)<', nav.group(1))
             section = kind.split("/")[3] if kind.count("/") >= 3 else ""
-            expected = {"": "Overview", "members": "Overview", "linkage": "Children"}.get(
-                section, section.title()
-            )
+            expected = {
+                "": "Overview",
+                "members": "Overview",
+                "linkage": "Children",
+                "tracked": "Tracked cases",
+            }.get(section, section.title())
             assert [title for _, title in current] == [expected], url
             assert 'class="govuk-breadcrumbs"' in html or 'class="govuk-back-link"' in html, url
             checked += 1

@@ -15,6 +15,7 @@ AREA_MODULES = [
     "inspection.web.routes.evidence",
     "inspection.web.routes.journeys",
     "inspection.web.routes.sampling",
+    "inspection.web.routes.tracking",
     "inspection.web.routes.audits",
     "inspection.web.routes.findings",
     "inspection.web.routes.admin",

@@ -45,6 +45,7 @@ from inspection.export.csv import table_csv
 from inspection.export.tables import feedback_table, load_context
 from inspection.models import Audit, Inspection, ModerationPlan, Sample
 from inspection.models.core import Role
+from inspection.sampling.status import SampleMethod
 from inspection.web.access import (
     EDITORS,
     LEADS,
@@ -322,7 +323,12 @@ async def _moderation(
     viewer = Viewer(current_user(request), role)
     seen = await visible_audits(inspection.id, viewer)
     pairs = await submitted_pairs(inspection.id, sample_id, seen)
-    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
+    # second marking is planned for the random samples (a plan's share is drawn by their seed)
+    samples = list(
+        await Sample.filter(inspection_id=inspection.id)
+        .exclude(method=SampleMethod.PURPOSIVE)
+        .order_by("id")
+    )
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
     chosen = {s.id: len(await selected_member_ids(s.id)) for s in samples}
     await log_children_shown(

@@ -21,7 +21,7 @@ from inspection.export.stored import ExportFormat
 from inspection.jobs import queue
 from inspection.models import Job, JobKind, JobStatus, Sample, SampleMember
 from inspection.sampling.service import sample_name
-from inspection.sampling.status import IN_SAMPLE
+from inspection.sampling.status import AUDITED
 from inspection.web.access import EDITORS, READERS, current_user, not_found, require_inspection
 from inspection.web.jobs import job_context, wake_worker
 from inspection.web.sessions import client_ip
@@ -38,7 +38,7 @@ MAKERS = {
 async def _samples(inspection_id: int) -> list[dict[str, object]]:
     out = []
     for s in await Sample.filter(inspection_id=inspection_id).order_by("id"):
-        members = await SampleMember.filter(sample_id=s.id, status__in=IN_SAMPLE).count()
+        members = await SampleMember.filter(sample_id=s.id, status__in=AUDITED).count()
         out.append(
             {
                 "id": s.id,

@@ -29,6 +29,7 @@ from inspection.journey.review import (
 from inspection.journey.timeline import timeline_for
 from inspection.models import JobKind, JobStatus
 from inspection.models.ids import ROW_ID
+from inspection.sampling import tracking
 from inspection.web.access import (
     EDITORS,
     LEADS,
@@ -119,6 +120,7 @@ async def journey(request: Request) -> Response:
             "sources": await linked_records(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
             "banner": await _separated_banner(request, inspection.id, j.child.id),
+            "tracked": await tracking.tracked_member(inspection.id, j.child.id),
         },
     )
 
@@ -433,6 +435,7 @@ async def _journey_error(
             "sources": await linked_records(inspection_id, j.child.id),
             "can_edit": True,
             "error": message,
+            "tracked": await tracking.tracked_member(inspection_id, j.child.id),
         },
         status_code=400,
     )

@@ -17,6 +17,7 @@ from inspection.models import JobKind, JobStatus
 from inspection.sampling import population as pop
 from inspection.sampling import service
 from inspection.sampling.draw import ALLOCATIONS
+from inspection.sampling.status import SampleMethod
 from inspection.sampling.verify import Verification
 from inspection.web.access import (
     EDITORS,
@@ -279,6 +280,9 @@ async def _sample_context(
 async def sample_page(request: Request) -> Response:
     inspection, role = await require_inspection(request, READERS)
     context = await _sample_context(request, inspection, role)
+    if context["sample"]["method"] == SampleMethod.PURPOSIVE:
+        # the tracked cases are shown, and chosen, on their own page
+        return RedirectResponse(f"/inspections/{inspection.id}/tracked", status_code=303)
     await log_access(request, "view_sample", inspection.id, "sample", str(context["sample"]["id"]))
     return render(request, "sampling_sample.html", context)
 
