@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from inspection.audit.visibility import NotAMember, viewer_for
+from inspection.evidence.incoming import remove_unless_held
 from inspection.export.csv import build_csv, csv_zip
 from inspection.export.log import ExportEntry
 from inspection.export.offline import build_offline_pack
@@ -266,20 +267,6 @@ def remove(job: Job) -> None:
         Path(str(job.work["file"])).unlink(missing_ok=True)
 
 
-def _held(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 def sweep(data_dir: Path, older_than_seconds: float, now: float | None = None) -> int:
     """Remove the exports written more than ``older_than_seconds`` ago (partial files only if
     nobody holds them: a worker that ended left them); the number removed (blocking I/O)."""
@@ -296,7 +283,11 @@ def sweep(data_dir: Path, older_than_seconds: float, now: float | None = None) -
                 written = path.stat().st_mtime
             except FileNotFoundError:
                 continue
-            if written < cutoff and not (path.name.endswith(PART) and _held(path)):
+            if written >= cutoff:
+                continue
+            if path.name.endswith(PART):  # being written, unless its writer ended
+                removed += remove_unless_held(path)
+            else:
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed
