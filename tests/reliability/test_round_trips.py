@@ -73,8 +73,9 @@ async def test_journey_autosave_and_health_take_few_round_trips(db, monkeypatch)
             r = await client.get(f"/inspections/{inspection.id}/children/{child.id}")
         assert r.status_code == 200
         # session+user, membership+inspection, the child with its reference date and its
-        # events with their uploads (one statement), access log, source records
-        assert len(sent) == 5, sent
+        # events with their uploads (one statement), access log, source records, whether the
+        # child is a tracked case
+        assert len(sent) == 6, sent
 
         url = f"/inspections/{inspection.id}/audits/{audit.id}/save"
         for version in (1, 2):  # the first save inserts the scores, the second updates them
