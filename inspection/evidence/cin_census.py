@@ -355,6 +355,8 @@ class _ChildReader:
                 la_id,
             )
         expected = self._date(ids, "ExpectedPersonBirthDate", row, future=True)
+        if expected is not None and dob is None:  # an unborn child: a child in their own right
+            facts.attributes["expected_birth"] = expected.isoformat()
         self._add(la_id, "expected_birth", expected, row, {})
         self._add(la_id, "death", died, row, {})
         episodes = child.findall("CINdetails")

@@ -145,6 +145,13 @@ class Journey:
     first_help: date | None
 
     @property
+    def expected_birth(self) -> date | None:
+        """An unborn child's expected date of birth, as a source recorded it."""
+        if self.child.dob is not None:
+            return None
+        return next((e.start for e in self.events if e.kind == "expected_birth"), None)
+
+    @property
     def agencies(self) -> list[str]:
         present = {e.agency for e in self.events}
         known = [a for a in kinds.AGENCY_ORDER if a in present]

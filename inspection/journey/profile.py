@@ -71,6 +71,16 @@ def age_label(dob: date | None, reference_date: date) -> str:
     return f"{years}"
 
 
+def _age(
+    dob: date | None, died: date | None, attributes: Mapping[str, Any] | None, reference: date
+) -> str:
+    """The child's age (at death, for a child who died); an unborn child's expected birth."""
+    expected = (attributes or {}).get("expected_birth") if dob is None else None
+    if expected:
+        return f"Unborn (expected {date.fromisoformat(str(expected)):%d/%m/%Y})"
+    return age_label(dob, min(reference, died or reference))
+
+
 def legal_status(
     episodes: list[tuple[str, date, date | None]],
     reference_date: date,
@@ -134,7 +144,7 @@ async def profiles(
         c["id"]: Profile(
             child_id=c["id"],
             name=display_name(c["given_name"], c["family_name"], c["la_child_id"], c["dob"]),
-            age=age_label(c["dob"], min(reference_date, c["death_date"] or reference_date)),
+            age=_age(c["dob"], c["death_date"], c["attributes"], reference_date),
             legal_status=legal_status(episodes[c["id"]], reference_date, c["attributes"]),
             team=" ".join((c["team"] or "").split()) or teams.get(c["id"], "") or "Not recorded",
             died=c["death_date"],
