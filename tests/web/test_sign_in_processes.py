@@ -33,7 +33,8 @@ from inspection.web.app import create_app
 
 async def main(ready: Path, go: Path, passwords: list[str]) -> None:
     app = create_app(settings.load())
-    async with LifespanManager(app):
+    # Four processes start at once on a busy machine: how long that takes is not under test.
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120):
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as c:
             ready.touch()
@@ -88,9 +89,10 @@ def _run_workers(env: dict[str, str], tmp: Path, batches: list[list[str]]) -> li
             break
         time.sleep(0.05)
     go.touch()
+    # Every process is waited for (and its pipes closed) before any is judged.
+    ended = [process.communicate(timeout=300) for process, _ in workers]
     answers = []
-    for process, _ in workers:
-        out, err = process.communicate(timeout=300)
+    for (process, _), (out, err) in zip(workers, ended, strict=True):
         assert process.returncode == 0, err
         answers.append([int(code) for code in out.split()])
     return answers
