@@ -304,6 +304,22 @@ async def replace_member(
     return replacement
 
 
+def _stored(r: SampleMember, **tracked: Any) -> StoredMember:
+    """A stored member as verification reads it; ``tracked``: a tracked case's own record."""
+    return StoredMember(
+        r.id,
+        r.population_key,
+        r.stratum,
+        r.order,
+        r.status,
+        r.inclusion_probability,
+        r.weight,
+        r.replaced_by_id,
+        r.reason,
+        **tracked,
+    )
+
+
 async def verify(inspection_id: int, sample_id: int) -> Verification:
     """Recompute the stored draw and check every stored input against it; of the tracked
     cases (chosen on purpose, nothing to draw again), say who chose each child, when and why."""
@@ -319,16 +335,8 @@ async def verify(inspection_id: int, sample_id: int) -> Verification:
             seed=sample.seed,
             population_ids=sample.population_ids,
             members=[
-                StoredMember(
-                    r.id,
-                    r.population_key,
-                    r.stratum,
-                    r.order,
-                    r.status,
-                    r.inclusion_probability,
-                    r.weight,
-                    r.replaced_by_id,
-                    r.reason,
+                _stored(
+                    r,
                     chosen_by=str(users.get(r.changed_by_id or 0, "")),
                     chosen_at=r.changed_at,
                     line_of_enquiry=r.line_of_enquiry,
@@ -338,20 +346,7 @@ async def verify(inspection_id: int, sample_id: int) -> Verification:
                 for r in rows
             ],
         )
-    members = [
-        StoredMember(
-            r.id,
-            r.population_key,
-            r.stratum,
-            r.order,
-            r.status,
-            r.inclusion_probability,
-            r.weight,
-            r.replaced_by_id,
-            r.reason,
-        )
-        for r in rows
-    ]
+    members = [_stored(r) for r in rows]
     return verify_record(
         seed=sample.seed,
         method=sample.method,
