@@ -21,6 +21,7 @@ from inspection.journey.person_ids import child_identifiers
 from inspection.models import Child, PersonIdentifier, SourceRecord, ValidationIssue
 from inspection.web.app import create_app
 from tests.evidence.helpers import make_inspection
+from tests.evidence.workbooks import write_workbook
 from tests.journey import factory as f
 
 PASSWORD = "correct horse battery"
@@ -100,6 +101,21 @@ async def test_a_census_keeps_each_childs_identifiers_with_the_verdict_of_their_
     assert (await child_identifiers(inspection.id, c2.id)).upn_unknown == (
         "Aged under 6 and not yet registered at a school"
     )
+
+
+async def test_an_annex_a_workbook_keeps_each_childs_authority_id(db, tmp_path):
+    inspection = await make_inspection()
+    rows = [
+        ["C1", "M", "WBRI", "01/01/2015", 11, "01/10/2026", "6"],
+        ["C2", "F", "WBRI", "01/01/2016", 10, "02/10/2026", "Police"],
+    ]
+    summary = await import_file(
+        inspection.id, write_workbook(tmp_path / "a.xlsx", {1: rows}), "annex-a", None, db
+    )
+    assert await _kept(summary.upload_id) == [
+        ("C1", "la_child_id", "C1", None),
+        ("C2", "la_child_id", "C2", None),
+    ]
 
 
 async def test_an_agency_extract_keeps_every_identifier_and_a_newer_one_replaces_them(db, tmp_path):
