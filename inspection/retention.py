@@ -39,6 +39,7 @@ from inspection.models import (
     Inspection,
     LinkDecision,
     Moderation,
+    PersonIdentifier,
     Sample,
     SampleMember,
     Score,
@@ -201,6 +202,7 @@ async def purge_inspection(
         concerns = await Concern.filter(inspection_id=inspection_id)
         events = await Event.filter(inspection_id=inspection_id).delete()
         decisions = await LinkDecision.filter(inspection_id=inspection_id).delete()
+        await PersonIdentifier.filter(inspection_id=inspection_id).delete()
         records = await SourceRecord.filter(inspection_id=inspection_id).delete()
         await SampleMember.filter(inspection_id=inspection_id).update(child_id=None)
         await Sample.filter(inspection_id=inspection_id).update(population_ids=[])

@@ -304,3 +304,55 @@ def test_the_identifier_table_nothing_wrote_is_dropped_and_children_are_kept(tmp
     goes, no other table does, and the child it named stays."""
     found = _run_on_a_new_database(tmp_path, "identifier", ["-c", NO_IDENTIFIER])
     assert found == {"dropped": ["identifier"], "added": [], "children": ["C1"]}
+
+
+PERSON_IDENTIFIERS = """
+import asyncio, json
+from datetime import date
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
+from inspection.db import database
+from inspection.settings import load
+
+async def main():
+    config = load()
+    await migrate(config=config.tortoise_config(), target="models.0021_tracked_cases")
+    await Tortoise.close_connections()
+    async with database(config):
+        from inspection.models import Inspection, LocalAuthority, SourceRecord, Upload
+        la = await LocalAuthority.create(code="E1", name="A")
+        insp = await Inspection.create(la=la, kind="jtai", title="T",
+                                       reference_date=date(2026, 11, 2))
+        up = await Upload.create(inspection=insp, source_kind="agency", agency="police",
+                                 filename="p.csv", sha256="a" * 64)
+        for agency, person, la_id, nhs, upn in (
+            ("social_care", "C1", "C1", "943 476 5919", ""),
+            ("police", "P1", "", "9434765918", "A123456789012"),
+        ):
+            await SourceRecord.create(inspection=insp, upload=up, agency=agency,
+                                      person_id=person, la_child_id=la_id, nhs_number=nhs,
+                                      upn=upn)
+    await migrate(config=config.tortoise_config(), target="models.0023_person_identifiers")
+    await Tortoise.close_connections()
+    async with database(config):
+        from inspection.models import PersonIdentifier
+        rows = await PersonIdentifier.all().order_by("id").values_list(
+            "record__person_id", "upload__filename", "scheme", "value", "valid")
+    print(json.dumps([list(r) for r in rows]))
+
+asyncio.run(main())
+"""
+
+
+def test_records_loaded_before_the_identifier_table_are_given_their_identifiers(tmp_path):
+    """0023_person_identifiers on a database holding records: each record's identifiers are
+    copied from its own columns with the verdict of their check, its person id only where it
+    is not the authority's child id again."""
+    found = _run_on_a_new_database(tmp_path, "person-ids", ["-c", PERSON_IDENTIFIERS])
+    assert found == [
+        ["C1", "p.csv", "la_child_id", "C1", None],
+        ["C1", "p.csv", "nhs_number", "943 476 5919", True],
+        ["P1", "p.csv", "nhs_number", "9434765918", False],
+        ["P1", "p.csv", "upn", "A123456789012", True],
+        ["P1", "p.csv", "police_id", "P1", None],
+    ]

@@ -10,6 +10,7 @@ from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
 from inspection.journey import consistency, recorded
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.kinds import agency_label
+from inspection.journey.person_ids import ChildIdentifiers, child_identifiers
 from inspection.models import Child, Inspection
 
 
@@ -23,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=_show)
 
 
-def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]:
+def journey_document(
+    journey: Any, indicators: dict[str, Any], identifiers: ChildIdentifiers | None = None
+) -> dict[str, Any]:
     child = journey.child
     return {
         "child": {
@@ -35,6 +38,7 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
             "death_date": child.death_date,
             "sex": child.sex,
         },
+        "identifiers": identifiers.as_dict() if identifiers else {"held": [], "upn_unknown": ""},
         "first_need": journey.first_need,
         "first_help": journey.first_help,
         "events": [
@@ -89,7 +93,7 @@ def _words(value: Any) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    async def work() -> dict[str, Any]:
+    async def work() -> tuple[dict[str, Any], ChildIdentifiers]:
         from inspection.journey.build import journey_for_child
         from inspection.journey.indicators import for_journey
 
@@ -99,9 +103,10 @@ def _show(args: argparse.Namespace) -> int:
         if child is None:
             raise BadInput(f"Inspection {args.inspection} has no child with id {args.child}.")
         journey = await journey_for_child(args.inspection, child.id)
-        return journey_document(journey, for_journey(journey))
+        held = await child_identifiers(args.inspection, child.id)
+        return journey_document(journey, for_journey(journey), held), held
 
-    doc = run_with_db(work)
+    doc, held = run_with_db(work)
 
     def text() -> str:
         lines = [
@@ -110,6 +115,9 @@ def _show(args: argparse.Namespace) -> int:
         ]
         if doc["child"]["death_date"]:
             lines.insert(0, f"This child died on {_day(doc['child']['death_date'])}.")
+        if held.lines():
+            lines.append("Identifiers:")
+            lines += [f"  {line}" for line in held.lines()]
         for e in doc["events"]:
             end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
             lines.append(

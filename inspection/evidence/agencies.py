@@ -713,7 +713,7 @@ class _AgencyRows:
                 row,
                 self._cell(raw, "sex", row),
             )
-        for scheme in Scheme:
+        for scheme in (Scheme.NHS_NUMBER, Scheme.UPN):  # the template's checked columns
             given = text[scheme.value]
             why = given and self.bad_identifier[scheme, given]
             if why:

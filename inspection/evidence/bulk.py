@@ -35,12 +35,20 @@ _FORMATTER = string.Formatter()
 _TYPES = {
     "postgres": {
         "int": "integer",
+        "bool": "boolean",
         "text": "text",
         "date": "date",
         "json": "json",
         "jsonb": "jsonb",
     },
-    "sqlite": {"int": "INTEGER", "text": "TEXT", "date": "DATE", "json": "JSON", "jsonb": "JSON"},
+    "sqlite": {
+        "int": "INTEGER",
+        "bool": "INTEGER",
+        "text": "TEXT",
+        "date": "DATE",
+        "json": "JSON",
+        "jsonb": "JSON",
+    },
 }
 
 

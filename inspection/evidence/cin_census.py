@@ -29,6 +29,7 @@ from inspection.evidence.staged import (
     ChildFacts,
     EventFacts,
     EvidenceFileError,
+    IdentifierFacts,
     Issue,
     RecordFacts,
     Staged,
@@ -38,6 +39,7 @@ AGENCY = "social_care"
 SHEET = "Child"
 GENDER_CURRENT = {"1": "M", "2": "F", "0": "U", "9": "U"}
 SEX = {"M": "M", "F": "F", "U": "U"}
+UPN_UNKNOWN = "upn_unknown"  # the code list, and the child's attribute, of <UPNunknown>
 
 
 def _element(path: str, *fates: Any) -> DateField:
@@ -328,20 +330,18 @@ class _ChildReader:
             facts = self.staged.children[la_id] = ChildFacts(
                 la_id, sex=sex, ethnicity=ethnicity[:10], dob=dob, death_date=died
             )
-            upn = self._text(ids, "UPN") or ""
-            why = identifiers.upn_problem(upn)
-            if why:
-                self._issue(
-                    WARNING,
-                    "invalid_identifier",
-                    identifiers.message(Scheme.UPN, upn, why),
-                    row,
-                    "UPN",
-                    upn,
-                )
+            upn = self._checked(ids, "UPN", Scheme.UPN, row)
+            former = self._checked(ids, "FormerUPN", Scheme.FORMER_UPN, row)
             self.staged.records[(AGENCY, la_id)] = RecordFacts(
-                AGENCY, la_id, la_child_id=la_id, upn=upn, dob=dob, sex=sex
+                AGENCY,
+                la_id,
+                la_child_id=la_id,
+                upn=upn,
+                dob=dob,
+                sex=sex,
+                identifiers=[IdentifierFacts(Scheme.FORMER_UPN, former)] if former else [],
             )
+            self._upn_unknown(ids, facts, row)
         else:
             if died is not None and facts.death_date is None:
                 facts.death_date = died
@@ -369,6 +369,41 @@ class _ChildReader:
                     self._rule("8585Q", row, "ReasonForClosure", "RC2")
                     break
         return True, len(episodes)
+
+    def _checked(self, ids: Element | None, name: str, scheme: Scheme, row: int) -> str:
+        """The identifier in element ``name`` as given; a warning when it fails its check."""
+        given = self._text(ids, name) or ""
+        why = identifiers.problem(scheme, given)
+        if why:
+            self._issue(
+                WARNING,
+                "invalid_identifier",
+                identifiers.message(scheme, given, why),
+                row,
+                name,
+                given,
+            )
+        return given
+
+    def _upn_unknown(self, ids: Element | None, facts: ChildFacts, row: int) -> None:
+        """Why the child has no UPN (``<UPNunknown>``), kept as its code (shown by its label); a
+        warning for a code the census does not have."""
+        given = self._text(ids, "UPNunknown")
+        if given is None:
+            return
+        code = codes.canonical(UPN_UNKNOWN, given)
+        if code is None:
+            self._issue(
+                WARNING,
+                "unknown_code",
+                f"<UPNunknown> '{given}' is not one of the census's reasons for having no UPN "
+                "(UN1 to UN10); it was left out.",
+                row,
+                "UPNunknown",
+                given,
+            )
+            return
+        facts.attributes[UPN_UNKNOWN] = code
 
     def _add(
         self,

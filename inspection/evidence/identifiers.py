@@ -10,9 +10,14 @@ O or S). The CIN census rejects a UPN with the wrong check letter (its validatio
 An NHS number is 10 digits whose last is a modulus 11 check digit: the first nine weighted 10
 down to 2; 11 minus the sum modulo 11 is the check digit (11 becomes 0; 10 is never issued).
 
-An identifier that fails its check is a warning on the row that gives it, is kept on the record
-as given (a person can read it), and is never used to link records to a child
-(``journey.linkage``): a mistyped NHS number is someone else's.
+An identifier that fails its check is a warning on the row that gives it, is kept as given (a
+person can read it) with the verdict of its check (``person_identifier.valid``), and is never
+used to link records to a child (``journey.linkage``): a mistyped NHS number is someone else's.
+
+Every identifier a source gives for a person is kept by its ``Scheme`` in one table
+(``models.PersonIdentifier``), with the record and upload it came from: the national ones
+above (whose check is known) and the ones only their issuer can check (the authority's child
+id, the police's and other agencies' own person ids).
 """
 
 from __future__ import annotations
@@ -26,17 +31,41 @@ _SEPARATORS = re.compile(r"[\s-]+")
 
 
 class Scheme(StrEnum):
-    """The national identifiers whose check is known."""
+    """The kinds of identifier a source may give for a person."""
 
+    LA_CHILD_ID = "la_child_id"
     NHS_NUMBER = "nhs_number"
     UPN = "upn"
+    FORMER_UPN = "former_upn"
+    POLICE_ID = "police_id"
+    AGENCY_ID = "agency_id"
 
     @property
     def label(self) -> str:
+        """The scheme inside a sentence ("is not a valid NHS number")."""
         return SCHEME_LABELS[self]
 
+    @property
+    def heading(self) -> str:
+        """The scheme as a heading or a key names it ("Former unique pupil number (UPN)")."""
+        return self.label[:1].upper() + self.label[1:]
 
-SCHEME_LABELS = {Scheme.UPN: "unique pupil number (UPN)", Scheme.NHS_NUMBER: "NHS number"}
+    @property
+    def checked(self) -> bool:
+        """Whether an identifier of this scheme carries a check anyone can make."""
+        return self in PROBLEMS
+
+
+SCHEME_LABELS = {
+    Scheme.LA_CHILD_ID: "local authority's child id",
+    Scheme.NHS_NUMBER: "NHS number",
+    Scheme.UPN: "unique pupil number (UPN)",
+    Scheme.FORMER_UPN: "former unique pupil number (UPN)",
+    Scheme.POLICE_ID: "police person id",
+    Scheme.AGENCY_ID: "agency's own person id",
+}
+# The schemes linkage takes as strong evidence once they pass their check, in its order.
+STRONG = (Scheme.NHS_NUMBER, Scheme.UPN)
 
 
 def compact(text: str) -> str:
@@ -92,7 +121,7 @@ def nhs_problem(text: str) -> str | None:
     return None
 
 
-PROBLEMS = {Scheme.UPN: upn_problem, Scheme.NHS_NUMBER: nhs_problem}
+PROBLEMS = {Scheme.UPN: upn_problem, Scheme.FORMER_UPN: upn_problem, Scheme.NHS_NUMBER: nhs_problem}
 
 
 def problem(scheme: Scheme, text: str) -> str | None:
@@ -102,6 +131,16 @@ def problem(scheme: Scheme, text: str) -> str | None:
 def valid(scheme: Scheme, text: str) -> bool:
     """Whether ``text`` is a checked identifier of ``scheme`` (a blank one is not)."""
     return bool(compact(text)) and PROBLEMS[scheme](text) is None
+
+
+def verdict(scheme: Scheme, text: str) -> bool | None:
+    """Whether ``text`` passes its scheme's check; None for a scheme with no known check."""
+    return valid(scheme, text) if scheme.checked else None
+
+
+def agency_scheme(agency: str) -> Scheme:
+    """The scheme of an agency's own person id: the police's has a scheme of its own."""
+    return Scheme.POLICE_ID if agency == "police" else Scheme.AGENCY_ID
 
 
 def message(scheme: Scheme, given: str, why: str) -> str:

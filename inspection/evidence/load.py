@@ -4,16 +4,16 @@
 ``bundle.import_files`` loads several, each with the same functions. It refuses the
 whole file (``EvidenceFileError``, nothing written, not even an Upload row) when the file is
 unusable; recognises a file already loaded into the inspection by its sha256; otherwise reads
-it (in a worker thread), then writes the upload, children, source records, events and
-validation issues in one transaction: the file's rows are copied into staging tables and
-placed by set-based statements that find every id in the database (``_write``; the driver is
-reached only through ``bulk``).
+it (in a worker thread), then writes the upload, children, source records, every identifier
+each record gives (``person_identifier``), events and validation issues in one transaction:
+the file's rows are copied into staging tables and placed by set-based statements that find
+every id in the database (``_write``; the driver is reached only through ``bulk``).
 
 Superseding: a newer upload of the same kind (and agency) for the same inspection supersedes
 the older one. The older Upload row, its raw file and its validation issues are kept (status
-``superseded``, ``superseded_by`` set); its source records and events are deleted
-in the same transaction, so nothing from it is counted any more. Children are kept: they are
-shared by every source and may already be sampled or audited.
+``superseded``, ``superseded_by`` set); its source records, their identifiers and its events
+are deleted in the same transaction, so nothing from it is counted any more. Children are
+kept: they are shared by every source and may already be sampled or audited.
 """
 
 from __future__ import annotations
@@ -33,7 +33,14 @@ from tortoise.transactions import in_transaction
 from inspection.evidence.bulk import Bulk, quoted
 from inspection.evidence.codes import codes_version
 from inspection.evidence.reading import DEFAULT_READ_MEMORY
-from inspection.evidence.rows import STAGE_CHILD, STAGE_EVENT, STAGE_RECORD, Rows, prepare
+from inspection.evidence.rows import (
+    STAGE_CHILD,
+    STAGE_EVENT,
+    STAGE_IDENTIFIER,
+    STAGE_RECORD,
+    Rows,
+    prepare,
+)
 from inspection.evidence.staged import EvidenceFileError, Issue, Staged
 from inspection.evidence.upload_status import UploadStatus
 from inspection.models import Inspection, Upload, User
@@ -393,6 +400,9 @@ async def _write(
             await _write_children(bulk, inspection_id)
         await bulk.stage(STAGE_RECORD, rows.records)
         await bulk.execute(_RECORDS_SQL, [inspection_id, upload.id, inspection_id])
+        if rows.identifiers:
+            await bulk.stage(STAGE_IDENTIFIER, rows.identifiers)
+            await bulk.execute(_IDENTIFIERS_SQL, [inspection_id, upload.id, upload.id])
         await bulk.stage(STAGE_EVENT, rows.events)
         events = await bulk.execute(_EVENTS_SQL, [inspection_id, upload.id, upload.id])
         await bulk.drop_stages()
@@ -458,6 +468,7 @@ async def _supersede(bulk: Bulk, tx: Any, inspection_id: int, upload: Upload) ->
     ids = []
     for old in older:
         await bulk.execute('DELETE FROM "event" WHERE upload_id = {}', [old.id])
+        await bulk.execute('DELETE FROM "person_identifier" WHERE upload_id = {}', [old.id])
         await bulk.execute('DELETE FROM "source_record" WHERE upload_id = {}', [old.id])
         await bulk.execute(
             'UPDATE "upload" SET status = {}, superseded_by_id = {} WHERE id = {}',
@@ -568,11 +579,24 @@ _EVENTS_SQL = (
 )
 
 
+# Each identifier with its record, found as events find theirs, in the record's order.
+_IDENTIFIERS_SQL = (
+    'INSERT INTO "person_identifier" (inspection_id, upload_id, record_id, scheme, value, '
+    "valid, valid_from, valid_to) SELECT {}, {}, r.id, i.scheme, i.value, i.valid, "
+    'i.valid_from, i.valid_to FROM "stage_identifier" AS i '
+    'JOIN "stage_record" AS s ON s.n = i.record_n '
+    'JOIN "source_record" AS r ON r.upload_id = {} AND r.agency = s.agency '
+    "AND r.person_id = s.person_id "
+    "ORDER BY r.id"
+)
+
+
 async def table_counts() -> dict[str, int]:
     """Rows in every evidence-related table (tests use it to prove nothing was written)."""
     conn = Tortoise.get_connection("default")
     counts = {}
-    for table in ("upload", "validation_issue", "child", "source_record", "event"):
+    tables = ("upload", "validation_issue", "child", "source_record", "event", "person_identifier")
+    for table in tables:
         _, rows = await conn.execute_query(f'SELECT COUNT(*) AS n FROM "{table}"')  # noqa: S608
         counts[table] = int(dict(rows[0])["n"])
     return counts

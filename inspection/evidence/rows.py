@@ -18,7 +18,14 @@ from typing import Any
 import orjson
 
 from inspection.evidence.bulk import Stage
-from inspection.evidence.staged import ChildFacts, EventFacts, RecordFacts, Staged
+from inspection.evidence.identifiers import Scheme, agency_scheme, verdict
+from inspection.evidence.staged import (
+    ChildFacts,
+    EventFacts,
+    IdentifierFacts,
+    RecordFacts,
+    Staged,
+)
 
 _JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
@@ -149,6 +156,55 @@ def event_row(n: int, record_n: int, event: EventFacts, attributes: str) -> tupl
     )
 
 
+# Every identifier the file gives for a person; ``record_n`` is its record's number.
+STAGE_IDENTIFIER = Stage(
+    "stage_identifier",
+    (
+        ("record_n", "int"),
+        ("scheme", "text"),
+        ("value", "text"),
+        ("valid", "bool"),
+        ("valid_from", "date"),
+        ("valid_to", "date"),
+    ),
+    sqlite_indexes=(("record_n",),),
+)
+
+
+def identifiers_of(record: RecordFacts) -> list[IdentifierFacts]:
+    """Every identifier a record gives, each once: the authority's child id, the NHS number,
+    the UPN, the agency's own person id (unless it is the authority's child id again, as a
+    social-care record's is), then the further ones the reader found (a former UPN)."""
+    given = [
+        IdentifierFacts(Scheme.LA_CHILD_ID, record.la_child_id),
+        IdentifierFacts(Scheme.NHS_NUMBER, record.nhs_number),
+        IdentifierFacts(Scheme.UPN, record.upn),
+    ]
+    if record.person_id != record.la_child_id:
+        given.append(IdentifierFacts(agency_scheme(record.agency), record.person_id))
+    seen: set[tuple[Scheme, str]] = set()
+    kept = []
+    for facts in (*given, *record.identifiers):
+        key = (facts.scheme, (facts.value or "").strip())
+        if key[1] and key not in seen:
+            seen.add(key)
+            kept.append(facts)
+    return kept
+
+
+def identifier_row(record_n: int, facts: IdentifierFacts) -> tuple[Any, ...]:
+    value = (facts.value or "").strip()
+    valid = verdict(facts.scheme, value)
+    return (
+        record_n,
+        facts.scheme.value,
+        value[:100],
+        valid,
+        facts.valid_from,
+        facts.valid_to,
+    )
+
+
 @dataclass
 class Rows:
     """One file's staging rows, each in its stage's column order."""
@@ -156,6 +212,7 @@ class Rows:
     children: list[tuple[Any, ...]]
     records: list[tuple[Any, ...]]
     events: list[tuple[Any, ...]]
+    identifiers: list[tuple[Any, ...]]
 
 
 def prepare(staged: Staged) -> Rows:
@@ -169,13 +226,20 @@ def prepare(staged: Staged) -> Rows:
     numbers: dict[tuple[str, str], int] = {}  # each record's number, by its key in ``staged``
     kept: dict[tuple[str, str], int] = {}  # the number of the record kept for each cut key
     records: list[tuple[Any, ...]] = []
+    identifiers: list[tuple[Any, ...]] = []
     for key, record in staged.records.items():
         cut = record_key(record)
         if cut not in kept:
             kept[cut] = len(records)
             records.append(record_row(len(records), record))
+            identifiers += (identifier_row(kept[cut], f) for f in identifiers_of(record))
         numbers[key] = kept[cut]
-    return Rows(children=list(children.values()), records=records, events=_events(staged, numbers))
+    return Rows(
+        children=list(children.values()),
+        records=records,
+        events=_events(staged, numbers),
+        identifiers=identifiers,
+    )
 
 
 def _events(staged: Staged, numbers: dict[tuple[str, str], int]) -> list[tuple[Any, ...]]:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from inspection.evidence.identifiers import Scheme
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
@@ -198,6 +200,17 @@ class ChildFacts:
 
 
 @dataclass(slots=True)
+class IdentifierFacts:
+    """An identifier a source gives for a person beyond the record's own columns (a former
+    UPN), with the dates it held where the source says."""
+
+    scheme: Scheme
+    value: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@dataclass(slots=True)
 class RecordFacts:
     agency: str
     person_id: str
@@ -210,6 +223,9 @@ class RecordFacts:
     sex: str = ""
     postcode: str = ""
     address: str = ""
+    # Further identifiers; the record's own (la_child_id, nhs_number, upn and its person id)
+    # are kept as identifiers too (``rows.identifiers_of``).
+    identifiers: list[IdentifierFacts] = field(default_factory=list)
 
 
 @dataclass(slots=True)

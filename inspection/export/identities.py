@@ -35,6 +35,7 @@ from tortoise import connections
 
 from inspection.export.pseudonymise import fold
 from inspection.models.children import CHILD_IDENTITY_COLUMNS as CHILD_COLUMNS
+from inspection.models.children import IDENTIFIER_IDENTITY_COLUMNS as IDENTIFIER_COLUMNS
 from inspection.models.children import RECORD_IDENTITY_COLUMNS as RECORD_COLUMNS
 from inspection.models.children import lowered
 
@@ -156,10 +157,12 @@ def _ranges_sql(dialect: str, table: str, column: str, n: int) -> str:
 
 
 # (table, column, hidden as, least length): a child's LA id of any length; a record's
-# identifiers and everyone's names of three characters or more.
+# identifiers, every identifier a source gave (a former UPN) and everyone's names of three
+# characters or more.
 _COLUMNS = [
     *(("child", c, NAME if c in NAMES else ID, 3 if c in NAMES else 1) for c in CHILD_COLUMNS),
     *(("source_record", c, NAME if c in NAMES else ID, 3) for c in RECORD_COLUMNS),
+    *(("person_identifier", c, ID, 3) for c in IDENTIFIER_COLUMNS),
 ]
 # Names win over identifiers where one value is both (both hide it; the label is the name's).
 _ORDER = {DOB: 0, ID: 1, NAME: 2}

@@ -30,8 +30,8 @@ import pandas as pd
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from inspection.evidence.identifiers import Scheme, valid
-from inspection.journey import names
+from inspection.evidence.identifiers import Scheme
+from inspection.journey import names, person_ids
 from inspection.journey.decision_kinds import DecisionKind
 from inspection.models import Child, Event, LinkDecision, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
@@ -144,10 +144,11 @@ GIVEN_MIDDLE = "another of the child's given names"
 SWAPPED_FAMILY = "swapped with the given name"
 
 
-def _checked(scheme: Scheme, given: str | None, standard: Callable[[str], str]) -> str:
-    """An identifier as linkage compares it; blank when it fails its check, because a mistyped
-    identifier is never evidence that two records are one person."""
-    return standard(given or "") if valid(scheme, given or "") else ""
+def _checked(held: dict[Scheme, str], scheme: Scheme, standard: Callable[[str], str]) -> str:
+    """A record's identifier of ``scheme`` as linkage compares it: only one kept as passing its
+    check (``person_ids.checked_identifiers``); blank otherwise, because a mistyped identifier
+    is never evidence that two records are one person."""
+    return standard(held.get(scheme, ""))
 
 
 def _identifier(column: str, label: str) -> dict[str, Any]:
@@ -398,6 +399,7 @@ async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
         "link_probability",
         "link_evidence",
     )
+    checked = await person_ids.checked_identifiers(inspection_id)
     anchored = dict(
         await Child.filter(inspection_id=inspection_id, la_child_id__isnull=False).values_list(
             "id", "la_child_id"
@@ -417,8 +419,8 @@ async def _load(inspection_id: int) -> dict[int, dict[str, Any]]:
         out[r["id"]] = {
             **r,
             "la_id": la_id,
-            "nhs": _checked(Scheme.NHS_NUMBER, r["nhs_number"], names.digits),
-            "upn": _checked(Scheme.UPN, r["upn"], names.upn_std),
+            "nhs": _checked(checked.get(r["id"], {}), Scheme.NHS_NUMBER, names.digits),
+            "upn": _checked(checked.get(r["id"], {}), Scheme.UPN, names.upn_std),
             "given": names.given_std(r["given_name"] or "") or None,
             "given_canon": names.given_canonical(r["given_name"] or "") or None,
             "given_parts": names.given_parts(r["given_name"] or "") or None,

@@ -1,5 +1,6 @@
 """The records linked to a child, as the journey page shows them: which agency holds each, what
-it says about the child, and how it came to be linked, in words."""
+it says about the child, and how it came to be linked, in words. The identifiers each gave are
+read through ``person_ids``, the one place they are kept."""
 
 from __future__ import annotations
 
@@ -41,8 +42,6 @@ class LinkedRecord:
     dob: date | None
     sex: str  # "Male"
     postcode: str
-    nhs_number: str
-    upn: str
     linked_by: str  # how it was linked, in words
     events: int  # how many of the child's events came from it
 
@@ -128,8 +127,6 @@ async def linked_records(inspection_id: int, child_id: int) -> list[LinkedRecord
             dob=_day(r["dob"]),
             sex=sex_label(r["sex"]),
             postcode=r["postcode"] or "",
-            nhs_number=r["nhs_number"] or "",
-            upn=r["upn"] or "",
             linked_by=linked_by(
                 r["link_method"] or "", r["link_probability"], _evidence(r["link_evidence"])
             ),

@@ -12,20 +12,14 @@ from tortoise import migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
+from inspection.migrations._state import AddIndexState
+
 from inspection.models.children import (
     CHILD_IDENTITY_COLUMNS,
     RECORD_IDENTITY_COLUMNS,
     identity_index_sql,
     identity_indexes,
 )
-
-
-class AddIndexState(ops.AddIndex):
-    """The index for the migration state only; ``add_indexes`` creates it (Tortoise's own
-    AddIndex cannot write an index on an expression)."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
-        return None
 
 
 async def add_indexes(apps, schema_editor):  # type: ignore[no-untyped-def]

@@ -19,3 +19,11 @@ class AddFieldState(ops.AddField):
 
     async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
         return None
+
+
+class AddIndexState(ops.AddIndex):
+    """An index for the migration state only; the migration's RunPython creates it (Tortoise's
+    own AddIndex cannot write an index on an expression)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None):  # type: ignore[no-untyped-def]
+        return None

@@ -9,7 +9,7 @@ from inspection.models.audit import (
     Rubric,
     Score,
 )
-from inspection.models.children import Child, Event, LinkDecision, SourceRecord
+from inspection.models.children import Child, Event, LinkDecision, PersonIdentifier, SourceRecord
 from inspection.models.core import (
     AccessLog,
     Inspection,
@@ -41,6 +41,7 @@ __all__ = [
     "Membership",
     "Moderation",
     "ModerationPlan",
+    "PersonIdentifier",
     "Rubric",
     "Sample",
     "SampleMember",

@@ -13,6 +13,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from inspection.evidence.identifiers import Scheme
 from inspection.journey.decision_kinds import DecisionKind
 
 
@@ -73,6 +74,7 @@ RECORD_IDENTITY_COLUMNS = (
     "given_name",
     "family_name",
 )
+IDENTIFIER_IDENTITY_COLUMNS = ("value",)
 
 
 class Child(Model):
@@ -166,6 +168,45 @@ class SourceRecord(Model):
         indexes = (
             ("inspection_id", "child_id"),
             *identity_indexes("source_record", RECORD_IDENTITY_COLUMNS),
+        )
+
+
+class PersonIdentifier(Model):
+    """One identifier a source gave for a person: the one place a person's identifiers are kept.
+
+    Written with the record it belongs to, in the load's transaction (``evidence.load``), and
+    deleted with it (superseding, retention); it follows its record to whichever child linkage
+    attaches it to. ``valid`` is the verdict of the scheme's check (None where no check is
+    known); ``valid_from`` and ``valid_to`` are the dates the source says it held, where it
+    says. Read through ``journey.person_ids`` only."""
+
+    inspection_id: int
+    upload_id: int
+    record_id: int
+    id = fields.IntField(primary_key=True)
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="person_identifiers", on_delete=fields.NO_ACTION
+    )
+    upload: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Upload", related_name="person_identifiers", on_delete=fields.NO_ACTION
+    )
+    record: fields.ForeignKeyRelation[SourceRecord] = fields.ForeignKeyField(
+        "models.SourceRecord", related_name="identifiers", on_delete=fields.NO_ACTION
+    )
+    scheme = fields.CharEnumField(Scheme, max_length=20)
+    value = fields.CharField(max_length=100)
+    valid: bool | None = fields.BooleanField(null=True)  # type: ignore[assignment]
+    valid_from = fields.DateField(null=True)
+    valid_to = fields.DateField(null=True)
+
+    class Meta:
+        table = "person_identifier"
+        # (record_id): a child's identifiers are read through its records, and the database
+        # checks that none still points at a record it deletes. The identity index: the
+        # identifiers a pseudonymised export looks up (``export.identities``).
+        indexes = (
+            ("record_id",),
+            *identity_indexes("person_identifier", IDENTIFIER_IDENTITY_COLUMNS),
         )
 
 

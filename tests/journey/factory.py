@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from inspection.models import Child, Event, Inspection, LocalAuthority, SourceRecord, Upload
+from inspection.evidence.identifiers import verdict
+from inspection.evidence.rows import identifiers_of
+from inspection.evidence.staged import IdentifierFacts, RecordFacts
+from inspection.models import (
+    Child,
+    Event,
+    Inspection,
+    LocalAuthority,
+    PersonIdentifier,
+    SourceRecord,
+    Upload,
+)
 
 
 async def inspection(code: str = "T1") -> Inspection:
@@ -39,8 +50,10 @@ async def record(
     nhs: str = "",
     upn: str = "",
     child: Child | None = None,
+    identifiers: tuple[IdentifierFacts, ...] = (),
 ) -> SourceRecord:
-    return await SourceRecord.create(
+    """A record, with every identifier it gives kept as the loader keeps them."""
+    made = await SourceRecord.create(
         inspection=insp,
         upload=up,
         agency=agency,
@@ -55,6 +68,26 @@ async def record(
         postcode=postcode,
         child=child,
     )
+    facts = RecordFacts(
+        agency,
+        person_id,
+        la_child_id=la_child_id,
+        nhs_number=nhs,
+        upn=upn,
+        identifiers=list(identifiers),
+    )
+    for held in identifiers_of(facts):
+        await PersonIdentifier.create(
+            inspection=insp,
+            upload=up,
+            record=made,
+            scheme=held.scheme,
+            value=held.value,
+            valid=verdict(held.scheme, held.value),
+            valid_from=held.valid_from,
+            valid_to=held.valid_to,
+        )
+    return made
 
 
 async def event(

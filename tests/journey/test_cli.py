@@ -82,12 +82,29 @@ def test_link_then_show_a_journey(cli_env, tmp_path):
         "The agency's record reference: OCC1",
         "What the agency recorded: Children present",
     ]
+    # Every identifier each source gave, the NHS number (whose check digit is wrong) first.
+    assert [
+        (i["scheme"], i["value"], i["source"], i["valid"]) for i in journey["identifiers"]["held"]
+    ] == [
+        ("nhs_number", "4857773456", "Children's social care (social_care.csv)", False),
+        ("la_child_id", "J100", "Early help (early_help.csv)", None),
+        ("la_child_id", "J100", "Children's social care (social_care.csv)", None),
+        ("police_id", "PP1", "Police (police.csv)", None),
+        ("agency_id", "EH1", "Early help (early_help.csv)", None),
+    ]
 
     out = run_cli(["journey", "show", "--inspection", str(inspection), "--child", "J100"], cli_env)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[:7] == [
+    assert lines[:13] == [
         "Child J100: first need 05/01/2024, help started 01/02/2024.",
+        "Identifiers:",
+        "  NHS number: 4857773456, from Children's social care (social_care.csv), does not pass "
+        "the check",
+        "  Local authority's child id: J100, from Early help (early_help.csv)",
+        "  Local authority's child id: J100, from Children's social care (social_care.csv)",
+        "  Police person id: PP1, from Police (police.csv)",
+        "  Early help person id: EH1, from Early help (early_help.csv)",
         "05/01/2024  Police: Police domestic abuse notification  [Police extract]",
         "    The agency's record reference: OCC1",
         "    What the agency recorded: Children present",

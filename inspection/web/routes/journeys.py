@@ -17,6 +17,7 @@ from inspection.journey.decision_kinds import DecisionKind
 from inspection.journey.decisions import LinkError, decide, merge_children, split_record
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import for_journey
+from inspection.journey.person_ids import child_identifiers
 from inspection.journey.records import linked_record, linked_records, separated_from
 from inspection.journey.review import (
     CHILDREN_FILTERS,
@@ -118,6 +119,7 @@ async def journey(request: Request) -> Response:
             "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
             "sources": await linked_records(inspection.id, j.child.id),
+            "identifiers": await child_identifiers(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
             "banner": await _separated_banner(request, inspection.id, j.child.id),
             "tracked": await tracking.tracked_member(inspection.id, j.child.id),
@@ -145,6 +147,7 @@ async def chronology(request: Request) -> Response:
             "role": role,
             "journey": j,
             "rows": chronology_rows(j),
+            "identifiers": await child_identifiers(inspection.id, j.child.id),
             "inconsistencies": consistency.check(j),
         },
     )
@@ -433,6 +436,7 @@ async def _journey_error(
             "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
             "sources": await linked_records(inspection_id, j.child.id),
+            "identifiers": await child_identifiers(inspection_id, j.child.id),
             "can_edit": True,
             "error": message,
             "tracked": await tracking.tracked_member(inspection_id, j.child.id),
