@@ -332,7 +332,7 @@ async def main():
             await SourceRecord.create(inspection=insp, upload=up, agency=agency,
                                       person_id=person, la_child_id=la_id, nhs_number=nhs,
                                       upn=upn)
-    await migrate(config=config.tortoise_config(), target="models.0023_person_identifiers")
+    await migrate(config=config.tortoise_config(), target="models.0022_person_identifiers")
     await Tortoise.close_connections()
     async with database(config):
         from inspection.models import PersonIdentifier
@@ -345,7 +345,7 @@ asyncio.run(main())
 
 
 def test_records_loaded_before_the_identifier_table_are_given_their_identifiers(tmp_path):
-    """0023_person_identifiers on a database holding records: each record's identifiers are
+    """0022_person_identifiers on a database holding records: each record's identifiers are
     copied from its own columns with the verdict of their check, its person id only where it
     is not the authority's child id again."""
     found = _run_on_a_new_database(tmp_path, "person-ids", ["-c", PERSON_IDENTIFIERS])
