@@ -103,29 +103,31 @@ def _show(args: argparse.Namespace) -> int:
 
     doc = run_with_db(work)
 
-    def text() -> str:
-        lines = [
-            f"Child {args.child}: first need {_day(doc['first_need']) or 'none recorded'}, "
-            f"help started {_day(doc['first_help']) or 'not yet'}."
-        ]
-        if doc["child"]["death_date"]:
-            lines.insert(0, f"This child died on {_day(doc['child']['death_date'])}.")
-        for e in doc["events"]:
-            end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
-            lines.append(
-                f"{_day(e['date'])}{end}  {agency_label(e['agency'])}: {e['what_happened']}  "
-                f"[{e['recorded_by']}]"
-            )
-            lines += [f"    {line}" for line in e["detail_lines"]]
-        if doc["inconsistencies"]:
-            lines.append("Records that do not agree:")
-            lines += [f"  {f['message']}" for f in doc["inconsistencies"]]
-        lines.append("Indicators:")
-        lines += [
-            f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()
-        ]
-        lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]
-        return "\n".join(lines)
-
-    emit(args, doc, text)
+    emit(args, doc, lambda: journey_text(doc))
     return 0
+
+
+def journey_text(doc: dict[str, Any]) -> str:
+    """The journey as ``inspection journey show`` prints it: dates dd/mm/yyyy, codes by their
+    labels (each event's ``detail_lines``), flags as words."""
+    child = doc["child"]["la_child_id"] or doc["child"]["id"]
+    lines = [
+        f"Child {child}: first need {_day(doc['first_need']) or 'none recorded'}, "
+        f"help started {_day(doc['first_help']) or 'not yet'}."
+    ]
+    if doc["child"]["death_date"]:
+        lines.insert(0, f"This child died on {_day(doc['child']['death_date'])}.")
+    for e in doc["events"]:
+        end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
+        lines.append(
+            f"{_day(e['date'])}{end}  {agency_label(e['agency'])}: {e['what_happened']}  "
+            f"[{e['recorded_by']}]"
+        )
+        lines += [f"    {line}" for line in e["detail_lines"]]
+    if doc["inconsistencies"]:
+        lines.append("Records that do not agree:")
+        lines += [f"  {f['message']}" for f in doc["inconsistencies"]]
+    lines.append("Indicators:")
+    lines += [f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()]
+    lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]
+    return "\n".join(lines)
