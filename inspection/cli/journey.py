@@ -69,7 +69,12 @@ def journey_document(journey: Any, indicators: dict[str, Any]) -> dict[str, Any]
         "indicators": indicators,
         "recorded_differences": recorded.differences(journey.events),
         "inconsistencies": [
-            {"rule": f.rule, "severity": f.severity, "message": f.message}
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "disagreement": f.disagreement,
+            }
             for f in consistency.check(journey)
         ],
     }
@@ -124,9 +129,14 @@ def journey_text(doc: dict[str, Any]) -> str:
             f"[{e['recorded_by']}]"
         )
         lines += [f"    {line}" for line in e["detail_lines"]]
-    if doc["inconsistencies"]:
+    disagree = [f for f in doc["inconsistencies"] if f["disagreement"]]
+    if disagree:
         lines.append("Records that do not agree:")
-        lines += [f"  {f['message']}" for f in doc["inconsistencies"]]
+        lines += [f"  {f['message']}" for f in disagree]
+    twice = [f for f in doc["inconsistencies"] if not f["disagreement"]]
+    if twice:
+        lines.append("Recorded by more than one source, shown once:")
+        lines += [f"  {f['message']}" for f in twice]
     lines.append("Indicators:")
     lines += [f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()]
     lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]

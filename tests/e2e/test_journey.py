@@ -83,7 +83,7 @@ def test_the_journey_in_words_and_an_event_reached_from_the_timeline_by_keyboard
     assert details, "no event has details"
     assert all(re.fullmatch(r"[A-Z][^:]*: .+", line) for line in details), details
     assert not any(re.search(r"\d{4}-\d{2}-\d{2}|[a-z]+_[a-z]+|[{}]", t) for t in details)
-    assert events.get_by_text(re.compile(r"^Recorded by: ")).count() >= 1
+    assert events.get_by_text(re.compile(r"^Recorded in: ")).count() >= 1
     key = [k.strip() for k in page.locator("#timeline-key li").all_inner_texts()]
     assert "Dashed red line: the first sign of need" in key
     assert set(key) <= {*LEGEND.values(), *LINES}, key

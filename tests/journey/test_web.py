@@ -282,8 +282,8 @@ async def test_events_read_as_labelled_sentences_and_a_duplicate_is_shown_once(c
         "<li>Category of abuse: Neglect</li><li>Date of the last statutory visit: 30/06/2025</li>"
         "<li>Number of previous child protection plans: 2</li>"
     ) in events
-    assert "Recorded by: Annex A List 7 and CIN census" in events
-    assert "annex_a" not in _text(events).split("Recorded by")[0]
+    assert "Recorded in: Annex A List 7, CIN census" in events
+    assert "annex_a" not in _text(events).split("Recorded in")[0]
     # the recorded previous plans feed the indicator, and the page says how they differ
     indicators = html.split("Indicators")[1].split("What happened, in order")[0]
     assert 'Repeat child protection plans</dt><dd class="govuk-summary-list__value">2<' in (
