@@ -73,7 +73,12 @@ def journey_document(
         "indicators": indicators,
         "recorded_differences": recorded.differences(journey.events),
         "inconsistencies": [
-            {"rule": f.rule, "severity": f.severity, "message": f.message}
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "disagreement": f.disagreement,
+            }
             for f in consistency.check(journey)
         ],
     }
@@ -108,32 +113,40 @@ def _show(args: argparse.Namespace) -> int:
 
     doc, held = run_with_db(work)
 
-    def text() -> str:
-        lines = [
-            f"Child {args.child}: first need {_day(doc['first_need']) or 'none recorded'}, "
-            f"help started {_day(doc['first_help']) or 'not yet'}."
-        ]
-        if doc["child"]["death_date"]:
-            lines.insert(0, f"This child died on {_day(doc['child']['death_date'])}.")
-        if held.lines():
-            lines.append("Identifiers:")
-            lines += [f"  {line}" for line in held.lines()]
-        for e in doc["events"]:
-            end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
-            lines.append(
-                f"{_day(e['date'])}{end}  {agency_label(e['agency'])}: {e['what_happened']}  "
-                f"[{e['recorded_by']}]"
-            )
-            lines += [f"    {line}" for line in e["detail_lines"]]
-        if doc["inconsistencies"]:
-            lines.append("Records that do not agree:")
-            lines += [f"  {f['message']}" for f in doc["inconsistencies"]]
-        lines.append("Indicators:")
-        lines += [
-            f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()
-        ]
-        lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]
-        return "\n".join(lines)
-
-    emit(args, doc, text)
+    emit(args, doc, lambda: journey_text(doc, held))
     return 0
+
+
+def journey_text(doc: dict[str, Any], held: ChildIdentifiers | None = None) -> str:
+    """The journey as ``inspection journey show`` prints it: dates dd/mm/yyyy, codes by their
+    labels (each event's ``detail_lines``), flags as words; ``held``: the child's identifiers
+    (``journey.person_ids``), listed under the first line."""
+    child = doc["child"]["la_child_id"] or doc["child"]["id"]
+    lines = [
+        f"Child {child}: first need {_day(doc['first_need']) or 'none recorded'}, "
+        f"help started {_day(doc['first_help']) or 'not yet'}."
+    ]
+    if doc["child"]["death_date"]:
+        lines.insert(0, f"This child died on {_day(doc['child']['death_date'])}.")
+    if held is not None and held.lines():
+        lines.append("Identifiers:")
+        lines += [f"  {line}" for line in held.lines()]
+    for e in doc["events"]:
+        end = f" to {_day(e['end_date'])}" if e["end_date"] else ""
+        lines.append(
+            f"{_day(e['date'])}{end}  {agency_label(e['agency'])}: {e['what_happened']}  "
+            f"[{e['recorded_by']}]"
+        )
+        lines += [f"    {line}" for line in e["detail_lines"]]
+    disagree = [f for f in doc["inconsistencies"] if f["disagreement"]]
+    if disagree:
+        lines.append("Records that do not agree:")
+        lines += [f"  {f['message']}" for f in disagree]
+    twice = [f for f in doc["inconsistencies"] if not f["disagreement"]]
+    if twice:
+        lines.append("Recorded by more than one source, shown once:")
+        lines += [f"  {f['message']}" for f in twice]
+    lines.append("Indicators:")
+    lines += [f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()]
+    lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]
+    return "\n".join(lines)

@@ -17,7 +17,7 @@ from tortoise import connections
 from inspection.evidence.headers import list_of_sheet
 from inspection.evidence.upload_status import UploadStatus
 from inspection.journey import details, kinds
-from inspection.models import Child, SourceRecord, Upload
+from inspection.models import Child, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
 
 
@@ -62,13 +62,16 @@ class Recording:
         return where
 
 
-def source_name(source_kind: str, agency: str, sheet: str, filename: str) -> str:
-    """A source as people name it: "Annex A List 6", "CIN census", "Police extract"."""
+def source_name(
+    source_kind: str, agency: str, sheet: str, filename: str, census_date: str | None = None
+) -> str:
+    """A source as people name it: "Annex A List 6", "CIN census 2024" (the year of the
+    return's own reference date, where it gives one), "Police extract"."""
     if source_kind == "annex-a":
         number = list_of_sheet(sheet) if sheet else None
         return f"Annex A List {number}" if number else "Annex A"
     if source_kind == "cin-census":
-        return "CIN census"
+        return f"CIN census {census_date[:4]}" if census_date else "CIN census"
     if source_kind == "agency":
         return f"{kinds.agency_label(agency)} extract"
     return filename
@@ -110,15 +113,23 @@ class JourneyEvent:
         return lines
 
     @property
-    def recorded_by(self) -> str:
-        """The sources that recorded it: "Annex A List 6 and CIN census"."""
+    def sources(self) -> list[str]:
+        """Each source that recorded it, once, the first first."""
         names: list[str] = []
         for r in self.recordings:
             if r.source not in names:
                 names.append(r.source)
-        if len(names) < 2:
-            return "".join(names)
-        return ", ".join(names[:-1]) + " and " + names[-1]
+        return names
+
+    @property
+    def recorded_by(self) -> str:
+        """The sources that recorded it: "Annex A List 7, CIN census 2024"."""
+        return ", ".join(self.sources)
+
+    @property
+    def recorded_twice(self) -> bool:
+        """Whether two sources (two lists, or two files) recorded it: shown once, with both."""
+        return len(self.sources) > 1
 
 
 @dataclass
@@ -219,16 +230,14 @@ CHILD_FIELDS = (
 )
 
 
-def _events(
-    rows: list[dict[str, Any]], uploads: dict[int, tuple[str, str, str]]
-) -> list[JourneyEvent]:
-    """Events of one child, ordered, each event once.
+# An upload as the journey names its rows' source: file name, status, kind of source and, for a
+# CIN census, the return's own reference date (ISO).
+UploadInfo = tuple[str, str, str, str | None]
 
-    Two rows are one event when they have the same kind and date, and either come from
-    different files (two sources, or a file loaded twice) or what they record does not differ
-    (an Annex A referral in List 3 and again in List 6); the event keeps every source's details
-    and says who recorded it. Rows of one file that differ (two contacts on a day from two
-    sources) stay two events."""
+
+def _events(rows: list[dict[str, Any]], uploads: dict[int, UploadInfo]) -> list[JourneyEvent]:
+    """Events of one child, ordered, each event once (``is_same_event``): the event keeps
+    every source's details and says who recorded it."""
     out: list[JourneyEvent] = []
     kept: dict[tuple[str, date], list[tuple[JourneyEvent, int]]] = {}
     decorated = []
@@ -242,17 +251,17 @@ def _events(
             (start, kinds.ORDER.get(r["kind"], 99), r["agency"], r["id"], start, r, upload)
         )
     decorated.sort(key=lambda d: d[:4])
-    for _s, _o, _a, _i, start, r, (filename, _status, source_kind) in decorated:
+    for _s, _o, _a, _i, start, r, (filename, _status, source_kind, census) in decorated:
         key = (r["kind"], start)
         end = _as_date(r["end"])
         recording = Recording(
-            source=source_name(source_kind, r["agency"], r["source_sheet"] or "", filename),
+            source=source_name(source_kind, r["agency"], r["source_sheet"] or "", filename, census),
             file=filename,
             sheet=r["source_sheet"] or "",
             row=r["source_row"],
             details=_as_dict(r["attributes"]),
         )
-        same = _same_event(kept.get(key, []), r["upload_id"], r["kind"], start, recording)
+        same = _same_event(kept.get(key, []), r["upload_id"], end, recording)
         if same is not None:
             if same.end is None and end is not None:
                 same.end = end
@@ -280,22 +289,47 @@ def _events(
     return out
 
 
+def compatible_ends(a: date | None, b: date | None) -> bool:
+    """Two records' ends fit one event: the same day, or one of them records none (yet)."""
+    return a is None or b is None or a == b
+
+
+def is_same_event(
+    event: JourneyEvent, event_upload: int, upload_id: int, end: date | None, lines: Any
+) -> bool:
+    """Whether a record (its file ``upload_id``, its ``end`` and its detail ``lines``) is
+    another record of ``event`` (first recorded in ``event_upload``), the child and the start
+    day being the same; one definition for the journey, its indicators and its notices.
+
+    The same event is: the same child, the same kind, the same start date, and compatible ends
+    (``compatible_ends``); and either the records come from different files (a plan in Annex A
+    List 7 and in the CIN census, a referral in List 3 and in a partner's extract) or they are
+    rows of one file whose details do not contradict each other (a referral in List 3 and in
+    List 6). Rows of one file that differ (two contacts on a day from two sources) and records
+    whose ends differ are two events; the second the journey flags (``consistency``, PL08)."""
+    if not compatible_ends(event.end, end):
+        return False
+    if event_upload != upload_id:
+        return True
+    recorded = details.merged(
+        details.lines_of(event.kind, event.start, r.details) for r in event.recordings
+    )
+    return details.agree(recorded, lines)
+
+
 def _same_event(
     candidates: list[tuple[JourneyEvent, int]],
     upload_id: int,
-    kind: str,
-    start: date,
+    end: date | None,
     recording: Recording,
 ) -> JourneyEvent | None:
     """The event already kept that this recording is another record of, if any."""
     if not candidates:
         return None
-    lines = details.lines_of(kind, start, recording.details)
+    event = candidates[0][0]
+    lines = details.lines_of(event.kind, event.start, recording.details)
     for event, first_upload in candidates:
-        recorded = details.merged(
-            details.lines_of(kind, start, r.details) for r in event.recordings
-        )
-        if first_upload != upload_id or details.agree(recorded, lines):
+        if is_same_event(event, first_upload, upload_id, end, lines):
             return event
     return None
 
@@ -345,7 +379,7 @@ def episodes_of(events: list[JourneyEvent]) -> list[Episode]:
 def _assemble(
     child: ChildSummary,
     rows: list[dict[str, Any]],
-    uploads: dict[int, tuple[str, str, str]],
+    uploads: dict[int, UploadInfo],
     reference: date | None,
 ) -> Journey:
     events = _events(rows, uploads)
@@ -361,11 +395,33 @@ def _assemble(
     )
 
 
-async def _uploads(inspection_id: int) -> dict[int, tuple[str, str, str]]:
-    rows = await Upload.filter(inspection_id=inspection_id).values(
-        "id", "filename", "status", "source_kind"
+def _census_date_sql(postgres: bool) -> str:
+    """The expression for a census upload's own reference date, kept in its summary."""
+    if postgres:
+        return "u.summary::json->'extra'->>'census_reference_date'"
+    return "json_extract(u.summary, '$.extra.census_reference_date')"
+
+
+def _upload_info(row: dict[str, Any]) -> UploadInfo:
+    census = row["upload_census_date"]
+    return (
+        row["upload_filename"],
+        row["upload_status"],
+        row["upload_kind"],
+        str(census) if census else None,
     )
-    return {r["id"]: (r["filename"], r["status"], r["source_kind"]) for r in rows}
+
+
+async def _uploads(inspection_id: int) -> dict[int, UploadInfo]:
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = (
+        "SELECT u.id, u.filename AS upload_filename, u.status AS upload_status, "
+        f"u.source_kind AS upload_kind, {_census_date_sql(postgres)} AS upload_census_date "
+        f"FROM upload u WHERE u.inspection_id = {'$1' if postgres else '?'}"
+    )
+    rows = await conn.execute_query_dict(sql, [inspection_id])
+    return {r["id"]: _upload_info(r) for r in rows}
 
 
 class JourneyNotFound(Exception):
@@ -380,7 +436,7 @@ _CHILD_EVENT_SQL = (
     + "i.reference_date AS c_reference_date, "
     'e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
     "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
-    "u.status AS upload_status, u.source_kind AS upload_kind "
+    "u.status AS upload_status, u.source_kind AS upload_kind, {census} AS upload_census_date "
     "FROM child c JOIN inspection i ON i.id = c.inspection_id "
     "LEFT JOIN event e ON e.inspection_id = c.inspection_id AND e.child_id = c.id "
     "LEFT JOIN upload u ON u.id = e.upload_id AND u.inspection_id = e.inspection_id "
@@ -395,25 +451,25 @@ async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
     with the file it came from."""
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
-    sql = _CHILD_EVENT_SQL.format(p1="$1" if postgres else "?", p2="$2" if postgres else "?")
+    sql = _CHILD_EVENT_SQL.format(
+        p1="$1" if postgres else "?",
+        p2="$2" if postgres else "?",
+        census=_census_date_sql(postgres),
+    )
     rows = list(await conn.execute_query_dict(sql, [inspection_id, child_id]))
     if not rows:
         raise JourneyNotFound(f"There is no child {child_id} in inspection {inspection_id}.")
     first = rows[0]
     child = _child_summary({f: first[f"c_{f}"] for f in CHILD_FIELDS})
     events = [r for r in rows if r["id"] is not None]
-    uploads = {
-        r["upload_id"]: (r["upload_filename"], r["upload_status"], r["upload_kind"])
-        for r in events
-        if r["upload_filename"] is not None
-    }
+    uploads = {r["upload_id"]: _upload_info(r) for r in events if r["upload_filename"] is not None}
     return _assemble(child, events, uploads, _as_date(first["c_reference_date"]))
 
 
 _EVENTS_OF_SQL = (
     'SELECT e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
     "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
-    "u.status AS upload_status, u.source_kind AS upload_kind "
+    "u.status AS upload_status, u.source_kind AS upload_kind, {census} AS upload_census_date "
     "FROM event e LEFT JOIN upload u ON u.id = e.upload_id "
     "AND u.inspection_id = e.inspection_id WHERE e.inspection_id = {p} AND e.child_id {among}"
 )
@@ -433,12 +489,14 @@ async def event_rows(inspection_id: int, child_ids: Collection[int]) -> list[dic
         return []
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
-        sql = _EVENTS_OF_SQL.format(p="$1", among="= ANY($2::int[])")
+        sql = _EVENTS_OF_SQL.format(p="$1", among="= ANY($2::int[])", census=_census_date_sql(True))
         return list(await conn.execute_query_dict(sql, [inspection_id, wanted]))
     rows: list[dict[str, Any]] = []
     for at in range(0, len(wanted), SQLITE_CHUNK):
         chunk = wanted[at : at + SQLITE_CHUNK]
-        sql = _EVENTS_OF_SQL.format(p="?", among=f"IN ({', '.join('?' for _ in chunk)})")
+        sql = _EVENTS_OF_SQL.format(
+            p="?", among=f"IN ({', '.join('?' for _ in chunk)})", census=_census_date_sql(False)
+        )
         rows += await conn.execute_query_dict(sql, [inspection_id, *chunk])
     return rows
 
@@ -448,11 +506,7 @@ def journeys_from_rows(
 ) -> dict[int, Journey]:
     """Journeys from rows already read: ``children`` with ``CHILD_FIELDS``, ``events`` as
     ``event_rows`` gives them (a row of a child not in ``children`` is ignored)."""
-    uploads = {
-        r["upload_id"]: (r["upload_filename"], r["upload_status"], r["upload_kind"])
-        for r in events
-        if r["upload_filename"] is not None
-    }
+    uploads = {r["upload_id"]: _upload_info(r) for r in events if r["upload_filename"] is not None}
     by_child: dict[int, list[dict[str, Any]]] = {c["id"]: [] for c in children}
     for row in events:
         bucket = by_child.get(row["child_id"])
@@ -484,11 +538,12 @@ async def journeys_for_inspection(
         events = await _event_rows(inspection_id, None)
         for row in events:
             upload = uploads.get(row["upload_id"])
-            row["upload_filename"], row["upload_status"], row["upload_kind"] = upload or (
-                None,
-                None,
-                None,
-            )
+            (
+                row["upload_filename"],
+                row["upload_status"],
+                row["upload_kind"],
+                row["upload_census_date"],
+            ) = upload or (None, None, None, None)
     else:
         events = await event_rows(inspection_id, wanted)
     return journeys_from_rows(children, events, ref)

@@ -19,7 +19,10 @@ def _details_text(ev: JourneyEvent) -> str:
 def _source(ev: JourneyEvent) -> str:
     if len(ev.recordings) < 2:
         return ev.recordings[0].place if ev.recordings else ev.source_file
-    return f"Recorded by: {ev.recorded_by} ({'; '.join(r.place for r in ev.recordings)})"
+    places = "; ".join(r.place for r in ev.recordings)
+    if not ev.recorded_twice:  # one source's rows (a file loaded twice)
+        return places
+    return f"Recorded in: {ev.recorded_by} ({places})"
 
 
 def chronology_rows(journey: Journey) -> list[dict[str, Any]]:

@@ -6,6 +6,9 @@ shows them.
 An inspector judges a child from the journey; a journey that contradicts itself must say so
 where it is read (the journey page, the chronology, the command line's journey), naming the
 events and dates that disagree. Nothing is changed or hidden: every event stays as recorded.
+The same event recorded by two sources (``build.is_same_event``) is shown once and said so
+(PL07, a notice rather than a disagreement); two records that start together but end apart
+are two events, and said so (PL08).
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ class Finding:
     rule: str
     severity: str
     message: str
+
+    @property
+    def disagreement(self) -> bool:
+        """Records that contradict each other (a warning), not a notice such as PL07's."""
+        return self.severity != "info"
 
 
 def _uk(value: date) -> str:
@@ -90,6 +98,29 @@ def _check(journey: Journey) -> Iterator[Finding]:
             if closed and all(r.end is not None and e.end > r.end for r in closed):
                 last = max(r.end for r in closed if r.end is not None)
                 yield _finding("PL05", when=_uk(e.end), closed=_uk(last))
+    for e in events:
+        if e.recorded_twice:
+            yield _finding("PL07", event=e.label, when=_uk(e.start), sources=e.recorded_by)
+    yield from _different_ends(events)
+
+
+def _different_ends(events: list[JourneyEvent]) -> Iterator[Finding]:
+    """Events of one kind and start day whose recorded ends cannot be one event's."""
+    together: dict[tuple[str, date], list[JourneyEvent]] = {}
+    for e in events:
+        together.setdefault((e.kind, e.start), []).append(e)
+    for group in together.values():
+        ends = sorted({e.end for e in group if e.end is not None})
+        if len(ends) < 2:  # two ends recorded, and different: not compatible_ends
+            continue
+        first = group[0]
+        yield _finding(
+            "PL08",
+            event=first.label,
+            when=_uk(first.start),
+            ends=" and ".join(_uk(end) for end in ends),
+            count=str(len(group)),
+        )
 
 
 def _covers(referral: JourneyEvent, day: date) -> bool:

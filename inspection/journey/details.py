@@ -137,6 +137,8 @@ _OTHER_KEYS = {
     "factors": _Kind("code", "assessment_factor"),
     "initial_cpc_target": _Kind("date"),
     "icpc_not_required": _Kind("yes_no", "yes_no"),
+    # Annex A's column is free text, but a placement outside England is given by its code.
+    "placement_la": _Kind("code", "la_of_placement"),
 }
 KINDS: dict[str, _Kind] = {**_annex_a_kinds(), **_OTHER_KEYS}
 
@@ -175,6 +177,9 @@ OWN_DATE.setdefault("icpc_due", frozenset({"initial_cpc_target"}))
 _START_BASIS = {"18th birthday": "the 18th birthday", "reference date": "the reference date"}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _WORDS = re.compile(r"[_\s]+")
+# Several codes in one cell: "2A,3B", "2A; 3B", "2A 3B".
+_CODE_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+")
+_BOOLEAN_WORDS = {"true": "Yes", "false": "No"}
 
 
 def _date_text(value: Any) -> str | None:
@@ -192,9 +197,17 @@ def _yes_no(value: Any) -> str:
 
 
 def _code(code_list: str, value: Any) -> str:
+    """A code by its label; a cell of several codes ("2A,3B") by each one's label; a value the
+    list does not know as the source recorded it."""
     text = str(value)
     code = codes.canonical(code_list, text)
-    return codes.label(code_list, code) if code else text
+    if code:
+        return codes.label(code_list, code)
+    parts = [p for p in _CODE_SEPARATORS.split(text.strip()) if p]
+    found = [codes.canonical(code_list, p) for p in parts]
+    if len(parts) > 1 and all(found):
+        return ", ".join(codes.label(code_list, c) for c in found if c)
+    return text
 
 
 def _count(value: Any) -> str:
@@ -215,7 +228,8 @@ def value_text(key: str, value: Any) -> str:
     if known is None or known.kind in ("text", "id", "number"):
         if isinstance(value, bool):
             return "Yes" if value else "No"
-        return _date_text(value) or _count(value)
+        said = _BOOLEAN_WORDS.get(str(value).strip().casefold())
+        return said or _date_text(value) or _count(value)
     if known.kind == "date":
         return _date_text(value) or str(value)
     if known.kind == "yes_no":

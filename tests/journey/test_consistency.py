@@ -8,10 +8,12 @@ import pytest
 import pytest_asyncio
 
 from inspection.accounts import create_user
+from inspection.cli.journey import journey_document, journey_text
 from inspection.inspections import add_member
 from inspection.journey.build import journey_for_child
 from inspection.journey.consistency import check
-from inspection.models import Child
+from inspection.journey.indicators import for_journey
+from inspection.models import Child, Upload
 from inspection.web.app import create_app
 from tests.journey import factory as f
 
@@ -19,9 +21,10 @@ PASSWORD = "correct horse battery"
 _made = iter(range(1, 1000))
 
 
-async def _journey(events, dob=date(2015, 3, 4), died=None):
+async def _journey(events, dob=date(2015, 3, 4), died=None, census=()):
     """A child (the inspection's reference date is f.inspection's) with ``events``: (kind,
-    start, end) from social care."""
+    start, end) from social care in Annex A List 7, and ``census`` likewise from a CIN census
+    whose reference date is 31/03/2025."""
     insp = await f.inspection(f"T{next(_made)}")
     up = await f.upload(insp, "annex_a.xlsx")
     child = await Child.create(
@@ -29,7 +32,18 @@ async def _journey(events, dob=date(2015, 3, 4), died=None):
     )
     record = await f.record(insp, up, "social_care", "LA1", la_child_id="LA1", child=child)
     for kind, start, end in events:
-        await f.event(insp, record, kind, start, end)
+        await f.event(insp, record, kind, start, end, sheet="List_7")
+    if census:
+        returned = await Upload.create(
+            inspection=insp,
+            source_kind="cin-census",
+            filename="cin_census.xml",
+            sha256="census",
+            summary={"extra": {"census_reference_date": "2025-03-31"}},
+        )
+        cin = await f.record(insp, returned, "social_care", "LA1", la_child_id="LA1", child=child)
+        for kind, start, end in census:
+            await f.event(insp, cin, kind, start, end, sheet="Child", row=3)
     return insp, child, await journey_for_child(insp.id, child.id)
 
 
@@ -89,6 +103,34 @@ CASES = [
             ]
         ),
         "The assessment was authorised on 01/03/2024, after its episode was closed on 01/02/2024.",
+    ),
+    (
+        "PL07",
+        # the same plan: the same child, kind and start, and ends that agree (one not yet known)
+        dict(
+            events=[("cp_plan_start", date(2025, 3, 1), None)],
+            census=[("cp_plan_start", date(2025, 3, 1), date(2025, 9, 1))],
+        ),
+        # two plans: the census's starts a month later
+        dict(
+            events=[("cp_plan_start", date(2025, 3, 1), None)],
+            census=[("cp_plan_start", date(2025, 4, 1), date(2025, 9, 1))],
+        ),
+        "Child protection plan started on 01/03/2025 is recorded in Annex A List 7, CIN census "
+        "2025: shown once, with what each recorded.",
+    ),
+    (
+        "PL08",
+        dict(
+            events=[("cp_plan_start", date(2025, 3, 1), date(2025, 6, 1))],
+            census=[("cp_plan_start", date(2025, 3, 1), date(2025, 9, 1))],
+        ),
+        dict(
+            events=[("cp_plan_start", date(2025, 3, 1), date(2025, 6, 1))],
+            census=[("cp_plan_start", date(2025, 6, 2), date(2025, 9, 1))],
+        ),
+        "Child protection plan started on 01/03/2025 is recorded with different ends "
+        "(01/06/2025 and 01/09/2025): shown as 2 events.",
     ),
 ]
 
@@ -150,3 +192,56 @@ async def test_the_journey_page_and_chronology_say_which_records_do_not_agree(db
             "<li>School safeguarding concern on 01/09/2025 is after the child died (02/08/2025)."
             "</li>"
         ) in text
+
+
+async def test_the_same_plan_from_two_sources_is_one_event_counted_once(db):
+    _, _, journey = await _journey(
+        [("cp_plan_start", date(2025, 3, 1), None)],
+        census=[("cp_plan_start", date(2025, 3, 1), date(2025, 9, 1))],
+    )
+    (plan,) = journey.events
+    assert (plan.end, plan.recorded_by) == (date(2025, 9, 1), "Annex A List 7, CIN census 2025")
+    assert [r.place for r in plan.recordings] == [
+        "annex_a.xlsx, List_7, row 2",
+        "cin_census.xml, Child, row 3",
+    ]
+    assert for_journey(journey)["repeat_cp_plans"] == 0
+    assert [(f.rule, f.disagreement) for f in check(journey)] == [("PL07", False)]
+
+
+async def test_a_plan_whose_two_records_end_apart_is_two_events_and_flagged(db):
+    _, _, journey = await _journey(
+        [("cp_plan_start", date(2025, 3, 1), date(2025, 6, 1))],
+        census=[("cp_plan_start", date(2025, 3, 1), date(2025, 9, 1))],
+    )
+    assert [(e.end, e.recorded_by) for e in journey.events] == [
+        (date(2025, 6, 1), "Annex A List 7"),
+        (date(2025, 9, 1), "CIN census 2025"),
+    ]
+    assert [(f.rule, f.disagreement) for f in check(journey)] == [("PL08", True)]
+
+
+async def test_the_page_and_the_command_line_say_an_event_was_recorded_twice(db, client):
+    insp, child, journey = await _journey(
+        [("cp_plan_start", date(2025, 3, 1), None)],
+        census=[("cp_plan_start", date(2025, 3, 1), date(2025, 9, 1))],
+    )
+    user = await create_user("lead@example.org", "Lee Dinspector", "lead_inspector", PASSWORD)
+    await add_member(insp, user, "lead_inspector")
+    await client.post("/login", data={"email": user.email, "password": PASSWORD})
+    text = (await client.get(f"/inspections/{insp.id}/children/{child.id}")).text
+    assert "Records that do not agree" not in text
+    assert "1 event recorded by more than one source, shown once" in text
+    assert (
+        "<li>Child protection plan started on 01/03/2025 is recorded in Annex A List 7, CIN "
+        "census 2025: shown once, with what each recorded.</li>"
+    ) in text
+    assert "Recorded in: Annex A List 7, CIN census 2025" in text
+    printed = journey_text(journey_document(journey, for_journey(journey)))
+    assert printed.splitlines()[1:4] == [
+        "01/03/2025 to 01/09/2025  Children's social care: Child protection plan started  "
+        "[Annex A List 7, CIN census 2025]",
+        "Recorded by more than one source, shown once:",
+        "  Child protection plan started on 01/03/2025 is recorded in Annex A List 7, CIN census "
+        "2025: shown once, with what each recorded.",
+    ]

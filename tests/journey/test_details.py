@@ -101,7 +101,7 @@ async def test_the_same_plan_from_annex_a_and_the_census_is_one_event(db):
     assert [e.kind for e in j.events] == ["cp_plan_start"]
     plan_event = j.events[0]
     assert plan_event.end == date(2025, 9, 1)
-    assert plan_event.recorded_by == "Annex A List 7 and CIN census"
+    assert plan_event.recorded_by == "Annex A List 7, CIN census"
     assert plan_event.detail_lines == [
         ("Category of abuse", "Neglect"),
         ("Number of previous child protection plans", "2"),
@@ -113,7 +113,7 @@ async def test_the_same_plan_from_annex_a_and_the_census_is_one_event(db):
         "Primary need: Abuse or neglect"
     )
     assert row["source"] == (
-        "Recorded by: Annex A List 7 and CIN census "
+        "Recorded in: Annex A List 7, CIN census "
         "(annex_a.xlsx, List_7, row 2; cin_census.xml, Child, row 4)"
     )
 
@@ -143,7 +143,7 @@ async def test_one_file_a_row_loaded_twice_is_one_event_but_two_contacts_stay_tw
         ("contact", "Annex A List 1", [("Source of contact", "Schools")]),
         (
             "referral",
-            "Annex A List 3 and Annex A List 6",
+            "Annex A List 3, Annex A List 6",
             [("Source of referral", "Police"), ("Primary need", "Family in acute stress")],
         ),
     ]

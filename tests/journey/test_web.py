@@ -61,7 +61,9 @@ async def test_journey_page_shows_every_agency_and_is_logged(client):
     response = await client.get(f"/inspections/{insp.id}/children/{child.id}")
     assert response.status_code == 200
     html = response.text
-    assert html.count('<svg class="app-timeline"') == 1
+    # one drawing for a wide screen, one for a phone (the page shows the one that fits)
+    assert html.count('<svg class="app-timeline"') == 2
+    assert html.count('class="govuk-!-margin-0 app-timeline-figure app-timeline-figure--') == 2
     assert ">Children&#39;s social care</text>" in html and ">Police</text>" in html
     assert "<title>20/01/2025: Police domestic abuse notification (Police)</title>" in html
     assert "First need 20/01/2025" in html and "Help 01/03/2025" in html
@@ -282,8 +284,8 @@ async def test_events_read_as_labelled_sentences_and_a_duplicate_is_shown_once(c
         "<li>Category of abuse: Neglect</li><li>Date of the last statutory visit: 30/06/2025</li>"
         "<li>Number of previous child protection plans: 2</li>"
     ) in events
-    assert "Recorded by: Annex A List 7 and CIN census" in events
-    assert "annex_a" not in _text(events).split("Recorded by")[0]
+    assert "Recorded in: Annex A List 7, CIN census" in events
+    assert "annex_a" not in _text(events).split("Recorded in")[0]
     # the recorded previous plans feed the indicator, and the page says how they differ
     indicators = html.split("Indicators")[1].split("What happened, in order")[0]
     assert 'Repeat child protection plans</dt><dd class="govuk-summary-list__value">2<' in (
@@ -313,8 +315,9 @@ async def test_timeline_key_and_every_mark_a_link_to_its_event(client):
     from inspection.journey.build import journey_for_child
 
     ids = {e.kind: e.id for e in (await journey_for_child(insp.id, child.id)).events}
+    wide = html.split("app-timeline-figure--narrow")[0]
     marks = re.findall(
-        r'<a href="#(event-\d+)" class="app-timeline__mark" aria-label="([^"]+)"', html
+        r'<a href="#(event-\d+)" class="app-timeline__mark" aria-label="([^"]+)"', wide
     )
     assert marks == [  # in date order, whatever their lane: the order Tab takes them
         (

@@ -27,7 +27,7 @@ from inspection.journey.review import (
     search_to_link,
     set_blind_review,
 )
-from inspection.journey.timeline import timeline_for
+from inspection.journey.timeline import timelines_for
 from inspection.models import JobKind, JobStatus
 from inspection.models.ids import ROW_ID
 from inspection.sampling import tracking
@@ -94,6 +94,12 @@ async def children(request: Request) -> Response:
     )
 
 
+def _whole_span(request: Request) -> bool:
+    """Whether the journey's timeline shows the whole span (``?timeline=whole``) rather than
+    the period of the child's events."""
+    return request.query_params.get("timeline") == "whole"
+
+
 async def _journey(request: Request, roles: Any = READERS) -> tuple[Any, Any, Any]:
     inspection, role = await require_inspection(request, roles)
     try:
@@ -114,7 +120,7 @@ async def journey(request: Request) -> Response:
             "inspection": inspection,
             "role": role,
             "journey": j,
-            "timeline": timeline_for(j),
+            "timelines": timelines_for(j, whole=_whole_span(request)),
             "inconsistencies": consistency.check(j),
             "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
@@ -431,7 +437,7 @@ async def _journey_error(
             "inspection": inspection,
             "role": role,
             "journey": j,
-            "timeline": timeline_for(j),
+            "timelines": timelines_for(j, whole=_whole_span(request)),
             "inconsistencies": consistency.check(j),
             "recorded_differences": recorded.differences(j.events),
             "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
