@@ -11,7 +11,9 @@ What counts as internal, and why:
 - a hex string of 12 characters or more (hashes, seeds). One exception, decided here: inside the
   details component "How this sample was drawn" the sample's seed may be shown in full, because
   whoever verifies the draw has to type it. Hashes are shortened to their first 8 characters
-  everywhere, so nothing else long and hex passes, there or anywhere;
+  everywhere, so nothing else long and hex passes, there or anywhere. A unique pupil number
+  whose check letter is right (a letter and 12 digits, such as ``D990272419297``) is an
+  identifier the inspector reads, not a hash;
 - raw JSON (``{}``, ``{"``, ``[{``);
 - code slugs: snake_case words such as ``cp_not_in_cin`` (a file's own name, such as
   ``social_care.csv``, is what the user uploaded and is allowed);
@@ -26,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from inspection.evidence.identifiers import upn_problem
 from inspection.models import Sample, User
 from inspection.sampling.service import draw_sample
 
@@ -214,6 +217,8 @@ def offences(url: str, html: str, allowed_seeds: set[str]) -> list[Offence]:
         for rule, pattern in RULES:
             for match in pattern.finditer(text):
                 if rule == "hex string" and provenance and match.group(0) in allowed_seeds:
+                    continue
+                if rule == "hex string" and upn_problem(match.group(0)) is None:
                     continue
                 found.append(Offence(url, rule, _snippet(text, match.start(), match.end())))
         if inspection_page:
