@@ -62,6 +62,9 @@ class Recording:
         return where
 
 
+SSDA903 = "SSDA903 return"
+
+
 def source_name(source_kind: str, agency: str, sheet: str, filename: str) -> str:
     """A source as people name it: "Annex A List 6", "CIN census", "Police extract"."""
     if source_kind == "annex-a":
@@ -69,6 +72,8 @@ def source_name(source_kind: str, agency: str, sheet: str, filename: str) -> str
         return f"Annex A List {number}" if number else "Annex A"
     if source_kind == "cin-census":
         return "CIN census"
+    if source_kind == "ssda903":
+        return SSDA903
     if source_kind == "agency":
         return f"{kinds.agency_label(agency)} extract"
     return filename

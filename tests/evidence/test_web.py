@@ -143,6 +143,18 @@ async def test_upload_progress_report_filter_and_xlsx_download(db, tmp_path):
 
         template = await client.get(f"{base}/templates/agency_police.csv")
         assert template.text.startswith("record_id,person_id,nhs_number,upn,la_child_id")
+        page = (await client.get(base)).text
+        assert (
+            f'<a class="govuk-link" href="{base}/templates/ssda903_episodes.csv" download>'
+            "ssda903_episodes.csv</a> (Episodes)" in page
+        )
+        episodes = await client.get(f"{base}/templates/ssda903_episodes.csv")
+        assert episodes.status_code == 200
+        assert episodes.text == (
+            "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,"
+            "PL_POST,URN\n"
+        )
+        assert (await client.get(f"{base}/templates/ssda903_nothing.csv")).status_code == 404
 
 
 async def test_bad_file_upload_shows_why_nothing_was_loaded(db, tmp_path):

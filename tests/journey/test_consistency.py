@@ -11,7 +11,7 @@ from inspection.accounts import create_user
 from inspection.inspections import add_member
 from inspection.journey.build import journey_for_child
 from inspection.journey.consistency import check
-from inspection.models import Child
+from inspection.models import Child, Upload
 from inspection.web.app import create_app
 from tests.journey import factory as f
 
@@ -21,15 +21,25 @@ _made = iter(range(1, 1000))
 
 async def _journey(events, dob=date(2015, 3, 4), died=None):
     """A child (the inspection's reference date is f.inspection's) with ``events``: (kind,
-    start, end) from social care."""
+    start, end) from social care, or (kind, start, end, where): an Annex A list's sheet
+    ("List_8") or "ssda903", the children looked after return (the Care lane)."""
     insp = await f.inspection(f"T{next(_made)}")
     up = await f.upload(insp, "annex_a.xlsx")
     child = await Child.create(
         inspection=insp, la_child_id="LA1", given_name="Ada", dob=dob, death_date=died
     )
     record = await f.record(insp, up, "social_care", "LA1", la_child_id="LA1", child=child)
-    for kind, start, end in events:
-        await f.event(insp, record, kind, start, end)
+    care = None
+    for kind, start, end, *where in events:
+        if where == ["ssda903"]:
+            if care is None:
+                returned = await Upload.create(
+                    inspection=insp, source_kind="ssda903", filename="903.zip", sha256="903"
+                )
+                care = await f.record(insp, returned, "care", "LA1", la_child_id="LA1", child=child)
+            await f.event(insp, care, kind, start, end, sheet="episodes.csv")
+        else:
+            await f.event(insp, record, kind, start, end, sheet=where[0] if where else "")
     return insp, child, await journey_for_child(insp.id, child.id)
 
 
@@ -89,6 +99,25 @@ CASES = [
             ]
         ),
         "The assessment was authorised on 01/03/2024, after its episode was closed on 01/02/2024.",
+    ),
+    (
+        "PL07",
+        dict(
+            events=[
+                ("looked_after_start", date(2026, 2, 3), None, "List_8"),
+                # the return's earlier period of care, ended long before Annex A's year
+                ("looked_after_start", date(2020, 1, 6), date(2021, 1, 6), "ssda903"),
+            ]
+        ),
+        dict(
+            events=[
+                ("looked_after_start", date(2026, 2, 3), None, "List_8"),
+                ("looked_after_start", date(2026, 2, 3), None, "ssda903"),
+                ("looked_after_start", date(2020, 1, 6), date(2021, 1, 6), "ssda903"),
+            ]
+        ),
+        "Annex A List 8 (children in care) records that the child started to be looked after "
+        "on 03/02/2026, but the SSDA903 return does not.",
     ),
 ]
 
@@ -150,3 +179,41 @@ async def test_the_journey_page_and_chronology_say_which_records_do_not_agree(db
             "<li>School safeguarding concern on 01/09/2025 is after the child died (02/08/2025)."
             "</li>"
         ) in text
+
+
+async def test_a_start_of_care_only_the_return_gives_is_flagged_for_a_child_annex_a_holds(db):
+    _, _, journey = await _journey(
+        [
+            ("referral", date(2025, 12, 1), None, "List_6"),
+            ("looked_after_start", date(2026, 1, 5), None, "ssda903"),
+            ("placement_change", date(2026, 3, 9), None, "ssda903"),
+        ]
+    )
+    assert _messages(journey) == [
+        (
+            "PL07",
+            "The SSDA903 return records that the child started to be looked after on "
+            "05/01/2026, but Annex A List 8 (children in care) does not.",
+        )
+    ]
+    # a child only the return holds: there is no Annex A of theirs to disagree with
+    _, _, alone = await _journey([("looked_after_start", date(2026, 1, 5), None, "ssda903")])
+    assert _messages(alone) == []
+
+
+async def test_a_start_of_care_annex_a_gives_as_the_date_an_adopted_child_entered_care_agrees(db):
+    _, _, journey = await _journey(
+        [
+            ("looked_after_start", date(2023, 9, 7), date(2026, 8, 8), "ssda903"),
+            ("looked_after_start", date(2023, 9, 7), None, "List_10"),
+        ]
+    )
+    assert _messages(journey) == []
+    # a period of care that ended before List 8's six months is not one List 8 would give
+    _, _, earlier = await _journey(
+        [
+            ("referral", date(2025, 12, 1), None, "List_6"),
+            ("looked_after_start", date(2023, 9, 7), date(2026, 3, 1), "ssda903"),
+        ]
+    )
+    assert _messages(earlier) == []
