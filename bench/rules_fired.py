@@ -2,7 +2,7 @@
 
     python bench/rules_fired.py [--fixtures demo messy]
 
-For each committed authority under ``fixtures/`` (its Annex A, CIN census and five agency
+For each committed authority under ``fixtures/`` (its Annex A, CIN census, SSDA903 and five agency
 extracts, as ``inspection.demo.DEMO_FILES`` names them), a fresh SQLite database is made, the
 files are loaded through the importer (``inspection.evidence.load.import_file``) and linked
 (``inspection.journey.linkage.link_inspection``). Then it counts, per rule of the catalogue

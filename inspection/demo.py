@@ -75,6 +75,7 @@ async def set_up_demo(config: Settings) -> DemoLogin:
 DEMO_FILES = [
     ("annex_a.xlsx", "annex-a", None),
     ("cin_census.xml", "cin-census", None),
+    ("ssda903.zip", "ssda903", None),
     ("social_care.csv", "agency", "social_care"),
     ("police.csv", "agency", "police"),
     ("health.csv", "agency", "health"),

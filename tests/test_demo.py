@@ -16,9 +16,9 @@ def test_demo_sets_up_once_and_prints_the_login(tmp_path):
         login = re.search(r"sign in as (\S+) with password (\S+)", first.stdout)
         assert login is not None, first.stdout
         assert login.group(1) == "lead@demo.example"
-        children = re.search(r"with (\d+) children from 7 files \((\d) loaded now\)", first.stdout)
+        children = re.search(r"with (\d+) children from 8 files \((\d) loaded now\)", first.stdout)
         assert children is not None, first.stdout
-        assert children.group(2) == "7"
+        assert children.group(2) == "8"
         # 300 synthetic children: 167 known to social care, 133 known only to partner agencies.
         assert children.group(1) == "300"
         # nothing is served: no address is printed, and how to serve it is
@@ -33,7 +33,7 @@ def test_demo_sets_up_once_and_prints_the_login(tmp_path):
         assert second.returncode == 0, second.stderr
         again = re.search(r"sign in as (\S+) with password (\S+)", second.stdout)
         assert again is not None and again.groups() == login.groups()
-        assert f"with {children.group(1)} children from 7 files (0 loaded now)" in second.stdout
+        assert f"with {children.group(1)} children from 8 files (0 loaded now)" in second.stdout
         assert (tmp_path / "demo_password.txt").read_text().strip() == login.group(2)
     finally:
         drop_database(name)

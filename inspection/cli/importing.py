@@ -1,4 +1,4 @@
-"""``inspection import annex-a|cin-census|agency FILE --inspection ID`` and
+"""``inspection import annex-a|cin-census|ssda903|agency FILE --inspection ID`` and
 ``inspection import bundle KIND=FILE … --inspection ID`` (an authority's evidence in one go).
 
 Each file is an import job (``inspection.jobs``), enqueued held by this process and run here,
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for kind, text in (
         ("annex-a", "an Annex A workbook (xlsx, xlsm, xls, ods)"),
         ("cin-census", "a DfE CIN census XML return"),
+        ("ssda903", "a DfE children looked after return (SSDA903): a zip of its CSVs, or one CSV"),
         ("agency", "a partner-agency extract (CSV or XLSX)"),
     ):
         parser = impsub.add_parser(kind, help=f"import {text}")
@@ -48,10 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Import an authority's evidence files in the order given, each exactly as its own "
             "import command would (one upload, one transaction), reading the next files while "
-            "one is written. Name each file's kind: annex-a=FILE, cin-census=FILE, or the "
-            "agency of an extract (police=FILE, health=FILE, education=FILE, early_help=FILE, "
-            "social_care=FILE or any other agency's name). A file that cannot be used is "
-            "reported and the others still load; the command then exits 1."
+            "one is written. Name each file's kind: annex-a=FILE, cin-census=FILE, "
+            "ssda903=FILE, or the agency of an extract (police=FILE, health=FILE, "
+            "education=FILE, early_help=FILE, social_care=FILE or any other agency's name). "
+            "A file that cannot be used is reported and the others still load; the command "
+            "then exits 1."
         ),
     )
     bundle.add_argument("files", nargs="+", metavar="KIND=FILE", type=_bundle_file)
@@ -107,7 +109,7 @@ def _bundle_file(text: str) -> EvidenceFile:
             f"'{text}' does not say what the file is: write KIND=FILE, for example "
             "annex-a=annex_a.xlsx or police=police.csv"
         )
-    if kind in ("annex-a", "cin-census"):
+    if kind in ("annex-a", "cin-census", "ssda903"):
         return EvidenceFile(Path(path), kind)
     return EvidenceFile(Path(path), "agency", kind)
 
@@ -210,7 +212,9 @@ def describe(summary: ImportSummary) -> str:
 
 
 def _table_line(table: dict[str, Any]) -> str:
-    where = f" (sheet {table['sheet']})" if table.get("sheet") else ""
+    sheet = table.get("sheet") or ""
+    # an SSDA903 table is a CSV file of the return
+    where = f" ({'file' if sheet.lower().endswith('.csv') else 'sheet'} {sheet})" if sheet else ""
     return (
         f"  {table['name']}{where}: {table['rows']} rows read, {table['accepted']} accepted, "
         f"{table['rejected']} rejected"

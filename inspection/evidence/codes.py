@@ -4,7 +4,9 @@
 template's ``Codes_used`` sheet (August 2019) plus the codes added since (marked
 ``since: 2023``). Next year's changes are an edit of that file (or a new versioned file
 named in ``CODES_FILE``), not a code change. ``cin_census_codes_v2024.json`` adds the CIN
-census lists Annex A has no column for (the factors identified at the end of an assessment).
+census lists Annex A has no column for (the factors identified at the end of an assessment),
+and ``ssda903_codes_v2024.json`` the children looked after return's (SSDA903) lists that Annex A
+does not hold (its legal statuses, placement types and the like are Annex A's lists).
 
 A raw value is matched, after trimming and case-folding, against: the canonical code, the
 template's preferred spelling (``a) Male``), the label (``Male``), ``CODE: label`` and
@@ -23,6 +25,7 @@ from typing import Any
 
 CODES_FILE = Path(__file__).parent / "annex_a_codes_v2019_2024.json"
 CIN_CENSUS_CODES_FILE = Path(__file__).parent / "cin_census_codes_v2024.json"
+SSDA903_CODES_FILE = Path(__file__).parent / "ssda903_codes_v2024.json"
 
 _PREFIX = re.compile(r"^[a-z]{1,2}\d?\)\s*", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^([A-Za-z0-9]{1,4})\s*(?::|\s-\s|\s–\s|-(?=\s))\s*(.*)$")
@@ -46,7 +49,7 @@ def _key(text: str) -> str:
 def _entries() -> dict[str, list[dict[str, Any]]]:
     """Every code list as its file holds it: name → entries."""
     lists: dict[str, list[dict[str, Any]]] = {}
-    for path in (CODES_FILE, CIN_CENSUS_CODES_FILE):
+    for path in (CODES_FILE, CIN_CENSUS_CODES_FILE, SSDA903_CODES_FILE):
         lists.update(json.loads(path.read_text(encoding="utf-8"))["lists"])
     return lists
 

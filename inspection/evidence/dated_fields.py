@@ -2,8 +2,9 @@
 
 Annex A's come from its list schemas (``headers.LISTS``: each list's events name the columns
 holding their dates and ends), the CIN census's from ``cin_census.DATE_ELEMENTS``, an agency
-extract's from ``agencies.DATE_COLUMNS``. ``render`` writes the table docs/formats.md holds;
-``reached`` says whether a dated cell that was read reached the journey or an issue.
+extract's from ``agencies.DATE_COLUMNS``, the SSDA903 return's from ``ssda903.DATE_COLUMNS``.
+``render`` writes the table docs/formats.md holds; ``reached`` says whether a dated cell that
+was read reached the journey or an issue.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from inspection.evidence.agencies import DATE_COLUMNS
 from inspection.evidence.cin_census import DATE_ELEMENTS
 from inspection.evidence.dated import ADOPTERS, BIRTH, Becomes, DateField, Fate, end, event, start
 from inspection.evidence.headers import LISTS, ListSchema
+from inspection.evidence.ssda903 import DATE_COLUMNS as SSDA903_DATE_COLUMNS
 from inspection.evidence.staged import Staged
 from inspection.journey import kinds
 
@@ -57,6 +59,7 @@ def every_format() -> dict[str, tuple[DateField, ...]]:
     return {
         "Annex A workbook": annex_a_fields(),
         "DfE CIN census XML": DATE_ELEMENTS,
+        "DfE SSDA903 children looked after return (CSV tables)": SSDA903_DATE_COLUMNS,
         "Partner-agency extract": DATE_COLUMNS,
     }
 
@@ -99,7 +102,10 @@ def documented(text: str) -> str:
     return text[text.index(MARK_START) : text.index(MARK_END) + len(MARK_END)]
 
 
-_BIRTH_KEYS = frozenset({"dob", "date_of_birth", "ChildIdentifiers/PersonBirthDate"})
+_BIRTH_KEYS = frozenset(
+    {"dob", "date_of_birth", "ChildIdentifiers/PersonBirthDate"}
+    | {f.key for f in SSDA903_DATE_COLUMNS if f.name == "DOB"}
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,11 @@ class DatedCell:
 def reached(staged: Staged, cells: Iterable[DatedCell]) -> tuple[int, list[DatedCell]]:
     """How many of ``cells`` reached the journey (an event of their row starts or ends on
     their date, or, for a date of birth, the child's is it) or a validation issue naming them;
-    and those that reached neither."""
+    and those that reached neither. An SSDA903 episode that ends with the child still looked
+    after ends on the day the next episode of the child starts (the return's rule): its end is
+    reached when an event of the same child in the same file starts that day."""
     days: dict[tuple[str, int | None], set[date]] = {}
+    starts = {(ev.sheet, ev.record[1], ev.start) for ev in staged.events}
     for ev in staged.events:
         found = days.setdefault((ev.sheet, ev.row), set())
         found.add(ev.start)
@@ -140,6 +149,7 @@ def reached(staged: Staged, cells: Iterable[DatedCell]) -> tuple[int, list[Dated
             (cell.sheet, cell.row, cell.column) in issued
             or place in issued_rows
             or (cell.day is not None and cell.day in days.get(place, ()))
+            or (cell.key == "Episodes/DEC" and (cell.sheet, cell.person, cell.day) in starts)
             or (cell.key in _BIRTH_KEYS and (cell.person, cell.day) in births)
             or (cell.day is not None and (cell.sheet, cell.day.isoformat()) in checked)
         ):

@@ -12,6 +12,7 @@ from inspection.evidence.upload_status import UploadStatus
 SOURCE_KIND_LABELS: dict[str, str] = {
     "annex-a": "Annex A workbook",
     "cin-census": "CIN census",
+    "ssda903": "SSDA903 children looked after return",
     "agency": "Partner-agency extract",
 }
 assert set(SOURCE_KIND_LABELS) == set(SOURCE_KINDS)

@@ -46,7 +46,7 @@ from inspection.evidence.upload_status import UploadStatus
 from inspection.models import Inspection, Upload, User
 from inspection.settings import Settings
 
-SOURCE_KINDS = ("annex-a", "cin-census", "agency")
+SOURCE_KINDS = ("annex-a", "cin-census", "ssda903", "agency")
 Progress = Callable[[str, float], None]
 WRITE_MEMORY_MB = 64  # PostgreSQL's memory for the write's sorts and hashes (work_mem)
 
@@ -154,6 +154,10 @@ def _read(
         from inspection.evidence.cin_census import read_cin_census
 
         return read_cin_census(path, reference_date, max_bytes, filename)
+    if source_kind == "ssda903":
+        from inspection.evidence.ssda903 import read_ssda903
+
+        return read_ssda903(path, reference_date, max_bytes, filename)
     if source_kind == "agency":
         from inspection.evidence.agencies import read_agency
 

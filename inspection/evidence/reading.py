@@ -35,6 +35,7 @@ PRELOAD = (
     "inspection.evidence.reading",
     "inspection.evidence.annex_a",
     "inspection.evidence.cin_census",
+    "inspection.evidence.ssda903",
     "inspection.evidence.agencies",
     "inspection.evidence.bundle",
 )

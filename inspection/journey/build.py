@@ -62,6 +62,9 @@ class Recording:
         return where
 
 
+SSDA903 = "SSDA903 return"
+
+
 def source_name(
     source_kind: str, agency: str, sheet: str, filename: str, census_date: str | None = None
 ) -> str:
@@ -72,6 +75,8 @@ def source_name(
         return f"Annex A List {number}" if number else "Annex A"
     if source_kind == "cin-census":
         return f"CIN census {census_date[:4]}" if census_date else "CIN census"
+    if source_kind == "ssda903":
+        return SSDA903
     if source_kind == "agency":
         return f"{kinds.agency_label(agency)} extract"
     return filename

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from inspection.evidence import plausibility
-from inspection.journey.build import Journey, JourneyEvent
+from inspection.journey.build import SSDA903, Journey, JourneyEvent
 from inspection.journey.profile import age_in_years
 
 # A pregnancy's length: events before it are before there was a child to be concerned about
@@ -30,7 +30,16 @@ OPENED_BY_REFERRAL = frozenset(
     {"assessment_start", "strategy_discussion", "icpc", "cin_plan_start", "cp_plan_start"}
 )
 OPENING_WINDOW = timedelta(days=90)
-CARE_KINDS = frozenset({"looked_after_start", "looked_after_end", "care_leaver"})
+CARE_KINDS = frozenset(
+    {"looked_after_start", "looked_after_end", "care_leaver", "care_leaver_status"}
+)
+# The sources whose care histories must agree: Annex A's children in care, and the return.
+CHILDREN_IN_CARE = "Annex A List 8"
+CHILDREN_IN_CARE_WORDS = "Annex A List 8 (children in care)"
+RETURN_WORDS = "the SSDA903 return"
+# Annex A's List 8 lists the children looked after at any time in the six months before its
+# reference date (a child adopted since is in List 10, with the date they entered care).
+CHILDREN_IN_CARE_WINDOW = timedelta(days=183)
 CHILD_UP_TO = 18  # children's services serve children until they are 18 ...
 CARE_LEAVER_UP_TO = 25  # ... and care leavers until they are 25
 
@@ -102,6 +111,7 @@ def _check(journey: Journey) -> Iterator[Finding]:
         if e.recorded_twice:
             yield _finding("PL07", event=e.label, when=_uk(e.start), sources=e.recorded_by)
     yield from _different_ends(events)
+    yield from _care_agrees(journey)
 
 
 def _different_ends(events: list[JourneyEvent]) -> Iterator[Finding]:
@@ -121,6 +131,43 @@ def _different_ends(events: list[JourneyEvent]) -> Iterator[Finding]:
             ends=" and ".join(_uk(end) for end in ends),
             count=str(len(group)),
         )
+
+
+def _sources(e: JourneyEvent) -> set[str]:
+    return {r.source for r in e.recordings}
+
+
+def _care_agrees(journey: Journey) -> Iterator[Finding]:
+    """Annex A's children in care list and the SSDA903 return give the same starts of care:
+    a start Annex A List 8 gives for a child the return holds must be the return's too, and a
+    start the return gives, of care in List 8's six months, for a child Annex A holds must be
+    Annex A's (List 8's, or List 10's date the child entered care)."""
+    sources = {source for e in journey.events for source in _sources(e)}
+    in_return = SSDA903 in sources
+    in_annex_a = any(source.startswith("Annex A") for source in sources)
+    if not (in_return and in_annex_a):
+        return
+    reference = journey.reference_date
+    for e in journey.events:
+        if e.kind != "looked_after_start":
+            continue
+        given = _sources(e)
+        if CHILDREN_IN_CARE in given and SSDA903 not in given:
+            yield _finding(
+                "PL09", first=CHILDREN_IN_CARE_WORDS, when=_uk(e.start), second=RETURN_WORDS
+            )
+        elif SSDA903 in given and not any(source.startswith("Annex A") for source in given):
+            in_window = reference is None or (
+                e.start <= reference
+                and (e.end is None or e.end > reference - CHILDREN_IN_CARE_WINDOW)
+            )
+            if in_window:
+                yield _finding(
+                    "PL09",
+                    first=RETURN_WORDS[:1].upper() + RETURN_WORDS[1:],
+                    when=_uk(e.start),
+                    second=CHILDREN_IN_CARE_WORDS,
+                )
 
 
 def _covers(referral: JourneyEvent, day: date) -> bool:

@@ -104,6 +104,16 @@ LABELS: dict[str, str] = {
     "factors": "Factors identified at the end of the assessment",
     "initial_cpc_target": "Target date for the initial child protection conference",
     "icpc_not_required": "Initial child protection conference judged unnecessary",
+    # the SSDA903 return (its legal status, placement and care leaver keys are Annex A's)
+    "reason_new_episode": "Reason for the new episode",
+    "reason_place_change": "Reason for the change of placement",
+    "home_postcode": "Postcode of the child's home",
+    "review_participation": "The child's participation in the review",
+    "adopted_by_foster_carer": "Adopted by their foster carer",
+    "adopters": "Number of adopters",
+    "adopters_sex": "Adopters",
+    "previous_permanence": "Previous permanence order",
+    "date_known": "How much of the date is known",
     # partner-agency extracts
     "record_id": "The agency's record reference",
     "details": "What the agency recorded",
@@ -139,6 +149,12 @@ _OTHER_KEYS = {
     "icpc_not_required": _Kind("yes_no", "yes_no"),
     # Annex A's column is free text, but a placement outside England is given by its code.
     "placement_la": _Kind("code", "la_of_placement"),
+    "reason_new_episode": _Kind("code", "reason_new_episode"),
+    "reason_place_change": _Kind("code", "reason_place_change"),
+    "review_participation": _Kind("code", "review_participation"),
+    "adopters_sex": _Kind("code", "adopters_sex"),
+    "previous_permanence": _Kind("code", "previous_permanence"),
+    "adopters": _Kind("count"),
 }
 KINDS: dict[str, _Kind] = {**_annex_a_kinds(), **_OTHER_KEYS}
 
@@ -174,7 +190,11 @@ for _schema in LISTS.values():
     for _listed in _schema.events:
         OWN_DATE.setdefault(_listed.kind, frozenset({_listed.date}))
 OWN_DATE.setdefault("icpc_due", frozenset({"initial_cpc_target"}))
-_START_BASIS = {"18th birthday": "the 18th birthday", "reference date": "the reference date"}
+_START_BASIS = {
+    "18th birthday": "the 18th birthday",
+    "reference date": "the reference date",
+    "birthday": "the young person's latest birthday",
+}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _WORDS = re.compile(r"[_\s]+")
 # Several codes in one cell: "2A,3B", "2A; 3B", "2A 3B".

@@ -28,8 +28,13 @@ LABELS: dict[str, str] = {
     "looked_after_end": "Stopped being looked after",
     "legal_status_start": "Current legal status started",
     "placement_change": "Placement changed",
+    "care_episode": "Care episode started",
     "missing_episode": "Missing episode",
+    "away_from_placement": "Away from placement without authorisation",
     "care_leaver": "Became a care leaver",
+    "care_leaver_status": "Care leaver's contact, accommodation and activity recorded",
+    "uasc_ceased": "Stopped being an unaccompanied asylum-seeking child",
+    "previous_permanence": "Previous permanence order (before this care)",
     "adoption_decision": "Decision that the child should be adopted",
     "placement_order": "Placement order",
     "adoption_match": "Matched with adopters",
@@ -58,6 +63,8 @@ LABELS: dict[str, str] = {
     "dental_check": "Dental check",
     "pathway_plan_review": "Pathway plan review",
     "care_leaver_contact": "Contact with the care leaver",
+    "social_worker_allocated": "Social worker allocated",
+    "own_child_born": "Their own child was born",
     "death": "Died",
 }
 ORDER = {kind: i for i, kind in enumerate(LABELS)}
@@ -78,6 +85,9 @@ OUTCOME_KINDS = frozenset(
         "fostering_for_adoption",
         "adoption_decision_reversed",
         "legal_status_start",
+        "care_episode",
+        "uasc_ceased",
+        "previous_permanence",
     }
 )
 # Steps in the authority's own response: they count for first need (they show need was seen)
@@ -106,6 +116,8 @@ PRACTICE_KINDS = frozenset(
         "dental_check",
         "pathway_plan_review",
         "care_leaver_contact",
+        "care_leaver_status",
+        "social_worker_allocated",
     }
 )
 # The events that can make a child a child in need (``child_in_need`` says which do).
@@ -122,11 +134,13 @@ def child_in_need(kind: str, details: Mapping[str, Any]) -> bool:
 
 # First need: the earliest event that is not help, the end of help, or an outcome of care.
 # A life's own dates: an unborn child's expected birth (the CIN census), a death.
-LIFE_KINDS = frozenset({"expected_birth", "death"})
+# A looked-after child's own child being born (the SSDA903's MC_DOB) is a date of their life.
+LIFE_KINDS = frozenset({"expected_birth", "death", "own_child_born"})
 NEED_EXCLUDED = HELP_KINDS | END_KINDS | OUTCOME_KINDS | PRACTICE_KINDS | LIFE_KINDS
 
 AGENCY_LABELS = {
     "social_care": "Children's social care",
+    "care": "Care",  # the children looked after return (SSDA903): the journey's care history
     "police": "Police",
     "health": "Health",
     "education": "Education",

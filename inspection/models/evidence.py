@@ -15,7 +15,7 @@ class Upload(Model):
     inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Inspection", related_name="uploads", on_delete=fields.CASCADE
     )
-    source_kind = fields.CharField(max_length=20)  # annex-a | cin-census | agency
+    source_kind = fields.CharField(max_length=20)  # annex-a | cin-census | ssda903 | agency
     agency = fields.CharField(max_length=60, default="")
     filename = fields.CharField(max_length=300)
     sha256 = fields.CharField(max_length=64, db_index=True)

@@ -1,5 +1,6 @@
 """The synthetic local authority: children with true journeys, and the files an inspection
-receives about them (Annex A, CIN census, partner-agency extracts) plus the answer key.
+receives about them (Annex A, CIN census, the SSDA903 children looked after return,
+partner-agency extracts) plus the answer key.
 
 ``generate`` is deterministic per seed: the same seed writes byte-identical files.
 See docs/synthetic.md.
@@ -19,6 +20,8 @@ from inspection.synthetic.journeys import Journey, Staff, Storyteller, Window
 from inspection.synthetic.mess import mess_up
 from inspection.synthetic.noise import NOISE, Noise
 from inspection.synthetic.population import Population
+from inspection.synthetic.ssda903 import FILENAME as SSDA903_FILE
+from inspection.synthetic.ssda903 import Ssda903Writer
 from inspection.synthetic.truth import TruthWriter, events, first_need
 
 __all__ = ["generate", "LA_NAME", "FILES", "NOISE", "Noise"]
@@ -32,6 +35,7 @@ FILES = (
     "early_help.csv",
     "social_care.csv",
     "cin_census.xml",
+    SSDA903_FILE,
     "truth.json",
 )
 LA_FAMILY_SHARE = 0.62
@@ -93,6 +97,7 @@ def generate(
         open(out_dir / "truth.json", "w", encoding="utf-8", newline="\n") as truth_fh,
     ):
         cin = CinCensusWriter(cin_fh, reference_date)
+        care = Ssda903Writer(reference_date)
         truth = TruthWriter(truth_fh, meta)
         while made < children:
             kind, kids = population.family(children - made)
@@ -132,6 +137,7 @@ def generate(
                 extracts.add(j)
                 annex.add(j, evs)
                 cin.child(j)
+                care.child(j)
                 truth.child(j, evs)
         cin.close()
         truth.close()
@@ -143,6 +149,8 @@ def generate(
         mess = mess_up(sheets, random.Random(f"{seed}:mess"))
     write_workbook(out_dir / "annex_a.xlsx", sheets, reference_date, LA_NAME)
     files["cin_census.xml"] = cin.count
+    files[SSDA903_FILE] = care.children
+    care.write(out_dir)
     files["truth.json"] = made
     return {
         "children": made,

@@ -129,3 +129,25 @@ def test_import_bundle_needs_each_file_named_by_kind(cli_env, inspection_id, tmp
     )
     assert result.returncode == 2
     assert "does not say what the file is: write KIND=FILE" in result.stderr
+
+
+def test_import_ssda903_loads_a_zip_of_the_returns_tables(cli_env, inspection_id, tmp_path):
+    from tests.evidence.test_ssda903 import GOOD, write_zip
+
+    path = write_zip(tmp_path / "ssda903.zip", GOOD)
+    result = run_cli(["import", "ssda903", str(path), "--inspection", str(inspection_id)], cli_env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Loaded ssda903.zip as upload ")
+    assert lines[1:] == [
+        "  Header (file header.csv): 1 rows read, 1 accepted, 0 rejected",
+        "  Episodes (file episodes.csv): 4 rows read, 4 accepted, 0 rejected",
+        "  Reviews (file reviews.csv): 1 rows read, 1 accepted, 0 rejected",
+        "  Missing (file missing.csv): 2 rows read, 2 accepted, 0 rejected",
+        "Issues: 0 errors, 0 warnings, 0 notes. Events: 7.",
+    ]
+    bad = tmp_path / "bad.zip"
+    write_zip(bad, {}, {"notes.txt": "x"})
+    refused = run_cli(["import", "ssda903", str(bad), "--inspection", str(inspection_id)], cli_env)
+    assert refused.returncode == 1
+    assert "bad.zip holds notes.txt, which is not a CSV file" in refused.stderr

@@ -5,6 +5,7 @@ with that one field not a date."""
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -228,3 +229,103 @@ def test_a_conference_due_after_the_reference_date_is_no_warning(tmp_path: Path)
     staged = read_cin_census(path, REFERENCE, MAX)
     assert [e.start for e in staged.events if e.kind == "icpc_due"] == [date(2026, 11, 7)]
     assert [i.rule for i in staged.issues] == ["PL06"]
+
+
+SSDA903 = "DfE SSDA903 children looked after return (CSV tables)"
+# A return that fills every date column, each kind of episode once: (table, columns, rows).
+RETURN_ROWS: dict[str, list[dict[str, str]]] = {
+    "Header": [{"CHILD": "C1", "SEX": "1", "DOB": "01/01/2010", "MC_DOB": "02/02/2026"}],
+    "Episodes": [
+        {"DECOM": "10/01/2020", "RNE": "S", "DEC": "20/02/2020", "REC": "X1"},
+        {"DECOM": "20/02/2020", "RNE": "P", "DEC": "01/03/2020", "REC": "X1"},
+        {"DECOM": "01/03/2020", "RNE": "L", "DEC": "05/04/2020", "REC": "X1"},
+        {"DECOM": "05/04/2020", "RNE": "", "DEC": "06/05/2020", "REC": "E11"},
+    ],
+    "Reviews": [{"DOB": "01/01/2010", "REVIEW": "15/01/2020", "REVIEW_CODE": "PN1"}],
+    "Missing": [
+        {"DOB": "01/01/2010", "MISSING": "M", "MIS_START": "01/02/2020", "MIS_END": "02/02/2020"},
+        {"DOB": "01/01/2010", "MISSING": "A", "MIS_START": "03/02/2020", "MIS_END": "04/02/2020"},
+    ],
+    "OC3": [{"DOB": "01/01/2010", "IN_TOUCH": "YES", "DATE": "07/07/2026"}],
+    "OC2": [{"DOB": "01/01/2010"}],
+    "AD1": [{"DOB": "01/01/2010", "DATE_INT": "08/08/2020", "DATE_MATCH": "09/09/2020"}],
+    "PlacedAdoption": [
+        {"DOB": "01/01/2010", "DATE_PLACED": "10/08/2020", "DATE_PLACED_CEASED": "11/09/2020"}
+    ],
+    "PrevPerm": [{"DOB": "01/01/2010", "PREV_PERM": "P1", "DATE_PERM": "03/03/2015"}],
+    "UASC": [{"DOB": "01/01/2010", "DUC": "04/04/2021"}],
+    "SocialWorkers": [{"SW_ID": "W1", "SW_DECOM": "05/05/2021", "SW_DEC": "06/06/2021"}],
+}
+
+
+def _write_return(path: Path, rows: dict[str, list[dict[str, str]]]) -> Path:
+    import zipfile
+
+    from inspection.evidence.ssda903 import TABLES
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for table in TABLES:
+            columns = [*table.columns, *table.optional]
+            out = io.StringIO()
+            writer = csv.DictWriter(out, columns, restval="")
+            writer.writeheader()
+            writer.writerows({"CHILD": "C1", **r} for r in rows[table.name])
+            archive.writestr(table.template, out.getvalue())
+    return path
+
+
+def _return_cells(rows: dict[str, list[dict[str, str]]]) -> list[tuple[DateField, int, str]]:
+    """Every filled date cell of the return: (its field, row, value)."""
+    fields = {f.key: f for f in every_format()[SSDA903]}
+    return [
+        (fields[f"{table}/{column}"], number, value)
+        for table, table_rows in rows.items()
+        for number, row in enumerate(table_rows, start=2)
+        for column, value in row.items()
+        if f"{table}/{column}" in fields and value
+    ]
+
+
+def test_every_ssda903_date_column_reaches_the_journey_or_an_issue(tmp_path: Path):
+    from inspection.evidence.ssda903 import read_ssda903
+
+    staged = read_ssda903(_write_return(tmp_path / "r.zip", RETURN_ROWS), REFERENCE, MAX)
+    cells = _return_cells(RETURN_ROWS)
+    # the enumeration names every date column the return has, and the return fills each
+    assert {f.key for f, _, _ in cells} == {f.key for f in every_format()[SSDA903]}
+    for field in every_format()[SSDA903]:
+        table = field.key.split("/")[0]
+        events = [e for e in staged.events if e.sheet == f"ssda903_{table.lower()}.csv"]
+        for fate in field.fates:
+            days = {
+                date(*(int(p) for p in reversed(v.split("/")))) for f, _, v in cells if f is field
+            }
+            if fate.becomes is Becomes.BIRTH:
+                assert {c.dob for c in staged.children.values()} == days, field.key
+                continue
+            if fate.becomes is Becomes.END:
+                found = [e for e in events if e.kind == fate.kind and e.end in days]
+            else:
+                found = [e for e in events if e.kind == fate.kind and e.start in days]
+            assert found, (field.key, fate)
+            assert fate.kind in kinds.LABELS
+    placed = [
+        DatedCell(
+            "C1",
+            f"ssda903_{f.key.split('/')[0].lower()}.csv",
+            row,
+            f.name,
+            f.key,
+            date(*(int(p) for p in reversed(v.split("/")))),
+        )
+        for f, row, v in cells
+    ]
+    assert reached(staged, placed) == (len(placed), [])
+    # each date column in turn not a date: an issue naming its cell
+    for field, row, _ in cells:
+        table, column = field.key.split("/")
+        broken = {name: [dict(r) for r in table_rows] for name, table_rows in RETURN_ROWS.items()}
+        broken[table][row - 2][column] = NOT_A_DATE
+        again = read_ssda903(_write_return(tmp_path / "b.zip", broken), REFERENCE, MAX)
+        cell = DatedCell("C1", f"ssda903_{table.lower()}.csv", row, column, field.key, None)
+        assert reached(again, [cell]) == (1, []), field.key

@@ -201,12 +201,13 @@ async def test_the_agency_field_is_revealed_only_for_an_agency_extract(db):
     assert [re.search(r'value="([^"]+)"', r).group(1) for r in radios] == [
         "annex-a",
         "cin-census",
+        "ssda903",
         "agency",
     ]
     # Only the agency extract's choice controls the agency field; the field sits in its
     # conditional reveal, hidden while another kind is chosen (and shown without scripts).
-    assert ["data-reveals" in r for r in radios] == [False, False, True]
-    assert 'data-reveals="conditional-agency"' in radios[2]
+    assert ["data-reveals" in r for r in radios] == [False, False, False, True]
+    assert 'data-reveals="conditional-agency"' in radios[3]
     assert "checked" in radios[0]
     reveal = page.index(
         '<div class="govuk-radios__conditional govuk-radios__conditional--hidden"'

@@ -143,6 +143,18 @@ async def test_upload_progress_report_filter_and_xlsx_download(db, tmp_path):
 
         template = await client.get(f"{base}/templates/agency_police.csv")
         assert template.text.startswith("record_id,person_id,nhs_number,upn,la_child_id")
+        page = (await client.get(base)).text
+        assert (
+            f'<a class="govuk-link" href="{base}/templates/ssda903_episodes.csv" download>'
+            "ssda903_episodes.csv</a> (Episodes)" in page
+        )
+        episodes = await client.get(f"{base}/templates/ssda903_episodes.csv")
+        assert episodes.status_code == 200
+        assert episodes.text == (
+            "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,"
+            "PL_POST,URN\n"
+        )
+        assert (await client.get(f"{base}/templates/ssda903_nothing.csv")).status_code == 404
 
 
 async def test_bad_file_upload_shows_why_nothing_was_loaded(db, tmp_path):
@@ -180,3 +192,32 @@ async def test_readers_cannot_upload_and_strangers_see_nothing(db):
     async with await _client(db) as client:
         await sign_in(client, "stranger@example.org")
         assert (await client.get(f"/inspections/{inspection.id}/evidence")).status_code == 404
+
+
+async def test_an_ssda903_return_is_uploaded_as_a_zip_and_its_problems_named_by_file_and_row(
+    db, tmp_path
+):
+    from tests.evidence.test_ssda903 import GOOD, write_zip
+
+    inspection = await make_inspection()
+    await member(inspection, await make_user("lead@example.org", "lead_inspector"))
+    tables = {**GOOD, "Reviews": [["100001", "03/04/2012", "", "PN1"]]}
+    path = write_zip(tmp_path / "ssda903.zip", tables)
+    async with await _client(db) as client:
+        await sign_in(client, "lead@example.org")
+        base = f"/inspections/{inspection.id}/evidence"
+        page = (await client.get(base)).text
+        assert "SSDA903 children looked after return" in page
+        response = await client.post(
+            base,
+            headers={"HX-Request": "true"},
+            data={"source_kind": "ssda903", "agency": ""},
+            files={"file": ("ssda903.zip", path.read_bytes(), "application/zip")},
+        )
+        poll = re.search(r'hx-get="([^"]+/jobs/[^"]+)"', response.text).group(1)
+        status = await _poll(client, poll)
+        assert "ssda903.zip loaded" in status.text, status.text
+        upload_id = int(re.search(r"/uploads/(\d+)", status.text).group(1))
+        report = await client.get(f"{base}/uploads/{upload_id}")
+        assert _wheres(report.text) == ["reviews.csv row 2"]
+        assert "The review has no date (REVIEW); the row was not loaded." in report.text

@@ -23,16 +23,26 @@ _made = iter(range(1, 1000))
 
 async def _journey(events, dob=date(2015, 3, 4), died=None, census=()):
     """A child (the inspection's reference date is f.inspection's) with ``events``: (kind,
-    start, end) from social care in Annex A List 7, and ``census`` likewise from a CIN census
-    whose reference date is 31/03/2025."""
+    start, end) from social care, or (kind, start, end, where): an Annex A list's sheet
+    ("List_8", List_7 when not given) or "ssda903", the children looked after return (the Care
+    lane); and ``census`` likewise from a CIN census whose reference date is 31/03/2025."""
     insp = await f.inspection(f"T{next(_made)}")
     up = await f.upload(insp, "annex_a.xlsx")
     child = await Child.create(
         inspection=insp, la_child_id="LA1", given_name="Ada", dob=dob, death_date=died
     )
     record = await f.record(insp, up, "social_care", "LA1", la_child_id="LA1", child=child)
-    for kind, start, end in events:
-        await f.event(insp, record, kind, start, end, sheet="List_7")
+    care = None
+    for kind, start, end, *where in events:
+        if where == ["ssda903"]:
+            if care is None:
+                returned = await Upload.create(
+                    inspection=insp, source_kind="ssda903", filename="903.zip", sha256="903"
+                )
+                care = await f.record(insp, returned, "care", "LA1", la_child_id="LA1", child=child)
+            await f.event(insp, care, kind, start, end, sheet="episodes.csv")
+        else:
+            await f.event(insp, record, kind, start, end, sheet=where[0] if where else "List_7")
     if census:
         returned = await Upload.create(
             inspection=insp,
@@ -132,6 +142,25 @@ CASES = [
         "Child protection plan started on 01/03/2025 is recorded with different ends "
         "(01/06/2025 and 01/09/2025): shown as 2 events.",
     ),
+    (
+        "PL09",
+        dict(
+            events=[
+                ("looked_after_start", date(2026, 2, 3), None, "List_8"),
+                # the return's earlier period of care, ended long before Annex A's year
+                ("looked_after_start", date(2020, 1, 6), date(2021, 1, 6), "ssda903"),
+            ]
+        ),
+        dict(
+            events=[
+                ("looked_after_start", date(2026, 2, 3), None, "List_8"),
+                ("looked_after_start", date(2026, 2, 3), None, "ssda903"),
+                ("looked_after_start", date(2020, 1, 6), date(2021, 1, 6), "ssda903"),
+            ]
+        ),
+        "Annex A List 8 (children in care) records that the child started to be looked after "
+        "on 03/02/2026, but the SSDA903 return does not.",
+    ),
 ]
 
 
@@ -145,7 +174,9 @@ async def test_each_journey_rule_fires_on_a_journey_that_breaks_it_only(
     if message is not None:
         assert found[0][1] == message
     _, _, fine = await _journey(**kept)
-    assert _messages(fine) == []
+    # Kept for PL09: Annex A List 8 and the return give the same start of care, which is one
+    # event from two sources, and the journey says so (the notice PL07).
+    assert [r for r, _ in _messages(fine)] == (["PL07"] if rule == "PL09" else [])
 
 
 async def test_a_child_over_18_is_flagged_and_a_care_leaver_only_over_25(db):
@@ -245,3 +276,42 @@ async def test_the_page_and_the_command_line_say_an_event_was_recorded_twice(db,
         "  Child protection plan started on 01/03/2025 is recorded in Annex A List 7, CIN census "
         "2025: shown once, with what each recorded.",
     ]
+
+
+async def test_a_start_of_care_only_the_return_gives_is_flagged_for_a_child_annex_a_holds(db):
+    _, _, journey = await _journey(
+        [
+            ("referral", date(2025, 12, 1), None, "List_6"),
+            ("looked_after_start", date(2026, 1, 5), None, "ssda903"),
+            ("placement_change", date(2026, 3, 9), None, "ssda903"),
+        ]
+    )
+    assert _messages(journey) == [
+        (
+            "PL09",
+            "The SSDA903 return records that the child started to be looked after on "
+            "05/01/2026, but Annex A List 8 (children in care) does not.",
+        )
+    ]
+    # a child only the return holds: there is no Annex A of theirs to disagree with
+    _, _, alone = await _journey([("looked_after_start", date(2026, 1, 5), None, "ssda903")])
+    assert _messages(alone) == []
+
+
+async def test_a_start_of_care_annex_a_gives_as_the_date_an_adopted_child_entered_care_agrees(db):
+    _, _, journey = await _journey(
+        [
+            ("looked_after_start", date(2023, 9, 7), date(2026, 8, 8), "ssda903"),
+            ("looked_after_start", date(2023, 9, 7), None, "List_10"),
+        ]
+    )
+    # no disagreement: one start of care from two sources, which the notice PL07 says
+    assert [r for r, _ in _messages(journey)] == ["PL07"]
+    # a period of care that ended before List 8's six months is not one List 8 would give
+    _, _, earlier = await _journey(
+        [
+            ("referral", date(2025, 12, 1), None, "List_6"),
+            ("looked_after_start", date(2023, 9, 7), date(2026, 3, 1), "ssda903"),
+        ]
+    )
+    assert _messages(earlier) == []

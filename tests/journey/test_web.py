@@ -401,3 +401,28 @@ async def test_not_this_child_asks_first_then_separates_the_record_with_a_reason
     assert "Not this child" not in after.text
     again = await client.get(confirm_url)
     assert again.status_code == 404
+
+
+async def test_a_childs_care_history_from_the_return_is_the_care_lane_in_words(
+    client, db, tmp_path
+):
+    from inspection.evidence.load import import_file
+    from tests.evidence.test_ssda903 import GOOD, write_zip
+
+    insp = await f.inspection()
+    user = await create_user("inspector@example.org", "Ina Spector", "inspector", PASSWORD)
+    await add_member(insp, user, "inspector")
+    await client.post("/login", data={"email": user.email, "password": PASSWORD})
+    await import_file(insp.id, write_zip(tmp_path / "ssda903.zip", GOOD), "ssda903", None, db)
+    child = await Child.get(inspection_id=insp.id, la_child_id="100001")
+    html = (await client.get(f"/inspections/{insp.id}/children/{child.id}")).text
+    assert ">Care</text>" in html
+    assert "<title>06/01/2025: Started to be looked after (Care)</title>" in html
+    assert "<title>10/02/2026 to 01/06/2026: Placement changed (Care)</title>" in html
+    assert "Single period under S20" in html and "Full care order" in html
+    assert "The carer asked for the placement to end because of the child&#39;s behaviour" in html
+    assert ">V2<" not in html and ">CREQB<" not in html
+    assert "ssda903.zip, episodes.csv, row 4" in html
+    assert (
+        'Placement moves in the last 12 months</dt><dd class="govuk-summary-list__value">2</dd>'
+    ) in html

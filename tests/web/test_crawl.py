@@ -203,7 +203,7 @@ async def test_task_list_of_the_demo_inspection(db):
     auditor = await User.get(email="auditor@crawl.example")
     expected_lead = [
         ("Set up and team", "Completed", "2 people in the team", ""),
-        ("Evidence", "Completed", "7 files loaded, 0 warnings to read", ""),
+        ("Evidence", "Completed", "8 files loaded, 0 warnings to read", ""),
         (
             "Linkage review",
             "Not started",

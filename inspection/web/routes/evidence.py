@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from inspection.evidence import ssda903
 from inspection.evidence.agencies import KINDS
 from inspection.evidence.incoming import receive
 from inspection.evidence.load import SOURCE_KINDS
@@ -36,6 +37,7 @@ from inspection.web.templating import render
 DOCS_TEMPLATES = Path(__file__).resolve().parents[3] / "docs" / "templates"
 AGENCIES = (*KINDS, "social_care")
 TEMPLATES = (*AGENCIES, "other")  # agency_other.csv: the same columns, for any other agency
+SSDA903_TEMPLATES = tuple((t.template, t.label) for t in ssda903.TABLES)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The event the page listens for to refresh its uploads and attempts.
 CHANGED = "evidence-changed"
@@ -62,6 +64,7 @@ async def evidence_page(request: Request) -> Response:
             "kinds": SOURCE_KINDS,
             "agencies": AGENCIES,
             "templates": TEMPLATES,
+            "ssda903_templates": SSDA903_TEMPLATES,
             "can_upload": role in EDITORS,
             "error": "",
         },
@@ -100,6 +103,7 @@ async def start_upload(request: Request) -> Response:
                 "kinds": SOURCE_KINDS,
                 "agencies": AGENCIES,
                 "templates": TEMPLATES,
+                "ssda903_templates": SSDA903_TEMPLATES,
                 "can_upload": True,
                 "error": error,
             },
@@ -205,6 +209,15 @@ async def agency_template(request: Request) -> Response:
     return FileResponse(path, media_type="text/csv", filename=path.name)
 
 
+async def ssda903_template(request: Request) -> Response:
+    await require_inspection(request, READERS)
+    name = f"ssda903_{request.path_params['table']}.csv"
+    path = DOCS_TEMPLATES / name
+    if name not in dict(SSDA903_TEMPLATES) or not path.is_file():
+        raise not_found()
+    return FileResponse(path, media_type="text/csv", filename=path.name)
+
+
 routes = [
     Route("/inspections/{inspection_id:id}/evidence", evidence_page, methods=["GET"]),
     Route("/inspections/{inspection_id:id}/evidence", start_upload, methods=["POST"]),
@@ -222,6 +235,11 @@ routes = [
     Route(
         "/inspections/{inspection_id:id}/evidence/templates/agency_{agency}.csv",
         agency_template,
+        methods=["GET"],
+    ),
+    Route(
+        "/inspections/{inspection_id:id}/evidence/templates/ssda903_{table}.csv",
+        ssda903_template,
         methods=["GET"],
     ),
 ]
