@@ -321,3 +321,61 @@ async def test_a_rounds_instrument_is_what_its_new_audits_are_made_with(db):
     assert (chosen.code, chosen.version) == ("children_in_care", "1")
     kept = await Audit.get(id=first.id).prefetch_related("rubric")
     assert kept.rubric.code == "child_help"  # started before the change: keeps its instrument
+
+
+async def test_every_instrument_is_described_and_choosable_in_the_browser(db):
+    inspection = await make_inspection("T01")
+    await make_user(inspection, "lead@x.test", "lead_inspector")
+    client = await _client(db, "lead@x.test")
+    page = (await client.get("/instruments")).text
+    titles = [parse_definition(f.definition).title for f in current_rubric_files()]
+    for title in titles:
+        assert f'<h2 class="govuk-heading-l">{title}' in page
+    assert "Default</strong>" in page
+    assert '<td class="govuk-table__cell">The experiences and progress of care leavers</td>' in page
+    for code in ("care_leavers", "stable_homes", "help_and_protection", "csa_family"):
+        assert code not in page
+    form = (await client.get("/inspections/new")).text
+    options = form.split('id="instrument" name="instrument"')[1].split("</select>")[0]
+    assert options.count("<option") == len(CURRENT)
+    assert '<option value="child_help" selected>' in options
+    made = await client.post(
+        "/inspections",
+        data={
+            "la": "T01",
+            "kind": "jtai",
+            "title": "JTAI 2026",
+            "instrument": "csa_family",
+            "theme": "Child sexual abuse in the family environment",
+            "reference-day": "2",
+            "reference-month": "11",
+            "reference-year": "2026",
+        },
+    )
+    assert made.status_code == 303
+    jtai = await Inspection.get(title="JTAI 2026").prefetch_related("rubric")
+    assert (jtai.rubric.code, jtai.theme) == (
+        "csa_family",
+        "Child sexual abuse in the family environment",
+    )
+    overview = (await client.get(f"/inspections/{jtai.id}")).text
+    assert (
+        '<dd class="govuk-summary-list__value">JTAI: child sexual abuse in the family '
+        "environment</dd>" in overview
+    )
+    refused = await client.post(
+        "/inspections",
+        data={
+            "la": "T01",
+            "kind": "jtai",
+            "title": "Another",
+            "instrument": "nothing",
+            "reference-day": "2",
+            "reference-month": "11",
+            "reference-year": "2026",
+        },
+    )
+    assert refused.status_code == 400
+    assert '<a href="#instrument">There is no instrument nothing.' in refused.text
+    assert not await Inspection.filter(title="Another").exists()
+    await client.aclose()
