@@ -8,6 +8,7 @@ import os
 from datetime import UTC, datetime
 
 import httpx2
+from markupsafe import escape
 from openpyxl import load_workbook
 
 from inspection.audit.audits import create_audit
@@ -330,7 +331,7 @@ async def test_every_instrument_is_described_and_choosable_in_the_browser(db):
     page = (await client.get("/instruments")).text
     titles = [parse_definition(f.definition).title for f in current_rubric_files()]
     for title in titles:
-        assert f'<h2 class="govuk-heading-l">{title}' in page
+        assert f'<h2 class="govuk-heading-l">{escape(title)}' in page
     assert "Default</strong>" in page
     assert '<td class="govuk-table__cell">The experiences and progress of care leavers</td>' in page
     for code in ("care_leavers", "stable_homes", "help_and_protection", "csa_family"):
