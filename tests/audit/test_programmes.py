@@ -392,3 +392,20 @@ async def test_the_command_line_runs_a_programme(db, tmp_path):
     assert (await Inspection.get(id=doc["id"]).prefetch_related("rubric")).rubric.code == "leaders"
     listed = run_cli(["programme", "list"], env)
     assert listed.stdout.strip() == f"{programme.id}: Audits 2026 (Authority T01), 3 rounds"
+
+
+async def test_the_trend_takes_seven_queries_whatever_the_rounds(db):
+    from tests.query_count import count_queries
+
+    programme, first, second = await _world()
+    with count_queries() as two_rounds:
+        await programme_trend(programme, None)
+    lead = await _lead()
+    third = await add_round(programme, "monthly-audit", "December", date(2026, 12, 1), "", "", lead)
+    _, members = await make_sample(third, n=2)
+    rubric = await find_instrument("child_help")
+    await _audit(third, members[0], lead, rubric, "good")
+    with count_queries() as three_rounds:
+        doc = await programme_trend(programme, lead)
+    assert two_rounds.count == three_rounds.count == 7
+    assert [r["title"] for r in doc["rounds"]] == ["September audit", "November week", "December"]
