@@ -6,6 +6,7 @@ from datetime import date
 
 from tortoise.expressions import F
 
+from inspection.audit.rubric import RubricError, find_instrument
 from inspection.models import AccessLog, Inspection, LocalAuthority, Membership, User
 from inspection.models.columns import fits, max_length
 from inspection.models.core import InspectionKind, Role
@@ -41,8 +42,18 @@ async def add_local_authority(code: str, name: str) -> LocalAuthority:
 
 
 async def create_inspection(
-    la_code: str, kind: str, title: str, reference_date: date, created_by: User | None = None
+    la_code: str,
+    kind: str,
+    title: str,
+    reference_date: date,
+    created_by: User | None = None,
+    *,
+    instrument: str = "",
+    theme: str = "",
+    programme_id: int | None = None,
 ) -> Inspection:
+    """A new inspection (a round); ``instrument``: the code of the instrument its audits are
+    made with (the default when empty); ``theme``: what the round looks at."""
     code = la_code.strip().upper()
     la = await LocalAuthority.get_or_none(code=code) if fits(LocalAuthority, "code", code) else None
     if la is None:
@@ -57,12 +68,24 @@ async def create_inspection(
     if not fits(Inspection, "title", title.strip()):
         limit = max_length(Inspection, "title")
         raise InspectionError(f"The title must be {limit} characters or fewer.", "title")
+    if not fits(Inspection, "theme", theme.strip()):
+        limit = max_length(Inspection, "theme")
+        raise InspectionError(f"The theme must be {limit} characters or fewer.", "theme")
+    rubric = None
+    if instrument.strip():
+        try:
+            rubric = await find_instrument(instrument)
+        except RubricError as exc:
+            raise InspectionError(str(exc), "instrument") from None
     inspection = await Inspection.create(
         la=la,
         kind=kind_value,
         title=title.strip(),
         reference_date=reference_date,
         created_by=created_by,
+        rubric=rubric,
+        theme=theme.strip(),
+        programme_id=programme_id,
     )
     if created_by is not None and created_by.role in MEMBER_ROLES:
         # an administrator sees every inspection without joining its team

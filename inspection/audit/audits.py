@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from inspection.audit import scoring
 from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.moderation import selected_member_ids
-from inspection.audit.rubric import default_rubric
+from inspection.audit.rubric import round_rubric
 from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import LEAD_ROLES, Viewer, may_see_audit, visible_audits
 from inspection.models import (
@@ -238,6 +238,9 @@ async def create_audit(
 ) -> Audit:
     """Start the first or second marking of a sample member; returns an existing one if any.
 
+    A first marking is made with ``rubric`` if given, else the round's instrument; a second
+    marking with its first marking's.
+
     A member has at most one marking of each kind: the database holds (member, marking) unique,
     so of requests that start the same marking at once (a double click, two auditors) exactly
     one creates it, and every other gets that one back, or, for another auditor, the refusal.
@@ -268,7 +271,9 @@ async def create_audit(
         if member_id not in await selected_member_ids(int(found[0]["sample_id"])):
             raise AuditError("This child was not chosen for second marking.")
     if rubric is None:
-        rubric = await Rubric.get(id=first.rubric_id) if first else await default_rubric()
+        rubric = (
+            await Rubric.get(id=first.rubric_id) if first else await round_rubric(inspection_id)
+        )
     try:
         # The audit and its first revision are one unit: both exist or neither does.
         async with in_transaction():

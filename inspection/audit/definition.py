@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
+from inspection.audit.frameworks import FrameworkOutcome, IlacsArea
+
 NOT_APPLICABLE_LABEL = "Not applicable"
 # The overall judgement is kept beside the domains' grades under this key (no domain has it).
 OVERALL = "overall"
@@ -44,6 +46,10 @@ class Domain:
     allows_not_applicable: bool = False
     impact: bool = False
     safety_critical: bool = False
+    # What the domain's figures inform (``audit.frameworks``); instruments before these tags
+    # have none, and their domains are read under no area and no outcome.
+    area: IlacsArea | None = None
+    outcome: FrameworkOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,16 @@ class RubricDefinition:
         return (*self.domains, Domain(OVERALL, "Overall judgement", ""))
 
     @cached_property
+    def areas(self) -> tuple[IlacsArea, ...]:
+        """The ILACS areas the domains inform, in the vocabulary's order."""
+        return tuple(a for a in IlacsArea if any(d.area == a for d in self.domains))
+
+    @cached_property
+    def outcomes(self) -> tuple[FrameworkOutcome, ...]:
+        """The national framework outcomes and enablers the domains inform, in order."""
+        return tuple(o for o in FrameworkOutcome if any(d.outcome == o for d in self.domains))
+
+    @cached_property
     def titles(self) -> dict[str, str]:
         return {d.key: d.title for d in self.domains}
 
@@ -160,6 +176,8 @@ def parse_definition(definition: dict[str, Any]) -> RubricDefinition:
                 allows_not_applicable=bool(d.get("allows_not_applicable")),
                 impact=bool(d.get("impact")),
                 safety_critical=bool(d.get("safety_critical")),
+                area=IlacsArea(d["area"]) if d.get("area") else None,
+                outcome=FrameworkOutcome(d["outcome"]) if d.get("outcome") else None,
             )
             for d in definition["domains"]
         ),

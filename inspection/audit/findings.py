@@ -34,6 +34,7 @@ from typing import Any
 
 from tortoise import connections
 
+from inspection.audit.by_framework import read_by_framework
 from inspection.audit.definition import OVERALL, RubricDefinition, stored_definition
 from inspection.audit.moderation import chosen_for_second_marking
 from inspection.audit.status import AuditStatus, Marking
@@ -203,7 +204,7 @@ _AUDIT_SQL = (
 )
 
 
-async def _audit_rows(inspection_ids: Collection[int]) -> list[dict[str, Any]]:
+async def audit_rows(inspection_ids: Collection[int]) -> list[dict[str, Any]]:
     """Every audit of these inspections with its rubric, sample member and child: one query."""
     wanted = sorted({int(i) for i in inspection_ids})
     if not wanted:
@@ -278,7 +279,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value or [])
 
 
-def _first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[dict[str, Any]]:
+def first_markings(rows: list[dict[str, Any]], seen: Collection[int]) -> list[dict[str, Any]]:
     """The submitted first markings among ``rows`` that are in ``seen``, oldest first."""
     return [
         r
@@ -338,6 +339,10 @@ def _domain_rows(judged: list[Judged], definition: RubricDefinition) -> list[dic
             {
                 "domain": key,
                 "title": d.title,
+                "area": d.area.value if d.area else None,
+                "area_label": d.area.label if d.area else None,
+                "outcome": d.outcome.value if d.outcome else None,
+                "outcome_label": d.outcome.label if d.outcome else None,
                 "distribution": dist,
                 "good_or_better": asdict(share_good(graded(sampled))),
                 "tracked": asdict(share_good(graded(tracked), tracked=True)),
@@ -469,7 +474,7 @@ async def findings(
     """
     rounds, viewers = await round_viewers(inspection_id, viewer)
     viewers[inspection_id] = viewer
-    rows = await _audit_rows([r["id"] for r in rounds])
+    rows = await audit_rows([r["id"] for r in rounds])
     chosen = await chosen_for_second_marking([r["id"] for r in rounds], rows)
     by_round: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rounds}
     for row in rows:
@@ -478,7 +483,7 @@ async def findings(
     for r in rounds:
         round_rows = by_round[r["id"]]
         seen = visible_among(viewers[r["id"]], [marking_of(x) for x in round_rows], chosen)
-        firsts[r["id"]] = _first_markings(round_rows, seen)
+        firsts[r["id"]] = first_markings(round_rows, seen)
     here = [
         r for r in firsts.get(inspection_id, []) if sample_id is None or r["sample_id"] == sample_id
     ]
@@ -510,6 +515,7 @@ async def findings(
         for r in rounds
     ]
     here_round = next(r for r in rounds if r["id"] == inspection_id)
+    rubric_rows = _rubric_rows(judged)
     indicators: dict[str, Any] = {"available": False}
     if with_indicators:
         children = {
@@ -534,7 +540,8 @@ async def findings(
             "tracked": len({r["child_id"] for r in here if is_tracked(r)}),
         },
         "few_audits": FEW_AUDITS,
-        "rubrics": _rubric_rows(judged),
+        "rubrics": rubric_rows,
+        "by_framework": read_by_framework(rubric_rows),
         "trend": trend,
         "journey_indicators": indicators,
     }

@@ -17,10 +17,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from inspection.audit.definition import RubricDefinition, definition_of, stored_definition
-from inspection.models import Rubric
+from inspection.audit.frameworks import FrameworkOutcome, IlacsArea
+from inspection.models import Inspection, Rubric
 
 RUBRICS_DIR = Path(__file__).parent / "rubrics"
-DEFAULT_RUBRIC = ("child_help", "1")
+DEFAULT_RUBRIC = ("child_help", "2")
 
 
 class RubricError(ValueError):
@@ -89,6 +90,7 @@ def validate_definition(definition: Any) -> list[str]:
             if not isinstance(domain.get("guidance", []), list):
                 problems.append(f"Domain '{domain.get('key')}': guidance must be a list.")
             keys.append(str(domain.get("key")))
+            problems.extend(_tag_problems(domain))
             if domain.get("key") == "overall":
                 problems.append("'overall' is reserved and cannot be a domain key.")
         if len(set(keys)) != len(keys):
@@ -101,6 +103,19 @@ def validate_definition(definition: Any) -> list[str]:
             for key in rule.get(part, []):
                 if key not in keys:
                     problems.append(f"'overall_rule.{part}' names an unknown domain '{key}'.")
+    return problems
+
+
+def _tag_problems(domain: dict[str, Any]) -> list[str]:
+    """An area or outcome a domain names must be one of the vocabulary's (``frameworks``)."""
+    problems = []
+    for field, vocabulary in (("area", IlacsArea), ("outcome", FrameworkOutcome)):
+        value = domain.get(field)
+        if value is not None and value not in {v.value for v in vocabulary}:
+            known = ", ".join(v.value for v in vocabulary)
+            problems.append(
+                f"Domain '{domain.get('key')}': unknown {field} '{value}' (known: {known})."
+            )
     return problems
 
 
@@ -119,6 +134,31 @@ def load_rubric_file(path: Path) -> RubricFile:
 def builtin_rubric_files() -> tuple[RubricFile, ...]:
     """The versioned rubric data files, read and validated once."""
     return tuple(load_rubric_file(p) for p in sorted(RUBRICS_DIR.glob("*.json")))
+
+
+def _version_order(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (1 << 30, version)
+
+
+@cache
+def current_rubric_files() -> tuple[RubricFile, ...]:
+    """Each instrument's newest version: the ones offered for new rounds. Earlier versions stay
+    registered for the audits that were made with them."""
+    newest: dict[str, RubricFile] = {}
+    for f in builtin_rubric_files():
+        code = f.definition["code"]
+        if code not in newest or _version_order(f.definition["version"]) > _version_order(
+            newest[code].definition["version"]
+        ):
+            newest[code] = f
+    return tuple(newest[c] for c in sorted(newest))
+
+
+def is_current(code: str, version: str) -> bool:
+    return any(
+        (f.definition["code"], f.definition["version"]) == (code, version)
+        for f in current_rubric_files()
+    )
 
 
 def default_definition() -> RubricDefinition:
@@ -169,18 +209,57 @@ async def default_rubric() -> Rubric:
     return await Rubric.get(code=code, version=version)
 
 
+async def instrument_choices() -> list[Rubric]:
+    """The current version of every shipped instrument, the default first, then by title: what
+    a round may be audited with (the browser's and the command line's choice)."""
+    await ensure_builtin_rubrics()
+    rows = [r for r in await Rubric.all() if is_current(r.code, r.version)]
+    return sorted(rows, key=lambda r: ((r.code, r.version) != DEFAULT_RUBRIC, r.title))
+
+
+async def find_instrument(code: str, version: str | None = None) -> Rubric:
+    """The instrument ``code`` (its current version unless ``version`` is given); a clear
+    refusal naming the instruments there are when there is no such one."""
+    await ensure_builtin_rubrics()
+    code = code.strip()
+    if version is None:
+        found = next((r for r in await instrument_choices() if r.code == code), None)
+    else:
+        found = await Rubric.get_or_none(code=code, version=version.strip())
+    if found is None:
+        known = ", ".join(r.code for r in await instrument_choices())
+        which = f"{code} version {version}" if version else code
+        raise RubricError(f"There is no instrument {which}. The instruments are: {known}.")
+    return found
+
+
+async def round_rubric(inspection_id: int) -> Rubric:
+    """The instrument a round's new audits are made with: the one chosen for the round, else
+    the default."""
+    chosen = await Inspection.filter(id=inspection_id).values_list("rubric_id", flat=True)
+    if chosen and chosen[0] is not None:
+        return await Rubric.get(id=chosen[0])
+    return await default_rubric()
+
+
 async def rubric_list() -> list[dict[str, Any]]:
     await ensure_builtin_rubrics()
     rows = await Rubric.all().order_by("code", "version")
-    return [
-        {
-            "id": r.id,
-            "code": r.code,
-            "version": r.version,
-            "title": r.title,
-            "sha256": r.sha256,
-            "domains": [d.key for d in definition_of(r).domains],
-            "default": (r.code, r.version) == DEFAULT_RUBRIC,
-        }
-        for r in rows
-    ]
+    listed = []
+    for r in rows:
+        definition = definition_of(r)
+        listed.append(
+            {
+                "id": r.id,
+                "code": r.code,
+                "version": r.version,
+                "title": r.title,
+                "sha256": r.sha256,
+                "domains": [d.key for d in definition.domains],
+                "default": (r.code, r.version) == DEFAULT_RUBRIC,
+                "current": is_current(r.code, r.version),
+                "areas": [a.label for a in definition.areas],
+                "outcomes": [o.label for o in definition.outcomes],
+            }
+        )
+    return listed

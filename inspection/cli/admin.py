@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from inspection.accounts import AccountError, create_user, email_fits
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
+from inspection.cli.programme import register_instrument
 from inspection.inspections import (
     InspectionError,
     add_local_authority,
@@ -77,8 +78,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--created-by",
         help="e-mail of the user who owns it (joins the team, unless an administrator)",
     )
+    create.add_argument(
+        "--instrument",
+        default="",
+        help="the code of the instrument its audits are made with (default: child_help; "
+        "inspection rubric list names them)",
+    )
+    create.add_argument("--theme", default="", help="what the round looks at")
     add_json_flag(create)
     create.set_defaults(handler=_inspection_create)
+    register_instrument(inspsub)
 
     member = inspsub.add_parser("add-member", help="give a user access to an inspection")
     member.add_argument("--inspection", required=True, type=int)
@@ -231,16 +240,25 @@ def _inspection_create(args: argparse.Namespace) -> int:
                 raise BadInput(f"There is no user with e-mail {args.created_by}.")
         try:
             inspection = await create_inspection(
-                args.la, args.kind, args.title, args.reference_date, owner
+                args.la,
+                args.kind,
+                args.title,
+                args.reference_date,
+                owner,
+                instrument=args.instrument,
+                theme=args.theme,
             )
         except InspectionError as exc:
             raise BadInput(str(exc)) from exc
+        await inspection.fetch_related("rubric")
         return {
             "id": inspection.id,
             "la": args.la.upper(),
             "kind": str(inspection.kind),
             "title": inspection.title,
             "reference_date": inspection.reference_date,
+            "instrument": inspection.rubric.code if inspection.rubric else "",
+            "theme": inspection.theme,
         }
 
     doc = run_with_db(work)

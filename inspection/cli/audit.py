@@ -24,6 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     find.add_argument("--inspection", required=True, type=int)
     find.add_argument("--sample", type=int, help="only this sample's audits")
     find.add_argument(
+        "--by",
+        choices=["instrument", "area", "outcome"],
+        default="instrument",
+        help="read the domains by instrument (the default), by ILACS judgement area or by "
+        "national framework outcome",
+    )
+    find.add_argument(
         "--user",
         help="e-mail of a member: the findings as they see them (without it, from the audits "
         "every member may see)",
@@ -44,7 +51,9 @@ def _rubric_list(args: argparse.Namespace) -> int:
         args,
         rows,
         lambda: "\n".join(
-            f"{r['code']} v{r['version']}{' (default)' if r['default'] else ''}: {r['title']}"
+            f"{r['code']} v{r['version']}{' (default)' if r['default'] else ''}"
+            f"{'' if r['current'] else ' (earlier version, kept for its audits)'}: {r['title']}"
+            + (f"\n  informs: {'; '.join(r['areas'])}" if r["areas"] else "")
             for r in rows
         ),
     )
@@ -55,7 +64,39 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
-def _text(doc: dict[str, Any]) -> str:
+def _share_line(title: str, g: dict[str, Any], tracked: dict[str, Any], few: int) -> str:
+    return (
+        f"  {title}: good or better {g['good']}/{g['n']} "
+        f"{_pct(g['share'])} (95% CI {_pct(g['low'])} to {_pct(g['high'])})"
+        + (f" (too few to say much: fewer than {few})" if g["few"] else "")
+        + (f"; tracked cases {tracked['good']}/{tracked['n']}" if tracked["n"] else "")
+    )
+
+
+def _framework_lines(doc: dict[str, Any], by: str) -> list[str]:
+    """The domains under each ILACS area (``by`` "area") or framework outcome ("outcome")."""
+    lines = []
+    groups = doc["by_framework"]["areas" if by == "area" else "outcomes"]
+    for group in groups:
+        lines.append(f"{group['label']}:")
+        for d in group["domains"]:
+            lines.append(
+                _share_line(
+                    f"{d['title']} ({d['rubric_title']})",
+                    d["good_or_better"],
+                    d["tracked"],
+                    doc["few_audits"],
+                )
+            )
+    untagged = doc["by_framework"]["untagged"]
+    if untagged:
+        lines.append(
+            f"{len(untagged)} domain(s) of an earlier instrument version name no area or outcome."
+        )
+    return lines
+
+
+def _text(doc: dict[str, Any], by: str = "instrument") -> str:
     lines = [f"Inspection {doc['inspection_id']}: {doc['audits']} submitted audits."]
     if doc["tracked_audits"]:
         lines.append(
@@ -67,19 +108,13 @@ def _text(doc: dict[str, Any]) -> str:
         at = written["written_at"]
         when = datetime.fromisoformat(at).strftime("%d/%m/%Y") if at else ""
         lines += [f"The inspectors' judgement ({written['written_by']}, {when}):", written["text"]]
+    if by != "instrument":
+        return "\n".join(lines + _framework_lines(doc, by))
     for r in doc["rubrics"]:
         lines.append(f"{r['rubric']}:")
         for d in r["domains"]:
-            g = d["good_or_better"]
             lines.append(
-                f"  {d['title']}: good or better {g['good']}/{g['n']} "
-                f"{_pct(g['share'])} (95% CI {_pct(g['low'])} to {_pct(g['high'])})"
-                + (f" (too few to say much: fewer than {doc['few_audits']})" if g["few"] else "")
-                + (
-                    f"; tracked cases {d['tracked']['good']}/{d['tracked']['n']}"
-                    if d["tracked"]["n"]
-                    else ""
-                )
+                _share_line(d["title"], d["good_or_better"], d["tracked"], doc["few_audits"])
             )
     return "\n".join(lines)
 
@@ -105,5 +140,5 @@ def _findings(args: argparse.Namespace) -> int:
         return await findings(args.inspection, viewer, args.sample)
 
     doc = run_with_db(work)
-    emit(args, doc, lambda: _text(doc))
+    emit(args, doc, lambda: _text(doc, args.by))
     return 0

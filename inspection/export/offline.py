@@ -51,7 +51,7 @@ from inspection.audit.audits import (
     save_audit,
 )
 from inspection.audit.definition import RubricDefinition, definition_of
-from inspection.audit.rubric import default_rubric
+from inspection.audit.rubric import round_rubric
 from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import NotAMember, viewer_for, visible_audits
 from inspection.evidence.files import check_workbook_bytes
@@ -271,7 +271,7 @@ async def build_offline_pack(
         if audit is not None:
             rubric = audit.rubric
         else:
-            fallback = fallback or await default_rubric()
+            fallback = fallback or await round_rubric(inspection_id)
             rubric = fallback
         by_rubric.setdefault(rubric.id, (rubric, []))[1].append(m)
     children = {

@@ -741,11 +741,68 @@ NO_JUDGEMENT = "The lead inspector has not written the judgement yet."
 FEW_NOTE = "Too few to say much"
 
 
-async def findings_tables(ctx: ExportContext) -> tuple[Table, Table]:
-    """The inspectors' judgement and the summary of the findings, from one computation of the
-    findings (``inspection.audit.findings``): what the findings page shows."""
+async def findings_tables(ctx: ExportContext) -> tuple[Table, Table, Table]:
+    """The inspectors' judgement, the summary of the findings and the findings by area and
+    outcome, from one computation of the findings (``inspection.audit.findings``): what the
+    findings page shows."""
     doc = await findings(ctx.inspection.id, ctx.viewer, with_indicators=False)
-    return await ctx.scrubbed(judgement_table(ctx, doc)), summary_table(ctx, doc)
+    return (
+        await ctx.scrubbed(judgement_table(ctx, doc)),
+        summary_table(ctx, doc),
+        framework_table(doc),
+    )
+
+
+def framework_table(doc: dict[str, Any]) -> Table:
+    """The findings read by ILACS judgement area, then by national framework outcome
+    (``doc["by_framework"]``): each domain that informs one, with its share good or better."""
+    table = Table(
+        "by_framework",
+        "By area and outcome",
+        "Every audited domain under the ILACS judgement area it informs, then under the "
+        "national framework outcome or enabler it informs, with its share good or better "
+        "among the sampled children (95% Wilson interval) and the tracked cases beside it. "
+        "Domains are not added together.",
+        [
+            Column("reading", "Read by"),
+            Column("heading", "Area or outcome"),
+            Column("instrument", "Instrument"),
+            Column("domain", "Domain"),
+            Column("graded", "Graded", "int"),
+            Column("good", "Good or better", "int"),
+            Column("share", "Share good or better", "percent"),
+            Column("low", "95% interval from", "percent"),
+            Column("high", "95% interval to", "percent"),
+            Column("tracked", "Tracked cases graded (in no estimate)", "int"),
+            Column("tracked_good", "Tracked cases good or better", "int"),
+            Column("few", f"Fewer than {FEW_AUDITS} graded audits"),
+        ],
+    )
+    read = doc["by_framework"]
+    for reading, groups in (
+        ("ILACS judgement area", read["areas"]),
+        ("National framework outcome", read["outcomes"]),
+    ):
+        for group in groups:
+            for d in group["domains"]:
+                share = d["good_or_better"]
+                table.rows.append(
+                    (
+                        reading,
+                        group["label"],
+                        d["rubric_title"],
+                        d["title"],
+                        share["n"],
+                        share["good"],
+                        _pct(share["share"]),
+                        _pct(share["low"]),
+                        _pct(share["high"]),
+                        d["tracked"]["n"],
+                        d["tracked"]["good"],
+                        FEW_NOTE if share["few"] else "",
+                    )
+                )
+    return table
 
 
 def judgement_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
@@ -838,10 +895,11 @@ def summary_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
 
 async def all_tables(ctx: ExportContext) -> list[Table]:
     """Every table, in sheet order (after About)."""
-    judgement, summary = await findings_tables(ctx)
+    judgement, summary, by_framework = await findings_tables(ctx)
     return [
         judgement,
         summary,
+        by_framework,
         await samples_table(ctx),
         await scores_table(ctx),
         await audits_table(ctx),

@@ -22,11 +22,13 @@ from inspection.models.core import (
 )
 from inspection.models.evidence import Upload, ValidationIssue
 from inspection.models.jobs import Job, JobKind, JobStatus
+from inspection.models.programmes import AuditProgramme
 from inspection.models.sampling import Sample, SampleMember
 
 __all__ = [
     "AccessLog",
     "Audit",
+    "AuditProgramme",
     "AuditRevision",
     "Child",
     "Concern",

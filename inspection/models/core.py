@@ -45,6 +45,8 @@ class InspectionKind(StrEnum):
     JTAI = "jtai"
     SELF_AUDIT = "self-audit"
     THEMATIC_AUDIT = "thematic-audit"
+    MONTHLY_AUDIT = "monthly-audit"
+    PRACTICE_WEEK = "practice-week"
 
     @property
     def label(self) -> str:
@@ -58,7 +60,15 @@ INSPECTION_KIND_LABELS = {
     InspectionKind.JTAI: "Joint targeted area inspection",
     InspectionKind.SELF_AUDIT: "Self-audit",
     InspectionKind.THEMATIC_AUDIT: "Thematic audit",
+    InspectionKind.MONTHLY_AUDIT: "Monthly audit",
+    InspectionKind.PRACTICE_WEEK: "Practice week",
 }
+# The kinds of round an audit programme holds (``audit.programmes``).
+PROGRAMME_ROUND_KINDS = (
+    InspectionKind.THEMATIC_AUDIT,
+    InspectionKind.MONTHLY_AUDIT,
+    InspectionKind.PRACTICE_WEEK,
+)
 
 
 class LocalAuthority(Model):
@@ -130,6 +140,20 @@ class Inspection(Model):
         "models.User", related_name="judgements", null=True, on_delete=fields.SET_NULL
     )
     judgement_at = fields.DatetimeField(null=True)
+    # The instrument the round's audits are made with (none: the default instrument); an audit
+    # keeps the instrument it was started with whatever the round's later choice.
+    rubric: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Rubric", related_name="rounds", null=True, on_delete=fields.RESTRICT
+    )
+    # The audit programme the round belongs to, if any, and what the round looks at.
+    programme: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.AuditProgramme", related_name="rounds", null=True, on_delete=fields.SET_NULL
+    )
+    theme = fields.CharField(max_length=300, default="")
+
+    # Foreign-key columns, declared for type checkers (Tortoise sets them).
+    rubric_id: int | None
+    programme_id: int | None
 
     class Meta:
         table = "inspection"

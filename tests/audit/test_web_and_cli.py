@@ -96,8 +96,26 @@ def test_cli_rubric_list_and_findings(cli_env):
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert [(x["code"], x["version"], x["default"]) for x in rows] == [
-        ("child_help", "1", True),
+        ("care_leavers", "1", False),
+        ("child_help", "1", False),
+        ("child_help", "2", True),
+        ("child_protection", "1", False),
+        ("children_in_care", "1", False),
+        ("csa_family", "1", False),
+        ("domestic_abuse", "1", False),
+        ("family_help", "1", False),
         ("front_door", "1", False),
+        ("front_door", "2", False),
+        ("leaders", "1", False),
+        ("youth_violence", "1", False),
+    ]
+    assert [x["code"] for x in rows if not x["current"]] == ["child_help", "front_door"]
+    text = run_cli(["rubric", "list"], cli_env).stdout.splitlines()
+    assert text[:3] == [
+        "care_leavers v1: Care leavers: is the young person well supported into adulthood?",
+        "  informs: The experiences and progress of care leavers",
+        "child_help v1 (earlier version, kept for its audits): Child-centred case audit: was "
+        "the child helped?",
     ]
     r = run_cli(["findings", "--inspection", "999", "--json"], cli_env)
     assert r.returncode == 1 and "no inspection 999" in r.stderr

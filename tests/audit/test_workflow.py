@@ -216,7 +216,7 @@ async def test_thirty_children_double_marked_moderated_and_found(db):
     }
     assert sorted(good_ids) == sorted(a for a, g in expected.items() if g == "good")
     inadequate_ids = find_figure_ids(
-        doc, ["child_help v1", "domains", "overall", "distribution", "inadequate"]
+        doc, ["child_help v2", "domains", "overall", "distribution", "inadequate"]
     )
     assert inadequate_ids == [first_ids[m0]]
     themes = {t["theme"]: t["count"] for t in r["themes"]}

@@ -44,7 +44,7 @@ def test_export_commands(cli_env, tmp_path):
     assert kept.is_dir() and list(kept.iterdir()) == []
     assert doc["rows"]["sample"] == 0
     wb = load_workbook(out)
-    assert wb.sheetnames[:4] == ["About", "Judgement", "Summary", "Sample"]
+    assert wb.sheetnames[:5] == ["About", "Judgement", "Summary", "By area and outcome", "Sample"]
     assert wb["About"]["B3"].value == f"Spring audit (inspection {iid})"
 
     result = run_cli(

@@ -58,9 +58,9 @@ async def test_workbook_survives_libreoffice(db, tmp_path):
     assert sample["F3"].data_type == "s"
     assert sample["H2"].value.year == 2015 and sample["H2"].is_date
     assert back["Audits"]["L5"].value == "Inadequate"
-    # And the Sample sheet (the first table of the default csv filter) as CSV.
+    # And the Sample sheet (the fifth, after About, Judgement, Summary, By area) as CSV.
     convert(
-        src, tmp_path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,4"
+        src, tmp_path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,5"
     )
     text = (tmp_path / "converted" / "export-Sample.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))

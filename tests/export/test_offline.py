@@ -242,8 +242,8 @@ async def test_member_without_an_audit_gets_one(db):
     )
     wb = load_workbook(io.BytesIO(pack.data))
     # member 3 has no audit yet: it goes on the default rubric's sheet
-    assert wb.sheetnames == ["Instructions", "_pack", "child_help v1", "mini v1"]
-    ws = wb["child_help v1"]
+    assert wb.sheetnames == ["Instructions", "_pack", "child_help v2", "mini v1"]
+    ws = wb["child_help v2"]
     assert ws["A2"].value == world.members[2].id
     ws["F2"] = "Good"
     result = await import_offline_pack(

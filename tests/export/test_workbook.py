@@ -11,6 +11,7 @@ SHEETS = [
     "About",
     "Judgement",
     "Summary",
+    "By area and outcome",
     "Sample",
     "Audits",
     "Audits (wide)",

@@ -243,7 +243,7 @@ def _expected_grades(seen: frozenset[str], per_audit: int, paired: bool) -> Coun
     return counts
 
 
-PAIR_ROWS = 9  # child_help v1: eight domains and the overall judgement
+PAIR_ROWS = 9  # child_help v2: eight domains and the overall judgement
 PACK_GRADES = 9  # a pack row: eight domain grades and the overall judgement
 PER_AUDIT = 18  # Audits: 8 domain grades; Audits (wide) / audits.csv: overall, proposed, 8 domains
 
@@ -300,7 +300,7 @@ def _check_pack(data: bytes, blind: Blind, role: Role | None, state: str) -> Non
     the first marking; otherwise the child is left out, and no second-marking text anywhere."""
     shown = FIRST in visible(role, state)
     sheets = _workbook(data)
-    children = sheets.get("child_help v1", [("the sheet of a rubric nobody is audited on",)])[1:]
+    children = sheets.get("child_help v2", [("the sheet of a rubric nobody is audited on",)])[1:]
     assert [row[1] for row in children] == (["E03-1"] if shown else []), (role, state)
     assert _found(sheets) == (markers(frozenset({FIRST})) if shown else set()), (role, state)
     assert _grade_cells(sheets) == _expected_grades(

@@ -281,6 +281,7 @@ async def test_every_inspection_page_has_the_service_navigation_and_a_way_back(d
             expected = {
                 "": "Overview",
                 "members": "Overview",
+                "instrument": "Overview",
                 "linkage": "Children",
                 "tracked": "Tracked cases",
             }.get(section, section.title())

@@ -18,6 +18,8 @@ AREA_MODULES = [
     "inspection.web.routes.tracking",
     "inspection.web.routes.audits",
     "inspection.web.routes.findings",
+    "inspection.web.routes.instruments",
+    "inspection.web.routes.programmes",
     "inspection.web.routes.admin",
     "inspection.web.routes.people",
     "inspection.web.routes.exports",

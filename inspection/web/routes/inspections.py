@@ -7,6 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inspection.accounts import email_fits, email_too_long, normalise_email
+from inspection.audit.rubric import default_definition
 from inspection.audit.visibility import Viewer
 from inspection.inspections import (
     MEMBER_ROLES,
@@ -32,6 +33,7 @@ from inspection.web.access import (
 )
 from inspection.web.date_input import DateField, date_field, read_date
 from inspection.web.params import form_text, query_text
+from inspection.web.routes.instruments import instrument_options
 from inspection.web.templating import render
 
 CREATORS = {Role.ADMIN, Role.LEAD_INSPECTOR}
@@ -71,6 +73,7 @@ async def _form_context(
         "reference": reference,
         "authorities": await LocalAuthority.all().order_by("name"),
         "kinds": list(InspectionKind),
+        "instruments": await instrument_options(),
     }
 
 
@@ -90,7 +93,7 @@ async def create(request: Request) -> Response:
     if user.role not in CREATORS:
         raise not_found()
     form = await request.form()
-    values = {k: form_text(form, k) for k in ("la", "kind", "title")}
+    values = {k: form_text(form, k) for k in ("la", "kind", "title", "instrument", "theme")}
     reference = read_date(form, "reference", "the reference date")
     errors: dict[str, str] = {}
     if not values["la"]:
@@ -102,7 +105,13 @@ async def create(request: Request) -> Response:
     if not errors and reference.value is not None:
         try:
             inspection = await create_inspection(
-                values["la"], values["kind"], values["title"], reference.value, user
+                values["la"],
+                values["kind"],
+                values["title"],
+                reference.value,
+                user,
+                instrument=values["instrument"],
+                theme=values["theme"],
             )
         except InspectionError as exc:
             errors[exc.field or "la"] = str(exc)
@@ -144,7 +153,7 @@ async def overview_page(
 ) -> Response:
     """The overview; ``purged``: what a purge just removed, said in a banner."""
     inspection, role = await require_inspection(request, READERS)
-    await inspection.fetch_related("la")  # the page names the authority
+    await inspection.fetch_related("la", "rubric", "programme")  # the page names them
     data = await inspection_overview(inspection.id, Viewer(current_user(request), role))
     retention_days = request.app.state.settings.retention_days
     return render(
@@ -159,6 +168,9 @@ async def overview_page(
             "purge_allowed": purge_allowed(inspection, retention_days),
             "purged": purged.removed() if purged else None,
             "team": await _team(inspection.id),
+            "instrument": inspection.rubric.title
+            if inspection.rubric
+            else default_definition().title,
             "can_manage_team": role in LEADS,
             "member_roles": [r.value for r in MEMBER_ROLES],
             "team_errors": errors or {},
