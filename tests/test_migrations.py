@@ -319,17 +319,23 @@ async def main():
     await migrate(config=config.tortoise_config(), target="models.0021_tracked_cases")
     await Tortoise.close_connections()
     async with database(config):
-        from inspection.models import Inspection, LocalAuthority, SourceRecord, Upload
+        from inspection.models import LocalAuthority, SourceRecord, Upload
         la = await LocalAuthority.create(code="E1", name="A")
-        insp = await Inspection.create(la=la, kind="jtai", title="T",
-                                       reference_date=date(2026, 11, 2))
-        up = await Upload.create(inspection=insp, source_kind="agency", agency="police",
+        # The inspection as the schema at 0021 has it (later migrations add columns).
+        conn = Tortoise.get_connection("default")
+        await conn.execute_script(
+            "INSERT INTO inspection (la_id, kind, title, reference_date, status, created_at, "
+            f"blind_link_review, judgement) VALUES ({la.id}, 'jtai', 'T', '2026-11-02', 'open', "
+            "CURRENT_TIMESTAMP, FALSE, '')"
+        )
+        insp = (await conn.execute_query_dict("SELECT id FROM inspection"))[0]["id"]
+        up = await Upload.create(inspection_id=insp, source_kind="agency", agency="police",
                                  filename="p.csv", sha256="a" * 64)
         for agency, person, la_id, nhs, upn in (
             ("social_care", "C1", "C1", "943 476 5919", ""),
             ("police", "P1", "", "9434765918", "A123456789012"),
         ):
-            await SourceRecord.create(inspection=insp, upload=up, agency=agency,
+            await SourceRecord.create(inspection_id=insp, upload=up, agency=agency,
                                       person_id=person, la_child_id=la_id, nhs_number=nhs,
                                       upn=upn)
     await migrate(config=config.tortoise_config(), target="models.0022_person_identifiers")
