@@ -199,8 +199,9 @@ def pack_headers(definition: RubricDefinition) -> list[str]:
 
 
 def values_hash(values: dict[str, Any]) -> str:
-    """A hash of an audit's values without cited events (which a pack cannot change)."""
-    kept = {k: v for k, v in values.items() if not k.startswith("cites:")}
+    """A hash of an audit's values without cited events and conversations (which a pack cannot
+    change)."""
+    kept = {k: v for k, v in values.items() if not k.startswith(scoring.CITED_PREFIXES)}
     text = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -887,7 +888,8 @@ async def _save(
         result.updated += 1
     definition = definition_of(change.rubric)
     merged = {**await audit_values(audit, definition), **change.values}
-    for d in definition.domains:  # cited events cannot be edited offline: keep them
-        key = scoring.cites_key(d.key)
-        merged[key] = (await audit_values(audit, definition))[key]
+    stored = await audit_values(audit, definition)
+    for d in definition.domains:  # cited events and conversations cannot be edited offline
+        for key in (scoring.cites_key(d.key), scoring.voices_key(d.key)):
+            merged[key] = stored[key]
     await save_audit(inspection_id, audit.id, user, role, audit.version, merged)
