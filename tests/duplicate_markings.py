@@ -105,9 +105,11 @@ async def populate() -> dict[str, int]:
             f"{stamp})"
         )
         _, made = await conn.execute_query("SELECT MAX(id) AS id FROM audit")
-        row = await Audit.filter(id=int(dict(made[0])["id"])).only(
-            "id", "inspection_id", "child_id", "strengths"
-        ).get()
+        row = (
+            await Audit.filter(id=int(dict(made[0])["id"]))
+            .only("id", "inspection_id", "child_id", "strengths")
+            .get()
+        )
         for key in domains:
             await conn.execute_query(
                 "INSERT INTO score (inspection_id, audit_id, domain, grade, evidence, "
