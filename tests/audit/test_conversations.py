@@ -3,9 +3,11 @@ as the visibility rule allows, and exported."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import io
+from datetime import date, datetime, timedelta
 
 import httpx2
+from openpyxl import load_workbook
 
 from inspection.audit.audits import AuditError, create_audit, save_audit, submit_audit
 from inspection.audit.conversations import (
@@ -17,6 +19,7 @@ from inspection.audit.conversations import (
 )
 from inspection.audit.moderation import set_plan
 from inspection.audit.visibility import COMMAND_LINE, Viewer
+from inspection.export.offline import build_offline_pack
 from inspection.export.tables import audits_table, conversations_table, load_context, scores_table
 from inspection.journey.indicators import LABELS, RECORD_HINT, SHORT_LABELS
 from inspection.models import AccessLog, Conversation
@@ -210,3 +213,30 @@ async def test_a_second_marker_does_not_read_the_first_markers_reading(db):
     await submit_audit(inspection.id, second.id, a2, Role.INSPECTOR, 1, ALL_GOOD)
     assert await reading(Viewer(a2, Role.INSPECTOR)) == "Calmer."
     assert await reading(COMMAND_LINE) == "Calmer."
+
+
+async def test_the_offline_pack_carries_the_conversations_to_read(db):
+    inspection = await make_inspection()
+    sample, members = await make_sample(inspection, n=2)
+    a1 = await make_user(inspection, "a1@x.test", "inspector")
+    await record_conversation(
+        inspection.id,
+        members[1].child_id,
+        Heard("child", "", date(2026, 11, 3), "advocate", "=I want to stay.", "Wants stability."),
+        a1,
+    )
+    pack = await build_offline_pack(inspection.id, sample.id, a1)
+    ws = load_workbook(io.BytesIO(pack.data))["Conversations"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["Child", "Date", "Who", "How", "What they said", "What it tells us", "Recorded by"],
+        [
+            "C001",
+            datetime(2026, 11, 3),
+            "The child",
+            "Through an advocate",
+            "=I want to stay.",
+            "Wants stability.",
+            "a1",
+        ],
+    ]
+    assert ws["E2"].data_type == "s" and ws["E2"].quotePrefix  # text, never a formula

@@ -17,6 +17,7 @@ SHEETS = [
     "Moderation",
     "Journeys",
     "Indicators",
+    "Conversations",
     "Validation issues",
     "Concerns",
 ]
