@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from inspection.audit.visibility import Viewer, hidden_readings
 from inspection.audit.voice_kinds import Means, Speaker
@@ -109,7 +108,9 @@ def _tidy(text: str) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
-def new_conversation(inspection_id: int, child_id: int, heard: Heard, by: User | None) -> Any:
+def new_conversation(
+    inspection_id: int, child_id: int, heard: Heard, by: User | None
+) -> Conversation:
     """The unsaved row of a checked conversation (``problems`` found nothing)."""
     return Conversation(
         inspection_id=inspection_id,
