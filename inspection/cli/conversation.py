@@ -11,6 +11,7 @@ from inspection.audit.conversations import conversations_seen
 from inspection.audit.visibility import COMMAND_LINE, NotAMember, viewer_for
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
 from inspection.models import AccessLog, Child, Inspection, User
+from inspection.models.core import EDITORS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -121,9 +122,14 @@ def _import(args: argparse.Namespace) -> int:
         await _inspection(args.inspection)
         user = await _user(args.by)
         try:
-            await viewer_for(user, args.inspection)
+            viewer = await viewer_for(user, args.inspection)
         except NotAMember as exc:
             raise BadInput(str(exc)) from exc
+        if viewer.role not in EDITORS:
+            raise BadInput(
+                f"{user.email} reads inspection {args.inspection} but does not audit it: only "
+                "auditors record conversations."
+            )
         try:
             count = await load_conversations(args.inspection, data, path.name, user)
         except ConversationFileError as exc:

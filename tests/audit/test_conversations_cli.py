@@ -19,6 +19,7 @@ SEED_SCRIPT = textwrap.dedent("""
             inspection = await make_inspection(sys.argv[1])
             await make_sample(inspection, n=2)
             await make_user(inspection, "jo@x.test", "inspector")
+            await make_user(inspection, "qa@x.test", "qa_viewer")
             print(inspection.id)
 
     asyncio.run(main())
@@ -50,6 +51,12 @@ def test_import_refuses_a_bad_file_whole_then_loads_and_lists(cli_env, tmp_path)
         "voices.csv, row 3, column 'What it tells us': Enter what this tells us about the "
         "child's experience.",
     ]
+    reader = run_cli([*base[:-1], "qa@x.test", str(bad)], cli_env)
+    assert reader.returncode == 1
+    assert reader.stderr == (
+        f"qa@x.test reads inspection {inspection} but does not audit it: only auditors record "
+        "conversations.\n"
+    )
     listed = run_cli(["conversation", "list", "--inspection", inspection, "--json"], cli_env)
     assert json.loads(listed.stdout) == []
     good = tmp_path / "good.csv"
