@@ -9,6 +9,7 @@ import sys
 from collections.abc import MutableMapping
 
 from inspection import settings as settings_module
+from inspection.cli import web_workers
 from inspection.cli.base import BadInput
 
 # Listening on every interface says nothing about the name clients will use.
@@ -68,16 +69,19 @@ def serve(host: str, port: int, workers: int = 1, job_worker: bool = True) -> No
             "Listening on every interface: set INSPECTION_ALLOWED_HOSTS to the names clients "
             "use, or requests for other names are refused.\n"
         )
-    uvicorn.run(
-        "inspection.web.asgi:app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=False,
-        server_header=False,
-    )
+    options = {
+        "app": "inspection.web.asgi:app",
+        "factory": True,
+        "log_level": "info",
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    if workers > 1 and web_workers.spreads_connections():
+        status = web_workers.run_workers(host, port, workers, options)
+        if status:
+            raise SystemExit(status)
+        return
+    uvicorn.run(host=host, port=port, workers=workers, **options)  # type: ignore[arg-type]
 
 
 def allow_served_host(host: str, environ: MutableMapping[str, str]) -> None:
