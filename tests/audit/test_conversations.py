@@ -240,3 +240,33 @@ async def test_the_offline_pack_carries_the_conversations_to_read(db):
         ],
     ]
     assert ws["E2"].data_type == "s" and ws["E2"].quotePrefix  # text, never a formula
+
+
+# The conversations page: the session, the membership, the child, the conversations with their
+# recorders' names, the visibility rule's reads (the recorders' markings of the child, the
+# inspection's markings and which children are chosen for second marking) and the access log,
+# however many conversations there are and whoever recorded them.
+CONVERSATIONS_PAGE_QUERIES = 9
+
+
+async def test_the_conversations_page_costs_the_same_however_many_are_recorded(db):
+    from tests.query_count import count_queries
+
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=1)
+    a1 = await make_user(inspection, "a1@x.test", "inspector")
+    a2 = await make_user(inspection, "a2@x.test", "inspector")
+    child_id = members[0].child_id
+    await create_audit(inspection.id, members[0].id, a1)
+    await record_conversation(inspection.id, child_id, MOTHER, a1)
+    c2 = await _client(db, "a2@x.test")
+    url = f"/inspections/{inspection.id}/children/{child_id}/conversations"
+    counts = []
+    for recorder in (a1, a2, a1, a2):
+        with count_queries() as queries:
+            page = await c2.get(url)
+        assert page.status_code == 200
+        counts.append(queries.count)
+        await record_conversation(inspection.id, child_id, MOTHER, recorder)
+    assert page.text.count('class="govuk-summary-card"') == 4
+    assert counts == [CONVERSATIONS_PAGE_QUERIES] * 4, (counts, queries.statements)
