@@ -35,6 +35,7 @@ from inspection.models import (
     AuditRevision,
     Child,
     Concern,
+    Conversation,
     Event,
     Inspection,
     LinkDecision,
@@ -206,10 +207,18 @@ async def purge_inspection(
         records = await SourceRecord.filter(inspection_id=inspection_id).delete()
         await SampleMember.filter(inspection_id=inspection_id).update(child_id=None)
         await Sample.filter(inspection_id=inspection_id).update(population_ids=[])
+        await Conversation.filter(inspection_id=inspection_id).delete()
         await Audit.filter(inspection_id=inspection_id).update(
-            child_id=None, strengths="", improvements="", overall_reason=""
+            child_id=None,
+            strengths="",
+            improvements="",
+            overall_reason="",
+            practitioner_reflection="",
+            learning_conversation="",
         )
-        await Score.filter(inspection_id=inspection_id).update(evidence="", cited_events=[])
+        await Score.filter(inspection_id=inspection_id).update(
+            evidence="", cited_events=[], cited_conversations=[]
+        )
         await AuditRevision.filter(inspection_id=inspection_id).delete()
         await Moderation.filter(inspection_id=inspection_id).update(reason="")
         for concern in concerns:

@@ -90,23 +90,30 @@ async def populate() -> dict[str, int]:
         submitted: datetime | None = None,
         saved: datetime = T0,
     ) -> Audit:
-        row = await Audit.create(
-            inspection_id=iid,
-            member=member,
-            child_id=members[0].child_id if member is None else member.child_id,
-            auditor=users[auditor],
-            rubric=rubric,
-            marking=marking,
-            status="submitted" if submitted else "draft",
-            overall="good" if submitted else "",
-            strengths=name,
-            version=version,
-            submitted_at=submitted,
+        # Written as the schema at 0004 has it: the audit and score models have since gained
+        # columns.
+        child_id = members[0].child_id if member is None else member.child_id
+        stamp = "NULL" if submitted is None else f"'{submitted.isoformat()}'"
+        await conn.execute_query(
+            "INSERT INTO audit (inspection_id, member_id, child_id, auditor_id, rubric_id, "
+            "marking, status, proposed_overall, overall, overall_reason, strengths, "
+            "improvements, themes, version, created_at, updated_at, submitted_at) VALUES "
+            f"({iid}, {'NULL' if member is None else member.id}, {child_id}, "
+            f"{users[auditor].id}, {rubric.id}, '{marking}', "
+            f"'{'submitted' if submitted else 'draft'}', '', '{'good' if submitted else ''}', "
+            f"'', '{name}', '', '[]', {version}, '{T0.isoformat()}', '{saved.isoformat()}', "
+            f"{stamp})"
         )
-        await Audit.filter(id=row.id).update(updated_at=saved)
+        _, made = await conn.execute_query("SELECT MAX(id) AS id FROM audit")
+        row = (
+            await Audit.filter(id=int(dict(made[0])["id"]))
+            .only("id", "inspection_id", "child_id", "strengths")
+            .get()
+        )
         for key in domains:
-            await Score.create(
-                inspection_id=iid, audit=row, domain=key, grade="good", evidence=name
+            await conn.execute_query(
+                "INSERT INTO score (inspection_id, audit_id, domain, grade, evidence, "
+                f"cited_events) VALUES ({iid}, {row.id}, '{key}', 'good', '{name}', '[]')"
             )
         for v in range(1, version + 1):
             await AuditRevision.create(

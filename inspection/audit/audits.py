@@ -1,8 +1,10 @@
 """Creating, saving and submitting audits, with optimistic concurrency and blind second marking.
 
 An audit's values are one flat mapping (``grade:<domain>``, ``evidence:<domain>``,
-``cites:<domain>``, ``overall``, ``overall_reason``, ``strengths``, ``improvements``,
-``themes``) so that a refused save can say field by field what changed. Every save carries the
+``cites:<domain>`` the events cited, ``voices:<domain>`` the conversations cited, ``overall``,
+``overall_reason``, ``strengths``, ``improvements``, ``themes``, and for an audit done with the
+practitioner ``practitioner_reflection`` and ``learning_conversation``) so that a refused save
+can say field by field what changed. Every save carries the
 version it started from; if the stored version has moved on the save is refused and nothing the
 user typed is lost: the refusal carries their unsaved values beside the stored ones.
 """
@@ -18,6 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from inspection.audit import scoring
+from inspection.audit.conversations import conversation_ids_of_child
 from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.moderation import selected_member_ids
 from inspection.audit.rubric import round_rubric
@@ -88,6 +91,7 @@ def value_keys(definition: RubricDefinition) -> list[str]:
             scoring.grade_key(d.key),
             scoring.evidence_key(d.key),
             scoring.cites_key(d.key),
+            scoring.voices_key(d.key),
         ]
     return keys + list(scoring.OVERALL_FIELDS)
 
@@ -96,7 +100,12 @@ def field_label(definition: RubricDefinition, key: str) -> str:
     titles = definition.titles
     kind, _, domain = key.partition(":")
     if domain:
-        part = {"grade": "grade", "evidence": "evidence", "cites": "cited events"}[kind]
+        part = {
+            "grade": "grade",
+            "evidence": "evidence",
+            "cites": "cited events",
+            "voices": "cited conversations",
+        }[kind]
         return f"{titles.get(domain, domain)}: {part}"
     return {
         "overall": "Overall judgement",
@@ -104,6 +113,8 @@ def field_label(definition: RubricDefinition, key: str) -> str:
         "strengths": "Strengths",
         "improvements": "What would make it better",
         "themes": "Themes",
+        "practitioner_reflection": "The practitioner's reflection",
+        "learning_conversation": "The learning conversation",
     }.get(key, key)
 
 
@@ -112,14 +123,15 @@ def normalise_values(definition: RubricDefinition, raw: dict[str, Any]) -> dict[
     out: dict[str, Any] = {}
     for key in value_keys(definition):
         value = raw.get(key)
-        if key.startswith("cites:"):
+        if key.startswith(scoring.CITED_PREFIXES):
             items = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+            what = "an event" if key.startswith("cites:") else "a conversation"
             ids = set()
             for item in items:
-                event_id = BIG_ROW_ID.parse(str(item))  # an event id as written, or None
-                if event_id is None:
-                    raise AuditError(f"'{str(item)[:40]}' is not an event id.")
-                ids.add(event_id)
+                cited_id = BIG_ROW_ID.parse(str(item))  # an id as written, or None
+                if cited_id is None:
+                    raise AuditError(f"'{str(item)[:40]}' is not {what} id.")
+                ids.add(cited_id)
             out[key] = sorted(ids)
         elif key == "themes":
             if isinstance(value, str):
@@ -173,12 +185,15 @@ async def audit_values(audit: Audit, definition: RubricDefinition) -> dict[str, 
         "strengths": audit.strengths,
         "improvements": audit.improvements,
         "themes": list(audit.themes or []),
+        "practitioner_reflection": audit.practitioner_reflection,
+        "learning_conversation": audit.learning_conversation,
     }
     for d in definition.domains:
         s = scores.get(d.key)
         raw[scoring.grade_key(d.key)] = s.grade if s else ""
         raw[scoring.evidence_key(d.key)] = s.evidence if s else ""
         raw[scoring.cites_key(d.key)] = list(s.cited_events) if s else []
+        raw[scoring.voices_key(d.key)] = list(s.cited_conversations or []) if s else []
     return normalise_values(definition, raw)
 
 
@@ -343,6 +358,9 @@ async def save_opened(
     cited = {i for key, value in yours.items() if key.startswith("cites:") for i in value}
     if cited and not cited <= await _cited_event_ids(inspection_id, audit.child_id, cited):
         raise AuditError("Evidence can only cite events from this child's journey.")
+    heard = {i for key, value in yours.items() if key.startswith("voices:") for i in value}
+    if heard and not heard <= await conversation_ids_of_child(inspection_id, audit.child_id, heard):
+        raise AuditError("Evidence can only cite conversations about this child.")
     grades = scoring.domain_grades(definition, yours)
     proposed = scoring.propose_overall(definition, grades)
     now = datetime.now(UTC)
@@ -359,6 +377,8 @@ async def save_opened(
             strengths=yours["strengths"],
             improvements=yours["improvements"],
             themes=yours["themes"],
+            practitioner_reflection=yours["practitioner_reflection"],
+            learning_conversation=yours["learning_conversation"],
             proposed_overall=proposed,
             updated_at=now,
         )
@@ -373,12 +393,19 @@ async def save_opened(
                         grade=yours[scoring.grade_key(d.key)],
                         evidence=yours[scoring.evidence_key(d.key)],
                         cited_events=yours[scoring.cites_key(d.key)],
+                        cited_conversations=yours[scoring.voices_key(d.key)],
                         inspection_id=inspection_id,
                     )
                     for d in definition.domains
                 ],
                 on_conflict=("audit_id", "domain"),
-                update_fields=("grade", "evidence", "cited_events", "inspection_id"),
+                update_fields=(
+                    "grade",
+                    "evidence",
+                    "cited_events",
+                    "cited_conversations",
+                    "inspection_id",
+                ),
             )
             await AuditRevision.create(
                 inspection_id=inspection_id,

@@ -55,6 +55,7 @@ from inspection.journey.build import (
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
 from inspection.journey.indicators import aggregate, for_journey
+from inspection.journey.indicators import hint as indicator_hint
 from inspection.models import Moderation, Score
 from inspection.sampling.status import MemberStatus
 
@@ -377,6 +378,7 @@ def indicator_rows(journeys: dict[int, Journey]) -> dict[str, Any]:
             {
                 "key": key,
                 "label": INDICATOR_LABELS[key],
+                "hint": indicator_hint(key),
                 "known": figure["known"],
                 "with_value": figure.get("yes", figure.get("non_zero", 0)),
                 "median": figure.get("median"),

@@ -18,7 +18,15 @@ from typing import Any
 
 from inspection.audit.definition import RubricDefinition
 
-OVERALL_FIELDS = ("overall", "overall_reason", "strengths", "improvements", "themes")
+OVERALL_FIELDS = (
+    "overall",
+    "overall_reason",
+    "strengths",
+    "improvements",
+    "themes",
+    "practitioner_reflection",
+    "learning_conversation",
+)
 
 
 def grade_key(domain: str) -> str:
@@ -31,6 +39,15 @@ def evidence_key(domain: str) -> str:
 
 def cites_key(domain: str) -> str:
     return f"cites:{domain}"
+
+
+def voices_key(domain: str) -> str:
+    """The conversations a domain cites (``inspection.audit.conversations``)."""
+    return f"voices:{domain}"
+
+
+# The keys of a domain's cited evidence: events of the journey, and conversations.
+CITED_PREFIXES = ("cites:", "voices:")
 
 
 def propose_overall(rubric: RubricDefinition, grades: dict[str, str]) -> str:

@@ -1,9 +1,10 @@
 """Who may see which audit work: one rule for every page, fragment, drill-down, export and pack.
 
-An audit's *content* is everything a marker wrote: the domain grades, evidence, cited events,
-the overall judgement (and the proposed one), the reason for changing it, strengths, what would
-make it better and themes. That an audit exists, its status and its auditor are not content: the
-audits board shows them, so that nobody starts a marking twice.
+An audit's *content* is everything a marker wrote: the domain grades, evidence, cited events
+and conversations, the overall judgement (and the proposed one), the reason for changing it,
+strengths, what would make it better, themes, and, for an audit done with the practitioner, the
+practitioner's reflection and the learning conversation. That an audit exists, its status and
+its auditor are not content: the audits board shows them, so that nobody starts a marking twice.
 
 A viewer sees an audit's content when the first of these rules that applies says so:
 
@@ -16,6 +17,15 @@ A viewer sees an audit's content when the first of these rules that applies says
 5. A submitted marking of a child chosen for second marking is seen only by its auditor and by
    leads until the second marking is submitted too.
 6. Any other submitted marking is seen by every member of the inspection (and the command line).
+
+A conversation with the child, a parent or carer or the practitioner
+(``inspection.audit.conversations``) is evidence about the child: who was heard, when, how and
+what they said are seen by every member who may see the child. What it tells us (the recorder's
+reading) is part of the recorder's marking of that child: it is hidden from a viewer wherever
+that marking's content is (``hidden_readings``), so a blind second marker does not read the first
+marker's reading of a conversation before both markings are submitted, nor, for a child chosen
+for second marking, does any member who is not a lead. A reading whose recorder has no marking of
+the child is seen by everyone who sees the conversation.
 
 Concerns about a child are seen by the inspection's leads, its authority's named contacts
 (``Membership.is_la_contact``) and whoever raised the concern.
@@ -238,6 +248,28 @@ async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
         and bool(await _chosen([audit.member_id]))
     )
     return sees(viewer, mine, other, chosen)
+
+
+async def hidden_readings(
+    inspection_id: int, viewer: Viewer, conversations: Iterable[tuple[int, int, int | None]]
+) -> set[int]:
+    """Of ``conversations`` (id, child id, recorder's user id), those whose reading
+    ``viewer`` may not see: its recorder made a marking of the child whose content the viewer
+    may not see (the rule above). No query when there are none."""
+    wanted = [(c, child, by) for c, child, by in conversations if by != viewer.user_id]
+    recorded = {(child, by) for _, child, by in wanted if by is not None}
+    if not recorded:
+        return set()
+    markings = await Audit.filter(
+        inspection_id=inspection_id,
+        child_id__in=sorted({child for child, _ in recorded}),
+        auditor_id__in=sorted({by for _, by in recorded}),
+    ).values("id", "child_id", "auditor_id")
+    seen = await visible_audits(inspection_id, viewer)
+    hiding = {
+        (int(m["child_id"]), int(m["auditor_id"])) for m in markings if int(m["id"]) not in seen
+    }
+    return {c for c, child, by in wanted if by is not None and (child, by) in hiding}
 
 
 async def is_la_contact(user: User, inspection_id: int) -> bool:

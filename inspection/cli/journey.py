@@ -9,6 +9,7 @@ from typing import Any
 from inspection.cli.base import BadInput, add_json_flag, emit, run_with_db
 from inspection.journey import consistency, recorded
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
+from inspection.journey.indicators import hint
 from inspection.journey.kinds import agency_label
 from inspection.journey.person_ids import ChildIdentifiers, child_identifiers
 from inspection.models import Child, Inspection
@@ -147,6 +148,10 @@ def journey_text(doc: dict[str, Any], held: ChildIdentifiers | None = None) -> s
         lines.append("Recorded by more than one source, shown once:")
         lines += [f"  {f['message']}" for f in twice]
     lines.append("Indicators:")
-    lines += [f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}" for k, v in doc["indicators"].items()]
+    lines += [
+        f"  {INDICATOR_LABELS.get(k, k)}: {_words(v)}"
+        + (f" ({hint(k)[:1].lower()}{hint(k)[1:-1]})" if hint(k) else "")
+        for k, v in doc["indicators"].items()
+    ]
     lines += [f"  {sentence}" for sentence in doc["recorded_differences"]]
     return "\n".join(lines)

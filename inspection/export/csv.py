@@ -24,6 +24,7 @@ from inspection.export.tables import (
     CSV_TABLES,
     Table,
     audits_table,
+    conversations_table,
     indicators_table,
     issues_table,
     journeys_table,
@@ -73,6 +74,7 @@ async def build_csv(
         await scores_table(ctx),
         await journeys_table(ctx),
         await indicators_table(ctx),
+        await conversations_table(ctx),
         await issues_table(ctx),
     ]
     assert tuple(t.name for t in tables) == CSV_TABLES

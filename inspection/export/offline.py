@@ -50,6 +50,7 @@ from inspection.audit.audits import (
     normalise_values,
     save_audit,
 )
+from inspection.audit.conversations import conversations_seen
 from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.rubric import round_rubric
 from inspection.audit.status import AuditStatus, Marking
@@ -199,8 +200,9 @@ def pack_headers(definition: RubricDefinition) -> list[str]:
 
 
 def values_hash(values: dict[str, Any]) -> str:
-    """A hash of an audit's values without cited events (which a pack cannot change)."""
-    kept = {k: v for k, v in values.items() if not k.startswith("cites:")}
+    """A hash of an audit's values without cited events and conversations (which a pack cannot
+    change)."""
+    kept = {k: v for k, v in values.items() if not k.startswith(scoring.CITED_PREFIXES)}
     text = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -301,6 +303,7 @@ async def build_offline_pack(
         by_rubric.values(), key=lambda x: (x[0].code, x[0].version)
     ):
         await _rubric_sheet(wb, meta, rubric, rubric_members, audits, children)
+    await _conversations_sheet(wb, inspection_id, viewer, children)
     lines = [
         f"Offline audit pack {pack_id} for sample {sample.id} ({sample.purpose or sample.method}) "
         f"of inspection {inspection_id}, made {uk_datetime(now)} (UK time)"
@@ -309,6 +312,8 @@ async def build_offline_pack(
         "Choose each grade from the drop-down and write the evidence beside it. Evidence is "
         "required where the rubric says so (for example for Requires improvement and "
         "Inadequate).",
+        "The Conversations sheet lists what the children, their families and practitioners "
+        "said, to read while auditing; cite them online, where the audit page lists them.",
         "Do not change the Member column, rename sheets or add columns. Rows you leave "
         "unchanged are not touched when the pack is loaded.",
         "Load the completed pack on the inspection's Spreadsheets page, or with: inspection "
@@ -428,6 +433,38 @@ async def _rubric_sheet(
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 1)}"
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
+
+
+CONVERSATION_HEADERS = (
+    "Child",
+    "Date",
+    "Who",
+    "How",
+    "What they said",
+    "What it tells us",
+    "Recorded by",
+)
+
+
+async def _conversations_sheet(
+    wb: Workbook, inspection_id: int, viewer: Any, children: dict[int, dict[str, Any]]
+) -> None:
+    """The conversations about the pack's children as its maker may see them
+    (``inspection.audit.conversations``): read only, never loaded back."""
+    ws = wb.create_sheet("Conversations")
+    for i, header in enumerate(CONVERSATION_HEADERS, start=1):
+        write_text(ws, 1, i, header)
+        ws.cell(row=1, column=i).font = HEADER_FONT
+        ws.cell(row=1, column=i).fill = HEADER_FILL
+    shown = await conversations_seen(inspection_id, viewer, list(children))
+    for r, c in enumerate(shown, start=2):
+        write_text(ws, r, 1, (children.get(c.child_id) or {}).get("la_child_id") or "")
+        ws.cell(row=r, column=2, value=c.held_on).number_format = "DD/MM/YYYY"
+        for col, text in enumerate((c.who, c.how, c.said, c.reading, c.recorded_by), start=3):
+            write_text(ws, r, col, text)
+    for letter, width in zip("ABCDEFG", (14, 12, 30, 24, 60, 60, 24), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
 
 
 # ---------------------------------------------------------------- loading a completed pack
@@ -887,7 +924,8 @@ async def _save(
         result.updated += 1
     definition = definition_of(change.rubric)
     merged = {**await audit_values(audit, definition), **change.values}
-    for d in definition.domains:  # cited events cannot be edited offline: keep them
-        key = scoring.cites_key(d.key)
-        merged[key] = (await audit_values(audit, definition))[key]
+    stored = await audit_values(audit, definition)
+    for d in definition.domains:  # cited events and conversations cannot be edited offline
+        for key in (scoring.cites_key(d.key), scoring.voices_key(d.key)):
+            merged[key] = stored[key]
     await save_audit(inspection_id, audit.id, user, role, audit.version, merged)

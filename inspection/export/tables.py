@@ -32,6 +32,7 @@ from inspection.export.pseudonymise import (
     month_of_birth,
     postcode_district,
 )
+from inspection.export.voices import cited_by, cited_label, exported_conversations
 from inspection.journey.build import Journey, journeys_for_inspection
 from inspection.journey.chronology import chronology_rows
 from inspection.journey.indicators import KEYS as INDICATOR_KEYS
@@ -363,14 +364,16 @@ async def scores_table(ctx: ExportContext) -> Table:
         Column("grade", "Grade", "grade"),
         Column("evidence", "Evidence"),
         Column("cited_events", "Cited events"),
+        Column("cited_conversations", "Cited conversations"),
     ]
     table = Table(
         "scores",
         "Audits",
-        "One row per audit and domain: grade, evidence, the events cited.",
+        "One row per audit and domain: grade, evidence, the events and conversations cited.",
         columns,
     )
     audits = await _audits(ctx)
+    heard = {c.id: c for c in await exported_conversations(ctx)}
     by_audit: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for s in await Score.filter(
         inspection_id=ctx.inspection.id, audit_id__in=sorted(ctx.seen)
@@ -386,6 +389,9 @@ async def scores_table(ctx: ExportContext) -> Table:
         for s in scores:
             title = order.get((a["rubric_id"], s["domain"]), (0, s["domain"]))[1]
             cited = ", ".join(str(e) for e in (s["cited_events"] or []))
+            voices = "; ".join(
+                cited_label(heard[c]) for c in (s["cited_conversations"] or []) if c in heard
+            )
             table.rows.append(
                 (
                     *lead,
@@ -394,6 +400,7 @@ async def scores_table(ctx: ExportContext) -> Table:
                     ctx.grade(a["rubric_id"], s["grade"]),
                     ctx.text(s["evidence"]),
                     cited,
+                    ctx.text(voices),
                 )
             )
     return await ctx.scrubbed(table)
@@ -414,6 +421,8 @@ async def audits_table(ctx: ExportContext) -> Table:
         Column("strengths", "Strengths"),
         Column("improvements", "Improvements"),
         Column("themes", "Themes"),
+        Column("practitioner_reflection", "The practitioner's reflection"),
+        Column("learning_conversation", "The learning conversation"),
         Column("submitted_at", "Submitted at", "datetime"),
         Column("updated_at", "Last changed", "datetime"),
         *[Column(f"grade:{k}", title, "grade") for k, title in domains],
@@ -440,6 +449,8 @@ async def audits_table(ctx: ExportContext) -> Table:
                 ctx.text(a["strengths"]),
                 ctx.text(a["improvements"]),
                 ctx.text(themes),
+                ctx.text(a["practitioner_reflection"]),
+                ctx.text(a["learning_conversation"]),
                 local(a["submitted_at"]),
                 local(a["updated_at"]),
                 *[ctx.grade(a["rubric_id"], grades[a["id"]].get(k, "")) for k, _ in domains],
@@ -629,7 +640,8 @@ async def indicators_table(ctx: ExportContext) -> Table:
         "indicators",
         "Indicators",
         "Per sampled child: the child's wait for help, signals before help and what happened "
-        "next (never whether a statutory timescale was met).",
+        "next (never whether a statutory timescale was met); the columns marked Recorded show "
+        "what the record says, not what the child experienced.",
         columns,
     )
     journeys = await _journeys(ctx)
@@ -644,6 +656,56 @@ async def indicators_table(ctx: ExportContext) -> Table:
                 journey.first_need,
                 journey.first_help,
                 *[_indicator_cell(values.get(k)) for k in INDICATOR_KEYS],
+            )
+        )
+    return await ctx.scrubbed(table)
+
+
+async def conversations_table(ctx: ExportContext) -> Table:
+    """The conversations with the sampled and audited children, their families and the
+    practitioners (``inspection.audit.conversations``), with the audits citing each."""
+    columns = [
+        Column("child", "Child"),
+        Column("held_on", "Date", "date"),
+        Column("who", "Who"),
+        Column("how", "How"),
+        Column("said", "What they said"),
+        Column("tells_us", "What it tells us"),
+        Column("recorded_by", "Recorded by"),
+        Column("recorded_at", "Recorded at", "datetime"),
+        Column("cited_in", "Cited in"),
+    ]
+    table = Table(
+        "conversations",
+        "Conversations",
+        "What the child, the family and the practitioner said, in their own words, what it "
+        "tells us (hidden where it belongs to a marking the person exporting may not see), and "
+        "the audits citing each.",
+        columns,
+    )
+    order = _domain_order(ctx)
+    rubric_of = dict(
+        await Audit.filter(inspection_id=ctx.inspection.id, id__in=sorted(ctx.seen)).values_list(
+            "id", "rubric_id"
+        )
+    )
+    citing = await cited_by(ctx)
+    for c in await exported_conversations(ctx):
+        cited_in = "; ".join(
+            f"audit {audit_id}: {order.get((rubric_of.get(audit_id, 0), domain), (0, domain))[1]}"
+            for audit_id, domain in sorted(citing.get(c.id, []))
+        )
+        table.rows.append(
+            (
+                ctx.child(c.child_id),
+                c.held_on,
+                ctx.text(c.who),
+                c.how,
+                ctx.text(c.said),
+                ctx.text(c.reading),
+                c.recorded_by,
+                local(c.recorded_at),
+                cited_in,
             )
         )
     return await ctx.scrubbed(table)
@@ -907,12 +969,21 @@ async def all_tables(ctx: ExportContext) -> list[Table]:
         await agreement_table(ctx),
         await journeys_table(ctx),
         await indicators_table(ctx),
+        await conversations_table(ctx),
         await issues_table(ctx),
         await concerns_table(ctx),
     ]
 
 
-CSV_TABLES = ("sample", "audits", "scores", "journeys", "indicators", "issues")
+CSV_TABLES = (
+    "sample",
+    "audits",
+    "scores",
+    "journeys",
+    "indicators",
+    "conversations",
+    "issues",
+)
 
 
 async def feedback_table(ctx: ExportContext) -> Table:

@@ -47,10 +47,21 @@ LABELS: dict[str, str] = {
     "repeat_cp_plans": "Repeat child protection plans",
     "placement_moves_12m": "Placement moves in the last 12 months",
     "missing_episodes": "Missing episodes",
-    "seen": "Child seen (where the records say)",
-    "seen_alone": "Child seen alone (where the records say)",
-    "voice_recorded": "Child's voice recorded (where the records say)",
+    "seen": "Recorded: child seen (a visit date)",
+    "seen_alone": "Recorded: child seen alone",
+    "voice_recorded": "Recorded: child's voice (a field filled in)",
 }
+
+# The indicators that read what the record holds (a date or a field filled in), not what the
+# child experienced: shown with ``RECORD_HINT`` wherever they appear.
+RECORD_ONLY = frozenset({"seen", "seen_alone", "voice_recorded"})
+RECORD_HINT = "This shows what the record says, not what the child experienced."
+
+
+def hint(key: str) -> str:
+    """What a reader must know of an indicator to read it (blank for most)."""
+    return RECORD_HINT if key in RECORD_ONLY else ""
+
 
 SHORT_LABELS: dict[str, str] = {
     "days_to_help": "Days from first need to help",
@@ -63,9 +74,9 @@ SHORT_LABELS: dict[str, str] = {
     "repeat_cp_plans": "Repeat child protection plans",
     "placement_moves_12m": "Placement moves in 12 months",
     "missing_episodes": "Missing episodes",
-    "seen": "Seen",
-    "seen_alone": "Seen alone",
-    "voice_recorded": "Voice recorded",
+    "seen": "Recorded: seen",
+    "seen_alone": "Recorded: seen alone",
+    "voice_recorded": "Recorded: voice",
 }
 
 

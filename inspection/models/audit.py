@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from inspection.audit.status import AuditStatus, ConcernStatus, Marking
+from inspection.audit.voice_kinds import Means, Speaker
 
 
 class Rubric(Model):
@@ -53,6 +54,9 @@ class Audit(Model):
     strengths = fields.TextField(default="")
     improvements = fields.TextField(default="")
     themes: Any = fields.JSONField(default=list)
+    # An audit done with the practitioner: what they reflected and what was learnt together.
+    practitioner_reflection = fields.TextField(default="")
+    learning_conversation = fields.TextField(default="")
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -74,6 +78,7 @@ class Score(Model):
     grade = fields.CharField(max_length=40, default="")
     evidence = fields.TextField(default="")
     cited_events: Any = fields.JSONField(default=list)
+    cited_conversations: Any = fields.JSONField(default=list)
 
     class Meta:
         table = "score"
@@ -176,3 +181,33 @@ class ModerationPlan(Model):
     class Meta:
         table = "moderation_plan"
         unique_together = (("sample",),)
+
+
+class Conversation(Model):
+    """What the child, a parent or carer, or the practitioner said to an inspector or auditor
+    (``inspection.audit.conversations``): evidence that audits cite beside journey events."""
+
+    id = fields.IntField(primary_key=True)
+    inspection_id: int
+    child_id: int
+    recorded_by_id: int | None
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="conversations", on_delete=fields.CASCADE
+    )
+    child: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Child", related_name="conversations", on_delete=fields.CASCADE
+    )
+    speaker = fields.CharEnumField(Speaker, max_length=20)
+    relationship_or_role = fields.CharField(max_length=200, default="")
+    held_on = fields.DateField()
+    means = fields.CharEnumField(Means, max_length=20)
+    said = fields.TextField()
+    tells_us = fields.TextField()
+    recorded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="conversations", null=True, on_delete=fields.SET_NULL
+    )
+    recorded_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "conversation"
+        indexes = (("inspection_id", "child_id"),)

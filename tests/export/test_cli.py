@@ -53,6 +53,7 @@ def test_export_commands(cli_env, tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
         "audits.csv",
+        "conversations.csv",
         "indicators.csv",
         "issues.csv",
         "journeys.csv",

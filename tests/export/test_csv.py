@@ -15,6 +15,7 @@ async def test_csv_tables_exact_text(db, tmp_path):
         "scores.csv",
         "journeys.csv",
         "indicators.csv",
+        "conversations.csv",
         "issues.csv",
     ]
     s, m = world.sample.id, [x.id for x in world.members]
@@ -48,7 +49,10 @@ async def test_csv_tables_exact_text(db, tmp_path):
     a = world.audits[0].id
     assert export.files["scores.csv"].splitlines()[1] == (
         f"{a},{s},{m[0]},LA001,mini,1,first,Ann Auditor,submitted,child_seen,Child seen,Good,"
-        "Evidence for child_seen: -note,"
+        "Evidence for child_seen: -note,,"
+    )
+    assert export.files["conversations.csv"] == (
+        "child,held_on,who,how,said,tells_us,recorded_by,recorded_at,cited_in\r\n"
     )
     paths = write_csv_dir(export, tmp_path / "out")
     assert [p.name for p in paths] == list(export.files)

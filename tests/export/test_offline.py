@@ -43,7 +43,7 @@ async def scores_of(audit_id):
 async def test_pack_layout(db):
     world, third = await draft_world()
     wb = await make_pack(world)
-    assert wb.sheetnames == ["Instructions", "_pack", "mini v1"]
+    assert wb.sheetnames == ["Instructions", "_pack", "mini v1", "Conversations"]
     assert wb["_pack"].sheet_state == "veryHidden"
     ws = wb["mini v1"]
     assert [c.value for c in ws[1]] == [
@@ -242,7 +242,7 @@ async def test_member_without_an_audit_gets_one(db):
     )
     wb = load_workbook(io.BytesIO(pack.data))
     # member 3 has no audit yet: it goes on the default rubric's sheet
-    assert wb.sheetnames == ["Instructions", "_pack", "child_help v2", "mini v1"]
+    assert wb.sheetnames == ["Instructions", "_pack", "child_help v2", "mini v1", "Conversations"]
     ws = wb["child_help v2"]
     assert ws["A2"].value == world.members[2].id
     ws["F2"] = "Good"

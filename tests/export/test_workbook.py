@@ -18,6 +18,7 @@ SHEETS = [
     "Moderation",
     "Journeys",
     "Indicators",
+    "Conversations",
     "Validation issues",
     "Concerns",
 ]
@@ -158,6 +159,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Good",
             "Evidence for child_seen: -note",
             None,
+            None,
         ),
         (
             a[0],
@@ -173,6 +175,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Impact",
             "Good",
             "Evidence for impact: -note",
+            None,
             None,
         ),
         (
@@ -190,6 +193,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Requires improvement to be good",
             "Evidence for child_seen: -note",
             None,
+            None,
         ),
         (
             a[1],
@@ -205,6 +209,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Impact",
             "Inadequate",
             "Evidence for impact: -note",
+            None,
             None,
         ),
         (
@@ -222,6 +227,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Good",
             "second look",
             None,
+            None,
         ),
         (
             a[2],
@@ -237,6 +243,7 @@ async def test_workbook_sheets_and_exact_cells(db):
             "Impact",
             "Requires improvement to be good",
             "second look",
+            None,
             None,
         ),
     ]

@@ -98,6 +98,13 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/children/{{child_id:id}}"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology"): Policy("inspection", READERS),
     ("GET", f"{_I}/children/{{child_id:id}}/chronology.csv"): Policy("inspection", READERS),
+    ("GET", f"{_I}/children/{{child_id:id}}/conversations"): Policy(
+        "inspection", READERS, "a reading hidden where its recorder's marking is"
+    ),
+    ("GET", f"{_I}/children/{{child_id:id}}/conversations/new"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/children/{{child_id:id}}/conversations/new"): Policy(
+        "inspection", EDITORS, "only a complete conversation"
+    ),
     ("GET", f"{_I}/children/{{child_id:id}}/records/{{record_id:id}}/not-this-child"): Policy(
         "inspection", EDITORS
     ),

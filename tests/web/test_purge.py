@@ -310,3 +310,40 @@ async def test_purge_refuses_a_wrong_title_whoever_calls_it(settings):
     else:
         raise AssertionError("purged with the wrong title")
     assert (await Inspection.get(id=inspection.id)).purged_at is None
+
+
+async def test_purge_deletes_the_conversations_and_the_practitioner_reflections(
+    app_client, settings
+):
+    from inspection.audit.conversations import Heard, record_conversation
+    from inspection.models import Audit, Conversation, User
+    from tests.security.world import build_world
+
+    world = await build_world()
+    own = world.own.inspection_id
+    await Inspection.filter(id=own).update(reference_date=date(2020, 1, 1))
+    inspection = await Inspection.get(id=own)
+    recorder = await User.filter(role=Role.ADMIN).first()
+    heard = Heard("child", "", date(2026, 11, 3), "in_person", "Jayden: I hide.", "Scared.")
+    for case in (world.own, world.other):
+        await record_conversation(case.inspection_id, case.child_id, heard, recorder)
+        await Audit.filter(id=case.audit_id).update(
+            practitioner_reflection="I missed Jayden's fear.", learning_conversation="See him."
+        )
+    response = await app_client.post(
+        f"/inspections/{own}/purge",
+        data={"title": inspection.title, "reason": "Retention"},
+        headers=world.headers(Role.ADMIN),
+    )
+    assert response.status_code == 200
+    assert not await Conversation.filter(inspection_id=own).exists()
+    assert set(
+        await Audit.filter(inspection_id=own).values_list(
+            "practitioner_reflection", "learning_conversation"
+        )
+    ) == {("", "")}
+    other = world.other.inspection_id
+    assert await Conversation.filter(inspection_id=other).count() == 1
+    assert (await Audit.get(id=world.other.audit_id)).practitioner_reflection == (
+        "I missed Jayden's fear."
+    )

@@ -17,6 +17,7 @@ AREA_MODULES = [
     "inspection.web.routes.sampling",
     "inspection.web.routes.tracking",
     "inspection.web.routes.audits",
+    "inspection.web.routes.conversations",
     "inspection.web.routes.findings",
     "inspection.web.routes.instruments",
     "inspection.web.routes.programmes",

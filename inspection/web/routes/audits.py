@@ -27,6 +27,7 @@ from inspection.audit.audits import (
     submit_audit,
     value_keys,
 )
+from inspection.audit.conversations import conversations_seen
 from inspection.audit.definition import RubricDefinition, definition_of
 from inspection.audit.moderation import (
     FEW_PAIRS,
@@ -66,7 +67,7 @@ PAIR_MISSING = "Choose the pair of markings to moderate."
 def _form_values(definition: RubricDefinition, form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in value_keys(definition):
-        if key.startswith("cites:"):
+        if key.startswith(scoring.CITED_PREFIXES):
             values[key] = [str(v) for v in form.getlist(key)]
         else:
             values[key] = form_text(form, key)
@@ -124,6 +125,11 @@ async def _audit_context(
     values = values if values is not None else stored
     events = await child_events(inspection_id, audit.child_id)
     event_by_id = {e.id: e for e in events}
+    heard = (
+        await conversations_seen(inspection_id, Viewer(user, role), [audit.child_id])
+        if audit.child_id is not None
+        else []
+    )
     other_open = [
         c
         for c in await concern_rules.visible_concerns(inspection_id, Viewer(user, role))
@@ -136,6 +142,8 @@ async def _audit_context(
         "labels": definition.grade_labels,
         "events": events,
         "event_by_id": event_by_id,
+        "conversations": heard,
+        "conversation_by_id": {c.id: c for c in heard},
         "proposed": scoring.propose_overall(definition, scoring.domain_grades(definition, values)),
         "can_edit": may_edit(audit, user, role),
         "concerns": other_open,

@@ -16,7 +16,7 @@ from inspection.journey.chronology import chronology_csv, chronology_rows
 from inspection.journey.decision_kinds import DecisionKind
 from inspection.journey.decisions import LinkError, decide, merge_children, split_record
 from inspection.journey.indicators import LABELS as INDICATOR_LABELS
-from inspection.journey.indicators import for_journey
+from inspection.journey.indicators import for_journey, hint
 from inspection.journey.person_ids import child_identifiers
 from inspection.journey.records import linked_record, linked_records, separated_from
 from inspection.journey.review import (
@@ -123,7 +123,9 @@ async def journey(request: Request) -> Response:
             "timelines": timelines_for(j, whole=_whole_span(request)),
             "inconsistencies": consistency.check(j),
             "recorded_differences": recorded.differences(j.events),
-            "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in indicators.items()],
+            "indicators": [
+                (INDICATOR_LABELS[k], _plain(v), hint(k)) for k, v in indicators.items()
+            ],
             "sources": await linked_records(inspection.id, j.child.id),
             "identifiers": await child_identifiers(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
@@ -440,7 +442,9 @@ async def _journey_error(
             "timelines": timelines_for(j, whole=_whole_span(request)),
             "inconsistencies": consistency.check(j),
             "recorded_differences": recorded.differences(j.events),
-            "indicators": [(INDICATOR_LABELS[k], _plain(v)) for k, v in for_journey(j).items()],
+            "indicators": [
+                (INDICATOR_LABELS[k], _plain(v), hint(k)) for k, v in for_journey(j).items()
+            ],
             "sources": await linked_records(inspection_id, j.child.id),
             "identifiers": await child_identifiers(inspection_id, j.child.id),
             "can_edit": True,
