@@ -90,20 +90,21 @@ async def populate() -> dict[str, int]:
         submitted: datetime | None = None,
         saved: datetime = T0,
     ) -> Audit:
-        row = await Audit.create(
-            inspection_id=iid,
-            member=member,
-            child_id=members[0].child_id if member is None else member.child_id,
-            auditor=users[auditor],
-            rubric=rubric,
-            marking=marking,
-            status="submitted" if submitted else "draft",
-            overall="good" if submitted else "",
-            strengths=name,
-            version=version,
-            submitted_at=submitted,
+        # Written as the schema at 0004 has it (the model has since gained columns).
+        child_id = members[0].child_id if member is None else member.child_id
+        at = f"'{submitted.isoformat()}'" if submitted else "NULL"
+        await conn.execute_query(
+            "INSERT INTO audit (inspection_id, member_id, child_id, auditor_id, rubric_id, "
+            "marking, status, proposed_overall, overall, overall_reason, strengths, "
+            "improvements, themes, version, created_at, updated_at, submitted_at) VALUES ("
+            f"{iid}, {member.id if member else 'NULL'}, {child_id}, {users[auditor].id}, "
+            f"{rubric.id}, '{marking}', '{'submitted' if submitted else 'draft'}', '', "
+            f"'{'good' if submitted else ''}', '', '{name}', '', '[]', {version}, "
+            f"'{T0.isoformat()}', '{saved.isoformat()}', {at})"
         )
-        await Audit.filter(id=row.id).update(updated_at=saved)
+        _, made = await conn.execute_query("SELECT MAX(id) AS id FROM audit")
+        row = await Audit.filter(id=int(dict(made[0])["id"])).only("id", "child_id").get()
+        row.strengths = name
         for key in domains:
             await Score.create(
                 inspection_id=iid, audit=row, domain=key, grade="good", evidence=name

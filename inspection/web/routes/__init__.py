@@ -17,6 +17,7 @@ AREA_MODULES = [
     "inspection.web.routes.sampling",
     "inspection.web.routes.tracking",
     "inspection.web.routes.audits",
+    "inspection.web.routes.multi_agency",
     "inspection.web.routes.findings",
     "inspection.web.routes.admin",
     "inspection.web.routes.people",

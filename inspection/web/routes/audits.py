@@ -39,6 +39,7 @@ from inspection.audit.moderation import (
     set_plan,
     submitted_pairs,
 )
+from inspection.audit.multi_agency import authority_column
 from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.csv import table_csv
@@ -82,6 +83,9 @@ async def audits_page(request: Request) -> Response:
     )
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
+    authority = await authority_column(
+        inspection.id, Viewer(user, role), [r["member"]["id"] for r in rows]
+    )
     return render(
         request,
         "audits.html",
@@ -89,6 +93,7 @@ async def audits_page(request: Request) -> Response:
             "inspection": inspection,
             "role": role,
             "rows": rows,
+            "authority": authority,
             "samples": samples,
             "sample_by_id": {s.id: s for s in samples},
             "plans": plans,
