@@ -16,6 +16,7 @@ inspectors (local audits are often found over-optimistic). The page, the QA work
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from inspection.audit.agreement import agreement, contingency, within_one_grade
@@ -30,10 +31,14 @@ def _share(count: int, n: int) -> float | None:
     return count / n if n else None
 
 
-async def authority_agreement(inspection_id: int, viewer: Viewer) -> dict[str, Any]:
+async def authority_agreement(
+    inspection_id: int, viewer: Viewer, seen: Collection[int] | None = None
+) -> dict[str, Any]:
     """The agreement between the authority's and the inspectors' judgements, per rubric, per
-    domain and overall."""
-    seen = await visible_audits(inspection_id, viewer)
+    domain and overall; ``seen``: the audits the viewer may see, when already known (an
+    export's)."""
+    if seen is None:
+        seen = await visible_audits(inspection_id, viewer)
     audits = list(
         await Audit.filter(
             inspection_id=inspection_id,

@@ -285,6 +285,24 @@ async def record_discussion(
     errors = discussion_problems(definition, d, team)
     if errors:
         raise DiscussionRefused(errors)
+    child_id = (await _member(inspection_id, member_id))["child_id"]
+    try:
+        return await _conclude(inspection_id, joint, member_id, child_id, user, definition, d)
+    except IntegrityError:  # recorded by another request at the same moment
+        raise AuditError("The joint discussion of this child is already recorded.") from None
+
+
+async def _conclude(
+    inspection_id: int,
+    joint: JointAudit,
+    member_id: int,
+    child_id: int | None,
+    user: User,
+    definition: RubricDefinition,
+    d: Discussion,
+) -> Audit:
+    """Write the authority's audit the joint discussion concluded, and the discussion: one
+    unit."""
     values = normalise_values(
         definition,
         {
@@ -296,7 +314,6 @@ async def record_discussion(
     )
     proposed = scoring.propose_overall(definition, scoring.domain_grades(definition, values))
     now = datetime.now(UTC)
-    child_id = (await SampleMember.filter(id=member_id).values_list("child_id", flat=True))[0]
     async with in_transaction():
         audit = await Audit.create(
             inspection_id=inspection_id,

@@ -38,7 +38,7 @@ async def authority_agreement_table(ctx: ExportContext) -> Table:
         "inspectors' audits of the same children, per domain and overall.",
         columns,
     )
-    doc = await authority_agreement(ctx.inspection.id, ctx.viewer)
+    doc = await authority_agreement(ctx.inspection.id, ctx.viewer, ctx.seen)
     for r in doc["rubrics"]:
         for d in r["domains"]:
             table.rows.append(

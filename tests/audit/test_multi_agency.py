@@ -214,7 +214,9 @@ async def test_each_agency_audits_its_part_blind_then_the_joint_discussion_compl
     # recorded once only
     again = await pc.post(f"{child_url}/discussion", data=agreed)
     assert "The joint discussion of this child is already recorded." in again.text
-    done_sheet = _sheet((await build_workbook(inspection.id, lead_user)).data, "Multi-agency audits")
+    done_sheet = _sheet(
+        (await build_workbook(inspection.id, lead_user)).data, "Multi-agency audits"
+    )
     assert [r[1:] for r in done_sheet[1:]] == [
         (
             "Police",
