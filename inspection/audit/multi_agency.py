@@ -257,9 +257,10 @@ async def record_discussion(
     """Record the joint discussion, which completes the multi-agency audit: the agreed grades
     become the authority's audit of the child, submitted (each domain's reason as its
     evidence, the overall's as the reason for the overall judgement)."""
+    await _member(inspection_id, member_id)
     joint = await joint_of(inspection_id, member_id)
     if joint is None:
-        raise AuditNotFound("This child's audit is not set up as multi-agency.")
+        raise AuditError("This child’s audit is not set up as multi-agency.")
     if joint.audit_id is not None:
         raise AuditError("The joint discussion of this child is already recorded.")
     parts = await Audit.filter(

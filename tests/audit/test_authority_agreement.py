@@ -98,13 +98,14 @@ async def test_the_authority_audit_is_blind_to_the_inspectors_until_both_are_sub
     la = await _client(db, "la@x.test")
     board = await la.get(f"{base}/audits")
     assert "Start the authority’s audit" in board.text
-    started = await la.post(f"{base}/audits/members/{members[0].id}/authority")
+    authority = {"member": members[0].id, "marking": "authority"}
+    started = await la.post(f"{base}/audits", data=authority)
     assert started.status_code == 303
     authority_url = started.headers["location"]
     page = await la.get(authority_url)
     assert '<h1 class="govuk-heading-xl">The authority&#39;s audit of Child0 Test</h1>' in page.text
     inspector = await _client(db, "in@x.test")
-    refused = await inspector.post(f"{base}/audits/members/{members[0].id}/authority")
+    refused = await inspector.post(f"{base}/audits", data=authority)
     assert refused.status_code == 400
     assert "The authority’s own audit is made by one of its auditors." in refused.text
     first = await inspector.post(f"{base}/audits", data={"member": members[0].id})

@@ -85,7 +85,8 @@ async def test_each_agency_audits_its_part_blind_then_the_joint_discussion_compl
 
     # the police auditor starts and submits their part
     pc = await _client(db, "pc@x.test")
-    started = await pc.post(f"{child_url}/part")
+    part = {"member": members[0].id, "marking": "part"}
+    started = await pc.post(f"{base}/audits", data=part)
     assert started.status_code == 303
     police_url = started.headers["location"]
     form = await pc.get(police_url)
@@ -106,7 +107,7 @@ async def test_each_agency_audits_its_part_blind_then_the_joint_discussion_compl
     # health may not read the police part until it has submitted its own: page, board, export
     hv = await _client(db, "hv@x.test")
     assert (await hv.get(police_url)).status_code == 404
-    started = await hv.post(f"{child_url}/part")
+    started = await hv.post(f"{base}/audits", data=part)
     health_url = started.headers["location"]
     joint_page = _text((await hv.get(child_url)).text)
     assert (
@@ -254,11 +255,12 @@ async def test_an_agency_part_is_started_only_by_that_agencys_auditor(db):
     await _set_agency(lead, base, police, "police")
     assert (await lead.post(url, data={"agencies": ["police", "health"]})).status_code == 303
     ed = await _client(db, "ed@x.test")
-    refused = await ed.post(f"{url}/part")
+    refused = await ed.post(f"{base}/audits", data={"member": members[0].id, "marking": "part"})
     assert refused.status_code == 400
     assert "You are not recorded as the auditor for an agency in this inspection." in refused.text
     page = _text((await ed.get(url)).text)
     assert "Health No auditor recorded for Health Not started" in page
-    assert (await ed.post(url, data={"agencies": ["police", "health"]})).status_code == 400
+    # only a lead sets a child's audit up as multi-agency
+    assert (await ed.post(url, data={"agencies": ["police", "health"]})).status_code == 404
     for c in (lead, ed):
         await c.aclose()

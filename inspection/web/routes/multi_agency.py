@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -96,7 +95,7 @@ async def joint_audit_page(request: Request) -> Response:
 
 
 async def set_up(request: Request) -> Response:
-    inspection, role = await require(request, EDITORS)
+    inspection, role = await require(request, LEADS)
     form = await request.form()
     member_id = int(request.path_params["member_id"])
     chosen = [str(v) for v in form.getlist("agencies")]
@@ -114,18 +113,6 @@ async def set_up(request: Request) -> Response:
             status_code=400,
         )
     return RedirectResponse(_base(inspection.id, member_id) + "?done=set-up", status_code=303)
-
-
-async def start_part(request: Request) -> Response:
-    inspection, role = await require(request, EDITORS)
-    member_id = int(request.path_params["member_id"])
-    try:
-        audit = await multi_agency.start_part(inspection.id, member_id, current_user(request))
-    except AuditNotFound:
-        raise not_found() from None
-    except AuditError as exc:
-        return await _page(request, inspection, role, errors={"part": str(exc)}, status_code=400)
-    return RedirectResponse(f"/inspections/{inspection.id}/audits/{audit.id}", status_code=303)
 
 
 async def record_discussion(request: Request) -> Response:
@@ -177,20 +164,6 @@ async def record_discussion(request: Request) -> Response:
     return RedirectResponse(_base(inspection.id, member_id) + "?done=discussed", status_code=303)
 
 
-async def start_authority_audit(request: Request) -> Response:
-    inspection, _ = await require(request, EDITORS)
-    member_id = int(request.path_params["member_id"])
-    try:
-        audit = await multi_agency.start_authority_audit(
-            inspection.id, member_id, current_user(request)
-        )
-    except AuditNotFound:
-        raise not_found() from None
-    except AuditError as exc:
-        raise HTTPException(400, str(exc)) from exc
-    return RedirectResponse(f"/inspections/{inspection.id}/audits/{audit.id}", status_code=303)
-
-
 async def _auditors_page(
     request: Request,
     inspection: Any,
@@ -237,7 +210,13 @@ async def set_agency_auditor(request: Request) -> Response:
     user_id = ROW_ID.parse(form_text(form, "user"))
     user = await User.get_or_none(id=user_id) if user_id is not None else None
     if user is None:
-        raise not_found()
+        return await _auditors_page(
+            request,
+            inspection,
+            role,
+            errors={"team": "Choose a member of the team"},
+            status_code=400,
+        )
     try:
         await multi_agency.set_agency(inspection.id, user, form_text(form, "agency"))
     except AuditError as exc:
@@ -260,9 +239,7 @@ async def authority_agreement_page(request: Request) -> Response:
 routes = [
     Route(f"{_M}/multi-agency", joint_audit_page, methods=["GET"]),
     Route(f"{_M}/multi-agency", set_up, methods=["POST"]),
-    Route(f"{_M}/multi-agency/part", start_part, methods=["POST"]),
     Route(f"{_M}/multi-agency/discussion", record_discussion, methods=["POST"]),
-    Route(f"{_M}/authority", start_authority_audit, methods=["POST"]),
     Route(f"{_P}/agency-auditors", agency_auditors_page, methods=["GET"]),
     Route(f"{_P}/agency-auditors", set_agency_auditor, methods=["POST"]),
     Route(f"{_P}/findings/authority", authority_agreement_page, methods=["GET"]),
