@@ -29,8 +29,8 @@ class Marking(StrEnum):
         return {
             "first": "First marking",
             "second": "Second marking",
-            "authority": "The authority's audit",
-            "part": "An agency's part",
+            "authority": "The authority’s audit",
+            "part": "An agency’s part",
         }[self.value]
 
 

@@ -103,7 +103,7 @@ async def test_the_authority_audit_is_blind_to_the_inspectors_until_both_are_sub
     assert started.status_code == 303
     authority_url = started.headers["location"]
     page = await la.get(authority_url)
-    assert '<h1 class="govuk-heading-xl">The authority&#39;s audit of Child0 Test</h1>' in page.text
+    assert '<h1 class="govuk-heading-xl">The authority’s audit of Child0 Test</h1>' in page.text
     inspector = await _client(db, "in@x.test")
     refused = await inspector.post(f"{base}/audits", data=authority)
     assert refused.status_code == 400
