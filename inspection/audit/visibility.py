@@ -8,24 +8,24 @@ audits board shows them, so that nobody starts a marking twice.
 A viewer sees an audit's content when the first of these rules that applies says so:
 
 1. Its own auditor always sees it.
-2. Once both of the inspectors' markings of a child are submitted, every member of the
-   inspection sees both (and so does the command line).
-3. The auditor of another audit of the same child made blind to it (``status.independent``:
+2. The auditor of another audit of the same child made blind to it (``status.independent``:
    the inspectors' two markings; either of them and the authority's audit or an agency's part;
    two agencies' parts) sees it only once both are submitted, even a lead inspector or an
    admin: the second marker, the inspectors and the authority, and each agency in a
    multi-agency audit judge the child before they read the others.
+3. Once both of the inspectors' markings of a child are submitted, every other member of the
+   inspection sees both (and so does the command line).
 4. A draft is seen only by its auditor and by leads (admins and lead inspectors).
 5. A submitted marking of a child chosen for second marking is seen only by its auditor and by
    leads until the second marking is submitted too; a submitted agency's part is seen only by
-   its auditor, the other agencies' auditors who have submitted theirs (rule 3) and leads
+   its auditor, the other agencies' auditors who have submitted theirs (rule 2) and leads
    until the joint discussion is recorded (which needs every part submitted).
 6. Any other submitted audit is seen by every member of the inspection (and the command line).
 
 Concerns about a child are seen by the inspection's leads, its authority's named contacts
 (``Membership.is_la_contact``) and whoever raised the concern.
 
-The command line has no signed-in person (``COMMAND_LINE``): it sees what rules 2 and 6 give
+The command line has no signed-in person (``COMMAND_LINE``): it sees what rules 3 and 6 give
 everyone, and no concerns. ``--user EMAIL`` makes it see exactly what that person sees in the
 browser.
 
@@ -119,15 +119,6 @@ def sees(
         return True
     submitted = audit.status == AuditStatus.SUBMITTED
     inspectors = audit.marking in INSPECTORS_MARKINGS
-    if (
-        inspectors
-        and submitted
-        and any(
-            o.marking == other_marking(audit.marking) and o.status == AuditStatus.SUBMITTED
-            for o in others
-        )
-    ):
-        return True
     blind_to = [
         o
         for o in others
@@ -137,6 +128,15 @@ def sees(
     ]
     if blind_to:
         return submitted and all(o.status == AuditStatus.SUBMITTED for o in blind_to)
+    if (
+        inspectors
+        and submitted
+        and any(
+            o.marking == other_marking(audit.marking) and o.status == AuditStatus.SUBMITTED
+            for o in others
+        )
+    ):
+        return True
     if viewer.leads:
         return True
     if not submitted:

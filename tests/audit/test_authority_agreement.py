@@ -10,10 +10,14 @@ import sys
 
 from openpyxl import load_workbook
 
+from inspection.audit.audits import create_audit, submit_audit
 from inspection.audit.authority_agreement import authority_agreement
+from inspection.audit.moderation import set_plan
+from inspection.audit.multi_agency import start_authority_audit
 from inspection.audit.visibility import COMMAND_LINE
 from inspection.export.workbook import build_workbook
 from inspection.models import User
+from inspection.models.core import Role
 from tests.audit.authority_example import build
 from tests.audit.helpers import ALL_GOOD, make_inspection, make_sample, make_user
 from tests.audit.test_multi_agency import _version
@@ -214,3 +218,27 @@ def test_the_command_line_prints_the_agreement_and_sets_agency_auditors(cli_env)
         "then a joint discussion."
     )
     assert run_cli(["authority-agreement", "--inspection", "999999"], cli_env).returncode == 1
+
+
+async def test_the_authority_stays_blind_when_both_inspectors_markings_are_submitted(db):
+    inspection = await make_inspection()
+    sample, members = await make_sample(inspection, n=1)
+    la = await make_user(inspection, "la@x.test", "la_auditor")
+    first_marker = await make_user(inspection, "in@x.test", "inspector")
+    second_marker = await make_user(inspection, "in2@x.test", "inspector")
+    lead = await make_user(inspection, "lead@x.test", "lead_inspector")
+    await set_plan(inspection.id, sample.id, 1.0, False, lead)
+    authority = await start_authority_audit(inspection.id, members[0].id, la)
+    first = await create_audit(inspection.id, members[0].id, first_marker)
+    await submit_audit(inspection.id, first.id, first_marker, Role.INSPECTOR, 1, ALL_GOOD)
+    second = await create_audit(inspection.id, members[0].id, second_marker, marking="second")
+    await submit_audit(inspection.id, second.id, second_marker, Role.INSPECTOR, 1, ALL_GOOD)
+    base = f"/inspections/{inspection.id}/audits"
+    client = await _client(db, "la@x.test")
+    # both inspectors' markings are in, but the authority's own audit is still a draft
+    assert (await client.get(f"{base}/{first.id}")).status_code == 404
+    assert (await client.get(f"{base}/{second.id}")).status_code == 404
+    await submit_audit(inspection.id, authority.id, la, Role.LA_AUDITOR, 1, ALL_GOOD)
+    assert (await client.get(f"{base}/{first.id}")).status_code == 200
+    assert (await client.get(f"{base}/{second.id}")).status_code == 200
+    await client.aclose()
