@@ -15,6 +15,8 @@ SHEETS = [
     "Audits",
     "Audits (wide)",
     "Moderation",
+    "Authority and inspectors",
+    "Multi-agency audits",
     "Journeys",
     "Indicators",
     "Validation issues",
