@@ -39,7 +39,7 @@ def _sheet(data: bytes, name: str) -> list[tuple]:
 
 
 async def _set_agency(lead, base, user, agency):
-    r = await lead.post(f"{base}/agency-auditors", data={"user": user.id, "agency": agency})
+    r = await lead.post(f"{base}/members/agencies", data={"user": user.id, "agency": agency})
     assert r.status_code == 303, r.text
 
 
@@ -61,15 +61,15 @@ async def test_each_agency_audits_its_part_blind_then_the_joint_discussion_compl
     await _set_agency(lead, base, health, "health")
     qa_user = await make_user(inspection, "qa@x.test", "qa_viewer")
     refused = await lead.post(
-        f"{base}/agency-auditors", data={"user": qa_user.id, "agency": "education"}
+        f"{base}/members/agencies", data={"user": qa_user.id, "agency": "education"}
     )
     assert refused.status_code == 400
     assert (
         "qa is a quality assurance viewer here, who does not audit: only a member who audits "
         "can audit for an agency." in refused.text
     )
-    auditors = await lead.get(f"{base}/agency-auditors")
-    assert offences(f"{base}/agency-auditors", auditors.text, set()) == []
+    auditors = await lead.get(f"{base}/members/agencies")
+    assert offences(f"{base}/members/agencies", auditors.text, set()) == []
     assert '<option value="police" selected>Police</option>' in auditors.text
 
     # setting up needs two agencies; the refusal says so and keeps the choice

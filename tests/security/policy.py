@@ -156,8 +156,8 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", f"{_I}/audits/members/{{member_id:id}}/multi-agency/discussion"): Policy(
         "inspection", EDITORS, "once every part is submitted, by a lead or a part's auditor"
     ),
-    ("GET", f"{_I}/agency-auditors"): Policy("inspection", READERS),
-    ("POST", f"{_I}/agency-auditors"): Policy("inspection", LEADS),
+    ("GET", f"{_I}/members/agencies"): Policy("inspection", READERS),
+    ("POST", f"{_I}/members/agencies"): Policy("inspection", LEADS),
     ("GET", f"{_I}/findings/authority"): Policy(
         "inspection", READERS, "computed from the audits the user may see"
     ),

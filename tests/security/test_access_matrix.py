@@ -147,8 +147,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/audits/members/{{member_id:id}}/multi-agency"): Spec(200),
     ("POST", f"{_I}/audits/members/{{member_id:id}}/multi-agency"): Spec(400, _no_form),
     ("POST", f"{_I}/audits/members/{{member_id:id}}/multi-agency/discussion"): Spec(400, _no_form),
-    ("GET", f"{_I}/agency-auditors"): Spec(200),
-    ("POST", f"{_I}/agency-auditors"): Spec(400, _no_form),
+    ("GET", f"{_I}/members/agencies"): Spec(200),
+    ("POST", f"{_I}/members/agencies"): Spec(400, _no_form),
     ("GET", f"{_I}/findings/authority"): Spec(200),
     ("GET", f"{_I}/moderation"): Spec(200),
     ("POST", f"{_I}/moderation/plan"): Spec(

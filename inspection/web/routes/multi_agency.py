@@ -223,7 +223,7 @@ async def set_agency_auditor(request: Request) -> Response:
         return await _auditors_page(
             request, inspection, role, errors={f"agency-{user.id}": str(exc)}, status_code=400
         )
-    return RedirectResponse(f"/inspections/{inspection.id}/agency-auditors?saved=yes", 303)
+    return RedirectResponse(f"/inspections/{inspection.id}/members/agencies?saved=yes", 303)
 
 
 async def authority_agreement_page(request: Request) -> Response:
@@ -240,7 +240,7 @@ routes = [
     Route(f"{_M}/multi-agency", joint_audit_page, methods=["GET"]),
     Route(f"{_M}/multi-agency", set_up, methods=["POST"]),
     Route(f"{_M}/multi-agency/discussion", record_discussion, methods=["POST"]),
-    Route(f"{_P}/agency-auditors", agency_auditors_page, methods=["GET"]),
-    Route(f"{_P}/agency-auditors", set_agency_auditor, methods=["POST"]),
+    Route(f"{_P}/members/agencies", agency_auditors_page, methods=["GET"]),
+    Route(f"{_P}/members/agencies", set_agency_auditor, methods=["POST"]),
     Route(f"{_P}/findings/authority", authority_agreement_page, methods=["GET"]),
 ]
