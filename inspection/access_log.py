@@ -118,6 +118,7 @@ ACTION_LABELS = {
     "view_sample": "Viewed a sample",
     "verify_sample": "Verified a sample",
     "view-audit": "Viewed an audit",
+    "view-multi-agency-audit": "Viewed a multi-agency audit",
     "view-concern": "Viewed a concern",
     "view-concerns": "Listed the concerns",
     "view-audits-board": "Listed the audits",

@@ -14,7 +14,13 @@ from tests.audit.helpers import make_inspection, make_sample
 
 def test_the_stored_strings_are_todays():
     assert [s.value for s in AuditStatus] == ["draft", "submitted"]
-    assert [m.value for m in Marking] == ["first", "second"]
+    assert [m.value for m in Marking] == ["first", "second", "authority", "part"]
+    assert [m.label for m in Marking] == [
+        "First marking",
+        "Second marking",
+        "The authority’s audit",
+        "An agency’s part",
+    ]
     assert [s.value for s in MemberStatus] == [
         "selected",
         "reserve",
@@ -61,7 +67,7 @@ async def _stored(table: str, column: str, row_id: int) -> str:
 
 async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(db):
     inspection = await make_inspection()
-    _, members = await make_sample(inspection, n=6)
+    _, members = await make_sample(inspection, n=9)
     for member, status in zip(members[:6], MemberStatus, strict=True):
         member.status = status
         await member.save()
@@ -70,7 +76,7 @@ async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(
         assert again.status is status
     rubric = await default_rubric()
     for member, (marking, status) in zip(
-        members[:4], [(m, s) for m in Marking for s in AuditStatus], strict=True
+        members[:8], [(m, s) for m in Marking for s in AuditStatus], strict=True
     ):
         audit = await Audit.create(
             inspection=inspection, member=member, rubric=rubric, marking=marking, status=status
@@ -80,7 +86,7 @@ async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(
         again = await Audit.get(id=audit.id)
         assert (again.marking, again.status) == (marking, status)
         assert isinstance(again.marking, Marking) and isinstance(again.status, AuditStatus)
-    default = await Audit.create(inspection=inspection, member=members[4], rubric=rubric)
+    default = await Audit.create(inspection=inspection, member=members[8], rubric=rubric)
     assert (await _stored("audit", "marking", default.id), default.status) == ("first", "draft")
     upload = await Upload.create(
         inspection=inspection, source_kind="police", filename="p.csv", sha256="1" * 64

@@ -78,3 +78,9 @@ def agreement(first: Sequence[int], second: Sequence[int], categories: int) -> A
         kappa_quadratic=cohen_kappa_quadratic(table),
         gwet_ac1=gwet_ac1(table),
     )
+
+
+def within_one_grade(table: list[list[int]]) -> int:
+    """How many pairs are at most one grade apart (the exact agreements among them)."""
+    k = len(table)
+    return sum(table[i][j] for i in range(k) for j in range(k) if abs(i - j) <= 1)

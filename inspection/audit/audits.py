@@ -260,7 +260,7 @@ async def create_audit(
     so of requests that start the same marking at once (a double click, two auditors) exactly
     one creates it, and every other gets that one back, or, for another auditor, the refusal.
     """
-    if marking not in tuple(Marking):
+    if marking not in (Marking.FIRST, Marking.SECOND):
         raise AuditError("Marking is either first or second.")
     found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
         "sample_id", "child_id", "status"
@@ -289,16 +289,33 @@ async def create_audit(
         rubric = (
             await Rubric.get(id=first.rubric_id) if first else await round_rubric(inspection_id)
         )
+    return await insert_marking(
+        inspection_id, member_id, found[0]["child_id"], auditor, rubric, marking
+    )
+
+
+async def insert_marking(
+    inspection_id: int,
+    member_id: int,
+    child_id: int | None,
+    auditor: User,
+    rubric: Rubric,
+    marking: str,
+    agency: str = "",
+) -> Audit:
+    """Start one audit of a sample member (checked by the caller), or find the one a request
+    started at the same moment: (member, marking, agency) is unique in the database."""
     try:
         # The audit and its first revision are one unit: both exist or neither does.
         async with in_transaction():
             audit = await Audit.create(
                 inspection_id=inspection_id,
                 member_id=member_id,
-                child_id=found[0]["child_id"],
+                child_id=child_id,
                 auditor=auditor,
                 rubric=rubric,
                 marking=marking,
+                agency=agency,
                 version=1,
             )
             await AuditRevision.create(
@@ -309,9 +326,9 @@ async def create_audit(
                 saved_by=auditor,
             )
     except IntegrityError:
-        # Another request started this marking between the check above and this insert.
+        # Another request started this marking between the caller's check and this insert.
         existing = await Audit.get_or_none(
-            inspection_id=inspection_id, member_id=member_id, marking=marking
+            inspection_id=inspection_id, member_id=member_id, marking=marking, agency=agency
         )
         if existing is None:  # not that: the member went away meanwhile
             raise AuditNotFound("There is no such sample member in this inspection.") from None

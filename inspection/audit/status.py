@@ -15,13 +15,45 @@ class AuditStatus(StrEnum):
 
 
 class Marking(StrEnum):
+    """Which audit of a child it is: the inspectors' first and (blind) second markings, the
+    authority's own audit of the child, or one agency's part of a multi-agency audit
+    (``inspection.audit.multi_agency``)."""
+
     FIRST = "first"
     SECOND = "second"
+    AUTHORITY = "authority"
+    PART = "part"
+
+    @property
+    def label(self) -> str:
+        return {
+            "first": "First marking",
+            "second": "Second marking",
+            "authority": "The authority’s audit",
+            "part": "An agency’s part",
+        }[self.value]
+
+
+# The inspectors' own markings of a child (what the findings and moderation are made of).
+INSPECTORS_MARKINGS = frozenset({Marking.FIRST, Marking.SECOND})
 
 
 def other_marking(marking: str) -> Marking:
-    """The marking the other auditor of the same child makes."""
+    """The marking the other inspector of the same child makes."""
     return Marking.SECOND if marking == Marking.FIRST else Marking.FIRST
+
+
+def independent(one: str, other: str) -> bool:
+    """Are two audits of the same child made blind to each other? The inspectors' two
+    markings are; each of them and the authority's audit (or any agency's part of it) are; two
+    agencies' parts are. The authority's audit that a joint discussion concludes is not blind
+    to the parts it concludes from."""
+    pair = {Marking(one), Marking(other)}
+    if pair <= INSPECTORS_MARKINGS:
+        return len(pair) == 2
+    if pair & INSPECTORS_MARKINGS:
+        return True
+    return pair == {Marking.PART}
 
 
 class ConcernStatus(StrEnum):

@@ -9,14 +9,19 @@ its auditor are not content: the audits board shows them, so that nobody starts 
 A viewer sees an audit's content when the first of these rules that applies says so:
 
 1. Its own auditor always sees it.
-2. Once both markings of a child are submitted, every member of the inspection sees both (and
-   so does the command line).
-3. Until then the other marker of the same child never sees it (blind second marking), even a
-   lead inspector or an admin.
+2. The auditor of another audit of the same child made blind to it (``status.independent``:
+   the inspectors' two markings; either of them and the authority's audit or an agency's part;
+   two agencies' parts) sees it only once both are submitted, even a lead inspector or an
+   admin: the second marker, the inspectors and the authority, and each agency in a
+   multi-agency audit judge the child before they read the others.
+3. Once both of the inspectors' markings of a child are submitted, every other member of the
+   inspection sees both (and so does the command line).
 4. A draft is seen only by its auditor and by leads (admins and lead inspectors).
 5. A submitted marking of a child chosen for second marking is seen only by its auditor and by
-   leads until the second marking is submitted too.
-6. Any other submitted marking is seen by every member of the inspection (and the command line).
+   leads until the second marking is submitted too; a submitted agency's part is seen only by
+   its auditor, the other agencies' auditors who have submitted theirs (rule 2) and leads
+   until the joint discussion is recorded (which needs every part submitted).
+6. Any other submitted audit is seen by every member of the inspection (and the command line).
 
 A conversation with the child, a parent or carer or the practitioner
 (``inspection.audit.conversations``) is evidence about the child: who was heard, when, how and
@@ -30,7 +35,7 @@ the child is seen by everyone who sees the conversation.
 Concerns about a child are seen by the inspection's leads, its authority's named contacts
 (``Membership.is_la_contact``) and whoever raised the concern.
 
-The command line has no signed-in person (``COMMAND_LINE``): it sees what rules 2 and 6 give
+The command line has no signed-in person (``COMMAND_LINE``): it sees what rules 3 and 6 give
 everyone, and no concerns. ``--user EMAIL`` makes it see exactly what that person sees in the
 browser.
 
@@ -48,7 +53,8 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from inspection.audit.moderation import selected_member_ids
-from inspection.audit.status import AuditStatus, other_marking
+from inspection.audit.status import INSPECTORS_MARKINGS, AuditStatus, independent, other_marking
+from inspection.audit.status import Marking as StatusMarking
 from inspection.inspections import membership_role
 from inspection.models import Audit, Concern, Inspection, Membership, SampleMember, User
 from inspection.models.core import Role
@@ -110,22 +116,50 @@ class Marking:
     auditor_id: int | None
 
 
-def sees(viewer: Viewer, audit: Marking, other: Marking | None, chosen: bool) -> bool:
-    """The rule itself: may ``viewer`` see ``audit``'s content? ``other`` is the other marking
-    of the same child (if any); ``chosen``: the child is chosen for second marking."""
+def sees(
+    viewer: Viewer,
+    audit: Marking,
+    others: Collection[Marking],
+    chosen: bool,
+) -> bool:
+    """The rule itself: may ``viewer`` see ``audit``'s content? ``others``: the child's other
+    audits (the other markings, the authority's audit, the agencies' parts); ``chosen``: the
+    child is chosen for second marking."""
     if viewer.user_id is not None and audit.auditor_id == viewer.user_id:
         return True
+    submitted = audit.status == AuditStatus.SUBMITTED
+    inspectors = audit.marking in INSPECTORS_MARKINGS
+    blind_to = [
+        o
+        for o in others
+        if viewer.user_id is not None
+        and o.auditor_id == viewer.user_id
+        and independent(audit.marking, o.marking)
+    ]
+    if blind_to:
+        return submitted and all(o.status == AuditStatus.SUBMITTED for o in blind_to)
     if (
-        other is not None
-        and audit.status == AuditStatus.SUBMITTED
-        and other.status == AuditStatus.SUBMITTED
+        inspectors
+        and submitted
+        and any(
+            o.marking == other_marking(audit.marking) and o.status == AuditStatus.SUBMITTED
+            for o in others
+        )
     ):
         return True
-    if other is not None and viewer.user_id is not None and other.auditor_id == viewer.user_id:
-        return False
     if viewer.leads:
         return True
-    return audit.status == AuditStatus.SUBMITTED and not chosen
+    if not submitted:
+        return False
+    if inspectors:
+        return not chosen
+    if audit.marking == StatusMarking.PART:
+        # The joint discussion, recorded only once every part is in, is the authority's audit.
+        return any(
+            o.marking == StatusMarking.AUTHORITY and o.status == AuditStatus.SUBMITTED
+            for o in others
+        )
+    return True
 
 
 def marking_of(row: dict[str, object]) -> Marking:
@@ -172,15 +206,16 @@ def visible_among(
     """Of every marking of one inspection, the ids whose content ``viewer`` may see;
     ``chosen``: the members chosen for second marking."""
     rows = list(markings)
-    by_member = {(m.member_id, m.marking): m for m in rows if m.member_id is not None}
+    by_member: dict[int, list[Marking]] = {}
+    for m in rows:
+        if m.member_id is not None:
+            by_member.setdefault(m.member_id, []).append(m)
     seen = set()
     for m in rows:
-        other = (
-            by_member.get((m.member_id, other_marking(m.marking)))
-            if m.member_id is not None
-            else None
+        others = (
+            [o for o in by_member[m.member_id] if o.id != m.id] if m.member_id is not None else []
         )
-        if sees(viewer, m, other, m.member_id in chosen):
+        if sees(viewer, m, others, m.member_id in chosen):
             seen.add(m.id)
     return frozenset(seen)
 
@@ -230,24 +265,25 @@ async def may_see_audit(audit: Audit, viewer: Viewer) -> bool:
     """The rule for one audit (the audit page and everything done from it)."""
     mine = Marking(audit.id, audit.member_id, audit.marking, audit.status, audit.auditor_id)
     if viewer.user_id is not None and audit.auditor_id == viewer.user_id:
-        return sees(viewer, mine, None, False)  # rule 1 needs nothing more (every autosave)
-    other = None
+        return sees(viewer, mine, [], False)  # rule 1 needs nothing more (every autosave)
+    others: list[Marking] = []
     if audit.member_id is not None:
-        found = await Audit.filter(
-            inspection_id=audit.inspection_id,
-            member_id=audit.member_id,
-            marking=other_marking(audit.marking),
-        ).values(*_FIELDS)
-        other = marking_of(found[0]) if found else None
+        found = (
+            await Audit.filter(inspection_id=audit.inspection_id, member_id=audit.member_id)
+            .exclude(id=audit.id)
+            .values(*_FIELDS)
+        )
+        others = [marking_of(r) for r in found]
     # Whether the child is chosen for second marking matters only to rule 5 (a submitted
     # marking, a viewer who is not a lead): asked only then.
     chosen = (
         audit.member_id is not None
+        and audit.marking in INSPECTORS_MARKINGS
         and audit.status == AuditStatus.SUBMITTED
         and not viewer.leads
         and bool(await _chosen([audit.member_id]))
     )
-    return sees(viewer, mine, other, chosen)
+    return sees(viewer, mine, others, chosen)
 
 
 async def hidden_readings(

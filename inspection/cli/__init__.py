@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "inspection.cli.audit",
     "inspection.cli.conversation",
     "inspection.cli.programme",
+    "inspection.cli.multi_agency",
     "inspection.cli.export",
 ]
 

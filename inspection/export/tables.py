@@ -20,6 +20,7 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
+from inspection.audit.agency import agency_label
 from inspection.audit.concerns import visible_concerns
 from inspection.audit.definition import definition_of
 from inspection.audit.findings import FEW_AUDITS, findings
@@ -318,6 +319,11 @@ async def _audits(ctx: ExportContext) -> list[dict[str, Any]]:
     return audits
 
 
+def marking_cell(a: dict[str, Any]) -> str:
+    """Which audit of the child a row is: its marking, with the agency of an agency's part."""
+    return a["marking"] + (f" ({agency_label(a['agency'])})" if a.get("agency") else "")
+
+
 def _audit_lead(ctx: ExportContext, a: dict[str, Any]) -> tuple[Any, ...]:
     rubric = ctx.rubrics[a["rubric_id"]]
     return (
@@ -327,7 +333,7 @@ def _audit_lead(ctx: ExportContext, a: dict[str, Any]) -> tuple[Any, ...]:
         ctx.child(a["child_id"]),
         rubric.code,
         rubric.version,
-        a["marking"],
+        marking_cell(a),
         ctx.user(a["auditor_id"]),
         a["status"],
     )
@@ -957,6 +963,9 @@ def summary_table(ctx: ExportContext, doc: dict[str, Any]) -> Table:
 
 async def all_tables(ctx: ExportContext) -> list[Table]:
     """Every table, in sheet order (after About)."""
+    # A module of its own, built on this one's Table and ExportContext.
+    from inspection.export.authority_tables import authority_agreement_table, multi_agency_table
+
     judgement, summary, by_framework = await findings_tables(ctx)
     return [
         judgement,
@@ -967,6 +976,8 @@ async def all_tables(ctx: ExportContext) -> list[Table]:
         await audits_table(ctx),
         await moderation_table(ctx),
         await agreement_table(ctx),
+        await authority_agreement_table(ctx),
+        await multi_agency_table(ctx),
         await journeys_table(ctx),
         await indicators_table(ctx),
         await conversations_table(ctx),
@@ -1018,7 +1029,7 @@ async def feedback_table(ctx: ExportContext) -> Table:
         table.rows.append(
             (
                 a["id"],
-                a["marking"],
+                marking_cell(a),
                 a["status"],
                 child.get("team") or "",
                 child.get("worker") or "",

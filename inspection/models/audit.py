@@ -47,6 +47,9 @@ class Audit(Model):
         "models.Rubric", related_name="audits", on_delete=fields.RESTRICT
     )
     marking = fields.CharEnumField(Marking, max_length=10, default=Marking.FIRST)
+    # The agency whose part of a multi-agency audit this is (``audit.agency.Agency``); empty
+    # for every other marking.
+    agency = fields.CharField(max_length=20, default="")
     status = fields.CharEnumField(AuditStatus, max_length=20, default=AuditStatus.DRAFT)
     proposed_overall = fields.CharField(max_length=40, default="")
     overall = fields.CharField(max_length=40, default="")
@@ -64,7 +67,7 @@ class Audit(Model):
 
     class Meta:
         table = "audit"
-        unique_together = (("member", "marking"),)
+        unique_together = (("member", "marking", "agency"),)
 
 
 class Score(Model):
@@ -211,3 +214,40 @@ class Conversation(Model):
     class Meta:
         table = "conversation"
         indexes = (("inspection_id", "child_id"),)
+
+
+class JointAudit(Model):
+    """A multi-agency audit of one sample member: each agency's auditor completes their part
+    (an ``Audit`` with marking ``part`` and its agency), then a joint discussion records what
+    they concluded together, as the authority's audit of the child (``audit``, submitted when
+    the discussion is recorded; ``inspection.audit.multi_agency``)."""
+
+    id = fields.IntField(primary_key=True)
+    inspection_id: int
+    member_id: int
+    audit_id: int | None
+    inspection: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Inspection", related_name="joint_audits", on_delete=fields.CASCADE
+    )
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.SampleMember", related_name="joint_audits", on_delete=fields.CASCADE
+    )
+    rubric: fields.ForeignKeyRelation[Rubric] = fields.ForeignKeyField(
+        "models.Rubric", related_name="joint_audits", on_delete=fields.RESTRICT
+    )
+    agencies: Any = fields.JSONField(default=list)
+    set_up_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="joint_audits_set_up", null=True, on_delete=fields.SET_NULL
+    )
+    set_up_at = fields.DatetimeField(auto_now_add=True)
+    audit: fields.ForeignKeyNullableRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="joint_audits", null=True, on_delete=fields.SET_NULL
+    )
+    discussed_on = fields.DateField(null=True)
+    participants: Any = fields.JSONField(default=list)
+    others_present = fields.TextField(default="")
+    disagreements = fields.TextField(default="")
+
+    class Meta:
+        table = "joint_audit"
+        unique_together = (("member",),)

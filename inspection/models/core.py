@@ -171,6 +171,9 @@ class Membership(Model):
     )
     role = fields.CharEnumField(Role, max_length=20)
     is_la_contact = fields.BooleanField(default=False)
+    # The agency this member audits for in a multi-agency audit (``audit.agency.Agency``), or
+    # empty.
+    agency = fields.CharField(max_length=20, default="")
 
     class Meta:
         table = "membership"

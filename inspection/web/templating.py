@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inspection.access_log import action_label
+from inspection.audit.agency import marking_title
 from inspection.audit.status import AuditStatus, ConcernStatus
 from inspection.evidence.codes import sex_label
 from inspection.evidence.labels import (
@@ -119,6 +120,7 @@ templates.env.filters["table_name"] = _table_name
 templates.env.filters["sheet_name"] = _sheet_name
 templates.env.filters["rule_name"] = _rule_name
 templates.env.filters["grade_class"] = _grade_class
+templates.env.filters["marking_title"] = lambda audit: marking_title(audit.marking, audit.agency)
 
 
 def inspection_navigation(request: Request, role: Role) -> dict[str, Any]:

@@ -77,7 +77,8 @@ def row_cells(board: str, child: str) -> list[str]:
 
 def second_column(board: str, child: str) -> str:
     row = next(r for r in board.split("<tr ") if f">{child}<" in r)
-    return row.split('<td class="govuk-table__cell">')[-1]
+    # the cells: sample, stratum, child, first marking, second marking, the authority's audit
+    return row.split('<td class="govuk-table__cell">')[5]
 
 
 async def test_the_lead_sees_each_childs_second_marking_and_every_offered_action_works(db):

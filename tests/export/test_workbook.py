@@ -16,6 +16,8 @@ SHEETS = [
     "Audits",
     "Audits (wide)",
     "Moderation",
+    "Authority and inspectors",
+    "Multi-agency audits",
     "Journeys",
     "Indicators",
     "Conversations",

@@ -156,6 +156,18 @@ POLICY: dict[tuple[str, str], Policy] = {
         "inspection", EDITORS, "only a draft, by its auditor or a lead"
     ),
     ("POST", f"{_I}/audits/{{audit_id:id}}/concerns"): Policy("inspection", EDITORS),
+    ("GET", f"{_I}/audits/members/{{member_id:id}}/multi-agency"): Policy(
+        "inspection", EDITORS, "grades only of the parts the user may see; the child logged"
+    ),
+    ("POST", f"{_I}/audits/members/{{member_id:id}}/multi-agency"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/audits/members/{{member_id:id}}/multi-agency/discussion"): Policy(
+        "inspection", EDITORS, "once every part is submitted, by a lead or a part's auditor"
+    ),
+    ("GET", f"{_I}/members/agencies"): Policy("inspection", READERS),
+    ("POST", f"{_I}/members/agencies"): Policy("inspection", LEADS),
+    ("GET", f"{_I}/findings/authority"): Policy(
+        "inspection", READERS, "computed from the audits the user may see"
+    ),
     ("GET", f"{_I}/moderation"): Policy("inspection", LEADS, "each child shown is logged"),
     ("POST", f"{_I}/moderation/plan"): Policy("inspection", LEADS),
     ("POST", f"{_I}/moderation/agree"): Policy("inspection", LEADS),

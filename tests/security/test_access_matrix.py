@@ -147,6 +147,12 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", f"{_I}/audits/{{audit_id:id}}/save"): Spec(400, lambda c: {"version": "1"}),
     ("POST", f"{_I}/audits/{{audit_id:id}}/submit"): Spec(400, lambda c: {"version": "1"}),
     ("POST", f"{_I}/audits/{{audit_id:id}}/concerns"): Spec(400, lambda c: {"text": " "}),
+    ("GET", f"{_I}/audits/members/{{member_id:id}}/multi-agency"): Spec(200),
+    ("POST", f"{_I}/audits/members/{{member_id:id}}/multi-agency"): Spec(400, _no_form),
+    ("POST", f"{_I}/audits/members/{{member_id:id}}/multi-agency/discussion"): Spec(400, _no_form),
+    ("GET", f"{_I}/members/agencies"): Spec(200),
+    ("POST", f"{_I}/members/agencies"): Spec(400, _no_form),
+    ("GET", f"{_I}/findings/authority"): Spec(200),
     ("GET", f"{_I}/moderation"): Spec(200),
     ("POST", f"{_I}/moderation/plan"): Spec(
         400, lambda c: {"sample": str(c.sample_id), "share_percent": "some"}

@@ -18,6 +18,7 @@ AREA_MODULES = [
     "inspection.web.routes.tracking",
     "inspection.web.routes.audits",
     "inspection.web.routes.conversations",
+    "inspection.web.routes.multi_agency",
     "inspection.web.routes.findings",
     "inspection.web.routes.instruments",
     "inspection.web.routes.programmes",

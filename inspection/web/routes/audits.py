@@ -40,6 +40,7 @@ from inspection.audit.moderation import (
     set_plan,
     submitted_pairs,
 )
+from inspection.audit.multi_agency import authority_column, start_authority_audit, start_part
 from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.csv import table_csv
@@ -83,6 +84,9 @@ async def audits_page(request: Request) -> Response:
     )
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
+    authority = await authority_column(
+        inspection.id, Viewer(user, role), [r["member"]["id"] for r in rows]
+    )
     return render(
         request,
         "audits.html",
@@ -90,6 +94,7 @@ async def audits_page(request: Request) -> Response:
             "inspection": inspection,
             "role": role,
             "rows": rows,
+            "authority": authority,
             "samples": samples,
             "sample_by_id": {s.id: s for s in samples},
             "plans": plans,
@@ -101,13 +106,16 @@ async def audits_page(request: Request) -> Response:
 async def start_audit(request: Request) -> Response:
     inspection, role = await require(request, EDITORS)
     form = await request.form()
+    member_id = form_id(form, "member", "Choose the child to audit.")
+    marking = form_text(form, "marking") or Marking.FIRST
+    user = current_user(request)
     try:
-        audit = await create_audit(
-            inspection.id,
-            form_id(form, "member", "Choose the child to audit."),
-            current_user(request),
-            form_text(form, "marking") or Marking.FIRST,
-        )
+        if marking == Marking.PART:  # the auditor's agency's part of a multi-agency audit
+            audit = await start_part(inspection.id, member_id, user)
+        elif marking == Marking.AUTHORITY:
+            audit = await start_authority_audit(inspection.id, member_id, user)
+        else:
+            audit = await create_audit(inspection.id, member_id, user, marking)
     except AuditNotFound:
         raise not_found() from None
     except AuditError as exc:
