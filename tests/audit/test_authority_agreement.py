@@ -78,7 +78,7 @@ async def test_the_figures_are_exact_on_the_page_and_in_the_workbook(db):
         "Children left out (not applicable)",
     )
     assert rows[1] == (
-        "child_help v1",
+        "child_help v2",
         "The child seen, heard and understood",
         3,
         1,
@@ -90,7 +90,7 @@ async def test_the_figures_are_exact_on_the_page_and_in_the_workbook(db):
         0,
         0,
     )
-    assert rows[-1] == ("child_help v1", "Overall judgement", 3, 3, 1, 3, 1, None, 0, 0, 0)
+    assert rows[-1] == ("child_help v2", "Overall judgement", 3, 3, 1, 3, 1, None, 0, 0, 0)
 
 
 async def test_the_authority_audit_is_blind_to_the_inspectors_until_both_are_submitted(db):
@@ -145,7 +145,7 @@ def test_the_command_line_prints_the_agreement_and_sets_agency_auditors(cli_env)
     assert lines[0] == (
         f"Inspection {iid}: 3 children have both the authority's audit and the inspectors' audit."
     )
-    assert lines[1] == "child_help v1:"
+    assert lines[1] == "child_help v2:"
     assert lines[2] == (
         "  The child seen, heard and understood: same grade 1/3 (33.3%), within one grade 2/3 "
         "(66.7%), kappa -0.250; authority better 2, worse 0 (too few to say much: fewer than 10)"

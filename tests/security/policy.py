@@ -91,6 +91,27 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}"): Policy("inspection", READERS),
     ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}/issues.xlsx"): Policy("inspection", READERS),
     ("GET", f"{_I}/evidence/templates/agency_{{agency}}.csv"): Policy("inspection", READERS),
+    ("GET", f"{_I}/evidence/templates/ssda903_{{table}}.csv"): Policy("inspection", READERS),
+    ("GET", f"{_I}/instrument"): Policy("inspection", LEADS),
+    ("POST", f"{_I}/instrument"): Policy("inspection", LEADS),
+    ("GET", "/instruments"): Policy("signed-in", EVERYONE),
+    ("GET", "/programmes"): Policy(
+        "signed-in", EVERYONE, "lists only programmes the user started or has a round's team in"
+    ),
+    ("GET", "/programmes/new"): Policy("account", LEADS),
+    ("POST", "/programmes/new"): Policy("account", LEADS),
+    ("GET", "/programmes/{programme_id:id}"): Policy(
+        "signed-in", EVERYONE, "only a programme the user started or has a round's team in"
+    ),
+    ("GET", "/programmes/{programme_id:id}/trend.csv"): Policy(
+        "signed-in", EVERYONE, "only a programme the user started or has a round's team in"
+    ),
+    ("GET", "/programmes/{programme_id:id}/rounds/new"): Policy(
+        "account", LEADS, "only a programme the user started or has a round's team in"
+    ),
+    ("POST", "/programmes/{programme_id:id}/rounds/new"): Policy(
+        "account", LEADS, "only a programme the user started or has a round's team in"
+    ),
     ("GET", f"{_I}/children"): Policy("inspection", READERS),
     ("POST", f"{_I}/children"): Policy(
         "inspection", READERS, "search (POST keeps names out of URLs)"

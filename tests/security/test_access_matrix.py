@@ -102,6 +102,17 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}"): Spec(200),
     ("GET", f"{_I}/evidence/uploads/{{upload_id:id}}/issues.xlsx"): Spec(200),
     ("GET", f"{_I}/evidence/templates/agency_{{agency}}.csv"): Spec(200),
+    ("GET", f"{_I}/evidence/templates/ssda903_{{table}}.csv"): Spec(200),
+    ("GET", f"{_I}/instrument"): Spec(200),
+    ("POST", f"{_I}/instrument"): Spec(400, lambda c: {"instrument": ""}),
+    ("GET", "/instruments"): Spec(200),
+    ("GET", "/programmes"): Spec(200),
+    ("GET", "/programmes/new"): Spec(200),
+    ("POST", "/programmes/new"): Spec(400, lambda c: {"la": "", "title": ""}),
+    ("GET", "/programmes/{programme_id:id}"): Spec(200),
+    ("GET", "/programmes/{programme_id:id}/trend.csv"): Spec(200),
+    ("GET", "/programmes/{programme_id:id}/rounds/new"): Spec(200),
+    ("POST", "/programmes/{programme_id:id}/rounds/new"): Spec(400, lambda c: {"title": ""}),
     ("GET", f"{_I}/children"): Spec(200),
     ("POST", f"{_I}/children"): Spec(200, lambda c: {"q": "Smith"}),
     ("GET", f"{_I}/children/{{child_id:id}}"): Spec(200),
@@ -194,6 +205,7 @@ OBJECT_PARAMS |= {
     "record_id",
     "person_id",
     "tracked_id",
+    "table",
 }
 
 
@@ -317,7 +329,7 @@ async def test_inspection_route_access(client, world, key):
         await _check_refused(client, world, key, role, missing.params(), form_of(missing))
         if objects:
             # The user's own inspection with another inspection's object, or none at all.
-            if objects != {"agency"}:  # a template is not an inspection's object
+            if not objects <= {"agency", "table"}:  # a template is not an inspection's object
                 await _check_refused(client, world, key, role, _mixed(own, other), form_of(own))
             await _check_refused(client, world, key, role, _mixed(own, missing), form_of(own))
         await _check_own(client, world, key, role, own)

@@ -30,6 +30,7 @@ from inspection.jobs import queue
 from inspection.jobs.runner import sample_check_work
 from inspection.models import (
     Audit,
+    AuditProgramme,
     Child,
     Concern,
     Event,
@@ -98,6 +99,8 @@ class Case:
             "person_id": self.extra.get("team_member_id", 10_000_000),
             "token": self.extra.get("token", "not-a-token"),
             "tracked_id": self.extra.get("tracked_id", 10_000_000),
+            "table": self.extra.get("table", "episodes"),
+            "programme_id": self.extra.get("programme_id", 10_000_000),
         }
 
 
@@ -447,6 +450,14 @@ async def build_world(text: str = "note", user_name: str | None = None) -> World
     # a set-password link that works, so that its page and form are reached
     invited = await invite_user("invited@example.org", "Invited Person", "inspector", None)
     own.extra["token"] = invited.token
+    # an audit programme whose round is the own inspection: every role is in its team
+    programme = await AuditProgramme.create(
+        la_id=(await Inspection.get(id=own.inspection_id)).la_id,
+        title="Monthly audits",
+        created_by=users[Role.LEAD_INSPECTOR],
+    )
+    await Inspection.filter(id=own.inspection_id).update(programme_id=programme.id)
+    own.extra["programme_id"] = programme.id
     cookies = {role: await session_for(user) for role, user in users.items()}
     return World(own, other, users, cookies)
 
@@ -468,5 +479,5 @@ async def missing_case(world: World) -> Case:
         concern_id=n,
         upload_id=n,
         job_id="no-such-job",
-        extra={"agency": "nonexistent"},
+        extra={"agency": "nonexistent", "table": "nonexistent"},
     )
