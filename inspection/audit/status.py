@@ -17,10 +17,20 @@ class AuditStatus(StrEnum):
 class Marking(StrEnum):
     FIRST = "first"
     SECOND = "second"
+    # The child audited again in the same round after the actions, with the recorded reason
+    # that overrides the rule of one first marking per child (``inspection.learning.reaudit``).
+    REAUDIT = "reaudit"
+
+    @property
+    def label(self) -> str:
+        return {"first": "First marking", "second": "Second marking", "reaudit": "Re-audit"}[
+            self.value
+        ]
 
 
 def other_marking(marking: str) -> Marking:
-    """The marking the other auditor of the same child makes."""
+    """The marking the other auditor of the same child makes (a re-audit's counterpart is the
+    first marking it follows)."""
     return Marking.SECOND if marking == Marking.FIRST else Marking.FIRST
 
 

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "inspection.cli.journey",
     "inspection.cli.sample",
     "inspection.cli.audit",
+    "inspection.cli.learning",
     "inspection.cli.export",
 ]
 

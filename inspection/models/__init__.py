@@ -22,15 +22,18 @@ from inspection.models.core import (
 )
 from inspection.models.evidence import Upload, ValidationIssue
 from inspection.models.jobs import Job, JobKind, JobStatus
+from inspection.models.learning import Action, FollowUpNotice, Reaudit
 from inspection.models.sampling import Sample, SampleMember
 
 __all__ = [
     "AccessLog",
+    "Action",
     "Audit",
     "AuditRevision",
     "Child",
     "Concern",
     "Event",
+    "FollowUpNotice",
     "Inspection",
     "Invitation",
     "Job",
@@ -41,6 +44,7 @@ __all__ = [
     "Membership",
     "Moderation",
     "ModerationPlan",
+    "Reaudit",
     "Rubric",
     "Sample",
     "SampleMember",

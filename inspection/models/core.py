@@ -130,6 +130,9 @@ class Inspection(Model):
         "models.User", related_name="judgements", null=True, on_delete=fields.SET_NULL
     )
     judgement_at = fields.DatetimeField(null=True)
+    # An audit graded Inadequate starts a follow-up due this many days after its submission
+    # (``inspection.learning.follow_up``); a lead changes it on the actions page.
+    follow_up_days = fields.IntField(default=28)
 
     class Meta:
         table = "inspection"
