@@ -16,6 +16,7 @@ seen by every member. The page, the command line and the exports all read ``acti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -254,11 +255,11 @@ async def actions_of(
     viewer: Viewer,
     *,
     today: date | None = None,
-    child_names: dict[int, str] | None = None,
+    child_name: Callable[[int], str] | None = None,
 ) -> list[ActionView]:
     """Every action of the inspection ``viewer`` may see, overdue first, then open by due
-    date, then closed (four queries). ``child_names`` names the children (the pseudonyms of an
-    export); by default each child's name as the journey shows it."""
+    date, then closed. ``child_name`` names a child (an export's id or pseudonym); by
+    default each child is named as the journey names them."""
     today = today or uk_today()
     seen = await visible_audits(inspection_id, viewer)
     rows = [
@@ -270,10 +271,11 @@ async def actions_of(
     for rubric in await Rubric.filter(audits__inspection_id=inspection_id).distinct():
         for key, title in definition_of(rubric).titles.items():
             titles.setdefault(key, title)
-    if child_names is None:
-        child_names = await _child_names(
+    if child_name is None:
+        names = await _child_names(
             inspection_id, {r["audit__child_id"] for r in rows if r["audit__child_id"]}
         )
+        child_name = names.__getitem__
     views = []
     for r in rows:
         status = ActionStatus(r["status"])
@@ -291,7 +293,7 @@ async def actions_of(
                 overdue=status is ActionStatus.OPEN and r["due"] < today,
                 audit_id=r["audit_id"],
                 child_id=r["audit__child_id"],
-                child=child_names.get(r["audit__child_id"], "") if r["audit__child_id"] else "",
+                child=child_name(r["audit__child_id"]) if r["audit__child_id"] else "",
                 domain=r["domain"],
                 domain_title=titles.get(r["domain"], r["domain"]),
                 evidence=r["evidence"],

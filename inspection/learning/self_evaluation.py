@@ -220,7 +220,7 @@ async def self_evaluation(
         viewer,
         today,
         await findings(inspection_id, viewer, with_indicators=False),
-        await actions_of(inspection_id, viewer, today=today, child_names={}),
+        await actions_of(inspection_id, viewer, today=today, child_name=lambda _: ""),
         await before_after(inspection_id, viewer),
     )
     statements = [s for source in SOURCES for s in await source(evidence)]

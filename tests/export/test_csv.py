@@ -16,6 +16,8 @@ async def test_csv_tables_exact_text(db, tmp_path):
         "journeys.csv",
         "indicators.csv",
         "issues.csv",
+        "actions.csv",
+        "self_evaluation.csv",
     ]
     s, m = world.sample.id, [x.id for x in world.members]
     assert export.files["sample.csv"] == (

@@ -19,6 +19,8 @@ SHEETS = [
     "Indicators",
     "Validation issues",
     "Concerns",
+    "Actions",
+    "Self-evaluation",
 ]
 
 
