@@ -14,7 +14,8 @@ from tests.audit.helpers import make_inspection, make_sample
 
 def test_the_stored_strings_are_todays():
     assert [s.value for s in AuditStatus] == ["draft", "submitted"]
-    assert [m.value for m in Marking] == ["first", "second"]
+    assert [m.value for m in Marking] == ["first", "second", "reaudit"]
+    assert [m.label for m in Marking] == ["First marking", "Second marking", "Re-audit"]
     assert [s.value for s in MemberStatus] == [
         "selected",
         "reserve",
@@ -50,6 +51,7 @@ def test_the_stored_strings_are_todays():
     assert [s.label for s in UploadStatus] == ["Loaded", "Superseded"]
     assert [s.label for s in AuditStatus] == ["Draft", "Submitted"]
     assert (other_marking("first"), other_marking(Marking.SECOND)) == ("second", "first")
+    assert other_marking(Marking.REAUDIT) == "first"
 
 
 async def _stored(table: str, column: str, row_id: int) -> str:
@@ -70,7 +72,7 @@ async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(
         assert again.status is status
     rubric = await default_rubric()
     for member, (marking, status) in zip(
-        members[:4], [(m, s) for m in Marking for s in AuditStatus], strict=True
+        members[:6], [(m, s) for m in Marking for s in AuditStatus], strict=True
     ):
         audit = await Audit.create(
             inspection=inspection, member=member, rubric=rubric, marking=marking, status=status

@@ -157,6 +157,7 @@ class AuditSide:
 
     id: int
     inspection_id: int
+    member_id: int | None
     round: str
     marking_label: str
     submitted_at: datetime | None
@@ -215,6 +216,7 @@ _AUDIT_FIELDS = (
     "id",
     "inspection_id",
     "inspection__title",
+    "member_id",
     "child_id",
     "marking",
     "status",
@@ -313,6 +315,7 @@ def _side(
     return AuditSide(
         id=row["id"],
         inspection_id=row["inspection_id"],
+        member_id=row["member_id"],
         round=row["inspection__title"],
         marking_label=Marking(row["marking"]).label,
         submitted_at=row["submitted_at"],

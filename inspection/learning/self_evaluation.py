@@ -146,17 +146,16 @@ async def reaudit_statements(ev: Evidence) -> list[Statement]:
             HOW,
             "Re-audits",
             "Children audited again",
-            f"{_count(len(ev.reaudits), 'child', 'children')} to be audited again after the actions, each "
-            f"for a recorded reason; {len(compared)} audited again so far.",
+            f"{_count(len(ev.reaudits), 'child', 'children')} to be audited again after the "
+            f"actions, each for a recorded reason; {len(compared)} audited again so far.",
         ),
         Statement(
             KNOW,
             "Re-audits",
             "After the actions",
             f"Of {_count(len(compared), 'child', 'children')} audited again, the overall grade "
-            f"was better for "
-            f"{counts['Better']}, the same for {counts['The same']} and worse for "
-            f"{counts['Worse']}.",
+            f"was better for {counts['Better']}, the same for {counts['The same']} and worse "
+            f"for {counts['Worse']}.",
         ),
     ]
 
@@ -176,8 +175,8 @@ async def action_statements(ev: Evidence) -> list[Statement]:
             PLANS,
             "Actions",
             "All actions",
-            f"{_count(len(open_), 'action', 'actions')} open ({len(overdue)} overdue), {len(done)} done, "
-            f"{len(dropped)} dropped.",
+            f"{_count(len(open_), 'action', 'actions')} open ({len(overdue)} overdue), "
+            f"{len(done)} done, {len(dropped)} dropped.",
         )
     ]
     for a in open_:

@@ -90,9 +90,9 @@ async def test_journey_page_shows_every_agency_and_is_logged(client):
 
 
 # What a journey page sends: the session, the membership, the child with its events, the
-# access log's entry, the records linked to the child (with their events counted) and whether
-# the child is a tracked case.
-JOURNEY_QUERIES = 6
+# access log's entry, the records linked to the child (with their events counted), whether
+# the child is a tracked case and whether they are recorded to be audited again.
+JOURNEY_QUERIES = 7
 
 
 async def test_a_journey_page_costs_the_same_queries_however_many_events_and_records(client):

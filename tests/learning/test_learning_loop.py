@@ -252,17 +252,19 @@ async def test_a_reaudit_needs_its_reason_and_shows_the_before_and_after(db):
     )
     assert shown.earlier is not None and shown.later is not None
     assert (shown.earlier.marking_label, shown.later.marking_label) == ("First marking", "Re-audit")
-    assert [(d.title, d.before, d.after, d.change) for d in shown.domains] == [
-        ("The child seen, heard and understood", "Requires improvement to be good", "Inadequate", "Worse"),
-        ("Need and risk recognised early across agencies", "Requires improvement to be good", "Good", "Better"),
-        ("Quality of assessment and analysis", "Requires improvement to be good", "Requires improvement to be good", "The same"),
-        ("Help matched to need and received", "Requires improvement to be good", "Good", "Better"),
-        ("Agencies working together", "Requires improvement to be good", "Good", "Better"),
-        ("Planning and review", "Requires improvement to be good", "Good", "Better"),
-        ("Management oversight", "Requires improvement to be good", "Good", "Better"),
-        ("Impact: what difference the help made and whether it lasted", "Inadequate", "Good", "Better"),
-        ("Overall judgement", "Inadequate", "Good", "Better"),
-    ]  # fmt: skip
+    ri, bad, good = "Requires improvement to be good", "Inadequate", "Good"
+    assert [(d.key, d.before, d.after, d.change) for d in shown.domains] == [
+        ("child_seen", ri, bad, "Worse"),
+        ("need_and_risk", ri, good, "Better"),
+        ("assessment", ri, ri, "The same"),
+        ("help_matched", ri, good, "Better"),
+        ("agencies_together", ri, good, "Better"),
+        ("planning_review", ri, good, "Better"),
+        ("management_oversight", ri, good, "Better"),
+        ("impact", bad, good, "Better"),
+        ("overall", bad, good, "Better"),
+    ]
+    assert shown.domains[-1].title == "Overall judgement"
     # the re-audit counts in no estimate: the findings still rest on the one first marking
     from inspection.audit.findings import findings
 
@@ -347,21 +349,40 @@ async def test_the_self_evaluation_answers_the_three_questions_from_the_evidence
         "1 of 3 sampled children's help was good or better (33%; 95% interval 6% to 79%). "
         "Too few children to say much."
     )
+    domains = [
+        "The child seen, heard and understood",
+        "Need and risk recognised early across agencies",
+        "Quality of assessment and analysis",
+        "Help matched to need and received",
+        "Agencies working together",
+        "Planning and review",
+        "Management oversight",
+    ]
+    impact = "Impact: what difference the help made and whether it lasted"
+    audited = (
+        "3 children drawn at random from a recorded seed were audited, and 0 tracked cases "
+        f"chosen on purpose (in no estimate), on: {title}."
+    )
     assert got == [
-        ("know", "Audit findings", f"{title}: The child seen, heard and understood", two_of_three),
-        ("know", "Audit findings", f"{title}: Need and risk recognised early across agencies", two_of_three),
-        ("know", "Audit findings", f"{title}: Quality of assessment and analysis", two_of_three),
-        ("know", "Audit findings", f"{title}: Help matched to need and received", two_of_three),
-        ("know", "Audit findings", f"{title}: Agencies working together", two_of_three),
-        ("know", "Audit findings", f"{title}: Planning and review", two_of_three),
-        ("know", "Audit findings", f"{title}: Management oversight", two_of_three),
-        ("know", "Audit findings", f"{title}: Impact: what difference the help made and whether it lasted", one_of_three),
+        *[("know", "Audit findings", f"{title}: {d}", two_of_three) for d in domains],
+        ("know", "Audit findings", f"{title}: {impact}", one_of_three),
         ("know", "Audit findings", f"{title}: Overall judgement", one_of_three),
-        ("how", "Case audits", "Children audited", f"3 children drawn at random from a recorded seed were audited, and 0 tracked cases chosen on purpose (in no estimate), on: {title}."),
+        ("how", "Case audits", "Children audited", audited),
         ("plans", "Actions", "All actions", "1 action open (1 overdue), 1 done, 0 dropped."),
-        ("plans", "Actions", "Follow-up of an audit graded Inadequate", f"{FOLLOW_UP_WHAT} Owner: lead; due 10/11/2026. Overdue."),
-        ("plans", "Actions", "Planning and review", "Done: Audit team B's plans. Evidence: 12 plans reviewed. (20/11/2026, confirmed by lead)."),
-    ]  # fmt: skip
+        (
+            "plans",
+            "Actions",
+            "Follow-up of an audit graded Inadequate",
+            f"{FOLLOW_UP_WHAT} Owner: lead; due 10/11/2026. Overdue.",
+        ),
+        (
+            "plans",
+            "Actions",
+            "Planning and review",
+            "Done: Audit team B's plans. Evidence: 12 plans reviewed. (20/11/2026, confirmed by "
+            "lead).",
+        ),
+    ]
     share = rows[0]
     assert (share.share, share.graded) == (2 / 3, 3)
     assert share.low is not None and round(share.low, 4) == 0.2077

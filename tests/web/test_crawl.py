@@ -250,6 +250,7 @@ NAVIGATION_TITLES = [
     "Moderation",
     "Findings",
     "Concerns",
+    "Actions",
     "Exports",
 ]
 

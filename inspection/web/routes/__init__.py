@@ -18,6 +18,7 @@ AREA_MODULES = [
     "inspection.web.routes.tracking",
     "inspection.web.routes.audits",
     "inspection.web.routes.findings",
+    "inspection.web.routes.learning",
     "inspection.web.routes.admin",
     "inspection.web.routes.people",
     "inspection.web.routes.exports",
