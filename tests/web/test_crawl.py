@@ -284,6 +284,8 @@ async def test_every_inspection_page_has_the_service_navigation_and_a_way_back(d
                 "members": "Overview",
                 "linkage": "Children",
                 "tracked": "Tracked cases",
+                "reaudits": "Audits",
+                "self-evaluation": "Findings",
             }.get(section, section.title())
             assert [title for _, title in current] == [expected], url
             assert 'class="govuk-breadcrumbs"' in html or 'class="govuk-back-link"' in html, url
