@@ -174,3 +174,25 @@ async def test_a_reaudit_in_the_browser_with_the_before_and_after(app_client):  
         "1, the same for 0 and worse for 0."
     ) in selfev
     assert "What are your plans? All actions Actions 1 action open (0 overdue)" in selfev
+
+
+async def test_the_actions_page_costs_the_same_queries_however_many_actions(app_client):  # noqa: F811
+    from tests.query_count import count_queries
+
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=8)
+    await make_user(inspection, "lead@x.test", "lead_inspector")
+    auditor = await make_user(inspection, "aud@x.test", "inspector")
+    await make_user(inspection, "contact@x.test", "la_auditor", la_contact=True)
+    assert (await sign_in(app_client, "lead@x.test")).status_code == 303
+    url = f"/inspections/{inspection.id}/actions"
+    counts = []
+    for batch in (members[:2], members[2:]):
+        for member in batch:
+            await submitted(inspection.id, member, auditor, graded("inadequate"))
+        with count_queries() as queries:
+            page = await app_client.get(url)
+        assert page.status_code == 200
+        counts.append(queries.count)
+    assert page.text.count("graded Inadequate</h3>") == 8
+    assert counts[0] == counts[1], counts
