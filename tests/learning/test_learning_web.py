@@ -118,6 +118,26 @@ async def test_the_follow_up_and_the_actions_in_the_browser(app_client):  # noqa
     board = await app_client.get(f"{base}/audits")
     assert "overdue" not in _text(board.text)
 
+    # from the audit's own link: the action is raised from that audit
+    assert f'href="{base}/actions?audit={bad.id}#add"' in audit.text
+    form = await app_client.get(f"{base}/actions?audit={bad.id}")
+    assert "From the audit of Child0 Test." in _text(form.text)
+    assert f'<input type="hidden" name="audit" value="{bad.id}">' in form.text
+    raised = await app_client.post(
+        f"{base}/actions",
+        data={
+            "audit": str(bad.id),
+            "what": "See Child0 alone.",
+            "owner_name": "Team manager",
+            "domain": "child_seen",
+            "due-day": "1",
+            "due-month": "1",
+            "due-year": "2030",
+        },
+    )
+    assert raised.status_code == 303
+    assert (await Action.get(what="See Child0 alone.")).audit_id == bad.id
+
 
 async def test_a_reaudit_in_the_browser_with_the_before_and_after(app_client):  # noqa: F811
     inspection, members, lead, auditor, bad = await _world()
