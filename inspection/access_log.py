@@ -160,6 +160,14 @@ ACTION_LABELS = {
     "view-link-confirm": "Viewed a record to join",
     "export-audit-feedback": "Downloaded the feedback to practitioners",
     "purge": "Purged the inspection's child data",
+    "view-actions": "Listed the actions",
+    "view-action": "Viewed an action",
+    "add-action": "Recorded an action",
+    "complete-action": "Recorded an action as done",
+    "drop-action": "Dropped an action",
+    "set-follow-up-days": "Changed when follow-ups are due",
+    "view-reaudits": "Listed the children audited again",
+    "record-reaudit": "Recorded why a child is audited again",
 }
 
 

@@ -55,6 +55,9 @@ class Section(StrEnum):
     MODERATION = "moderation"
     FINDINGS = "findings"
     CONCERNS = "concerns"
+    ACTIONS = "actions"
+    REAUDITS = "reaudits"
+    SELF_EVALUATION = "self-evaluation"
     EXPORTS = "exports"
 
 
@@ -69,12 +72,16 @@ SECTION_TITLES: dict[Section, str] = {
     Section.MODERATION: "Moderation",
     Section.FINDINGS: "Findings",
     Section.CONCERNS: "Concerns",
+    Section.ACTIONS: "Actions",
+    Section.REAUDITS: "Re-audits",
+    Section.SELF_EVALUATION: "Self-evaluation",
     Section.EXPORTS: "Exports",
 }
 # Who may open each section's page.
 SECTION_ROLES: dict[Section, frozenset[Role]] = {
     Section.AUDITS: EDITORS,
     Section.MODERATION: LEADS,
+    Section.REAUDITS: EDITORS,
 }
 # The service navigation inside an inspection, in this order.
 NAVIGATION = (
@@ -87,11 +94,16 @@ NAVIGATION = (
     Section.MODERATION,
     Section.FINDINGS,
     Section.CONCERNS,
+    Section.ACTIONS,
     Section.EXPORTS,
 )
 
 # A section without a place of its own in the navigation is shown under this one.
-NAVIGATION_PARENT = {Section.LINKAGE: Section.CHILDREN}
+NAVIGATION_PARENT = {
+    Section.LINKAGE: Section.CHILDREN,
+    Section.REAUDITS: Section.AUDITS,
+    Section.SELF_EVALUATION: Section.FINDINGS,
+}
 
 
 def may_open(section: Section, role: Role) -> bool:

@@ -31,6 +31,7 @@ from inspection.evidence import incoming
 from inspection.export import stored
 from inspection.models import (
     AccessLog,
+    Action,
     Audit,
     AuditRevision,
     Child,
@@ -221,6 +222,11 @@ async def purge_inspection(
         )
         await AuditRevision.filter(inspection_id=inspection_id).delete()
         await Moderation.filter(inspection_id=inspection_id).update(reason="")
+        # An action's owner, dates and status stay; what was written about the child goes (a
+        # child's re-audit record goes with the child).
+        await Action.filter(inspection_id=inspection_id).update(
+            what="(purged)", evidence="", drop_reason=""
+        )
         for concern in concerns:
             # Who did what and when stays; what they wrote goes.
             await Concern.filter(id=concern.id).update(

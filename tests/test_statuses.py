@@ -14,12 +14,13 @@ from tests.audit.helpers import make_inspection, make_sample
 
 def test_the_stored_strings_are_todays():
     assert [s.value for s in AuditStatus] == ["draft", "submitted"]
-    assert [m.value for m in Marking] == ["first", "second", "authority", "part"]
+    assert [m.value for m in Marking] == ["first", "second", "authority", "part", "reaudit"]
     assert [m.label for m in Marking] == [
         "First marking",
         "Second marking",
         "The authority’s audit",
         "An agency’s part",
+        "Re-audit",
     ]
     assert [s.value for s in MemberStatus] == [
         "selected",
@@ -56,6 +57,7 @@ def test_the_stored_strings_are_todays():
     assert [s.label for s in UploadStatus] == ["Loaded", "Superseded"]
     assert [s.label for s in AuditStatus] == ["Draft", "Submitted"]
     assert (other_marking("first"), other_marking(Marking.SECOND)) == ("second", "first")
+    assert other_marking(Marking.REAUDIT) == "first"
 
 
 async def _stored(table: str, column: str, row_id: int) -> str:
@@ -67,7 +69,7 @@ async def _stored(table: str, column: str, row_id: int) -> str:
 
 async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(db):
     inspection = await make_inspection()
-    _, members = await make_sample(inspection, n=9)
+    _, members = await make_sample(inspection, n=11)
     for member, status in zip(members[:6], MemberStatus, strict=True):
         member.status = status
         await member.save()
@@ -76,7 +78,7 @@ async def test_every_status_is_stored_as_its_string_and_read_back_as_its_member(
         assert again.status is status
     rubric = await default_rubric()
     for member, (marking, status) in zip(
-        members[:8], [(m, s) for m in Marking for s in AuditStatus], strict=True
+        members[:10], [(m, s) for m in Marking for s in AuditStatus], strict=True
     ):
         audit = await Audit.create(
             inspection=inspection, member=member, rubric=rubric, marking=marking, status=status

@@ -26,6 +26,8 @@ from inspection.audit.moderation import selected_member_ids
 from inspection.audit.rubric import round_rubric
 from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import LEAD_ROLES, Viewer, may_see_audit, visible_audits
+from inspection.learning.follow_up import start_follow_up
+from inspection.learning.reaudit import reaudit_refusal
 from inspection.models import (
     Audit,
     AuditRevision,
@@ -260,8 +262,8 @@ async def create_audit(
     so of requests that start the same marking at once (a double click, two auditors) exactly
     one creates it, and every other gets that one back, or, for another auditor, the refusal.
     """
-    if marking not in (Marking.FIRST, Marking.SECOND):
-        raise AuditError("Marking is either first or second.")
+    if marking not in (Marking.FIRST, Marking.SECOND, Marking.REAUDIT):
+        raise AuditError("Marking is first, second or a re-audit.")
     found = await SampleMember.filter(id=member_id, inspection_id=inspection_id).values(
         "sample_id", "child_id", "status"
     )
@@ -275,6 +277,13 @@ async def create_audit(
     if existing is not None:
         return _started(existing, auditor, marking)
     first = None
+    if marking == Marking.REAUDIT:
+        first = await Audit.get_or_none(
+            inspection_id=inspection_id, member_id=member_id, marking=Marking.FIRST
+        )
+        refusal = await reaudit_refusal(inspection_id, found[0]["child_id"], first)
+        if refusal:
+            raise AuditError(refusal)
     if marking == Marking.SECOND:
         first = await Audit.get_or_none(
             inspection_id=inspection_id, member_id=member_id, marking=Marking.FIRST
@@ -495,11 +504,13 @@ async def submit_audit(
     if missing:
         return audit, missing
     overall = scoring.final_overall(definition, values)
-    # The status change and its revision are one unit: a cut connection leaves neither.
+    submitted_at = datetime.now(UTC)
+    # The status change, its revision and an Inadequate audit's follow-up are one unit: a cut
+    # connection leaves none of them.
     async with in_transaction():
         updated = await Audit.filter(id=audit.id, version=version, status=AuditStatus.DRAFT).update(
             status=AuditStatus.SUBMITTED,
-            submitted_at=datetime.now(UTC),
+            submitted_at=submitted_at,
             overall=overall,
             proposed_overall=scoring.propose_overall(
                 definition, scoring.domain_grades(definition, values)
@@ -514,6 +525,8 @@ async def submit_audit(
                 values={**values, "overall": overall},
                 saved_by=user,
             )
+            audit.overall = overall
+            await start_follow_up(audit, submitted_at)
     if updated != 1:
         raise await _conflict(inspection_id, audit.id, definition, version, values)
     return await get_audit(inspection_id, audit.id), []

@@ -23,6 +23,9 @@ class Marking(StrEnum):
     SECOND = "second"
     AUTHORITY = "authority"
     PART = "part"
+    # The child audited again in the same round after the actions, with the recorded reason
+    # that overrides the rule of one first marking per child (``inspection.learning.reaudit``).
+    REAUDIT = "reaudit"
 
     @property
     def label(self) -> str:
@@ -31,6 +34,7 @@ class Marking(StrEnum):
             "second": "Second marking",
             "authority": "The authority’s audit",
             "part": "An agency’s part",
+            "reaudit": "Re-audit",
         }[self.value]
 
 
@@ -39,7 +43,8 @@ INSPECTORS_MARKINGS = frozenset({Marking.FIRST, Marking.SECOND})
 
 
 def other_marking(marking: str) -> Marking:
-    """The marking the other inspector of the same child makes."""
+    """The marking the other inspector of the same child makes (a re-audit's counterpart is
+    the first marking it follows)."""
     return Marking.SECOND if marking == Marking.FIRST else Marking.FIRST
 
 

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "inspection.cli.conversation",
     "inspection.cli.programme",
     "inspection.cli.multi_agency",
+    "inspection.cli.learning",
     "inspection.cli.export",
 ]
 

@@ -1,10 +1,11 @@
 """Each table as a UTF-8 CSV file with a header row: the same rows as the workbook's sheets.
 
 Files: sample.csv, audits.csv (one row per audit), scores.csv (one row per audit and domain),
-journeys.csv, indicators.csv, issues.csv. They start with a byte-order mark so that Excel opens
-accented names correctly (Excel's own "CSV UTF-8" format); dates are ISO ``YYYY-MM-DD``, times
-``YYYY-MM-DD HH:MM`` UK local time. Text is formula-neutralised exactly as in the workbook
-(``inspection.export.cells``), and the audit work is what the person exporting may see.
+journeys.csv, indicators.csv, issues.csv, actions.csv and self_evaluation.csv. They start with a
+byte-order mark so that Excel opens accented names correctly (Excel's own "CSV UTF-8"
+format); dates are ISO ``YYYY-MM-DD``, times ``YYYY-MM-DD HH:MM`` UK local time. Text is
+formula-neutralised exactly as in the workbook (``inspection.export.cells``), and the audit work
+is what the person exporting may see.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from inspection.audit.visibility import viewer_for
 from inspection.export.cells import csv_text
+from inspection.export.learning_tables import LEARNING_TABLES, learning_tables
 from inspection.export.log import ExportEntry
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
@@ -76,8 +78,9 @@ async def build_csv(
         await indicators_table(ctx),
         await conversations_table(ctx),
         await issues_table(ctx),
+        *await learning_tables(ctx),
     ]
-    assert tuple(t.name for t in tables) == CSV_TABLES
+    assert tuple(t.name for t in tables) == (*CSV_TABLES, *LEARNING_TABLES)
     files = {f"{t.name}.csv": table_csv(t) for t in tables}
     entry = ExportEntry(
         "export-csv",

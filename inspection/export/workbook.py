@@ -27,6 +27,7 @@ from inspection.audit.definition import definition_of
 from inspection.audit.rubric import default_definition
 from inspection.audit.visibility import viewer_for
 from inspection.export.cells import append_row, cell_value
+from inspection.export.learning_tables import learning_tables
 from inspection.export.log import ExportEntry
 from inspection.export.pseudonymise import Pseudonymiser
 from inspection.export.tables import (
@@ -313,7 +314,7 @@ async def build_workbook(
     pseudonymiser = Pseudonymiser(key) if pseudonymise else None
     viewer = await viewer_for(user, inspection_id)
     ctx = await load_context(inspection_id, viewer, pseudonymiser)
-    tables = await all_tables(ctx)
+    tables = [*await all_tables(ctx), *await learning_tables(ctx)]
     about = await about_rows(ctx, viewer.described, now, tables)
     about.insert(0, ("Export id", export_id))
     grades = _grades(ctx)

@@ -24,11 +24,13 @@ from inspection.models.core import (
 )
 from inspection.models.evidence import Upload, ValidationIssue
 from inspection.models.jobs import Job, JobKind, JobStatus
+from inspection.models.learning import Action, FollowUpNotice, Reaudit
 from inspection.models.programmes import AuditProgramme
 from inspection.models.sampling import Sample, SampleMember
 
 __all__ = [
     "AccessLog",
+    "Action",
     "Audit",
     "AuditProgramme",
     "AuditRevision",
@@ -36,6 +38,7 @@ __all__ = [
     "Concern",
     "Conversation",
     "Event",
+    "FollowUpNotice",
     "Inspection",
     "Invitation",
     "Job",
@@ -48,6 +51,7 @@ __all__ = [
     "Moderation",
     "ModerationPlan",
     "PersonIdentifier",
+    "Reaudit",
     "Rubric",
     "Sample",
     "SampleMember",

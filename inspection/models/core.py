@@ -151,6 +151,10 @@ class Inspection(Model):
     )
     theme = fields.CharField(max_length=300, default="")
 
+    # An audit graded Inadequate starts a follow-up due this many days after its submission
+    # (``inspection.learning.follow_up``); a lead changes it on the actions page.
+    follow_up_days = fields.IntField(default=28)
+
     # Foreign-key columns, declared for type checkers (Tortoise sets them).
     rubric_id: int | None
     programme_id: int | None

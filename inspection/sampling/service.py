@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from inspection.audit.status import AuditStatus
 from inspection.journey import profile
+from inspection.learning.reaudit import allowed_in_draws
 from inspection.models import Audit, Child, Inspection, Sample, SampleMember, User
 from inspection.sampling import draw as drawing
 from inspection.sampling import population as pop
@@ -100,7 +101,8 @@ async def _frame_members(
         members = await pop.build(inspection.id, inspection.reference_date, definition)
     except pop.PopulationError as exc:
         raise SamplingError(str(exc)) from exc
-    audited = await recently_audited(inspection, months)
+    # A child recorded for a re-audit in this round (with its reason) is not left out.
+    audited = await recently_audited(inspection, months) - await allowed_in_draws(inspection.id)
     kept = [m for m in members if not (m.la_child_id and m.la_child_id in audited)]
     excluded = [m.key for m in members if m.la_child_id and m.la_child_id in audited]
     return kept, excluded

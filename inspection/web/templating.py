@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from inspection.access_log import action_label
 from inspection.audit.agency import marking_title
-from inspection.audit.status import AuditStatus, ConcernStatus
+from inspection.audit.status import AuditStatus, ConcernStatus, Marking
 from inspection.evidence.codes import sex_label
 from inspection.evidence.labels import (
     list_label,
@@ -104,6 +104,7 @@ def _child_name(child: Any) -> str:
 
 
 templates.env.filters["uk_date"] = _date
+templates.env.filters["marking_label"] = lambda marking: Marking(marking).label
 templates.env.filters["audit_status_label"] = lambda status: AuditStatus(status).label
 templates.env.filters["concern_status_label"] = lambda status: ConcernStatus(status).label
 templates.env.filters["sample_name"] = _sample_name

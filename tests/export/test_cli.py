@@ -52,6 +52,7 @@ def test_export_commands(cli_env, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+        "actions.csv",
         "audits.csv",
         "conversations.csv",
         "indicators.csv",
@@ -59,6 +60,7 @@ def test_export_commands(cli_env, tmp_path):
         "journeys.csv",
         "sample.csv",
         "scores.csv",
+        "self_evaluation.csv",
     ]
 
     result = run_cli(["export", "xlsx", "--inspection", "999999", "--out", str(out)], cli_env)

@@ -17,6 +17,8 @@ async def test_csv_tables_exact_text(db, tmp_path):
         "indicators.csv",
         "conversations.csv",
         "issues.csv",
+        "actions.csv",
+        "self_evaluation.csv",
     ]
     s, m = world.sample.id, [x.id for x in world.members]
     assert export.files["sample.csv"] == (

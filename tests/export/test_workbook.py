@@ -23,6 +23,8 @@ SHEETS = [
     "Conversations",
     "Validation issues",
     "Concerns",
+    "Actions",
+    "Self-evaluation",
 ]
 
 

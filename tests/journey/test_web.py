@@ -93,7 +93,8 @@ async def test_journey_page_shows_every_agency_and_is_logged(client):
 
 # What a journey page sends: the session, the membership, the child with its events, the
 # access log's entry, the records linked to the child (with their events counted), the child's
-# identifiers and whether the child is a tracked case.
+# identifiers, whether the child is a tracked case and whether they are recorded to be audited
+# again.
 JOURNEY_QUERIES = 7
 
 

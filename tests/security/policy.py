@@ -148,6 +148,21 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{_I}/samples/{{sample_id:id}}/verifications/{{verification_id}}"): Policy(
         "inspection", READERS
     ),
+    ("GET", f"{_I}/actions"): Policy(
+        "inspection", READERS, "an action from an audit only to those who may see the audit"
+    ),
+    ("POST", f"{_I}/actions"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/actions/follow-up-days"): Policy("inspection", LEADS),
+    ("GET", f"{_I}/actions/{{action_id:id}}"): Policy("inspection", READERS),
+    ("POST", f"{_I}/actions/{{action_id:id}}/complete"): Policy(
+        "inspection", EDITORS, "only its owner or a lead, with the evidence"
+    ),
+    ("POST", f"{_I}/actions/{{action_id:id}}/drop"): Policy(
+        "inspection", LEADS, "only with a reason"
+    ),
+    ("GET", f"{_I}/reaudits"): Policy("inspection", EDITORS),
+    ("POST", f"{_I}/reaudits"): Policy("inspection", EDITORS, "only with a reason"),
+    ("GET", f"{_I}/self-evaluation"): Policy("inspection", READERS),
     ("GET", f"{_I}/tracked"): Policy("inspection", READERS),
     ("POST", f"{_I}/tracked"): Policy("inspection", EDITORS, "only with a reason"),
     ("GET", f"{_I}/tracked/{{tracked_id:id}}/untrack"): Policy("inspection", EDITORS),

@@ -143,6 +143,15 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", f"{_I}/children/{{child_id:id}}/conversations"): Spec(200),
     ("GET", f"{_I}/children/{{child_id:id}}/conversations/new"): Spec(200),
     ("POST", f"{_I}/children/{{child_id:id}}/conversations/new"): Spec(400, _no_form),
+    ("GET", f"{_I}/actions"): Spec(200),
+    ("POST", f"{_I}/actions"): Spec(400, _no_form),
+    ("POST", f"{_I}/actions/follow-up-days"): Spec(400, _no_form),
+    ("GET", f"{_I}/actions/{{action_id:id}}"): Spec(200),
+    ("POST", f"{_I}/actions/{{action_id:id}}/complete"): Spec(400, _no_form),
+    ("POST", f"{_I}/actions/{{action_id:id}}/drop"): Spec(400, _no_form),
+    ("GET", f"{_I}/reaudits"): Spec(200),
+    ("POST", f"{_I}/reaudits"): Spec(400, _no_form),
+    ("GET", f"{_I}/self-evaluation"): Spec(200),
     ("GET", f"{_I}/tracked"): Spec(200),
     ("POST", f"{_I}/tracked"): Spec(400, _no_form),
     ("GET", f"{_I}/tracked/{{tracked_id:id}}/untrack"): Spec(200),
@@ -206,6 +215,7 @@ OBJECT_PARAMS |= {
     "person_id",
     "tracked_id",
     "table",
+    "action_id",
 }
 
 

@@ -29,6 +29,7 @@ from inspection.invitations import invite_user
 from inspection.jobs import queue
 from inspection.jobs.runner import sample_check_work
 from inspection.models import (
+    Action,
     Audit,
     AuditProgramme,
     Child,
@@ -101,6 +102,7 @@ class Case:
             "tracked_id": self.extra.get("tracked_id", 10_000_000),
             "table": self.extra.get("table", "episodes"),
             "programme_id": self.extra.get("programme_id", 10_000_000),
+            "action_id": self.extra.get("action_id", 10_000_000),
         }
 
 
@@ -375,6 +377,14 @@ async def build_inspection(
         outcome={"identical": True, "checks": [{"name": "seed", "ok": True, "detail": "Fine."}]},
     )
     export = await _made_export(inspection.id, lead)
+    action = await Action.create(
+        inspection=inspection,
+        origin="findings",
+        what=text,
+        owner_name=text[:200],
+        due=date(2026, 12, 1),
+        created_by=lead,
+    )
     return Case(
         inspection_id=inspection.id,
         child_id=children[0].id,
@@ -394,6 +404,7 @@ async def build_inspection(
             "verification_id": check.token,
             "export_id": export.token,
             "tracked_id": tracked.id,
+            "action_id": action.id,
         },
     )
 

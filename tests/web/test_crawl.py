@@ -250,6 +250,7 @@ NAVIGATION_TITLES = [
     "Moderation",
     "Findings",
     "Concerns",
+    "Actions",
     "Exports",
 ]
 
@@ -284,6 +285,8 @@ async def test_every_inspection_page_has_the_service_navigation_and_a_way_back(d
                 "instrument": "Overview",
                 "linkage": "Children",
                 "tracked": "Tracked cases",
+                "reaudits": "Audits",
+                "self-evaluation": "Findings",
             }.get(section, section.title())
             assert [title for _, title in current] == [expected], url
             assert 'class="govuk-breadcrumbs"' in html or 'class="govuk-back-link"' in html, url

@@ -22,6 +22,7 @@ AREA_MODULES = [
     "inspection.web.routes.findings",
     "inspection.web.routes.instruments",
     "inspection.web.routes.programmes",
+    "inspection.web.routes.learning",
     "inspection.web.routes.admin",
     "inspection.web.routes.people",
     "inspection.web.routes.exports",

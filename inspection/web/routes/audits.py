@@ -45,6 +45,8 @@ from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.csv import table_csv
 from inspection.export.tables import feedback_table, load_context
+from inspection.learning import actions as acts
+from inspection.learning.follow_up import follow_ups
 from inspection.models import Audit, Inspection, ModerationPlan, Sample
 from inspection.models.core import Role
 from inspection.sampling.status import SampleMethod
@@ -99,6 +101,9 @@ async def audits_page(request: Request) -> Response:
             "sample_by_id": {s.id: s for s in samples},
             "plans": plans,
             "is_lead": role in LEADS,
+            "overdue": acts.overdue(await acts.actions_of(inspection.id, Viewer(user, role)))
+            if role in LEADS
+            else [],
         },
     )
 
@@ -159,6 +164,8 @@ async def _audit_context(
         "is_lead": role in LEADS,
         "missing": None,
         "conflict": None,
+        "follow_ups": await follow_ups(inspection_id, Viewer(user, role), audit.id),
+        "can_add_action": role in EDITORS,
     }
 
 

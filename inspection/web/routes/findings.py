@@ -15,8 +15,9 @@ from inspection.audit.judgement import MAX_LENGTH, JudgementError, write_judgeme
 from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.workbook import CHART_COLOURS
+from inspection.learning.reaudit import before_after
 from inspection.models import Audit, Sample
-from inspection.web.access import EDITORS, LEADS, READERS, current_user
+from inspection.web.access import EDITORS, LEADS, READERS, current_user, log_children_shown
 from inspection.web.access import require_inspection as require
 from inspection.web.params import form_text, query_id, query_ids, query_text
 from inspection.web.templating import render
@@ -114,6 +115,10 @@ async def findings_page(request: Request) -> Response:
             }
         )
     samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
+    reaudits = await before_after(inspection.id, Viewer(user, role))
+    await log_children_shown(
+        request, "view-reaudits", inspection.id, [r.child_id for r in reaudits]
+    )
     return render(
         request,
         "findings.html",
@@ -126,6 +131,7 @@ async def findings_page(request: Request) -> Response:
             "sample_id": sample_id,
             "trace": _trace,
             "may_write": role in LEADS,
+            "reaudits": reaudits,
             "banner": SAVED if query_text(request, "saved") == "judgement" else "",
         },
     )

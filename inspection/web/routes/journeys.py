@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from inspection.audit.visibility import Viewer
 from inspection.jobs import queue
 from inspection.journey import consistency, recorded
 from inspection.journey.build import JourneyNotFound, journey_for_child
@@ -28,6 +29,7 @@ from inspection.journey.review import (
     set_blind_review,
 )
 from inspection.journey.timeline import timelines_for
+from inspection.learning.reaudit import before_after
 from inspection.models import JobKind, JobStatus
 from inspection.models.ids import ROW_ID
 from inspection.sampling import tracking
@@ -35,6 +37,7 @@ from inspection.web.access import (
     EDITORS,
     LEADS,
     READERS,
+    current_user,
     log_access,
     not_found,
     require_inspection,
@@ -131,6 +134,9 @@ async def journey(request: Request) -> Response:
             "can_edit": role in EDITORS,
             "banner": await _separated_banner(request, inspection.id, j.child.id),
             "tracked": await tracking.tracked_member(inspection.id, j.child.id),
+            "reaudits": await before_after(
+                inspection.id, Viewer(current_user(request), role), j.child.id
+            ),
         },
     )
 
