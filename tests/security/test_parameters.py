@@ -279,8 +279,10 @@ def test_the_forms_found_are_the_forms_the_templates_have(shared):
     # the choice among the children a name matched is on the answer to a search only (a POST:
     # tests/sampling/test_tracking_web.py makes it), never on a page a GET shows; the audit an
     # action is raised from is on the actions page opened from the audit's link (?audit=…:
-    # tests/learning/test_learning_web.py follows it)
-    answers_only = {"child_id", "audit"}
+    # tests/learning/test_learning_web.py follows it); a multi-agency audit's joint discussion is
+    # offered only once every agency's part is submitted (tests/audit/test_multi_agency.py
+    # records one; the world holds no multi-agency audit)
+    answers_only = {"child_id", "audit", "participants", "others_present", "disagreements"}
     assert literal - found_names == answers_only
     posts_with_fields = {key for key, names in found.fields.items() if key[0] == "POST" and names}
     no_fields = {
@@ -301,7 +303,14 @@ def test_the_forms_found_are_the_forms_the_templates_have(shared):
     }
     # Offered only for a deactivated person; the world's person is active (the admin tests
     # reactivate one).
-    not_offered = {("POST", "/admin/users/{user_id:id}/reactivate")}
+    not_offered = {
+        ("POST", "/admin/users/{user_id:id}/reactivate"),
+        # the joint discussion: offered once every agency's part is submitted (above)
+        (
+            "POST",
+            "/inspections/{inspection_id:id}/audits/members/{member_id:id}/multi-agency/discussion",
+        ),
+    }
     posts = {k for k in ROUTE_KEYS if k[0] == "POST"}
     assert posts - posts_with_fields == no_fields | not_offered
     assert no_fields <= set(found.pages)  # rendered all the same (their path is exercised)

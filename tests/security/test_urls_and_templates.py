@@ -19,6 +19,7 @@ NON_ID_PARAMS = {
     "verification_id": "a random token naming a sample's verification job",
     "export_id": "a random token naming an export job",
     "agency": "one of the fixed template names (police, health...)",
+    "table": "one of the fixed SSDA903 template names (header, episodes...)",
     "action": "respond or close",
     "token": "a random one-time token for setting a password, stored hashed",
 }
