@@ -679,7 +679,7 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
         row_a.get_by_role("button", name=f"Start second marking of {child_a}"),
         "starts a second marking",
     )
-    assert "second marking" in second.locator(".govuk-caption-l").inner_text()
+    assert "· Second marking" in second.locator(".govuk-caption-l").inner_text()
     differs = {**good, "child_seen": "requires_improvement"}
     audit_a2, _ = fill_and_submit(walk, second, "second", inspection_id, differs, "Sami on A")
 
