@@ -83,7 +83,7 @@ async def self_evaluation_table(ctx: ExportContext) -> Table:
             Column("graded", "Children graded", "int"),
         ],
     )
-    for s in await self_evaluation(ctx.inspection.id, ctx.viewer):
+    for s in await self_evaluation(ctx.inspection.id, ctx.viewer, found=await ctx.findings()):
         table.rows.append(
             (
                 QUESTIONS[s.question],

@@ -103,6 +103,14 @@ class ExportContext:
     journeys: dict[int, Journey] | None = None
     sampled: list[int] | None = None
     _hidden: dict[str, str] = field(default_factory=dict)  # what text found so far holds
+    _findings: dict[str, Any] | None = None
+
+    async def findings(self) -> dict[str, Any]:
+        """The findings the viewer may see (``inspection.audit.findings``), computed once per
+        export, however many tables are drawn from them."""
+        if self._findings is None:
+            self._findings = await findings(self.inspection.id, self.viewer, with_indicators=False)
+        return self._findings
 
     @property
     def pseudonymised(self) -> bool:
@@ -813,7 +821,7 @@ async def findings_tables(ctx: ExportContext) -> tuple[Table, Table, Table]:
     """The inspectors' judgement, the summary of the findings and the findings by area and
     outcome, from one computation of the findings (``inspection.audit.findings``): what the
     findings page shows."""
-    doc = await findings(ctx.inspection.id, ctx.viewer, with_indicators=False)
+    doc = await ctx.findings()
     return (
         await ctx.scrubbed(judgement_table(ctx, doc)),
         summary_table(ctx, doc),

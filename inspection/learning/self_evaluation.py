@@ -209,16 +209,23 @@ SOURCES: list[Source] = [
 
 
 async def self_evaluation(
-    inspection_id: int, viewer: Viewer, *, today: date | None = None
+    inspection_id: int,
+    viewer: Viewer,
+    *,
+    today: date | None = None,
+    found: dict[str, Any] | None = None,
 ) -> list[Statement]:
     """Every statement of the self-evaluation, question by question (know, how, plans), each
-    question's statements in the order of ``SOURCES``."""
+    question's statements in the order of ``SOURCES``; ``found``: the viewer's findings where
+    the caller has them already (an export drawing other tables from them)."""
     today = today or uk_today()
     evidence = Evidence(
         inspection_id,
         viewer,
         today,
-        await findings(inspection_id, viewer, with_indicators=False),
+        found
+        if found is not None
+        else await findings(inspection_id, viewer, with_indicators=False),
         await actions_of(inspection_id, viewer, today=today, child_name=lambda _: ""),
         await before_after(inspection_id, viewer),
     )
