@@ -18,6 +18,7 @@ from inspection.journey.kinds import agency_label
 from inspection.models import (
     AccessLog,
     Audit,
+    AuditProgramme,
     Child,
     Concern,
     Inspection,
@@ -168,6 +169,10 @@ ACTION_LABELS = {
     "set-follow-up-days": "Changed when follow-ups are due",
     "view-reaudits": "Listed the children audited again",
     "record-reaudit": "Recorded why a child is audited again",
+    "choose-instrument": "Chose the round's audit instrument",
+    "create-programme": "Created an audit programme",
+    "view-programme": "Viewed an audit programme",
+    "export-programme-trend": "Downloaded an audit programme's trend",
 }
 
 
@@ -300,6 +305,8 @@ async def _names(entries: list[AccessLog]) -> _Names:
         "id", "purpose", "drawn_at"
     ):
         objects["sample", str(r["id"])] = sample_name(r["purpose"] or "", r["drawn_at"])
+    for r in await AuditProgramme.filter(id__in=_ids(entries, "programme")).values("id", "title"):
+        objects["programme", str(r["id"])] = f"The audit programme {r['title']}"
     return _Names(inspections, objects, details)
 
 

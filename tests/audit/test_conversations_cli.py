@@ -18,7 +18,7 @@ SEED_SCRIPT = textwrap.dedent("""
         async with database(settings.load()):
             inspection = await make_inspection(sys.argv[1])
             await make_sample(inspection, n=2)
-            await make_user(inspection, "jo@x.test", "inspector")
+            await make_user(inspection, "conversations@x.test", "inspector")
             await make_user(inspection, "qa@x.test", "qa_viewer")
             print(inspection.id)
 
@@ -37,7 +37,7 @@ def test_import_refuses_a_bad_file_whole_then_loads_and_lists(cli_env, tmp_path)
         + "C999,2026-11-31,A parent or carer,,Observed,,\n",
         encoding="utf-8",
     )
-    base = ["conversation", "import", "--inspection", inspection, "--by", "jo@x.test"]
+    base = ["conversation", "import", "--inspection", inspection, "--by", "conversations@x.test"]
     refused = run_cli([*base, str(bad)], cli_env)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [

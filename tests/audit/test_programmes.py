@@ -290,6 +290,21 @@ async def test_the_programme_in_the_browser_shows_words_and_adds_rounds(db):
     assert changed.status_code == 303
     assert (await Inspection.get(id=made.id).prefetch_related("rubric")).rubric.code == "csa_family"
     await lead.aclose()
+    # the access log says in words what the lead did with the programme and the round
+    from inspection.access_log import LogFilter, read_log
+
+    _, entries = await read_log(LogFilter(user="lead@x.test"))
+    done = [(e["action"], e["object"], e["detail"]) for e in entries if e["action"] != "Signed in"]
+    assert done == [
+        (
+            "Chose the round's audit instrument",
+            "",
+            "JTAI: child sexual abuse in the family environment",
+        ),
+        ("Created an inspection", "", ""),
+        ("Downloaded an audit programme's trend", "The audit programme Audits 2026", ""),
+        ("Viewed an audit programme", "The audit programme Audits 2026", ""),
+    ]
     inspector = await _client(db, "a@x.test")
     assert (await inspector.get(f"/inspections/{second.id}/instrument")).status_code == 404
     assert (await inspector.get("/programmes/new")).status_code == 404

@@ -95,7 +95,7 @@ async def test_journey_page_shows_every_agency_and_is_logged(client):
 # access log's entry, the records linked to the child (with their events counted), the child's
 # identifiers, whether the child is a tracked case and whether they are recorded to be audited
 # again.
-JOURNEY_QUERIES = 7
+JOURNEY_QUERIES = 8
 
 
 async def test_a_journey_page_costs_the_same_queries_however_many_events_and_records(client):
