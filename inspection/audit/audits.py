@@ -44,6 +44,8 @@ from inspection.models.ids import BIG_ROW_ID
 from inspection.sampling.population import stratum_label
 from inspection.sampling.status import AUDITED, MemberStatus
 
+# Why an audit of a child no longer tracked is refused.
+UNTRACKED = "This child is no longer a tracked case: track them again to audit them."
 AUDITOR_ROLES = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR, Role.LA_AUDITOR})
 
 
@@ -270,7 +272,7 @@ async def create_audit(
     if not found:
         raise AuditNotFound("There is no such sample member in this inspection.")
     if found[0]["status"] == MemberStatus.UNTRACKED:
-        raise AuditError("This child is no longer a tracked case: track them again to audit them.")
+        raise AuditError(UNTRACKED)
     existing = await Audit.get_or_none(
         inspection_id=inspection_id, member_id=member_id, marking=marking
     )
@@ -313,10 +315,22 @@ async def insert_marking(
     agency: str = "",
 ) -> Audit:
     """Start one audit of a sample member (checked by the caller), or find the one a request
-    started at the same moment: (member, marking, agency) is unique in the database."""
+    started at the same moment: (member, marking, agency) is unique in the database. Refused
+    when the member is no longer a tracked case, checked with the member's row held, as
+    ``sampling.tracking.untrack`` holds it, so the two cannot both happen."""
     try:
         # The audit and its first revision are one unit: both exist or neither does.
-        async with in_transaction():
+        async with in_transaction() as conn:
+            held = (
+                await SampleMember.filter(id=member_id, inspection_id=inspection_id)
+                .using_db(conn)
+                .select_for_update()
+                .values_list("status", flat=True)
+            )
+            if not held:
+                raise AuditNotFound("There is no such sample member in this inspection.")
+            if held[0] == MemberStatus.UNTRACKED:
+                raise AuditError(UNTRACKED)
             audit = await Audit.create(
                 inspection_id=inspection_id,
                 member_id=member_id,

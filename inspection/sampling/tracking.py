@@ -186,27 +186,38 @@ async def untrack(
     inspection: Inspection, member_id: int, reason: str, by_user: User | None
 ) -> SampleMember:
     """Stop tracking a tracked case, recording who, when and why; refused once the child's
-    audit as a tracked case has started (its findings stand on it)."""
+    audit as a tracked case has started (its findings stand on it).
+
+    The member's row is held from the check to the change, as starting an audit holds it
+    (``audit.audits.insert_marking``), so an audit started at the same moment either comes
+    first and the child stays tracked, or finds the child no longer tracked and is refused."""
     reason = _clean(reason, "reason", "untrack_reason")
-    member = await SampleMember.get_or_none(id=member_id, inspection_id=inspection.id)
-    if member is None or member.status != MemberStatus.TRACKED:
-        raise TrackingError("That child is not a tracked case of this inspection.", "member")
-    child = await Child.get_or_none(id=member.child_id) if member.child_id else None
-    name = display_name(child) if child else "This child"
-    if not reason:
-        raise TrackingError(f"Enter why {name} is no longer tracked.", "untrack_reason")
-    if await Audit.filter(member_id=member.id).exists():
-        raise TrackingError(
-            f"{name}’s audit as a tracked case has started, so they stay a tracked case.",
-            "member",
+    async with in_transaction() as conn:
+        member = (
+            await SampleMember.filter(id=member_id, inspection_id=inspection.id)
+            .using_db(conn)
+            .select_for_update()
+            .first()
         )
-    member.status = MemberStatus.UNTRACKED
-    member.untracked_reason = reason
-    member.untracked_by = by_user
-    member.untracked_at = datetime.now(UTC)
-    await member.save(
-        update_fields=["status", "untracked_reason", "untracked_by_id", "untracked_at"]
-    )
+        if member is None or member.status != MemberStatus.TRACKED:
+            raise TrackingError("That child is not a tracked case of this inspection.", "member")
+        child = await Child.get_or_none(id=member.child_id) if member.child_id else None
+        name = display_name(child) if child else "This child"
+        if not reason:
+            raise TrackingError(f"Enter why {name} is no longer tracked.", "untrack_reason")
+        if await Audit.filter(member_id=member.id).using_db(conn).exists():
+            raise TrackingError(
+                f"{name}’s audit as a tracked case has started, so they stay a tracked case.",
+                "member",
+            )
+        member.status = MemberStatus.UNTRACKED
+        member.untracked_reason = reason
+        member.untracked_by = by_user
+        member.untracked_at = datetime.now(UTC)
+        await member.save(
+            using_db=conn,
+            update_fields=["status", "untracked_reason", "untracked_by_id", "untracked_at"],
+        )
     return member
 
 

@@ -324,3 +324,49 @@ async def test_an_offline_pack_of_the_tracked_cases_holds_each_tracked_child(db)
     header = [c.value for c in sheet[1]]
     children = [r[header.index("Child")] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert children == ["T0", "T2"]
+
+
+async def test_stopping_tracking_and_starting_the_audit_at_once_never_both_happen(db):
+    """An inspector starts a tracked child's audit as the lead stops tracking them: either the
+    audit comes first and the child stays tracked, or tracking ends and the audit is refused."""
+    inspection, _, _, lead, auditor, extra = await _world()
+    for round_ in range(12):
+        member = await tracking.track(inspection, extra[round_ % 3], REASON, LINE, lead)
+        untracked, audit = await asyncio.gather(
+            tracking.untrack(inspection, member.id, "The family moved away.", lead),
+            create_audit(inspection.id, member.id, auditor),
+            return_exceptions=True,
+        )
+        await member.refresh_from_db()
+        audits = await Audit.filter(member_id=member.id).count()
+        if isinstance(untracked, tracking.TrackingError):
+            assert str(untracked).endswith(
+                "audit as a tracked case has started, so they stay a tracked case."
+            )
+            assert isinstance(audit, Audit) and member.status == MemberStatus.TRACKED
+            assert audits == 1
+            await Audit.filter(member_id=member.id).delete()
+            await tracking.untrack(inspection, member.id, "Done with this round.", lead)
+        else:
+            assert isinstance(audit, AuditError), audit
+            assert str(audit) == (
+                "This child is no longer a tracked case: track them again to audit them."
+            )
+            assert member.status == MemberStatus.UNTRACKED and audits == 0
+
+
+async def test_an_audit_is_refused_for_a_child_no_longer_tracked_when_it_is_written(db):
+    """The refusal holds where the audit is written, not only where it is first checked."""
+    from inspection.audit.audits import insert_marking
+
+    inspection, _, _, lead, auditor, extra = await _world()
+    member = await tracking.track(inspection, extra[0], REASON, LINE, lead)
+    await tracking.untrack(inspection, member.id, "The family moved away.", lead)
+    with pytest.raises(AuditError) as refused:
+        await insert_marking(
+            inspection.id, member.id, extra[0].id, auditor, await default_rubric(), "first"
+        )
+    assert str(refused.value) == (
+        "This child is no longer a tracked case: track them again to audit them."
+    )
+    assert not await Audit.filter(member_id=member.id).exists()
