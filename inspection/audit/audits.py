@@ -623,9 +623,26 @@ def next_in_list(rows: list[dict[str, Any]], after_member_id: int | None) -> Nex
     return None
 
 
+def _board_cell(a: Audit, hidden: bool, user: User) -> dict[str, Any]:
+    """One marking on the audits board: who, where it stands, and its grade when ``user``
+    may see it."""
+    return {
+        "id": a.id,
+        "status": a.status,
+        "status_label": AuditStatus(a.status).label,
+        "auditor": a.auditor.name if a.auditor else "",
+        "overall": "" if hidden else a.overall,
+        "overall_label": ""
+        if hidden or not a.overall
+        else definition_of(a.rubric).grade_labels.get(a.overall, a.overall),
+        "hidden": hidden,
+        "mine": a.auditor_id == user.id,
+    }
+
+
 async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[str, Any]]:
     """Every child to audit (in a random sample or a tracked case, ``tracked``) with their
-    first and second markings; a marking whose content the
+    first and second markings and their re-audit, if any; a marking whose content the
     user may not see (``inspection.audit.visibility``) shows its auditor and status only.
     ``second_state`` and ``may_start`` say what the user may do next with each child."""
     members = (
@@ -664,25 +681,10 @@ async def audit_board(inspection_id: int, user: User, role: Role) -> list[dict[s
             "second_marking": m["id"] in selected[sid],
             "tracked": m["status"] == MemberStatus.TRACKED,
         }
-        for marking in (Marking.FIRST, Marking.SECOND):
+        # a re-audit (after the actions) is shown with the first marking it follows
+        for marking in (Marking.FIRST, Marking.SECOND, Marking.REAUDIT):
             a = by_member.get((m["id"], marking))
-            hidden = a is not None and a.id not in seen
-            row[marking] = (
-                None
-                if a is None
-                else {
-                    "id": a.id,
-                    "status": a.status,
-                    "status_label": AuditStatus(a.status).label,
-                    "auditor": a.auditor.name if a.auditor else "",
-                    "overall": "" if hidden else a.overall,
-                    "overall_label": ""
-                    if hidden or not a.overall
-                    else definition_of(a.rubric).grade_labels.get(a.overall, a.overall),
-                    "hidden": hidden,
-                    "mine": a.auditor_id == user.id,
-                }
-            )
+            row[marking] = None if a is None else _board_cell(a, a.id not in seen, user)
         row["second_state"] = second_marking_state(
             row["second_marking"], row["first"], row["second"]
         )

@@ -177,7 +177,12 @@ async def test_a_reaudit_in_the_browser_with_the_before_and_after(app_client):  
     assert started.headers["location"] == f"{base}/audits/{again.id}"
     audit_page = await app_client.get(started.headers["location"])
     assert "Re-audit of Child0 Test" in _text(audit_page.text)
+    # the audits board shows the re-audit with the first marking it follows
+    board = _text((await app_client.get(f"{base}/audits")).text)
+    assert "Re-audit of Child0 Test · aud · Draft" in board
     await submitted(inspection.id, members[0], auditor, graded("good"), "reaudit")
+    board = _text((await app_client.get(f"{base}/audits")).text)
+    assert "Re-audit of Child0 Test · aud · Submitted · Good" in board
 
     for url in (f"{base}/children/{members[0].child_id}", f"{base}/findings"):
         words = _text((await app_client.get(url)).text)
