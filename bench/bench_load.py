@@ -17,7 +17,8 @@ time and count:
 Prints throughput, p50/p95/p99 latency per kind and overall, errors, and the floor: /health's
 latency under the same concurrency, measured in the same run, with the ratio, and the machine's
 load average at the start and the end (the figures mean little on a machine busy with other work),
-and how the clients' connections were shared between the server's processes. ``--keep`` leaves
+how the clients' connections were shared between the server's processes, and the CPU seconds the
+load generator, the server and PostgreSQL (all its processes) each used during the run. ``--keep`` leaves
 the database behind; ``--reuse NAME`` drives such a database again without building it.
 Several ``--think`` and ``--workers`` values run every combination, one after the other, on the
 same loaded database (each with its own server and its own floor). Asserts nothing.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -201,6 +203,50 @@ async def kept(settings: Settings, clients: int) -> Fixture:
     await Tortoise.close_connections()
     journey_ids = random.Random(42).sample(with_events, min(5000, len(with_events)))
     return Fixture(inspection.id, journey_ids, audits)
+
+
+def _proc_cpu(pid: int) -> float:
+    """User and system CPU seconds of one process so far (Linux's /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo.extend(int(c) for c in task.read_text().split())
+    return found
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by this load generator, by the server and its worker processes,
+    and by PostgreSQL's processes: where a shared machine's time goes (all 0 off Linux)."""
+    if not Path("/proc").is_dir():
+        return {"load generator": time.process_time(), "server": 0.0, "PostgreSQL": 0.0}
+    postgres = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _comm(p) in {"postgres", "postmaster"}
+    ]
+    return {
+        "load generator": time.process_time(),
+        "server": sum(_proc_cpu(p) for p in _descendants(server_pid)),
+        "PostgreSQL": sum(_proc_cpu(p) for p in postgres),
+    }
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def connection_spread(port: int) -> str:
@@ -435,7 +481,9 @@ async def run(
         clients = [await sign_in(base, email) for email, _ in fixture.audits]
         floor_latencies = await floor(clients, args.floor_seconds)
         spread = connection_spread(port)
+        cpu_before = cpu_seconds(proc.pid)
         tally, elapsed, sent = await drive(clients, fixture, args.seconds, args.max_requests, think)
+        cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(proc.pid).items()}
         print(f"load average at the end of the run: {_load()}")
         for c in clients:
             await c.aclose()
@@ -457,6 +505,12 @@ async def run(
     print(line("floor", floor_latencies, 0) + "   (/health, same concurrency)")
     print(f"  autosave conflicts (409, reloaded): {tally.conflicts}")
     print(f"  connections per server process: {spread}")
+    done = max(len(every), 1)
+    print(
+        f"  CPU during the run ({os.cpu_count()} CPUs x {elapsed:.1f} s = "
+        f"{(os.cpu_count() or 1) * elapsed:.0f} s): "
+        + ", ".join(f"{k} {v:.1f} s ({v / done * 1000:.1f} ms a request)" for k, v in cpu.items())
+    )
     print(
         f"  ratio p95 all / p95 floor: {pct(every, 95) / pct(floor_latencies, 95):.1f}x   "
         f"goal p95 <= {GOAL_P95_MS} ms: {'met' if pct(every, 95) <= GOAL_P95_MS else 'MISSED'}, "
