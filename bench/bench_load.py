@@ -18,8 +18,9 @@ Prints throughput, p50/p95/p99 latency per kind and overall, errors, and the flo
 latency under the same concurrency, measured in the same run, with the ratio, and the machine's
 load average at the start and the end (the figures mean little on a machine busy with other work),
 how the clients' connections were shared between the server's processes, and the CPU seconds the
-load generator, the server and PostgreSQL (all its processes) each used during the run. ``--keep`` leaves
-the database behind; ``--reuse NAME`` drives such a database again without building it.
+load generator, the server and PostgreSQL (all its processes) each used during the run.
+``--keep`` leaves the database behind; ``--reuse NAME`` drives such a database again without
+building it.
 Several ``--think`` and ``--workers`` values run every combination, one after the other, on the
 same loaded database (each with its own server and its own floor). Asserts nothing.
 """
@@ -156,6 +157,8 @@ async def build(settings: Settings, files: Path, clients: int, link: bool) -> Fi
         seed="load",
         population_hash="load",
         population_size=len(with_events),
+        # the frame a real draw keeps: a pair for every child of the population
+        population_ids=[[str(c), "all"] for c in with_events],
     )
     audits = []
     for i, child_id in enumerate(audited):

@@ -60,7 +60,9 @@ async def set_plan(
     include_inadequate: bool,
     user: User | None = None,
 ) -> ModerationPlan:
-    sample = await Sample.get_or_none(id=sample_id, inspection_id=inspection_id)
+    sample = (
+        await Sample.filter(id=sample_id, inspection_id=inspection_id).only("id", "method").first()
+    )
     if sample is None:
         raise ModerationError("There is no such sample in this inspection.")
     if sample.method == SampleMethod.PURPOSIVE:

@@ -244,6 +244,7 @@ async def replace_member(
             await Sample.filter(id=sample_id, inspection_id=inspection_id)
             .using_db(conn)
             .select_for_update()
+            .only("id")
             .first()
         )
         if sample is None:
@@ -521,14 +522,39 @@ async def member_document(inspection_id: int, sample_id: int, member_id: int) ->
     }
 
 
+# What lists and pages read of a sample: all but its sampling frame (``population_ids``, a
+# pair for every child of the population: tens of thousands in a large authority), which only
+# the sample's own page and its verification read. A list of samples costs the same however
+# large the authority.
+LISTED = (
+    "id",
+    "inspection_id",
+    "purpose",
+    "method",
+    "seed",
+    "population_hash",
+    "population_size",
+    "params",
+    "result_hash",
+    "drawn_by_id",
+    "drawn_at",
+    "locked",
+)
+
+
+async def samples_of(inspection_id: int, *, random_only: bool = False) -> list[Sample]:
+    """The inspection's samples, oldest first, without their sampling frames; ``random_only``
+    leaves out the tracked cases (chosen on purpose)."""
+    query = Sample.filter(inspection_id=inspection_id)
+    if random_only:
+        query = query.exclude(method=SampleMethod.PURPOSIVE)
+    return list(await query.order_by("id").only(*LISTED))
+
+
 async def list_samples(inspection_id: int) -> list[dict[str, Any]]:
     """The random samples drawn (the tracked cases, chosen on purpose, have a page of their
     own: ``inspection.sampling.tracking``)."""
-    rows = (
-        await Sample.filter(inspection_id=inspection_id)
-        .exclude(method=SampleMethod.PURPOSIVE)
-        .order_by("-id")
-    )
+    rows = list(reversed(await samples_of(inspection_id, random_only=True)))
     return [
         {
             "id": s.id,

@@ -136,7 +136,12 @@ async def track(
                 "child",
             )
         if members:
-            drawn = await Sample.filter(id=members[0].sample_id).using_db(conn).get()
+            drawn = (
+                await Sample.filter(id=members[0].sample_id)
+                .using_db(conn)
+                .only("id", "purpose", "drawn_at")
+                .get()
+            )
             raise TrackingError(
                 f"{name} is in the random sample ‘{sample_name(drawn.purpose, drawn.drawn_at)}’:"
                 " they are audited there, so they cannot also be a tracked case.",

@@ -47,9 +47,9 @@ from inspection.export.csv import table_csv
 from inspection.export.tables import feedback_table, load_context
 from inspection.learning import actions as acts
 from inspection.learning.follow_up import follow_ups
-from inspection.models import Audit, Inspection, ModerationPlan, Sample
+from inspection.models import Audit, Inspection, ModerationPlan
 from inspection.models.core import Role
-from inspection.sampling.status import SampleMethod
+from inspection.sampling.service import samples_of
 from inspection.web.access import (
     EDITORS,
     LEADS,
@@ -84,7 +84,7 @@ async def audits_page(request: Request) -> Response:
     await log_children_shown(
         request, "view-audits-board", inspection.id, (r["member"]["child_id"] for r in rows)
     )
-    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
+    samples = await samples_of(inspection.id)
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
     authority = await authority_column(
         inspection.id, Viewer(user, role), [r["member"]["id"] for r in rows]
@@ -347,11 +347,7 @@ async def _moderation(
     seen = await visible_audits(inspection.id, viewer)
     pairs = await submitted_pairs(inspection.id, sample_id, seen)
     # second marking is planned for the random samples (a plan's share is drawn by their seed)
-    samples = list(
-        await Sample.filter(inspection_id=inspection.id)
-        .exclude(method=SampleMethod.PURPOSIVE)
-        .order_by("id")
-    )
+    samples = await samples_of(inspection.id, random_only=True)
     plans = {p.sample_id: p for p in await ModerationPlan.filter(inspection_id=inspection.id)}
     chosen = {s.id: len(await selected_member_ids(s.id)) for s in samples}
     await log_children_shown(

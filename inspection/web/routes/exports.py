@@ -20,7 +20,7 @@ from inspection.export.offline import import_offline_pack
 from inspection.export.stored import ExportFormat
 from inspection.jobs import queue
 from inspection.models import Job, JobKind, JobStatus, Sample, SampleMember
-from inspection.sampling.service import sample_name
+from inspection.sampling.service import sample_name, samples_of
 from inspection.sampling.status import AUDITED
 from inspection.web.access import EDITORS, READERS, current_user, not_found, require_inspection
 from inspection.web.jobs import job_context, wake_worker
@@ -37,7 +37,7 @@ MAKERS = {
 
 async def _samples(inspection_id: int) -> list[dict[str, object]]:
     out = []
-    for s in await Sample.filter(inspection_id=inspection_id).order_by("id"):
+    for s in await samples_of(inspection_id):
         members = await SampleMember.filter(sample_id=s.id, status__in=AUDITED).count()
         out.append(
             {

@@ -16,7 +16,8 @@ from inspection.audit.status import AuditStatus, Marking
 from inspection.audit.visibility import Viewer, visible_audits
 from inspection.export.workbook import CHART_COLOURS
 from inspection.learning.reaudit import before_after
-from inspection.models import Audit, Sample
+from inspection.models import Audit
+from inspection.sampling.service import samples_of
 from inspection.web.access import EDITORS, LEADS, READERS, current_user, log_children_shown
 from inspection.web.access import require_inspection as require
 from inspection.web.params import form_text, query_id, query_ids, query_text
@@ -114,7 +115,7 @@ async def findings_page(request: Request) -> Response:
                 "overall": next((d for d in r["domains"] if d["domain"] == OVERALL), None),
             }
         )
-    samples = list(await Sample.filter(inspection_id=inspection.id).order_by("id"))
+    samples = await samples_of(inspection.id)
     reaudits = await before_after(inspection.id, Viewer(user, role))
     await log_children_shown(
         request, "view-reaudits", inspection.id, [r.child_id for r in reaudits]
