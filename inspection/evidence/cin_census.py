@@ -1,5 +1,12 @@
 """Read a DfE Children in Need census XML return (2017 onwards), safely (no DTD, no entities).
 
+The layout is the one the census has kept from the 2016 to 2017 collection to the 2025 to 2026
+collection (``NEWEST_COLLECTION_YEAR``; docs/formats.md names the sources it was checked
+against). The collection is the header's ``<Year>`` (2026: the 2025 to 2026 collection), or
+the year of its ``<ReferenceDate>``. A return of a later collection is read as the newest
+layout, with a note that says so; in any return, an element the layout does not have is a
+warning naming it (``unknown_element``), never dropped in silence nor guessed at.
+
 Each ``<Child>`` is one "row" (numbered from 1 in file order); it is rejected only when it has
 no ``LAchildID``. ``GenderCurrent`` (1 male, 2 female, 0 not known, 9 not specified) and the
 later ``Sex`` (M, F, U) are both understood. Events per episode: referral, assessments,
@@ -25,6 +32,7 @@ from inspection.evidence.files import check_size
 from inspection.evidence.identifiers import Scheme
 from inspection.evidence.staged import (
     ERROR,
+    INFO,
     WARNING,
     ChildFacts,
     EventFacts,
@@ -65,6 +73,7 @@ DATE_ELEMENTS: tuple[DateField, ...] = (
         ),
     ),
     _element("Assessments/AssessmentActualStartDate", start("assessment_start")),
+    _element("Assessments/AssessmentInternalReviewDate", event("assessment_internal_review")),
     _element(
         "Assessments/AssessmentAuthorisationDate",
         end("assessment_start"),
@@ -79,6 +88,98 @@ DATE_ELEMENTS: tuple[DateField, ...] = (
     _element("ChildProtectionPlans/CPPendDate", end("cp_plan_start"), event("cp_plan_end")),
     _element("ChildProtectionPlans/Reviews/CPPreviewDate", event("cp_review")),
 )
+
+# The collections whose layout the reader was checked against, by the header's <Year>.
+FIRST_COLLECTION_YEAR = 2017
+NEWEST_COLLECTION_YEAR = 2026
+
+# Every element of the layout (the XML schema of the 2017 to 2026 collections); <GenderCurrent>
+# until the 2023 to 2024 collection, <Sex> from 2024 to 2025; <PersonSchoolYear> in early ones.
+ELEMENTS = frozenset(
+    {
+        "Message",
+        "Header",
+        "CollectionDetails",
+        "Collection",
+        "Year",
+        "ReferenceDate",
+        "Source",
+        "SourceLevel",
+        "LEA",
+        "SoftwareCode",
+        "Release",
+        "SerialNo",
+        "DateTime",
+        "Children",
+        "Child",
+        "ChildIdentifiers",
+        "LAchildID",
+        "UPN",
+        "FormerUPN",
+        "UPNunknown",
+        "PersonBirthDate",
+        "ExpectedPersonBirthDate",
+        "GenderCurrent",
+        "Sex",
+        "PersonDeathDate",
+        "PersonSchoolYear",
+        "ChildCharacteristics",
+        "Ethnicity",
+        "Disabilities",
+        "Disability",
+        "CINdetails",
+        "CINreferralDate",
+        "ReferralSource",
+        "PrimaryNeedCode",
+        "CINclosureDate",
+        "ReasonForClosure",
+        "DateOfInitialCPC",
+        "Assessments",
+        "AssessmentActualStartDate",
+        "AssessmentInternalReviewDate",
+        "AssessmentAuthorisationDate",
+        "FactorsIdentifiedAtAssessment",
+        "AssessmentFactors",
+        "CINPlanDates",
+        "CINPlanStartDate",
+        "CINPlanEndDate",
+        "Section47",
+        "S47ActualStartDate",
+        "InitialCPCtarget",
+        "ICPCnotRequired",
+        "ReferralNFA",
+        "ChildProtectionPlans",
+        "CPPstartDate",
+        "CPPendDate",
+        "InitialCategoryOfAbuse",
+        "LatestCategoryOfAbuse",
+        "NumberOfPreviousCPP",
+        "Reviews",
+        "CPPreviewDate",
+    }
+)
+# Assessment factors the census no longer takes, and the DfE rule that queries each.
+RETIRED_FACTORS = {"18A": "8945Q", "19A": "8950Q"}
+_ALPHANUMERIC = re.compile(r"^[A-Za-z0-9]*$")
+
+
+def collection_year(root: Element) -> int | None:
+    """The collection the return is for: its header's <Year>, else its <ReferenceDate>'s year
+    (the census day, 31 March, closes the collection)."""
+    details = root.find("Header/CollectionDetails")
+    if details is None:
+        return None
+    year = (details.findtext("Year") or "").strip()
+    if re.fullmatch(r"\d{4}", year):
+        return int(year)
+    reference = (details.findtext("ReferenceDate") or "").strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", reference):
+        return int(reference[:4])
+    return None
+
+
+def _collection(year: int) -> str:
+    return f"{year - 1} to {year}"
 
 
 _ASCII_ENCODINGS = frozenset(
@@ -166,6 +267,8 @@ def read_cin_census(
     table = staged.table("Children", SHEET)
     reader = _ChildReader(staged, reference_date)
     reader.census_reference(root.find("Header/CollectionDetails"))
+    reader.collection(collection_year(root))
+    reader.unknown_elements(root, children)
     episodes = 0
     for number, child in enumerate(children, start=1):
         table.rows += 1
@@ -273,10 +376,65 @@ class _ChildReader:
             message = rule.message(census=_uk(value), reference=_uk(self.reference_date))
             self._header_issue(rule.severity, rule.issue_rule, message, raw)
 
-    def _header_issue(self, severity: str, rule: str, message: str, value: str) -> None:
+    def _header_issue(
+        self, severity: str, rule: str, message: str, value: str, column: str = "ReferenceDate"
+    ) -> None:
         self.staged.issues.append(
-            Issue(severity, rule, message, "Header", "Header", None, "ReferenceDate", "", value)
+            Issue(severity, rule, message, "Header", "Header", None, column, "", value)
         )
+
+    def collection(self, year: int | None) -> None:
+        """The collection year, kept; a note when it is one whose layout the reader was not
+        checked against (it is read as the newest it was)."""
+        if year is None:
+            return
+        self.staged.extra["census_collection_year"] = year
+        if FIRST_COLLECTION_YEAR <= year <= NEWEST_COLLECTION_YEAR:
+            return
+        newest = _collection(NEWEST_COLLECTION_YEAR)
+        if year > NEWEST_COLLECTION_YEAR:
+            message = (
+                f"The census is for the {_collection(year)} collection; the newest layout this "
+                f"product has been checked against is the {newest} collection's. It was read as "
+                f"that layout: any element that layout does not have is listed as not read."
+            )
+        else:
+            message = (
+                f"The census is for the {_collection(year)} collection, older than the "
+                f"{_collection(FIRST_COLLECTION_YEAR)} layout this product reads. It was read as "
+                f"the {newest} layout: any element that layout does not have is listed as not "
+                "read."
+            )
+        self._header_issue(INFO, "unchecked_collection_year", message, str(year), "Year")
+
+    def unknown_elements(self, root: Element, children: list[Element]) -> None:
+        """One warning per element name the layout does not have, at the first child that
+        holds it (or the header), with how many there are."""
+        if not {element.tag for element in root.iter()} - ELEMENTS:
+            return  # the usual case, found in one pass at C speed
+        found: dict[str, list[int]] = {}  # name → [count, first row (0: outside a child)]
+        rows = {id(child): number for number, child in enumerate(children, start=1)}
+        stack: list[tuple[Element, int]] = [(root, 0)]
+        while stack:
+            element, row = stack.pop()
+            for sub in element:
+                tag = sub.tag
+                if isinstance(tag, str) and tag not in ELEMENTS:
+                    seen = found.setdefault(tag, [0, row])
+                    seen[0] += 1
+                    seen[1] = min(seen[1], row)
+                stack.append((sub, rows.get(id(sub), row)))
+        for tag, (count, row) in sorted(found.items(), key=lambda item: (item[1][1], item[0])):
+            times = "once" if count == 1 else f"{count} times"
+            message = (
+                f"<{tag}> is not an element of the CIN census layout this product reads (the "
+                f"collections from {_collection(FIRST_COLLECTION_YEAR)} up to "
+                f"{_collection(NEWEST_COLLECTION_YEAR)}); it was not read (found {times})."
+            )
+            if row:
+                self._issue(WARNING, "unknown_element", message, row, tag)
+            else:
+                self._header_issue(WARNING, "unknown_element", message, "", tag)
 
     def child(self, child: Element, row: int) -> tuple[bool, int]:
         ids = child.find("ChildIdentifiers")
@@ -293,6 +451,10 @@ class _ChildReader:
                 True,
             )
             return False, 0
+        if len(la_id) > 20:
+            self._rule("1570", row, "LAchildID", la_id, given=la_id)
+        if not _ALPHANUMERIC.match(la_id):
+            self._rule("1580", row, "LAchildID", la_id, given=la_id)
         dob = self._date(ids, "PersonBirthDate", row)
         died = self._date(ids, "PersonDeathDate", row)
         if died is not None and dob is not None and died < dob:
@@ -357,6 +519,8 @@ class _ChildReader:
         expected = self._date(ids, "ExpectedPersonBirthDate", row, future=True)
         if expected is not None and dob is None:  # an unborn child: a child in their own right
             facts.attributes["expected_birth"] = expected.isoformat()
+            if sex_raw is not None and sex_raw.upper() != "U":
+                self._rule("8750", row, "Sex", sex_raw, sex=sex_raw)
         self._add(la_id, "expected_birth", expected, row, {})
         self._add(la_id, "death", died, row, {})
         episodes = child.findall("CINdetails")
@@ -397,7 +561,7 @@ class _ChildReader:
                 WARNING,
                 "unknown_code",
                 f"<UPNunknown> '{given}' is not one of the census's reasons for having no UPN "
-                "(UN1 to UN10); it was left out.",
+                "(UN1 to UN7); it was left out.",
                 row,
                 "UPNunknown",
                 given,
@@ -493,9 +657,15 @@ class _ChildReader:
                 for f in assessment.iter("AssessmentFactors")
             ]
             attributes = {**base, "factors": [f for f in factors if f]}
+            for factor in attributes["factors"]:
+                retired = RETIRED_FACTORS.get(factor.upper())
+                if retired:
+                    self._rule(retired, row, "AssessmentFactors", factor)
             start = self._date(assessment, "AssessmentActualStartDate", row)
+            reviewed = self._date(assessment, "AssessmentInternalReviewDate", row)
             authorised = self._date(assessment, "AssessmentAuthorisationDate", row)
             self._add(la_id, "assessment_start", start, row, attributes, authorised)
+            self._add(la_id, "assessment_internal_review", reviewed, row, attributes)
             self._add(la_id, "assessment_authorised", authorised, row, attributes)
         for plan in episode.iter("CINPlanDates"):
             start = self._date(plan, "CINPlanStartDate", row)

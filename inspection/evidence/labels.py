@@ -96,6 +96,13 @@ RULE_LABELS: dict[str, RuleLabel] = {
     "invalid_identifier": RuleLabel(
         "Identifier that fails its check", "{column} fails its check (mistyped?)"
     ),
+    "unknown_element": RuleLabel(
+        "Element not in the format", "An element not in the format was not read: {column}"
+    ),
+    "unchecked_collection_year": RuleLabel(
+        "A collection year not yet checked",
+        "The census is for a collection whose layout this product has not been checked against",
+    ),
 }
 
 

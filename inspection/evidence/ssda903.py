@@ -61,6 +61,27 @@ EPISODE_KINDS = {"S": "looked_after_start", "L": "legal_status_start"} | {
 OTHER_EPISODE = "care_episode"  # a reason for a new episode the return's codes do not know
 CONTINUES = "X1"  # the reason an episode ended when the child is still looked after
 MISSING_KINDS = {"M": "missing_episode", "A": "away_from_placement"}
+# Every coded column the reader reads, and the code lists (in order) that say what it holds:
+# tests/evidence/test_ssda903_codes.py walks each code of each and checks it has its label.
+CODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "RNE": ("reason_new_episode",),
+    "REC": ("episode_ceased", "reason_ceased"),
+    "LS": ("legal_status",),
+    "PLACE": ("placement_type",),
+    "PLACE_PROVIDER": ("placement_provider",),
+    "CIN": ("need",),
+    "REASON_PLACE_CHANGE": ("reason_place_change",),
+    "REVIEW_CODE": ("review_participation",),
+    "MISSING": ("missing_type",),
+    "ACCOM": ("accommodation",),
+    "IN_TOUCH": ("in_touch",),
+    "ACTIV": ("activity",),
+    "SEX_ADOPTR": ("adopters_sex",),
+    "REASON_PLACED_CEASED": ("adoption_stopped_reason",),
+    "PREV_PERM": ("previous_permanence",),
+}
+# OC3's ACCOM ends in the accommodation's suitability (the DfE's code set): as Annex A says it.
+SUITABILITY = {"1": "Suitable", "2": "Unsuitable"}
 # The return allows "zz" for an unknown day or month of a previous permanence order.
 _PARTIAL = re.compile(r"^(zz|\d{1,2})/(zz|\d{1,2})/(\d{4})$", re.IGNORECASE)
 _UPN_UNKNOWN = re.compile(r"^UN([1-9]|10)$", re.IGNORECASE)
@@ -422,13 +443,13 @@ class _Reader:
             )
         return value
 
-    def _code(self, cells: dict[str, str], column: str, row: int, *lists: str) -> str:
-        """The canonical code of the cell in the first of ``lists`` that knows it; a warning,
-        and the value as given, when none does."""
+    def _code(self, cells: dict[str, str], column: str, row: int) -> str:
+        """The canonical code of the cell in the first of the column's lists (``CODE_COLUMNS``)
+        that knows it; a warning, and the value as given, when none does."""
         raw = cells.get(column, "")
         if not raw:
             return ""
-        for list_name in lists:
+        for list_name in CODE_COLUMNS[column]:
             code = codes.canonical(list_name, raw)
             if code is not None:
                 return code
@@ -591,22 +612,22 @@ class _Reader:
         self._child(la_id, row, cells)
         began = self._date(cells, "DECOM", row)
         ended_on = self._date(cells, "DEC", row)
-        reason = self._code(cells, "RNE", row, "reason_new_episode")
-        ended = self._code(cells, "REC", row, "episode_ceased", "reason_ceased")
+        reason = self._code(cells, "RNE", row)
+        ended = self._code(cells, "REC", row)
         attributes = {
             k: v
             for k, v in (
                 ("reason_new_episode", reason),
-                ("legal_status", self._code(cells, "LS", row, "legal_status")),
-                ("placement_type", self._code(cells, "PLACE", row, "placement_type")),
+                ("legal_status", self._code(cells, "LS", row)),
+                ("placement_type", self._code(cells, "PLACE", row)),
                 (
                     "placement_provider",
-                    self._code(cells, "PLACE_PROVIDER", row, "placement_provider"),
+                    self._code(cells, "PLACE_PROVIDER", row),
                 ),
-                ("category_of_need", self._code(cells, "CIN", row, "need")),
+                ("category_of_need", self._code(cells, "CIN", row)),
                 (
                     "reason_place_change",
-                    self._code(cells, "REASON_PLACE_CHANGE", row, "reason_place_change"),
+                    self._code(cells, "REASON_PLACE_CHANGE", row),
                 ),
                 ("placement_postcode", cells["PL_POST"]),
                 ("home_postcode", cells["HOME_POST"]),
@@ -657,7 +678,7 @@ class _Reader:
         if when is None:
             self._reject(row, "REVIEW", "The review has no date (REVIEW)")
             return False
-        participation = self._code(cells, "REVIEW_CODE", row, "review_participation")
+        participation = self._code(cells, "REVIEW_CODE", row)
         self._add(
             la_id,
             "looked_after_review",
@@ -676,7 +697,7 @@ class _Reader:
                 row, "MIS_START", "The period missing or away has no start date (MIS_START)"
             )
             return False
-        which = self._code(cells, "MISSING", row, "missing_type")
+        which = self._code(cells, "MISSING", row)
         if ended is not None and ended < began:
             self._issue(
                 WARNING,
@@ -690,17 +711,30 @@ class _Reader:
         self._add(la_id, kind, began, row, {}, ended)
         return True
 
+    def _accommodation(self, cells: dict[str, str], row: int) -> dict[str, str]:
+        """OC3's ``ACCOM``: the type of accommodation's letter and, after it, 1 when it is
+        suitable, 2 when it is not (``B1``); the letter alone is read too."""
+        raw = cells.get("ACCOM", "")
+        letter, suitable = raw[:-1], raw[-1:]
+        if suitable in SUITABILITY and codes.canonical("accommodation", letter) is not None:
+            return {
+                "accommodation": codes.canonical("accommodation", letter) or letter,
+                "suitability": SUITABILITY[suitable],
+            }
+        accommodation = self._code(cells, "ACCOM", row)
+        return {"accommodation": accommodation} if accommodation else {}
+
     def _oc3(self, la_id: str, row: int, cells: dict[str, str]) -> bool:
         facts = self._child(la_id, row, cells)
         attributes = {
             k: v
             for k, v in (
-                ("in_touch", self._code(cells, "IN_TOUCH", row, "in_touch")),
-                ("activity", self._code(cells, "ACTIV", row, "activity")),
-                ("accommodation", self._code(cells, "ACCOM", row, "accommodation")),
+                ("in_touch", self._code(cells, "IN_TOUCH", row)),
+                ("activity", self._code(cells, "ACTIV", row)),
             )
             if v
         }
+        attributes.update(self._accommodation(cells, row))
         when = self._date(cells, "DATE", row)
         if when is None and facts.dob is not None:
             when = _latest_birthday(facts.dob, self.reference_date)
@@ -728,7 +762,7 @@ class _Reader:
             for k, v in (
                 ("adopted_by_foster_carer", foster),
                 ("adopters", cells["NB_ADOPTR"]),
-                ("adopters_sex", self._code(cells, "SEX_ADOPTR", row, "adopters_sex")),
+                ("adopters_sex", self._code(cells, "SEX_ADOPTR", row)),
             )
             if v not in (None, "")
         }
@@ -745,7 +779,7 @@ class _Reader:
                 row, "DATE_PLACED", "The row has neither DATE_PLACED nor DATE_PLACED_CEASED"
             )
             return False
-        reason = self._code(cells, "REASON_PLACED_CEASED", row, "adoption_stopped_reason")
+        reason = self._code(cells, "REASON_PLACED_CEASED", row)
         self._add(la_id, "adoption_decision", decided, row, {})
         self._add(
             la_id,
@@ -762,10 +796,12 @@ class _Reader:
         partial = _PARTIAL.match(raw) if raw else None
         when: date | None
         attributes: dict[str, Any] = {}
-        order = self._code(cells, "PREV_PERM", row, "previous_permanence")
+        order = self._code(cells, "PREV_PERM", row)
         if order:
             attributes["previous_permanence"] = order
-        if partial and "z" in raw.lower():
+        if raw.lower() == "zz/zz/zzzz":  # the guidance's way of saying the date is not known
+            when = None
+        elif partial and "z" in raw.lower():
             day, month, year = partial.groups()
             try:
                 when = date(int(year), 1 if month.lower() == "zz" else int(month), 1)

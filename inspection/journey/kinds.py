@@ -16,6 +16,7 @@ LABELS: dict[str, str] = {
     "early_help_end": "Early help ended",
     "early_help_assessment_completed": "Early help assessment completed",
     "assessment_start": "Assessment started",
+    "assessment_internal_review": "Assessment reviewed within the authority",
     "assessment_authorised": "Assessment authorised",
     "strategy_discussion": "Strategy discussion (section 47 enquiry)",
     "icpc_due": "Initial child protection conference due",
@@ -95,6 +96,7 @@ OUTCOME_KINDS = frozenset(
 PROCESS_KINDS = frozenset(
     {
         "assessment_start",
+        "assessment_internal_review",
         "assessment_authorised",
         "early_help_assessment_completed",
         "strategy_discussion",

@@ -34,6 +34,10 @@ FIRST_PLACEMENT = "U6"
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
+# The return's own spelling of Annex A's "LA in touch" codes (the DfE's code set).
+IN_TOUCH = {"Y": "YES", "N": "NO", "Died": "DIED", "Refu": "REFU", "NREQ": "NREQ", "Rhom": "RHOM"}
+
+
 def _code(list_name: str, wording: str) -> str:
     code = code_tables.canonical(list_name, wording)
     assert code is not None, (list_name, wording)
@@ -95,9 +99,11 @@ class Ssda903Writer:
                 {
                     "CHILD": child,
                     "DOB": dob,
-                    "IN_TOUCH": _code("in_touch", leaver.in_touch),
+                    "IN_TOUCH": IN_TOUCH[_code("in_touch", leaver.in_touch)],
                     "ACTIV": _code("activity", leaver.activity),
-                    "ACCOM": _code("accommodation", leaver.accommodation),
+                    # the type of accommodation, then 1 (suitable) or 2 (unsuitable)
+                    "ACCOM": _code("accommodation", leaver.accommodation)
+                    + ("2" if _code("suitability", leaver.suitability) == "Unsuitable" else "1"),
                 }
             )
 

@@ -92,14 +92,14 @@ async def test_a_census_keeps_each_childs_identifiers_with_the_verdict_of_their_
             "UPNunknown",
             "UN99",
             "<UPNunknown> 'UN99' is not one of the census's reasons for having no UPN (UN1 to "
-            "UN10); it was left out.",
+            "UN7); it was left out.",
         ),
     ]
     c2 = await Child.get(inspection_id=inspection.id, la_child_id="C2")
     c3 = await Child.get(inspection_id=inspection.id, la_child_id="C3")
     assert (c2.attributes.get("upn_unknown"), c3.attributes.get("upn_unknown")) == ("UN1", None)
     assert (await child_identifiers(inspection.id, c2.id)).upn_unknown == (
-        "Aged under 6 and not yet registered at a school"
+        "Aged under 6 and not yet given a UPN"
     )
 
 
@@ -219,7 +219,7 @@ async def test_the_journey_and_chronology_show_identifiers_in_words(client, db, 
         "Dates not recorded Does not pass the check"
     ) in page
     page = _text((await client.get(f"/inspections/{inspection.id}/children/{c2.id}")).text)
-    assert "No unique pupil number (UPN): Aged under 6 and not yet registered at a school." in page
+    assert "No unique pupil number (UPN): Aged under 6 and not yet given a UPN." in page
     chronology = _text(
         (await client.get(f"/inspections/{inspection.id}/children/{c1.id}/chronology")).text
     )

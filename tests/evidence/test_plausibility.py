@@ -16,19 +16,25 @@ HEADER = (
     "<ReferenceDate>{census}</ReferenceDate></CollectionDetails></Header>"
 )
 CHILD = (
-    "<Child><ChildIdentifiers><LAchildID>100001</LAchildID>"
-    "<PersonBirthDate>2015-03-04</PersonBirthDate>{died}<Sex>F</Sex></ChildIdentifiers>"
+    "<Child><ChildIdentifiers><LAchildID>{la_id}</LAchildID>"
+    "{born}{died}<Sex>{sex}</Sex></ChildIdentifiers>"
     "<CINdetails><CINreferralDate>2024-01-10</CINreferralDate>{closure}{inside}</CINdetails>"
     "</Child>"
 )
 
 
-def census(inside="", died="", closure="", reference="2026-03-31"):
+BORN = "<PersonBirthDate>2015-03-04</PersonBirthDate>"
+UNBORN = "<ExpectedPersonBirthDate>2026-05-01</ExpectedPersonBirthDate>"
+
+
+def census(
+    inside="", died="", closure="", reference="2026-03-31", la_id="100001", born=BORN, sex="F"
+):
     return (
         '<?xml version="1.0" encoding="utf-8"?><Message>'
         + HEADER.format(census=reference)
         + "<Children>"
-        + CHILD.format(inside=inside, died=died, closure=closure)
+        + CHILD.format(inside=inside, died=died, closure=closure, la_id=la_id, born=born, sex=sex)
         + "</Children></Message>"
     )
 
@@ -106,6 +112,61 @@ CENSUS_CASES = [
         "ReasonForClosure",
         "An episode was closed because the child died (RC2), but the child has no date of "
         "death (CIN census rule 8585Q).",
+    ),
+    (
+        "1570",
+        census(la_id="A" * 21),
+        census(la_id="A" * 20),
+        "LAchildID",
+        f"The child's identifier {'A' * 21} is longer than 20 characters (CIN census rule 1570).",
+    ),
+    (
+        "1580",
+        census(la_id="CH-1001"),
+        census(la_id="CH1001"),
+        "LAchildID",
+        "The child's identifier CH-1001 holds characters other than letters and digits (CIN "
+        "census rule 1580).",
+    ),
+    (
+        "8750",
+        census(born=UNBORN, sex="F"),
+        census(born=UNBORN, sex="U"),
+        "Sex",
+        "The child is unborn (an expected date of birth and no date of birth), so their sex "
+        "should be U, not F (CIN census rule 8750).",
+    ),
+    (
+        "8945Q",
+        census(
+            "<Assessments><AssessmentActualStartDate>2024-01-12</AssessmentActualStartDate>"
+            "<FactorsIdentifiedAtAssessment><AssessmentFactors>18A</AssessmentFactors>"
+            "</FactorsIdentifiedAtAssessment></Assessments>"
+        ),
+        census(
+            "<Assessments><AssessmentActualStartDate>2024-01-12</AssessmentActualStartDate>"
+            "<FactorsIdentifiedAtAssessment><AssessmentFactors>18B</AssessmentFactors>"
+            "</FactorsIdentifiedAtAssessment></Assessments>"
+        ),
+        "AssessmentFactors",
+        "Assessment factor 18A (physical abuse) is no longer used: 18B (by another child) or "
+        "18C (by an adult) says who (CIN census rule 8945Q).",
+    ),
+    (
+        "8950Q",
+        census(
+            "<Assessments><AssessmentActualStartDate>2024-01-12</AssessmentActualStartDate>"
+            "<FactorsIdentifiedAtAssessment><AssessmentFactors>19a</AssessmentFactors>"
+            "</FactorsIdentifiedAtAssessment></Assessments>"
+        ),
+        census(
+            "<Assessments><AssessmentActualStartDate>2024-01-12</AssessmentActualStartDate>"
+            "<FactorsIdentifiedAtAssessment><AssessmentFactors>19C</AssessmentFactors>"
+            "</FactorsIdentifiedAtAssessment></Assessments>"
+        ),
+        "AssessmentFactors",
+        "Assessment factor 19A (sexual abuse) is no longer used: 19B (by another child) or "
+        "19C (by an adult) says who (CIN census rule 8950Q).",
     ),
     (
         "PL06",

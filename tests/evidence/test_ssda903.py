@@ -209,7 +209,7 @@ async def test_a_return_loads_and_its_care_is_the_journeys_care_lane_in_words(db
                 ("Category of need", "Abuse or neglect"),
                 (
                     "Reason for the change of placement",
-                    "Change to or carrying out of the care plan",
+                    "Change to, or carrying out of, the care plan",
                 ),
                 ("Placement postcode", "XS3"),
             ],
