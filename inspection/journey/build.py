@@ -19,6 +19,7 @@ from inspection.evidence.upload_status import UploadStatus
 from inspection.journey import details, kinds
 from inspection.models import Child, SourceRecord
 from inspection.models.children import IDENTITY_FIELDS
+from inspection.sampling.status import MemberStatus
 
 
 @dataclass
@@ -159,6 +160,11 @@ class Journey:
     episodes: list[Episode]
     first_need: date | None
     first_help: date | None
+    # Where the child stands in the round, as the journey page's header says it: a tracked case
+    # (chosen on purpose), recorded to be audited again. Read by ``journey_for_child`` only;
+    # None where a journey was built without asking (in bulk, for exports and findings).
+    tracked: bool | None = None
+    reaudit_recorded: bool | None = None
 
     @property
     def expected_birth(self) -> date | None:
@@ -439,6 +445,11 @@ _CHILD_EVENT_SQL = (
     "SELECT "
     + "".join(f"c.{f} AS c_{f}, " for f in CHILD_FIELDS)
     + "i.reference_date AS c_reference_date, "
+    # where the child stands in the round (the page's header): a tracked case, a re-audit
+    + "(SELECT COUNT(*) FROM sample_member sm WHERE sm.inspection_id = c.inspection_id "
+    + f"AND sm.child_id = c.id AND sm.status = '{MemberStatus.TRACKED.value}') AS c_tracked, "
+    + "(SELECT COUNT(*) FROM reaudit ra WHERE ra.inspection_id = c.inspection_id "
+    + "AND ra.child_id = c.id) AS c_reaudits, "
     'e.id, e.child_id, e.agency, e.kind, e.start, e."end", e.source_sheet, '
     "e.source_row, e.attributes, e.upload_id, e.team, e.worker, u.filename AS upload_filename, "
     "u.status AS upload_status, u.source_kind AS upload_kind, {census} AS upload_census_date "
@@ -452,8 +463,9 @@ _CHILD_EVENT_SQL = (
 async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
     """One child's journey (raises ``JourneyNotFound`` if the child is not in the inspection).
 
-    One query: the child with the inspection's reference date and the child's events, each
-    with the file it came from."""
+    One query: the child with the inspection's reference date, whether they are a tracked case
+    and recorded to be audited again, and the child's events, each with the file it came
+    from."""
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     sql = _CHILD_EVENT_SQL.format(
@@ -468,7 +480,10 @@ async def journey_for_child(inspection_id: int, child_id: int) -> Journey:
     child = _child_summary({f: first[f"c_{f}"] for f in CHILD_FIELDS})
     events = [r for r in rows if r["id"] is not None]
     uploads = {r["upload_id"]: _upload_info(r) for r in events if r["upload_filename"] is not None}
-    return _assemble(child, events, uploads, _as_date(first["c_reference_date"]))
+    journey = _assemble(child, events, uploads, _as_date(first["c_reference_date"]))
+    journey.tracked = int(first["c_tracked"]) > 0
+    journey.reaudit_recorded = int(first["c_reaudits"]) > 0
+    return journey
 
 
 _EVENTS_OF_SQL = (

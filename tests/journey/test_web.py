@@ -91,11 +91,10 @@ async def test_journey_page_shows_every_agency_and_is_logged(client):
     ]
 
 
-# What a journey page sends: the session, the membership, the child with its events, the
-# access log's entry, the records linked to the child (with their events counted), the child's
-# identifiers, whether the child is a tracked case and whether they are recorded to be audited
-# again.
-JOURNEY_QUERIES = 8
+# What a journey page sends: the session, the membership, the child with its events (and
+# whether they are a tracked case or recorded to be audited again), the access log's entry, the
+# records linked to the child (with their events counted) and the child's identifiers.
+JOURNEY_QUERIES = 6
 
 
 async def test_a_journey_page_costs_the_same_queries_however_many_events_and_records(client):

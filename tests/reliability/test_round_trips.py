@@ -72,9 +72,9 @@ async def test_journey_autosave_and_health_take_few_round_trips(db, monkeypatch)
         with counting(monkeypatch) as sent:
             r = await client.get(f"/inspections/{inspection.id}/children/{child.id}")
         assert r.status_code == 200
-        # session+user, membership+inspection, the child with its reference date and its
-        # events with their uploads (one statement), access log, source records, whether the
-        # child is a tracked case
+        # session+user, membership+inspection, the child with its reference date, whether it
+        # is a tracked case or recorded to be audited again, and its events with their uploads
+        # (one statement), access log, source records, the child's identifiers
         assert len(sent) == 6, sent
 
         url = f"/inspections/{inspection.id}/audits/{audit.id}/save"

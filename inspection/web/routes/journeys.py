@@ -133,10 +133,14 @@ async def journey(request: Request) -> Response:
             "identifiers": await child_identifiers(inspection.id, j.child.id),
             "can_edit": role in EDITORS,
             "banner": await _separated_banner(request, inspection.id, j.child.id),
-            "tracked": await tracking.tracked_member(inspection.id, j.child.id),
+            "tracked": await tracking.tracked_member(inspection.id, j.child.id)
+            if j.tracked
+            else None,
             "reaudits": await before_after(
                 inspection.id, Viewer(current_user(request), role), j.child.id
-            ),
+            )
+            if j.reaudit_recorded
+            else [],
         },
     )
 
@@ -455,7 +459,9 @@ async def _journey_error(
             "identifiers": await child_identifiers(inspection_id, j.child.id),
             "can_edit": True,
             "error": message,
-            "tracked": await tracking.tracked_member(inspection_id, j.child.id),
+            "tracked": await tracking.tracked_member(inspection_id, j.child.id)
+            if j.tracked
+            else None,
         },
         status_code=400,
     )
