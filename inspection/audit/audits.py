@@ -40,7 +40,7 @@ from inspection.models import (
     User,
 )
 from inspection.models.core import Role
-from inspection.models.ids import BIG_ROW_ID
+from inspection.models.ids import BIG_ROW_ID, ROW_ID
 from inspection.sampling.population import stratum_label
 from inspection.sampling.status import AUDITED, MemberStatus
 
@@ -129,10 +129,13 @@ def normalise_values(definition: RubricDefinition, raw: dict[str, Any]) -> dict[
         value = raw.get(key)
         if key.startswith(scoring.CITED_PREFIXES):
             items = value if isinstance(value, list) else ([] if value in (None, "") else [value])
-            what = "an event" if key.startswith("cites:") else "a conversation"
+            events = key.startswith("cites:")
+            what = "an event" if events else "a conversation"
+            # an id as written, or None; events' ids are 64-bit, conversations' 32-bit
+            ids_of = BIG_ROW_ID if events else ROW_ID
             ids = set()
             for item in items:
-                cited_id = BIG_ROW_ID.parse(str(item))  # an id as written, or None
+                cited_id = ids_of.parse(str(item))
                 if cited_id is None:
                     raise AuditError(f"'{str(item)[:40]}' is not {what} id.")
                 ids.add(cited_id)

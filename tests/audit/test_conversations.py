@@ -144,6 +144,15 @@ async def test_an_audit_cites_a_conversation_and_the_export_shows_it(db):
         raise AssertionError("another child's conversation was cited")
     except AuditError as exc:
         assert str(exc) == "Evidence can only cite conversations about this child."
+    # a number no conversation's id can be is refused before it reaches the database
+    for written in ("2147483648", "12ab"):
+        try:
+            await save_audit(
+                inspection.id, audit.id, a1, Role.INSPECTOR, 1, {"voices:impact": [written]}
+            )
+            raise AssertionError(f"{written} was taken for a conversation")
+        except AuditError as exc:
+            assert str(exc) == f"'{written}' is not a conversation id."
     values = {
         **ALL_GOOD,
         "voices:impact": [str(mother.id)],
