@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from inspection.audit.findings import is_tracked
 from inspection.audit.moderation import selected_member_ids
 from inspection.audit.status import AuditStatus, ConcernStatus, Marking
 from inspection.audit.visibility import Viewer, concerns_seen, visible_audits
@@ -254,25 +255,41 @@ async def _samples(inspection_id: int) -> tuple[Task, list[int]]:
     return Task(title, section, TaskStatus.COMPLETED, summary), sample_ids
 
 
-async def _audits(sample_ids: list[int], seen: frozenset[int]) -> tuple[Task, int, bool]:
+@dataclass(frozen=True)
+class Submitted:
+    """The submitted first markings the viewer may see: of sampled children (the findings'
+    figures come from these) and of tracked cases (shown beside them, in no estimate)."""
+
+    sampled: int
+    tracked: int
+
+    @property
+    def total(self) -> int:
+        return self.sampled + self.tracked
+
+
+async def _audits(sample_ids: list[int], seen: frozenset[int]) -> tuple[Task, Submitted, bool]:
     title, section = "Audits", Section.AUDITS
+    none = Submitted(0, 0)
     if not sample_ids:
-        return Task(title, section, TaskStatus.CANNOT_START, "Draw a sample first"), 0, False
+        return Task(title, section, TaskStatus.CANNOT_START, "Draw a sample first"), none, False
     to_audit = await SampleMember.filter(sample_id__in=sample_ids, status__in=AUDITED).count()
     firsts = await Audit.filter(
         id__in=sorted(seen), member__sample_id__in=sample_ids, marking=Marking.FIRST
-    ).values_list("status", flat=True)
-    submitted = sum(1 for s in firsts if s == AuditStatus.SUBMITTED)
-    summary = f"{submitted} of {to_audit} audits submitted"
+    ).values("status", member_status="member__status")
+    done = [r for r in firsts if r["status"] == AuditStatus.SUBMITTED]
+    tracked = sum(1 for r in done if is_tracked(r))
+    submitted = Submitted(len(done) - tracked, tracked)
+    summary = f"{submitted.total} of {to_audit} audits submitted"
     if not firsts:
         return (
             Task(title, section, TaskStatus.NOT_STARTED, summary, "Start the first audit"),
-            0,
+            none,
             False,
         )
-    if submitted < to_audit:
+    if submitted.total < to_audit:
         # a child whose audit nobody has started is not an audit in progress
-        drafts = len(firsts) > submitted
+        drafts = len(firsts) > submitted.total
         next_step = "Finish the audits in progress" if drafts else "Start the next child's audit"
         return (
             Task(title, section, TaskStatus.IN_PROGRESS, summary, next_step),
@@ -317,11 +334,15 @@ async def _moderation(sample_ids: list[int], submitted: int, seen: frozenset[int
     return Task(title, section, TaskStatus.COMPLETED, summary)
 
 
-def _findings(submitted: int, audits_done: bool, moderation: Task) -> Task:
+def _findings(submitted: Submitted, audits_done: bool, moderation: Task) -> Task:
+    """As the findings page counts: its figures come from the sampled children's audits; the
+    tracked cases' are beside them."""
     title, section = "Findings", Section.FINDINGS
-    if not submitted:
+    if not submitted.total:
         return Task(title, section, TaskStatus.CANNOT_START, "Submit an audit first")
-    summary = f"Figures from {_count(submitted, 'submitted audit')}"
+    summary = f"Figures from {_count(submitted.sampled, 'submitted audit')}"
+    if submitted.tracked:
+        summary += f", with {_count(submitted.tracked, 'tracked case')} beside them"
     if audits_done and moderation.status in (TaskStatus.COMPLETED, TaskStatus.NOT_STARTED):
         return Task(title, section, TaskStatus.COMPLETED, summary, "Read the findings")
     return Task(title, section, TaskStatus.IN_PROGRESS, summary, "Read the findings so far")
@@ -353,7 +374,7 @@ async def inspection_overview(inspection_id: int, viewer: Viewer) -> Overview:
     linkage = await _linkage(inspection_id, has_evidence)
     samples, sample_ids = await _samples(inspection_id)
     audits, submitted, audits_done = await _audits(sample_ids, seen)
-    moderation = await _moderation(sample_ids, submitted, seen)
+    moderation = await _moderation(sample_ids, submitted.total, seen)
     findings = _findings(submitted, audits_done, moderation)
     exports = await _exports(inspection_id, samples.status != TaskStatus.CANNOT_START)
     concerns = await concerns_seen(inspection_id, viewer)

@@ -185,6 +185,20 @@ async def test_each_agency_audits_its_part_blind_then_the_joint_discussion_compl
         '<a href="#grade:need_and_risk">Choose the agreed grade for need and risk' in refused.text
     )
     assert 'value="good" checked' in refused.text
+    # each reason is named by its domain, and each message is tied to what it is about
+    assert (
+        '<label class="govuk-label" for="reason:child_seen">Why you agreed it<span '
+        'class="govuk-visually-hidden">: The child seen, heard and understood</span></label>'
+    ) in refused.text
+    assert (
+        '<textarea class="govuk-textarea govuk-textarea--error" id="reason:child_seen" '
+        'name="reason:child_seen" rows="2" aria-describedby="reason:child_seen-error">'
+    ) in refused.text
+    assert (
+        '<fieldset class="govuk-fieldset" aria-describedby="grade:need_and_risk-error">'
+        in refused.text
+    )
+    assert 'rows="4" aria-describedby="disagreements-hint">Health saw less' in refused.text
     assert "Health saw less change than the police did." in refused.text
     assert await JointAudit.filter(audit_id__not_isnull=True).count() == 0
     agreed = {

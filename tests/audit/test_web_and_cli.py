@@ -196,3 +196,16 @@ async def test_the_audits_board_names_strata_in_words(db):
         '<td class="govuk-table__cell">Under 1',
     ]
     assert '<td class="govuk-table__cell">1-4</td>' not in board
+
+
+async def test_the_audit_page_names_the_journeys_agencies_in_words(db):
+    inspection = await make_inspection()
+    _, members = await make_sample(inspection, n=1)
+    inspector = await make_user(inspection, "a1@x.test", "inspector")
+    audit = await create_audit(inspection.id, members[0].id, inspector)
+    client = await _client(db, "a1@x.test")
+    page = (await client.get(f"/inspections/{inspection.id}/audits/{audit.id}")).text
+    journey = page.split('<ol class="govuk-list app-journey">')[1].split("</ol>")[0]
+    agencies = [s.split("</span>")[0] for s in journey.split('<span class="app-muted">')[1:]]
+    # oldest first: the police's concern, the referral, the child protection plan
+    assert agencies == ["Police", "Children&#39;s social care", "Children&#39;s social care"]

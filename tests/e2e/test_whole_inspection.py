@@ -6,9 +6,18 @@ the administrator adds the local authority, invites the lead inspector and two i
 sets their own password from the link), creates the inspection and its team; the lead uploads
 the evidence, reads the validation report, runs linkage and settles a pair, opens a child's
 journey, previews a population and draws a seeded sample; the inspectors audit children; the
-lead sets blind second marking, the second inspector marks one child, the lead moderates; the
-findings page is read and the QA workbook and the CSV files are opened to check they hold the
-figures the page showed. Each user-visible action (a page visited, a form submitted, a button
+lead sets blind second marking, the second inspector marks one child, the lead moderates.
+Then the inspection as practised beyond the random sample: the lead tracks a child chosen on
+purpose (with the reason and the line of enquiry) and records a conversation with them, which
+the tracked case's audit cites as evidence; the lead records the two inspectors as the police's
+and health's auditors and sets up a multi-agency audit of a child, each completes their agency's
+part (blind to the other's until both are in) and the joint discussion is recorded; the lead
+records an action from the Inadequate audit, its owner records it done with the evidence, the
+lead records why the child is audited again and the child is re-audited, and the journey and the
+findings show the grades before and after. The findings page is read (the tracked case beside
+the sampled children's figures) and the QA workbook and the CSV files are opened to check they
+hold the figures the page showed, the tracked case, the conversation, the action and the
+multi-agency audit. Each user-visible action (a page visited, a form submitted, a button
 clicked) is a step; the test prints how many the whole inspection took. Every page it visits is
 checked with axe-core.
 """
@@ -20,6 +29,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -313,13 +323,29 @@ def audit_id_from(page: Any) -> int:
     return int(page.url.split("/audits/")[1].split("?")[0].split("#")[0])
 
 
+# An audit's heading: what marking it is, of which child (a tracked case is tagged).
+AUDIT_HEADING = re.compile(
+    r"^(?P<title>First marking|Second marking|Re-audit|\w+ part of the multi-agency audit)"
+    r" of (?P<child>.+?)(?: Tracked case)?$"
+)
+
+
 def fill_and_submit(
-    walk: Walk, page: Any, who: str, inspection_id: int, grades: dict[str, str], note: str
+    walk: Walk,
+    page: Any,
+    who: str,
+    inspection_id: int,
+    grades: dict[str, str],
+    note: str,
+    conversation: str = "",
 ) -> tuple[int, str]:
-    """Fill the rubric, cite the first event of the journey as evidence for the first domain,
-    submit; the audit's id and the child's name from the confirmation."""
+    """Fill the rubric, cite the first event of the journey as evidence for the first domain
+    (and the conversation labelled ``conversation``, if given), submit; the audit's id and the
+    child's name from the confirmation."""
     audit = audit_id_from(page)
-    child = heading(page).split(" marking of ", 1)[1]
+    found = AUDIT_HEADING.match(heading(page))
+    assert found, heading(page)
+    title, child = found["title"], found["child"]
     for domain in DOMAINS:
         page.locator(f"#{domain}-{grades[domain]}").check()
         page.locator(f"#{domain}-evidence").fill(f"{note}: {domain.replace('_', ' ')}")
@@ -327,16 +353,17 @@ def fill_and_submit(
     cite.get_by_text("Cite events from the journey").click()
     walk.step(who, "opens the events to cite")
     cite.locator(".govuk-checkboxes__input").first.check()
+    if conversation:
+        cite.get_by_text("Cite conversations").click()
+        walk.step(who, "opens the conversations to cite")
+        cite.get_by_label(conversation, exact=True).check()
     page.get_by_label("Strengths").fill(f"{note}: the child's wishes are recorded.")
     page.get_by_label("What would make it better for this child").fill("A plan that is reviewed.")
     save_and_wait(page, inspection_id, audit)
     walk.click(page, who, page.get_by_role("button", name="Check and submit"), "submits")
     page.wait_for_url(f"**/audits/{audit}?submitted=yes")
     assert page.locator(".govuk-panel__title").inner_text() == "Audit submitted"
-    assert page.locator(".govuk-panel__body").inner_text() in (
-        f"First marking of {child}",
-        f"Second marking of {child}",
-    )
+    assert page.locator(".govuk-panel__body").inner_text() == f"{title} of {child}"
     assert page.get_by_role("heading", name="Next child in your list").is_visible()
     assert_accessible(page)
     return audit, child
@@ -355,6 +382,18 @@ def share_rows(page: Any, caption: str) -> dict[str, tuple[str, str]]:
     return rows
 
 
+def column_cells(page: Any, caption: str, *columns: str) -> dict[str, list[str]]:
+    """Chosen columns of a findings table, found by its caption: row → the cells, in order."""
+    table = page.locator("table", has_text=caption).first
+    header = table.locator("thead th").all_inner_texts()
+    wanted = [header.index(c) for c in columns]
+    out = {}
+    for row in table.locator("tbody tr").all():
+        cells = [c.inner_text() for c in row.locator("th, td").all()]
+        out[cells[0].split("\n")[0].strip()] = [cells[i] for i in wanted]
+    return out
+
+
 def as_displayed(value: float) -> str:
     """A fraction in a cell formatted ``0.0%`` as a spreadsheet shows it (half away from
     zero, from the decimal the cell holds)."""
@@ -366,6 +405,75 @@ def shown(share: float | None, low: float | None, high: float | None) -> str:
     if share is None or low is None or high is None:
         return "–"
     return f"{as_displayed(share)} ({as_displayed(low)} to {as_displayed(high)})"
+
+
+GRADE_LABELS = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement to be good",
+    "inadequate": "Inadequate",
+}
+DOMAIN_TITLES = {
+    "child_seen": "The child seen, heard and understood",
+    "need_and_risk": "Need and risk recognised early across agencies",
+    "assessment": "Quality of assessment and analysis",
+    "help_matched": "Help matched to need and received",
+    "agencies_together": "Agencies working together",
+    "planning_review": "Planning and review",
+    "management_oversight": "Management oversight",
+    "impact": "Impact: what difference the help made and whether it lasted",
+}
+TRACK_REASON = "Four contacts in a year in the management information, each closed."
+TRACK_LINE = "The response to repeat contacts at the front door"
+HEARD_ON = date(2026, 11, 20)
+SAID = "Nobody asked me what I wanted. I just want my mum to stop being sad."
+TELLS_US = "The child was not asked for their wishes before the contacts were closed."
+ACTION = "Review the plan of this child with the team manager within the month."
+DONE = "Plan reviewed with the team manager; the review is on the child's record."
+DISAGREED = "Police saw the agencies working together as weaker than health did."
+REAUDIT_REASON = "The action from the Inadequate audit is done: check whether the help changed."
+
+
+def enter_date(page: Any, legend: str, day: date) -> None:
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def words(locator: Any) -> str:
+    """A part of the page as one line of words (a screen reader's reading of it)."""
+    return " ".join(locator.inner_text().split())
+
+
+def summary_of(list_locator: Any) -> dict[str, str]:
+    """A GOV.UK summary list as key → value, as the page shows them."""
+    return {
+        row.locator("dt").inner_text(): row.locator("dd").inner_text()
+        for row in list_locator.locator(".govuk-summary-list__row").all()
+    }
+
+
+def table_rows(table: Any) -> list[list[str]]:
+    return [
+        [c.inner_text() for c in row.locator("th, td").all()]
+        for row in table.locator("tbody tr").all()
+    ]
+
+
+def before_after_rows(before: dict[str, str], after: dict[str, str]) -> list[list[str]]:
+    """The before and after table of a child audited again, computed from the grades given:
+    each domain, then the overall (the proposed overall of each audit, given here)."""
+    rank = list(GRADE_LABELS)
+    rows = []
+    for key in [*DOMAINS, "overall"]:
+        b, a = before[key], after[key]
+        change = "Better" if rank.index(a) < rank.index(b) else "The same"
+        if rank.index(a) > rank.index(b):
+            change = "Worse"
+        title = DOMAIN_TITLES.get(key, "Overall judgement")
+        rows.append([title, GRADE_LABELS[b], GRADE_LABELS[a], change])
+    return rows
 
 
 def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
@@ -704,6 +812,380 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     ]
     assert "fewer than 10" in lead.locator(".govuk-warning-text").first.inner_text()
 
+    # --- a tracked case: a child the lead chooses on purpose, with a reason -----------------
+    walk.section(lead, "lead", "Children")
+    unsampled = (
+        lead.locator("#children-rows tbody tr")
+        .filter(has_text="Not sampled")
+        .filter(has_text="Children's social care")
+        .first.get_by_role("link")
+        .first
+    )
+    tracked = unsampled.inner_text()
+    walk.click(lead, "lead", unsampled, "opens a child's journey")
+    tracked_la_id = summary_of(lead.locator("main .govuk-summary-list").first)[
+        "Authority's child id"
+    ]
+    assert_accessible(lead)
+    walk.section(lead, "lead", "Tracked cases")
+    assert heading(lead) == "Tracked cases"
+    assert "No child is tracked yet." in lead.locator("main").inner_text()
+    assert_accessible(lead)
+    lead.get_by_label("The child’s name or local authority ID").fill(tracked_la_id)
+    lead.get_by_label("Why you chose this child").fill(TRACK_REASON)
+    lead.get_by_label("Line of enquiry (optional)").fill(TRACK_LINE)
+    walk.click(lead, "lead", lead.get_by_role("button", name="Track this child"), "tracks a child")
+    assert banner(lead).endswith(f"{tracked} is now a tracked case.")
+    row = lead.locator("#tracked-1")
+    cells = [c.inner_text() for c in row.locator("td").all()]
+    assert cells[0].startswith(f"{tracked} Tracked case\nLocal authority ID {tracked_la_id} · ")
+    assert cells[1:3] == [TRACK_REASON, TRACK_LINE]
+    assert cells[3].startswith("Lee Lead, ")
+    assert_accessible(lead)
+    walk.click(
+        lead, "lead", row.get_by_role("link", name=tracked, exact=True), "opens the tracked case"
+    )
+    assert heading(lead) == f"{tracked} Tracked case"
+    assert lead.locator("#tracked-case p").all_inner_texts()[1:] == [
+        f"Why this child: {TRACK_REASON}",
+        f"Line of enquiry: {TRACK_LINE}",
+    ]
+    assert_accessible(lead)
+
+    # --- a conversation with the tracked child, recorded on their conversations page --------
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("link", name="Conversations with the child, family and practitioner"),
+        "opens the conversations",
+    )
+    assert heading(lead) == f"Conversations about {tracked}"
+    assert "No conversation about this child is recorded yet." in lead.locator("main").inner_text()
+    assert_accessible(lead)
+    walk.click(
+        lead, "lead", lead.get_by_role("link", name="Record a conversation"), "opens the form"
+    )
+    assert heading(lead) == "Record a conversation"
+    assert_accessible(lead)
+    lead.get_by_label("The child", exact=True).check()
+    enter_date(lead, "When was it?", HEARD_ON)
+    lead.get_by_label("In person", exact=True).check()
+    lead.get_by_label("What did they say, in their own words?").fill(SAID)
+    lead.get_by_label("What does it tell us?").fill(TELLS_US)
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("button", name="Record the conversation"),
+        "records the conversation",
+    )
+    assert banner(lead).endswith("The conversation is recorded.")
+    card = lead.locator(".govuk-summary-card")
+    assert card.count() == 1
+    assert (
+        card.locator(".govuk-summary-card__title").inner_text() == f"{HEARD_ON:%d/%m/%Y}: The child"
+    )
+    heard = summary_of(card)
+    assert heard["Recorded by"].startswith("Lee Lead, ")
+    assert {k: v for k, v in heard.items() if k != "Recorded by"} == {
+        "Who": "The child",
+        "When": f"{HEARD_ON:%d/%m/%Y}",
+        "How": "In person",
+        "What they said, in their own words": SAID,
+        "What it tells us": TELLS_US,
+    }
+    assert_accessible(lead)
+
+    # --- the tracked case is audited with the same instrument, citing the conversation -------
+    walk.section(first, "first", "Audits")
+    row_t = first.locator("table", has_text="Sampled children").locator(
+        "tbody tr", has_text=tracked
+    )
+    assert row_t.locator("td").nth(2).inner_text() == f"{tracked} Tracked case"
+    walk.click(
+        first,
+        "first",
+        row_t.get_by_role("button", name=f"Start first marking of {tracked}"),
+        "starts the tracked case's audit",
+    )
+    assert heading(first) == f"First marking of {tracked} Tracked case"
+    assert (
+        "Child-centred case audit: was the child helped?"
+        in first.locator(".govuk-caption-l").inner_text()
+    )
+    assert_accessible(first)
+    tracked_grades = {**good, "impact": "requires_improvement"}
+    audit_t, _ = fill_and_submit(
+        walk,
+        first,
+        "first",
+        inspection_id,
+        tracked_grades,
+        "Ines on T",
+        conversation=f"{HEARD_ON:%d/%m/%Y}: The child, in person",
+    )
+    walk.click(
+        first, "first", first.get_by_role("link", name="View the submitted audit"), "views it"
+    )
+    cited = first.locator("#domain-child_seen p.govuk-body-s").all_inner_texts()
+    assert f"Conversations cited: {HEARD_ON:%d/%m/%Y}: The child" in cited, cited
+    assert_accessible(first)
+    walk.section(lead, "lead", "Children")
+    listed = lead.locator("#children-rows tbody tr").filter(
+        has=lead.get_by_role("link", name=tracked, exact=True)
+    )
+    assert listed.locator("td").nth(5).inner_text() == "Tracked case Audited"
+    assert_accessible(lead)
+
+    # --- a two-agency audit: the police's and health's parts, then the joint discussion ------
+    child_d = (set(chosen) - {child_a, child_b, child_c}).pop()
+    walk.section(lead, "lead", "Audits")
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("link", name="The agencies’ auditors"),
+        "opens the agencies' auditors",
+    )
+    assert heading(lead) == "The agencies’ auditors"
+    assert_accessible(lead)
+    for name, agency in (("Ines First", "Police"), ("Sami Second", "Health")):
+        lead.get_by_label(f"The agency {name} audits for").select_option(label=agency)
+        walk.click(
+            lead,
+            "lead",
+            lead.get_by_role("button", name=f"Save the agency {name} audits for"),
+            f"records {name}'s agency",
+        )
+        assert banner(lead).endswith("The agency is recorded")
+    for name, agency in (("Ines First", "Police"), ("Sami Second", "Health")):
+        chosen_agency = lead.get_by_label(f"The agency {name} audits for").locator("option:checked")
+        assert chosen_agency.inner_text() == agency
+    walk.section(lead, "lead", "Audits")
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("link", name=f"Set up a multi-agency audit of {child_d}"),
+        "opens the multi-agency audit",
+    )
+    assert heading(lead) == f"Multi-agency audit of {child_d}"
+    assert_accessible(lead)
+    agencies = lead.get_by_role("group", name="Which agencies audit their part of this child?")
+    agencies.get_by_label("Police", exact=True).check()
+    agencies.get_by_label("Health", exact=True).check()
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("button", name="Set up the multi-agency audit"),
+        "sets up the multi-agency audit",
+    )
+    assert banner(lead).endswith("The audit is set up as multi-agency")
+    parts = lead.locator("table", has_text="Auditor")
+    assert table_rows(parts) == [
+        ["Police", "Ines First (not started)", "Not started"],
+        ["Health", "Sami Second (not started)", "Not started"],
+    ]
+    assert_accessible(lead)
+
+    walk.section(first, "first", "Audits")
+    walk.click(
+        first,
+        "first",
+        first.get_by_role("link", name=f"Multi-agency audit of {child_d}"),
+        "opens the multi-agency audit",
+    )
+    assert table_rows(first.locator("table", has_text="Auditor")) == [
+        ["Police", "Ines First (not started)", "Start the Police part"],
+        ["Health", "Sami Second (not started)", "Not started"],
+    ]
+    assert_accessible(first)
+    walk.click(
+        first, "first", first.get_by_role("button", name="Start the Police part"), "starts it"
+    )
+    assert heading(first) == f"Police part of the multi-agency audit of {child_d}"
+    assert_accessible(first)
+    police = {**good, "agencies_together": "requires_improvement"}
+    audit_p, _ = fill_and_submit(walk, first, "first", inspection_id, police, "Ines, police")
+
+    walk.section(second, "second", "Audits")
+    row_d = second.locator("table", has_text="Sampled children").locator(
+        "tbody tr", has_text=child_d
+    )
+    assert words(row_d.locator("td").nth(5)) == (
+        f"Multi-agency audit of {child_d} · 1 of 2 parts submitted"
+    )
+    walk.click(
+        second,
+        "second",
+        row_d.get_by_role("link", name=f"Multi-agency audit of {child_d}"),
+        "opens the multi-agency audit",
+    )
+    # blind: the police's part is not shown to health before health's own part is in
+    assert table_rows(second.locator("table", has_text="Auditor")) == [
+        [
+            "Police",
+            "Ines First",
+            "Submitted (not shown to you until you have submitted your own part)",
+        ],
+        ["Health", "Sami Second (not started)", "Start the Health part"],
+    ]
+    assert second.get_by_role("heading", name="The agencies’ grades side by side").count() == 0
+    assert_accessible(second)
+    walk.click(
+        second, "second", second.get_by_role("button", name="Start the Health part"), "starts it"
+    )
+    health = {**good, "child_seen": "outstanding", "impact": "requires_improvement"}
+    audit_h, _ = fill_and_submit(walk, second, "second", inspection_id, health, "Sami, health")
+    walk.click(
+        second,
+        "second",
+        second.get_by_role("link", name="joint discussion"),
+        "opens the joint discussion",
+    )
+    side = second.locator("table", has_text="The agencies’ grades side by side")
+    police["overall"] = "good"  # proposed: the median, never better than impact
+    health["overall"] = "requires_improvement"
+    assert table_rows(side) == [
+        [
+            DOMAIN_TITLES.get(k, "Overall judgement"),
+            GRADE_LABELS[police[k]],
+            GRADE_LABELS[health[k]],
+        ]
+        for k in [*DOMAINS, "overall"]
+    ]
+    assert_accessible(second)
+    discussed = date(2026, 11, 25)
+    enter_date(second, "When was the joint discussion?", discussed)
+    took_part = second.get_by_role("group", name="Who took part?")
+    took_part.get_by_label("Ines First (Police)").check()
+    took_part.get_by_label("Sami Second (Health)").check()
+    agreed = {**good, "impact": "requires_improvement", "overall": "requires_improvement"}
+    for key in [*DOMAINS, "overall"]:
+        title = DOMAIN_TITLES.get(key, "Overall judgement")
+        grade = second.get_by_role("group", name=f"{title}: the agreed grade")
+        grade.get_by_label(GRADE_LABELS[agreed[key]], exact=True).check()
+        second.get_by_label(f"Why you agreed it: {title}").fill(f"Agreed at the discussion: {key}")
+    second.get_by_label("Where the agencies disagreed").fill(DISAGREED)
+    walk.click(
+        second,
+        "second",
+        second.get_by_role("button", name="Record the joint discussion and complete the audit"),
+        "records the joint discussion",
+    )
+    assert banner(second).endswith(
+        "The joint discussion is recorded: the multi-agency audit is complete"
+    )
+    assert summary_of(second.locator("main .govuk-summary-list").first) == {
+        "Date": "25/11/2026",
+        "Who took part": "Ines First, Sami Second",
+        "Recorded by": "Sami Second",
+        "Where they disagreed": DISAGREED,
+    }
+    assert table_rows(second.locator("table", has_text="What they agreed")) == [
+        [
+            DOMAIN_TITLES.get(k, "Overall judgement"),
+            GRADE_LABELS[agreed[k]],
+            f"Agreed at the discussion: {k}",
+        ]
+        for k in [*DOMAINS, "overall"]
+    ]
+    assert_accessible(second)
+
+    # --- an action from an audit, done, then the child audited again ------------------------
+    walk.section(lead, "lead", "Audits")
+    row_b = lead.locator("table", has_text="Sampled children").locator("tbody tr", has_text=child_b)
+    walk.click(lead, "lead", row_b.get_by_role("link", name="First marking"), "opens B's audit")
+    assert heading(lead) == f"First marking of {child_b}"
+    walk.click(
+        lead,
+        "lead",
+        lead.get_by_role("link", name="Record an action from this audit"),
+        "opens the action form",
+    )
+    assert heading(lead) == "Actions"
+    assert f"From the audit of {child_b}." in lead.locator("#add ~ form").inner_text()
+    assert_accessible(lead)
+    due = date.today() + timedelta(days=60)
+    lead.get_by_label("What must be done").fill(ACTION)
+    lead.get_by_label("Owner: a member of the team").select_option(label="Ines First")
+    enter_date(lead, "Due by", due)
+    lead.get_by_label("Domain it is about (optional)").select_option(label=DOMAIN_TITLES["impact"])
+    walk.click(lead, "lead", lead.get_by_role("button", name="Record the action"), "records it")
+    assert banner(lead).endswith("The action has been recorded")
+    ours = lead.locator("table", has_text="What must be done").locator("tbody tr", has_text=ACTION)
+    assert [c.inner_text() for c in ours.locator("td").all()] == [
+        ACTION,
+        f"From an audit: {child_b}\n{DOMAIN_TITLES['impact']}",
+        "Ines First",
+        f"{due:%d/%m/%Y}",
+        "Open",
+    ]
+    assert_accessible(lead)
+
+    walk.section(first, "first", "Actions")
+    walk.click(first, "first", first.get_by_role("link", name=ACTION), "opens the action")
+    assert heading(first) == "Action"
+    assert_accessible(first)
+    first.get_by_label("The evidence that it was done").fill(DONE)
+    today = date.today()
+    enter_date(first, "Done on", today)
+    walk.click(first, "first", first.get_by_role("button", name="Record as done"), "closes it")
+    assert banner(first).endswith("The action has been recorded as done")
+    ours = first.locator("table", has_text="What must be done").locator("tbody tr", has_text=ACTION)
+    assert ours.locator("td").nth(4).inner_text() == "Done"
+    walk.click(first, "first", first.get_by_role("link", name=ACTION), "opens the action")
+    closed = summary_of(first.locator("main .govuk-summary-list"))
+    assert closed["Status"] == "Done"
+    assert closed["Evidence that it was done"] == DONE
+    assert closed["Done on"] == f"{today:%d/%m/%Y} (confirmed by Ines First)"
+    assert_accessible(first)
+    walk.click(
+        first, "first", first.locator("main dl").get_by_role("link", name=child_b), "opens B"
+    )
+    assert heading(first) == child_b
+    la_id_b = summary_of(first.locator("main .govuk-summary-list").first)["Authority's child id"]
+
+    walk.section(lead, "lead", "Audits")
+    walk.click(
+        lead, "lead", lead.get_by_role("link", name="Children audited again"), "opens Re-audits"
+    )
+    assert heading(lead) == "Children audited again"
+    assert "No child is to be audited again yet." in lead.locator("main").inner_text()
+    assert_accessible(lead)
+    lead.get_by_label("The child’s local authority ID").fill(la_id_b)
+    lead.get_by_label("Why they are audited again").fill(REAUDIT_REASON)
+    walk.click(lead, "lead", lead.get_by_role("button", name="Record the reason"), "records it")
+    assert banner(lead).endswith("The reason has been recorded: the child may be audited again")
+    again = summary_of(lead.locator("main .govuk-summary-list").first)
+    assert again["Why they are audited again"] == f"{REAUDIT_REASON} (Lee Lead, {today:%d/%m/%Y})"
+    assert again["Before"] == f"First marking in {TITLE}, submitted {today:%d/%m/%Y}"
+    assert again["After"] == "Not audited again yet"
+    assert_accessible(lead)
+
+    walk.section(first, "first", "Audits")
+    walk.click(
+        first, "first", first.get_by_role("link", name="Children audited again"), "opens Re-audits"
+    )
+    assert_accessible(first)
+    walk.click(
+        first,
+        "first",
+        first.get_by_role("button", name=f"Start the re-audit of {child_b}"),
+        "starts the re-audit",
+    )
+    assert heading(first) == f"Re-audit of {child_b}"
+    assert_accessible(first)
+    after = {**good, "planning_review": "requires_improvement"}
+    audit_r, _ = fill_and_submit(walk, first, "first", inspection_id, after, "Ines again on B")
+    low["overall"], after["overall"] = "inadequate", "good"
+    expected_change = before_after_rows(low, after)
+
+    walk.section(lead, "lead", "Actions")
+    walk.click(lead, "lead", lead.get_by_role("link", name=ACTION), "opens the action")
+    walk.click(lead, "lead", lead.locator("main dl").get_by_role("link", name=child_b), "opens B")
+    assert heading(lead) == child_b
+    changed = lead.locator("table", has_text=f"{child_b}: grades before and after")
+    assert table_rows(changed) == expected_change
+    assert_accessible(lead)
+
     # --- findings ------------------------------------------------------------------------
     walk.section(lead, "lead", "Findings")
     assert heading(lead) == "Findings"
@@ -718,6 +1200,27 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     assert shares["The child seen, heard and understood"][0] == "2 of 3"
     assert shares["Impact: what difference the help made and whether it lasted"][0] == "2 of 3"
     assert shares["Quality of assessment and analysis"][0] == "2 of 3"
+    # The tracked case is shown beside the sampled children, in no estimate.
+    assert (
+        lead.locator("#findings-base")
+        .inner_text()
+        .startswith(
+            "3 submitted first markings that you may see. These are of the 3 sampled children, and"
+            " every figure comes from them; 1 more, of the 1 tracked case chosen on purpose, is"
+            " shown beside them and left out of every estimate."
+        )
+    )
+    beside = column_cells(
+        lead,
+        "Share of graded audits judged good or better",
+        "Tracked cases good or better (in no estimate)",
+        "Children behind it",
+    )
+    assert beside["The child seen, heard and understood"] == ["1 of 1", "3 sampled, 1 tracked"]
+    assert beside[DOMAIN_TITLES["impact"]] == ["0 of 1", "3 sampled, 1 tracked"]
+    # The re-audit counts in no figure above; its before and after are shown below them.
+    changed = lead.locator("table", has_text=f"{child_b}: grades before and after")
+    assert table_rows(changed) == expected_change
     assert_accessible(lead)
 
     # --- the spreadsheets hold what the findings page showed ------------------------------
@@ -746,6 +1249,43 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
         for r in summary_rows
     }
     assert in_workbook == shares
+    # the tracked case beside the figures, in no estimate
+    child_seen_row = next(r for r in summary_rows if r["Domain"] == DOMAIN_TITLES["child_seen"])
+    assert (
+        child_seen_row["Tracked cases good or better"],
+        child_seen_row["Tracked cases graded (in no estimate)"],
+    ) == (1, 1)
+    # the tracked case in the sample, with its line of enquiry: the child of the tracked audit
+    sampled = _rows_headed(wb["Sample"], "Sample")
+    wide = _rows_headed(wb["Audits (wide)"], "Audit")
+    tracked_key = next(r["Child"] for r in wide if r["Audit"] == audit_t)
+    assert [(r["Child"], r["Line of enquiry"]) for r in sampled if r["Tracked case"]] == [
+        (tracked_key, TRACK_LINE)
+    ]
+    assert {r["Tracked case"] for r in sampled} == {None, "Tracked case"}
+    heard_rows = _rows_headed(wb["Conversations"], "Child")
+    assert [(r["What they said"], r["Cited in"]) for r in heard_rows] == [
+        (SAID, f"audit {audit_t}: {DOMAIN_TITLES['child_seen']}")
+    ]
+    action_rows = [
+        r for r in _rows_headed(wb["Actions"], "Action") if r["What must be done"] == ACTION
+    ]
+    assert [(r["Owner"], r["Status"], r["Evidence that it was done"]) for r in action_rows] == [
+        ("Ines First", "Done", DONE)
+    ]
+    joint_rows = _rows_headed(wb["Multi-agency audits"], "Child")
+    assert [
+        (r["Agency"], r["Auditor"], r["Agency's overall grade"], r["Agreed overall grade"])
+        for r in joint_rows
+    ] == [
+        ("Police", "Ines First", "Good", "Requires improvement to be good"),
+        (
+            "Health",
+            "Sami Second",
+            "Requires improvement to be good",
+            "Requires improvement to be good",
+        ),
+    ]
     lead.get_by_role("button", name="Make the CSV files (.zip)").click()
     made = lead.locator("#tables-export").get_by_role("link", name="Download the CSV tables")
     made.wait_for()
@@ -756,14 +1296,28 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     info.value.save_as(archive)
     with zipfile.ZipFile(archive) as z:
         audits = list(csv.DictReader(io.StringIO(z.read("audits.csv").decode("utf-8-sig"))))
-    firsts = [a for a in audits if a["marking"] == "first" and a["status"] == "submitted"]
+        members = list(csv.DictReader(io.StringIO(z.read("sample.csv").decode("utf-8-sig"))))
+    # the figures come from the sampled children's first markings: the tracked case's is apart
+    tracked_members = {m["member_id"] for m in members if m["tracked"]}
+    submitted = [a for a in audits if a["marking"] == "first" and a["status"] == "submitted"]
+    firsts = [a for a in submitted if a["member_id"] not in tracked_members]
     assert len(firsts) == 3
+    assert [a["audit_id"] for a in submitted if a["member_id"] in tracked_members] == [str(audit_t)]
     good_or_better = ("Outstanding", "Good")
     for domain, title in (("child_seen", "The child seen, heard and understood"),):
         counted = sum(1 for a in firsts if a[f"grade:{domain}"] in good_or_better)
         assert f"{counted} of {len(firsts)}" == shares[title][0]
-    everyone = (audit_a, audit_b, audit_c, audit_a2)
-    assert {a["audit_id"] for a in audits} == {str(x) for x in everyone}
+    everyone = (audit_a, audit_b, audit_c, audit_a2, audit_t, audit_p, audit_h, audit_r)
+    markings = {a["audit_id"]: a["marking"] for a in audits}
+    # the joint discussion's conclusion is the authority's audit of child D
+    concluded = [i for i, m in markings.items() if m == "authority"]
+    assert len(concluded) == 1
+    assert set(markings) - set(concluded) == {str(x) for x in everyone}
+    assert [markings[str(x)] for x in (audit_p, audit_h, audit_r)] == [
+        "part (Police)",
+        "part (Health)",
+        "reaudit",
+    ]
 
     # --- the administrator reads the access log ------------------------------------------
     walk.admin_section(admin, "Access log")
@@ -784,10 +1338,17 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     tasks = lead.locator("#tasks > li")
     for title, hint in (
         ("Samples", "1 sample of 4 children"),
-        # the fourth child's audit is not started: nothing is in progress
-        ("Audits", "3 of 4 audits submitted. Next: Start the next child's audit"),
+        # four sampled children and the tracked case to audit; the fourth sampled child's
+        # first marking is not started (the agencies' parts and their joint discussion are the
+        # authority's audit of them, not the inspectors'): nothing is in progress
+        ("Audits", "4 of 5 audits submitted. Next: Start the next child's audit"),
         ("Moderation", "1 of 4 second markings submitted. Next: Second-mark the children chosen"),
-        ("Findings", "Figures from 3 submitted audits. Next: Read the findings so far"),
+        # as the findings page says: the figures come from the sampled children's audits
+        (
+            "Findings",
+            "Figures from 3 submitted audits, with 1 tracked case beside them."
+            " Next: Read the findings so far",
+        ),
         ("Exports", "2 exports made"),
     ):
         shown_hint = tasks.filter(has_text=title).first.inner_text().split("\n")[1]

@@ -188,7 +188,7 @@ async def test_search_a_child_to_link_by_hand_then_join_with_a_reason(client):
     found = await client.post(base, data={"name": "shaw"}, headers={"HX-Request": "true"})
     assert found.status_code == 200
     assert "1 child found" in found.text
-    assert "police PP2: Erin Shaw, no date of birth" in found.text
+    assert "Police PP2: Erin Shaw, no date of birth" in found.text
     assert f"/children/{erin.child_id}/link/{police.child_id}" in found.text
     assert "shaw" not in str(found.url)  # the name searched for is in no URL
     bad = await client.post(base, data={"dob-day": "31", "dob-month": "2", "dob-year": "2011"})

@@ -20,6 +20,7 @@ from inspection.audit.visibility import COMMAND_LINE
 from inspection.cli.audit import _text as findings_text
 from inspection.export.offline import build_offline_pack
 from inspection.models import Audit, Child, ModerationPlan, Sample, SampleMember, Score
+from inspection.overview import inspection_overview
 from inspection.sampling import service, tracking
 from inspection.sampling.status import MemberStatus, SampleMethod
 from tests.audit.helpers import make_inspection, make_sample, make_user
@@ -283,6 +284,22 @@ async def test_findings_keep_tracked_cases_out_of_the_estimates_and_count_them(d
     )
     impact_line = next(line for line in text if line.lstrip().startswith("Impact"))
     assert impact_line.endswith("(too few to say much: fewer than 10); tracked cases 1/3")
+
+
+async def test_the_task_list_counts_the_figures_as_the_findings_do(db):
+    inspection, _, members, lead, auditor, extra = await _world()
+    for member in members[:2]:
+        await _submitted(inspection, member, auditor, "good")
+    tracked = await tracking.track(inspection, extra[0], REASON, LINE, lead)
+    await _submitted(inspection, tracked, auditor, "good")
+    tasks = {t.title: t for t in (await inspection_overview(inspection.id, COMMAND_LINE)).tasks}
+    # the tracked case is one more child to audit, but not one more audit behind the figures
+    assert tasks["Audits"].summary == "3 of 11 audits submitted"
+    assert tasks["Findings"].summary == (
+        "Figures from 2 submitted audits, with 1 tracked case beside them"
+    )
+    doc = await findings(inspection.id, COMMAND_LINE)
+    assert (doc["audits"], doc["tracked_audits"]) == (2, 1)
 
 
 async def test_second_marking_is_planned_only_for_random_samples(db):
