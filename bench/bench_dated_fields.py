@@ -4,15 +4,18 @@ authority (fixtures/demo) and a messy synthetic one (``generate(messy=True, nois
 Every non-blank cell of every date field (docs/formats.md, "Every date field") is counted as
 read; it reaches the journey when an event of its row starts or ends on its date, or it is the
 child's date of birth, or a validation issue names it (a date that cannot be read, a row that
-cannot be placed). Prints the figures per file and the fields of any cell that reached
+cannot be placed). The SSDA903 return (a zip of its tables) counts each table's date columns.
+Prints the figures per file and the fields of any cell that reached
 neither; the goal is all. Usage: ``python bench/bench_dated_fields.py [CHILDREN]``.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import sys
 import tempfile
+import zipfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,8 @@ from inspection.evidence.cin_census import DATE_ELEMENTS
 from inspection.evidence.dated_fields import DatedCell, reached
 from inspection.evidence.load import read_file
 from inspection.evidence.reading import DEFAULT_READ_MEMORY, sheets
+from inspection.evidence.ssda903 import DATE_COLUMNS as SSDA903_DATES
+from inspection.evidence.ssda903 import TABLES as SSDA903_TABLES
 from inspection.synthetic import generate
 
 MAX = 500 * 1024 * 1024
@@ -111,6 +116,33 @@ def agency_cells(path: Path, sheet: str) -> list[DatedCell]:
     return cells
 
 
+def ssda903_cells(path: Path) -> list[DatedCell]:
+    """Every filled date cell of an SSDA903 return (a zip of its tables), each table told by
+    the column only it has, as the reader tells them."""
+    columns = {f.key: f for f in SSDA903_DATES}
+    cells: list[DatedCell] = []
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            text = archive.read(member).decode("utf-8-sig")
+            rows = list(csv.reader(io.StringIO(text)))
+            header = [h.strip().upper() for h in rows[0]] if rows else []
+            table = next((t for t in SSDA903_TABLES if t.marks in header), None)
+            if table is None:
+                continue
+            for number, row in enumerate(rows[1:], start=2):
+                cell = dict(zip(header, row, strict=False))
+                for column, raw in cell.items():
+                    field = columns.get(f"{table.name}/{column}")
+                    if field is None or values.text(raw) is None:
+                        continue
+                    cells.append(
+                        DatedCell(
+                            cell.get("CHILD", ""), member, number, column, field.key, _day(raw)
+                        )
+                    )
+    return cells
+
+
 def measure(label: str, folder: Path, reference: date) -> tuple[int, int]:
     print(f"\n{label} ({folder})")
     print(f"{'file':<18} {'dated cells':>12} {'reach journey':>14} {'or an issue':>12}")
@@ -122,6 +154,9 @@ def measure(label: str, folder: Path, reference: date) -> tuple[int, int]:
         elif path.suffix == ".xml":
             staged = read_file(path, "cin-census", "", reference, MAX)
             cells = census_cells(path)
+        elif path.suffix == ".zip":
+            staged = read_file(path, "ssda903", "", reference, MAX)
+            cells = ssda903_cells(path)
         elif path.suffix == ".csv":
             staged = read_file(path, "agency", path.stem, reference, MAX)
             sheet = next(iter(staged.tables.values())).sheet
