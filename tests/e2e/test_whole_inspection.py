@@ -29,7 +29,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ import openpyxl
 import pytest
 
 from inspection.evidence.labels import source_kind_label
+from inspection.uk_time import in_uk
 from tests.conftest import ROOT
 from tests.e2e.conftest import (
     ADMIN,
@@ -434,6 +435,11 @@ DISAGREED = "Police saw the agencies working together as weaker than health did.
 REAUDIT_REASON = "The action from the Inadequate audit is done: check whether the help changed."
 
 
+def uk_today() -> date:
+    """Today as the pages date things: in UK time (a run near midnight may see two days)."""
+    return in_uk(datetime.now(UTC)).date()
+
+
 def enter_date(page: Any, legend: str, day: date) -> None:
     group = page.get_by_role("group", name=legend)
     group.get_by_label("Day").fill(str(day.day))
@@ -721,7 +727,10 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
         "starts the next child",
     )
     low = {**dict.fromkeys(DOMAINS, "requires_improvement"), "impact": "inadequate"}
+    # the days (in UK time, as pages show dates) on which B's first marking may be submitted
+    b_submitted = {uk_today()}
     audit_b, child_b = fill_and_submit(walk, first, "first", inspection_id, low, "Ines on B")
+    b_submitted.add(uk_today())
     walk.click(
         first,
         "first",
@@ -1125,7 +1134,7 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     assert heading(first) == "Action"
     assert_accessible(first)
     first.get_by_label("The evidence that it was done").fill(DONE)
-    today = date.today()
+    today = uk_today()
     enter_date(first, "Done on", today)
     walk.click(first, "first", first.get_by_role("button", name="Record as done"), "closes it")
     assert banner(first).endswith("The action has been recorded as done")
@@ -1152,11 +1161,17 @@ def test_a_whole_inspection_in_the_browser(browser, new_deployment, tmp_path):
     assert_accessible(lead)
     lead.get_by_label("The child’s local authority ID").fill(la_id_b)
     lead.get_by_label("Why they are audited again").fill(REAUDIT_REASON)
+    recorded = {uk_today()}
     walk.click(lead, "lead", lead.get_by_role("button", name="Record the reason"), "records it")
+    recorded.add(uk_today())
     assert banner(lead).endswith("The reason has been recorded: the child may be audited again")
     again = summary_of(lead.locator("main .govuk-summary-list").first)
-    assert again["Why they are audited again"] == f"{REAUDIT_REASON} (Lee Lead, {today:%d/%m/%Y})"
-    assert again["Before"] == f"First marking in {TITLE}, submitted {today:%d/%m/%Y}"
+    assert again["Why they are audited again"] in {
+        f"{REAUDIT_REASON} (Lee Lead, {day:%d/%m/%Y})" for day in recorded
+    }
+    assert again["Before"] in {
+        f"First marking in {TITLE}, submitted {day:%d/%m/%Y}" for day in b_submitted
+    }
     assert again["After"] == "Not audited again yet"
     assert_accessible(lead)
 
