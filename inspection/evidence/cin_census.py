@@ -504,6 +504,7 @@ class _ChildReader:
                 identifiers=[IdentifierFacts(Scheme.FORMER_UPN, former)] if former else [],
             )
             self._upn_unknown(ids, facts, row)
+            self._school_age_upn(child, upn, dob, facts, row)
         else:
             if died is not None and facts.death_date is None:
                 facts.death_date = died
@@ -568,6 +569,29 @@ class _ChildReader:
             )
             return
         facts.attributes[UPN_UNKNOWN] = code
+
+    def _school_age_upn(
+        self, child: Element, upn: str, dob: date | None, facts: ChildFacts, row: int
+    ) -> None:
+        """DfE rule 8770Q: a child of school age (four by the 31 August after the census's
+        reference date) whose referral led to further action has a UPN or a reason for having
+        none other than UN1 (which says the child is too young for one)."""
+        census_day = self.staged.extra.get("census_reference_date")
+        if dob is None or upn or not census_day:
+            return
+        day = date.fromisoformat(census_day)
+        school_year = date(day.year if day.month < 9 else day.year + 1, 8, 31)
+        if dob > date(school_year.year - 4, 8, 31):
+            return
+        further_action = any(
+            (self._text(episode, "ReferralNFA") or "").strip().lower() in ("0", "false")
+            for episode in child.findall("CINdetails")
+        )
+        reason = facts.attributes.get(UPN_UNKNOWN)
+        if not further_action or (reason is not None and reason != "UN1"):
+            return
+        why = "no reason for it" if reason is None else "UN1 (aged under 6) as the reason"
+        self._rule("8770Q", row, "UPN", "", born=_uk(dob), school=_uk(school_year), why=why)
 
     def _add(
         self,

@@ -169,6 +169,14 @@ CENSUS_CASES = [
         "19C (by an adult) says who (CIN census rule 8950Q).",
     ),
     (
+        "8770Q",
+        census("<ReferralNFA>false</ReferralNFA>"),
+        census("<ReferralNFA>false</ReferralNFA>", born=BORN + "<UPNunknown>UN2</UPNunknown>"),
+        "UPN",
+        "The child, born on 04/03/2015, is of school age by 31/08/2026 and their referral led to "
+        "further action, but they have no UPN and no reason for it (CIN census rule 8770Q).",
+    ),
+    (
         "PL06",
         census(reference="2027-03-31"),
         census(reference="2026-03-31"),
@@ -201,6 +209,32 @@ async def test_each_census_rule_fires_on_a_census_that_breaks_it_only(
     expected_rule = rule if rule.startswith("PL") else f"cin_{rule}"
     assert await _issues(db, tmp_path, broken, "E01") == [(expected_rule, column, message)]
     assert await _issues(db, tmp_path, kept, "E02") == []
+
+
+async def test_a_school_age_child_without_a_upn_is_queried_only_when_the_rule_says(db, tmp_path):
+    """8770Q: UN1 says the child is too young for a UPN, which a child of school age is not; a
+    child not yet four by the 31 August after the census day, a referral that led to no further
+    action, or a UPN given, and the rule has nothing to ask."""
+    nfa = "<ReferralNFA>false</ReferralNFA>"
+    un1 = await _issues(db, tmp_path, census(nfa, born=BORN + "<UPNunknown>UN1</UPNunknown>"), "E1")
+    assert un1 == [
+        (
+            "cin_8770Q",
+            "UPN",
+            "The child, born on 04/03/2015, is of school age by 31/08/2026 and their referral led "
+            "to further action, but they have no UPN and UN1 (aged under 6) as the reason (CIN "
+            "census rule 8770Q).",
+        )
+    ]
+    for code, xml in (
+        ("E2", census(nfa, born="<PersonBirthDate>2022-09-01</PersonBirthDate>")),
+        ("E3", census(nfa, born="<PersonBirthDate>2022-08-31</PersonBirthDate>")),
+        ("E4", census("<ReferralNFA>true</ReferralNFA>")),
+        ("E5", census(nfa, born=BORN + "<UPN>A123456789012</UPN>")),
+    ):
+        fired = [i for i in await _issues(db, tmp_path, xml, code) if i[0] == "cin_8770Q"]
+        # born 31/08/2022: four on the 31 August after the census day, so of school age
+        assert len(fired) == (1 if code == "E3" else 0), code
 
 
 def test_every_rule_of_the_catalogue_is_tested_with_a_breaking_and_a_kept_record():
