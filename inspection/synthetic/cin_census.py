@@ -32,6 +32,7 @@ def _d(day: date | None) -> str:
 
 class CinCensusWriter:
     def __init__(self, fh: IO[str], reference: date) -> None:
+        self.reference = reference
         self.fh = fh
         self.count = 0
         fh.write(
@@ -45,6 +46,13 @@ class CinCensusWriter:
             "</Source>\n</Header>\n<Children>\n"
         )
 
+    def _no_upn_reason(self, dob: date) -> str:
+        """UN1 (aged under 6, no UPN yet) for a child not yet of school age by the 31 August
+        after the census day, else UN2 (never attended a maintained school in England)."""
+        day = self.reference
+        school_year = date(day.year if day.month < 9 else day.year + 1, 8, 31)
+        return "UN1" if dob > date(school_year.year - 4, 8, 31) else "UN2"
+
     def child(self, journey: Journey) -> None:
         if not journey.episodes:
             return
@@ -52,6 +60,8 @@ class CinCensusWriter:
         out = ["<Child>\n<ChildIdentifiers>", f"<LAchildID>{p.la_child_id}</LAchildID>"]
         if p.upn:
             out.append(f"<UPN>{p.upn}</UPN>")
+        else:  # the reason a return gives (rule 8770Q): too young for one, or never at school
+            out.append(f"<UPNunknown>{self._no_upn_reason(p.dob)}</UPNunknown>")
         out.append(
             f"<PersonBirthDate>{p.dob.isoformat()}</PersonBirthDate>"
             f"<Sex>{p.sex}</Sex></ChildIdentifiers>\n<ChildCharacteristics>"
