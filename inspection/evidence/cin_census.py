@@ -296,6 +296,13 @@ def _uk(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def school_age(census_day: date) -> tuple[date, date]:
+    """The 31 August after ``census_day``, and the last birthday of a child who is four by
+    then, so of school age in the school year that follows (DfE rule 8770Q)."""
+    school_year = date(census_day.year if census_day.month < 9 else census_day.year + 1, 8, 31)
+    return school_year, date(school_year.year - 4, 8, 31)
+
+
 class _ChildReader:
     def __init__(self, staged: Staged, reference_date: date) -> None:
         self.staged = staged
@@ -579,9 +586,8 @@ class _ChildReader:
         census_day = self.staged.extra.get("census_reference_date")
         if dob is None or upn or not census_day:
             return
-        day = date.fromisoformat(census_day)
-        school_year = date(day.year if day.month < 9 else day.year + 1, 8, 31)
-        if dob > date(school_year.year - 4, 8, 31):
+        school_year, born_by = school_age(date.fromisoformat(census_day))
+        if dob > born_by:
             return
         further_action = any(
             (self._text(episode, "ReferralNFA") or "").strip().lower() in ("0", "false")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import IO
 
+from inspection.evidence.cin_census import school_age
 from inspection.synthetic import codes
 from inspection.synthetic.journeys import ABUSE_CIN, Journey
 
@@ -49,9 +50,7 @@ class CinCensusWriter:
     def _no_upn_reason(self, dob: date) -> str:
         """UN1 (aged under 6, no UPN yet) for a child not yet of school age by the 31 August
         after the census day, else UN2 (never attended a maintained school in England)."""
-        day = self.reference
-        school_year = date(day.year if day.month < 9 else day.year + 1, 8, 31)
-        return "UN1" if dob > date(school_year.year - 4, 8, 31) else "UN2"
+        return "UN1" if dob > school_age(self.reference)[1] else "UN2"
 
     def child(self, journey: Journey) -> None:
         if not journey.episodes:
